@@ -1,0 +1,89 @@
+"""``--data FILE`` keeps the company (and tokens, replays) across restarts; the CLI prints its defaults."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from tests.qbo_emulator import EmulatorServer
+
+from .conftest import CLIENT_ID, CLIENT_SECRET, REALM, Api, Control, session
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_data_file_survives_a_restart(tmp_path):
+    data = str(tmp_path / "company.sqlite3")
+    with EmulatorServer(port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=REALM,
+                        data_file=data) as first:
+        tokens = Control(first.url).tokens()
+        api = Api(first.url, tokens["access_token"])
+        created = api.create("Customer", {"DisplayName": "Persistent"}, requestid="persist-1")
+        items_before = len(api.query("select * from Item")["Item"])
+    with EmulatorServer(port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=REALM,
+                        data_file=data) as second:
+        api = Api(second.url, tokens["access_token"])  # the grant was kept too
+        assert api.read("Customer", created["Id"])["DisplayName"] == "Persistent"
+        assert len(api.query("select * from Item")["Item"]) == items_before  # not seeded twice
+        replay = api.post("/customer", {"DisplayName": "Persistent"}, requestid="persist-1")
+        assert replay.json()["Customer"] == created
+        newer = api.create("Customer", {"DisplayName": "Next one"})
+        assert int(newer["Id"]) == int(created["Id"]) + 1
+        Control(second.url).reset()
+        assert Control(second.url).entities("Customer") == []
+    with EmulatorServer(port=0, data_file=data) as third:
+        assert Control(third.url).entities("Customer") == []  # the reset was written to the file
+
+
+def _start_cli(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, dict[str, str]]:
+    command = [sys.executable, "-m", "tests.qbo_emulator", "--port", "0", *args]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **(env or {})})
+    timer = threading.Timer(30, process.kill)  # a hung start fails the test instead of blocking it
+    timer.start()
+    printed: dict[str, str] = {}
+    try:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            key, _, value = raw.strip().partition(": ")
+            printed[key] = value
+            if key == "control url":
+                break
+    finally:
+        timer.cancel()
+    return process, printed
+
+
+def test_cli_starts_and_prints_its_defaults():
+    process, printed = _start_cli()
+    try:
+        assert printed["client id"] == "emulator-client-id"
+        assert printed["client secret"] == "emulator-client-secret"
+        assert printed["realm id"] == "9130354000000001"
+        assert printed["webhook format"] == "cloudevents"
+        assert printed["rate limit"] == "on"
+        assert printed["host"] == "127.0.0.1"
+        base = printed["base url"]
+        assert printed["api base url"] == f"{base}/v3/company/9130354000000001"
+        health = session().get(f"{base}/_emulator/health", timeout=10).json()
+        assert health["ok"] is True and health["client_id"] == "emulator-client-id"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_cli_reads_environment_variables():
+    process, printed = _start_cli("--no-rate-limit", env={"QBO_EMULATOR_REALM_ID": "4620816365000000042",
+                                                          "QBO_EMULATOR_WEBHOOK_FORMAT": "classic"})
+    try:
+        assert printed["realm id"] == "4620816365000000042"
+        assert printed["webhook format"] == "classic"
+        assert printed["rate limit"] == "off"
+        limits = session().get(f"{printed['base url']}/_emulator/rate_limits", timeout=10).json()
+        assert limits["enabled"] is False
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,96 @@
+"""Command line: ``python -m tests.qbo_emulator [options]`` (each option also read from QBO_EMULATOR_*)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from .server import EmulatorConfig, EmulatorServer
+
+_DEFAULTS = EmulatorConfig()
+
+
+def _env(name: str, default: str | None) -> str | None:
+    return os.environ.get(f"QBO_EMULATOR_{name}", default)
+
+
+def _flag(name: str) -> bool:
+    return (os.environ.get(f"QBO_EMULATOR_{name}") or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.qbo_emulator",
+                                     description="QuickBooks Online emulator (API, OAuth 2.0, webhooks).")
+    parser.add_argument("--host", default=_env("HOST", _DEFAULTS.host))
+    parser.add_argument("--port", type=int, default=int(_env("PORT", str(_DEFAULTS.port)) or 0),
+                        help="0 picks a free port")
+    parser.add_argument("--client-id", default=_env("CLIENT_ID", _DEFAULTS.client_id))
+    parser.add_argument("--client-secret", default=_env("CLIENT_SECRET", _DEFAULTS.client_secret))
+    parser.add_argument("--realm-id", default=_env("REALM_ID", _DEFAULTS.realm_id))
+    parser.add_argument("--webhook-url", default=_env("WEBHOOK_URL", None))
+    parser.add_argument("--verifier-token", default=_env("VERIFIER_TOKEN", None))
+    parser.add_argument("--webhook-format", choices=("cloudevents", "classic"),
+                        default=_env("WEBHOOK_FORMAT", _DEFAULTS.webhook_format))
+    parser.add_argument("--data", default=_env("DATA", None), help="SQLite file keeping the company across runs")
+    parser.add_argument("--no-rate-limit", action="store_true", default=_flag("NO_RATE_LIMIT"))
+    parser.add_argument("--company-name", default=_env("COMPANY_NAME", _DEFAULTS.company_name))
+    parser.add_argument("--country", default=_env("COUNTRY", _DEFAULTS.country))
+    parser.add_argument("--home-currency", default=_env("HOME_CURRENCY", _DEFAULTS.home_currency))
+    parser.add_argument("--redirect-uri-allow", default=_env("REDIRECT_URI_ALLOW", _DEFAULTS.redirect_uri_allow),
+                        help="comma-separated redirect URIs accepted by /connect/oauth2, or ANY")
+    parser.add_argument("--verbose", action="store_true", default=_flag("VERBOSE"), help="log every request")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    server = EmulatorServer(
+        host=args.host, port=args.port, client_id=args.client_id, client_secret=args.client_secret,
+        realm_id=args.realm_id, webhook_url=args.webhook_url, verifier_token=args.verifier_token,
+        webhook_format=args.webhook_format, rate_limit=not args.no_rate_limit, data_file=args.data,
+        company_name=args.company_name, country=args.country, home_currency=args.home_currency,
+        redirect_uri_allow=args.redirect_uri_allow, quiet=not args.verbose,
+    )
+    server.start()
+    url = server.url
+    lines = [
+        "QuickBooks Online emulator",
+        f"host: {args.host}",
+        f"port: {server.port}",
+        f"client id: {args.client_id}",
+        f"client secret: {args.client_secret}",
+        f"realm id: {args.realm_id}",
+        f"webhook url: {args.webhook_url or '(none)'}",
+        f"webhook format: {args.webhook_format}",
+        f"verifier token: {'(set)' if args.verifier_token else '(none)'}",
+        f"rate limit: {'off' if args.no_rate_limit else 'on'}",
+        f"data file: {args.data or '(in memory)'}",
+        f"company: {args.company_name} ({args.country.upper()}, {args.home_currency.upper()})",
+        f"redirect uris allowed: {args.redirect_uri_allow}",
+        f"base url: {url}",
+        f"api base url: {url}/v3/company/{args.realm_id}",
+        f"authorize url: {url}/connect/oauth2",
+        f"token url: {url}/oauth2/v1/tokens/bearer",
+        f"revoke url: {url}/v2/oauth2/tokens/revoke",
+        f"control url: {url}/_emulator/",
+    ]
+    print("\n".join(lines), flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # docker stop: shut down cleanly (the data file is closed)
+    try:
+        server._thread.join()  # type: ignore[union-attr]
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())

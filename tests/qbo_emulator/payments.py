@@ -1,0 +1,194 @@
+"""Payments and bill payments, and the balances they leave on invoices, credit memos and bills.
+
+Balances are always recomputed from the stored payments (never adjusted incrementally), so an
+update, delete or void of a payment restores exactly what it had taken.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from . import faults
+from .entities import cents, check_ref, money, num, ref_value
+from .transactions import apply_currency, default_txn_date
+
+if TYPE_CHECKING:
+    from .company import Company
+
+#: Which payer entity settles which targets.
+PAYER_OF = {"Invoice": "Payment", "CreditMemo": "Payment", "Bill": "BillPayment"}
+TARGETS = {"Payment": ("Invoice", "CreditMemo"), "BillPayment": ("Bill",)}
+
+
+def links(obj: dict[str, Any]) -> list[tuple[str, str, Decimal]]:
+    """(target entity, target id, amount) for every line of a payment that is not voided."""
+    found = []
+    if obj.get("_voided"):
+        return found
+    for line in obj.get("Line") or []:
+        for linked in line.get("LinkedTxn") or []:
+            found.append((str(linked.get("TxnType")), str(linked.get("TxnId")),
+                          Decimal(str(line.get("Amount") or 0))))
+            break  # one target per line, as QBO's payment lines are built
+    return found
+
+
+def applied_to(company: Company, entity: str, object_id: str, exclude: str | None = None) -> tuple[Decimal, list[str]]:
+    """Sum applied to a target by all payments (but ``exclude``), and the ids of those payments."""
+    payer = PAYER_OF[entity]
+    total = Decimal(0)
+    payers = []
+    for payment in company.store.all(payer):
+        if payment["Id"] == exclude:
+            continue
+        amounts = [amount for kind, target, amount in links(payment) if kind == entity and target == object_id]
+        if amounts:
+            total += sum(amounts, Decimal(0))
+            payers.append(payment["Id"])
+    return total, payers
+
+
+def settle(company: Company, entity: str, obj: dict[str, Any]) -> None:
+    """Set Balance (and LinkedTxn) of an invoice, credit memo or bill from its payments."""
+    if entity not in PAYER_OF:
+        return
+    applied, payers = applied_to(company, entity, str(obj.get("Id") or ""))
+    total = Decimal(str(obj.get("TotalAmt") or 0))
+    if applied > total:
+        raise faults.business(f"The payments applied to this {entity} ({num(applied)}) are more than its new "
+                              f"total ({num(total)}). Remove or reduce the payments first.", "TotalAmt")
+    balance = cents(total - applied)
+    obj["Balance"] = num(balance)
+    rate = Decimal(str(obj.get("ExchangeRate") or 1))
+    if entity == "CreditMemo":
+        obj["RemainingCredit"] = num(balance)
+        return
+    obj["HomeBalance"] = num(cents(balance * rate))
+    payer = PAYER_OF[entity]
+    kept = [link for link in obj.get("LinkedTxn") or [] if link.get("TxnType") != payer]
+    obj["LinkedTxn"] = kept + [{"TxnId": pid, "TxnType": payer} for pid in payers]
+
+
+def prepare_payment(company: Company, entity: str, data: dict[str, Any],
+                    existing: dict[str, Any] | None) -> dict[str, Any]:
+    """Validate a Payment or BillPayment and compute its UnappliedAmt."""
+    party_entity = "Customer" if entity == "Payment" else "Vendor"
+    party_field = f"{party_entity}Ref"
+    party = check_ref(company, party_entity, data.get(party_field), party_field, required=True)
+    assert party is not None
+    total = money(data.get("TotalAmt"), "TotalAmt")
+    if total is None:
+        raise faults.required_missing("TotalAmt")
+    if total < 0:
+        raise faults.invalid_property("TotalAmt cannot be negative", "TotalAmt")
+    data["TotalAmt"] = num(cents(total))
+    data["TxnDate"] = default_txn_date(company, data)
+    apply_currency(company, data, party)
+    own_id = existing["Id"] if existing else None
+    debit = Decimal(0)
+    credit = Decimal(0)
+    lines_out = []
+    lines = data.get("Line") or []
+    if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
+        raise faults.invalid_property("Line must be a list of objects", "Line")
+    for line in lines:
+        out = dict(line)
+        amount = money(out.get("Amount"), "Line.Amount")
+        if amount is None:
+            raise faults.required_missing("Line.Amount")
+        linked = out.get("LinkedTxn")
+        if isinstance(linked, dict):
+            linked = [linked]
+        if not linked:
+            raise faults.required_missing("Line.LinkedTxn")
+        target_type = _target_type(entity, str(linked[0].get("TxnType") or ""))
+        target_id = str(linked[0].get("TxnId") or "")
+        target = company.store.get(target_type, target_id)
+        if target is None:
+            raise faults.invalid_reference("Line.LinkedTxn.TxnId")
+        if ref_value(target.get(party_field)) != party["Id"]:
+            raise faults.business(f"{target_type} {target_id} belongs to another {party_entity.lower()}; "
+                                  f"a {entity} can only be applied to its own {party_entity.lower()}'s transactions.",
+                                  "Line.LinkedTxn")
+        others, _ = applied_to(company, target_type, target_id, exclude=own_id)
+        open_amount = Decimal(str(target.get("TotalAmt") or 0)) - others
+        if cents(amount) > open_amount:
+            raise faults.business(f"The amount applied to {target_type} {target_id} ({num(cents(amount))}) is "
+                                  f"more than its open balance ({num(open_amount)}).", "Line.Amount")
+        if target_type == "CreditMemo":
+            credit += cents(amount)
+        else:
+            debit += cents(amount)
+        out["Amount"] = num(cents(amount))
+        out["LinkedTxn"] = [{**linked[0], "TxnId": target_id, "TxnType": target_type}]
+        lines_out.append(out)
+    data["Line"] = lines_out
+    if debit - credit > total:
+        raise faults.business(f"The amounts applied ({num(debit - credit)}) are more than the payment's total "
+                              f"({num(total)}).", "TotalAmt")
+    if entity == "Payment":
+        data["UnappliedAmt"] = num(cents(total - (debit - credit)))
+        _deposit_account(company, data)
+    else:
+        _pay_from_account(company, data)
+    return data
+
+
+def _target_type(entity: str, word: str) -> str:
+    for target in TARGETS[entity]:
+        if target.lower() == word.lower():
+            return target
+    raise faults.invalid_property(f"LinkedTxn TxnType {word!r} cannot be paid by a {entity}", "Line.LinkedTxn.TxnType")
+
+
+def _deposit_account(company: Company, data: dict[str, Any]) -> None:
+    account = check_ref(company, "Account", data.get("DepositToAccountRef"), "DepositToAccountRef")
+    if account is None:
+        data["DepositToAccountRef"] = {"value": company.undeposited_funds_id}
+        return
+    if account.get("AccountType") not in ("Bank", "Other Current Asset"):
+        raise faults.business("Deposit to account must be a bank or other current asset account.",
+                              "DepositToAccountRef")
+    data["DepositToAccountRef"] = {"value": account["Id"], "name": account.get("Name")}
+
+
+def _pay_from_account(company: Company, data: dict[str, Any]) -> None:
+    pay_type = data.setdefault("PayType", "Check")
+    if pay_type == "Check":
+        check = data.setdefault("CheckPayment", {})
+        bank = check_ref(company, "Account", check.get("BankAccountRef"), "CheckPayment.BankAccountRef")
+        if bank is None:
+            check["BankAccountRef"] = {"value": company.account_id_by_type("Bank")}
+        elif bank.get("AccountType") != "Bank":
+            raise faults.business("The bank account of a check payment must be a bank account.",
+                                  "CheckPayment.BankAccountRef")
+    elif pay_type == "CreditCard":
+        card = data.setdefault("CreditCardPayment", {})
+        account = check_ref(company, "Account", card.get("CCAccountRef"), "CreditCardPayment.CCAccountRef",
+                            required=True)
+        if account and account.get("AccountType") != "Credit Card":
+            raise faults.business("CCAccountRef must be a credit card account.", "CreditCardPayment.CCAccountRef")
+    else:
+        raise faults.invalid_property(f"PayType {pay_type!r} is not valid", "PayType")
+
+
+def void_payment(obj: dict[str, Any]) -> None:
+    """A voided (bill) payment keeps its lines at zero and says so in its memo, as in QBO."""
+    obj["_voided"] = True
+    obj["TotalAmt"] = 0
+    if "UnappliedAmt" in obj:
+        obj["UnappliedAmt"] = 0
+    for line in obj.get("Line") or []:
+        line["Amount"] = 0
+    obj["PrivateNote"] = "Voided"
+
+
+def targets_of(*payments: dict[str, Any] | None) -> set[tuple[str, str]]:
+    """Every (entity, id) that any version of a payment pointed to, voided or not."""
+    found: set[tuple[str, str]] = set()
+    for payment in payments:
+        for line in (payment or {}).get("Line") or []:
+            for linked in line.get("LinkedTxn") or []:
+                found.add((str(linked.get("TxnType")), str(linked.get("TxnId"))))
+    return found

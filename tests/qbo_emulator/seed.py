@@ -1,0 +1,132 @@
+"""The seeded company: small, deterministic, enough for every flow the connector has.
+
+Ids are fixed by insertion order (a reset gives the same Ids again).  Tests should still find
+seeded objects by name rather than hard-code Ids.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .entities import ACCOUNT_CLASSIFICATION, CURRENCY_NAMES
+
+if TYPE_CHECKING:
+    from .company import Company
+
+# Name, AccountType, AccountSubType, AcctNum, Active
+ACCOUNTS = (
+    ("Checking", "Bank", "Checking", "1000", True),
+    ("Savings", "Bank", "Savings", "1010", True),
+    ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable", "1100", True),
+    ("Undeposited Funds", "Other Current Asset", "UndepositedFunds", "1200", True),
+    ("Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable", "2000", True),
+    ("Sales Tax Payable", "Other Current Liability", "SalesTaxPayable", "2100", True),
+    ("Sales of Product Income", "Income", "SalesOfProductIncome", "4000", True),
+    ("Services", "Income", "ServiceFeeIncome", "4100", True),
+    ("Discounts given", "Income", "DiscountsRefundsGiven", "4200", True),
+    ("Old Sales", "Income", "OtherPrimaryIncome", "4900", False),
+    ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs", "5000", True),
+    ("Office Expenses", "Expense", "OfficeGeneralAdministrativeExpenses", "6000", True),
+    ("Exchange Gain or Loss", "Other Expense", "ExchangeGainOrLoss", "7990", True),
+    ("Unrealized Gain or Loss", "Other Expense", "ExchangeGainOrLoss", "7991", True),
+)
+
+# Name, RateValue
+TAX_RATES = (
+    ("Standard Rate", 15), ("Reduced Rate", 5), ("Zero Rate", 0), ("State Sales Tax", 6.25), ("City Sales Tax", 2),
+)
+
+# Id (None = next), Name, Taxable, TaxGroup, rate names
+TAX_CODES: tuple[tuple[str | None, str, bool, bool, tuple[str, ...]], ...] = (
+    ("TAX", "TAX", True, False, ()),
+    ("NON", "NON", False, False, ()),
+    (None, "Standard 15%", True, False, ("Standard Rate",)),
+    (None, "Reduced 5%", True, False, ("Reduced Rate",)),
+    (None, "Zero-rated 0%", True, False, ("Zero Rate",)),
+    (None, "Exempt", False, False, ()),
+    (None, "Sales Tax 8.25%", True, True, ("State Sales Tax", "City Sales Tax")),
+)
+
+DEFAULT_SALES_TAX_CODE = "Sales Tax 8.25%"
+
+
+def seed_company(company: Company) -> None:
+    """Write the seeded company into an empty store."""
+    accounts = {}
+    for name, account_type, sub_type, number, active in ACCOUNTS:
+        obj = _add(company, "Account", {
+            "Name": name, "FullyQualifiedName": name, "AccountType": account_type, "AccountSubType": sub_type,
+            "AcctNum": number, "Active": active, "SubAccount": False, "CurrentBalance": 0,
+            "CurrentBalanceWithSubAccounts": 0, "CurrencyRef": _currency(company.home_currency),
+            "Classification": ACCOUNT_CLASSIFICATION[account_type]})
+        accounts[name] = obj["Id"]
+    for name, income, price, item_type in (("Services", "Services", 0, "Service"),
+                                           ("Hours", "Services", 75, "Service"),
+                                           ("Sales", "Sales of Product Income", 0, "NonInventory")):
+        item = {"Name": name, "FullyQualifiedName": name, "Type": item_type, "Active": True, "Taxable": True,
+                "UnitPrice": price, "IncomeAccountRef": {"value": accounts[income], "name": income}}
+        if item_type == "NonInventory":
+            item["ExpenseAccountRef"] = {"value": accounts["Cost of Goods Sold"], "name": "Cost of Goods Sold"}
+        _add(company, "Item", item)
+    _add(company, "Item", {"Name": "Discontinued Product", "FullyQualifiedName": "Discontinued Product",
+                           "Type": "Service", "Active": False, "UnitPrice": 10,
+                           "IncomeAccountRef": {"value": accounts["Sales of Product Income"]}})
+    rates = {}
+    for name, value in TAX_RATES:
+        rates[name] = _add(company, "TaxRate", {"Name": name, "Description": name, "RateValue": value,
+                                                "Active": True, "AgencyRef": {"value": "1"},
+                                                "SpecialTaxType": "NONE", "DisplayType": "ReadOnly"})["Id"]
+    for code_id, name, taxable, group, rate_names in TAX_CODES:
+        detail = [{"TaxRateRef": {"value": rates[r], "name": r}, "TaxTypeApplicable": "TaxOnAmount",
+                   "TaxOrder": 0} for r in rate_names]
+        obj = {"Name": name, "Description": name, "Taxable": taxable, "TaxGroup": group, "Active": True,
+               "SalesTaxRateList": {"TaxRateDetail": detail}, "PurchaseTaxRateList": {"TaxRateDetail": []}}
+        if code_id:
+            obj["Id"] = code_id
+        _add(company, "TaxCode", obj)
+    _add(company, "Term", {"Name": "Net 30", "Active": True, "Type": "STANDARD", "DueDays": 30})
+    _add(company, "Term", {"Name": "Due on receipt", "Active": True, "Type": "STANDARD", "DueDays": 0})
+    _add(company, "Vendor", {"DisplayName": "Office Supplies Co.", "CompanyName": "Office Supplies Co.",
+                             "Active": True, "CurrencyRef": _currency(company.home_currency), "Balance": 0})
+    _add(company, "CompanyInfo", company_info(company))
+    _add(company, "Preferences", preferences(company))
+
+
+def company_info(company: Company) -> dict[str, Any]:
+    country = company.country
+    return {
+        "Id": "1", "CompanyName": company.setting("company_name"), "LegalName": company.setting("company_name"),
+        "Country": country, "CompanyAddr": {"Id": "1", "Line1": "1 Emulator Way", "City": "Mountain View",
+                                            "Country": country, "PostalCode": "94043"},
+        "Email": {"Address": "books@example.com"}, "FiscalYearStartMonth": "January",
+        "SupportedLanguages": "en", "DefaultTimeZone": "America/Los_Angeles",
+        "CompanyStartDate": "2024-01-01",
+        "NameValue": [{"Name": "NeoEnabled", "Value": "true"}, {"Name": "IsQbdtMigrated", "Value": "false"},
+                      {"Name": "OfferingSku", "Value": "QuickBooks Online Plus"}],
+    }
+
+
+def preferences(company: Company) -> dict[str, Any]:
+    return {
+        "Id": "1",
+        "CurrencyPrefs": {"HomeCurrency": {"value": company.home_currency}, "MultiCurrencyEnabled": True},
+        "SalesFormsPrefs": {"CustomTxnNumbers": True, "AllowDiscount": True, "AllowDeposit": False},
+        "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": company.is_us},
+        "OtherPrefs": {"NameValue": [{"Name": "WarnDuplicateDocNum",
+                                      "Value": str(bool(company.setting("warn_duplicate_docnum"))).lower()}]},
+    }
+
+
+def _add(company: Company, entity: str, obj: dict[str, Any]) -> dict[str, Any]:
+    stamp = company.now_text()
+    if "Id" not in obj:
+        obj["Id"] = company.store.next_id(entity)
+    obj.update({"SyncToken": "0", "domain": "QBO", "sparse": False,
+                "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp}})
+    company.store.put(entity, obj)
+    return obj
+
+
+def _currency(code: str) -> dict[str, str]:
+    return {"value": code, "name": CURRENCY_NAMES.get(code, code)}
+

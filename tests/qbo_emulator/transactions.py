@@ -1,0 +1,299 @@
+"""Sales transactions (Invoice, CreditMemo, Estimate, SalesReceipt) and Bills: lines, totals, tax.
+
+Totals are computed server side with Decimal, rounded half-up to cents, and served as JSON
+numbers.  Simplifications (documented in the package README of the report):
+
+* Tax rates apply per TaxRate on the summed taxable amount of every line whose tax code includes
+  that rate.  Discounts reduce the taxable amounts proportionally when ``ApplyTaxAfterDiscount``
+  is true or the company is not a US one.
+* ``TaxInclusive``: line amounts are taken as gross and the tax is extracted from them.
+* US companies: lines carry ``TAX``/``NON``; the taxable lines are taxed with the code in
+  ``TxnTaxDetail.TxnTaxCodeRef`` or, without one, with the seeded default sales tax code (standing
+  in for QBO's automated sales tax, which works from the customer's address).
+* Bills carry no tax.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from . import faults
+from .entities import cents, check_ref, currency_ref, money, num, ref_value
+
+if TYPE_CHECKING:
+    from .company import Company
+
+SALES = ("Invoice", "CreditMemo", "Estimate", "SalesReceipt")
+DOC_NUMBER_MAX = 21
+TAX_WORD = {"GB": "VAT", "IE": "VAT", "FR": "VAT", "DE": "VAT", "CA": "GST/HST", "AU": "GST", "NZ": "GST",
+            "IN": "GST"}
+
+
+def prepare_transaction(company: Company, entity: str, data: dict[str, Any],
+                        existing: dict[str, Any] | None) -> dict[str, Any]:
+    """Validate a Invoice/CreditMemo/Estimate/SalesReceipt/Bill and compute its totals."""
+    if entity in SALES:
+        party = check_ref(company, "Customer", data.get("CustomerRef"), "CustomerRef", required=True)
+    else:
+        party = check_ref(company, "Vendor", data.get("VendorRef"), "VendorRef", required=True)
+    assert party is not None
+    if not isinstance(data.get("Line"), list) or not [
+            line for line in data["Line"] if isinstance(line, dict) and line.get("DetailType") != "SubTotalLineDetail"]:
+        raise faults.required_missing("Line")
+    _dates(company, entity, data)
+    apply_currency(company, data, party)
+    _doc_number(company, entity, data, existing)
+    if entity in SALES:
+        _sales_totals(company, data)
+    else:
+        _bill_totals(company, data)
+    rate = Decimal(str(data["ExchangeRate"]))
+    data["HomeTotalAmt"] = num(cents(Decimal(str(data["TotalAmt"])) * rate))
+    if entity == "Estimate":
+        data.setdefault("TxnStatus", "Pending")
+    if entity == "SalesReceipt":
+        data["Balance"] = 0
+        deposit = check_ref(company, "Account", data.get("DepositToAccountRef"), "DepositToAccountRef")
+        data["DepositToAccountRef"] = {"value": deposit["Id"] if deposit else company.undeposited_funds_id}
+    if entity == "Bill" and not data.get("APAccountRef"):
+        data["APAccountRef"] = {"value": company.account_id_by_type("Accounts Payable")}
+    return data
+
+
+def default_txn_date(company: Company, data: dict[str, Any]) -> str:
+    """``TxnDate`` as sent (validated) or today in the company's time zone."""
+    try:
+        return date.fromisoformat(str(data.get("TxnDate") or company.today().isoformat())[:10]).isoformat()
+    except ValueError:
+        raise faults.invalid_property(f"TxnDate {data.get('TxnDate')!r} is not a date (yyyy-mm-dd)",
+                                      "TxnDate") from None
+
+
+def _dates(company: Company, entity: str, data: dict[str, Any]) -> None:
+    data["TxnDate"] = default_txn_date(company, data)
+    txn_date = date.fromisoformat(data["TxnDate"])
+    if entity in ("Invoice", "Bill") and "DueDate" not in data:
+        term = check_ref(company, "Term", data.get("SalesTermRef"), "SalesTermRef")
+        days = int(term.get("DueDays") or 0) if term else 0
+        data["DueDate"] = (txn_date + timedelta(days=days)).isoformat()
+
+
+def apply_currency(company: Company, data: dict[str, Any], party: dict[str, Any]) -> None:
+    """The transaction's currency is its customer's (vendor's); foreign ones need a rate."""
+    party_currency = (party.get("CurrencyRef") or {}).get("value", company.home_currency)
+    currency = currency_ref(company, data.get("CurrencyRef") or {"value": party_currency})
+    if currency["value"] != party_currency:
+        raise faults.business(f"The currency of the transaction ({currency['value']}) must be the currency of "
+                              f"{party.get('DisplayName')} ({party_currency}).", "CurrencyRef")
+    data["CurrencyRef"] = currency
+    if currency["value"] == company.home_currency:
+        data["ExchangeRate"] = 1
+        return
+    rate = money(data.get("ExchangeRate"), "ExchangeRate")
+    if rate is None:
+        raise faults.required_missing("ExchangeRate")
+    if rate <= 0:
+        raise faults.invalid_property("ExchangeRate must be greater than zero", "ExchangeRate")
+    data["ExchangeRate"] = float(rate)
+
+
+def _doc_number(company: Company, entity: str, data: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    doc = data.get("DocNumber")
+    if doc in (None, "") and entity != "Bill":
+        data["DocNumber"] = (existing or {}).get("DocNumber") or company.next_doc_number(entity)
+        return
+    if doc in (None, ""):
+        return
+    doc = str(doc)
+    if len(doc) > DOC_NUMBER_MAX:
+        raise faults.string_too_long("DocNumber", DOC_NUMBER_MAX, len(doc))
+    data["DocNumber"] = doc
+    checked = entity in ("Invoice", "CreditMemo") and company.setting("warn_duplicate_docnum")
+    changed = existing is None or existing.get("DocNumber") != doc
+    if checked and changed and not data.get("_allow_duplicate_docnum"):
+        for other in company.store.all(entity):
+            if other.get("DocNumber") == doc and (existing is None or other["Id"] != existing["Id"]):
+                raise faults.duplicate_doc_number(doc, entity, other["Id"])
+
+
+# ----------------------------------------------------------------------------- sales lines and tax
+def _sales_totals(company: Company, data: dict[str, Any]) -> None:
+    lines_in = [line for line in data["Line"] if isinstance(line, dict)
+                and line.get("DetailType") != "SubTotalLineDetail"]
+    mode = data.get("GlobalTaxCalculation") or "TaxExcluded"
+    if mode not in ("TaxExcluded", "TaxInclusive", "NotApplicable"):
+        raise faults.invalid_property(f"GlobalTaxCalculation {mode!r} is not valid", "GlobalTaxCalculation")
+    if not company.is_us:
+        data["GlobalTaxCalculation"] = mode
+    lines_out: list[dict[str, Any]] = []
+    subtotal = Decimal(0)
+    by_code: dict[str, Decimal] = {}
+    discount_lines: list[dict[str, Any]] = []
+    for line in lines_in:
+        kind = line.get("DetailType")
+        out = dict(line)
+        if kind == "SalesItemLineDetail":
+            amount, code = _sales_line(company, out, mode)
+            subtotal += amount
+            if code is not None:
+                by_code[code] = by_code.get(code, Decimal(0)) + amount
+        elif kind == "DiscountLineDetail":
+            discount_lines.append(out)
+        elif kind in ("DescriptionOnly", "DescriptionLineDetail"):
+            out["DetailType"] = "DescriptionOnly"
+            out["Amount"] = num(money(out.get("Amount"), "Line.Amount") or Decimal(0))
+            out.setdefault("DescriptionLineDetail", {})
+        else:
+            raise faults.invalid_property(f"Line DetailType {kind!r} is not supported", "Line.DetailType")
+        lines_out.append(out)
+    discount = Decimal(0)
+    for out in discount_lines:
+        detail = out.setdefault("DiscountLineDetail", {})
+        check_ref(company, "Account", detail.get("DiscountAccountRef"), "Line.DiscountLineDetail.DiscountAccountRef")
+        if detail.get("PercentBased"):
+            percent = money(detail.get("DiscountPercent"), "DiscountPercent") or Decimal(0)
+            amount = cents(subtotal * percent / 100)
+        else:
+            amount = cents(money(out.get("Amount"), "Line.Amount") or Decimal(0))
+        out["Amount"] = num(amount)
+        discount += amount
+    if discount > subtotal:
+        raise faults.business("The discount is more than the subtotal of the transaction.", "Line")
+    if discount and subtotal and (data.get("ApplyTaxAfterDiscount") or not company.is_us):
+        factor = (subtotal - discount) / subtotal
+        by_code = {code: amount * factor for code, amount in by_code.items()}
+    total_tax = _tax(company, data, by_code, mode)
+    for number, out in enumerate(lines_out, start=1):
+        out["Id"] = str(number)
+        out["LineNum"] = number
+    lines_out.append({"Amount": num(cents(subtotal)), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
+    data["Line"] = lines_out
+    net = subtotal - discount
+    data["TotalAmt"] = num(cents(net if mode == "TaxInclusive" else net + total_tax))
+
+
+def _sales_line(company: Company, out: dict[str, Any], mode: str) -> tuple[Decimal, str | None]:
+    detail = dict(out.get("SalesItemLineDetail") or {})
+    out["SalesItemLineDetail"] = detail
+    if ref_value(detail.get("ItemRef")) is None:
+        detail["ItemRef"] = {"value": company.default_item_id}  # QBO falls back to its "Services" item
+    item = check_ref(company, "Item", detail["ItemRef"], "Line.SalesItemLineDetail.ItemRef")
+    assert item is not None
+    check_ref(company, "Account", item.get("IncomeAccountRef"), "Line.SalesItemLineDetail.ItemRef")
+    detail["ItemRef"] = {"value": item["Id"], "name": item.get("Name")}
+    if detail.get("ServiceDate") == "":
+        detail.pop("ServiceDate")
+    qty = money(detail.get("Qty"), "Qty")
+    price = money(detail.get("UnitPrice"), "UnitPrice")
+    amount = money(out.get("Amount"), "Line.Amount")
+    # python-quickbooks sends Qty 0 / UnitPrice 0 for "not set": QBO only checks real values.
+    priced = qty is not None and price is not None and not (qty == 0 and price == 0)
+    if amount is None:
+        if not priced:
+            raise faults.required_missing("Line.Amount")
+        amount = cents(qty * price)  # type: ignore[operator]
+    elif priced and cents(qty * price) != cents(amount):  # type: ignore[operator]
+        raise faults.amount_mismatch(out.get("Amount"))
+    amount = cents(amount)
+    out["Amount"] = num(amount)
+    code = ref_value(detail.get("TaxCodeRef"))
+    if code is None and mode != "NotApplicable":
+        if not company.is_us:
+            word = TAX_WORD.get(company.country, "sales tax")
+            raise faults.business(f"Make sure all your transactions have a {word} rate before you save.",
+                                  "TaxCodeRef")
+        code = "NON"
+    if code is not None:
+        check_ref(company, "TaxCode", {"value": code}, "Line.SalesItemLineDetail.TaxCodeRef")
+        detail["TaxCodeRef"] = {"value": code}
+    return amount, code
+
+
+def _tax(company: Company, data: dict[str, Any], by_code: dict[str, Decimal], mode: str) -> Decimal:
+    """Compute ``TxnTaxDetail`` (per-rate lines and ``TotalTax``); returns the total tax."""
+    sent = data.get("TxnTaxDetail") if isinstance(data.get("TxnTaxDetail"), dict) else {}
+    detail: dict[str, Any] = {}
+    if mode == "NotApplicable":
+        data["TxnTaxDetail"] = {"TotalTax": 0}
+        return Decimal(0)
+    bases: dict[str, Decimal] = {}  # TaxRate Id -> taxable amount
+    inclusive_rate: dict[str, Decimal] = {}
+    if company.is_us:
+        taxable = sum((amount for code, amount in by_code.items() if _is_taxable_us(company, code)), Decimal(0))
+        txn_code_id = ref_value(sent.get("TxnTaxCodeRef")) or company.default_sales_tax_code_id
+        txn_code = check_ref(company, "TaxCode", {"value": txn_code_id}, "TxnTaxDetail.TxnTaxCodeRef")
+        detail["TxnTaxCodeRef"] = {"value": txn_code_id}
+        if taxable:
+            for rate_id in _rate_ids(txn_code):
+                bases[rate_id] = bases.get(rate_id, Decimal(0)) + taxable
+    else:
+        for code_id, amount in by_code.items():
+            code = company.store.get("TaxCode", code_id) or {}
+            rates = _rate_ids(code)
+            combined = sum((_rate_value(company, r) for r in rates), Decimal(0))
+            for rate_id in rates:
+                base = amount / (1 + combined / 100) if mode == "TaxInclusive" else amount
+                bases[rate_id] = bases.get(rate_id, Decimal(0)) + base
+                inclusive_rate[rate_id] = combined
+    tax_lines = []
+    total = Decimal(0)
+    for rate_id, base in bases.items():
+        percent = _rate_value(company, rate_id)
+        tax = cents(base * percent / 100)
+        total += tax
+        tax_lines.append({"Amount": num(tax), "DetailType": "TaxLineDetail", "TaxLineDetail": {
+            "TaxRateRef": {"value": rate_id}, "PercentBased": True, "TaxPercent": float(percent),
+            "NetAmountTaxable": num(cents(base))}})
+    detail["TotalTax"] = num(total)
+    if tax_lines:
+        detail["TaxLine"] = tax_lines
+    data["TxnTaxDetail"] = detail
+    return total
+
+
+def _is_taxable_us(company: Company, code: str) -> bool:
+    if code in ("TAX", "NON"):
+        return code == "TAX"
+    return bool((company.store.get("TaxCode", code) or {}).get("Taxable"))
+
+
+def _rate_ids(code: dict[str, Any] | None) -> list[str]:
+    details = ((code or {}).get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+    return [str(d["TaxRateRef"]["value"]) for d in details if ref_value(d.get("TaxRateRef"))]
+
+
+def _rate_value(company: Company, rate_id: str) -> Decimal:
+    rate = company.store.get("TaxRate", rate_id) or {}
+    return Decimal(str(rate.get("RateValue") or 0))
+
+
+# ----------------------------------------------------------------------------- bills
+def _bill_totals(company: Company, data: dict[str, Any]) -> None:
+    total = Decimal(0)
+    lines_out = []
+    for number, line in enumerate(
+            [line for line in data["Line"] if isinstance(line, dict)
+             and line.get("DetailType") != "SubTotalLineDetail"], start=1):
+        out = dict(line)
+        kind = out.get("DetailType")
+        if kind == "AccountBasedExpenseLineDetail":
+            detail = out.setdefault("AccountBasedExpenseLineDetail", {})
+            check_ref(company, "Account", detail.get("AccountRef"), "Line.AccountBasedExpenseLineDetail.AccountRef",
+                      required=True)
+        elif kind == "ItemBasedExpenseLineDetail":
+            detail = out.setdefault("ItemBasedExpenseLineDetail", {})
+            check_ref(company, "Item", detail.get("ItemRef"), "Line.ItemBasedExpenseLineDetail.ItemRef", required=True)
+        else:
+            raise faults.invalid_property(f"Line DetailType {kind!r} is not supported on a Bill", "Line.DetailType")
+        amount = money(out.get("Amount"), "Line.Amount")
+        if amount is None:
+            raise faults.required_missing("Line.Amount")
+        out["Amount"] = num(cents(amount))
+        out["Id"] = str(number)
+        out["LineNum"] = number
+        total += cents(amount)
+        lines_out.append(out)
+    data["Line"] = lines_out
+    data["TotalAmt"] = num(total)

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The project's test command.  Layer 1 (always): ruff + pytest on the QBO library and the emulator,
+# in a virtualenv built from the pinned requirements.  Layer 2 (when Odoo 19 is found): the addon's
+# Odoo tests, on a fresh throw-away database, run by Odoo's own test runner.
+#
+# Environment:
+#   ODOO_PYTHON        python of an Odoo 19 install (default ~/.venvs/odoo19/bin/python, then python3)
+#   ODOO_ADDONS_PATH   extra addons directories for Odoo, comma separated (Odoo's own addons when
+#                      they are not inside the installed odoo package)
+#   PGHOST PGPORT PGUSER  PostgreSQL for layer 2 (default 127.0.0.1, 5432, current user; not "postgres")
+#   QBO_TEST_VENV      where layer 1's virtualenv lives (default .venv-tests in the repository)
+#   QBO_SKIP_ODOO=1    run layer 1 only
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+VENV=${QBO_TEST_VENV:-$ROOT/.venv-tests}
+PYTHON=${PYTHON:-python3}
+
+say() { printf '\n==> %s\n' "$*"; }
+
+# ---------------------------------------------------------------- layer 1: no Odoo
+say "Layer 1: QBO library and emulator (pytest, no Odoo)"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+"$VENV/bin/ruff" check .
+set +e
+"$VENV/bin/python" -m pytest tests -q -p no:cacheprovider
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure here" >&2
+  exit 1
+elif [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
+
+# ---------------------------------------------------------------- layer 2: real Odoo 19
+if [ "${QBO_SKIP_ODOO:-0}" = "1" ]; then
+  say "Layer 2: Odoo tests SKIPPED (QBO_SKIP_ODOO=1)"
+  exit 0
+fi
+ODOO_PY=""
+for candidate in ${ODOO_PYTHON:-} "$HOME/.venvs/odoo19/bin/python" python3; do
+  if command -v "$candidate" >/dev/null 2>&1 &&
+     "$candidate" -c 'import odoo.release as r, sys; sys.exit(0 if r.version_info[0] == 19 else 1)' 2>/dev/null; then
+    ODOO_PY=$(command -v "$candidate")
+    break
+  fi
+done
+if [ -z "$ODOO_PY" ]; then
+  say "Layer 2: Odoo tests SKIPPED: no Odoo 19 found (ODOO_PYTHON, ~/.venvs/odoo19/bin/python, python3)"
+  exit 0
+fi
+
+say "Layer 2: Odoo tests with $("$ODOO_PY" -c 'import odoo.release as r; print(r.version)') ($ODOO_PY)"
+if ! "$ODOO_PY" -c 'import odoo.addons.queue_job' 2>/dev/null; then
+  "$ODOO_PY" -m pip install --quiet --disable-pip-version-check -r requirements-odoo.txt
+fi
+"$ODOO_PY" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id -un)}
+DB="qbo_test_$(date +%s)_$$"
+LOG=$(mktemp -t qbo-odoo-tests.XXXXXX.log)
+cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+addons="$ROOT"
+[ -n "${ODOO_ADDONS_PATH:-}" ] && addons="$ROOT,$ODOO_ADDONS_PATH"
+set +e
+"$ODOO_PY" -m odoo -d "$DB" --db_host "$PGHOST" --db_port "$PGPORT" --db_user "$PGUSER" \
+  --addons-path "$addons" -i quickbooks_connector --test-tags /quickbooks_connector \
+  --stop-after-init --http-port "${ODOO_TEST_HTTP_PORT:-8169}" --log-level=test \
+  2>&1 | tee "$LOG"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -ne 0 ]; then
+  echo "Odoo tests failed (exit $status); log: $LOG" >&2
+  exit "$status"
+fi
+# odoo-bin exits 0 when a module fails to load in some cases: read the log as well.
+if grep -qE "(ERROR|CRITICAL) $DB |Some modules are not loaded|failed to load" "$LOG"; then
+  echo "Odoo logged errors while testing; log: $LOG" >&2
+  exit 1
+fi
+ran=$(grep -oE "[0-9]+ tests?\b" "$LOG" | tail -1 || true)
+if [ -z "$ran" ] || ! grep -qE "quickbooks_connector: [0-9]+ tests" "$LOG"; then
+  grep -E "tests in .*s" "$LOG" | tail -3 || true
+fi
+say "Layer 2 passed ($DB dropped)"
