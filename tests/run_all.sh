@@ -26,10 +26,12 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 "$VENV/bin/ruff" check .
+PYTEST_LOG=$(mktemp -t qbo-pytest.XXXXXX.log)
 set +e
-"$VENV/bin/python" -m pytest tests -q -p no:cacheprovider
-status=$?
+"$VENV/bin/python" -m pytest tests -q -p no:cacheprovider 2>&1 | tee "$PYTEST_LOG"
+status=${PIPESTATUS[0]}
 set -e
+py_passed=$(grep -oE "[0-9]+ passed" "$PYTEST_LOG" | tail -1 | grep -oE "[0-9]+" || echo 0)
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: that is a failure here" >&2
   exit 1
@@ -40,6 +42,7 @@ fi
 # ---------------------------------------------------------------- layer 2: real Odoo 19
 if [ "${QBO_SKIP_ODOO:-0}" = "1" ]; then
   say "Layer 2: Odoo tests SKIPPED (QBO_SKIP_ODOO=1)"
+  echo "pytest: $py_passed passed, 0 failed"
   exit 0
 fi
 ODOO_PY=""
@@ -52,6 +55,7 @@ for candidate in ${ODOO_PYTHON:-} "$HOME/.venvs/odoo19/bin/python" python3; do
 done
 if [ -z "$ODOO_PY" ]; then
   say "Layer 2: Odoo tests SKIPPED: no Odoo 19 found (ODOO_PYTHON, ~/.venvs/odoo19/bin/python, python3)"
+  echo "pytest: $py_passed passed, 0 failed"
   exit 0
 fi
 
@@ -67,12 +71,14 @@ LOG=$(mktemp -t qbo-odoo-tests.XXXXXX.log)
 cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
+# A free port: the test server must not collide with an Odoo already running here.
+HTTP_PORT=${ODOO_TEST_HTTP_PORT:-$("$ODOO_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 addons="$ROOT"
 [ -n "${ODOO_ADDONS_PATH:-}" ] && addons="$ROOT,$ODOO_ADDONS_PATH"
 set +e
 "$ODOO_PY" -m odoo -d "$DB" --db_host "$PGHOST" --db_port "$PGPORT" --db_user "$PGUSER" \
   --addons-path "$addons" -i quickbooks_connector --test-tags /quickbooks_connector \
-  --stop-after-init --http-port "${ODOO_TEST_HTTP_PORT:-8169}" --log-level=test \
+  --stop-after-init --http-port "$HTTP_PORT" --log-level=test \
   2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e
@@ -80,13 +86,20 @@ if [ "$status" -ne 0 ]; then
   echo "Odoo tests failed (exit $status); log: $LOG" >&2
   exit "$status"
 fi
-# odoo-bin exits 0 when a module fails to load in some cases: read the log as well.
-if grep -qE "(ERROR|CRITICAL) $DB |Some modules are not loaded|failed to load" "$LOG"; then
-  echo "Odoo logged errors while testing; log: $LOG" >&2
+# Read the log as well: a module that fails to load does not always make odoo exit non-zero.
+if grep -qE "CRITICAL|Some modules are not loaded|Failed to load registry" "$LOG"; then
+  echo "Odoo could not load the addon; log: $LOG" >&2
   exit 1
 fi
-ran=$(grep -oE "[0-9]+ tests?\b" "$LOG" | tail -1 || true)
-if [ -z "$ran" ] || ! grep -qE "quickbooks_connector: [0-9]+ tests" "$LOG"; then
-  grep -E "tests in .*s" "$LOG" | tail -3 || true
+result=$(grep -oE "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$LOG" | tail -1 || true)
+if [[ ! "$result" =~ ^([0-9]+)\ failed,\ ([0-9]+)\ error\(s\)\ of\ ([0-9]+)\ tests$ ]]; then
+  echo "Odoo ran no test (no result line in $LOG)" >&2
+  exit 1
 fi
-say "Layer 2 passed ($DB dropped)"
+odoo_failed=${BASH_REMATCH[1]} odoo_errors=${BASH_REMATCH[2]} odoo_total=${BASH_REMATCH[3]}
+if [ "$odoo_total" -eq 0 ] || [ "$odoo_failed" -ne 0 ] || [ "$odoo_errors" -ne 0 ]; then
+  echo "Odoo tests: $result; log: $LOG" >&2
+  exit 1
+fi
+say "Layer 2 passed: $result ($DB dropped)"
+echo "pytest + odoo: $((py_passed + odoo_total)) passed, 0 failed"

@@ -1,0 +1,93 @@
+"""OAuth 2.0 routes: "Connect to QuickBooks" and Intuit's redirect back to Odoo.
+
+Thin on purpose: state handling and token storage live on ``quickbooks.backend``.  ``state`` is
+random, bound to the browser session, the user and the backend, single-use and short-lived; a
+callback without the matching state is refused with 400 and changes nothing.
+"""
+
+import hmac
+import time
+
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
+
+from odoo import _, http
+from odoo.exceptions import UserError
+from odoo.http import request
+
+from .. import const
+from ..qbo import QBOError, new_state
+from ..qbo.redact import get_logger, redact
+
+_logger = get_logger(__name__)
+
+
+class QuickbooksOAuthController(http.Controller):
+
+    @http.route(const.OAUTH_START_ROUTE, type="http", auth="user", methods=["GET"])
+    def quickbooks_oauth_start(self, backend_id=None, **kwargs):
+        """Send the manager's browser to Intuit.  Also Intuit's "Reconnect URL" (no backend_id)."""
+        if not request.env.user.has_group(const.GROUP_MANAGER):
+            raise Forbidden(_("Only QuickBooks managers can connect Odoo to QuickBooks."))
+        Backend = request.env["quickbooks.backend"]
+        if backend_id:
+            try:
+                backend = Backend.browse(int(backend_id)).exists()
+            except ValueError:
+                raise BadRequest(_("Invalid connection id.")) from None
+        else:
+            backend = Backend._for_company(request.env.company)
+        if not backend:
+            raise NotFound(_("No QuickBooks connection is configured for this company."))
+        backend.check_access("write")
+        try:
+            oauth = backend._oauth_client()
+        except UserError as error:
+            return self._error_page(str(error), status=400)
+        state = new_state()
+        request.session[const.OAUTH_SESSION_KEY] = {
+            "state": state, "uid": request.env.uid, "backend_id": backend.id, "created": time.time(),
+        }
+        return request.redirect(oauth.authorization_url(state), local=False)
+
+    @http.route(const.OAUTH_CALLBACK_ROUTE, type="http", auth="user", methods=["GET"])
+    def quickbooks_oauth_callback(self, state=None, code=None, realmId=None, error=None,
+                                  error_description=None, **kwargs):
+        pending = request.session.pop(const.OAUTH_SESSION_KEY, None)
+        if not self._state_matches(pending, state):
+            _logger.warning("QuickBooks OAuth callback refused: missing, expired or wrong state (uid %s)",
+                            request.env.uid)
+            return self._error_page(_("This QuickBooks authorization is not the one Odoo started, or it has "
+                                      "expired. Start again from the settings."), status=400)
+        backend = request.env["quickbooks.backend"].browse(pending["backend_id"]).exists()
+        if not backend:
+            return self._error_page(_("The QuickBooks connection no longer exists."), status=400)
+        if error:
+            message = _("QuickBooks did not authorize the connection: %(error)s%(detail)s", error=redact(error),
+                        detail=f" ({redact(error_description)})" if error_description else "")
+            backend.sudo().last_error = message
+            return self._error_page(message, status=200, backend=backend)
+        try:
+            backend._complete_authorization(code, realmId)
+        except (UserError, QBOError) as failure:
+            message = str(failure)
+            backend.sudo().last_error = message
+            return self._error_page(message, status=400, backend=backend)
+        return request.redirect(f"/odoo/quickbooks/{backend.id}")
+
+    @staticmethod
+    def _state_matches(pending, state) -> bool:
+        if not pending or not state or not isinstance(pending, dict):
+            return False
+        if pending.get("uid") != request.env.uid:
+            return False
+        if time.time() - pending.get("created", 0) > const.OAUTH_STATE_TTL.total_seconds():
+            return False
+        return hmac.compare_digest(str(pending.get("state", "")), str(state))
+
+    @staticmethod
+    def _error_page(message, status=400, backend=None):
+        response = request.render("quickbooks_connector.oauth_error_page", {
+            "message": message, "backend": backend,
+        })
+        response.status_code = status
+        return response

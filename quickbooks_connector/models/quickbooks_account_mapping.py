@@ -1,0 +1,116 @@
+"""Odoo account ↔ QuickBooks account, plus the QBO Item that carries sales lines to it.
+
+QBO takes a sales line's income account from the line's Item (``ItemRef`` → ``IncomeAccountRef``),
+not from the line itself.  Mapping an Odoo income account therefore also means choosing (or
+creating) a service Item bound to the mapped QBO income account.
+"""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..qbo.payloads import ItemData, Ref, build_item
+from ..qbo.redact import get_logger
+
+_logger = get_logger(__name__)
+
+INCOME_TYPES = ("income", "income_other")
+
+
+class QuickbooksAccountMapping(models.Model):
+    _name = "quickbooks.account.mapping"
+    _description = "QuickBooks account mapping"
+    _order = "account_code, id"
+    _check_company_auto = True
+
+    backend_id = fields.Many2one("quickbooks.backend", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    account_id = fields.Many2one("account.account", "Odoo Account", required=True, ondelete="cascade",
+                                 check_company=True)
+    account_code = fields.Char(related="account_id.code", string="Code")
+    account_type = fields.Selection(related="account_id.account_type")
+    qbo_account_id = fields.Many2one("quickbooks.qbo.account", "QuickBooks Account", ondelete="restrict",
+                                     domain="[('backend_id', '=', backend_id)]")
+    qbo_account_active = fields.Boolean(related="qbo_account_id.qbo_active", string="Active in QuickBooks")
+    qbo_item_id = fields.Char("QuickBooks Item ID", help="Item used for invoice lines posted to this account.")
+    qbo_item_name = fields.Char("QuickBooks Item")
+    state = fields.Selection([("mapped", "Mapped"), ("inactive", "QuickBooks account inactive"),
+                              ("unmapped", "Not mapped")], compute="_compute_state", store=True)
+
+    _backend_account_uniq = models.Constraint(
+        "UNIQUE(backend_id, account_id)", "This Odoo account is already mapped for this connection.")
+
+    @api.depends("qbo_account_id", "qbo_account_id.qbo_active")
+    def _compute_state(self):
+        for mapping in self:
+            if not mapping.qbo_account_id:
+                mapping.state = "unmapped"
+            elif not mapping.qbo_account_id.qbo_active:
+                mapping.state = "inactive"
+            else:
+                mapping.state = "mapped"
+
+    @api.depends("account_id", "qbo_account_id")
+    def _compute_display_name(self):
+        for mapping in self:
+            mapping.display_name = f"{mapping.account_id.display_name} → {mapping.qbo_account_id.display_name or '?'}"
+
+    def _needs_item(self) -> bool:
+        self.ensure_one()
+        return self.account_id.account_type in INCOME_TYPES
+
+    def _ensure_item(self, client=None):
+        """Bind an income mapping to a service Item posting to its QBO income account.
+
+        Reuses an active Item already bound to that account (preferring one we created before),
+        and creates "Odoo <code> <name>" otherwise.
+        """
+        for mapping in self.filtered(lambda m: m._needs_item() and m.qbo_account_id):
+            client = client or mapping.backend_id._qbo_client()
+            qbo_account = mapping.qbo_account_id
+            if mapping.qbo_item_id:
+                item = client.get("Item", mapping.qbo_item_id)
+                if item.get("Active", True) and (item.get("IncomeAccountRef") or {}).get("value") == qbo_account.qbo_id:
+                    continue
+            name = f"Odoo {mapping.account_id.code} {mapping.account_id.name}"[:100]
+            candidates = [
+                item for item in client.query_all("Item", "Type = 'Service'")
+                if (item.get("IncomeAccountRef") or {}).get("value") == qbo_account.qbo_id and item.get("Active", True)
+            ]
+            candidates.sort(key=lambda item: item.get("Name") != name)
+            if candidates:
+                item = candidates[0]
+            else:
+                item = client.create("Item", build_item(ItemData(
+                    name=name, income_account=Ref(qbo_account.qbo_id, qbo_account.name),
+                    description=_("Sales posted from Odoo to %s", qbo_account.name))),
+                    request_id=f"odoo-item-{mapping.backend_id.id}-{mapping.account_id.id}-{qbo_account.qbo_id}")
+            mapping.write({"qbo_item_id": item["Id"], "qbo_item_name": item.get("Name")})
+
+    @api.model
+    def _problems_for_accounts(self, backend, accounts):
+        """Human-readable reasons why documents using ``accounts`` cannot be sent (empty: fine)."""
+        mappings = self.search([("backend_id", "=", backend.id), ("account_id", "in", accounts.ids)])
+        by_account = {mapping.account_id: mapping for mapping in mappings}
+        problems = []
+        for account in accounts:
+            mapping = by_account.get(account)
+            if not mapping or mapping.state == "unmapped":
+                problems.append(_("Account %s is not mapped to a QuickBooks account.", account.display_name))
+            elif mapping.state == "inactive":
+                problems.append(_("Account %(account)s is mapped to the QuickBooks account %(qbo)s, which is "
+                                  "inactive in QuickBooks.", account=account.display_name,
+                                  qbo=mapping.qbo_account_id.name))
+            elif mapping._needs_item() and not mapping.qbo_item_id:
+                problems.append(_("Account %s has no QuickBooks Item for invoice lines.", account.display_name))
+        return problems
+
+    def action_create_items(self):
+        self._ensure_item()
+        return True
+
+    @api.model
+    def _check_accounts_or_raise(self, backend, accounts):
+        problems = self._problems_for_accounts(backend, accounts)
+        if problems:
+            raise UserError(_("This document cannot be sent to QuickBooks:\n%s\n\nFix the mapping under "
+                              "Accounting › Configuration › QuickBooks › Account Mapping.", "\n".join(problems)))

@@ -1,0 +1,192 @@
+"""OAuth tokens of a QuickBooks connection: storage, refresh with rotation, reconnect state.
+
+Intuit rotates refresh tokens: the refresh token used is dead as soon as the new pair is issued.
+The new pair is therefore written and committed on a cursor of its own, at once, so a job that
+rolls back later cannot lose it; the row is locked (``FOR UPDATE``) while refreshing so that two
+workers never refresh with the same token.  Odoo runs transactions in REPEATABLE READ, so a
+worker that waited for the lock sees a serialization error and simply looks again on a new
+cursor, where it finds the pair the other worker stored.
+"""
+
+import time
+from datetime import datetime, timezone
+
+from psycopg2 import errors as pg_errors
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from .. import const
+from ..qbo import InvalidGrantError, OAuthError, TokenSet
+from ..qbo.redact import get_logger
+from ..tools import crypto
+
+_logger = get_logger(__name__)
+
+_LOCK_RETRIES = 5
+
+
+def _naive_utc(moment: datetime | None):
+    """Odoo Datetime fields hold naive UTC."""
+    if moment is None:
+        return False
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+class QuickbooksBackend(models.Model):
+    _inherit = "quickbooks.backend"
+
+    # ------------------------------------------------------------------ storage
+    def _token_values(self, tokens: TokenSet) -> dict:
+        return {
+            "access_token_encrypted": crypto.encrypt(tokens.access_token),
+            "refresh_token_encrypted": crypto.encrypt(tokens.refresh_token),
+            "access_token_expires_at": _naive_utc(tokens.access_expires_at),
+            "refresh_token_expires_at": _naive_utc(tokens.refresh_expires_at),
+            **({"refresh_token_hard_expires_at": _naive_utc(tokens.refresh_hard_expires_at)}
+               if tokens.refresh_hard_expires_at else {}),
+        }
+
+    def _access_token_expiring(self, margin=const.ACCESS_TOKEN_REFRESH_MARGIN) -> bool:
+        self.ensure_one()
+        expires = self.sudo().access_token_expires_at
+        return not expires or expires - fields.Datetime.now() <= margin
+
+    # ------------------------------------------------------------------ authorization
+    def _complete_authorization(self, code: str, realm_id: str):
+        """Finish "Connect to QuickBooks": exchange the code, store tokens, name the company."""
+        self.ensure_one()
+        if not code or not realm_id:
+            raise UserError(_("Intuit did not send an authorization code and company id."))
+        backend = self.sudo()
+        if backend.realm_id and backend.realm_id != realm_id and backend.state in ("connected", "reconnect"):
+            raise UserError(_(
+                "This Odoo company is linked to QuickBooks company %(old)s; Intuit authorized %(new)s. "
+                "Disconnect first to switch companies.", old=backend.realm_id, new=realm_id))
+        tokens = backend._oauth_client().exchange_code(code)
+        backend.write({
+            **backend._token_values(tokens),
+            "realm_id": realm_id, "state": "connected", "connected_at": fields.Datetime.now(),
+            "last_error": False,
+        })
+        try:
+            backend._refresh_company_facts()
+        except Exception as error:  # the connection works even if the name lookup did not
+            _logger.warning("QuickBooks: connected %s but could not read CompanyInfo: %s", realm_id, error)
+        backend.activity_unlink(["mail.mail_activity_data_warning"])
+        backend.message_post(body=_("Connected to QuickBooks company %(name)s (realm %(realm)s).",
+                                    name=backend.qbo_company_name or "-", realm=realm_id))
+
+    # ------------------------------------------------------------------ access token
+    def _get_access_token(self) -> str:
+        """The current access token, refreshed first when it has less than 5 minutes left."""
+        self.ensure_one()
+        backend = self.sudo()
+        if backend._access_token_expiring():
+            return backend._refresh_tokens()
+        token = crypto.decrypt(backend.access_token_encrypted)
+        if not token:
+            raise UserError(_("QuickBooks is not connected: no access token is stored."))
+        return token
+
+    def _refresh_after_unauthorized(self, rejected: str | None) -> str:
+        """QBO answered 401 to ``rejected``: refresh, unless another worker already did."""
+        return self.sudo()._refresh_tokens(force=True, rejected=rejected)
+
+    def _refresh_tokens(self, force: bool = False, rejected: str | None = None,
+                        margin=const.ACCESS_TOKEN_REFRESH_MARGIN) -> str:
+        """Refresh on a separate, immediately committed cursor; returns the access token to use.
+
+        ``force`` refreshes even when the stored token looks valid, unless the stored token is no
+        longer ``rejected`` (someone refreshed meanwhile).  On ``invalid_grant`` the connection
+        moves to "reconnect needed" and managers get an activity.
+        """
+        self.ensure_one()
+        # The refresh runs on another cursor: pending writes of this transaction must reach the
+        # database first (in tests both cursors share one connection), and what it committed
+        # must be re-read afterwards.
+        self.env.flush_all()
+        for attempt in range(_LOCK_RETRIES):
+            try:
+                return self._refresh_tokens_locked(force, rejected, margin)
+            except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+                # Another worker refreshed while we waited for the row: look again.
+                time.sleep(0.05 * (attempt + 1))
+            finally:
+                self.invalidate_recordset()
+        raise UserError(_("Could not refresh the QuickBooks token: the connection is busy. Try again."))
+
+    def _refresh_tokens_locked(self, force, rejected, margin) -> str:
+        with self.env.registry.cursor() as cr:
+            cr.execute("SELECT id FROM quickbooks_backend WHERE id = %s FOR UPDATE", [self.id])
+            backend = self.with_env(self.env(cr=cr, su=True))
+            backend.invalidate_recordset()
+            if backend.state not in ("connected",):
+                raise UserError(_("QuickBooks needs to be reconnected for %s.", backend.company_id.name))
+            current = crypto.decrypt(backend.access_token_encrypted)
+            still_valid = current and not backend._access_token_expiring(margin)
+            if still_valid and (not force or (rejected and current != rejected)):
+                return current
+            refresh_token = crypto.decrypt(backend.refresh_token_encrypted)
+            if not refresh_token:
+                backend._mark_reconnect_needed(_("No refresh token is stored."))
+                cr.commit()
+                raise UserError(_("QuickBooks needs to be reconnected for %s.", backend.company_id.name))
+            try:
+                tokens = backend._oauth_client().refresh(refresh_token)
+            except InvalidGrantError as error:
+                backend._mark_reconnect_needed(str(error))
+                cr.commit()
+                raise UserError(_(
+                    "QuickBooks refused to renew the connection of %(company)s (%(error)s). A manager must "
+                    "reconnect from the settings.", company=backend.company_id.name, error=error)) from None
+            except OAuthError as error:
+                raise UserError(_("Could not renew the QuickBooks token: %s", error)) from None
+            backend.write({**backend._token_values(tokens), "last_error": False})
+            cr.commit()  # the rotated refresh token is safe from here on
+            _logger.info("QuickBooks: refreshed the access token of realm %s", backend.realm_id)
+            return tokens.access_token
+
+    def _mark_reconnect_needed(self, reason: str):
+        """Stop using this connection and tell the managers; called on ``invalid_grant``."""
+        for backend in self:
+            backend.write({"state": "reconnect", "last_error": reason,
+                           "access_token_encrypted": False, "access_token_expires_at": False})
+            backend._notify_managers(
+                _("Reconnect QuickBooks"),
+                _("QuickBooks refused the stored authorization (%s). Open Settings and click "
+                  "'Connect to QuickBooks' again; synchronisation is paused until then.", reason))
+            _logger.warning("QuickBooks: realm %s needs to be reconnected: %s", backend.realm_id, reason)
+
+    def _notify_managers(self, summary: str, note: str):
+        """One warning activity per QuickBooks manager of the company (not repeated while open)."""
+        self.ensure_one()
+        group = self.env.ref(const.GROUP_MANAGER)
+        managers = group.sudo().all_user_ids.filtered(
+            lambda user: self.company_id in user.company_ids and not user.share and user.active)
+        activity_type = self.env.ref("mail.mail_activity_data_warning")
+        open_for = self.activity_ids.filtered(
+            lambda a: a.activity_type_id == activity_type and a.summary == summary).user_id
+        for user in managers - open_for:
+            self.activity_schedule(activity_type_id=activity_type.id, summary=summary, note=note, user_id=user.id)
+
+    # ------------------------------------------------------------------ cron
+    def _cron_refresh_tokens(self):
+        """Every 30 minutes: keep each connection's tokens fresh and warn before they expire."""
+        now = fields.Datetime.now()
+        for backend in self.sudo().search([("state", "=", "connected")]):
+            try:
+                if backend._access_token_expiring(const.CRON_REFRESH_MARGIN):
+                    backend._refresh_tokens(margin=const.CRON_REFRESH_MARGIN)
+            except UserError as error:
+                _logger.warning("QuickBooks: token refresh for %s failed: %s", backend.company_id.name, error)
+                continue
+            backend.invalidate_recordset()
+            for expiry in (backend.refresh_token_hard_expires_at, backend.refresh_token_expires_at):
+                if expiry and expiry - now <= const.REFRESH_EXPIRY_WARNING:
+                    backend._notify_managers(
+                        _("QuickBooks authorization expires soon"),
+                        _("The QuickBooks authorization of %(company)s expires on %(date)s. Reconnect from "
+                          "Settings before then to keep synchronising.", company=backend.company_id.name,
+                          date=fields.Datetime.to_string(expiry)))
+                    break

@@ -1,0 +1,45 @@
+"""QuickBooks status on the records the connector binds (partners, invoices)."""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .quickbooks_sync_state import SYNC_STATES
+
+
+class QuickbooksBoundMixin(models.AbstractModel):
+    _name = "quickbooks.bound.mixin"
+    _description = "Record synchronised with QuickBooks"
+
+    quickbooks_sync_state_id = fields.Many2one("quickbooks.sync.state", compute="_compute_quickbooks_status",
+                                               string="QuickBooks Binding")
+    quickbooks_status = fields.Selection([*SYNC_STATES, ("none", "Not synced")], string="QuickBooks Status",
+                                         compute="_compute_quickbooks_status")
+    quickbooks_url = fields.Char("View in QuickBooks", compute="_compute_quickbooks_status")
+    quickbooks_last_error = fields.Text("QuickBooks Error", compute="_compute_quickbooks_status")
+
+    @api.depends_context("company")
+    def _compute_quickbooks_status(self):
+        Ledger = self.env["quickbooks.sync.state"].sudo()
+        backend = self.env["quickbooks.backend"].sudo()._for_company(self.env.company)
+        rows = Ledger.search([("backend_id", "=", backend.id), ("res_model", "=", self._name),
+                              ("res_id", "in", self.ids)], order="binding_key desc") if backend and self.ids else Ledger
+        by_id = {row.res_id: row for row in rows}  # the main binding (key "") comes last and wins
+        for record in self:
+            row = by_id.get(record.id, Ledger)
+            record.quickbooks_sync_state_id = row
+            record.quickbooks_status = row.state or "none"
+            record.quickbooks_url = row.qbo_url or False
+            record.quickbooks_last_error = row.last_error or False
+
+    def action_view_in_quickbooks(self):
+        self.ensure_one()
+        if not self.quickbooks_url:
+            raise UserError(_("This record is not in QuickBooks yet."))
+        return {"type": "ir.actions.act_url", "url": self.quickbooks_url, "target": "new"}
+
+    def action_open_quickbooks_ledger(self):
+        self.ensure_one()
+        if not self.quickbooks_sync_state_id:
+            raise UserError(_("This record has no QuickBooks history yet."))
+        return {"type": "ir.actions.act_window", "res_model": "quickbooks.sync.state",
+                "res_id": self.quickbooks_sync_state_id.id, "view_mode": "form", "target": "current"}

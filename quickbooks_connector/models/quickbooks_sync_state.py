@@ -1,0 +1,153 @@
+"""The sync ledger: one row per bound record, with its QBO identity and sync history.
+
+A row binds an Odoo record to a QBO object (entity + Id), keeps the SyncToken and the values
+last synced (the base of the three-way merge after a stale update), and records each attempt:
+state, attempts, last error, last requestid.  Unique per (backend, Odoo record) and per
+(backend, QBO entity, QBO id), so a record can never be bound twice.
+"""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .. import const
+
+SYNC_STATES = [
+    ("pending", "Pending"),
+    ("done", "Synced"),
+    ("failed", "Failed"),
+    ("conflict", "Conflict"),
+    ("skipped", "Skipped"),
+]
+
+
+class QuickbooksSyncState(models.Model):
+    _name = "quickbooks.sync.state"
+    _description = "QuickBooks sync ledger"
+    _order = "write_date desc, id desc"
+    _rec_name = "res_name"
+
+    backend_id = fields.Many2one("quickbooks.backend", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    res_model = fields.Char("Odoo Model", required=True, index=True)
+    res_id = fields.Many2oneReference("Odoo Record ID", model_field="res_model", required=True, index=True)
+    binding_key = fields.Char(
+        default="", required=True,
+        help="Distinguishes several QBO objects for one record: a customer invoiced in a second currency "
+             "gets its own QBO customer, keyed by that currency.")
+    res_name = fields.Char("Record", compute="_compute_res_name", store=True)
+    qbo_entity = fields.Char("QuickBooks Entity", required=True)
+    qbo_id = fields.Char("QuickBooks ID", index=True, copy=False)
+    qbo_doc_number = fields.Char("QuickBooks Number")
+    sync_token = fields.Char("SyncToken", copy=False)
+    synced_values = fields.Json("Last Synced Values", copy=False,
+                                help="What was last sent to (or read from) QuickBooks: the merge base.")
+    origin = fields.Selection([("odoo", "Created in Odoo"), ("qbo", "Created in QuickBooks")],
+                              default="odoo", required=True)
+    state = fields.Selection(SYNC_STATES, default="pending", required=True, index=True)
+    failure_kind = fields.Selection([
+        ("mapping", "Missing mapping"), ("validation", "Refused by QuickBooks"), ("totals", "Totals differ"),
+        ("transient", "Temporary problem"), ("conflict", "Conflict"), ("other", "Other"),
+    ], help="Why the last attempt failed; missing mappings are retried once the mapping exists.")
+    qbo_state = fields.Selection([("active", "Active"), ("voided", "Voided"), ("deleted", "Deleted")],
+                                 string="QuickBooks State", default="active")
+    attempts = fields.Integer(default=0)
+    last_error = fields.Text()
+    last_request_id = fields.Char("Last requestid")
+    last_attempt_at = fields.Datetime()
+    last_success_at = fields.Datetime("Last Synced")
+    qbo_url = fields.Char("View in QuickBooks", compute="_compute_qbo_url")
+
+    _record_uniq = models.Constraint(
+        "UNIQUE(backend_id, res_model, res_id, binding_key)", "This Odoo record already has a QuickBooks binding.")
+    _qbo_uniq = models.Constraint(
+        "UNIQUE(backend_id, qbo_entity, qbo_id)", "This QuickBooks object is already bound to an Odoo record.")
+
+    @api.depends("res_model", "res_id")
+    def _compute_res_name(self):
+        for row in self:
+            record = row._record()
+            row.res_name = record.display_name if record else f"{row.res_model},{row.res_id}"
+
+    @api.depends("qbo_entity", "qbo_id", "backend_id")
+    def _compute_qbo_url(self):
+        for row in self:
+            row.qbo_url = row.backend_id._qbo_app_url(row.qbo_entity, row.qbo_id) if row.qbo_id else False
+
+    def _record(self):
+        self.ensure_one()
+        if not self.res_model or self.res_model not in self.env or not self.res_id:
+            return None
+        record = self.env[self.res_model].browse(self.res_id).exists()
+        return record or None
+
+    # ------------------------------------------------------------------ ledger API
+    @api.model
+    def _binding_for(self, backend, record, qbo_entity=None, create=True, key=""):
+        """The row of ``record`` for ``backend`` (created pending when missing and ``create``)."""
+        record.ensure_one()
+        row = self.sudo().search([("backend_id", "=", backend.id), ("res_model", "=", record._name),
+                                  ("res_id", "=", record.id), ("binding_key", "=", key or "")], limit=1)
+        if not row and create:
+            if not qbo_entity:
+                raise ValueError("a new binding needs the QBO entity name")
+            row = self.sudo().create({"backend_id": backend.id, "res_model": record._name, "res_id": record.id,
+                                      "qbo_entity": qbo_entity, "binding_key": key or ""})
+        return row
+
+    @api.model
+    def _binding_for_qbo(self, backend, qbo_entity, qbo_id):
+        return self.sudo().search([("backend_id", "=", backend.id), ("qbo_entity", "=", qbo_entity),
+                                  ("qbo_id", "=", str(qbo_id))], limit=1)
+
+    def _mark_attempt(self, request_id=None):
+        self.sudo().write({"attempts": self.attempts + 1, "last_attempt_at": fields.Datetime.now(),
+                           "last_request_id": request_id or self.last_request_id})
+
+    def _mark_done(self, qbo_object, synced_values=None, **extra):
+        """Record a successful sync: QBO's Id and SyncToken, and what is now the merge base."""
+        self.sudo().write({
+            "state": "done", "qbo_id": str(qbo_object["Id"]), "sync_token": str(qbo_object.get("SyncToken", "")),
+            "qbo_doc_number": qbo_object.get("DocNumber") or self.qbo_doc_number,
+            "synced_values": synced_values if synced_values is not None else self.synced_values,
+            "last_error": False, "failure_kind": False, "last_success_at": fields.Datetime.now(), **extra,
+        })
+
+    def _mark_failed(self, message, state="failed", kind="other"):
+        self.sudo().write({"state": state, "last_error": message, "failure_kind": kind})
+
+    def _mark_skipped(self, reason):
+        self.sudo().write({"state": "skipped", "last_error": reason})
+
+    # ------------------------------------------------------------------ actions
+    def action_retry(self):
+        """Retry failed or conflicting rows: back to pending, and the record's sync is scheduled."""
+        if not self.env.user.has_group(const.GROUP_MANAGER):
+            raise UserError(_("Only QuickBooks managers can retry synchronisations."))
+        retried = 0
+        for row in self.filtered(lambda r: r.state in ("failed", "conflict", "pending")):
+            record = row._record()
+            if record is None:
+                row._mark_skipped(_("The Odoo record no longer exists."))
+                continue
+            row.sudo().write({"state": "pending", "last_error": False})
+            if hasattr(record, "_quickbooks_schedule_sync"):
+                record._quickbooks_schedule_sync(row.backend_id)
+            retried += 1
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": "info", "title": _("QuickBooks"),
+            "message": _("%s synchronisation(s) scheduled again.", retried),
+            "next": {"type": "ir.actions.act_window_close"}}}
+
+    def action_open_record(self):
+        self.ensure_one()
+        record = self._record()
+        if record is None:
+            raise UserError(_("The Odoo record no longer exists."))
+        return {"type": "ir.actions.act_window", "res_model": record._name, "res_id": record.id,
+                "view_mode": "form", "target": "current"}
+
+    def action_view_in_quickbooks(self):
+        self.ensure_one()
+        if not self.qbo_url:
+            raise UserError(_("This record is not in QuickBooks yet."))
+        return {"type": "ir.actions.act_url", "url": self.qbo_url, "target": "new"}

@@ -1,0 +1,84 @@
+"""Odoo taxes ↔ QuickBooks tax codes.
+
+Outside the US every QBO sales line needs a tax code (QBO refuses the invoice otherwise), so each
+Odoo sales tax maps to a QBO TaxCode, and untaxed lines use the connection's "exempt" code.  US
+companies mark lines TAX/NON and name one tax code for the whole document.
+"""
+
+from odoo import api, fields, models
+
+from ..qbo.redact import get_logger
+
+_logger = get_logger(__name__)
+
+
+class QuickbooksQboTaxCode(models.Model):
+    _name = "quickbooks.qbo.tax.code"
+    _description = "QuickBooks tax code"
+    _order = "name, id"
+
+    backend_id = fields.Many2one("quickbooks.backend", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    qbo_id = fields.Char("QuickBooks ID", required=True)
+    name = fields.Char(required=True)
+    taxable = fields.Boolean()
+    rate = fields.Float("Combined Rate (%)", digits=(16, 4))
+    qbo_active = fields.Boolean("Active in QuickBooks", default=True)
+
+    _backend_qbo_uniq = models.Constraint("UNIQUE(backend_id, qbo_id)", "This tax code is already known.")
+
+    @api.depends("name", "rate", "qbo_active")
+    def _compute_display_name(self):
+        for code in self:
+            code.display_name = f"{code.name} ({code.rate:g}%)" if code.taxable else code.name
+
+    @api.model
+    def _pull_for_backend(self, backend, client=None):
+        """Read QBO's tax codes and rates; the combined rate helps proposing mappings."""
+        client = client or backend._qbo_client()
+        rates = {row["Id"]: float(row.get("RateValue") or 0) for row in client.query_all("TaxRate")}
+        known = {code.qbo_id: code for code in self.search([("backend_id", "=", backend.id)])}
+        for row in client.query_all("TaxCode", "Active in (true, false)"):
+            details = ((row.get("SalesTaxRateList") or {}).get("TaxRateDetail")) or []
+            values = {
+                "name": row.get("Name") or row["Id"],
+                "taxable": bool(row.get("Taxable")),
+                "rate": sum(rates.get(str((d.get("TaxRateRef") or {}).get("value")), 0.0) for d in details),
+                "qbo_active": bool(row.get("Active", True)),
+            }
+            if row["Id"] in known:
+                known[row["Id"]].write(values)
+            else:
+                self.create({**values, "backend_id": backend.id, "qbo_id": row["Id"]})
+        return self.search([("backend_id", "=", backend.id)])
+
+
+class QuickbooksTaxMapping(models.Model):
+    _name = "quickbooks.tax.mapping"
+    _description = "QuickBooks tax mapping"
+    _order = "tax_id"
+    _check_company_auto = True
+
+    backend_id = fields.Many2one("quickbooks.backend", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    tax_id = fields.Many2one("account.tax", "Odoo Tax", required=True, ondelete="cascade", check_company=True,
+                             domain="[('type_tax_use', '=', 'sale')]")
+    qbo_tax_code_id = fields.Many2one("quickbooks.qbo.tax.code", "QuickBooks Tax Code", required=True,
+                                      ondelete="restrict", domain="[('backend_id', '=', backend_id)]")
+
+    _backend_tax_uniq = models.Constraint("UNIQUE(backend_id, tax_id)", "This tax is already mapped.")
+
+    @api.model
+    def _propose_for_backend(self, backend):
+        """Map each unmapped sales tax to the active QBO code with the same combined rate, if only one has it."""
+        codes = self.env["quickbooks.qbo.tax.code"].search(
+            [("backend_id", "=", backend.id), ("qbo_active", "=", True), ("taxable", "=", True)])
+        mapped = self.search([("backend_id", "=", backend.id)]).tax_id
+        taxes = self.env["account.tax"].search([("company_id", "=", backend.company_id.id),
+                                                ("type_tax_use", "=", "sale"), ("amount_type", "=", "percent")])
+        created = self.browse()
+        for tax in taxes - mapped:
+            same_rate = codes.filtered(lambda code, tax=tax: abs(code.rate - tax.amount) < 1e-6)
+            if len(same_rate) == 1:
+                created |= self.create({"backend_id": backend.id, "tax_id": tax.id, "qbo_tax_code_id": same_rate.id})
+        return created

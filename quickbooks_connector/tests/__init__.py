@@ -1,0 +1,8 @@
+from . import (
+    test_access,
+    test_backend_tokens,
+    test_crypto,
+    test_ledger,
+    test_mapping,
+    test_oauth_flow,
+)

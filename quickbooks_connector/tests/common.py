@@ -1,0 +1,184 @@
+"""Shared fixtures for the Odoo tests: a real QBO emulator process and a connected backend.
+
+The emulator is the project's own (``python -m tests.qbo_emulator`` from the repository root),
+started once per test class on a free loopback port and driven over HTTP, exactly like Odoo
+talks to QuickBooks.  Nothing here mocks QuickBooks.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+from datetime import timezone
+from pathlib import Path
+
+import requests
+from cryptography.fernet import Fernet
+
+from odoo import fields
+from odoo.tests import TransactionCase
+from odoo.tools import SQL, config
+
+from ..const import ENCRYPTION_KEY_ENV, ENCRYPTION_KEY_OPTION
+from ..qbo import TokenSet
+from ..tools import crypto
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EMULATOR_PACKAGE = REPO_ROOT / "tests" / "qbo_emulator"
+
+CLIENT_ID = "odoo-test-client"
+CLIENT_SECRET = "odoo-test-client-secret-value"
+REALM_ID = "9130354000000042"
+VERIFIER_TOKEN = "odoo-test-verifier-token"
+
+
+def ensure_encryption_key():
+    """Tests need a key like production does; use the configured one, else a throw-away one."""
+    if not (config.get(ENCRYPTION_KEY_OPTION) or os.environ.get(ENCRYPTION_KEY_ENV)):
+        os.environ[ENCRYPTION_KEY_ENV] = Fernet.generate_key().decode()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmulatorProcess:
+    """The QBO emulator in a child process, plus its test-control API."""
+
+    def __init__(self, webhook_url=None, webhook_format="cloudevents"):
+        if not (EMULATOR_PACKAGE / "__main__.py").exists():
+            raise unittest.SkipTest(f"the QBO emulator is not next to the addon ({EMULATOR_PACKAGE})")
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [sys.executable, "-m", "tests.qbo_emulator", "--host", "127.0.0.1", "--port", str(self.port),
+                "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--realm-id", REALM_ID,
+                "--verifier-token", VERIFIER_TOKEN, "--webhook-format", webhook_format]
+        if webhook_url:
+            args += ["--webhook-url", webhook_url]
+        self.process = subprocess.Popen(args, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.http = requests.Session()
+        deadline = time.monotonic() + 20
+        while True:  # wait until it answers (a readiness poll, bounded)
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the QBO emulator exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                self.http.get(f"{self.url}/_emulator/clock", timeout=1).raise_for_status()
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("the QBO emulator did not start within 20 s") from None
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.http.close()
+
+    # --- control API
+    def call(self, method, path, payload=None):
+        response = self.http.request(method, f"{self.url}/_emulator/{path}", json=payload, timeout=30)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def reset(self):
+        self.call("POST", "reset", {})
+
+    def fault(self, **spec):
+        return self.call("POST", "faults", spec)
+
+    def advance_clock(self, seconds):
+        self.call("POST", "clock", {"advance": seconds})
+
+    def entities(self, entity):
+        return self.call("GET", f"entities/{entity}")
+
+    def requests_log(self):
+        return self.call("GET", "requests")
+
+    def mint_tokens(self):
+        return self.call("POST", "tokens", {})
+
+    def api(self, access_token, method, path, **kwargs):
+        """Call the emulator's QBO API directly, as another QBO user (the CPA) would."""
+        response = self.http.request(
+            method, f"{self.url}/v3/company/{REALM_ID}/{path.lstrip('/')}",
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+            params={"minorversion": "75", **kwargs.pop("params", {})}, timeout=30, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+
+class QuickbooksTestMixin:
+    """A backend of the test company pointing at a fresh emulator process (one per class)."""
+
+    @classmethod
+    def setup_quickbooks(cls):
+        ensure_encryption_key()
+        cls.emulator = EmulatorProcess()
+        cls.addClassCleanup(cls.emulator.stop)
+        # Token refreshes open their own cursor; in tests it must wrap the test's cursor.
+        if not cls._registry_patched:
+            cls.registry_enter_test_mode_cls()
+        cls.company = cls.env.company
+        cls.backend = cls.env["quickbooks.backend"].create({
+            "company_id": cls.company.id,
+            "environment": "custom",
+            "custom_base_url": cls.emulator.url,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "webhook_verifier_token": VERIFIER_TOKEN,
+        })
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()
+
+    def connect_backend(self, backend=None):
+        """Connect without a browser: tokens minted by the emulator, stored like a real grant."""
+        backend = backend or self.backend
+        data = self.emulator.mint_tokens()
+        tokens = TokenSet.from_response(data, fields.Datetime.now().replace(tzinfo=timezone.utc))
+        backend.sudo().write({**backend._token_values(tokens), "realm_id": REALM_ID, "state": "connected"})
+        return data
+
+    def stored_secret(self, field_name, backend=None):
+        backend = (backend or self.backend).sudo()
+        backend.invalidate_recordset()
+        return crypto.decrypt(backend[field_name])
+
+    def assert_no_plaintext(self, *secrets):
+        """No text, varchar or json column of any table contains one of ``secrets``."""
+        secrets = [secret for secret in secrets if secret]
+        self.assertTrue(secrets)
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("""SELECT c.table_name, c.column_name FROM information_schema.columns c
+                      JOIN information_schema.tables t
+                        ON t.table_name = c.table_name AND t.table_schema = c.table_schema
+                      WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+                        AND c.data_type IN ('character varying', 'text', 'jsonb', 'json')""")
+        patterns = [f"%{secret}%" for secret in secrets]
+        found = []
+        for table, column in cr.fetchall():
+            cr.execute(SQL("SELECT 1 FROM %s WHERE %s::text LIKE ANY(%s) LIMIT 1",
+                           SQL.identifier(table), SQL.identifier(column), patterns))
+            if cr.fetchone():
+                found.append(f"{table}.{column}")
+        self.assertEqual(found, [], "a secret is stored in plain text")
+
+
+class QuickbooksCase(QuickbooksTestMixin, TransactionCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_quickbooks()

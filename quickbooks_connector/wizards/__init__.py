@@ -1,0 +1,1 @@
+from . import quickbooks_account_mapping_wizard

@@ -1,0 +1,153 @@
+"""Map the Odoo chart of accounts to QuickBooks in one screen.
+
+The wizard pulls the QBO chart (every page), lists each Odoo account that can appear on a synced
+document, proposes a QBO account (same number, then same name, then same type), and lets the user
+accept the proposals in bulk.  Saving creates the mappings and, for income accounts, binds the
+QBO service Item that invoice lines will reference.
+"""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+# Odoo account types → QuickBooks AccountType, for the "same type" proposal.
+QBO_TYPE_BY_ODOO_TYPE = {
+    "income": "Income",
+    "income_other": "Other Income",
+    "asset_receivable": "Accounts Receivable",
+    "asset_cash": "Bank",
+    "asset_current": "Other Current Asset",
+    "liability_payable": "Accounts Payable",
+    "liability_current": "Other Current Liability",
+    "liability_credit_card": "Credit Card",
+    "expense": "Expense",
+    "expense_other": "Other Expense",
+    "expense_direct_cost": "Cost of Goods Sold",
+}
+# Accounts that appear on documents the connector syncs: sales lines, receivables, payments.
+SYNCED_ACCOUNT_TYPES = ("income", "income_other", "asset_receivable", "asset_cash")
+
+
+class QuickbooksAccountMappingWizard(models.TransientModel):
+    _name = "quickbooks.account.mapping.wizard"
+    _description = "Map Odoo accounts to QuickBooks"
+
+    backend_id = fields.Many2one("quickbooks.backend", required=True, readonly=True)
+    line_ids = fields.One2many("quickbooks.account.mapping.wizard.line", "wizard_id")
+    proposal_count = fields.Integer(compute="_compute_counts")
+    inactive_count = fields.Integer(compute="_compute_counts")
+
+    @api.depends("line_ids.proposed_qbo_account_id", "line_ids.qbo_account_id")
+    def _compute_counts(self):
+        for wizard in self:
+            wizard.proposal_count = len(wizard.line_ids.filtered(
+                lambda line: line.proposed_qbo_account_id and line.qbo_account_id != line.proposed_qbo_account_id))
+            wizard.inactive_count = len(wizard.line_ids.filtered(lambda line: line.qbo_account_inactive))
+
+    @api.model
+    def _accounts_to_map(self, company):
+        """Accounts of synced types, plus any account already used on a posted customer invoice line."""
+        Account = self.env["account.account"].with_company(company)
+        accounts = Account.search([("company_ids", "in", company.id), ("account_type", "in", SYNCED_ACCOUNT_TYPES)])
+        used = self.env["account.move.line"].sudo().search([
+            ("company_id", "=", company.id), ("parent_state", "=", "posted"), ("display_type", "=", "product"),
+            ("move_id.move_type", "in", ("out_invoice", "out_refund")),
+        ]).account_id
+        return (accounts | used.with_company(company)).sorted(lambda a: a.code or "")
+
+    @api.model
+    def _propose(self, account, qbo_accounts):
+        """Best QBO account for ``account`` and why: same number, same name, then same type."""
+        active = qbo_accounts.filtered("qbo_active")
+        code = (account.code or "").strip()
+        by_number = active.filtered(lambda q: code and (q.acct_num or "").strip() == code)
+        if by_number:
+            return by_number[0], "number"
+        name = (account.name or "").strip().lower()
+        by_name = active.filtered(lambda q: name and name in {(q.name or "").strip().lower(),
+                                                               (q.fully_qualified_name or "").strip().lower()})
+        if by_name:
+            return by_name[0], "name"
+        qbo_type = QBO_TYPE_BY_ODOO_TYPE.get(account.account_type)
+        by_type = active.filtered(lambda q: qbo_type and q.account_type == qbo_type)
+        if by_type:
+            return by_type[0], "type"
+        return qbo_accounts.browse(), False
+
+    @api.model
+    def _prepare_for_backend(self, backend):
+        """Pull the chart and build the wizard with one line per account to map."""
+        backend.ensure_one()
+        self.env["quickbooks.qbo.account"]._pull_for_backend(backend)
+        qbo_accounts = self.env["quickbooks.qbo.account"].search([("backend_id", "=", backend.id)])
+        mappings = {m.account_id: m for m in self.env["quickbooks.account.mapping"].search(
+            [("backend_id", "=", backend.id)])}
+        lines = []
+        for account in self._accounts_to_map(backend.company_id):
+            proposal, reason = self._propose(account, qbo_accounts)
+            mapping = mappings.get(account)
+            lines.append({
+                "account_id": account.id,
+                "mapping_id": mapping.id if mapping else False,
+                "qbo_account_id": mapping.qbo_account_id.id if mapping else False,
+                "proposed_qbo_account_id": proposal.id,
+                "match_reason": reason,
+            })
+        return self.create({"backend_id": backend.id, "line_ids": [fields.Command.create(v) for v in lines]})
+
+    def _reopen(self):
+        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
+                "view_mode": "form", "target": "new", "name": _("Map accounts to QuickBooks")}
+
+    def action_accept_proposals(self):
+        """Take every proposal for lines still unmapped (existing choices are kept)."""
+        for line in self.line_ids.filtered(lambda line: line.proposed_qbo_account_id and not line.qbo_account_id):
+            line.qbo_account_id = line.proposed_qbo_account_id
+        return self._reopen()
+
+    def action_apply(self):
+        self.ensure_one()
+        inactive = self.line_ids.filtered(lambda line: line.qbo_account_id and line.qbo_account_inactive)
+        if inactive:
+            raise UserError(_("These QuickBooks accounts are inactive and cannot receive postings: %s. "
+                              "Pick active accounts.", ", ".join(inactive.qbo_account_id.mapped("name"))))
+        Mapping = self.env["quickbooks.account.mapping"]
+        touched = Mapping.browse()
+        for line in self.line_ids.filtered("qbo_account_id"):
+            mapping = line.mapping_id or Mapping.search([("backend_id", "=", self.backend_id.id),
+                                                         ("account_id", "=", line.account_id.id)], limit=1)
+            if mapping and mapping.qbo_account_id != line.qbo_account_id:
+                mapping.write({"qbo_account_id": line.qbo_account_id.id, "qbo_item_id": False, "qbo_item_name": False})
+            elif not mapping:
+                mapping = Mapping.create({"backend_id": self.backend_id.id, "account_id": line.account_id.id,
+                                          "qbo_account_id": line.qbo_account_id.id})
+            touched |= mapping
+        client = self.backend_id._qbo_client()
+        touched._ensure_item(client)
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": "success", "title": _("QuickBooks"),
+            "message": _("%s account mapping(s) saved.", len(touched)),
+            "next": {"type": "ir.actions.act_window_close"}}}
+
+
+class QuickbooksAccountMappingWizardLine(models.TransientModel):
+    _name = "quickbooks.account.mapping.wizard.line"
+    _description = "Account to map to QuickBooks"
+    _order = "account_code, id"
+
+    wizard_id = fields.Many2one("quickbooks.account.mapping.wizard", required=True, ondelete="cascade")
+    backend_id = fields.Many2one(related="wizard_id.backend_id")
+    account_id = fields.Many2one("account.account", "Odoo Account", required=True, readonly=True)
+    account_code = fields.Char(related="account_id.code", string="Code")
+    account_type = fields.Selection(related="account_id.account_type")
+    mapping_id = fields.Many2one("quickbooks.account.mapping", readonly=True)
+    qbo_account_id = fields.Many2one("quickbooks.qbo.account", "QuickBooks Account",
+                                     domain="[('backend_id', '=', backend_id)]")
+    qbo_account_inactive = fields.Boolean(compute="_compute_qbo_account_inactive", string="Inactive in QuickBooks")
+    proposed_qbo_account_id = fields.Many2one("quickbooks.qbo.account", "Proposal", readonly=True)
+    match_reason = fields.Selection([("number", "Same number"), ("name", "Same name"), ("type", "Same type")],
+                                    readonly=True)
+
+    @api.depends("qbo_account_id.qbo_active")
+    def _compute_qbo_account_inactive(self):
+        for line in self:
+            line.qbo_account_inactive = bool(line.qbo_account_id) and not line.qbo_account_id.qbo_active
