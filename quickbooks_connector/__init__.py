@@ -1,1 +1,1 @@
-from . import controllers, models, wizards
+from . import adapters, controllers, models, wizards

@@ -7,6 +7,9 @@ from . import quickbooks_qbo_account
 from . import quickbooks_account_mapping
 from . import quickbooks_tax_mapping
 from . import quickbooks_sync_state
+from . import quickbooks_push
+from . import quickbooks_push_customer
+from . import quickbooks_push_move
 from . import res_company
 from . import res_config_settings
 from . import res_partner

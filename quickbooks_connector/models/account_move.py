@@ -1,5 +1,7 @@
 from odoo import _, fields, models
+from odoo.addons.queue_job.job import identity_exact
 
+from .. import const
 from .quickbooks_account_mapping import INCOME_TYPES
 
 
@@ -7,6 +9,10 @@ class AccountMove(models.Model):
     _name = "account.move"
     _inherit = ["account.move", "quickbooks.bound.mixin"]
 
+    quickbooks_post_version = fields.Integer(
+        copy=False, readonly=True,
+        help="How many times the move was posted: part of the QuickBooks requestid, so a re-post is a new "
+             "operation while retries of one post are the same one.")
     quickbooks_skip = fields.Boolean(
         "Skip QuickBooks", copy=False, tracking=True,
         help="Never send this entry to QuickBooks (e.g. deferrals or accruals the accountant keeps in QuickBooks).")
@@ -41,7 +47,49 @@ class AccountMove(models.Model):
                 ("backend_id", "=", backend.id), ("account_id", "in", accounts.ids), ("state", "=", "inactive")])
             if inactive:
                 self.env["quickbooks.account.mapping"]._check_accounts_or_raise(backend, inactive.account_id)
-        return super()._post(soft=soft)
+        posted = super()._post(soft=soft)
+        for move in posted.filtered(lambda m: m.state == "posted" and m._quickbooks_is_candidate()):
+            move.quickbooks_post_version += 1
+            move._quickbooks_schedule_sync()
+        return posted
+
+    def button_cancel(self):
+        result = super().button_cancel()
+        Ledger = self.env["quickbooks.sync.state"].sudo()
+        for move in self.filtered(lambda m: m.state == "cancel" and m.move_type in ("out_invoice", "out_refund")):
+            for row in Ledger.search([("res_model", "=", "account.move"), ("res_id", "=", move.id),
+                                      ("qbo_id", "!=", False), ("qbo_state", "=", "active")]):
+                move.with_delay(channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
+                                description=f"QuickBooks: void {move.name}")._quickbooks_void_job(row.backend_id)
+        return result
+
+    def _quickbooks_schedule_sync(self, backend=None):
+        """Queue the push of this move (after commit: queue_job only runs committed jobs)."""
+        for move in self:
+            target = backend or move._quickbooks_backend()
+            if not target or not move._quickbooks_is_candidate() or move.state != "posted":
+                continue
+            entity = "CreditMemo" if move.move_type == "out_refund" else "Invoice"
+            self.env["quickbooks.sync.state"]._binding_for(target, move, entity).sudo().state = "pending"
+            move.with_delay(channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
+                            description=f"QuickBooks: push {move.name}")._quickbooks_push_job(target)
+
+    def _quickbooks_push_job(self, backend):
+        """Job: send this posted invoice / credit note to QuickBooks (create or update)."""
+        self.ensure_one()
+        Push = self.env["quickbooks.push"]
+        entity = "CreditMemo" if self.move_type == "out_refund" else "Invoice"
+        row = self.env["quickbooks.sync.state"]._binding_for(backend, self, entity)
+        Push._run(backend, row, lambda: Push._push_move(backend, self))
+        return row.state
+
+    def _quickbooks_void_job(self, backend):
+        """Job: void (or, for credit memos, delete) the QBO document of this cancelled move."""
+        self.ensure_one()
+        Push = self.env["quickbooks.push"]
+        row = self.env["quickbooks.sync.state"]._binding_for(backend, self, "Invoice", create=False)
+        Push._run(backend, row, lambda: Push._void_move(backend, self))
+        return row.qbo_state if row else "not bound"
 
     def _quickbooks_income_accounts(self):
         return self._quickbooks_accounts_to_map().filtered(lambda a: a.account_type in INCOME_TYPES)

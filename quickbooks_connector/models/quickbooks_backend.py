@@ -4,7 +4,14 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
-from ..qbo import DEFAULT_MINOR_VERSION, MINIMUM_MINOR_VERSION, OAuthClient, OAuthEndpoints, QBOClient
+from ..qbo import (
+    DEFAULT_MINOR_VERSION,
+    MINIMUM_MINOR_VERSION,
+    OAuthClient,
+    OAuthEndpoints,
+    QBOClient,
+    RetryPolicy,
+)
 from ..qbo.client import ENVIRONMENT_URLS
 from ..qbo.redact import get_logger
 from ..tools import crypto
@@ -175,6 +182,9 @@ class QuickbooksBackend(models.Model):
             held["token"] = backend._refresh_after_unauthorized(held["token"])
             return held["token"]
 
+        # Few, short retries inside a job (same requestid, so a lost response is recovered at once);
+        # longer outages are queue_job's business: the worker is freed and the job retried later.
+        options.setdefault("retry", RetryPolicy(max_attempts=3, base_delay=0.3, max_delay=2.0))
         return QBOClient(
             backend.realm_id,
             current_token,
@@ -255,6 +265,22 @@ class QuickbooksBackend(models.Model):
         if not self.qbo_country:
             self._refresh_company_facts()
         return (self.qbo_country or "").upper() in ("US", "USA")
+
+    def _retry_mapping_failures(self):
+        """Documents that waited for a mapping are scheduled again once mappings change."""
+        for backend in self:
+            rows = self.env["quickbooks.sync.state"].sudo().search(
+                [("backend_id", "=", backend.id), ("state", "=", "failed"), ("failure_kind", "=", "mapping")])
+            for row in rows:
+                record = row._record()
+                if record is not None and hasattr(record, "_quickbooks_schedule_sync"):
+                    record._quickbooks_schedule_sync(backend)
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "qbo_exempt_tax_code_id" in vals:
+            self._retry_mapping_failures()
+        return result
 
     def action_pull_tax_codes(self):
         self.ensure_one()

@@ -68,6 +68,17 @@ class QuickbooksTaxMapping(models.Model):
 
     _backend_tax_uniq = models.Constraint("UNIQUE(backend_id, tax_id)", "This tax is already mapped.")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        mappings = super().create(vals_list)
+        mappings.backend_id._retry_mapping_failures()
+        return mappings
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.backend_id._retry_mapping_failures()
+        return result
+
     @api.model
     def _propose_for_backend(self, backend):
         """Map each unmapped sales tax to the active QBO code with the same combined rate, if only one has it."""

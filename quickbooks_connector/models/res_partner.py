@@ -1,6 +1,61 @@
-from odoo import models
+from odoo import api, models
+from odoo.addons.queue_job.job import identity_exact
+
+from .. import const
+
+# Partner fields that end up in the QBO customer: editing one of them schedules a push.
+CUSTOMER_SOURCE_FIELDS = frozenset({
+    "name", "is_company", "parent_id", "email", "phone", "website", "street", "street2", "city",
+    "state_id", "zip", "country_id", "active",
+})
 
 
 class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "quickbooks.bound.mixin"]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners.filtered(lambda p: p.customer_rank > 0 and p.is_company)._quickbooks_schedule_sync()
+        return partners
+
+    def write(self, vals):
+        result = super().write(vals)
+        if CUSTOMER_SOURCE_FIELDS & set(vals) and not self.env.context.get("quickbooks_no_push"):
+            self._quickbooks_schedule_sync()
+        return result
+
+    def _quickbooks_schedule_sync(self, backend=None):
+        """One push job per (partner, connection, currency) the partner is, or should be, bound to.
+
+        Bursts of edits collapse into one job (identity key); the job runs after this transaction
+        commits, as queue_job only sees committed jobs.
+        """
+        Ledger = self.env["quickbooks.sync.state"].sudo()
+        Backend = self.env["quickbooks.backend"].sudo()
+        for partner in self.commercial_partner_id:
+            rows = Ledger.search([("res_model", "=", "res.partner"), ("res_id", "=", partner.id)])
+            targets = {(row.backend_id, row.binding_key) for row in rows if not backend or row.backend_id == backend}
+            if not targets and partner.customer_rank > 0:
+                default = backend or Backend._for_company(partner.company_id or self.env.company)
+                if default:
+                    targets.add((default, ""))
+            for target, key in targets:
+                if target.state != "connected" or not target.sync_customers:
+                    continue
+                currency = self.env["res.currency"].search([("name", "=", key)], limit=1) if key \
+                    else target.company_id.currency_id
+                partner.with_delay(
+                    channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
+                    description=f"QuickBooks: push customer {partner.display_name}",
+                )._quickbooks_push_job(target, currency)
+
+    def _quickbooks_push_job(self, backend, currency):
+        """Job: create or update this partner's QBO customer in ``currency``."""
+        self.ensure_one()
+        Push = self.env["quickbooks.push"]
+        key = Push._customer_key(backend, currency)
+        row = self.env["quickbooks.sync.state"]._binding_for(backend, self, "Customer", key=key)
+        Push._run(backend, row, lambda: Push._push_customer(backend, self, currency))
+        return row.state

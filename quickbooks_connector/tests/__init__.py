@@ -5,4 +5,5 @@ from . import (
     test_ledger,
     test_mapping,
     test_oauth_flow,
+    test_push,
 )

@@ -123,6 +123,7 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
             touched |= mapping
         client = self.backend_id._qbo_client()
         touched._ensure_item(client)
+        self.backend_id._retry_mapping_failures()
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {
             "type": "success", "title": _("QuickBooks"),
             "message": _("%s account mapping(s) saved.", len(touched)),

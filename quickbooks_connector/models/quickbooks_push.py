@@ -1,0 +1,91 @@
+"""What every push job shares: deterministic request ids, error triage, the pause rule.
+
+Errors are sorted three ways:
+* transient (network, 429, 5xx, expired token): the job is retried with back-off by queue_job;
+  the ledger row notes the attempt on a separate, committed cursor (the job's own transaction
+  rolls back when it raises);
+* connection paused (disconnected, reconnect needed): the job waits without using up its retries;
+* permanent (QBO refused the content, a mapping is missing): recorded in the ledger, the job ends;
+  nothing loops.
+"""
+
+import hashlib
+
+from odoo import _, api, models
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.exceptions import UserError
+
+from ..qbo import AuthenticationError, QBOError, StaleObjectError
+from ..qbo.redact import get_logger
+
+_logger = get_logger(__name__)
+
+#: Back-off for transient failures, by attempt (seconds); queue_job's retry_pattern does the rest.
+TRANSIENT_RETRY_SECONDS = (10, 30, 120, 600, 1800)
+PAUSED_RECHECK_SECONDS = 900
+
+
+class QuickbooksPush(models.AbstractModel):
+    _name = "quickbooks.push"
+    _description = "QuickBooks push helpers"
+
+    @api.model
+    def _request_id(self, *parts) -> str:
+        """A requestid that is the same for the same operation, whatever the retry (<= 50 chars).
+
+        The database uuid keeps two Odoo databases writing to one QBO company apart.
+        """
+        dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
+        digest = hashlib.sha256("|".join(map(str, (dbuuid, *parts))).encode()).hexdigest()
+        return f"odoo-{digest[:40]}"
+
+    @api.model
+    def _check_backend_active(self, backend):
+        """Jobs for a paused connection wait instead of burning their retries."""
+        if backend.state != "connected":
+            raise RetryableJobError(
+                _("QuickBooks connection of %(company)s is %(state)s: waiting for a manager to reconnect.",
+                  company=backend.company_id.name, state=backend.state),
+                seconds=PAUSED_RECHECK_SECONDS, ignore_retry=True)
+
+    @api.model
+    def _note_transient(self, row, message):
+        """Record a transient failure on the ledger on its own cursor (the job will roll back)."""
+        if not row:
+            return
+        self.env.flush_all()  # the other cursor must see this transaction's rows (tests share one connection)
+        with self.env.registry.cursor() as cr:
+            ledger = self.env(cr=cr, su=True)["quickbooks.sync.state"].browse(row.id).exists()
+            if ledger:
+                ledger.write({"attempts": ledger.attempts + 1, "last_error": message,
+                              "failure_kind": "transient", "state": "pending"})
+
+    @api.model
+    def _run(self, backend, row, work, attempt=0):
+        """Run ``work()`` for a job and triage its failure; returns ``work``'s result."""
+        self._check_backend_active(backend)
+        try:
+            return work()
+        except QBOError as error:
+            if isinstance(error, AuthenticationError) or error.retryable:
+                message = _("Temporary QuickBooks problem, will retry: %s", error)
+                self._note_transient(row, message)
+                seconds = TRANSIENT_RETRY_SECONDS[min(attempt, len(TRANSIENT_RETRY_SECONDS) - 1)]
+                raise RetryableJobError(message, seconds=max(seconds, getattr(error, "retry_after", 0) or 0)) from None
+            # Permanent: QBO refused the content.  Recorded, shown on the record, and not retried by
+            # itself (a manager fixes the cause, then uses Retry).
+            stale = isinstance(error, StaleObjectError)
+            message = _("QuickBooks refused the update: %s", error) if not stale else row.last_error or str(error)
+            if row:
+                row._mark_failed(message, state="conflict" if stale else "failed",
+                                 kind="conflict" if stale else "validation")
+                record = row._record()
+                if record is not None and hasattr(record, "message_post"):
+                    record.message_post(body=message)
+            _logger.warning("QuickBooks refused %s: %s", row.res_name if row else "a push", error)
+            return None
+        except UserError:
+            backend.invalidate_recordset(["state"])
+            if backend.state != "connected":  # the token refresh found the authorization revoked
+                self._check_backend_active(backend)
+            raise

@@ -1,0 +1,160 @@
+"""Push account.move (customer invoices and credit notes) → QBO Invoice / CreditMemo.
+
+The job makes sure the customer exists in QBO first, maps every line (Item per income account,
+tax code per tax), and POSTs with a requestid derived from the move and its posted version, so a
+retried or re-run job gets QBO's original answer instead of a second invoice.  An invoice that
+already exists in QBO under the same DocNumber is bound, not duplicated.  After the push, QBO's
+totals must equal Odoo's to the cent.
+"""
+
+from decimal import Decimal
+
+from odoo import _, api, models
+
+from ..adapters import MappingProblem, sales_document_data
+from ..adapters.sales_document import SALES_DOCUMENT_OWNED_FIELDS
+from ..qbo import DuplicateDocNumberError, NotFoundError, StaleObjectError
+from ..qbo.payloads import build_credit_memo, build_invoice
+from ..qbo.redact import get_logger
+
+_logger = get_logger(__name__)
+
+
+def _entity(move):
+    return "CreditMemo" if move.move_type == "out_refund" else "Invoice"
+
+
+def _owned(body):
+    return {key: value for key, value in body.items() if key in SALES_DOCUMENT_OWNED_FIELDS}
+
+
+def _amount(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+class QuickbooksPush(models.AbstractModel):
+    _inherit = "quickbooks.push"
+
+    @api.model
+    def _push_move(self, backend, move, client=None):
+        """Create or update the QBO document of a posted move; returns its ledger row."""
+        entity = _entity(move)
+        row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity)
+        if move.quickbooks_skip:
+            row._mark_skipped(_("Marked 'Skip QuickBooks'."))
+            return row
+        if move.state != "posted":
+            return row  # reset to draft or cancelled since the job was queued: nothing to send
+        client = client or backend._qbo_client()
+        customer_row = self._push_customer(backend, move.commercial_partner_id, move.currency_id, client)
+        term_id = self._term_id(client, move) if entity == "Invoice" else None
+        try:
+            data = sales_document_data(move, backend, customer_row.qbo_id, is_us=backend._is_us_company(),
+                                       term_qbo_id=term_id)
+        except MappingProblem as problem:
+            message = _("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
+            if row.last_error != message:
+                move.message_post(body=message)
+            row._mark_failed(message, kind="mapping")
+            return row
+        build = build_credit_memo if entity == "CreditMemo" else build_invoice
+        body = build(data)
+        if row.qbo_id:
+            stored = self._update_document(backend, move, row, entity, body, client)
+        else:
+            stored = self._create_document(backend, move, row, entity, body, client)
+        if stored is not None:
+            self._check_totals(move, row, stored)
+        return row
+
+    def _term_id(self, client, move):
+        term = move.invoice_payment_term_id
+        if not term:
+            return None
+        found = client.find_by("Term", "Name", term.name)
+        return found[0]["Id"] if found else None
+
+    def _create_document(self, backend, move, row, entity, body, client):
+        request_id = self._request_id(entity, move.id, "create", move.quickbooks_post_version)
+        existing = client.find_by(entity, "DocNumber", move.name) if move.name else []
+        if not existing:
+            try:
+                stored = client.create(entity, body, request_id=request_id)
+            except DuplicateDocNumberError:
+                existing = client.find_by(entity, "DocNumber", move.name)
+                if not existing:
+                    raise
+        if existing:
+            # Already in QBO under this number (an earlier push, or typed by the CPA): bind it, and
+            # make it match Odoo with a sparse update (Odoo is master for invoices).
+            theirs = existing[0]
+            other = self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, theirs["Id"])
+            if other and other != row:
+                row._mark_failed(_("QuickBooks %(entity)s %(number)s is already bound to %(other)s.",
+                                   entity=entity, number=move.name, other=other.res_name), kind="validation")
+                return None
+            row._mark_done(theirs, _owned(theirs))
+            move.message_post(body=_("Linked to the existing QuickBooks %(entity)s #%(number)s.",
+                                     entity=entity, number=theirs.get("DocNumber") or theirs["Id"]))
+            return self._update_document(backend, move, row, entity, body, client)
+        row._mark_done(stored, _owned(body), last_request_id=request_id, attempts=row.attempts + 1)
+        move.message_post(body=_("Sent to QuickBooks as #%s.", stored.get("DocNumber") or stored["Id"]))
+        return stored
+
+    def _update_document(self, backend, move, row, entity, body, client):
+        ours = _owned(body)
+        base = row.synced_values or {}
+        request_id = self._request_id(entity, move.id, "update", move.quickbooks_post_version, row.sync_token)
+        try:
+            stored, conflicts = client.update_merging(
+                entity, row.qbo_id, row.sync_token or "0", ours, base, prefer="ours",
+                fields=set(SALES_DOCUMENT_OWNED_FIELDS), request_id=request_id)
+        except NotFoundError:
+            row._mark_failed(_("The QuickBooks %s was deleted; a manager must decide whether to send it again.",
+                               entity), kind="validation")
+            row.sudo().qbo_state = "deleted"
+            return None
+        except StaleObjectError:
+            row._mark_failed(_("QuickBooks kept changing this document while Odoo updated it; retry later."),
+                             state="conflict", kind="conflict")
+            raise
+        row._mark_done(stored, ours, last_request_id=request_id, attempts=row.attempts + 1)
+        self._note_conflicts(move, conflicts)
+        move.message_post(body=_("Updated in QuickBooks (#%s).", stored.get("DocNumber") or stored["Id"]))
+        return stored
+
+    def _check_totals(self, move, row, stored):
+        """QBO computes totals and tax itself: they must equal Odoo's to the cent."""
+        qbo_total = _amount(stored.get("TotalAmt"))
+        qbo_tax = _amount((stored.get("TxnTaxDetail") or {}).get("TotalTax"))
+        odoo_total, odoo_tax = _amount(move.amount_total), _amount(move.amount_tax)
+        if (qbo_total, qbo_tax) != (odoo_total, odoo_tax):
+            message = _(
+                "Totals differ: Odoo %(odoo_total)s (tax %(odoo_tax)s), QuickBooks %(qbo_total)s (tax %(qbo_tax)s) "
+                "in %(currency)s. Check the tax mapping and the company's tax rounding.",
+                odoo_total=odoo_total, odoo_tax=odoo_tax, qbo_total=qbo_total, qbo_tax=qbo_tax,
+                currency=move.currency_id.name)
+            row._mark_failed(message, kind="totals")
+            move.message_post(body=message)
+
+    @api.model
+    def _void_move(self, backend, move, client=None):
+        """A cancelled Odoo invoice is voided in QBO (credit memos, which QBO cannot void, are deleted)."""
+        entity = _entity(move)
+        row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity, create=False)
+        if not row or not row.qbo_id or row.qbo_state != "active":
+            return row
+        if move.state != "cancel":
+            return row  # reposted since: the push job handles it
+        client = client or backend._qbo_client()
+        current = client.get(entity, row.qbo_id)
+        request_id = self._request_id(entity, move.id, "void", current["SyncToken"])
+        if entity == "CreditMemo":
+            client.delete(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
+            row._mark_done(current, row.synced_values, qbo_state="deleted", last_request_id=request_id)
+            move.message_post(body=_("Deleted in QuickBooks (QuickBooks cannot void a credit memo)."))
+        else:
+            voided = client.void(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
+            row._mark_done(voided, row.synced_values, qbo_state="voided", last_request_id=request_id)
+            move.message_post(body=_("Voided in QuickBooks."))
+        return row
