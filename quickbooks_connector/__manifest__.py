@@ -26,6 +26,7 @@ records every binding, attempt and error.
         "views/res_partner_views.xml",
         "views/quickbooks_templates.xml",
         "views/quickbooks_menus.xml",
+        "wizards/quickbooks_bulk_push_wizard_views.xml",
     ],
     "installable": True,
     "application": False,

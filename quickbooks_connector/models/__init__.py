@@ -7,6 +7,7 @@ from . import quickbooks_qbo_account
 from . import quickbooks_account_mapping
 from . import quickbooks_tax_mapping
 from . import quickbooks_sync_state
+from . import quickbooks_rate_slot
 from . import quickbooks_push
 from . import quickbooks_push_customer
 from . import quickbooks_push_move

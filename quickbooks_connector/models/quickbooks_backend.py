@@ -13,8 +13,10 @@ from ..qbo import (
     RetryPolicy,
 )
 from ..qbo.client import ENVIRONMENT_URLS
+from ..qbo.ratelimit import QBO_LIMITS, RateLimits
 from ..qbo.redact import get_logger
 from ..tools import crypto
+from .quickbooks_rate_slot import PostgresRateLimiter
 
 _logger = get_logger(__name__)
 
@@ -88,6 +90,10 @@ class QuickbooksBackend(models.Model):
     qbo_account_ids = fields.One2many("quickbooks.qbo.account", "backend_id", string="QuickBooks Accounts")
     sync_state_ids = fields.One2many("quickbooks.sync.state", "backend_id", string="Ledger")
     failed_sync_count = fields.Integer(compute="_compute_failed_sync_count")
+
+    # Few, short retries inside a job (same requestid, so a lost response is recovered at once);
+    # longer outages are queue_job's business: the worker is freed and the job retried later.
+    _qbo_retry_policy = RetryPolicy(max_attempts=3, base_delay=0.3, max_delay=2.0)
 
     _company_uniq = models.Constraint(
         "UNIQUE(company_id)", "A company can be connected to one QuickBooks company only.")
@@ -182,9 +188,8 @@ class QuickbooksBackend(models.Model):
             held["token"] = backend._refresh_after_unauthorized(held["token"])
             return held["token"]
 
-        # Few, short retries inside a job (same requestid, so a lost response is recovered at once);
-        # longer outages are queue_job's business: the worker is freed and the job retried later.
-        options.setdefault("retry", RetryPolicy(max_attempts=3, base_delay=0.3, max_delay=2.0))
+        options.setdefault("retry", self._qbo_retry_policy)
+        options.setdefault("limiter", PostgresRateLimiter(self.env.registry, backend._qbo_rate_limits()))
         return QBOClient(
             backend.realm_id,
             current_token,
@@ -193,6 +198,14 @@ class QuickbooksBackend(models.Model):
             on_unauthorized=after_unauthorized,
             **options,
         )
+
+    def _qbo_rate_limits(self) -> RateLimits:
+        """QBO's documented per-realm limits.  Technical parameters ``quickbooks.rate_requests`` and
+        ``quickbooks.rate_window_seconds`` override them (a stricter budget, or a scaled test)."""
+        get = self.env["ir.config_parameter"].sudo().get_param
+        requests_ = int(get("quickbooks.rate_requests", 0) or 0) or QBO_LIMITS.requests_per_window
+        window = float(get("quickbooks.rate_window_seconds", 0) or 0) or QBO_LIMITS.window
+        return RateLimits(requests_, QBO_LIMITS.max_concurrent, QBO_LIMITS.batch_calls_per_window, window)
 
     def _ensure_connected(self):
         self.ensure_one()

@@ -6,4 +6,6 @@ from . import (
     test_mapping,
     test_oauth_flow,
     test_push,
+    test_push_bulk,
+    test_push_faults,
 )

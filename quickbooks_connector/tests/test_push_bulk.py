@@ -1,0 +1,52 @@
+from odoo import fields
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.tests import tagged
+
+from ..models.quickbooks_rate_slot import PostgresRateLimiter
+from ..qbo.ratelimit import RateLimits
+from .test_push import PushCase
+
+
+@tagged("post_install", "-at_install")
+class TestBulkPush(PushCase):
+
+    def scale_limits(self, requests_, window):
+        """QBO's 500/minute budget, scaled down on both sides so a test sees it bite in seconds."""
+        ICP = self.env["ir.config_parameter"].sudo()
+        ICP.set_param("quickbooks.rate_requests", requests_)
+        ICP.set_param("quickbooks.rate_window_seconds", window)
+        self.emulator.call("POST", "rate_limits", {"enabled": True, "per_minute": requests_,
+                                                   "window_seconds": window, "concurrent": 10})
+
+    def test_a_period_backlog_drains_through_the_governor_with_no_429(self):
+        self.scale_limits(40, 2)
+        with trap_jobs():
+            moves = self.env["account.move"].concat(*(self.invoice(price=10.0 + n) for n in range(25)))
+            moves.action_post()
+        wizard = self.env["quickbooks.bulk.push.wizard"].create({
+            "backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()})
+        self.assertEqual(wizard.move_count, 25)
+        with trap_jobs() as trap:
+            wizard.action_push()
+            self.assertEqual(len(trap.enqueued_jobs), 25)
+            self.assertEqual({job.method_name for job in trap.enqueued_jobs}, {"_quickbooks_push_job"})
+            trap.perform_enqueued_jobs()
+        stats = self.emulator.call("GET", "rate_limits")
+        self.assertEqual(stats["throttled"], 0, "no request may be refused for throttling")
+        self.assertGreater(stats["served"], 40, "the backlog needed more than one window")
+        self.assertEqual(set(self.ledger(move).state for move in moves), {"done"})
+        again = self.env["quickbooks.bulk.push.wizard"].create({
+            "backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()})
+        self.assertEqual(again.move_count, 0, "synced documents are not sent twice")
+
+    def test_the_budget_is_shared_by_every_process_through_the_database(self):
+        limits = RateLimits(requests_per_window=10, max_concurrent=10, window=60)
+        worker_a = PostgresRateLimiter(self.registry, limits)
+        worker_b = PostgresRateLimiter(self.registry, limits)  # another process, another limiter object
+        for _ in range(worker_a.budget):
+            with worker_a.acquire("realm-shared"):
+                pass
+        slot, wait = worker_b._try_take("realm-shared", 1, False)
+        self.assertIsNone(slot)
+        self.assertGreater(wait, 50)
+        self.assertIsNotNone(worker_b._try_take("another-realm", 1, False)[0], "limits are per realm")
