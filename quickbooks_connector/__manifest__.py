@@ -27,6 +27,8 @@ records every binding, attempt and error.
         "views/quickbooks_templates.xml",
         "views/quickbooks_menus.xml",
         "wizards/quickbooks_bulk_push_wizard_views.xml",
+        "data/quickbooks_reconciliation_data.xml",
+        "views/quickbooks_reconciliation_views.xml",
     ],
     "installable": True,
     "application": False,

@@ -15,3 +15,5 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import account_move
+from . import quickbooks_reconciliation
+from . import quickbooks_reconciliation_alert

@@ -271,6 +271,10 @@ class QBOClient:
         response = self._write(f"/{entity.lower()}", body, request_id=request_id, params=params)
         return self._unwrap(response, entity)
 
+    def report(self, name: str, **params: str) -> dict[str, Any]:
+        """A QBO report (``/reports/<name>``, e.g. ProfitAndLoss with start_date/end_date); the raw JSON."""
+        return self._call("GET", f"/reports/{name}", params={k: str(v) for k, v in params.items()}).body
+
     def company_info(self) -> dict[str, Any]:
         """The connected company (name, country, ...), shown in Odoo's settings."""
         return self.get("CompanyInfo", self.realm_id)

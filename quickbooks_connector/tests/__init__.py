@@ -8,4 +8,5 @@ from . import (
     test_push,
     test_push_bulk,
     test_push_faults,
+    test_reconciliation,
 )

@@ -1,0 +1,385 @@
+"""Nightly reconciliation: Odoo's and QuickBooks' open invoices, receivables and payables side by side.
+
+One record per run and backend.  Above the backend's threshold the run alerts (Slack, in a job,
+and an activity for the QuickBooks managers, see ``quickbooks_reconciliation_alert``).  Whenever
+the open invoices or receivables differ, even under the threshold, the run lists the documents
+that explain the gap (the largest 20).  How each figure is computed is documented in
+``quickbooks_reconciliation_figures``.
+
+Scheduling: an hourly cron runs every connected backend whose local time (the backend's time
+zone, else the company address's, else UTC) has reached its reconciliation hour (02:00 by
+default) and that has no successful nightly run for that local date yet.  A failed run (QBO
+unreachable...) is tried again at the next hour, at most three times a day.  The first nightly
+run of a month also compares the FX gain/loss accounts over the previous month.
+"""
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from odoo import _, api, fields, models
+from odoo.addons.base.models.res_partner import _tz_get
+from odoo.exceptions import UserError
+
+from .. import const
+from ..qbo import QBOError
+from ..qbo.redact import get_logger, redact
+from . import quickbooks_reconciliation_figures as figures
+
+_logger = get_logger(__name__)
+
+#: (key, label) of the figures compared every night.
+FIGURES = (
+    ("open_count", "Open invoices"),
+    ("receivable", "Receivables"),
+    ("payable", "Payables"),
+)
+#: How many documents explaining a gap are kept on a run.
+MAX_EXPLANATION_LINES = 20
+#: Failed nightly runs tried again at the next hour, at most this many times a day.
+MAX_NIGHTLY_ERRORS = 3
+
+RUN_STATES = [("match", "Match"), ("drift", "Drift"), ("error", "Error")]
+FX_STATES = [("none", "Not checked"), ("match", "Match"), ("drift", "Drift")]
+ALERT_STATES = [("none", "No alert"), ("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")]
+
+
+def drift_percent(odoo_value, qbo_value) -> float:
+    """|Odoo - QBO| relative to the larger of the two, in percent (0 when both are 0)."""
+    base = max(abs(odoo_value), abs(qbo_value))
+    return abs(odoo_value - qbo_value) / base * 100.0 if base else 0.0
+
+
+class QuickbooksBackend(models.Model):
+    _inherit = "quickbooks.backend"
+
+    reconciliation_threshold = fields.Float(
+        "Drift Threshold (%)", default=0.1, digits=(16, 3), groups=const.GROUP_MANAGER,
+        help="A figure that differs between Odoo and QuickBooks by more than this percentage alerts.")
+    reconciliation_hour = fields.Integer(
+        "Reconciliation Hour", default=2, groups=const.GROUP_MANAGER,
+        help="Local hour (0-23) after which the nightly reconciliation runs.")
+    reconciliation_tz = fields.Selection(
+        _tz_get, string="Reconciliation Time Zone", groups=const.GROUP_MANAGER,
+        help="Time zone of the reconciliation hour; empty: the company address's time zone, else UTC.")
+    fx_gain_account_code = fields.Char(
+        "QuickBooks FX Gain Account", default="7990", groups=const.GROUP_MANAGER,
+        help="Number of the QuickBooks account holding exchange gains (QuickBooks may use one account for both).")
+    fx_loss_account_code = fields.Char(
+        "QuickBooks FX Loss Account", default="7991", groups=const.GROUP_MANAGER,
+        help="Number of the QuickBooks account holding exchange losses.")
+    fx_tolerance = fields.Monetary(
+        "FX Tolerance", default=1.0, currency_field="reconciliation_currency_id", groups=const.GROUP_MANAGER,
+        help="The monthly FX gain/loss comparison alerts when the two sides differ by more than this amount.")
+    reconciliation_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    reconciliation_ids = fields.One2many("quickbooks.reconciliation", "backend_id", string="Reconciliations")
+    reconciliation_count = fields.Integer(compute="_compute_reconciliation_count")
+    last_reconciliation_state = fields.Selection(RUN_STATES, compute="_compute_reconciliation_count")
+
+    _reconciliation_hour_check = models.Constraint(
+        "CHECK(reconciliation_hour >= 0 AND reconciliation_hour <= 23)",
+        "The reconciliation hour must be between 0 and 23.")
+
+    def _compute_reconciliation_count(self):
+        Run = self.env["quickbooks.reconciliation"]
+        groups = Run._read_group([("backend_id", "in", self.ids)], ["backend_id"], ["__count", "id:max"])
+        counts = {backend.id: (count, last_id) for backend, count, last_id in groups}
+        for backend in self:
+            count, last_id = counts.get(backend.id, (0, None))
+            backend.reconciliation_count = count
+            backend.last_reconciliation_state = Run.browse(last_id).state if last_id else False
+
+    def _reconciliation_timezone(self):
+        self.ensure_one()
+        name = self.sudo().reconciliation_tz or self.company_id.partner_id.tz or "UTC"
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def _reconciliation_local_now(self, now) -> datetime:
+        """``now`` (naive UTC, as Odoo stores it) in the backend's reconciliation time zone."""
+        return now.replace(tzinfo=timezone.utc).astimezone(self._reconciliation_timezone())
+
+    def _fx_accounts(self):
+        """The Odoo accounts of exchange differences (Accounting settings of the company)."""
+        company = self.company_id
+        return company.income_currency_exchange_account_id | company.expense_currency_exchange_account_id
+
+    def action_reconcile_now(self):
+        self.ensure_one()
+        if not self.env.user.has_group(const.GROUP_MANAGER):
+            raise UserError(_("Only QuickBooks managers can run a reconciliation."))
+        run = self.env["quickbooks.reconciliation"]._run_for_backend(self, trigger="manual")
+        return run._open_form()
+
+    def action_open_reconciliations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "quickbooks_connector.action_quickbooks_reconciliation")
+        action["domain"] = [("backend_id", "=", self.id)]
+        action["context"] = {"default_backend_id": self.id}
+        return action
+
+
+class QuickbooksReconciliation(models.Model):
+    _name = "quickbooks.reconciliation"
+    _description = "QuickBooks reconciliation run"
+    _order = "run_at desc, id desc"
+    _check_company_auto = True
+
+    backend_id = fields.Many2one("quickbooks.backend", required=True, index=True, ondelete="cascade",
+                                 readonly=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
+    run_at = fields.Datetime("Run At", required=True, readonly=True, default=fields.Datetime.now)
+    local_date = fields.Date("Local Date", readonly=True, index=True,
+                             help="Date of the run in the backend's reconciliation time zone.")
+    trigger = fields.Selection([("cron", "Nightly"), ("manual", "On demand")], default="manual",
+                               required=True, readonly=True)
+    state = fields.Selection(RUN_STATES, readonly=True, index=True)
+    error_message = fields.Text(readonly=True)
+    notes = fields.Text(readonly=True, help="What could not be compared, and why.")
+    threshold = fields.Float("Threshold (%)", digits=(16, 3), readonly=True)
+
+    odoo_open_count = fields.Integer("Open Invoices (Odoo)", readonly=True)
+    qbo_open_count = fields.Integer("Open Invoices (QuickBooks)", readonly=True)
+    open_count_difference = fields.Integer("Open Invoices Difference", compute="_compute_differences", store=True)
+    open_count_drift = fields.Float("Open Invoices Drift (%)", compute="_compute_differences", store=True,
+                                    digits=(16, 4), aggregator="max")
+    odoo_receivable = fields.Monetary("Receivables (Odoo)", readonly=True)
+    qbo_receivable = fields.Monetary("Receivables (QuickBooks)", readonly=True)
+    receivable_difference = fields.Monetary("Receivables Difference", compute="_compute_differences", store=True)
+    receivable_drift = fields.Float("Receivables Drift (%)", compute="_compute_differences", store=True,
+                                    digits=(16, 4), aggregator="max")
+    odoo_payable = fields.Monetary("Payables (Odoo)", readonly=True)
+    qbo_payable = fields.Monetary("Payables (QuickBooks)", readonly=True)
+    payable_difference = fields.Monetary("Payables Difference", compute="_compute_differences", store=True)
+    payable_drift = fields.Float("Payables Drift (%)", compute="_compute_differences", store=True,
+                                 digits=(16, 4), aggregator="max")
+    max_drift = fields.Float("Drift (%)", compute="_compute_differences", store=True, digits=(16, 4),
+                             aggregator="max", help="The largest drift of the three figures.")
+
+    fx_state = fields.Selection(FX_STATES, "FX Check", default="none", readonly=True)
+    fx_date_from = fields.Date("FX Period Start", readonly=True)
+    fx_date_to = fields.Date("FX Period End", readonly=True)
+    odoo_fx_balance = fields.Monetary("FX Gain/Loss (Odoo)", readonly=True,
+                                      help="Net result of the exchange difference accounts; a loss is positive.")
+    qbo_fx_balance = fields.Monetary("FX Gain/Loss (QuickBooks)", readonly=True)
+    fx_difference = fields.Monetary("FX Difference", compute="_compute_differences", store=True)
+    fx_tolerance = fields.Monetary("FX Tolerance", readonly=True)
+    fx_source = fields.Selection([("report", "ProfitAndLoss report"), ("balance", "Account balances")],
+                                 "QuickBooks FX Source", readonly=True)
+
+    line_ids = fields.One2many("quickbooks.reconciliation.line", "reconciliation_id", string="Explaining Documents",
+                               readonly=True)
+    explanation_count = fields.Integer("Documents Explaining the Gap", readonly=True,
+                                       help="How many documents were found; the first ones are listed.")
+
+    alert_state = fields.Selection(ALERT_STATES, "Slack Alert", default="none", required=True, readonly=True)
+    alert_message = fields.Text("Alert Message", readonly=True)
+    alert_sent_at = fields.Datetime("Alert Sent At", readonly=True)
+    alert_attempts = fields.Integer("Alert Attempts", readonly=True)
+    alert_last_error = fields.Text("Last Alert Error", readonly=True)
+
+    @api.depends("odoo_open_count", "qbo_open_count", "odoo_receivable", "qbo_receivable", "odoo_payable",
+                 "qbo_payable", "odoo_fx_balance", "qbo_fx_balance")
+    def _compute_differences(self):
+        for run in self:
+            drifts = []
+            for key, _label in FIGURES:
+                odoo_value, qbo_value = run[f"odoo_{key}"], run[f"qbo_{key}"]
+                run[f"{key}_difference"] = odoo_value - qbo_value
+                run[f"{key}_drift"] = drift_percent(odoo_value, qbo_value)
+                drifts.append(run[f"{key}_drift"])
+            run.fx_difference = run.odoo_fx_balance - run.qbo_fx_balance
+            run.max_drift = max(drifts)
+
+    @api.depends("backend_id", "run_at")
+    def _compute_display_name(self):
+        for run in self:
+            when = fields.Datetime.context_timestamp(run, run.run_at) if run.run_at else None
+            run.display_name = _("%(backend)s, %(when)s", backend=run.backend_id.display_name,
+                                 when=when.strftime("%Y-%m-%d %H:%M") if when else "-")
+
+    def _open_form(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
+                "view_mode": "form", "target": "current"}
+
+    def _drifting_figures(self):
+        """Labels of the figures beyond the threshold (and the FX check when it drifts)."""
+        self.ensure_one()
+        labels = [label for key, label in FIGURES if self[f"{key}_drift"] > self.threshold]
+        if self.fx_state == "drift":
+            labels.append("FX gain/loss")
+        return labels
+
+    # ------------------------------------------------------------------ running
+    @api.model
+    def _run_for_backend(self, backend, trigger="manual", with_fx=None, now=None):
+        """Compare both sides for ``backend`` now; returns the new run (state match, drift or error).
+
+        ``with_fx`` None: manual runs always check FX, nightly runs only the first of the month.
+        """
+        backend = backend.sudo()
+        now = now or fields.Datetime.now()
+        local_now = backend._reconciliation_local_now(now)
+        period_end = local_now.date().replace(day=1) - timedelta(days=1)
+        period_start = period_end.replace(day=1)
+        if with_fx is None:
+            with_fx = trigger == "manual" or not self._fx_checked(backend, period_start)
+        run = self.sudo().create({
+            "backend_id": backend.id, "run_at": now, "local_date": local_now.date(), "trigger": trigger,
+            "threshold": backend.reconciliation_threshold, "fx_tolerance": backend.fx_tolerance,
+        })
+        try:
+            with self.env.cr.savepoint():
+                run._compare(backend, period_start if with_fx else None, period_end)
+        except (QBOError, UserError) as error:
+            message = redact(str(error))
+            _logger.warning("QuickBooks reconciliation of %s failed: %s", backend.company_id.name, message)
+            run.write({"state": "error", "error_message": message})
+            backend._notify_managers(
+                _("QuickBooks reconciliation failed"),
+                _("The reconciliation of %(company)s with QuickBooks could not run: %(error)s",
+                  company=backend.company_id.name, error=message))
+            return run
+        if run.state == "drift":
+            run._alert()
+        return run
+
+    @api.model
+    def _fx_checked(self, backend, period_start: date) -> bool:
+        return bool(self.sudo().search_count([
+            ("backend_id", "=", backend.id), ("fx_date_from", "=", period_start),
+            ("fx_state", "in", ("match", "drift"))], limit=1))
+
+    def _compare(self, backend, fx_date_from, fx_date_to):
+        """Read both sides, store the figures, decide the state and list what explains a gap."""
+        self.ensure_one()
+        company = backend.company_id
+        currency = company.currency_id
+        client = backend._qbo_client()
+        qbo, qbo_documents, notes = figures.qbo_figures(client)
+        odoo = figures.odoo_figures(self.env, company)
+        values = {"notes": "\n".join(notes) or False}
+        for key, _label in FIGURES:
+            values[f"odoo_{key}"] = odoo[key]
+            values[f"qbo_{key}"] = qbo[key] if key == "open_count" else currency.round(qbo[key])
+        if fx_date_from:
+            odoo_fx = figures.odoo_fx_balance(self.env, company, backend._fx_accounts(), fx_date_from, fx_date_to)
+            qbo_fx, source, fx_notes = figures.qbo_fx_balance(
+                client, (backend.fx_gain_account_code, backend.fx_loss_account_code), fx_date_from, fx_date_to)
+            qbo_fx = currency.round(qbo_fx)
+            values.update({
+                "fx_date_from": fx_date_from, "fx_date_to": fx_date_to, "odoo_fx_balance": odoo_fx,
+                "qbo_fx_balance": qbo_fx, "fx_source": source,
+                "fx_state": "drift" if currency.compare_amounts(abs(odoo_fx - qbo_fx), self.fx_tolerance) > 0
+                else "match",
+                "notes": "\n".join(notes + fx_notes) or False,
+            })
+        self.write(values)
+        self.state = "drift" if self._drifting_figures() else "match"
+        if self.open_count_difference or not currency.is_zero(self.receivable_difference):
+            # Also under the threshold: the run then shows what differs without alerting.
+            self._store_explanation(backend, qbo_documents)
+
+    def _store_explanation(self, backend, qbo_documents):
+        company = backend.company_id
+        lines = figures.explain(figures.odoo_open_documents(self.env, company), qbo_documents,
+                                figures.ledger_bindings(self.env, backend), company.currency_id)
+        kept = lines[:MAX_EXPLANATION_LINES]
+        existing = set(self.env["account.move"].sudo().browse(
+            [line["move_id"] for line in kept if line["move_id"]]).exists().ids)
+        self.write({
+            "explanation_count": len(lines),
+            "line_ids": [fields.Command.create({
+                **line, "move_id": line["move_id"] if line["move_id"] in existing else False,
+                "sequence": index}) for index, line in enumerate(kept)],
+        })
+
+    # ------------------------------------------------------------------ scheduling
+    @api.model
+    def _backends_due(self, now):
+        """Connected backends whose nightly reconciliation is due at ``now`` (naive UTC)."""
+        due = self.env["quickbooks.backend"]
+        for backend in self.env["quickbooks.backend"].sudo().search([("state", "=", "connected")]):
+            local_now = backend._reconciliation_local_now(now)
+            if local_now.hour < backend.reconciliation_hour:
+                continue
+            runs = self.sudo()._read_group(
+                [("backend_id", "=", backend.id), ("trigger", "=", "cron"), ("local_date", "=", local_now.date())],
+                ["state"], ["__count"])
+            by_state = dict(runs)
+            if by_state.get("match") or by_state.get("drift") or by_state.get("error", 0) >= MAX_NIGHTLY_ERRORS:
+                continue
+            due |= backend
+        return due
+
+    @api.model
+    def _cron_nightly_reconciliation(self, now=None):
+        """Hourly: reconcile each connected backend once a night, after its local reconciliation hour."""
+        now = now or fields.Datetime.now()
+        runs = self.browse()
+        for backend in self._backends_due(now):
+            try:
+                with self.env.cr.savepoint():
+                    runs |= self._run_for_backend(backend, trigger="cron", now=now)
+            except Exception:  # one company's failure must not stop the others
+                _logger.exception("QuickBooks: the nightly reconciliation of %s failed", backend.company_id.name)
+        return runs
+
+    # ------------------------------------------------------------------ actions
+    @api.model
+    def action_reconcile_current_companies(self):
+        """Menu "Reconcile Now": run every connected backend of the selected companies."""
+        if not self.env.user.has_group(const.GROUP_MANAGER):
+            raise UserError(_("Only QuickBooks managers can run a reconciliation."))
+        backends = self.env["quickbooks.backend"].search(
+            [("company_id", "in", self.env.companies.ids), ("state", "=", "connected")])
+        if not backends:
+            raise UserError(_("No company selected is connected to QuickBooks."))
+        runs = self.browse()
+        for backend in backends:
+            runs |= self._run_for_backend(backend, trigger="manual")
+        if len(runs) == 1:
+            return runs._open_form()
+        action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_quickbooks_reconciliation")
+        action["domain"] = [("id", "in", runs.ids)]
+        return action
+
+
+class QuickbooksReconciliationLine(models.Model):
+    _name = "quickbooks.reconciliation.line"
+    _description = "QuickBooks reconciliation: a document explaining a gap"
+    _order = "reconciliation_id, sequence, id"
+
+    reconciliation_id = fields.Many2one("quickbooks.reconciliation", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="reconciliation_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="reconciliation_id.currency_id")
+    sequence = fields.Integer(default=10)
+    kind = fields.Selection([
+        ("odoo_only", "Only in Odoo"),
+        ("qbo_only", "Only in QuickBooks"),
+        ("amount", "Open amounts differ"),
+    ], required=True)
+    move_id = fields.Many2one("account.move", "Odoo Document", ondelete="set null")
+    qbo_entity = fields.Char("QuickBooks Entity")
+    qbo_id = fields.Char("QuickBooks ID")
+    qbo_doc_number = fields.Char("QuickBooks Number")
+    odoo_amount = fields.Monetary("Open in Odoo")
+    qbo_amount = fields.Monetary("Open in QuickBooks")
+    difference = fields.Monetary()
+    qbo_url = fields.Char("View in QuickBooks", compute="_compute_qbo_url")
+
+    @api.depends("qbo_entity", "qbo_id")
+    def _compute_qbo_url(self):
+        for line in self:
+            backend = line.reconciliation_id.backend_id
+            line.qbo_url = backend._qbo_app_url(line.qbo_entity, line.qbo_id) if line.qbo_id else False
+
+    def _label(self):
+        self.ensure_one()
+        odoo = self.move_id.name or (self.kind != "qbo_only" and _("(deleted move)")) or ""
+        qbo = f"{self.qbo_entity} {self.qbo_doc_number or self.qbo_id}" if self.qbo_id else ""
+        return " / ".join(part for part in (odoo, qbo) if part)

@@ -1,0 +1,266 @@
+"""Alerts of a drifting reconciliation: a Slack message (in a retried job) and a manager activity.
+
+The Slack incoming-webhook URL is a credential (anyone holding it can post to the channel): it
+is stored encrypted like the other connection secrets, never shown back, and never logged or
+written into an error message.
+
+The message goes out from a queue job on the QuickBooks channel, so an unreachable Slack does not
+lose it: a network error, a 429 or a 5xx raises ``RetryableJobError`` (back-off from the job
+function's retry pattern, or Slack's ``Retry-After``) and the run keeps ``alert_state = pending``
+with the attempt count and last error, written on a separate cursor because the job's own
+transaction is rolled back when it raises.  A refused webhook (4xx: revoked, wrong channel) or
+too many attempts marks the alert ``failed`` and tells the managers.
+"""
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+import requests
+from markupsafe import Markup
+
+from odoo import _, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import identity_exact
+from odoo.exceptions import UserError
+
+from .. import const
+from ..qbo.redact import get_logger, redact
+from ..tools import crypto
+from .quickbooks_reconciliation import FIGURES
+
+_logger = get_logger(__name__)
+
+SLACK_TIMEOUT = 10
+#: Attempts before an alert is given up (failed); queue_job's own limit is set above it.
+SLACK_MAX_ATTEMPTS = 8
+#: Slack answers these for a webhook that will never work (revoked, archived channel, bad payload).
+SLACK_PERMANENT_STATUSES = (400, 401, 403, 404, 410)
+#: Documents named in the Slack message (the run lists more).
+SLACK_EXPLANATION_LINES = 5
+#: Documents named in the managers' activity.
+MAX_NOTE_LINES = 10
+
+
+_WEBHOOK_PATH = re.compile(r"/(services|triggers|workflows)/[^\s\"']+")
+
+
+class _WebhookPathFilter(logging.Filter):
+    """urllib3 logs request paths at DEBUG level: hide the secret part of webhook paths."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not hide the log line
+            return True
+        if _WEBHOOK_PATH.search(message):
+            record.msg, record.args = _WEBHOOK_PATH.sub(r"/\1/***", message), None
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_WebhookPathFilter())
+
+
+def _amount(value, currency) -> str:
+    return f"{value:,.{currency.decimal_places}f} {currency.name}"
+
+
+def _signed(value, currency=None) -> str:
+    text = _amount(abs(value), currency) if currency else f"{abs(value):,}"
+    return ("+" if value > 0 else "-" if value < 0 else "") + text
+
+
+class QuickbooksBackend(models.Model):
+    _inherit = "quickbooks.backend"
+
+    slack_webhook_url_encrypted = fields.Char(groups="base.group_system", copy=False)
+    slack_webhook_url = fields.Char(
+        "Slack Webhook URL", compute="_compute_slack_webhook", inverse="_inverse_slack_webhook_url",
+        groups=const.GROUP_MANAGER,
+        help="Incoming-webhook URL of the Slack channel that receives reconciliation alerts. Stored encrypted.")
+    slack_webhook_set = fields.Boolean("Slack Webhook Stored", compute="_compute_slack_webhook",
+                                       groups=const.GROUP_MANAGER)
+    slack_webhook_host = fields.Char("Slack Webhook Host", compute="_compute_slack_webhook",
+                                     groups=const.GROUP_MANAGER)
+
+    def _compute_slack_webhook(self):
+        for backend in self:
+            stored = bool(backend.sudo().slack_webhook_url_encrypted)
+            try:
+                url = backend._get_slack_webhook_url() if stored else None
+            except UserError:  # unreadable with the configured key: the form must still open
+                url = None
+            backend.slack_webhook_url = False  # write-only: the URL is a credential
+            backend.slack_webhook_set = stored
+            backend.slack_webhook_host = urlsplit(url).netloc if url else False
+
+    def _inverse_slack_webhook_url(self):
+        for backend in self.filtered("slack_webhook_url"):
+            url = backend.slack_webhook_url.strip()
+            parts = urlsplit(url)
+            if parts.scheme not in ("https", "http") or not parts.netloc:
+                raise UserError(_("The Slack webhook URL must be an http(s) URL, such as "
+                                  "https://hooks.slack.com/services/..."))
+            backend.sudo().slack_webhook_url_encrypted = crypto.encrypt(url)
+
+    def _get_slack_webhook_url(self) -> str | None:
+        self.ensure_one()
+        return crypto.decrypt(self.sudo().slack_webhook_url_encrypted)
+
+    def action_clear_slack_webhook(self):
+        self.sudo().write({"slack_webhook_url_encrypted": False})
+        return True
+
+
+class QuickbooksReconciliation(models.Model):
+    _inherit = "quickbooks.reconciliation"
+
+    # ------------------------------------------------------------------ the message
+    def _figure_lines(self, mark=" :warning:"):
+        """One line per figure: Odoo value, QBO value, difference (and drift); ``mark`` flags a drift."""
+        self.ensure_one()
+        currency = self.currency_id
+        lines = []
+        for key, label in FIGURES:
+            is_count = key == "open_count"
+            show = (lambda value: f"{value:,}") if is_count else (lambda value: _amount(value, currency))
+            flag = mark if self[f"{key}_drift"] > self.threshold else ""
+            lines.append(
+                f"{label}: Odoo {show(self[f'odoo_{key}'])} | QuickBooks {show(self[f'qbo_{key}'])} | "
+                f"difference {_signed(self[f'{key}_difference'], None if is_count else currency)} "
+                f"({self[f'{key}_drift']:.2f} %){flag}")
+        if self.fx_state != "none":
+            flag = mark if self.fx_state == "drift" else ""
+            lines.append(
+                f"FX gain/loss {self.fx_date_from:%Y-%m}: Odoo {_amount(self.odoo_fx_balance, currency)} | "
+                f"QuickBooks {_amount(self.qbo_fx_balance, currency)} | difference "
+                f"{_signed(self.fx_difference, currency)} (tolerance {_amount(self.fx_tolerance, currency)}){flag}")
+        return lines
+
+    def _explanation_lines(self, limit):
+        self.ensure_one()
+        labels = dict(self.line_ids._fields["kind"]._description_selection(self.env))
+        lines = [
+            f"{labels[line.kind]}: {line._label()} (Odoo {_amount(line.odoo_amount, self.currency_id)}, "
+            f"QuickBooks {_amount(line.qbo_amount, self.currency_id)})"
+            for line in self.line_ids[:limit]]
+        if self.explanation_count > len(lines):
+            lines.append(_("... and %s more in Odoo.", self.explanation_count - len(lines)))
+        return lines
+
+    def _alert_text(self):
+        self.ensure_one()
+        backend = self.backend_id.sudo()
+        title = _("QuickBooks reconciliation drift for %(company)s (QuickBooks: %(qbo)s), %(date)s, threshold "
+                  "%(threshold)s %%", company=self.company_id.name, qbo=backend.qbo_company_name or backend.realm_id,
+                  date=self.local_date, threshold=f"{self.threshold:g}")
+        lines = [f"*{title}*", *(f"• {line}" for line in self._figure_lines())]
+        if self.line_ids:
+            lines.append(_("Documents explaining the gap:"))
+            lines += [f"• {line}" for line in self._explanation_lines(SLACK_EXPLANATION_LINES)]
+        if self.notes:
+            lines += [_("Note: %s", note) for note in self.notes.splitlines()]
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
+        if base:
+            lines.append(f"{base}/odoo/action-quickbooks_connector.action_quickbooks_reconciliation/{self.id}")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ alerting
+    def _alert(self):
+        """Tell Slack (through a job) and the QuickBooks managers (activity) about a drift."""
+        self.ensure_one()
+        run = self.sudo()
+        backend = run.backend_id
+        run.alert_message = run._alert_text()
+        if backend._get_slack_webhook_url():
+            run._enqueue_slack_alert()
+        else:
+            run.alert_last_error = _("No Slack webhook URL is configured for this connection.")
+        lines = [_("Odoo and QuickBooks disagree on: %s.", ", ".join(run._drifting_figures())),
+                 *run._figure_lines(mark=" ⚠")]
+        if run.line_ids:
+            lines += run._explanation_lines(MAX_NOTE_LINES)
+        backend._notify_managers(
+            _("QuickBooks reconciliation drift"),
+            Markup("").join(Markup("<p>%s</p>") % line for line in lines))
+
+    def _enqueue_slack_alert(self):
+        self.ensure_one()
+        self.sudo().write({"alert_state": "pending", "alert_last_error": False})
+        return self.sudo().with_delay(
+            channel=const.JOB_CHANNEL, max_retries=SLACK_MAX_ATTEMPTS + 1, identity_key=identity_exact,
+            description=_("Slack alert of QuickBooks reconciliation %s", self.display_name),
+        )._send_slack_alert()
+
+    def _send_slack_alert(self):
+        """Job: post the alert to the backend's Slack webhook (``{"text": ...}``)."""
+        self.ensure_one()
+        run = self.sudo()
+        if run.alert_state != "pending":
+            return f"nothing to send: the alert is {run.alert_state}"
+        attempt = run.alert_attempts + 1
+        url = run.backend_id._get_slack_webhook_url()
+        if not url:
+            return run._alert_given_up(attempt, _("No Slack webhook URL is configured for this connection."))
+        retry_after = None
+        try:
+            response = requests.post(url, json={"text": run.alert_message}, timeout=SLACK_TIMEOUT)
+        except requests.RequestException as error:
+            # The exception text names the URL: keep only its kind.
+            reason = _("Slack could not be reached (%s).", type(error).__name__)
+            status = None
+        else:
+            status = response.status_code
+            if 200 <= status < 300:
+                run.write({"alert_state": "sent", "alert_sent_at": fields.Datetime.now(), "alert_attempts": attempt,
+                           "alert_last_error": False})
+                return "sent"
+            reason = _("Slack answered HTTP %(status)s: %(body)s", status=status,
+                       body=redact(response.text[:200]).replace(url, "***"))
+            if status == 429:
+                try:
+                    retry_after = int(response.headers.get("Retry-After", ""))
+                except ValueError:
+                    retry_after = None
+        if status in SLACK_PERMANENT_STATUSES or attempt >= SLACK_MAX_ATTEMPTS:
+            return run._alert_given_up(attempt, reason)
+        run._note_alert_attempt(attempt, reason)
+        _logger.info("QuickBooks: Slack alert of reconciliation %s not delivered (attempt %s): %s",
+                     run.id, attempt, reason)
+        raise RetryableJobError(reason, seconds=retry_after)
+
+    def _note_alert_attempt(self, attempt, reason):
+        """Record a failed attempt on its own cursor: the job's transaction rolls back when it raises."""
+        self.env.flush_all()
+        with self.env.registry.cursor() as cr:
+            run = self.env(cr=cr, su=True)[self._name].browse(self.id).exists()
+            if run:
+                run.write({"alert_attempts": attempt, "alert_last_error": reason, "alert_state": "pending"})
+        self.invalidate_recordset(["alert_attempts", "alert_last_error", "alert_state"])
+
+    def _alert_given_up(self, attempt, reason):
+        self.ensure_one()
+        self.sudo().write({"alert_state": "failed", "alert_attempts": attempt, "alert_last_error": reason})
+        _logger.warning("QuickBooks: Slack alert of reconciliation %s failed: %s", self.id, reason)
+        self.backend_id.sudo()._notify_managers(
+            _("QuickBooks reconciliation alert not delivered"),
+            _("Slack did not accept the alert of %(run)s (%(reason)s). Check the webhook URL of the connection, "
+              "then use 'Send Alert Again' on the reconciliation.", run=self.display_name, reason=reason))
+        return reason
+
+    def _on_slack_alert_job_failed(self, exc_info=None, exc_name=None, exc_message=None):
+        """queue_job gave up on the job (unexpected error): the run must not stay 'pending'."""
+        for run in self.sudo().filtered(lambda r: r.alert_state == "pending"):
+            run._alert_given_up(run.alert_attempts, redact(exc_message or exc_name or _("The alert job failed.")))
+
+    def action_resend_alert(self):
+        if not self.env.user.has_group(const.GROUP_MANAGER):
+            raise UserError(_("Only QuickBooks managers can send reconciliation alerts."))
+        for run in self.sudo():
+            if run.state != "drift":
+                raise UserError(_("Only a drifting reconciliation has an alert to send."))
+            if not run.backend_id._get_slack_webhook_url():
+                raise UserError(_("Enter the Slack webhook URL of the connection first."))
+            run.write({"alert_attempts": 0, "alert_message": run.alert_message or run._alert_text()})
+            run._enqueue_slack_alert()
+        return True

@@ -1,0 +1,225 @@
+"""The figures the nightly reconciliation compares, read from Odoo (SQL) and QuickBooks (API).
+
+What is compared, and why the two sides are comparable:
+
+* **Open invoices**: Odoo counts posted customer invoices (``out_invoice``) with an amount due;
+  QuickBooks counts ``Invoice`` objects with ``Balance > 0``.
+* **Receivables**: what customers owe on the documents the connector syncs, in the company
+  currency.  Odoo: the residual of the receivable (payment term) lines of posted customer invoices
+  and credit notes, i.e. ``SUM(amount_residual_signed)`` (credit notes count negative).
+  QuickBooks: open ``Invoice`` balances minus open ``CreditMemo`` remaining credits, converted
+  to the home currency (``HomeBalance`` when QBO gives it, else the balance times
+  ``ExchangeRate``).  Unapplied customer payments are left out on both sides: neither is a
+  document the connector pushes, so they would only move the figure without explaining anything.
+* **Payables**: posted vendor bills minus vendor refunds still open in Odoo
+  (``-SUM(amount_residual_signed)`` of ``in_invoice``/``in_refund``) against open ``Bill``
+  balances minus open ``VendorCredit`` balances in QuickBooks.  The documents, not the payable
+  account balance, are compared, for the same reason as receivables.
+
+Everything on the Odoo side is restricted to the backend's company, posted moves and moves not
+marked "Skip QuickBooks", in the company currency; every page of every QBO query is read.
+"""
+
+from decimal import Decimal
+
+from odoo.tools import SQL
+
+from ..qbo import QBOError, ValidationError
+
+CUSTOMER_TYPES = ("out_invoice", "out_refund")
+VENDOR_TYPES = ("in_invoice", "in_refund")
+OPEN_CONDITION = "Balance > '0'"
+
+# QBO entity -> (field holding the open amount, sign in receivables/payables, figure)
+QBO_OPEN_DOCUMENTS = {
+    "Invoice": ("Balance", 1, "receivable"),
+    "CreditMemo": ("RemainingCredit", -1, "receivable"),
+    "Bill": ("Balance", 1, "payable"),
+    "VendorCredit": ("Balance", -1, "payable"),
+}
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+def home_open_amount(obj: dict, field: str) -> Decimal:
+    """The open amount of a QBO transaction in the home currency."""
+    if field == "Balance" and obj.get("HomeBalance") is not None:
+        return _decimal(obj["HomeBalance"])
+    amount = obj.get(field)
+    if amount is None:
+        amount = obj.get("Balance")
+    return _decimal(amount) * _decimal(obj.get("ExchangeRate") or 1)
+
+
+# ---------------------------------------------------------------------------- Odoo
+def _odoo_domain(company, move_types):
+    return [("company_id", "=", company.id), ("state", "=", "posted"), ("move_type", "in", move_types),
+            ("amount_residual", "!=", 0), ("quickbooks_skip", "=", False)]
+
+
+def odoo_figures(env, company) -> dict:
+    """Open invoice count, receivables and payables of ``company`` (one grouped query)."""
+    groups = env["account.move"].sudo()._read_group(
+        _odoo_domain(company, CUSTOMER_TYPES + VENDOR_TYPES), ["move_type"],
+        ["__count", "amount_residual_signed:sum"])
+    by_type = {move_type: (count, total or 0.0) for move_type, count, total in groups}
+    receivable = sum(by_type.get(t, (0, 0.0))[1] for t in CUSTOMER_TYPES)
+    payable = -sum(by_type.get(t, (0, 0.0))[1] for t in VENDOR_TYPES)
+    currency = company.currency_id
+    return {
+        "open_count": by_type.get("out_invoice", (0, 0.0))[0],
+        "receivable": currency.round(receivable),
+        "payable": currency.round(payable),
+    }
+
+
+def odoo_open_documents(env, company) -> dict[int, tuple[str, float]]:
+    """Open customer invoices and credit notes: ``{move id: (number, signed residual)}``."""
+    rows = env.execute_query(SQL(
+        """SELECT id, name, amount_residual_signed FROM account_move
+            WHERE company_id = %s AND state = 'posted' AND move_type IN %s
+              AND amount_residual != 0 AND quickbooks_skip IS NOT TRUE""",
+        company.id, CUSTOMER_TYPES))
+    return {move_id: (name, residual) for move_id, name, residual in rows}
+
+
+def ledger_bindings(env, backend) -> dict[int, tuple[str, str, str | None]]:
+    """Moves bound to a QBO Invoice or CreditMemo: ``{move id: (entity, QBO id, DocNumber)}``."""
+    env["quickbooks.sync.state"].flush_model()
+    rows = env.execute_query(SQL(
+        """SELECT res_id, qbo_entity, qbo_id, qbo_doc_number FROM quickbooks_sync_state
+            WHERE backend_id = %s AND res_model = 'account.move' AND qbo_id IS NOT NULL
+              AND qbo_entity IN ('Invoice', 'CreditMemo')
+         ORDER BY binding_key DESC""",
+        backend.id))
+    return {res_id: (entity, qbo_id, number) for res_id, entity, qbo_id, number in rows}
+
+
+def odoo_fx_balance(env, company, accounts, date_from, date_to) -> float:
+    """Net balance (debit - credit: a loss is positive) of ``accounts`` over the period."""
+    if not accounts:
+        return 0.0
+    groups = env["account.move.line"].sudo()._read_group(
+        [("company_id", "=", company.id), ("account_id", "in", accounts.ids), ("parent_state", "=", "posted"),
+         ("date", ">=", date_from), ("date", "<=", date_to)], [], ["balance:sum"])
+    return company.currency_id.round(groups[0][0] or 0.0) if groups else 0.0
+
+
+# ---------------------------------------------------------------------------- QuickBooks
+def qbo_figures(client) -> tuple[dict, dict, list[str]]:
+    """Read QBO's open documents (every page).
+
+    Returns the figures, ``{(entity, Id): (DocNumber, signed home open amount)}`` for the open
+    invoices and credit memos, and notes about what could not be read.
+    """
+    notes = []
+    totals = {"receivable": Decimal(0), "payable": Decimal(0)}
+    open_documents = {}
+    for entity, (field, sign, figure) in QBO_OPEN_DOCUMENTS.items():
+        try:
+            rows = list(client.query_all(entity, OPEN_CONDITION))
+        except ValidationError as error:
+            if entity != "VendorCredit":
+                raise
+            # A server that does not know vendor credits answers the query with a validation fault.
+            notes.append(f"QuickBooks did not return vendor credits ({error}); payables exclude them.")
+            continue
+        for obj in rows:
+            amount = sign * home_open_amount(obj, field)
+            totals[figure] += amount
+            if figure == "receivable":
+                open_documents[entity, str(obj["Id"])] = (obj.get("DocNumber") or "", float(amount))
+    figures = {
+        "open_count": client.count("Invoice", OPEN_CONDITION),
+        "receivable": float(totals["receivable"]),
+        "payable": float(totals["payable"]),
+    }
+    return figures, open_documents, notes
+
+
+def qbo_fx_balance(client, account_numbers, date_from, date_to) -> tuple[float, str, list[str]]:
+    """Net FX result of the QBO accounts numbered ``account_numbers`` over the period (loss > 0).
+
+    Read from the ProfitAndLoss report of the period; when the server has no such report, from
+    the accounts' ``CurrentBalance`` (then the figure is a running balance, not the month's).
+    Returns the amount, its source (``report`` or ``balance``) and notes.
+    """
+    wanted = {str(number).strip() for number in account_numbers if number and str(number).strip()}
+    accounts = [account for account in client.query_all("Account", "Active in (true, false)")
+                if str(account.get("AcctNum") or "").strip() in wanted]
+    notes = []
+    missing = wanted - {str(account.get("AcctNum")).strip() for account in accounts}
+    if missing:
+        notes.append(f"No QuickBooks account numbered {', '.join(sorted(missing))}.")
+    # Revenue accounts show a gain as a positive amount: turn them to the loss-positive convention.
+    signs = {str(account["Id"]): -1 if account.get("Classification") == "Revenue" else 1 for account in accounts}
+    try:
+        report = _profit_and_loss(client, date_from, date_to)
+    except ValidationError as error:
+        notes.append(f"The ProfitAndLoss report is not available ({error}); used the accounts' CurrentBalance.")
+        total = sum((signs[str(account["Id"])] * _decimal(account.get("CurrentBalance")) for account in accounts),
+                    Decimal(0))
+        return float(total), "balance", notes
+    total = Decimal(0)
+    for account_id, amount in _report_amounts(report):
+        if account_id in signs:
+            total += signs[account_id] * amount
+    return float(total), "report", notes
+
+
+def _profit_and_loss(client, date_from, date_to) -> dict:
+    """``GET /reports/ProfitAndLoss`` (auth, retries and faults handled by the client)."""
+    body = client.report("ProfitAndLoss", start_date=date_from.isoformat(), end_date=date_to.isoformat(),
+                         accounting_method="Accrual", summarize_column_by="Total")
+    if not isinstance(body.get("Rows"), dict):
+        raise QBOError("QuickBooks answered the ProfitAndLoss report without rows")
+    return body
+
+
+def _report_amounts(report: dict):
+    """``(account Id, amount)`` of every account row of a QBO report (sections walked recursively)."""
+    stack = list((report.get("Rows") or {}).get("Row") or [])
+    while stack:
+        row = stack.pop()
+        stack.extend((row.get("Rows") or {}).get("Row") or [])
+        columns = row.get("ColData") or []
+        if len(columns) >= 2 and columns[0].get("id"):
+            try:
+                yield str(columns[0]["id"]), _decimal(columns[-1].get("value") or 0)
+            except ArithmeticError:
+                continue
+
+
+# ---------------------------------------------------------------------------- the gap
+def explain(odoo_documents, qbo_documents, bindings, currency) -> list[dict]:
+    """Documents that explain a receivables gap, largest difference first.
+
+    * ``odoo_only``: open in Odoo, not bound to any QBO document;
+    * ``qbo_only``: open in QuickBooks, bound to no Odoo move;
+    * ``amount``: bound, but the open amounts differ (paid on one side only, edited amount...).
+    """
+    lines = []
+    bound_qbo = {}
+    for move_id, (entity, qbo_id, bound_number) in bindings.items():
+        key = (entity, qbo_id)
+        bound_qbo[key] = move_id
+        odoo_open = odoo_documents.get(move_id, (None, 0.0))[1]
+        qbo_number, qbo_open = qbo_documents.get(key, (bound_number, 0.0))
+        if currency.is_zero(odoo_open - qbo_open):
+            continue
+        lines.append({"kind": "amount", "move_id": move_id, "qbo_entity": key[0], "qbo_id": key[1],
+                      "qbo_doc_number": qbo_number or False, "odoo_amount": odoo_open, "qbo_amount": qbo_open})
+    for move_id, (_name, odoo_open) in odoo_documents.items():
+        if move_id not in bindings:
+            lines.append({"kind": "odoo_only", "move_id": move_id, "odoo_amount": odoo_open, "qbo_amount": 0.0})
+    for key, (qbo_number, qbo_open) in qbo_documents.items():
+        if key not in bound_qbo:
+            lines.append({"kind": "qbo_only", "move_id": False, "qbo_entity": key[0], "qbo_id": key[1],
+                          "qbo_doc_number": qbo_number or False, "odoo_amount": 0.0, "qbo_amount": qbo_open})
+    for line in lines:
+        line["difference"] = currency.round(line["odoo_amount"] - line["qbo_amount"])
+    lines.sort(key=lambda line: (-abs(line["difference"]), line["kind"], str(line.get("qbo_id") or ""),
+                                 line["move_id"] or 0))
+    return lines
