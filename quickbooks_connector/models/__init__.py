@@ -11,9 +11,12 @@ from . import quickbooks_rate_slot
 from . import quickbooks_push
 from . import quickbooks_push_customer
 from . import quickbooks_push_move
+from . import quickbooks_push_payment
+from . import quickbooks_pull
 from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import account_move
+from . import account_payment
 from . import quickbooks_reconciliation
 from . import quickbooks_reconciliation_alert

@@ -10,6 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
+from ..adapters.fingerprint import fingerprint
 
 SYNC_STATES = [
     ("pending", "Pending"),
@@ -41,6 +42,12 @@ class QuickbooksSyncState(models.Model):
     sync_token = fields.Char("SyncToken", copy=False)
     synced_values = fields.Json("Last Synced Values", copy=False,
                                 help="What was last sent to (or read from) QuickBooks: the merge base.")
+    qbo_fingerprint = fields.Json("QuickBooks Fingerprint", copy=False,
+                                  help="The Odoo-owned fields as QuickBooks last returned them: a later "
+                                       "version that differs was changed in QuickBooks.")
+    drift_detected = fields.Boolean("Changed in QuickBooks", copy=False, index=True)
+    drift_note = fields.Text("QuickBooks Changes", copy=False)
+    drift_at = fields.Datetime("Changed in QuickBooks on", copy=False)
     origin = fields.Selection([("odoo", "Created in Odoo"), ("qbo", "Created in QuickBooks")],
                               default="odoo", required=True)
     state = fields.Selection(SYNC_STATES, default="pending", required=True, index=True)
@@ -105,6 +112,10 @@ class QuickbooksSyncState(models.Model):
 
     def _mark_done(self, qbo_object, synced_values=None, **extra):
         """Record a successful sync: QBO's Id and SyncToken, and what is now the merge base."""
+        summary = fingerprint(self.qbo_entity, qbo_object)
+        if summary is not None:  # our own write is the new reference for drift detection
+            extra.setdefault("qbo_fingerprint", summary)
+            extra.setdefault("drift_detected", False)
         self.sudo().write({
             "state": "done", "qbo_id": str(qbo_object["Id"]), "sync_token": str(qbo_object.get("SyncToken", "")),
             "qbo_doc_number": qbo_object.get("DocNumber") or self.qbo_doc_number,
@@ -124,7 +135,7 @@ class QuickbooksSyncState(models.Model):
         if not self.env.user.has_group(const.GROUP_MANAGER):
             raise UserError(_("Only QuickBooks managers can retry synchronisations."))
         retried = 0
-        for row in self.filtered(lambda r: r.state in ("failed", "conflict", "pending")):
+        for row in self.filtered(lambda r: r.state in ("failed", "conflict", "pending") or r.drift_detected):
             record = row._record()
             if record is None:
                 row._mark_skipped(_("The Odoo record no longer exists."))

@@ -5,6 +5,7 @@ from . import (
     test_ledger,
     test_mapping,
     test_oauth_flow,
+    test_payments,
     test_push,
     test_push_bulk,
     test_push_faults,

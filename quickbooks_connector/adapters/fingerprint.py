@@ -1,0 +1,69 @@
+"""A comparable summary of the QBO fields Odoo owns, taken from QBO's own answers.
+
+After each push the ledger keeps the fingerprint of the object QBO returned; a later version of
+the object with the same fingerprint is our own write (or a change to fields Odoo does not own,
+like an invoice balance moved by a payment), a different one is drift made in QuickBooks.
+"""
+
+from decimal import Decimal
+
+
+def _money(value):
+    return str(Decimal(str(value or 0)).quantize(Decimal("0.01")))
+
+
+def _ref(value):
+    return (value or {}).get("value")
+
+
+def customer_fingerprint(customer):
+    address = customer.get("BillAddr") or {}
+    return {
+        "DisplayName": customer.get("DisplayName"),
+        "CompanyName": customer.get("CompanyName"),
+        "Email": (customer.get("PrimaryEmailAddr") or {}).get("Address"),
+        "Phone": (customer.get("PrimaryPhone") or {}).get("FreeFormNumber"),
+        "Address": [address.get(key) for key in ("Line1", "Line2", "City", "CountrySubDivisionCode",
+                                                 "PostalCode", "Country")],
+        "Active": customer.get("Active", True),
+    }
+
+
+def sales_document_fingerprint(document):
+    lines = []
+    for line in document.get("Line") or []:
+        if line.get("DetailType") == "SalesItemLineDetail":
+            detail = line.get("SalesItemLineDetail") or {}
+            lines.append([_ref(detail.get("ItemRef")), str(detail.get("Qty")), _money(line.get("Amount")),
+                          line.get("Description"), _ref(detail.get("TaxCodeRef"))])
+        elif line.get("DetailType") == "DescriptionOnly":
+            lines.append([line.get("Description")])
+    return {
+        "DocNumber": document.get("DocNumber"),
+        "TxnDate": document.get("TxnDate"),
+        "DueDate": document.get("DueDate"),
+        "Customer": _ref(document.get("CustomerRef")),
+        "Currency": _ref(document.get("CurrencyRef")),
+        "TotalAmt": _money(document.get("TotalAmt")),
+        "TotalTax": _money((document.get("TxnTaxDetail") or {}).get("TotalTax")),
+        "Lines": lines,
+    }
+
+
+FINGERPRINTS = {
+    "Customer": customer_fingerprint,
+    "Invoice": sales_document_fingerprint,
+    "CreditMemo": sales_document_fingerprint,
+}
+
+
+def fingerprint(entity, qbo_object):
+    builder = FINGERPRINTS.get(entity)
+    return builder(qbo_object) if builder and qbo_object else None
+
+
+def describe_changes(before, after):
+    """Human-readable list of what differs between two fingerprints."""
+    before, after = before or {}, after or {}
+    return [f"{key}: {before.get(key)!r} → {after.get(key)!r}"
+            for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
