@@ -16,6 +16,7 @@ class QuickbooksBoundMixin(models.AbstractModel):
                                          compute="_compute_quickbooks_status")
     quickbooks_url = fields.Char("View in QuickBooks", compute="_compute_quickbooks_status")
     quickbooks_last_error = fields.Text("QuickBooks Error", compute="_compute_quickbooks_status")
+    quickbooks_drift_note = fields.Text("Changed in QuickBooks", compute="_compute_quickbooks_status")
 
     @api.depends_context("company")
     def _compute_quickbooks_status(self):
@@ -30,6 +31,7 @@ class QuickbooksBoundMixin(models.AbstractModel):
             record.quickbooks_status = row.state or "none"
             record.quickbooks_url = row.qbo_url or False
             record.quickbooks_last_error = row.last_error or False
+            record.quickbooks_drift_note = row.drift_note if row.drift_detected else False
 
     def action_view_in_quickbooks(self):
         self.ensure_one()

@@ -11,6 +11,8 @@ Errors are sorted three ways:
 
 import hashlib
 
+from markupsafe import Markup
+
 from odoo import _, api, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
@@ -89,3 +91,31 @@ class QuickbooksPush(models.AbstractModel):
             if backend.state != "connected":  # the token refresh found the authorization revoked
                 self._check_backend_active(backend)
             raise
+
+    @api.model
+    def _merged_update(self, client, row, record, entity, ours, owned_fields, request_id):
+        """Sparse update of a bound object; a stale SyncToken is re-fetched, merged three ways against
+        the ledger's last synced values and retried.  Returns the stored object."""
+        try:
+            stored, conflicts = client.update_merging(
+                entity, row.qbo_id, row.sync_token or "0", ours, row.synced_values or {}, prefer="ours",
+                fields=set(owned_fields), request_id=request_id)
+        except StaleObjectError:
+            row._mark_failed(_("QuickBooks kept changing this record while Odoo updated it; retry later."),
+                             state="conflict", kind="conflict")
+            raise
+        row._mark_done(stored, ours, last_request_id=request_id, attempts=row.attempts + 1)
+        self._note_conflicts(record, conflicts)
+        return stored
+
+    @api.model
+    def _note_conflicts(self, record, conflicts):
+        """Tell the record's followers what QBO had changed and which value was kept."""
+        if not conflicts:
+            return
+        items = Markup("").join(
+            Markup("<li>%s: QuickBooks had %s, Odoo has %s; kept %s</li>") % (
+                c.path, c.theirs, c.ours, c.resolved) for c in conflicts)
+        record.message_post(body=Markup("%s<ul>%s</ul>") % (
+            _("QuickBooks and Odoo both changed this record; Odoo is master for these fields:"), items))
+        _logger.info("QuickBooks: %d conflict(s) on %s resolved for Odoo", len(conflicts), record)

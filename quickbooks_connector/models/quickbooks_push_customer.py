@@ -7,12 +7,10 @@ the token is stale.  A partner invoiced in a second currency gets its own QBO cu
 QBO customer has one currency for life.
 """
 
-from markupsafe import Markup
-
 from odoo import _, api, models
 
 from ..adapters import CUSTOMER_OWNED_FIELDS, customer_data, customer_display_name
-from ..qbo import DuplicateNameError, StaleObjectError
+from ..qbo import DuplicateNameError
 from ..qbo.payloads import build_customer
 from ..qbo.redact import get_logger
 
@@ -88,26 +86,5 @@ class QuickbooksPush(models.AbstractModel):
             return row  # nothing Odoo owns changed since the last push
         request_id = self._request_id("Customer", partner.id, currency.name, "update", row.sync_token,
                                       sorted(ours.items()))
-        try:
-            stored, conflicts = client.update_merging(
-                "Customer", row.qbo_id, row.sync_token or "0", ours, base, prefer="ours",
-                fields=set(CUSTOMER_OWNED_FIELDS), request_id=request_id)
-        except StaleObjectError:
-            row._mark_failed(_("QuickBooks kept changing this customer while Odoo updated it; retry later."),
-                             state="conflict", kind="conflict")
-            raise
-        row._mark_done(stored, ours, last_request_id=request_id, attempts=row.attempts + 1)
-        self._note_conflicts(partner, conflicts)
+        self._merged_update(client, row, partner, "Customer", ours, CUSTOMER_OWNED_FIELDS, request_id)
         return row
-
-    @api.model
-    def _note_conflicts(self, record, conflicts):
-        """Tell the record's followers what QBO had changed and which value was kept."""
-        if not conflicts:
-            return
-        items = Markup("").join(
-            Markup("<li>%s: QuickBooks had %s, Odoo has %s; kept %s</li>") % (
-                c.path, c.theirs, c.ours, c.resolved) for c in conflicts)
-        record.message_post(body=Markup("%s<ul>%s</ul>") % (
-            _("QuickBooks and Odoo both changed this record; Odoo is master for these fields:"), items))
-        _logger.info("QuickBooks: %d conflict(s) on %s resolved for Odoo", len(conflicts), record)

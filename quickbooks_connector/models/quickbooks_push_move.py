@@ -13,7 +13,7 @@ from odoo import _, api, models
 
 from ..adapters import MappingProblem, sales_document_data
 from ..adapters.sales_document import SALES_DOCUMENT_OWNED_FIELDS
-from ..qbo import DuplicateDocNumberError, NotFoundError, StaleObjectError
+from ..qbo import DuplicateDocNumberError, NotFoundError
 from ..qbo.payloads import build_credit_memo, build_invoice
 from ..qbo.redact import get_logger
 
@@ -103,23 +103,14 @@ class QuickbooksPush(models.AbstractModel):
 
     def _update_document(self, backend, move, row, entity, body, client):
         ours = _owned(body)
-        base = row.synced_values or {}
         request_id = self._request_id(entity, move.id, "update", move.quickbooks_post_version, row.sync_token)
         try:
-            stored, conflicts = client.update_merging(
-                entity, row.qbo_id, row.sync_token or "0", ours, base, prefer="ours",
-                fields=set(SALES_DOCUMENT_OWNED_FIELDS), request_id=request_id)
+            stored = self._merged_update(client, row, move, entity, ours, SALES_DOCUMENT_OWNED_FIELDS, request_id)
         except NotFoundError:
             row._mark_failed(_("The QuickBooks %s was deleted; a manager must decide whether to send it again.",
                                entity), kind="validation")
             row.sudo().qbo_state = "deleted"
             return None
-        except StaleObjectError:
-            row._mark_failed(_("QuickBooks kept changing this document while Odoo updated it; retry later."),
-                             state="conflict", kind="conflict")
-            raise
-        row._mark_done(stored, ours, last_request_id=request_id, attempts=row.attempts + 1)
-        self._note_conflicts(move, conflicts)
         move.message_post(body=_("Updated in QuickBooks (#%s).", stored.get("DocNumber") or stored["Id"]))
         return stored
 

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -263,3 +264,59 @@ class TestCustomerPush(PushCase):
         invoice = self.qbo("Invoice", row.qbo_id)
         self.assertEqual(invoice["CurrencyRef"]["value"], "EUR")
         self.assertEqual(invoice["ExchangeRate"], 2)
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicePushOutsideUS(PushCase):
+    """Non-US QuickBooks companies: a tax code on every line, tax-included prices allowed."""
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.call("POST", "settings", {"country": "GB"})
+        self.backend._refresh_company_facts()
+        self.assertFalse(self.backend._is_us_company())
+        self.exempt = self.env["quickbooks.qbo.tax.code"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", "Exempt")])
+        self.backend.qbo_exempt_tax_code_id = self.exempt
+
+    def test_every_line_carries_its_tax_code_and_sections_become_description_lines(self):
+        move = self._create_invoice(invoice_line_ids=[
+            Command.create({"display_type": "line_section", "name": "Consulting"}),
+            self._prepare_invoice_line(product_id=self.product_a, price_unit=1000.0, tax_ids=self.tax_sale_a),
+            Command.create({"display_type": "line_note", "name": "Delivered on site"}),
+            self._prepare_invoice_line(product_id=self.product_a, price_unit=50.0, tax_ids=self.env["account.tax"]),
+        ])
+        row = self.post_and_push(move)
+        self.assertEqual(row.state, "done", row.last_error)
+        invoice = self.qbo("Invoice", row.qbo_id)
+        self.assertEqual(invoice["GlobalTaxCalculation"], "TaxExcluded")
+        kinds = [line["DetailType"] for line in invoice["Line"] if line["DetailType"] != "SubTotalLineDetail"]
+        self.assertEqual(kinds, ["DescriptionOnly", "SalesItemLineDetail", "DescriptionOnly", "SalesItemLineDetail"])
+        codes = [line["SalesItemLineDetail"]["TaxCodeRef"]["value"] for line in invoice["Line"]
+                 if line["DetailType"] == "SalesItemLineDetail"]
+        standard = self.env["quickbooks.tax.mapping"].search([("tax_id", "=", self.tax_sale_a.id)]).qbo_tax_code_id
+        self.assertEqual(codes, [standard.qbo_id, self.exempt.qbo_id])
+        self.assertEqual((invoice["TotalAmt"], invoice["TxnTaxDetail"]["TotalTax"]), (1200, 150))
+
+    def test_tax_included_prices_are_sent_as_tax_inclusive(self):
+        included = self.env["account.tax"].create({
+            "name": "VAT 15% incl.", "amount": 15, "type_tax_use": "sale", "price_include_override": "tax_included"})
+        self.map_tax(included, "Standard 15%")
+        move = self.invoice(price=115.0, taxes=included)
+        self.assertEqual((move.amount_untaxed, move.amount_tax), (100.0, 15.0))
+        row = self.post_and_push(move)
+        self.assertEqual(row.state, "done", row.last_error)
+        invoice = self.qbo("Invoice", row.qbo_id)
+        self.assertEqual(invoice["GlobalTaxCalculation"], "TaxInclusive")
+        self.assertEqual((invoice["TotalAmt"], invoice["TxnTaxDetail"]["TotalTax"]), (115, 15))
+
+    def test_an_untaxed_line_without_an_exempt_code_is_not_sent_and_says_why(self):
+        self.backend.qbo_exempt_tax_code_id = False
+        move = self.invoice(taxes=self.env["account.tax"])
+        row = self.post_and_push(move)
+        self.assertEqual((row.state, row.failure_kind), ("failed", "mapping"))
+        self.assertIn("tax code for untaxed lines", row.last_error)
+        with trap_jobs() as trap:
+            self.backend.qbo_exempt_tax_code_id = self.exempt  # fixing the mapping sends it
+            trap.perform_enqueued_jobs()
+        self.assertEqual(self.ledger(move).state, "done")
