@@ -10,4 +10,5 @@ from . import (
     test_push_bulk,
     test_push_faults,
     test_reconciliation,
+    test_settings,
 )
