@@ -179,17 +179,21 @@ def _profit_and_loss(client, date_from, date_to) -> dict:
 
 
 def _report_amounts(report: dict):
-    """``(account Id, amount)`` of every account row of a QBO report (sections walked recursively)."""
+    """``(account Id, amount)`` of every account row of a QBO report (sections walked recursively).
+
+    An account with sub-accounts becomes a nested section: its own amount sits in the section's
+    ``Header`` (the sub-accounts are rows of their own).
+    """
     stack = list((report.get("Rows") or {}).get("Row") or [])
     while stack:
         row = stack.pop()
         stack.extend((row.get("Rows") or {}).get("Row") or [])
-        columns = row.get("ColData") or []
-        if len(columns) >= 2 and columns[0].get("id"):
-            try:
-                yield str(columns[0]["id"]), _decimal(columns[-1].get("value") or 0)
-            except ArithmeticError:
-                continue
+        for columns in (row.get("ColData") or [], (row.get("Header") or {}).get("ColData") or []):
+            if len(columns) >= 2 and columns[0].get("id"):
+                try:
+                    yield str(columns[0]["id"]), _decimal(columns[-1].get("value") or 0)
+                except ArithmeticError:
+                    continue
 
 
 # ---------------------------------------------------------------------------- the gap

@@ -12,7 +12,7 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import QuickbooksTestMixin
@@ -398,27 +398,86 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertIn("404", run.error_message)
         self.assertTrue(self.drift_activities("QuickBooks reconciliation failed"))
 
+    def odoo_fx(self, day, amount):
+        """An exchange difference posted in Odoo: a loss (> 0) or a gain (< 0) on the company's FX accounts."""
+        company = self.company
+        fx_account = (company.expense_currency_exchange_account_id if amount > 0
+                      else company.income_currency_exchange_account_id)
+        other = self.company_data["default_account_assets"]
+        loss, gain = max(amount, 0.0), max(-amount, 0.0)
+        entry = self.env["account.move"].create({
+            "move_type": "entry", "date": day, "journal_id": self.company_data["default_journal_misc"].id,
+            "line_ids": [Command.create({"account_id": fx_account.id, "debit": loss, "credit": gain, "name": "FX"}),
+                         Command.create({"account_id": other.id, "debit": gain, "credit": loss, "name": "FX"})]})
+        entry.action_post()
+        return entry
+
+    def qbo_fx(self, day, amount, number="7990"):
+        """A journal entry in QuickBooks: a loss (> 0, debit) or gain (< 0, credit) on account ``number``
+        against Checking."""
+        accounts = {account.get("AcctNum"): account["Id"] for account in self.emulator.entities("Account")}
+
+        def line(account_number, posting):
+            return {"DetailType": "JournalEntryLineDetail", "Amount": abs(amount), "JournalEntryLineDetail": {
+                "PostingType": posting, "AccountRef": {"value": accounts[account_number]}}}
+
+        fx_side, bank_side = ("Debit", "Credit") if amount > 0 else ("Credit", "Debit")
+        return self.qbo("POST", "journalentry", json={
+            "TxnDate": day.isoformat(), "PrivateNote": "Exchange difference",
+            "Line": [line(number, fx_side), line("1000", bank_side)]})["JournalEntry"]
+
+    def report_requests(self):
+        return [entry["query"] for entry in self.emulator.requests_log()
+                if entry["subpath"] == "/reports/ProfitAndLoss"]
+
     def test_monthly_fx_accounts_are_compared_within_tolerance(self):
-        loss_account = self.company.expense_currency_exchange_account_id
-        for day, amount in ((date(2026, 2, 15), 12.34), (date(2026, 3, 1), 5.0)):
-            entry = self.env["account.move"].create({
-                "move_type": "entry", "date": day, "journal_id": self.company_data["default_journal_misc"].id,
-                "line_ids": [Command.create({"account_id": loss_account.id, "debit": amount, "name": "FX"}),
-                             Command.create({"account_id": self.company_data["default_account_assets"].id,
-                                             "credit": amount, "name": "FX"})]})
-            entry.action_post()
+        self.assertEqual((self.backend.fx_loss_account_code, self.backend.fx_gain_account_code), ("7991", "7990"))
+        # Odoo: a loss of 12.34 in February; March is outside the period checked on March 2nd.
+        self.odoo_fx(date(2026, 2, 15), 12.34)
+        self.odoo_fx(date(2026, 3, 1), 5.0)
+        # QuickBooks: the same February loss (a journal entry debiting "Exchange Gain or Loss", 7990),
+        # and entries on both sides of the period that the report must leave out.
+        self.qbo_fx(date(2026, 2, 15), 12.34)
+        self.qbo_fx(date(2026, 1, 31), 7.0, number="7991")
+        self.qbo_fx(date(2026, 3, 1), 5.0)
         now = datetime(2026, 3, 2, 3, 0)
         run = self.reconcile(now=now)
         self.assertEqual((run.fx_date_from, run.fx_date_to), (date(2026, 2, 1), date(2026, 2, 28)))
-        self.assertEqual((run.odoo_fx_balance, run.qbo_fx_balance), (12.34, 0.0))
-        self.assertEqual(run.fx_source, "balance", "the emulator has no ProfitAndLoss report")
+        self.assertEqual(run.fx_source, "report", run.notes)
+        self.assertEqual([{key: query[key] for key in ("start_date", "end_date", "accounting_method")}
+                          for query in self.report_requests()],
+                         [{"start_date": "2026-02-01", "end_date": "2026-02-28", "accounting_method": "Accrual"}])
+        self.assertEqual((run.odoo_fx_balance, run.qbo_fx_balance, run.fx_difference), (12.34, 12.34, 0.0))
+        self.assertEqual((run.fx_state, run.state), ("match", "match"), run.notes)
+
+        # An unrealized gain of 0.50 booked only in QuickBooks ("Unrealized Gain or Loss", 7991): the
+        # two sides now differ by 0.50, within the 1.00 tolerance.
+        self.qbo_fx(date(2026, 2, 28), -0.5, number="7991")
+        run = self.Run._run_for_backend(self.backend, now=now)
+        self.assertEqual((run.fx_source, run.odoo_fx_balance, run.qbo_fx_balance), ("report", 12.34, 11.84))
+        self.assertAlmostEqual(run.fx_difference, 0.5, places=2)
+        self.assertEqual((run.fx_state, run.state), ("match", "match"))
+        self.assertFalse(run.alert_message)
+
+    def test_monthly_fx_mismatch_beyond_tolerance_is_reported(self):
+        self.odoo_fx(date(2026, 2, 15), 12.34)
+        self.odoo_fx(date(2026, 2, 20), -2.0)  # a gain, on the income exchange account
+        self.qbo_fx(date(2026, 2, 15), 8.0)    # QuickBooks books less of the loss
+        now = datetime(2026, 3, 2, 3, 0)
+        with trap_jobs() as trap:
+            run = self.reconcile(now=now)
+            trap.assert_jobs_count(1, only=run._send_slack_alert)
+        self.assertEqual(run.fx_source, "report")
+        self.assertEqual((run.odoo_fx_balance, run.qbo_fx_balance), (10.34, 8.0))
         self.assertEqual((run.fx_state, run.state), ("drift", "drift"))
-        self.assertIn(f"FX gain/loss 2026-02: Odoo {self.money(12.34)} | QuickBooks {self.money(0)} | "
-                      f"difference +{self.money(12.34)}", run.alert_message)
+        self.assertIn(f"FX gain/loss 2026-02: Odoo {self.money(10.34)} | QuickBooks {self.money(8)} | "
+                      f"difference +{self.money(2.34)}", run.alert_message)
+        self.assertIn("FX gain/loss", run._drifting_figures())
+        self.assertTrue(self.drift_activities())
 
         self.backend.fx_tolerance = 20.0
         run = self.Run._run_for_backend(self.backend, now=now)
-        self.assertEqual((run.fx_state, run.state), ("match", "match"))
+        self.assertEqual((run.fx_source, run.fx_state, run.state), ("report", "match", "match"))
 
     def test_nightly_cron_runs_once_per_local_night_and_fx_on_the_first_of_the_month(self):
         self.connect_backend()
@@ -460,3 +519,20 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         action = self.backend.action_reconcile_now()
         self.assertEqual(action["res_model"], "quickbooks.reconciliation")
         self.assertEqual(self.backend.reconciliation_count, 2)
+
+
+@tagged("post_install", "-at_install")
+class TestReportParsing(TransactionCase):
+
+    def test_a_parent_accounts_own_amount_in_a_section_header_is_read(self):
+        from ..models.quickbooks_reconciliation_figures import _report_amounts
+
+        report = {"Rows": {"Row": [{"type": "Section", "group": "OtherExpenses", "Rows": {"Row": [{
+            "type": "Section",
+            "Header": {"ColData": [{"value": "Exchange Gain or Loss", "id": "13"}, {"value": "3.00"}]},
+            "Rows": {"Row": [{"type": "Data", "ColData": [{"value": "Realised FX", "id": "31"},
+                                                            {"value": "4.00"}]}]},
+            "Summary": {"ColData": [{"value": "Total Exchange Gain or Loss"}, {"value": "7.00"}]},
+        }]}}]}}
+        self.assertEqual(sorted((account, str(amount)) for account, amount in _report_amounts(report)),
+                         [("13", "3.00"), ("31", "4.00")])

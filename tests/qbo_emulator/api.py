@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import faults, query
+from . import faults, query, reports
 from .clock import parse_time
 from .entities import SPECS, entity_name
 from .faults import QBOFault
@@ -36,8 +36,9 @@ class Dropped(Exception):
     """Close the connection without answering (a response lost on the way back)."""
 
 
-def json_response(emu: Emulator, status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    if isinstance(body, dict) and "time" not in body:
+def json_response(emu: Emulator, status: int, body: Any, headers: dict[str, str] | None = None,
+                  stamp: bool = True) -> Response:
+    if stamp and isinstance(body, dict) and "time" not in body:
         body = {**body, "time": emu.time_text()}
     response = Response(json.dumps(body), status=status, content_type="application/json;charset=UTF-8")
     response.headers["intuit_tid"] = uuid.uuid4().hex
@@ -141,11 +142,12 @@ def _admitted(emu: Emulator, request: Request, realm: str, subpath: str, head: s
                     fault = faults.system_fault(500)
                     fault.detail = f"System Failure Error: {type(error).__name__}: {error}"
                     status, body = 500, {"Fault": fault.fault()}
-                body = {**body, "time": emu.time_text()}
+                if not (head == "reports" and status == 200):  # a report carries its time in its Header
+                    body = {**body, "time": emu.time_text()}
                 if replay_key is not None and status < 500:  # an internal failure performed nothing
                     emu.store.remember(replay_key, {"status": status, "body": body})
         _after(fired)
-        return json_response(emu, status, body)
+        return json_response(emu, status, body, stamp="Fault" in body or head != "reports")
     except QBOFault as fault:
         return fault_response(emu, fault)
 
@@ -185,6 +187,8 @@ def perform(emu: Emulator, request: Request, subpath: str, head: str, request_id
         return 200, {"QueryResponse": query.run(emu.company, text or "")}
     if head == "batch" and method == "POST":
         return 200, batch(emu, _json_body(request), request_id)
+    if head == "reports" and method == "GET" and len(parts) == 2:
+        return 200, reports.run(emu.company, parts[1], request.args)
     if head == "cdc" and method == "GET":
         return 200, cdc(emu, request.args.get("entities", ""), request.args.get("changedSince", ""))
     entity = entity_name(head)

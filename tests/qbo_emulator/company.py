@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from . import faults, payments, seed
+from . import faults, journal, payments, seed
 from .clock import Clock, company_date, qbo_time
 from .entities import COMPUTED_FIELDS, SERVER_FIELDS, SPECS, EntitySpec, clean_input, prepare_name
 from .store import Store, public
@@ -205,6 +205,8 @@ class Company:
             return prepare_name(self, spec, data, existing)
         if entity in payments.TARGETS:
             return payments.prepare_payment(self, entity, data, existing)
+        if entity == "JournalEntry":
+            return journal.prepare_journal_entry(self, data, existing)
         return prepare_transaction(self, entity, data, existing)
 
     def _save(self, entity: str, data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:

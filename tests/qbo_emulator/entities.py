@@ -46,6 +46,7 @@ SPECS: dict[str, EntitySpec] = {spec.name: spec for spec in (
     EntitySpec("Payment", "txn", deletable=True, voidable=True),
     EntitySpec("Bill", "txn", deletable=True),
     EntitySpec("BillPayment", "txn", deletable=True, voidable=True),
+    EntitySpec("JournalEntry", "txn", deletable=True),
     EntitySpec("CompanyInfo", "singleton", webhook=False),
     EntitySpec("Preferences", "singleton", webhook=False),
 )}
@@ -69,6 +70,7 @@ COMPUTED_FIELDS: dict[str, set[str]] = {
     "Bill": {"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt"},
     "Payment": {"UnappliedAmt"},
     "BillPayment": set(),
+    "JournalEntry": {"TotalAmt", "HomeTotalAmt"},
 }
 
 #: Dates clients (python-quickbooks among them) send as "" when unset.
@@ -245,8 +247,31 @@ def _prepare_account(company: Company, data: dict[str, Any], existing: dict[str,
     data["AccountType"] = account_type
     data["Classification"] = ACCOUNT_CLASSIFICATION[account_type]
     data.setdefault("CurrentBalance", 0)
-    data.setdefault("SubAccount", False)
+    _parent_account(company, data, existing)
     if existing is None:
         data["CurrencyRef"] = currency_ref(company, data.get("CurrencyRef"))
     else:
         data["CurrencyRef"] = existing.get("CurrencyRef") or currency_ref(company, None)
+
+
+def _parent_account(company: Company, data: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    """Sub-accounts: ``SubAccount`` with a ``ParentRef`` (6150 without one, as QBO's error list says)."""
+    parent_id = ref_value(data.get("ParentRef"))
+    sub = data.get("SubAccount") in (True, "true", "True") or parent_id is not None
+    data["SubAccount"] = sub
+    if not sub:
+        data.pop("ParentRef", None)
+        return
+    if parent_id is None:
+        raise faults.QBOFault("6150", "ParentRef Required Validation Error",
+                              "A ParentRef is required when SubAccount is true.", element="ParentRef")
+    parent = check_ref(company, "Account", data["ParentRef"], "ParentRef")
+    assert parent is not None
+    own_id = existing["Id"] if existing else None
+    ancestor: dict[str, Any] | None = parent
+    while ancestor is not None:
+        if ancestor["Id"] == own_id:
+            raise faults.invalid_property("An account cannot be its own parent", "ParentRef")
+        ancestor = company.store.get("Account", ref_value(ancestor.get("ParentRef")) or "")
+    data["ParentRef"] = {"value": parent["Id"], "name": parent.get("FullyQualifiedName") or parent["Name"]}
+    data["FullyQualifiedName"] = f"{parent.get('FullyQualifiedName') or parent['Name']}:{data['Name']}"

@@ -100,6 +100,46 @@ def amount_mismatch(amount: Any) -> QBOFault:
                     f"Amount is not equal to UnitPrice * Qty. Supplied value:{amount}", element="Line.Amount")
 
 
+def unbalanced_journal(debits: Any, credits: Any) -> QBOFault:
+    """Debits and credits of a journal entry differ.
+
+    Code and wording from Intuit's published list of API error codes ("2300 Amount on debits not
+    equal to credits: A journal entry you created or updated unbalanced an account").
+    """
+    return QBOFault("2300", "Amount on debits not equal to credits",
+                    "A journal entry you created or updated unbalanced an account. Balance the debits and credits "
+                    f"for the account. Debits: {debits}, Credits: {credits}", element="Line")
+
+
+def missing_posting_type(element: str) -> QBOFault:
+    """Intuit's error code list: 2260 MissingPostingType."""
+    return QBOFault("2260", "MissingPostingType", "A posting type is required. Valid values are Credit or Debit.",
+                    element=element)
+
+
+def negative_amount(element: str) -> QBOFault:
+    """Intuit's error code list: 2290 NegativeAmount."""
+    return QBOFault("2290", "NegativeAmount", "Negative amounts aren't supported on transaction lines.",
+                    element=element)
+
+
+def invalid_date_format(element: str, value: str) -> QBOFault:
+    """Intuit's error code list: 2060 Invalid Date Format."""
+    return QBOFault("2060", "Invalid Date Format", f"The date format isn't valid. Supplied value: {value}",
+                    element=element)
+
+
+def invalid_date_range(detail: str) -> QBOFault:
+    """Intuit's error code list: 2190 Invalid Date Range."""
+    return QBOFault("2190", "Invalid Date Range", f"The date range isn't valid. {detail}")
+
+
+def invalid_enumeration(element: str, value: str, allowed: str) -> QBOFault:
+    """Intuit's error code list: 2170 Invalid Enumeration."""
+    return QBOFault("2170", "Invalid Enumeration",
+                    f"The enumeration value is invalid: {value}. Supported values: {allowed}", element=element)
+
+
 def query_parser(detail: str) -> QBOFault:
     return QBOFault("4000", "Error parsing query", f"QueryParserError: {detail}")
 
