@@ -29,6 +29,8 @@ records every binding, attempt and error.
         "wizards/quickbooks_bulk_push_wizard_views.xml",
         "data/quickbooks_reconciliation_data.xml",
         "views/quickbooks_reconciliation_views.xml",
+        "data/quickbooks_inbox_data.xml",
+        "views/quickbooks_webhook_event_views.xml",
     ],
     "installable": True,
     "application": False,

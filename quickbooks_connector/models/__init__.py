@@ -20,3 +20,5 @@ from . import account_move
 from . import account_payment
 from . import quickbooks_reconciliation
 from . import quickbooks_reconciliation_alert
+from . import quickbooks_webhook_event
+from . import quickbooks_backend_cdc

@@ -11,4 +11,5 @@ from . import (
     test_push_faults,
     test_reconciliation,
     test_settings,
+    test_webhook_inbox,
 )

@@ -1,0 +1,195 @@
+"""Change data capture: the safety net behind webhooks.
+
+Every 15 minutes each connection pulling from QuickBooks asks QBO's ``/cdc`` what changed since
+its cursor, and feeds every changed object through the webhook inbox (``source = cdc``), where a
+change a webhook already brought is recognised by its entity, id and ``LastUpdatedTime`` and not
+stored twice.
+
+* The cursor starts one day back and is never older than QBO's 30-day look-back (clamped, logged).
+* QBO returns at most 1,000 objects per entity, oldest changes first, and takes no upper time bound.
+  When an entity comes back full, the window is split at the last ``LastUpdatedTime`` of that page:
+  everything before it is complete, and the rest of the window is queried again from there.
+* The cursor moves only after the rows are stored (same transaction), to the newest
+  ``LastUpdatedTime`` seen minus a small overlap for clock skew; with nothing new it still follows
+  the clock at a safe distance, so it never ages past the look-back.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .. import const
+from ..qbo import QBOError
+from ..qbo.redact import get_logger
+from .quickbooks_webhook_event import PULLED_ENTITIES, change_key
+
+_logger = get_logger(__name__)
+
+CDC_ENTITIES = PULLED_ENTITIES
+#: QBO answers at most this many objects per entity and request.
+CDC_PAGE_LIMIT = 1000
+CDC_FIRST_LOOKBACK = timedelta(days=1)
+CDC_MAX_LOOKBACK = timedelta(days=30)
+#: Kept between the cursor and QBO's 30-day limit, so a request never falls just outside it.
+CDC_LOOKBACK_MARGIN = timedelta(minutes=10)
+#: Re-read behind the newest change seen (clock skew, changes committed late by QBO).
+CDC_OVERLAP = timedelta(minutes=5)
+#: With nothing new, the cursor still follows the clock, this far behind it.
+CDC_IDLE_LAG = timedelta(hours=1)
+#: Split windows per run; a larger backlog continues at the next run.
+CDC_MAX_REQUESTS = 40
+
+
+def _qbo_time(value) -> datetime | None:
+    """A QBO ``LastUpdatedTime`` (ISO 8601 with an offset) as naive UTC; None when unreadable."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+class QuickbooksBackend(models.Model):
+    _inherit = "quickbooks.backend"
+
+    cdc_cursor = fields.Datetime(
+        "Changes Read Until", copy=False, readonly=True, groups=const.GROUP_MANAGER,
+        help="Change data capture resumes from here (UTC): every QuickBooks change before it was read.")
+    cdc_last_run_at = fields.Datetime("Last Catch-up", copy=False, readonly=True, groups=const.GROUP_MANAGER)
+    cdc_last_error = fields.Text("Last Catch-up Error", copy=False, readonly=True, groups=const.GROUP_MANAGER)
+    webhook_event_count = fields.Integer(compute="_compute_webhook_event_count", groups=const.GROUP_MANAGER)
+
+    def _compute_webhook_event_count(self):
+        groups = self.env["quickbooks.webhook.event"]._read_group(
+            [("backend_id", "in", self.ids), ("state", "=", "failed")], ["backend_id"], ["__count"])
+        counts = {backend.id: count for backend, count in groups}
+        for backend in self:
+            backend.webhook_event_count = counts.get(backend.id, 0)
+
+    # ------------------------------------------------------------------ cron and button
+    @api.model
+    def _cron_cdc_catch_up(self):
+        """Cron: read what changed in QuickBooks for every connection that pulls from it."""
+        backends = self.sudo().search([("state", "=", "connected"), ("sync_payments_from_qbo", "=", True)])
+        for position, backend in enumerate(backends, start=1):
+            try:
+                with self.env.cr.savepoint():
+                    backend._cdc_catch_up()
+            except Exception as error:  # one company's failure must not stop the others
+                if isinstance(error, (QBOError, UserError)):
+                    _logger.warning("QuickBooks change data capture for %s failed: %s", backend.display_name, error)
+                else:
+                    _logger.exception("QuickBooks change data capture for %s failed", backend.display_name)
+                backend.write({"cdc_last_error": str(error), "cdc_last_run_at": fields.Datetime.now()})
+            if self.env.context.get("ir_cron_progress_id"):  # commit each company's progress
+                self.env["ir.cron"]._commit_progress(1, remaining=len(backends) - position)
+
+    def action_cdc_catch_up(self):
+        """"Catch up from QuickBooks": run change data capture now."""
+        self.ensure_one()
+        if not self.env.user.has_group(const.GROUP_MANAGER):
+            raise UserError(_("Only QuickBooks managers can catch up from QuickBooks."))
+        self.check_access("write")
+        try:
+            rows = self._cdc_catch_up()
+        except QBOError as error:
+            raise UserError(_("QuickBooks did not answer the catch-up: %s", error)) from None
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": "success", "title": _("QuickBooks"),
+            "message": _("%s new change(s) read from QuickBooks.", len(rows)),
+            "next": {"type": "ir.actions.act_window_close"}}}
+
+    def action_open_webhook_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_quickbooks_webhook_event")
+        action["domain"] = [("backend_id", "=", self.id)]
+        action["context"] = {"search_default_filter_failed": 1}
+        return action
+
+    # ------------------------------------------------------------------ change data capture
+    def _cdc_start(self, now):
+        """Where this run starts: the cursor, one day back at first, never beyond QBO's look-back."""
+        self.ensure_one()
+        since = self.sudo().cdc_cursor or now - CDC_FIRST_LOOKBACK
+        oldest = now - CDC_MAX_LOOKBACK + CDC_LOOKBACK_MARGIN
+        if since < oldest:
+            _logger.warning(
+                "QuickBooks change data capture for %s: cursor %s is beyond QuickBooks' 30-day look-back; "
+                "reading from %s (older changes are left to the reconciliation)", self.display_name, since, oldest)
+            since = oldest
+        return since
+
+    def _cdc_catch_up(self):
+        """Store what changed in QuickBooks since the cursor, queue it, advance the cursor.
+
+        Returns the new inbox rows.
+        """
+        self.ensure_one()
+        backend = self.sudo()
+        Inbox = self.env["quickbooks.webhook.event"].sudo()
+        now = fields.Datetime.now()
+        start = since = backend._cdc_start(now)
+        client = backend._qbo_client()
+        rows, newest, resume = Inbox.browse(), None, None
+        for request in range(1, CDC_MAX_REQUESTS + 1):
+            changes = client.cdc(CDC_ENTITIES, changed_since=since.replace(tzinfo=timezone.utc))
+            values = []
+            for entity, objects in changes.items():
+                for obj in objects:
+                    item = Inbox._cdc_values(backend, entity, obj)
+                    values.append(item)
+                    if item["occurred_at"] and (newest is None or item["occurred_at"] > newest):
+                        newest = item["occurred_at"]
+            rows |= Inbox._insert_new(values, skip_known_changes=True)
+            full = [objects for objects in changes.values() if len(objects) >= CDC_PAGE_LIMIT]
+            if not full:
+                break
+            # Oldest first: before the last change of a full page, everything was returned.
+            split = min(max((_qbo_time((o.get("MetaData") or {}).get("LastUpdatedTime")) or since) for o in objects)
+                        for objects in full)
+            if split <= since:
+                _logger.error(
+                    "QuickBooks change data capture for %s: more than %d changes of one entity at %s; "
+                    "the ones QuickBooks did not return cannot be read (the reconciliation will show them)",
+                    backend.display_name, CDC_PAGE_LIMIT, since)
+                split = since + timedelta(seconds=1)
+            _logger.info("QuickBooks change data capture for %s: a full page, window split at %s",
+                         backend.display_name, split)
+            since = split
+            if request == CDC_MAX_REQUESTS:
+                resume = split  # a large backlog: the next run continues from here
+        rows._schedule_processing()
+        # A backlog continues where it stopped; otherwise everything up to QBO's "now" was read.
+        cursor = resume or max(filter(None, (newest and newest - CDC_OVERLAP, now - CDC_IDLE_LAG, start)))
+        backend.write({"cdc_cursor": cursor, "cdc_last_run_at": now, "cdc_last_error": False})
+        if rows:
+            _logger.info("QuickBooks change data capture for %s: %d change(s) not seen before",
+                         backend.display_name, len(rows))
+        return rows
+
+
+class QuickbooksWebhookEvent(models.Model):
+    _inherit = "quickbooks.webhook.event"
+
+    @api.model
+    def _cdc_values(self, backend, entity, obj):
+        """Inbox values of one object returned by change data capture."""
+        meta = obj.get("MetaData") or {}
+        updated = _qbo_time(meta.get("LastUpdatedTime"))
+        deleted = str(obj.get("status") or "").lower() == "deleted"
+        if deleted:
+            operation = "delete"
+        else:
+            operation = "create" if meta.get("CreateTime") and meta.get("CreateTime") == meta.get("LastUpdatedTime") \
+                else "update"
+        key = change_key(entity, str(obj.get("Id")), updated, deleted)
+        return {
+            "backend_id": backend.id, "realm_id": backend.realm_id, "entity": entity, "qbo_id": str(obj.get("Id")),
+            "operation": operation, "occurred_at": updated or False, "source": "cdc",
+            "dedupe_key": f"cdc:{key}", "change_key": key,
+            "payload": {"entity": entity, "Id": obj.get("Id"), "SyncToken": obj.get("SyncToken"),
+                        "status": obj.get("status"), "MetaData": meta},
+        }

@@ -1,0 +1,425 @@
+"""The inbox of QuickBooks change notifications (webhooks and the change-data-capture safety net).
+
+A verified webhook delivery is stored here before Odoo answers Intuit, then applied by a job; the
+change-data-capture cron feeds what webhooks missed through the same inbox.
+
+* One row per notification.  ``dedupe_key`` is unique per connection: a CloudEvent by its ``id``,
+  a classic event by realm/entity/id/operation/``lastUpdated``, a change-data-capture row by
+  entity/id/``LastUpdatedTime``.  A replayed or duplicated delivery therefore stores nothing new.
+* ``change_key`` (entity, id, second of the change, change or delete) links a webhook event and the
+  change-data-capture row of the same change: the cron does not store (nor apply) a change a webhook
+  already brought.
+* One job per QuickBooks object (``identity_key``): bursts and replays collapse into one job while
+  it waits.  The job reads every unprocessed row of the object and calls
+  ``quickbooks.pull._process_change`` once, with the most decisive operation among them
+  (delete > void > merge > update > create): the pull reads the object's current state from QBO,
+  so late or out-of-order notifications converge, and a late "update" of a deleted object finds
+  it gone instead of bringing it back.
+* Events of realms without a connection of this database are not stored (logged and answered 200,
+  Intuit would otherwise re-deliver them for days); ``backend_id`` is therefore always set.
+* Failures stay in the inbox with their error and a Retry button; a temporary failure notes the
+  attempt on its own cursor and lets queue_job retry.
+"""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from psycopg2 import errors as pg_errors
+
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import identity_exact
+from odoo.exceptions import UserError
+
+from .. import const
+from ..qbo import AuthenticationError, QBOError, WebhookPayloadError, parse_events, verify_signature
+from ..qbo.redact import get_logger
+
+_logger = get_logger(__name__)
+
+#: Entities Odoo applies (payments) or watches for changes made in QuickBooks (drift).
+PULLED_ENTITIES = ("Payment", "Invoice", "CreditMemo", "Customer")
+
+EVENT_STATES = [
+    ("received", "Received"),
+    ("queued", "Queued"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("ignored", "Ignored"),
+]
+OPERATIONS = [
+    ("create", "Create"),
+    ("update", "Update"),
+    ("delete", "Delete"),
+    ("void", "Void"),
+    ("merge", "Merge"),
+    ("emailed", "Emailed"),
+]
+#: When several notifications of one object wait, the job passes the most decisive operation.
+OPERATION_WEIGHT = {"emailed": 0, "create": 1, "update": 2, "merge": 3, "void": 4, "delete": 5}
+
+#: Advisory-lock namespace of "one object applied by one worker at a time".
+OBJECT_LOCK_NAMESPACE = 0x51B0
+#: A job that finds its object being applied by another worker looks again this much later.
+BUSY_RETRY_SECONDS = 15
+#: Back-off for temporary QuickBooks problems, by attempt (seconds).
+TRANSIENT_RETRY_SECONDS = (10, 30, 120, 600, 1800)
+JOB_MAX_RETRIES = 12
+#: Processed rows are kept this long (longer than QBO's 30-day change-data-capture look-back).
+RETENTION_DAYS = 60
+
+
+def _naive_utc(moment: datetime | None):
+    if moment is None:
+        return False
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def change_key(entity: str, qbo_id: str, moment: datetime | None, deleted: bool) -> str:
+    """The same key for one change whether a webhook or change data capture reported it."""
+    moment = _naive_utc(moment)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S") if moment else ""
+    return f"{entity}:{qbo_id}:{stamp}:{'delete' if deleted else 'change'}"
+
+
+def _single_events(payload):
+    """A delivery cut into one-event payloads, each readable by ``parse_events`` on its own."""
+    if isinstance(payload, dict) and "eventNotifications" in payload:
+        for notification in payload.get("eventNotifications") or []:
+            if not isinstance(notification, dict):
+                yield notification
+                continue
+            for item in (notification.get("dataChangeEvent") or {}).get("entities") or []:
+                yield {"eventNotifications": [{"realmId": notification.get("realmId"),
+                                               "dataChangeEvent": {"entities": [item]}}]}
+    elif isinstance(payload, list):
+        yield from payload
+    else:
+        yield payload
+
+
+def parse_delivery(raw_body: bytes):
+    """``(events, unreadable)``: one event QBO words differently must not cost the other 99.
+
+    Raises :class:`WebhookPayloadError` when nothing at all can be read.
+    """
+    try:
+        return parse_events(raw_body), 0
+    except WebhookPayloadError as error:
+        try:
+            payload = json.loads(raw_body)
+        except ValueError:
+            raise error from None
+        events, unreadable = [], 0
+        for item in _single_events(payload):
+            try:
+                events.extend(parse_events(item))
+            except (WebhookPayloadError, AttributeError, TypeError, KeyError):
+                unreadable += 1
+        if not events:
+            raise error from None
+        return events, unreadable
+
+
+class QuickbooksWebhookEvent(models.Model):
+    _name = "quickbooks.webhook.event"
+    _description = "QuickBooks change notification"
+    _order = "id desc"
+
+    backend_id = fields.Many2one("quickbooks.backend", "Connection", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    realm_id = fields.Char("Realm ID", required=True)
+    entity = fields.Char("QuickBooks Entity", required=True)
+    qbo_id = fields.Char("QuickBooks ID", required=True)
+    operation = fields.Selection(OPERATIONS, required=True)
+    occurred_at = fields.Datetime("Changed on", help="When QuickBooks says the change happened (UTC).")
+    event_id = fields.Char("Event ID", help="CloudEvents id of the notification.")
+    dedupe_key = fields.Char(required=True, readonly=True)
+    change_key = fields.Char(readonly=True, index=True)
+    source = fields.Selection([("webhook", "Webhook"), ("cdc", "Change data capture")], required=True,
+                              default="webhook")
+    payload = fields.Json(readonly=True, help="The notification itself (never the request headers).")
+    state = fields.Selection(EVENT_STATES, default="received", required=True, index=True)
+    attempts = fields.Integer(default=0, readonly=True)
+    last_error = fields.Text(readonly=True)
+    processed_at = fields.Datetime(readonly=True)
+    outcome = fields.Char(readonly=True)
+
+    _dedupe_uniq = models.Constraint(
+        "UNIQUE(backend_id, dedupe_key)", "This QuickBooks notification is already in the inbox.")
+    _object_idx = models.Index("(backend_id, entity, qbo_id, state)")
+
+    @api.depends("entity", "qbo_id", "operation")
+    def _compute_display_name(self):
+        labels = dict(OPERATIONS)
+        for event in self:
+            event.display_name = f"{event.entity} {event.qbo_id} ({labels.get(event.operation, event.operation)})"
+
+    # ------------------------------------------------------------------ webhook intake
+    @api.model
+    def _receive_delivery(self, raw_body: bytes, signature: str | None):
+        """Verify, store and queue one webhook delivery: returns ``(http status, json body)``.
+
+        The signature is checked on the raw bytes, before parsing, against the verifier token of
+        every connected company (Intuit signs per app; a delivery can carry several realms).  Events
+        are routed only to connections whose token matched.
+        """
+        signed = self._backends_signed(raw_body, signature)
+        if not signed:
+            _logger.warning("QuickBooks webhook refused: %s signature (%d bytes)",
+                            "bad" if signature else "missing", len(raw_body))
+            return 401, {"error": "invalid signature"}
+        try:
+            events, unreadable = parse_delivery(raw_body)
+        except WebhookPayloadError as error:
+            _logger.warning("QuickBooks webhook: signed delivery could not be read: %s", error)
+            return 400, {"error": "unreadable delivery"}
+        if unreadable:
+            _logger.warning("QuickBooks webhook: %d event(s) of a delivery could not be read and were skipped "
+                            "(change data capture will catch up)", unreadable)
+        by_realm = {}
+        for backend in signed:
+            by_realm.setdefault(backend.realm_id, []).append(backend)
+        values, unrouted = [], {}
+        for event in events:
+            targets = by_realm.get(event.realm_id)
+            if not targets:
+                unrouted[event.realm_id] = unrouted.get(event.realm_id, 0) + 1
+                continue
+            for backend in targets:
+                values.extend(self._webhook_values(backend, event))
+        for realm, count in unrouted.items():
+            _logger.info("QuickBooks webhook: %d event(s) for realm %s dropped: no connection of this database "
+                         "with that realm and verifier token", count, realm)
+        rows = self._insert_new(values)
+        rows._schedule_processing()
+        _logger.debug("QuickBooks webhook: %d event(s) read, %d new", len(events), len(rows))
+        return 200, {"status": "ok"}
+
+    @api.model
+    def _backends_signed(self, raw_body: bytes, signature: str | None):
+        """Connections whose verifier token produced ``signature`` for exactly these bytes."""
+        matched = self.env["quickbooks.backend"].sudo()
+        if not signature:
+            return matched
+        candidates = matched.search([("state", "in", ("connected", "reconnect")), ("realm_id", "!=", False)])
+        for backend in candidates:
+            try:
+                token = backend._get_webhook_verifier_token()
+            except UserError:  # unreadable with the configured key: that connection cannot verify anything
+                _logger.warning("QuickBooks webhook: the verifier token of %s cannot be decrypted",
+                                backend.display_name)
+                continue
+            if token and verify_signature(raw_body, signature, token):
+                matched |= backend
+        return matched
+
+    @api.model
+    def _webhook_values(self, backend, event):
+        """Inbox values of one parsed event (a merge also retires the object merged away)."""
+        occurred = _naive_utc(event.occurred_at)
+        payload = {
+            "realm_id": event.realm_id, "entity": event.entity, "entity_id": event.entity_id,
+            "operation": event.operation, "occurred_at": event.occurred_at.isoformat() if event.occurred_at else None,
+            "event_id": event.event_id, "deleted_id": event.deleted_id,
+            "format": "cloudevents" if event.event_id else "classic",
+        }
+        common = {"backend_id": backend.id, "realm_id": event.realm_id, "entity": event.entity,
+                  "occurred_at": occurred, "event_id": event.event_id, "source": "webhook", "payload": payload}
+        values = [{**common, "qbo_id": event.entity_id, "operation": event.operation,
+                   "dedupe_key": event.dedupe_key,
+                   "change_key": change_key(event.entity, event.entity_id, occurred, event.operation == "delete")}]
+        if event.operation == "merge" and event.deleted_id:
+            values.append({**common, "qbo_id": event.deleted_id, "operation": "delete",
+                           "dedupe_key": f"{event.dedupe_key}:merged-away",
+                           "change_key": change_key(event.entity, event.deleted_id, occurred, True)})
+        return values
+
+    # ------------------------------------------------------------------ storage
+    @api.model
+    def _insert_new(self, values_list, skip_known_changes=False):
+        """Create the rows not stored yet (by ``dedupe_key``; by ``change_key`` too when asked).
+
+        A concurrent request storing the same notification is caught by the unique constraint:
+        that row is skipped, the others are kept.
+        """
+        Inbox = self.sudo()
+        fresh, seen = [], set()
+        for values in values_list:
+            key = (values["backend_id"], values["dedupe_key"])
+            if key not in seen:
+                seen.add(key)
+                fresh.append(values)
+        if not fresh:
+            return Inbox.browse()
+        known = set()
+        for backend_id in {values["backend_id"] for values in fresh}:
+            mine = [values for values in fresh if values["backend_id"] == backend_id]
+            existing = Inbox.search_fetch(
+                [("backend_id", "=", backend_id), ("dedupe_key", "in", [v["dedupe_key"] for v in mine])],
+                ["dedupe_key"])
+            known.update((backend_id, row.dedupe_key) for row in existing)
+            if skip_known_changes:
+                keys = [v["change_key"] for v in mine if v.get("change_key")]
+                existing = Inbox.search_fetch([("backend_id", "=", backend_id), ("change_key", "in", keys)],
+                                              ["change_key"]) if keys else Inbox
+                changes = set(existing.mapped("change_key"))
+                known.update((backend_id, v["dedupe_key"]) for v in mine if v.get("change_key") in changes)
+        fresh = [values for values in fresh if (values["backend_id"], values["dedupe_key"]) not in known]
+        if not fresh:
+            return Inbox.browse()
+        try:
+            with self.env.cr.savepoint():
+                return Inbox.create(fresh)
+        except pg_errors.UniqueViolation:
+            rows = Inbox.browse()
+            for values in fresh:  # someone stored one of them meanwhile: keep the others
+                try:
+                    with self.env.cr.savepoint():
+                        rows |= Inbox.create(values)
+                except pg_errors.UniqueViolation:
+                    continue
+            return rows
+
+    def _schedule_processing(self):
+        """Queue one job per object; rows Odoo has nothing to do with are marked ignored."""
+        now = fields.Datetime.now()
+        ignored = self.browse()
+        for row in self:
+            reason = row._ignore_reason()
+            if reason:
+                row.sudo().write({"state": "ignored", "outcome": reason, "processed_at": now})
+                ignored |= row
+        objects = {}
+        for row in self - ignored:
+            objects.setdefault((row.backend_id, row.entity, row.qbo_id), self.browse())
+            objects[(row.backend_id, row.entity, row.qbo_id)] |= row
+        for (backend, entity, qbo_id), rows in objects.items():
+            self._enqueue_object(backend, entity, qbo_id)
+            rows.sudo().write({"state": "queued"})
+
+    def _ignore_reason(self):
+        self.ensure_one()
+        if self.entity not in PULLED_ENTITIES:
+            return _("Odoo does not synchronise %s from QuickBooks.", self.entity)
+        if self.operation == "emailed":
+            return _("Sent by e-mail in QuickBooks: nothing changed.")
+        if self.entity == "Payment" and not self.backend_id.sudo().sync_payments_from_qbo:
+            return _("Pulling payments is switched off.")
+        return False
+
+    @api.model
+    def _enqueue_object(self, backend, entity, qbo_id):
+        """The job of one QuickBooks object; identical waiting jobs collapse into one."""
+        Inbox = self.env[self._name].with_user(SUPERUSER_ID).with_company(backend.company_id)
+        return Inbox.with_delay(
+            channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=JOB_MAX_RETRIES,
+            description=f"QuickBooks: apply {entity} {qbo_id}",
+        )._quickbooks_process_object(backend.with_env(Inbox.env), entity, str(qbo_id))
+
+    # ------------------------------------------------------------------ processing (job)
+    @api.model
+    def _quickbooks_process_object(self, backend, entity, qbo_id):
+        """Job: bring Odoo in line with QuickBooks' current state of one object.
+
+        Marks the object's waiting rows done (with the pull's outcome) or failed (with the error); a
+        :class:`RetryableJobError` notes the attempt and lets queue_job retry.
+        """
+        rows = self.sudo().search([
+            ("backend_id", "=", backend.id), ("entity", "=", entity), ("qbo_id", "=", qbo_id),
+            ("state", "in", ("received", "queued", "failed")),
+        ], order="occurred_at, id")
+        if not rows:
+            return _("Nothing left to process for %(entity)s %(id)s.", entity=entity, id=qbo_id)
+        operation = max(rows.mapped("operation"), key=lambda op: OPERATION_WEIGHT.get(op, 0))
+        self.env["quickbooks.push"]._check_backend_active(backend)  # paused: wait without using retries
+        self._lock_object(backend, entity, qbo_id)
+        try:
+            with self.env.cr.savepoint():
+                outcome = self.env["quickbooks.pull"]._process_change(backend, entity, qbo_id, operation)
+        except RetryableJobError as error:
+            rows._note_attempt(str(error), final=self._is_last_try(error))
+            raise
+        except QBOError as error:
+            if not (error.retryable or isinstance(error, AuthenticationError)):
+                return rows._mark_failed(_("QuickBooks refused the request: %s", error))
+            message = _("Temporary QuickBooks problem, will retry: %s", error)
+            attempt = max(rows.mapped("attempts"))
+            seconds = max(TRANSIENT_RETRY_SECONDS[min(attempt, len(TRANSIENT_RETRY_SECONDS) - 1)],
+                          int(getattr(error, "retry_after", 0) or 0))
+            retry = RetryableJobError(message, seconds=seconds)
+            rows._note_attempt(message, final=self._is_last_try(retry))
+            raise retry from None
+        except UserError as error:
+            backend.invalidate_recordset(["state"])
+            if backend.state != "connected":  # the authorization was revoked meanwhile
+                self.env["quickbooks.push"]._check_backend_active(backend)
+            return rows._mark_failed(str(error))
+        except Exception as error:
+            _logger.exception("QuickBooks: applying %s %s failed", entity, qbo_id)
+            return rows._mark_failed(f"{type(error).__name__}: {error}")
+        rows.invalidate_recordset()
+        for row in rows:
+            row.write({"state": "done", "outcome": (outcome or "")[:250] or False, "last_error": False,
+                       "processed_at": fields.Datetime.now(), "attempts": row.attempts + 1})
+        return outcome
+
+    @api.model
+    def _lock_object(self, backend, entity, qbo_id):
+        """One worker at a time per object: a job started while another one applies the same object
+        (identity keys only merge jobs that have not started) waits for it instead of racing it."""
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))",
+                            [OBJECT_LOCK_NAMESPACE, f"{backend.id}:{entity}:{qbo_id}"])
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError(
+                _("%(entity)s %(id)s is being applied by another worker: will look again.", entity=entity, id=qbo_id),
+                seconds=BUSY_RETRY_SECONDS, ignore_retry=True)
+
+    def _mark_failed(self, message):
+        self.invalidate_recordset()
+        for row in self.sudo():
+            row.write({"state": "failed", "last_error": message, "processed_at": fields.Datetime.now(),
+                       "attempts": row.attempts + 1, "outcome": False})
+        _logger.warning("QuickBooks: %d notification(s) of %s %s failed: %s",
+                        len(self), self[:1].entity, self[:1].qbo_id, message)
+        return message
+
+    def _note_attempt(self, message, final=False):
+        """Record a temporary failure on its own cursor: the job's transaction rolls back when it raises."""
+        self.env.flush_all()  # the other cursor must see this transaction's rows (tests share one connection)
+        with self.env.registry.cursor() as cr:
+            for row in self.env(cr=cr, su=True)[self._name].browse(self.ids).exists():
+                values = {"attempts": row.attempts + 1, "last_error": message}
+                if final:
+                    values.update(state="failed", processed_at=fields.Datetime.now(),
+                                  last_error=_("Gave up after %(count)s attempts: %(error)s",
+                                               count=row.attempts + 1, error=message))
+                row.write(values)
+
+    def _is_last_try(self, error):
+        """Whether queue_job turns this retryable error into a final failure (retries used up)."""
+        uuid = self.env.context.get("job_uuid")
+        if not uuid or getattr(error, "ignore_retry", False):
+            return False
+        job = self.env["queue.job"].sudo().search([("uuid", "=", uuid)], limit=1)
+        return bool(job and job.max_retries and job.retry + 1 >= job.max_retries)
+
+    # ------------------------------------------------------------------ actions
+    def action_retry(self):
+        """Managers: apply the failed (or stuck) notifications again."""
+        if not self.env.user.has_group(const.GROUP_MANAGER):
+            raise UserError(_("Only QuickBooks managers can retry QuickBooks notifications."))
+        self.check_access("write")
+        rows = self.filtered(lambda r: r.state in ("failed", "received", "queued")).sudo()
+        rows.write({"state": "received", "last_error": False})
+        rows._schedule_processing()
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": "info", "title": _("QuickBooks"),
+            "message": _("%s notification(s) scheduled again.", len(rows)),
+            "next": {"type": "ir.actions.act_window_close"}}}
+
+    @api.autovacuum
+    def _gc_processed_events(self):
+        """Processed notifications are kept two months (well past the change-data-capture look-back)."""
+        limit = fields.Datetime.now() - timedelta(days=RETENTION_DAYS)
+        self.sudo().search([("state", "in", ("done", "ignored")), ("create_date", "<", limit)]).unlink()
