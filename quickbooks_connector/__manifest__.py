@@ -32,6 +32,11 @@ records every binding, attempt and error.
         "data/quickbooks_inbox_data.xml",
         "views/quickbooks_webhook_event_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "quickbooks_connector/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -60,10 +60,21 @@ if [ -z "$ODOO_PY" ]; then
 fi
 
 say "Layer 2: Odoo tests with $("$ODOO_PY" -c 'import odoo.release as r; print(r.version)') ($ODOO_PY)"
-if ! "$ODOO_PY" -c 'import odoo.addons.queue_job' 2>/dev/null; then
+if ! "$ODOO_PY" -c 'import odoo.addons.queue_job, websocket' 2>/dev/null; then
   "$ODOO_PY" -m pip install --quiet --disable-pip-version-check -r requirements-odoo.txt
 fi
 "$ODOO_PY" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+# The browser tour needs Chromium (Odoo's test runner drives it headless and skips tours without it).
+if [ -z "${ODOO_BROWSER_BIN:-}" ] && ! command -v google-chrome >/dev/null 2>&1 &&
+   ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 &&
+   ! command -v google-chrome-stable >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing Chromium for the browser tour"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || true
+  fi
+  command -v chromium >/dev/null 2>&1 ||
+    echo "No Chromium found (apt package 'chromium' unavailable): the browser tour will be skipped" >&2
+fi
 
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id -un)}
 DB="qbo_test_$(date +%s)_$$"

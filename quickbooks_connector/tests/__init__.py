@@ -11,5 +11,6 @@ from . import (
     test_push_faults,
     test_reconciliation,
     test_settings,
+    test_tour,
     test_webhook_inbox,
 )
