@@ -80,15 +80,19 @@ class QuickbooksTaxMapping(models.Model):
         return result
 
     @api.model
+    def _unmapped_sale_taxes(self, backend):
+        """Active percent sales taxes of the backend's company with no QuickBooks tax code yet."""
+        mapped = self.search([("backend_id", "=", backend.id)]).tax_id
+        taxes = self.env["account.tax"].search([("company_id", "=", backend.company_id.id),
+                                                ("type_tax_use", "=", "sale"), ("amount_type", "=", "percent")])
+        return taxes - mapped
+
     def _propose_for_backend(self, backend):
         """Map each unmapped sales tax to the active QBO code with the same combined rate, if only one has it."""
         codes = self.env["quickbooks.qbo.tax.code"].search(
             [("backend_id", "=", backend.id), ("qbo_active", "=", True), ("taxable", "=", True)])
-        mapped = self.search([("backend_id", "=", backend.id)]).tax_id
-        taxes = self.env["account.tax"].search([("company_id", "=", backend.company_id.id),
-                                                ("type_tax_use", "=", "sale"), ("amount_type", "=", "percent")])
         created = self.browse()
-        for tax in taxes - mapped:
+        for tax in self._unmapped_sale_taxes(backend):
             same_rate = codes.filtered(lambda code, tax=tax: abs(code.rate - tax.amount) < 1e-6)
             if len(same_rate) == 1:
                 created |= self.create({"backend_id": backend.id, "tax_id": tax.id, "qbo_tax_code_id": same_rate.id})

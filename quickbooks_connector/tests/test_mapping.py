@@ -102,3 +102,21 @@ class TestAccountMapping(QuickbooksTestMixin, AccountTestInvoicingCommon):
         invoice.quickbooks_skip = True
         invoice.action_post()
         self.assertEqual(invoice.state, "posted")
+
+    def test_saving_maps_sales_taxes_by_rate_and_names_the_rest(self):
+        odd_rate = self.env["account.tax"].create({"name": "Odd 7.3%", "amount": 7.3, "type_tax_use": "sale",
+                                                   "company_id": self.company_data["company"].id})
+        wizard = self._wizard()
+        wizard.action_accept_proposals()
+        result = wizard.action_apply()
+
+        mapping = self.env["quickbooks.tax.mapping"].search([("backend_id", "=", self.backend.id),
+                                                             ("tax_id", "=", self.tax_sale_a.id)])
+        self.assertEqual(self.tax_sale_a.amount, 15)
+        self.assertEqual(mapping.qbo_tax_code_id.name, "Standard 15%")
+        self.assertFalse(self.env["quickbooks.tax.mapping"].search([("tax_id", "=", odd_rate.id)]),
+                         "no QBO code has that rate: nothing is guessed")
+        params = result["params"]
+        self.assertEqual(params["type"], "warning")
+        self.assertIn("Odd 7.3%", params["message"])
+        self.assertNotIn(self.tax_sale_a.name, params["message"].split(":")[-1])

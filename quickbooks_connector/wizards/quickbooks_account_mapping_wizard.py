@@ -123,10 +123,20 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
             touched |= mapping
         client = self.backend_id._qbo_client()
         touched._ensure_item(client)
+        # Invoices also need their taxes mapped: map the obvious ones (one QBO code with the same
+        # rate) now, so that saving the wizard is enough for a first invoice; the rest is named.
+        self.env["quickbooks.qbo.tax.code"]._pull_for_backend(self.backend_id, client=client)
+        new_tax_mappings = self.env["quickbooks.tax.mapping"]._propose_for_backend(self.backend_id)
+        unmapped_taxes = self.env["quickbooks.tax.mapping"]._unmapped_sale_taxes(self.backend_id)
         self.backend_id._retry_mapping_failures()
+        message = _("%(accounts)s account mapping(s) saved, %(taxes)s tax mapping(s) added by rate.",
+                    accounts=len(touched), taxes=len(new_tax_mappings))
+        if unmapped_taxes:
+            message += " " + _("Map these taxes in the connection's Taxes section: %s.",
+                               ", ".join(unmapped_taxes.mapped("name")))
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {
-            "type": "success", "title": _("QuickBooks"),
-            "message": _("%s account mapping(s) saved.", len(touched)),
+            "type": "warning" if unmapped_taxes else "success", "title": _("QuickBooks"),
+            "message": message, "sticky": bool(unmapped_taxes),
             "next": {"type": "ir.actions.act_window_close"}}}
 
 
