@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import faults
 from .entities import cents, check_ref, currency_ref, money, num
-from .transactions import DOC_NUMBER_MAX, default_txn_date
+from .transactions import DOC_NUMBER_MAX, apply_exchange_rate, default_txn_date
 
 if TYPE_CHECKING:
     from .company import Company
@@ -34,7 +34,7 @@ def prepare_journal_entry(company: Company, data: dict[str, Any], existing: dict
     if not [line for line in lines if line.get("DetailType") == "JournalEntryLineDetail"]:
         raise faults.required_missing("Line")
     data["TxnDate"] = default_txn_date(company, data)
-    _currency(company, data)
+    apply_exchange_rate(company, data, currency_ref(company, data.get("CurrencyRef")))
     _doc_number(data)
     totals = {"Debit": Decimal(0), "Credit": Decimal(0)}
     lines_out = []
@@ -106,20 +106,6 @@ def _entity(company: Company, entity: dict[str, Any]) -> None:
             entity["EntityRef"] = {"value": found["Id"], "name": found.get("DisplayName")}
             return
     raise faults.invalid_reference("Line.JournalEntryLineDetail.Entity.EntityRef")
-
-
-def _currency(company: Company, data: dict[str, Any]) -> None:
-    currency = currency_ref(company, data.get("CurrencyRef"))
-    data["CurrencyRef"] = currency
-    if currency["value"] == company.home_currency:
-        data["ExchangeRate"] = 1
-        return
-    rate = money(data.get("ExchangeRate"), "ExchangeRate")
-    if rate is None:
-        raise faults.required_missing("ExchangeRate")
-    if rate <= 0:
-        raise faults.invalid_property("ExchangeRate must be greater than zero", "ExchangeRate")
-    data["ExchangeRate"] = float(rate)
 
 
 def _doc_number(data: dict[str, Any]) -> None:

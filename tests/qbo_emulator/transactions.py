@@ -87,6 +87,11 @@ def apply_currency(company: Company, data: dict[str, Any], party: dict[str, Any]
     if currency["value"] != party_currency:
         raise faults.business(f"The currency of the transaction ({currency['value']}) must be the currency of "
                               f"{party.get('DisplayName')} ({party_currency}).", "CurrencyRef")
+    apply_exchange_rate(company, data, currency)
+
+
+def apply_exchange_rate(company: Company, data: dict[str, Any], currency: dict[str, Any]) -> None:
+    """Set the checked currency; home currency means rate 1, a foreign one needs a positive rate."""
     data["CurrencyRef"] = currency
     if currency["value"] == company.home_currency:
         data["ExchangeRate"] = 1
