@@ -79,16 +79,13 @@ class AccountMove(models.Model):
         self.ensure_one()
         Push = self.env["quickbooks.push"]
         entity = "CreditMemo" if self.move_type == "out_refund" else "Invoice"
-        row = self.env["quickbooks.sync.state"]._binding_for(backend, self, entity)
-        Push._run(backend, row, lambda: Push._push_move(backend, self))
-        return row.state
+        return Push._run_bound(backend, self, entity, lambda: Push._push_move(backend, self)).state
 
     def _quickbooks_void_job(self, backend):
         """Job: void (or, for credit memos, delete) the QBO document of this cancelled move."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
-        row = self.env["quickbooks.sync.state"]._binding_for(backend, self, "Invoice", create=False)
-        Push._run(backend, row, lambda: Push._void_move(backend, self))
+        row = Push._run_bound(backend, self, "Invoice", lambda: Push._void_move(backend, self), create=False)
         return row.qbo_state if row else "not bound"
 
     def _quickbooks_income_accounts(self):

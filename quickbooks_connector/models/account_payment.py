@@ -57,14 +57,11 @@ class AccountPayment(models.Model):
         """Job: create the QBO Payment of this customer payment, linked to its synced invoices."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
-        row = self.env["quickbooks.sync.state"]._binding_for(backend, self, "Payment")
-        Push._run(backend, row, lambda: Push._push_payment(backend, self))
-        return row.state
+        return Push._run_bound(backend, self, "Payment", lambda: Push._push_payment(backend, self)).state
 
     def _quickbooks_void_job(self, backend):
         """Job: void the QBO Payment of this payment, reset to draft or cancelled in Odoo."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
-        row = self.env["quickbooks.sync.state"]._binding_for(backend, self, "Payment", create=False)
-        Push._run(backend, row, lambda: Push._void_payment(backend, self))
+        row = Push._run_bound(backend, self, "Payment", lambda: Push._void_payment(backend, self), create=False)
         return row.qbo_state if row else "not bound"

@@ -296,10 +296,14 @@ class QuickbooksBackend(models.Model):
         return result
 
     def action_pull_tax_codes(self):
-        self.ensure_one()
-        self.env["quickbooks.qbo.tax.code"]._pull_for_backend(self)
-        self.env["quickbooks.tax.mapping"]._propose_for_backend(self)
+        self._map_taxes_by_rate()
         return True
+
+    def _map_taxes_by_rate(self, client=None):
+        """Read QBO's tax codes and map the unmapped sales taxes whose rate one code alone has."""
+        self.ensure_one()
+        self.env["quickbooks.qbo.tax.code"]._pull_for_backend(self, client=client)
+        return self.env["quickbooks.tax.mapping"]._propose_for_backend(self)
 
     def action_test_connection(self):
         self.ensure_one()
@@ -309,8 +313,12 @@ class QuickbooksBackend(models.Model):
             "message": _("Connected to %s.", info.get("CompanyName") or self.realm_id)}}
 
     def action_open_ledger_failed(self):
+        return self._failed_rows_action("quickbooks_connector.action_quickbooks_sync_state")
+
+    def _failed_rows_action(self, xmlid):
+        """The list action ``xmlid`` (ledger, inbox) on this connection's rows, with the Failed filter on."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_quickbooks_sync_state")
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
         action["domain"] = [("backend_id", "=", self.id)]
         action["context"] = {"search_default_filter_failed": 1}
         return action

@@ -103,11 +103,7 @@ class QuickbooksBackend(models.Model):
             "next": {"type": "ir.actions.act_window_close"}}}
 
     def action_open_webhook_events(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_quickbooks_webhook_event")
-        action["domain"] = [("backend_id", "=", self.id)]
-        action["context"] = {"search_default_filter_failed": 1}
-        return action
+        return self._failed_rows_action("quickbooks_connector.action_quickbooks_webhook_event")
 
     # ------------------------------------------------------------------ change data capture
     def _cdc_start(self, now):

@@ -63,6 +63,16 @@ class QuickbooksPush(models.AbstractModel):
                               "failure_kind": "transient", "state": "pending"})
 
     @api.model
+    def _run_bound(self, backend, record, entity, work, **binding):
+        """Run ``work()`` for ``record`` under its ledger row for ``entity`` (see ``_run``); returns the row.
+
+        ``binding`` goes to the ledger's ``_binding_for``: ``key=`` for a second binding of the same
+        record, ``create=False`` for work that only concerns an existing binding (void, delete).
+        """
+        row = self.env["quickbooks.sync.state"]._binding_for(backend, record, entity, **binding)
+        self._run(backend, row, work)
+        return row
+
     def _run(self, backend, row, work, attempt=0):
         """Run ``work()`` for a job and triage its failure; returns ``work``'s result."""
         self._check_backend_active(backend)

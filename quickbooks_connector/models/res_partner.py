@@ -56,6 +56,5 @@ class ResPartner(models.Model):
         self.ensure_one()
         Push = self.env["quickbooks.push"]
         key = Push._customer_key(backend, currency)
-        row = self.env["quickbooks.sync.state"]._binding_for(backend, self, "Customer", key=key)
-        Push._run(backend, row, lambda: Push._push_customer(backend, self, currency))
-        return row.state
+        return Push._run_bound(backend, self, "Customer", lambda: Push._push_customer(backend, self, currency),
+                               key=key).state

@@ -125,8 +125,7 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         touched._ensure_item(client)
         # Invoices also need their taxes mapped: map the obvious ones (one QBO code with the same
         # rate) now, so that saving the wizard is enough for a first invoice; the rest is named.
-        self.env["quickbooks.qbo.tax.code"]._pull_for_backend(self.backend_id, client=client)
-        new_tax_mappings = self.env["quickbooks.tax.mapping"]._propose_for_backend(self.backend_id)
+        new_tax_mappings = self.backend_id._map_taxes_by_rate(client=client)
         unmapped_taxes = self.env["quickbooks.tax.mapping"]._unmapped_sale_taxes(self.backend_id)
         self.backend_id._retry_mapping_failures()
         message = _("%(accounts)s account mapping(s) saved, %(taxes)s tax mapping(s) added by rate.",
