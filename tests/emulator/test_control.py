@@ -93,3 +93,14 @@ def test_health_and_other_realms(emulator, ctl):
     response = Api(emulator.url, token, realm="123").get("/companyinfo/123")
     assert response.status_code == 403
     assert error_of(response)["type"] == "AuthorizationFault"
+
+
+def test_a_combined_tax_code_is_set_up_from_existing_rates(api, ctl):
+    rates = {rate["Name"]: rate["Id"] for rate in api.query("select * from TaxRate")["TaxRate"]}
+    created = ctl.call("POST", "entities/TaxCode", {"Name": "Standard + Reduced", "SalesTaxRateList": {
+        "TaxRateDetail": [{"TaxRateRef": {"value": rates["Standard Rate"]}},
+                          {"TaxRateRef": {"value": rates["Reduced Rate"]}}]}})
+    assert created["TaxGroup"] is True
+    code = api.read("TaxCode", created["Id"])
+    assert [d["TaxRateRef"]["value"] for d in code["SalesTaxRateList"]["TaxRateDetail"]] == [
+        rates["Standard Rate"], rates["Reduced Rate"]]

@@ -65,6 +65,7 @@ def test_cli_starts_and_prints_its_defaults():
         assert printed["realm id"] == "9130354000000001"
         assert printed["webhook format"] == "cloudevents"
         assert printed["rate limit"] == "on"
+        assert printed["automated sales tax"] == "off"
         assert printed["host"] == "127.0.0.1"
         base = printed["base url"]
         assert printed["api base url"] == f"{base}/v3/company/9130354000000001"
@@ -77,13 +78,17 @@ def test_cli_starts_and_prints_its_defaults():
 
 def test_cli_reads_environment_variables():
     process, printed = _start_cli("--no-rate-limit", env={"QBO_EMULATOR_REALM_ID": "4620816365000000042",
-                                                          "QBO_EMULATOR_WEBHOOK_FORMAT": "classic"})
+                                                          "QBO_EMULATOR_WEBHOOK_FORMAT": "classic",
+                                                          "QBO_EMULATOR_AUTOMATED_SALES_TAX": "1"})
     try:
         assert printed["realm id"] == "4620816365000000042"
         assert printed["webhook format"] == "classic"
         assert printed["rate limit"] == "off"
+        assert printed["automated sales tax"] == "on"
         limits = session().get(f"{printed['base url']}/_emulator/rate_limits", timeout=10).json()
         assert limits["enabled"] is False
+        settings = session().get(f"{printed['base url']}/_emulator/settings", timeout=10).json()
+        assert settings["automated_sales_tax"] is True
     finally:
         process.terminate()
         process.wait(timeout=10)

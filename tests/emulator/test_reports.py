@@ -154,9 +154,11 @@ def test_credit_memos_are_negative_and_voids_and_deletes_post_nothing(api, ctl, 
 def test_discounts_and_tax_inclusive_lines_post_net(api, ctl, accounts, customer, hours):
     ctl.settings(country="GB")
     codes = {row["Name"]: row["Id"] for row in api.query("select * from TaxCode")["TaxCode"]}
+    # Line.Amount is net on a TaxInclusive document too; the gross price travels in TaxInclusiveAmt.
+    gross = line(hours["Id"], 1, 100, tax=codes["Standard 15%"])
+    gross["SalesItemLineDetail"]["TaxInclusiveAmt"] = 115
     api.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "TxnDate": "2026-02-10",
-                           "GlobalTaxCalculation": "TaxInclusive",
-                           "Line": [line(hours["Id"], 1, 115, tax=codes["Standard 15%"])]})
+                           "GlobalTaxCalculation": "TaxInclusive", "Line": [gross]})
     api.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "TxnDate": "2026-02-11", "Line": [
         line(hours["Id"], 2, 50, tax=codes["Zero-rated 0%"]),
         {"DetailType": "DiscountLineDetail", "Amount": 10, "DiscountLineDetail": {"PercentBased": False}}]})

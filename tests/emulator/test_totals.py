@@ -79,12 +79,63 @@ def test_non_us_lines_need_a_tax_code(api, ctl, customer, hours, tax_codes):
     assert not_applicable["TotalAmt"] == 40 and not_applicable["TxnTaxDetail"]["TotalTax"] == 0
 
 
-def test_tax_inclusive_amounts(api, ctl, customer, hours, tax_codes):
+@pytest.mark.parametrize("entity", ["Invoice", "CreditMemo", "Estimate", "SalesReceipt"])
+def test_line_amount_is_net_even_when_tax_inclusive(api, ctl, customer, hours, tax_codes, entity):
+    ctl.settings(country="GB")
+    gross = line(hours["Id"], 1, 100, tax=tax_codes["Standard 15%"])
+    gross["SalesItemLineDetail"]["TaxInclusiveAmt"] = 115  # the gross line price travels here
+    created = api.create(entity, {"CustomerRef": {"value": customer["Id"]}, "Line": [gross],
+                                  "GlobalTaxCalculation": "TaxInclusive"})
+    assert created["GlobalTaxCalculation"] == "TaxInclusive"
+    assert created["Line"][0]["Amount"] == 100
+    assert created["Line"][0]["SalesItemLineDetail"]["TaxInclusiveAmt"] == 115  # stored and served as sent
+    assert created["Line"][-1]["Amount"] == 100  # subtotal
+    assert created["TxnTaxDetail"]["TotalTax"] == 15
+    assert created["TxnTaxDetail"]["TaxLine"][0]["TaxLineDetail"]["NetAmountTaxable"] == 100
+    assert created["TotalAmt"] == 115
+
+
+def test_a_gross_amount_sent_as_line_amount_is_taxed_again(api, ctl, customer, hours, tax_codes):
+    """What QBO does to a client that puts the tax-included price in Line.Amount."""
     ctl.settings(country="GB")
     created = invoice(api, customer, [line(hours["Id"], 1, 115, tax=tax_codes["Standard 15%"])],
                       GlobalTaxCalculation="TaxInclusive")
-    assert created["TxnTaxDetail"]["TotalTax"] == 15.0
-    assert created["TotalAmt"] == 115.0
+    assert created["TxnTaxDetail"]["TotalTax"] == 17.25
+    assert created["TotalAmt"] == 132.25
+
+
+def test_tax_inclusive_amt_is_not_checked_against_the_amount(api, ctl, customer, hours, tax_codes):
+    ctl.settings(country="GB")
+    odd = line(hours["Id"], 1, 100, tax=tax_codes["Standard 15%"])
+    odd["SalesItemLineDetail"]["TaxInclusiveAmt"] = 0  # python-quickbooks sends 0 when it is not set
+    created = invoice(api, customer, [odd], GlobalTaxCalculation="TaxInclusive")
+    assert created["Line"][0]["SalesItemLineDetail"]["TaxInclusiveAmt"] == 0
+    assert created["TotalAmt"] == 115
+
+
+def test_qty_and_unit_price_keep_seven_decimals(api, customer, hours):
+    created = invoice(api, customer, [line(hours["Id"], 3.123456789, 0.123456789, Amount=0.39)])
+    detail = created["Line"][0]["SalesItemLineDetail"]
+    assert (detail["Qty"], detail["UnitPrice"]) == (3.1234568, 0.1234568)
+    assert created["Line"][0]["Amount"] == 0.39
+    # 125000 x 2.00000004 is 250000.005 (250000.01 in cents), but QBO multiplies what it keeps: 2.0000000.
+    body = {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 125000, 2.00000004, Amount=250000.01)]}
+    assert error_of(api.post("/invoice", body))["code"] == "6070"
+    kept = invoice(api, customer, [line(hours["Id"], 125000, 2.00000004, Amount=250000)])
+    assert kept["Line"][0]["SalesItemLineDetail"]["UnitPrice"] == 2
+    # Half up at the seventh place.
+    half = invoice(api, customer, [line(hours["Id"], 1, 0.00000005)])
+    assert half["Line"][0]["SalesItemLineDetail"]["UnitPrice"] == 0.0000001
+
+
+def test_negative_lines_but_not_a_negative_invoice(api, customer, hours):
+    adjusted = invoice(api, customer, [line(hours["Id"], 1, 100), line(hours["Id"], 1, -0.01)])
+    assert adjusted["Line"][1]["Amount"] == -0.01
+    assert adjusted["TotalAmt"] == 99.99
+    response = api.post("/invoice", {"CustomerRef": {"value": customer["Id"]},
+                                     "Line": [line(hours["Id"], 1, 10), line(hours["Id"], 1, -10.01)]})
+    error = error_of(response)
+    assert error["code"] == "6000" and "credit memo" in error["Detail"]
 
 
 def test_discounts_percent_and_amount(api, ctl, customer, hours, tax_codes):
@@ -97,6 +148,11 @@ def test_discounts_percent_and_amount(api, ctl, customer, hours, tax_codes):
                                      {"DetailType": "DiscountLineDetail", "Amount": 15,
                                       "DiscountLineDetail": {"PercentBased": False}}])
     assert amount["TotalAmt"] == 185
+    too_much = api.post("/invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [
+        line(hours["Id"], 1, 10), {"DetailType": "DiscountLineDetail", "Amount": 11,
+                                   "DiscountLineDetail": {"PercentBased": False}}]})
+    assert error_of(too_much)["Detail"] == ("Business Validation Error: The discount amount can't be greater "
+                                            "than the subtotal.")
     ctl.settings(country="GB")  # outside the US a discount reduces the taxable amount
     taxed = invoice(api, customer, [line(hours["Id"], 1, 100, tax=tax_codes["Standard 15%"]),
                                     {"DetailType": "DiscountLineDetail",

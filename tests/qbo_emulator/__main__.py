@@ -39,6 +39,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--company-name", default=_env("COMPANY_NAME", _DEFAULTS.company_name))
     parser.add_argument("--country", default=_env("COUNTRY", _DEFAULTS.country))
     parser.add_argument("--home-currency", default=_env("HOME_CURRENCY", _DEFAULTS.home_currency))
+    parser.add_argument("--automated-sales-tax", action="store_true", default=_flag("AUTOMATED_SALES_TAX"),
+                        help="US company: automated sales tax (tax code from the ship-to address)")
     parser.add_argument("--redirect-uri-allow", default=_env("REDIRECT_URI_ALLOW", _DEFAULTS.redirect_uri_allow),
                         help="comma-separated redirect URIs accepted by /connect/oauth2, or ANY")
     parser.add_argument("--verbose", action="store_true", default=_flag("VERBOSE"), help="log every request")
@@ -52,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         realm_id=args.realm_id, webhook_url=args.webhook_url, verifier_token=args.verifier_token,
         webhook_format=args.webhook_format, rate_limit=not args.no_rate_limit, data_file=args.data,
         company_name=args.company_name, country=args.country, home_currency=args.home_currency,
-        redirect_uri_allow=args.redirect_uri_allow, quiet=not args.verbose,
+        automated_sales_tax=args.automated_sales_tax, redirect_uri_allow=args.redirect_uri_allow,
+        quiet=not args.verbose,
     )
     server.start()
     url = server.url
@@ -69,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"rate limit: {'off' if args.no_rate_limit else 'on'}",
         f"data file: {args.data or '(in memory)'}",
         f"company: {args.company_name} ({args.country.upper()}, {args.home_currency.upper()})",
+        f"automated sales tax: {'on' if args.automated_sales_tax else 'off'}",
         f"redirect uris allowed: {args.redirect_uri_allow}",
         f"base url: {url}",
         f"api base url: {url}/v3/company/{args.realm_id}",

@@ -12,11 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from . import faults, journal, payments, seed
+from . import faults, journal, payments, seed, tax
 from .clock import Clock, company_date, qbo_time
 from .entities import COMPUTED_FIELDS, SERVER_FIELDS, SPECS, EntitySpec, clean_input, prepare_name
 from .store import Store, public
-from .transactions import prepare_transaction
+from .transactions import SALES, prepare_transaction
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "company_name": "Emulated Company Inc.",
@@ -27,6 +27,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "minorversion_policy": "reject",  # or "ignore" (what QBO has done since August 2025)
     "auth_fault_style": "standard",  # or "platform" (lower-case envelope of Intuit's gateway)
     "utc_offset_minutes": -420,
+    "automated_sales_tax": False,  # US only: tax code from the ship-to address (see tax.py)
 }
 
 #: (entity, operation, object id, extra) -> None; the webhook dispatcher listens here.
@@ -68,6 +69,11 @@ class Company:
     @property
     def is_us(self) -> bool:
         return self.country == "US"
+
+    @property
+    def automated_sales_tax(self) -> bool:
+        """QBO's automated sales tax (AST) exists for US companies only."""
+        return self.is_us and bool(self.setting("automated_sales_tax"))
 
     def now_text(self) -> str:
         return qbo_time(self.clock.now(), int(self.setting("utc_offset_minutes")))
@@ -269,7 +275,11 @@ class Company:
 
     def update(self, entity: str, body: dict[str, Any], *, sparse: bool, check_token: bool = True,
                allow_duplicate_docnum: bool = False) -> dict[str, Any]:
-        """Sparse: only the fields sent change.  Full: writable fields not sent are cleared."""
+        """Sparse: only the fields sent change.  Full: writable fields not sent are cleared.
+
+        A sparse update of a sales document that does not send ``TxnTaxDetail`` keeps a supplied tax
+        override and recomputes a computed one (``tax.carried_detail``).
+        """
         self._spec(entity, "update")
         with self.store.lock:
             existing = self._existing(entity, body, check_token)
@@ -279,6 +289,8 @@ class Company:
             if sparse:
                 keep = SERVER_FIELDS | COMPUTED_FIELDS.get(entity, set())
                 data = {k: copy.deepcopy(v) for k, v in existing.items() if k not in keep and not k.startswith("_")}
+                if entity in SALES and "TxnTaxDetail" not in incoming:
+                    data["TxnTaxDetail"] = tax.carried_detail(existing)
                 data.update(incoming)
             else:
                 data = incoming

@@ -124,6 +124,8 @@ def _entities(emu: Emulator, parts: list[str], method: str, data: dict[str, Any]
         return _reply(live + gone)
     if method == "GET" and len(parts) == 3:
         return _reply(company.get(entity, parts[2]))
+    if entity == "TaxCode" and method == "POST" and len(parts) == 2:
+        return _reply(_create_tax_code(company, data))
     if SPECS[entity].kind in ("readonly", "singleton"):
         raise ControlError(f"{entity} cannot be changed here")
     if method == "POST" and len(parts) == 2:
@@ -138,6 +140,32 @@ def _entities(emu: Emulator, parts: list[str], method: str, data: dict[str, Any]
     if method == "DELETE" and len(parts) == 3:
         return _reply(company.delete(entity, {"Id": parts[2]}, check_token=False))
     raise ControlError(f"no control endpoint {method} /_emulator/{'/'.join(parts)}", 404)
+
+
+def _create_tax_code(company: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """A tax code made of existing sales tax rates, as a bookkeeper combines rates in QBO's tax settings.
+
+    The API has no TaxCode create (TaxService creates codes with new rates); this stands for the UI.
+    """
+    name = str(data.get("Name") or "").strip()
+    details = ((data.get("SalesTaxRateList") or {}).get("TaxRateDetail")) or []
+    rate_ids = [str((detail.get("TaxRateRef") or {}).get("value") or "") for detail in details]
+    with company.store.lock:
+        if not name or any(code.get("Name") == name for code in company.store.all("TaxCode")):
+            raise ControlError(f"a tax code needs a new, unique Name (got {name!r})")
+        rates = [company.store.get("TaxRate", rate_id) for rate_id in rate_ids]
+        if not rates or None in rates:
+            raise ControlError("SalesTaxRateList.TaxRateDetail must name existing TaxRate ids")
+        stamp = company.now_text()
+        code = {"Id": company.store.next_id("TaxCode"), "Name": name, "Description": name, "Active": True,
+                "Taxable": True, "TaxGroup": len(rates) > 1, "SyncToken": "0", "domain": "QBO", "sparse": False,
+                "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
+                "SalesTaxRateList": {"TaxRateDetail": [
+                    {"TaxRateRef": {"value": rate["Id"], "name": rate.get("Name")}, "TaxTypeApplicable": "TaxOnAmount",
+                     "TaxOrder": 0} for rate in rates]},
+                "PurchaseTaxRateList": {"TaxRateDetail": []}}
+        company.store.put("TaxCode", code)
+        return public(code)
 
 
 def _webhooks(emu: Emulator, parts: list[str], method: str, data: dict[str, Any]) -> Response:

@@ -20,10 +20,11 @@ cost of goods sold, expenses and other expenses show debits as positive amounts.
 
 What posts, by ``TxnDate`` within ``start_date``..``end_date`` (both included): invoice and sales
 receipt lines (credit to the item's ``IncomeAccountRef``; discounts debit their
-``DiscountAccountRef`` or the "Discounts given" account; with ``TaxInclusive`` amounts the lines post
-net of their share of the tax), credit memo lines (the same, reversed), bill lines (debit to the line's
-``AccountRef``, or the item's ``ExpenseAccountRef``) and journal entry lines.  Voided transactions post
-nothing.  Tax, receivables, payables, banks and equity are not on this report.
+``DiscountAccountRef`` or the "Discounts given" account; line amounts are net of tax whatever
+``GlobalTaxCalculation`` says, so they post as they are), credit memo lines (the same, reversed),
+bill lines (debit to the line's ``AccountRef``, or the item's ``ExpenseAccountRef``) and journal
+entry lines.  Voided transactions post nothing.  Tax, receivables, payables, banks and equity are
+not on this report.
 
 Simpler than QBO: the cash basis gives the accrual figures (``ReportBasis`` still says Cash), only
 ``summarize_column_by=Total`` is served, and the filters (customer, vendor, item, class, department...)
@@ -202,16 +203,12 @@ def _post_sale(company: Company, ledger: Ledger, obj: dict[str, Any], sign: int)
     """``sign`` -1: income credited (invoice, sales receipt); 1: debited (credit memo)."""
     rate = _rate(obj)
     lines = obj.get("Line") or []
-    sales = [line for line in lines if line.get("DetailType") == "SalesItemLineDetail"]
-    subtotal = sum((_amount(line) for line in sales), Decimal(0))
-    factor = Decimal(1)
-    if obj.get("GlobalTaxCalculation") == "TaxInclusive" and subtotal:
-        tax = Decimal(str((obj.get("TxnTaxDetail") or {}).get("TotalTax") or 0))
-        factor = (subtotal - tax) / subtotal
-    for line in sales:
+    for line in lines:
+        if line.get("DetailType") != "SalesItemLineDetail":
+            continue
         item = company.store.get("Item", ref_value((line.get("SalesItemLineDetail") or {}).get("ItemRef")) or "")
         account_id = ref_value((item or {}).get("IncomeAccountRef"))
-        ledger.post(account_id, sign * _amount(line) * factor, rate)
+        ledger.post(account_id, sign * _amount(line), rate)  # line amounts are net in every tax mode
     for line in lines:
         if line.get("DetailType") == "DiscountLineDetail":
             account_id = ref_value((line.get("DiscountLineDetail") or {}).get("DiscountAccountRef")) \

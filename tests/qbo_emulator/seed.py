@@ -31,9 +31,11 @@ ACCOUNTS = (
     ("Unrealized Gain or Loss", "Other Expense", "ExchangeGainOrLoss", "7991", True),
 )
 
-# Name, RateValue
+# Name, RateValue.  The last five stand in for QBO's automated sales tax (see AST_TAX_CODES).
 TAX_RATES = (
     ("Standard Rate", 15), ("Reduced Rate", 5), ("Zero Rate", 0), ("State Sales Tax", 6.25), ("City Sales Tax", 2),
+    ("NY State Sales Tax", 4), ("NY Local Sales Tax", 4.875), ("TX State Sales Tax", 6.5),
+    ("TX Local Sales Tax", 1.25), ("Other State Sales Tax", 7),
 )
 
 # Id (None = next), Name, Taxable, TaxGroup, rate names
@@ -45,9 +47,20 @@ TAX_CODES: tuple[tuple[str | None, str, bool, bool, tuple[str, ...]], ...] = (
     (None, "Zero-rated 0%", True, False, ("Zero Rate",)),
     (None, "Exempt", False, False, ()),
     (None, "Sales Tax 8.25%", True, True, ("State Sales Tax", "City Sales Tax")),
+    (None, "NY Sales Tax 8.875%", True, True, ("NY State Sales Tax", "NY Local Sales Tax")),
+    (None, "TX Sales Tax 7.75%", True, True, ("TX State Sales Tax", "TX Local Sales Tax")),
+    (None, "Other States Sales Tax 7%", True, False, ("Other State Sales Tax",)),
 )
 
 DEFAULT_SALES_TAX_CODE = "Sales Tax 8.25%"
+
+#: Automated sales tax: ship-to state -> tax code.  The rates are invented for the emulator (QBO's
+#: engine works from the full address and real jurisdictions); they only need to differ per state.
+AST_TAX_CODES = {"CA": "Sales Tax 8.25%", "NY": "NY Sales Tax 8.875%", "TX": "TX Sales Tax 7.75%"}
+AST_FALLBACK_TAX_CODE = "Other States Sales Tax 7%"
+
+#: The seeded company's address (a US company is in California).
+COMPANY_STATE = "CA"
 
 
 def seed_company(company: Company) -> None:
@@ -94,10 +107,13 @@ def seed_company(company: Company) -> None:
 
 def company_info(company: Company) -> dict[str, Any]:
     country = company.country
+    address = {"Id": "1", "Line1": "1 Emulator Way", "City": "Mountain View", "Country": country,
+               "PostalCode": "94043"}
+    if company.is_us:
+        address["CountrySubDivisionCode"] = COMPANY_STATE
     return {
         "Id": "1", "CompanyName": company.setting("company_name"), "LegalName": company.setting("company_name"),
-        "Country": country, "CompanyAddr": {"Id": "1", "Line1": "1 Emulator Way", "City": "Mountain View",
-                                            "Country": country, "PostalCode": "94043"},
+        "Country": country, "CompanyAddr": address,
         "Email": {"Address": "books@example.com"}, "FiscalYearStartMonth": "January",
         "SupportedLanguages": "en", "DefaultTimeZone": "America/Los_Angeles",
         "CompanyStartDate": "2024-01-01",
@@ -111,10 +127,19 @@ def preferences(company: Company) -> dict[str, Any]:
         "Id": "1",
         "CurrencyPrefs": {"HomeCurrency": {"value": company.home_currency}, "MultiCurrencyEnabled": True},
         "SalesFormsPrefs": {"CustomTxnNumbers": True, "AllowDiscount": True, "AllowDeposit": False},
-        "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": company.is_us},
+        "TaxPrefs": tax_prefs(company),
         "OtherPrefs": {"NameValue": [{"Name": "WarnDuplicateDocNum",
                                       "Value": str(bool(company.setting("warn_duplicate_docnum"))).lower()}]},
     }
+
+
+def tax_prefs(company: Company) -> dict[str, Any]:
+    """``PartnerTaxEnabled`` is there only when automated sales tax is on (Intuit's AST FAQ: absent
+    means the company does not use AST; false would mean AST without sales tax set up)."""
+    prefs: dict[str, Any] = {"UsingSalesTax": True}
+    if company.automated_sales_tax:
+        prefs["PartnerTaxEnabled"] = True
+    return prefs
 
 
 def _add(company: Company, entity: str, obj: dict[str, Any]) -> dict[str, Any]:

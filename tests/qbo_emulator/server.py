@@ -50,6 +50,7 @@ class EmulatorConfig:
     company_name: str = "Emulated Company Inc."
     country: str = "US"
     home_currency: str = "USD"
+    automated_sales_tax: bool = False
     redirect_uri_allow: str = "ANY"
     webhook_batch_window: float = 0.2
     webhook_retry_schedule: tuple[float, ...] = (1.0, 5.0, 30.0)
@@ -66,7 +67,8 @@ class Emulator:
         self.store = Store(config.data_file)
         self.company = Company(self.store, self.clock, config.realm_id, {
             "company_name": config.company_name, "country": config.country.upper(),
-            "home_currency": config.home_currency.upper(), **config.settings})
+            "home_currency": config.home_currency.upper(), "automated_sales_tax": config.automated_sales_tax,
+            **config.settings})
         self.company.open()
         self.clock.set_offset(float(self.store.meta.get("clock_offset", 0.0)))
         self.oauth = OAuthServer(self.store, self.clock, self.company, config.client_id, config.client_secret,

@@ -1,32 +1,37 @@
-"""Sales transactions (Invoice, CreditMemo, Estimate, SalesReceipt) and Bills: lines, totals, tax.
+"""Sales transactions (Invoice, CreditMemo, Estimate, SalesReceipt) and Bills: lines and totals.
 
-Totals are computed server side with Decimal, rounded half-up to cents, and served as JSON
-numbers.  Simplifications (documented in the package README of the report):
+Totals are computed server side with Decimal and served as JSON numbers; the tax comes from
+:mod:`.tax`.  Every rule and its source is in the package README ("Taxes").
 
-* Tax rates apply per TaxRate on the summed taxable amount of every line whose tax code includes
-  that rate.  Discounts reduce the taxable amounts proportionally when ``ApplyTaxAfterDiscount``
-  is true or the company is not a US one.
-* ``TaxInclusive``: line amounts are taken as gross and the tax is extracted from them.
-* US companies: lines carry ``TAX``/``NON``; the taxable lines are taxed with the code in
-  ``TxnTaxDetail.TxnTaxCodeRef`` or, without one, with the seeded default sales tax code (standing
-  in for QBO's automated sales tax, which works from the customer's address).
+* ``Line.Amount`` is the net amount of a sales line on every document, whatever
+  ``GlobalTaxCalculation`` says; ``TotalAmt`` = net subtotal - discounts + total tax in every mode.
+  ``SalesItemLineDetail.TaxInclusiveAmt`` is stored and served as sent.
+* ``Qty`` and ``UnitPrice`` are kept to 7 decimal places (half up); line amounts, tax and totals to
+  cents.  "Amount is not equal to UnitPrice * Qty" (6070) compares with the values as kept.
+* Discounts reduce the taxable amounts proportionally when ``ApplyTaxAfterDiscount`` is true or the
+  company is not a US one.
+* A sales document without a ``ShipAddr`` takes its customer's (QBO's default ship-to address).
+* Negative lines are accepted; an Invoice whose total is negative is refused.
 * Bills carry no tax.
 """
 
 from __future__ import annotations
 
+import copy
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import faults
 from .entities import cents, check_ref, currency_ref, money, num, ref_value
+from .tax import apply_tax
 
 if TYPE_CHECKING:
     from .company import Company
 
 SALES = ("Invoice", "CreditMemo", "Estimate", "SalesReceipt")
 DOC_NUMBER_MAX = 21
+SEVEN_PLACES = Decimal("0.0000001")
 TAX_WORD = {"GB": "VAT", "IE": "VAT", "FR": "VAT", "DE": "VAT", "CA": "GST/HST", "AU": "GST", "NZ": "GST",
             "IN": "GST"}
 
@@ -46,9 +51,13 @@ def prepare_transaction(company: Company, entity: str, data: dict[str, Any],
     apply_currency(company, data, party)
     _doc_number(company, entity, data, existing)
     if entity in SALES:
-        _sales_totals(company, data)
+        _sales_totals(company, data, party)
     else:
         _bill_totals(company, data)
+    if entity == "Invoice" and Decimal(str(data["TotalAmt"])) < 0:
+        # QBO takes negative lines on an invoice but not a negative total: that is a credit memo.
+        raise faults.business("The total of an invoice can't be negative. Record a credit memo instead.",
+                              "TotalAmt")
     rate = Decimal(str(data["ExchangeRate"]))
     data["HomeTotalAmt"] = num(cents(Decimal(str(data["TotalAmt"])) * rate))
     if entity == "Estimate":
@@ -123,8 +132,8 @@ def _doc_number(company: Company, entity: str, data: dict[str, Any], existing: d
                 raise faults.duplicate_doc_number(doc, entity, other["Id"])
 
 
-# ----------------------------------------------------------------------------- sales lines and tax
-def _sales_totals(company: Company, data: dict[str, Any]) -> None:
+# ----------------------------------------------------------------------------- sales lines
+def _sales_totals(company: Company, data: dict[str, Any], party: dict[str, Any]) -> None:
     lines_in = [line for line in data["Line"] if isinstance(line, dict)
                 and line.get("DetailType") != "SubTotalLineDetail"]
     mode = data.get("GlobalTaxCalculation") or "TaxExcluded"
@@ -132,6 +141,8 @@ def _sales_totals(company: Company, data: dict[str, Any]) -> None:
         raise faults.invalid_property(f"GlobalTaxCalculation {mode!r} is not valid", "GlobalTaxCalculation")
     if not company.is_us:
         data["GlobalTaxCalculation"] = mode
+    if not data.get("ShipAddr") and isinstance(party.get("ShipAddr"), dict):
+        data["ShipAddr"] = copy.deepcopy(party["ShipAddr"])  # the customer's default ship-to address
     lines_out: list[dict[str, Any]] = []
     subtotal = Decimal(0)
     by_code: dict[str, Decimal] = {}
@@ -164,19 +175,19 @@ def _sales_totals(company: Company, data: dict[str, Any]) -> None:
             amount = cents(money(out.get("Amount"), "Line.Amount") or Decimal(0))
         out["Amount"] = num(amount)
         discount += amount
-    if discount > subtotal:
-        raise faults.business("The discount is more than the subtotal of the transaction.", "Line")
+    if discount > 0 and discount > subtotal:
+        raise faults.business("The discount amount can't be greater than the subtotal.", "Line")
     if discount and subtotal and (data.get("ApplyTaxAfterDiscount") or not company.is_us):
         factor = (subtotal - discount) / subtotal
         by_code = {code: amount * factor for code, amount in by_code.items()}
-    total_tax = _tax(company, data, by_code, mode)
+    total_tax = apply_tax(company, data, by_code, mode, party)
     for number, out in enumerate(lines_out, start=1):
         out["Id"] = str(number)
         out["LineNum"] = number
     lines_out.append({"Amount": num(cents(subtotal)), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
     data["Line"] = lines_out
-    net = subtotal - discount
-    data["TotalAmt"] = num(cents(net if mode == "TaxInclusive" else net + total_tax))
+    # Line amounts are net in every GlobalTaxCalculation mode: the tax always comes on top.
+    data["TotalAmt"] = num(cents(subtotal - discount + total_tax))
 
 
 def _sales_line(company: Company, out: dict[str, Any], mode: str) -> tuple[Decimal, str | None]:
@@ -190,8 +201,9 @@ def _sales_line(company: Company, out: dict[str, Any], mode: str) -> tuple[Decim
     detail["ItemRef"] = {"value": item["Id"], "name": item.get("Name")}
     if detail.get("ServiceDate") == "":
         detail.pop("ServiceDate")
-    qty = money(detail.get("Qty"), "Qty")
-    price = money(detail.get("UnitPrice"), "UnitPrice")
+    qty = _seven_places(detail, "Qty")
+    price = _seven_places(detail, "UnitPrice")
+    money(detail.get("TaxInclusiveAmt"), "Line.SalesItemLineDetail.TaxInclusiveAmt")  # a number; kept as sent
     amount = money(out.get("Amount"), "Line.Amount")
     # python-quickbooks sends Qty 0 / UnitPrice 0 for "not set": QBO only checks real values.
     priced = qty is not None and price is not None and not (qty == 0 and price == 0)
@@ -216,62 +228,14 @@ def _sales_line(company: Company, out: dict[str, Any], mode: str) -> tuple[Decim
     return amount, code
 
 
-def _tax(company: Company, data: dict[str, Any], by_code: dict[str, Decimal], mode: str) -> Decimal:
-    """Compute ``TxnTaxDetail`` (per-rate lines and ``TotalTax``); returns the total tax."""
-    sent = data.get("TxnTaxDetail") if isinstance(data.get("TxnTaxDetail"), dict) else {}
-    detail: dict[str, Any] = {}
-    if mode == "NotApplicable":
-        data["TxnTaxDetail"] = {"TotalTax": 0}
-        return Decimal(0)
-    bases: dict[str, Decimal] = {}  # TaxRate Id -> taxable amount
-    inclusive_rate: dict[str, Decimal] = {}
-    if company.is_us:
-        taxable = sum((amount for code, amount in by_code.items() if _is_taxable_us(company, code)), Decimal(0))
-        txn_code_id = ref_value(sent.get("TxnTaxCodeRef")) or company.default_sales_tax_code_id
-        txn_code = check_ref(company, "TaxCode", {"value": txn_code_id}, "TxnTaxDetail.TxnTaxCodeRef")
-        detail["TxnTaxCodeRef"] = {"value": txn_code_id}
-        if taxable:
-            for rate_id in _rate_ids(txn_code):
-                bases[rate_id] = bases.get(rate_id, Decimal(0)) + taxable
-    else:
-        for code_id, amount in by_code.items():
-            code = company.store.get("TaxCode", code_id) or {}
-            rates = _rate_ids(code)
-            combined = sum((_rate_value(company, r) for r in rates), Decimal(0))
-            for rate_id in rates:
-                base = amount / (1 + combined / 100) if mode == "TaxInclusive" else amount
-                bases[rate_id] = bases.get(rate_id, Decimal(0)) + base
-                inclusive_rate[rate_id] = combined
-    tax_lines = []
-    total = Decimal(0)
-    for rate_id, base in bases.items():
-        percent = _rate_value(company, rate_id)
-        tax = cents(base * percent / 100)
-        total += tax
-        tax_lines.append({"Amount": num(tax), "DetailType": "TaxLineDetail", "TaxLineDetail": {
-            "TaxRateRef": {"value": rate_id}, "PercentBased": True, "TaxPercent": float(percent),
-            "NetAmountTaxable": num(cents(base))}})
-    detail["TotalTax"] = num(total)
-    if tax_lines:
-        detail["TaxLine"] = tax_lines
-    data["TxnTaxDetail"] = detail
-    return total
-
-
-def _is_taxable_us(company: Company, code: str) -> bool:
-    if code in ("TAX", "NON"):
-        return code == "TAX"
-    return bool((company.store.get("TaxCode", code) or {}).get("Taxable"))
-
-
-def _rate_ids(code: dict[str, Any] | None) -> list[str]:
-    details = ((code or {}).get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
-    return [str(d["TaxRateRef"]["value"]) for d in details if ref_value(d.get("TaxRateRef"))]
-
-
-def _rate_value(company: Company, rate_id: str) -> Decimal:
-    rate = company.store.get("TaxRate", rate_id) or {}
-    return Decimal(str(rate.get("RateValue") or 0))
+def _seven_places(detail: dict[str, Any], field: str) -> Decimal | None:
+    """``Qty`` and ``UnitPrice`` are kept to 7 decimal places (half up), and served as kept."""
+    value = money(detail.get(field), field)
+    if value is None:
+        return None
+    value = value.quantize(SEVEN_PLACES, rounding=ROUND_HALF_UP)
+    detail[field] = float(value)
+    return value
 
 
 # ----------------------------------------------------------------------------- bills
