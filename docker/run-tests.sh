@@ -8,7 +8,8 @@
 #   - a Python for Odoo where pip may install (the system one is "externally managed"): a
 #     virtualenv that sees the image's Odoo (--system-site-packages), with OCA queue_job installed
 #     --no-deps (its "odoo" requirement is the image's Odoo, which pip cannot see), openupgradelib
-#     (queue_job's manifest checks for it), and the cryptography/pyOpenSSL pair pinned by Odoo 19's
+#     (queue_job's manifest checks for it), Hypothesis's own dependencies (sortedcontainers, attrs:
+#     requirements-odoo.txt is installed --no-deps), and the cryptography/pyOpenSSL pair pinned by Odoo 19's
 #     requirements.txt (the image's Ubuntu packages are older than the addon's requirements.txt asks).
 # Chromium for the browser tour: run_all.sh installs it when apt offers one; Ubuntu (this image's
 # base) only ships it as a snap, so there the tour is reported as skipped.
@@ -31,7 +32,7 @@ if [ ! -x "$ODOO_VENV/bin/python" ]; then
   python3 -m venv --system-site-packages "$ODOO_VENV"
   "$ODOO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-odoo.txt
   "$ODOO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt \
-    openupgradelib "cryptography==42.0.8" "pyopenssl==24.1.0"
+    openupgradelib sortedcontainers attrs "cryptography==42.0.8" "pyopenssl==24.1.0"
 fi
 export ODOO_PYTHON=$ODOO_VENV/bin/python
 

@@ -60,7 +60,7 @@ if [ -z "$ODOO_PY" ]; then
 fi
 
 say "Layer 2: Odoo tests with $("$ODOO_PY" -c 'import odoo.release as r; print(r.version)') ($ODOO_PY)"
-if ! "$ODOO_PY" -c 'import odoo.addons.queue_job, websocket' 2>/dev/null; then
+if ! "$ODOO_PY" -c 'import odoo.addons.queue_job, websocket, hypothesis' 2>/dev/null; then
   "$ODOO_PY" -m pip install --quiet --disable-pip-version-check -r requirements-odoo.txt
 fi
 "$ODOO_PY" -m pip install --quiet --disable-pip-version-check -r requirements.txt

@@ -1,14 +1,23 @@
-"""account.move (customer invoice / credit note) → QBO Invoice / CreditMemo."""
+"""account.move (customer invoice / credit note) → QBO Invoice / CreditMemo.
 
+Lines: product lines (net amount, and the gross one on tax-included documents), sections and notes
+as description lines, cash-rounding lines as their own line.  Taxes: see :mod:`.tax_plan`.
+Currency: the exchange rate that reproduces Odoo's company-currency total.
+"""
+
+from dataclasses import dataclass
 from decimal import Decimal
 
-from ..qbo.payloads import InvoiceData, Ref, SalesDocumentData, SalesLine
+from ..qbo.payloads import Address, InvoiceData, Ref, SalesDocumentData, SalesLine, exchange_rate
+from ..qbo.totals import DocumentTotals, cents
+from .tax_plan import plan_taxes
 
 # Fields of an Invoice/CreditMemo that Odoo owns; QBO-side additions (e.g. a memo the CPA typed on a
 # field we do not send) are kept by the merge.
 SALES_DOCUMENT_OWNED_FIELDS = frozenset({
     "CustomerRef", "Line", "DocNumber", "TxnDate", "DueDate", "CurrencyRef", "ExchangeRate",
     "GlobalTaxCalculation", "TxnTaxDetail", "PrivateNote", "CustomerMemo", "BillEmail", "SalesTermRef",
+    "ShipAddr",
 })
 
 
@@ -20,40 +29,35 @@ class MappingProblem(Exception):
         self.problems = problems
 
 
+@dataclass
+class SalesDocument:
+    """The payload data of a move, and Odoo's own figures to compare QuickBooks' with."""
+
+    data: SalesDocumentData
+    odoo_totals: DocumentTotals
+    compare_per_rate: bool
+
+
 def _dec(value) -> Decimal:
     return Decimal(str(value or 0))
 
 
-def sales_document_data(move, backend, customer_qbo_id, *, is_us, term_qbo_id=None):
-    """Build the Invoice/CreditMemo data for ``move``; raises :class:`MappingProblem` when not mappable."""
-    env = move.env
-    product_lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
-    problems = env["quickbooks.account.mapping"].sudo()._problems_for_accounts(backend, product_lines.account_id)
-    mappings = {m.account_id: m for m in env["quickbooks.account.mapping"].sudo().search(
-        [("backend_id", "=", backend.id), ("account_id", "in", product_lines.account_id.ids)])}
-    tax_maps = {m.tax_id: m.qbo_tax_code_id for m in env["quickbooks.tax.mapping"].sudo().search(
-        [("backend_id", "=", backend.id)])}
+def _address(partner):
+    address = Address(line1=partner.street or None, line2=partner.street2 or None, city=partner.city or None,
+                      region=partner.state_id.code or None, postal_code=partner.zip or None,
+                      country=partner.country_id.code or None)
+    return address if any(vars(address).values()) else None
 
-    taxes = product_lines.tax_ids
-    included = taxes.filtered("price_include")
-    if included and included != taxes:
-        problems.append(env._("QuickBooks cannot mix tax-included and tax-excluded prices on one document."))
-    inclusive = bool(included) and not is_us
-    if included and is_us:
-        problems.append(env._("US QuickBooks companies do not accept tax-included prices."))
 
-    document_tax_code = None
-    if is_us and taxes:
-        codes = {tax_maps.get(tax) for tax in taxes}
-        if None in codes:
-            problems += [env._("Tax %s is not mapped to a QuickBooks tax code.", tax.display_name)
-                         for tax in taxes if tax not in tax_maps]
-        elif len(codes) > 1:
-            problems.append(env._("A US QuickBooks document carries one sales tax code; this one uses several."))
-        else:
-            code = codes.pop()
-            document_tax_code = Ref(code.qbo_id, code.name)
+def _item_for(env, backend, accounts, problems):
+    """Account → Ref of the QBO Item its sales lines use (problems noted for the others)."""
+    Mapping = env["quickbooks.account.mapping"].sudo()
+    problems += Mapping._problems_for_accounts(backend, accounts, sales_lines=True)
+    mappings = Mapping.search([("backend_id", "=", backend.id), ("account_id", "in", accounts.ids)])
+    return {m.account_id: Ref(m.qbo_item_id, m.qbo_item_name) for m in mappings if m.qbo_item_id}
 
+
+def _lines(move, plan, items):
     lines = []
     for line in move.invoice_line_ids.sorted(lambda aml: (aml.sequence, aml.id)):
         if line.display_type in ("line_section", "line_subsection", "line_note"):
@@ -62,29 +66,33 @@ def sales_document_data(move, backend, customer_qbo_id, *, is_us, term_qbo_id=No
             continue
         if line.display_type != "product":
             continue
-        mapping = mappings.get(line.account_id)
-        tax_code = None
-        if is_us:
-            tax_code = Ref("TAX" if line.tax_ids else "NON")
-        elif len(line.tax_ids) > 1:
-            problems.append(env._("Line '%s' has several taxes; QuickBooks needs one tax code per line.", line.name))
-        elif line.tax_ids:
-            code = tax_maps.get(line.tax_ids)
-            if code is None:
-                problems.append(env._("Tax %s is not mapped to a QuickBooks tax code.", line.tax_ids.display_name))
-            else:
-                tax_code = Ref(code.qbo_id, code.name)
-        elif backend.qbo_exempt_tax_code_id:
-            tax_code = Ref(backend.qbo_exempt_tax_code_id.qbo_id, backend.qbo_exempt_tax_code_id.name)
-        else:
-            problems.append(env._("Line '%s' has no tax: choose the QuickBooks tax code for untaxed lines on "
-                                  "the connection.", line.name))
         lines.append(SalesLine(
-            kind="sales", description=line.name or None,
-            item=Ref(mapping.qbo_item_id, mapping.qbo_item_name) if mapping and mapping.qbo_item_id else None,
+            kind="sales", description=line.name or None, item=items.get(line.account_id),
             quantity=_dec(line.quantity), unit_price=_dec(line.price_unit), discount_percent=_dec(line.discount),
-            amount=_dec(line.price_total if inclusive else line.price_subtotal), tax_code=tax_code,
+            # The line's journal amount, not price_subtotal: with global rounding of tax-included
+            # prices Odoo moves the rounding difference into the lines' amounts.
+            amount=cents(line.amount_currency * move.direction_sign), tax_code=plan.line_codes.get(line.id),
+            tax_inclusive_amount=cents(line.price_total) if plan.inclusive else None,
         ))
+    for account, amount in plan.rounding_lines:
+        lines.append(SalesLine(
+            kind="sales", description=move.env._("Cash rounding"), item=items.get(account), quantity=Decimal(1),
+            unit_price=amount, amount=amount, tax_code=plan.untaxed_code,
+            tax_inclusive_amount=amount if plan.inclusive else None,
+        ))
+    return lines
+
+
+def sales_document_data(move, backend, customer_qbo_id, *, is_us, automated_sales_tax=False, term_qbo_id=None):
+    """Build the Invoice/CreditMemo of ``move``; raises :class:`MappingProblem` when it cannot be sent."""
+    env = move.env
+    plan = plan_taxes(move, backend, is_us=is_us, automated_sales_tax=automated_sales_tax)
+    problems = list(plan.problems)
+    accounts = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").account_id
+    for account, _amount in plan.rounding_lines:
+        accounts |= account
+    items = _item_for(env, backend, accounts, problems)
+    lines = _lines(move, plan, items)
     if not any(line.kind == "sales" for line in lines):
         problems.append(env._("The document has no product line to send."))
     problems = list(dict.fromkeys(problems))
@@ -92,24 +100,35 @@ def sales_document_data(move, backend, customer_qbo_id, *, is_us, term_qbo_id=No
         raise MappingProblem(problems)
 
     company_currency = move.company_id.currency_id
-    exchange_rate = None
-    if move.currency_id != company_currency and move.amount_total:
-        # QBO's ExchangeRate is home-currency units per one unit of the document currency.
-        exchange_rate = (_dec(abs(move.amount_total_signed)) / _dec(move.amount_total)).quantize(Decimal("0.000001"))
+    home_total = cents(abs(move.amount_total_signed))
+    rate = None
+    if move.currency_id != company_currency:
+        # Odoo's rate is foreign units per company unit; QBO's the other way round.
+        fallback = (Decimal(1) / _dec(move.invoice_currency_rate)).quantize(Decimal("0.000001")) \
+            if move.invoice_currency_rate else None
+        rate = exchange_rate(_dec(move.amount_total), home_total, fallback=fallback)
     common = dict(
         customer=Ref(customer_qbo_id),
         lines=lines,
         doc_number=move.name,
         txn_date=move.invoice_date or move.date,
         currency_code=move.currency_id.name,
-        exchange_rate=exchange_rate,
-        global_tax_calculation=None if is_us else ("TaxInclusive" if inclusive else "TaxExcluded"),
-        txn_tax_code=document_tax_code,
+        exchange_rate=rate,
+        global_tax_calculation=None if is_us else ("TaxInclusive" if plan.inclusive else "TaxExcluded"),
+        txn_tax_code=plan.txn_tax_code,
+        tax_lines=plan.tax_lines,
+        total_tax=plan.total_tax,
         private_note=env._("From Odoo: %s", move.name),
         customer_memo=move.ref or None,
         bill_email=(move.partner_id.email or "").split(",")[0].strip() or None,
+        shipping_address=_address(move.partner_shipping_id or move.partner_id) if is_us else None,
     )
+    odoo_totals = DocumentTotals(
+        subtotal=cents(move.amount_untaxed), total_tax=cents(move.amount_tax), total=cents(move.amount_total),
+        home_total=home_total, tax_by_rate={line.rate.value: cents(line.amount) for line in plan.tax_lines})
     if move.move_type == "out_refund":
-        return SalesDocumentData(**common)
-    return InvoiceData(**common, due_date=move.invoice_date_due,
-                       sales_term=Ref(term_qbo_id) if term_qbo_id else None)
+        data = SalesDocumentData(**common)
+    else:
+        data = InvoiceData(**common, due_date=move.invoice_date_due,
+                           sales_term=Ref(term_qbo_id) if term_qbo_id else None)
+    return SalesDocument(data=data, odoo_totals=odoo_totals, compare_per_rate=not is_us)

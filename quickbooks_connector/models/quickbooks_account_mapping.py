@@ -58,13 +58,15 @@ class QuickbooksAccountMapping(models.Model):
         self.ensure_one()
         return self.account_id.account_type in INCOME_TYPES
 
-    def _ensure_item(self, client=None):
+    def _ensure_item(self, client=None, any_account=False):
         """Bind an income mapping to a service Item posting to its QBO income account.
 
         Reuses an active Item already bound to that account (preferring one we created before),
-        and creates "Odoo <code> <name>" otherwise.
+        and creates "Odoo <code> <name>" otherwise.  ``any_account``: also for accounts of other
+        types that an invoice line uses (a customer deposit on a liability account, cash rounding):
+        QBO takes every sales line's account from an Item.
         """
-        for mapping in self.filtered(lambda m: m._needs_item() and m.qbo_account_id):
+        for mapping in self.filtered(lambda m: (any_account or m._needs_item()) and m.qbo_account_id):
             client = client or mapping.backend_id._qbo_client()
             qbo_account = mapping.qbo_account_id
             if mapping.qbo_item_id:
@@ -87,8 +89,11 @@ class QuickbooksAccountMapping(models.Model):
             mapping.write({"qbo_item_id": item["Id"], "qbo_item_name": item.get("Name")})
 
     @api.model
-    def _problems_for_accounts(self, backend, accounts):
-        """Human-readable reasons why documents using ``accounts`` cannot be sent (empty: fine)."""
+    def _problems_for_accounts(self, backend, accounts, sales_lines=False):
+        """Human-readable reasons why documents using ``accounts`` cannot be sent (empty: fine).
+
+        ``sales_lines``: the accounts are those of invoice lines, which all need an Item.
+        """
         mappings = self.search([("backend_id", "=", backend.id), ("account_id", "in", accounts.ids)])
         by_account = {mapping.account_id: mapping for mapping in mappings}
         problems = []
@@ -100,7 +105,7 @@ class QuickbooksAccountMapping(models.Model):
                 problems.append(_("Account %(account)s is mapped to the QuickBooks account %(qbo)s, which is "
                                   "inactive in QuickBooks.", account=account.display_name,
                                   qbo=mapping.qbo_account_id.name))
-            elif mapping._needs_item() and not mapping.qbo_item_id:
+            elif (sales_lines or mapping._needs_item()) and not mapping.qbo_item_id:
                 problems.append(_("Account %s has no QuickBooks Item for invoice lines.", account.display_name))
         return problems
 

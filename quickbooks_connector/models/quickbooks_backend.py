@@ -65,6 +65,10 @@ class QuickbooksBackend(models.Model):
     qbo_country = fields.Char("QuickBooks Country", readonly=True, copy=False,
                               help="US companies tax documents with TAX/NON lines and one document tax code.")
     qbo_home_currency = fields.Char("QuickBooks Home Currency", readonly=True, copy=False)
+    qbo_automated_sales_tax = fields.Boolean(
+        "Automated Sales Tax", readonly=True, copy=False,
+        help="US QuickBooks companies with automated sales tax pick the tax rate from the ship-to address; "
+             "Odoo sends its own tax amount, which QuickBooks keeps.")
     qbo_exempt_tax_code_id = fields.Many2one(
         "quickbooks.qbo.tax.code", "Tax Code for Untaxed Lines", domain="[('backend_id', '=', id)]",
         help="Outside the US every QuickBooks sales line needs a tax code: this one is used for lines "
@@ -267,7 +271,8 @@ class QuickbooksBackend(models.Model):
         prefs = (client.query("select * from Preferences").get("Preferences") or [{}])[0]
         home = ((prefs.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}).get("value")
         values = {"qbo_company_name": info.get("CompanyName"), "qbo_country": info.get("Country") or False,
-                  "qbo_home_currency": home or False}
+                  "qbo_home_currency": home or False,
+                  "qbo_automated_sales_tax": bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled"))}
         backend = self.sudo()
         if any(backend[name] != value for name, value in values.items()):
             backend.write(values)

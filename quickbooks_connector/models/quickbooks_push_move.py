@@ -1,13 +1,13 @@
 """Push account.move (customer invoices and credit notes) → QBO Invoice / CreditMemo.
 
-The job makes sure the customer exists in QBO first, maps every line (Item per income account,
-tax code per tax), and POSTs with a requestid derived from the move and its posted version, so a
-retried or re-run job gets QBO's original answer instead of a second invoice.  An invoice that
-already exists in QBO under the same DocNumber is bound, not duplicated.  After the push, QBO's
+The job makes sure the customer exists in QBO first, maps every line (Item per account, tax code
+per tax or combination of taxes, Odoo's tax amounts as QBO's tax override), and POSTs with a
+requestid derived from the move and its posted version, so a retried or re-run job gets QBO's
+original answer instead of a second invoice.  An invoice that already exists in QBO under the same
+DocNumber is bound, not duplicated.  Before anything is sent, the totals the payload will produce
+are compared with Odoo's; a document that would disagree is not sent.  After the push, QBO's stored
 totals must equal Odoo's to the cent.
 """
-
-from decimal import Decimal
 
 from odoo import _, api, models
 
@@ -16,6 +16,7 @@ from ..adapters.sales_document import SALES_DOCUMENT_OWNED_FIELDS
 from ..qbo import DuplicateDocNumberError, NotFoundError
 from ..qbo.payloads import build_credit_memo, build_invoice
 from ..qbo.redact import get_logger
+from ..qbo.totals import differences, document_totals, payload_totals
 
 _logger = get_logger(__name__)
 
@@ -26,10 +27,6 @@ def _entity(move):
 
 def _owned(body):
     return {key: value for key, value in body.items() if key in SALES_DOCUMENT_OWNED_FIELDS}
-
-
-def _amount(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 class QuickbooksPush(models.AbstractModel):
@@ -48,24 +45,49 @@ class QuickbooksPush(models.AbstractModel):
         client = client or backend._qbo_client()
         customer_row = self._push_customer(backend, move.commercial_partner_id, move.currency_id, client)
         term_id = self._term_id(client, move) if entity == "Invoice" else None
+        self._ensure_line_items(backend, move, client)
         try:
-            data = sales_document_data(move, backend, customer_row.qbo_id, is_us=backend._is_us_company(),
-                                       term_qbo_id=term_id)
+            document = sales_document_data(
+                move, backend, customer_row.qbo_id, is_us=backend._is_us_company(),
+                automated_sales_tax=backend.qbo_automated_sales_tax, term_qbo_id=term_id)
         except MappingProblem as problem:
             message = _("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
-            if row.last_error != message:
-                move.message_post(body=message)
-            row._mark_failed(message, kind="mapping")
+            self._fail_with_note(move, row, message, "mapping")
             return row
         build = build_credit_memo if entity == "CreditMemo" else build_invoice
-        body = build(data)
+        body = build(document.data)
+        predicted = differences(document.odoo_totals, payload_totals(body), per_rate=document.compare_per_rate)
+        if predicted:
+            message = _("Not sent to QuickBooks: the document would not agree with Odoo (%(diff)s). "
+                        "Odoo: %(odoo)s.", diff="; ".join(predicted),
+                        odoo=document.odoo_totals.describe(move.currency_id.name))
+            self._fail_with_note(move, row, message, "totals")
+            return row
         if row.qbo_id:
             stored = self._update_document(backend, move, row, entity, body, client)
         else:
             stored = self._create_document(backend, move, row, entity, body, client)
         if stored is not None:
-            self._check_totals(move, row, stored)
+            self._check_totals(move, row, stored, document)
         return row
+
+    def _fail_with_note(self, move, row, message, kind):
+        """Fail the ledger row and tell the invoice's followers (once per distinct reason)."""
+        if row.last_error != message:
+            move.message_post(body=message)
+        row._mark_failed(message, kind=kind)
+
+    def _ensure_line_items(self, backend, move, client):
+        """Every invoice line's account needs a QBO Item; income accounts got theirs when mapped,
+        others (a deposit on a liability account, cash rounding) get one the first time they are used."""
+        accounts = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").account_id
+        accounts |= move.line_ids.filtered(
+            lambda line: line.display_type == "rounding" and not line.tax_repartition_line_id).account_id
+        mappings = self.env["quickbooks.account.mapping"].sudo().search([
+            ("backend_id", "=", backend.id), ("account_id", "in", accounts.ids), ("qbo_item_id", "=", False),
+            ("qbo_account_id", "!=", False)])
+        if mappings:
+            mappings._ensure_item(client, any_account=True)
 
     def _term_id(self, client, move):
         term = move.invoice_payment_term_id
@@ -114,17 +136,14 @@ class QuickbooksPush(models.AbstractModel):
         move.message_post(body=_("Updated in QuickBooks (#%s).", stored.get("DocNumber") or stored["Id"]))
         return stored
 
-    def _check_totals(self, move, row, stored):
-        """QBO computes totals and tax itself: they must equal Odoo's to the cent."""
-        qbo_total = _amount(stored.get("TotalAmt"))
-        qbo_tax = _amount((stored.get("TxnTaxDetail") or {}).get("TotalTax"))
-        odoo_total, odoo_tax = _amount(move.amount_total), _amount(move.amount_tax)
-        if (qbo_total, qbo_tax) != (odoo_total, odoo_tax):
-            message = _(
-                "Totals differ: Odoo %(odoo_total)s (tax %(odoo_tax)s), QuickBooks %(qbo_total)s (tax %(qbo_tax)s) "
-                "in %(currency)s. Check the tax mapping and the company's tax rounding.",
-                odoo_total=odoo_total, odoo_tax=odoo_tax, qbo_total=qbo_total, qbo_tax=qbo_tax,
-                currency=move.currency_id.name)
+    def _check_totals(self, move, row, stored, document):
+        """QBO stores its own totals: they must equal Odoo's to the cent (subtotal, tax per rate, total,
+        home-currency total); any difference is marked on the ledger row and the invoice."""
+        found = differences(document.odoo_totals, document_totals(stored), per_rate=document.compare_per_rate)
+        if found:
+            message = _("Totals differ between Odoo and QuickBooks (Odoo ≠ QuickBooks): %(diff)s. Odoo: %(odoo)s. "
+                        "Check the tax mapping.", diff="; ".join(found),
+                        odoo=document.odoo_totals.describe(move.currency_id.name))
             row._mark_failed(message, kind="totals")
             move.message_post(body=message)
 

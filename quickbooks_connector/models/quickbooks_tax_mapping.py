@@ -23,6 +23,9 @@ class QuickbooksQboTaxCode(models.Model):
     name = fields.Char(required=True)
     taxable = fields.Boolean()
     rate = fields.Float("Combined Rate (%)", digits=(16, 4))
+    rate_details = fields.Json(
+        help="The QuickBooks tax rates of this code: [{'id', 'name', 'rate'}]. Odoo's tax amounts are sent "
+             "per rate.")
     qbo_active = fields.Boolean("Active in QuickBooks", default=True)
 
     _backend_qbo_uniq = models.Constraint("UNIQUE(backend_id, qbo_id)", "This tax code is already known.")
@@ -36,14 +39,21 @@ class QuickbooksQboTaxCode(models.Model):
     def _pull_for_backend(self, backend, client=None):
         """Read QBO's tax codes and rates; the combined rate helps proposing mappings."""
         client = client or backend._qbo_client()
-        rates = {row["Id"]: float(row.get("RateValue") or 0) for row in client.query_all("TaxRate")}
+        rates = {row["Id"]: row for row in client.query_all("TaxRate", "Active in (true, false)")}
         known = {code.qbo_id: code for code in self.search([("backend_id", "=", backend.id)])}
         for row in client.query_all("TaxCode", "Active in (true, false)"):
             details = ((row.get("SalesTaxRateList") or {}).get("TaxRateDetail")) or []
+            rate_details = []
+            for detail in details:
+                rate_id = str((detail.get("TaxRateRef") or {}).get("value") or "")
+                rate = rates.get(rate_id) or {}
+                rate_details.append({"id": rate_id, "name": rate.get("Name") or (detail.get("TaxRateRef") or {}).get(
+                    "name"), "rate": float(rate.get("RateValue") or 0)})
             values = {
                 "name": row.get("Name") or row["Id"],
                 "taxable": bool(row.get("Taxable")),
-                "rate": sum(rates.get(str((d.get("TaxRateRef") or {}).get("value")), 0.0) for d in details),
+                "rate": sum(rate["rate"] for rate in rate_details),
+                "rate_details": rate_details,
                 "qbo_active": bool(row.get("Active", True)),
             }
             if row["Id"] in known:

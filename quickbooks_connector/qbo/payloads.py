@@ -161,12 +161,31 @@ class SalesLine:
     amount: Decimal | None = None
     tax_code: Ref | None = None
     service_date: date | None = None
+    #: The line's gross amount (``SalesItemLineDetail.TaxInclusiveAmt``) on a ``TaxInclusive``
+    #: document: QBO's ``Line.Amount`` stays net on every document.
+    tax_inclusive_amount: Decimal | None = None
 
     def net_amount(self) -> Decimal:
         if self.amount is not None:
             return money(self.amount)
         gross = Decimal(self.quantity) * Decimal(self.unit_price)
         return money(gross * (1 - Decimal(self.discount_percent) / 100))
+
+
+def _quantity_and_price(line: SalesLine, amount: Decimal) -> tuple[Decimal, Decimal] | None:
+    """Qty and UnitPrice as QBO keeps them (7 decimals), or None when they cannot reproduce ``amount``.
+
+    QBO refuses a line whose ``Qty * UnitPrice`` is not its ``Amount`` (6070); a net unit price
+    rounded to 7 decimals times a large quantity can miss by a cent, and then only the amount is sent.
+    """
+    quantity = Decimal(line.quantity).quantize(UNIT_PRICE_STEP, rounding=ROUND_HALF_UP)
+    if quantity:
+        unit_price = (amount / quantity).quantize(UNIT_PRICE_STEP, rounding=ROUND_HALF_UP)
+    else:
+        unit_price = Decimal(line.unit_price).quantize(UNIT_PRICE_STEP, rounding=ROUND_HALF_UP)
+    if not quantity or money(quantity * unit_price) != amount:
+        return None
+    return quantity, unit_price
 
 
 def _line_json(line: SalesLine, number: int) -> dict[str, Any]:
@@ -176,18 +195,15 @@ def _line_json(line: SalesLine, number: int) -> dict[str, Any]:
     if line.kind != "sales":
         raise ValueError(f"unknown line kind {line.kind!r}")
     if line.item is None:
-        raise ValueError(f"line {number} has no QBO Item (map its income account first)")
+        raise ValueError(f"line {number} has no QBO Item (map its account first)")
     amount = line.net_amount()
-    quantity = Decimal(line.quantity)
-    if quantity:
-        unit_price = (amount / quantity).quantize(UNIT_PRICE_STEP, rounding=ROUND_HALF_UP)
-    else:
-        unit_price = Decimal(line.unit_price)
+    priced = _quantity_and_price(line, amount)
     detail = _drop_none({
         "ItemRef": line.item.to_json(),
-        "Qty": _number(quantity),
-        "UnitPrice": _number(unit_price),
+        "Qty": _number(priced[0]) if priced else None,
+        "UnitPrice": _number(priced[1]) if priced else None,
         "TaxCodeRef": line.tax_code.to_json() if line.tax_code else None,
+        "TaxInclusiveAmt": _money_json(line.tax_inclusive_amount) if line.tax_inclusive_amount is not None else None,
         "ServiceDate": line.service_date.isoformat() if line.service_date else None,
     })
     return _drop_none({
@@ -197,6 +213,21 @@ def _line_json(line: SalesLine, number: int) -> dict[str, Any]:
         "Description": line.description,
         "SalesItemLineDetail": detail,
     })
+
+
+@dataclass(frozen=True)
+class TaxLineData:
+    """The tax of one QBO tax rate on a document, as the source system computed it."""
+
+    rate: Ref
+    percent: Decimal
+    amount: Decimal
+    taxable_amount: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        return {"Amount": _money_json(self.amount), "DetailType": "TaxLineDetail", "TaxLineDetail": {
+            "TaxRateRef": self.rate.to_json(), "PercentBased": True, "TaxPercent": _number(Decimal(self.percent)),
+            "NetAmountTaxable": _money_json(self.taxable_amount)}}
 
 
 @dataclass
@@ -210,11 +241,17 @@ class SalesDocumentData:
     currency_code: str | None = None
     exchange_rate: Decimal | None = None
     global_tax_calculation: str | None = None
-    txn_tax_code: Ref | None = None  # US automated sales tax: the tax code for the whole document
+    txn_tax_code: Ref | None = None  # US: the tax code for the whole document
+    #: The tax as the source system computed it, sent as QBO's tax override (``TxnTaxDetail``):
+    #: per rate outside the US, the total (``total_tax``) for US companies.
+    tax_lines: list[TaxLineData] = field(default_factory=list)
+    total_tax: Decimal | None = None
     private_note: str | None = None
     customer_memo: str | None = None
     bill_email: str | None = None
     billing_address: Address | None = None
+    #: US automated sales tax takes the rate from this address (else the customer's, else the company's).
+    shipping_address: Address | None = None
 
 
 @dataclass
@@ -236,13 +273,28 @@ def _sales_document(doc: SalesDocumentData) -> dict[str, Any]:
         "CurrencyRef": {"value": doc.currency_code} if doc.currency_code else None,
         "ExchangeRate": _number(Decimal(doc.exchange_rate)) if doc.exchange_rate is not None else None,
         "GlobalTaxCalculation": doc.global_tax_calculation,
-        "TxnTaxDetail": {"TxnTaxCodeRef": doc.txn_tax_code.to_json()} if doc.txn_tax_code else None,
+        "TxnTaxDetail": _txn_tax_detail(doc),
         "PrivateNote": doc.private_note[:4000] if doc.private_note else None,
         "CustomerMemo": {"value": doc.customer_memo[:1000]} if doc.customer_memo else None,
         "BillEmail": {"Address": doc.bill_email} if doc.bill_email else None,
         "BillAddr": doc.billing_address.to_json() if doc.billing_address else None,
+        "ShipAddr": doc.shipping_address.to_json() if doc.shipping_address else None,
     })
     return body
+
+
+def _txn_tax_detail(doc: SalesDocumentData) -> dict[str, Any] | None:
+    """The tax override: QBO keeps supplied tax amounts instead of computing its own."""
+    detail: dict[str, Any] = {}
+    if doc.txn_tax_code:
+        detail["TxnTaxCodeRef"] = doc.txn_tax_code.to_json()
+    if doc.tax_lines:
+        detail["TaxLine"] = [tax_line.to_json() for tax_line in doc.tax_lines]
+    if doc.total_tax is not None or doc.tax_lines:
+        total = doc.total_tax if doc.total_tax is not None else sum(
+            (money(tax_line.amount) for tax_line in doc.tax_lines), Decimal(0))
+        detail["TotalTax"] = _money_json(total)
+    return detail or None
 
 
 def build_invoice(invoice: InvoiceData, *, object_id: str | None = None,
@@ -310,3 +362,22 @@ def build_payment(payment: PaymentData, *, object_id: str | None = None,
         ],
     })
     return with_identity(body, object_id, sync_token)
+
+
+# --------------------------------------------------------------------------- currencies
+def exchange_rate(foreign_total: Decimal, home_total: Decimal, *, fallback: Decimal | None = None) -> Decimal | None:
+    """QBO's ``ExchangeRate`` (home units per foreign unit) that turns ``foreign_total`` into ``home_total``.
+
+    QBO derives the home-currency total from the document total and the rate, so the rate must
+    reproduce the source system's home total to the cent: the shortest one (6 to 12 decimals) that
+    does.  A zero total carries no information: ``fallback`` is used then.
+    """
+    foreign_total, home_total = money(foreign_total), money(home_total)
+    if not foreign_total:
+        return fallback
+    exact = abs(home_total / foreign_total)
+    for places in range(6, 13):
+        rate = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if money(abs(foreign_total) * rate) == abs(home_total):
+            return rate.normalize()
+    return exact.quantize(Decimal("1e-12"), rounding=ROUND_HALF_UP).normalize()

@@ -9,6 +9,8 @@ from . import (
     test_push,
     test_push_bulk,
     test_push_faults,
+    test_push_taxes,
+    test_push_taxes_property,
     test_reconciliation,
     test_settings,
     test_tour,

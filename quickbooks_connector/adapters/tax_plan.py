@@ -1,0 +1,251 @@
+"""How an Odoo document's taxes travel to QuickBooks: a tax code per line, Odoo's tax per QBO rate.
+
+QuickBooks puts one tax code on each sales line (a code groups one or more tax rates) and, left to
+itself, computes the tax per rate from the line amounts.  That computation is not Odoo's (Odoo
+rounds per line or globally, may round cash, reduces the base for early-payment discounts), so the
+plan also carries Odoo's own figures, sent as QuickBooks' tax override (``TxnTaxDetail``):
+
+* outside the US: one ``TaxLine`` per QBO tax rate with Odoo's tax amount and base;
+* US companies: lines are ``TAX``/``NON`` and the override is the total tax (``TotalTax``); with
+  manual sales tax the document names its one tax code, with automated sales tax QuickBooks picks
+  the code from the ship-to address and spreads Odoo's total over its rates.
+
+Odoo's amounts come from Odoo's own tax engine on the posted move (the base/tax lines helpers the
+EDI modules use), so they are the amounts of the move's tax journal items.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..qbo.payloads import Ref, TaxLineData
+
+CENT = Decimal("0.01")
+
+
+def _cents(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class TaxPlan:
+    """What the sales-document adapter needs to know about taxes."""
+
+    line_codes: dict = field(default_factory=dict)  # account.move.line id -> Ref
+    tax_lines: list = field(default_factory=list)  # [TaxLineData] (outside the US)
+    total_tax: Decimal = Decimal(0)
+    txn_tax_code: Ref | None = None  # US manual sales tax: the document's code
+    inclusive: bool = False  # every taxed line has tax-included prices (outside the US)
+    rounding_lines: list = field(default_factory=list)  # [(account.account, Decimal)]: cash rounding
+    untaxed_code: Ref | None = None  # the code of lines without tax (cash rounding)
+    problems: list = field(default_factory=list)
+
+
+def _rates(code) -> list[dict]:
+    return [rate for rate in (code.rate_details or []) if rate.get("id")]
+
+
+def _spread(amount: Decimal, rates: list[dict]) -> list[Decimal]:
+    """Split ``amount`` over QBO rates in proportion to their percent; the remainder goes to the last."""
+    total_percent = sum((Decimal(str(rate["rate"])) for rate in rates), Decimal(0))
+    shares, left = [], amount
+    for index, rate in enumerate(rates):
+        if index == len(rates) - 1:
+            shares.append(left)
+        else:
+            share = _cents(amount * Decimal(str(rate["rate"])) / total_percent) if total_percent else Decimal(0)
+            shares.append(share)
+            left -= share
+    return shares
+
+
+class _OdooTaxes:
+    """Odoo's rounded base and tax per mapping unit, and the units of each product line."""
+
+    def __init__(self, move, unit_of):
+        AccountTax = move.env["account.tax"]
+        base_lines, _tax_lines = move._get_rounded_base_and_tax_lines()
+        self.base_lines = base_lines
+
+        def grouping(base_line, tax_data):
+            return unit_of(tax_data) if tax_data else False
+
+        aggregated = AccountTax._aggregate_base_lines_tax_details(base_lines, grouping)
+        totals = AccountTax._aggregate_base_lines_aggregated_values(aggregated)
+        self.per_unit = {key: (_cents(values["base_amount_currency"]), _cents(values["tax_amount_currency"]))
+                         for key, values in totals.items() if key}
+        self.units_of_line = {}
+        for base_line in base_lines:
+            record = base_line.get("record")
+            if base_line.get("special_type") or not record or getattr(record, "_name", "") != "account.move.line":
+                continue
+            units = []
+            for tax_data in base_line["tax_details"]["taxes_data"]:
+                unit = unit_of(tax_data)
+                if unit not in units:
+                    units.append(unit)
+            self.units_of_line[record.id] = units
+
+    def cash_rounding(self):
+        """(account, amount) of each cash-rounding line added to the invoice (not the biggest-tax kind)."""
+        for base_line in self.base_lines:
+            if base_line.get("special_type") == "cash_rounding":
+                record = base_line["record"]
+                yield record.account_id, _cents(base_line["price_unit"] * base_line["quantity"])
+
+
+def plan_taxes(move, backend, *, is_us, automated_sales_tax=False) -> TaxPlan:
+    """The tax plan of a posted customer invoice or credit note (problems listed, never raised)."""
+    env = move.env
+    plan = TaxPlan()
+    tax_maps = {m.tax_id: m.qbo_tax_code_id for m in env["quickbooks.tax.mapping"].sudo().search(
+        [("backend_id", "=", backend.id)])}
+
+    def unit_of(tax_data):
+        # A group tax mapped as a whole stands for its children; otherwise each tax is mapped itself.
+        group = tax_data.get("group")
+        return group if group and group in tax_maps else tax_data["tax"]
+
+    odoo = _OdooTaxes(move, unit_of)
+    plan.total_tax = sum((tax for _base, tax in odoo.per_unit.values()), Decimal(0))
+    plan.rounding_lines = list(odoo.cash_rounding())
+    product_lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+
+    if is_us:
+        plan.untaxed_code = Ref("NON")
+        _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax)
+    else:
+        exempt = backend.qbo_exempt_tax_code_id
+        plan.untaxed_code = Ref(exempt.qbo_id, exempt.name) if exempt else None
+        if plan.rounding_lines and not exempt:
+            plan.problems.append(env._("The cash-rounding line has no tax: choose the QuickBooks tax code for "
+                                       "untaxed lines on the connection."))
+        _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps)
+    plan.problems = list(dict.fromkeys(plan.problems))
+    return plan
+
+
+def _is_taxing(unit) -> bool:
+    """A tax that can produce an amount (0 % taxes are exempt or zero-rated)."""
+    if unit.amount_type == "group":
+        return any(_is_taxing(child) for child in unit.children_tax_ids)
+    return bool(unit.amount)
+
+
+def _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax):
+    codes = set()
+    for line in product_lines:
+        units = odoo.units_of_line.get(line.id, [])
+        taxing = [unit for unit in units if _is_taxing(unit)]
+        plan.line_codes[line.id] = Ref("TAX" if taxing else "NON")
+        if automated_sales_tax:
+            continue  # QuickBooks picks the code from the ship-to address: no mapping needed
+        for unit in taxing:
+            code = tax_maps.get(unit)
+            if code is None:
+                plan.problems.append(env._("Tax %s is not mapped to a QuickBooks tax code.", unit.display_name))
+            else:
+                _check_rate(plan, env, unit, code)
+                codes.add(code)
+    if automated_sales_tax and not plan.total_tax:
+        # Nothing to override with: "TotalTax 0" may read as "compute it", so no line is taxable.
+        plan.line_codes = dict.fromkeys(plan.line_codes, Ref("NON"))
+    if len(codes) > 1:
+        plan.problems.append(env._(
+            "With manual sales tax a US QuickBooks document carries one sales tax code; this one uses %s. "
+            "Split the document, or turn on automated sales tax in QuickBooks.",
+            ", ".join(sorted(code.name for code in codes))))
+    elif codes:
+        code = next(iter(codes))
+        plan.txn_tax_code = Ref(code.qbo_id, code.name)
+        # Odoo's total on the code's rates as tax lines: with manual sales tax QuickBooks takes a
+        # TotalTax of 0 alone for "compute it yourself", so the amounts must travel per rate.
+        rates = _rates(code)
+        base = sum((base for _unit, (base, _tax) in odoo.per_unit.items()), Decimal(0))
+        plan.tax_lines = [TaxLineData(rate=Ref(rate["id"], rate.get("name")), percent=Decimal(str(rate["rate"])),
+                                      amount=share, taxable_amount=base)
+                          for rate, share in zip(rates, _spread(plan.total_tax, rates), strict=True)]
+
+
+def _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps):
+    codes = env["quickbooks.qbo.tax.code"].sudo().search([("backend_id", "=", backend.id), ("qbo_active", "=", True)])
+    taxed_inclusive = []
+    for line in product_lines:
+        units = odoo.units_of_line.get(line.id, [])
+        if units:
+            taxed_inclusive.append(all(tax.price_include for tax in line.tax_ids))
+        code = _line_code(plan, env, backend, line, units, tax_maps, codes)
+        if code is not None:
+            plan.line_codes[line.id] = Ref(code.qbo_id, code.name)
+    plan.inclusive = bool(taxed_inclusive) and all(taxed_inclusive)
+    by_rate = {}
+    for unit, (base, tax) in odoo.per_unit.items():
+        code = tax_maps.get(unit)
+        if code is None:
+            continue  # already a problem
+        rates = _rates(code)
+        if not rates:
+            if tax:
+                plan.problems.append(env._(
+                    "Tax %(tax)s is mapped to the QuickBooks code %(code)s, which has no tax rate: QuickBooks "
+                    "cannot carry its %(amount)s of tax. Map it to a code with a rate.",
+                    tax=unit.display_name, code=code.name, amount=tax))
+            continue
+        for rate, share in zip(rates, _spread(tax, rates), strict=True):
+            entry = by_rate.setdefault(rate["id"], {"rate": rate, "amount": Decimal(0), "base": Decimal(0)})
+            entry["amount"] += share
+            entry["base"] += base
+    plan.tax_lines = [TaxLineData(rate=Ref(rate_id, entry["rate"].get("name")),
+                                  percent=Decimal(str(entry["rate"]["rate"])), amount=entry["amount"],
+                                  taxable_amount=entry["base"])
+                      for rate_id, entry in sorted(by_rate.items())]
+
+
+def _percent(unit):
+    """The rate of a percent tax (a group: the sum of its children), None for other kinds of tax."""
+    if unit.amount_type == "group":
+        children = [_percent(child) for child in unit.children_tax_ids]
+        return None if None in children else sum(children, Decimal(0))
+    return Decimal(str(unit.amount)) if unit.amount_type == "percent" else None
+
+
+def _check_rate(plan, env, unit, code):
+    """A tax mapped to a code of another rate would land on the wrong line of the VAT return."""
+    percent = _percent(unit)
+    if percent is None:
+        return
+    code_percent = sum((Decimal(str(rate["rate"])) for rate in _rates(code)), Decimal(0))
+    if abs(percent - code_percent) > Decimal("0.0001"):
+        plan.problems.append(env._(
+            "Tax %(tax)s (%(percent)s %%) is mapped to the QuickBooks tax code %(code)s (%(code_percent)s %%): "
+            "the rates differ. Map it to a code with the same rate.", tax=unit.display_name,
+            percent=f"{percent.normalize():f}", code=code.name, code_percent=f"{code_percent.normalize():f}"))
+
+
+def _line_code(plan, env, backend, line, units, tax_maps, codes):
+    """The QBO tax code of one product line (None after noting the problem)."""
+    if not units:
+        if backend.qbo_exempt_tax_code_id:
+            return backend.qbo_exempt_tax_code_id
+        plan.problems.append(env._("Line '%s' has no tax: choose the QuickBooks tax code for untaxed lines on "
+                                   "the connection.", line.name))
+        return None
+    unmapped = [unit for unit in units if unit not in tax_maps]
+    if unmapped:
+        plan.problems += [env._("Tax %s is not mapped to a QuickBooks tax code.", unit.display_name)
+                          for unit in unmapped]
+        return None
+    for unit in units:
+        _check_rate(plan, env, unit, tax_maps[unit])
+    if len(units) == 1:
+        return tax_maps[units[0]]
+    # Several taxes on one line: QuickBooks needs one code that combines exactly their rates.
+    wanted = {rate["id"] for unit in units for rate in _rates(tax_maps[unit])}
+    combined = codes.filtered(lambda code: {rate["id"] for rate in _rates(code)} == wanted)
+    if len(combined) >= 1 and wanted:
+        return combined.sorted("qbo_id")[0]
+    names = sorted({rate.get("name") or rate["id"] for unit in units for rate in _rates(tax_maps[unit])})
+    plan.problems.append(env._(
+        "Line '%(line)s' has the taxes %(taxes)s together: QuickBooks needs one tax code combining the rates "
+        "%(rates)s. Create that combined tax code in QuickBooks, then press 'Read QuickBooks tax codes'.",
+        line=line.name, taxes=" + ".join(unit.display_name for unit in units), rates=", ".join(names)))
+    return None
