@@ -5,17 +5,12 @@ from __future__ import annotations
 import pytest
 
 from .conftest import error_of, line
+from .ledger import pay
 
 
 @pytest.fixture
 def invoice(api, customer, hours):
     return api.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 1, 100)]})
-
-
-def pay(api, customer, total, *applied, **fields):
-    lines = [{"Amount": amount, "LinkedTxn": [{"TxnId": target["Id"], "TxnType": kind}]}
-             for target, kind, amount in applied]
-    return api.post("/payment", {"CustomerRef": {"value": customer["Id"]}, "TotalAmt": total, "Line": lines, **fields})
 
 
 def test_full_payment_closes_the_invoice(api, customer, invoice):

@@ -66,6 +66,7 @@ def test_cli_starts_and_prints_its_defaults():
         assert printed["webhook format"] == "cloudevents"
         assert printed["rate limit"] == "on"
         assert printed["automated sales tax"] == "off"
+        assert printed["account numbers"] == "on"
         assert printed["host"] == "127.0.0.1"
         base = printed["base url"]
         assert printed["api base url"] == f"{base}/v3/company/9130354000000001"
@@ -79,7 +80,8 @@ def test_cli_starts_and_prints_its_defaults():
 def test_cli_reads_environment_variables():
     process, printed = _start_cli("--no-rate-limit", env={"QBO_EMULATOR_REALM_ID": "4620816365000000042",
                                                           "QBO_EMULATOR_WEBHOOK_FORMAT": "classic",
-                                                          "QBO_EMULATOR_AUTOMATED_SALES_TAX": "1"})
+                                                          "QBO_EMULATOR_AUTOMATED_SALES_TAX": "1",
+                                                          "QBO_EMULATOR_NO_ACCOUNT_NUMBERS": "1"})
     try:
         assert printed["realm id"] == "4620816365000000042"
         assert printed["webhook format"] == "classic"
@@ -89,6 +91,7 @@ def test_cli_reads_environment_variables():
         assert limits["enabled"] is False
         settings = session().get(f"{printed['base url']}/_emulator/settings", timeout=10).json()
         assert settings["automated_sales_tax"] is True
+        assert (printed["account numbers"], settings["account_numbers"]) == ("off", False)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 from tests.qbo_emulator.reports import macro_period
 
 from .conftest import Api, error_of, line
-from .ledger import accounts_by_number, je_line
+from .ledger import accounts_by_number, amounts, je_line, report, sections, total
 
 FEBRUARY = {"start_date": "2026-02-01", "end_date": "2026-02-28"}
 PARAMS = {"accounting_method": "Accrual", "summarize_column_by": "Total"}
@@ -20,32 +19,6 @@ PARAMS = {"accounting_method": "Accrual", "summarize_column_by": "Total"}
 @pytest.fixture
 def accounts(api) -> dict[str, str]:
     return accounts_by_number(api)
-
-
-def report(api: Api, **params: Any) -> dict[str, Any]:
-    response = api.get("/reports/ProfitAndLoss", **params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def walk(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for row in rows:
-        yield row
-        yield from walk((row.get("Rows") or {}).get("Row") or [])
-
-
-def amounts(body: dict[str, Any]) -> dict[str, str]:
-    """``{account id: amount}`` of the data rows, read as a connector does (``ColData[0].id``)."""
-    return {row["ColData"][0]["id"]: row["ColData"][1]["value"]
-            for row in walk(body["Rows"]["Row"]) if row.get("type") == "Data"}
-
-
-def sections(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {row["group"]: row for row in body["Rows"]["Row"]}
-
-
-def total(body: dict[str, Any], group: str) -> str:
-    return sections(body)[group]["Summary"]["ColData"][1]["value"]
 
 
 def journal(api: Api, accounts: dict[str, str], day: str, debit: str, credit: str, amount: float,
@@ -176,28 +149,33 @@ def test_foreign_currency_amounts_are_in_home_currency(api, accounts, hours):
 
 
 def test_sub_accounts_are_nested_sections(api, accounts):
-    realized = api.create("Account", {"Name": "Realized FX", "AccountType": "Other Expense",
-                                      "AccountSubType": "ExchangeGainOrLoss", "ParentRef": {"value": accounts["7990"]}})
-    assert realized["SubAccount"] is True
-    assert realized["FullyQualifiedName"] == "Exchange Gain or Loss:Realized FX"
-    journal(api, accounts, "2026-02-10", "7990", "1000", 3)
+    printing = api.create("Account", {"Name": "Printing", "AccountType": "Expense",
+                                      "AccountSubType": "OfficeGeneralAdministrativeExpenses",
+                                      "ParentRef": {"value": accounts["6000"]}})
+    assert printing["SubAccount"] is True
+    assert printing["FullyQualifiedName"] == "Office Expenses:Printing"
+    journal(api, accounts, "2026-02-10", "6000", "1000", 3)
     api.create("JournalEntry", {"TxnDate": "2026-02-11", "Line": [
-        je_line(realized["Id"], "Debit", 4), je_line(accounts["1000"], "Credit", 4)]})
-    parent = sections(report(api, **FEBRUARY))["OtherExpenses"]["Rows"]["Row"][0]
+        je_line(printing["Id"], "Debit", 4), je_line(accounts["1000"], "Credit", 4)]})
+    parent = sections(report(api, **FEBRUARY))["Expenses"]["Rows"]["Row"][0]
     assert parent["type"] == "Section"
-    assert parent["Header"]["ColData"] == [{"value": "Exchange Gain or Loss", "id": accounts["7990"]},
-                                           {"value": "3.00"}]
-    assert parent["Rows"]["Row"] == [{"ColData": [{"value": "Realized FX", "id": realized["Id"]}, {"value": "4.00"}],
+    assert parent["Header"]["ColData"] == [{"value": "Office Expenses", "id": accounts["6000"]}, {"value": "3.00"}]
+    assert parent["Rows"]["Row"] == [{"ColData": [{"value": "Printing", "id": printing["Id"]}, {"value": "4.00"}],
                                       "type": "Data"}]
-    assert parent["Summary"]["ColData"] == [{"value": "Total Exchange Gain or Loss"}, {"value": "7.00"}]
+    assert parent["Summary"]["ColData"] == [{"value": "Total Office Expenses"}, {"value": "7.00"}]
     # Only the sub-account moved in March: the parent heads the section with no amount of its own.
     api.create("JournalEntry", {"TxnDate": "2026-03-02", "Line": [
-        je_line(realized["Id"], "Debit", 1), je_line(accounts["1000"], "Credit", 1)]})
-    march = sections(report(api, start_date="2026-03-01", end_date="2026-03-31"))["OtherExpenses"]["Rows"]["Row"][0]
+        je_line(printing["Id"], "Debit", 1), je_line(accounts["1000"], "Credit", 1)]})
+    march = sections(report(api, start_date="2026-03-01", end_date="2026-03-31"))["Expenses"]["Rows"]["Row"][0]
     assert march["Header"]["ColData"][1] == {"value": ""}
     assert march["Summary"]["ColData"][1] == {"value": "1.00"}
     missing_parent = api.post("/account", {"Name": "Orphan", "AccountType": "Expense", "SubAccount": True})
     assert error_of(missing_parent)["code"] == "6150"
+    # Intuit's Account reference: an ExchangeGainOrLoss account has no sub-accounts and is none.
+    under_fx = api.post("/account", {"Name": "Realized FX", "AccountType": "Other Expense",
+                                     "AccountSubType": "OtherMiscellaneousExpense",
+                                     "ParentRef": {"value": accounts["7990"]}})
+    assert error_of(under_fx)["code"] == "6000"
 
 
 def test_default_period_is_this_fiscal_year_to_date(api, ctl, accounts):

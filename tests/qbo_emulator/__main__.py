@@ -41,6 +41,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--home-currency", default=_env("HOME_CURRENCY", _DEFAULTS.home_currency))
     parser.add_argument("--automated-sales-tax", action="store_true", default=_flag("AUTOMATED_SALES_TAX"),
                         help="US company: automated sales tax (tax code from the ship-to address)")
+    parser.add_argument("--no-account-numbers", action="store_true", default=_flag("NO_ACCOUNT_NUMBERS"),
+                        help="seed the chart of accounts without account numbers (QuickBooks' own default)")
     parser.add_argument("--redirect-uri-allow", default=_env("REDIRECT_URI_ALLOW", _DEFAULTS.redirect_uri_allow),
                         help="comma-separated redirect URIs accepted by /connect/oauth2, or ANY")
     parser.add_argument("--verbose", action="store_true", default=_flag("VERBOSE"), help="log every request")
@@ -55,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         webhook_format=args.webhook_format, rate_limit=not args.no_rate_limit, data_file=args.data,
         company_name=args.company_name, country=args.country, home_currency=args.home_currency,
         automated_sales_tax=args.automated_sales_tax, redirect_uri_allow=args.redirect_uri_allow,
-        quiet=not args.verbose,
+        quiet=not args.verbose, settings={"account_numbers": not args.no_account_numbers},
     )
     server.start()
     url = server.url
@@ -73,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"data file: {args.data or '(in memory)'}",
         f"company: {args.company_name} ({args.country.upper()}, {args.home_currency.upper()})",
         f"automated sales tax: {'on' if args.automated_sales_tax else 'off'}",
+        f"account numbers: {'off' if args.no_account_numbers else 'on'}",
         f"redirect uris allowed: {args.redirect_uri_allow}",
         f"base url: {url}",
         f"api base url: {url}/v3/company/{args.realm_id}",

@@ -9,13 +9,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from . import faults, journal, payments, seed, tax
+from . import balances, faults, journal, payments, seed, tax
 from .clock import Clock, company_date, qbo_time
 from .entities import COMPUTED_FIELDS, SERVER_FIELDS, SPECS, EntitySpec, clean_input, prepare_name
-from .store import Store, public
+from .store import Store
 from .transactions import SALES, prepare_transaction
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -28,7 +27,14 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "auth_fault_style": "standard",  # or "platform" (lower-case envelope of Intuit's gateway)
     "utc_offset_minutes": -420,
     "automated_sales_tax": False,  # US only: tax code from the ship-to address (see tax.py)
+    "account_numbers": True,  # seeded accounts carry AcctNum (QBO's own default is off: see README)
 }
+
+#: Settings that shape the seeded chart of accounts: changing one re-seeds the company.
+RESEED_SETTINGS = ("home_currency", "account_numbers")
+
+#: Voidable in QBO's UI but not through the API (Intuit's CreditMemo reference has no void operation).
+UI_ONLY_VOID = ("CreditMemo",)
 
 #: (entity, operation, object id, extra) -> None; the webhook dispatcher listens here.
 EventSink = Callable[[str, str, str, dict[str, Any]], None]
@@ -92,6 +98,14 @@ class Company:
         found = self._find("Account", AccountSubType="UndepositedFunds")
         return found["Id"] if found else self.account_id_by_type("Bank")
 
+    @property
+    def exchange_account_id(self) -> str | None:
+        """QBO's system "Exchange Gain or Loss" account: the (top-level) ExchangeGainOrLoss one."""
+        for obj in self.store.all("Account"):
+            if obj.get("AccountSubType") == "ExchangeGainOrLoss" and not obj.get("SubAccount"):
+                return str(obj["Id"])
+        return None
+
     def account_id_by_type(self, account_type: str) -> str:
         found = self._find("Account", AccountType=account_type, Active=True)
         if found is None:
@@ -133,13 +147,13 @@ class Company:
             seed.seed_company(self)
 
     def update_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """Change company settings; a new home currency re-seeds the company (as a new QBO file would)."""
+        """Change company settings; a new home currency or account numbering re-seeds the company."""
         with self.store.lock:
             unknown = set(changes) - set(DEFAULT_SETTINGS)
             if unknown:
                 raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
             new = {**self.settings, **changes}
-            rebuild = str(new["home_currency"]).upper() != self.home_currency
+            rebuild = _chart_shape(new) != _chart_shape(self.settings)
             self.store.set_meta("settings", new)
             if rebuild:
                 self.reset(keep_meta=("grants",), settings=new)
@@ -160,39 +174,7 @@ class Company:
 
     def serve(self, entity: str, objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Public copies with the derived figures QBO shows (customer/vendor/A-R/A-P balances)."""
-        out = [public(obj) for obj in objs]
-        if entity in ("Customer", "Vendor", "Account") and out:
-            balances = self._balances()
-            for obj in out:
-                if entity == "Account":
-                    if obj.get("AccountType") in ("Accounts Receivable", "Accounts Payable"):
-                        value = balances["Account", obj["AccountType"]]
-                        obj["CurrentBalance"] = obj["CurrentBalanceWithSubAccounts"] = float(round(value, 2))
-                else:
-                    value = balances.get((entity, obj["Id"]), Decimal(0))
-                    obj["Balance"] = float(round(value, 2))
-                    if entity == "Customer":
-                        obj["BalanceWithJobs"] = obj["Balance"]
-        return out
-
-    def _balances(self) -> dict[tuple[str, str], Decimal]:
-        totals: dict[tuple[str, str], Decimal] = {("Account", "Accounts Receivable"): Decimal(0),
-                                                  ("Account", "Accounts Payable"): Decimal(0)}
-
-        def add(party: str, party_id: str | None, amount: Any, rate: Any, sign: int, book: str) -> None:
-            value = Decimal(str(amount or 0)) * sign
-            totals[party, str(party_id)] = totals.get((party, str(party_id)), Decimal(0)) + value
-            totals["Account", book] += value * Decimal(str(rate or 1))
-
-        for entity, field, party, sign, book in (
-                ("Invoice", "Balance", "Customer", 1, "Accounts Receivable"),
-                ("CreditMemo", "RemainingCredit", "Customer", -1, "Accounts Receivable"),
-                ("Payment", "UnappliedAmt", "Customer", -1, "Accounts Receivable"),
-                ("Bill", "Balance", "Vendor", 1, "Accounts Payable")):
-            for obj in self.store.all(entity):
-                add(party, (obj.get(f"{party}Ref") or {}).get("value"), obj.get(field), obj.get("ExchangeRate"),
-                    sign, book)
-        return totals
+        return balances.serve(self, entity, objs)
 
     # ------------------------------------------------------------------ writes
     def _emit(self, entity: str, operation: str, object_id: str, extra: dict[str, Any]) -> None:
@@ -324,9 +306,10 @@ class Company:
                 raise faults.business(f"You can't {verb} this {entity}: {payments.PAYER_OF[entity]} "
                                       f"{', '.join(payers)} applied to it. Remove them first.")
 
-    def void(self, entity: str, body: dict[str, Any], *, check_token: bool = True) -> dict[str, Any]:
+    def void(self, entity: str, body: dict[str, Any], *, check_token: bool = True, ui: bool = False) -> dict[str, Any]:
+        """Void through the API, or (``ui``) as a bookkeeper does in QBO's screens."""
         spec = self._spec(entity, "void")
-        if not spec.voidable:
+        if not spec.voidable or (entity in UI_ONLY_VOID and not ui):
             raise faults.unsupported_operation(f"void for {entity}")
         with self.store.lock:
             existing = self._existing(entity, body, check_token)
@@ -342,7 +325,7 @@ class Company:
                 for key in ("HomeTotalAmt", "RemainingCredit"):
                     if key in data:
                         data[key] = 0
-                data["PrivateNote"] = "Voided"
+                data["PrivateNote"] = payments.voided_note(existing.get("PrivateNote"))
                 data["_voided"] = True
             saved = self._save(entity, data, existing)
             self._emit(entity, "Void", saved["Id"], {})
@@ -368,6 +351,12 @@ class Company:
             saved = self._save(entity, copy.deepcopy(target), target)
             self._emit(entity, "Merge", into_id, {"deletedId": from_id})
             return self.serve(entity, [saved])[0]
+
+
+def _chart_shape(settings: dict[str, Any]) -> tuple[Any, ...]:
+    """The settings the seeded chart of accounts depends on, normalised."""
+    values = {**DEFAULT_SETTINGS, **settings}
+    return tuple(str(values[key]).upper() if key == "home_currency" else bool(values[key]) for key in RESEED_SETTINGS)
 
 
 def _repoint(node: Any, entity: str, from_id: str, into_id: str) -> bool:

@@ -136,7 +136,7 @@ def _entities(emu: Emulator, parts: list[str], method: str, data: dict[str, Any]
         return _reply(company.update(entity, {**data, "Id": parts[2]}, sparse=True, check_token=False,
                                      allow_duplicate_docnum=True))
     if method == "POST" and len(parts) == 4 and parts[3] == "void":
-        return _reply(company.void(entity, {"Id": parts[2]}, check_token=False))
+        return _reply(company.void(entity, {"Id": parts[2]}, check_token=False, ui=True))
     if method == "DELETE" and len(parts) == 3:
         return _reply(company.delete(entity, {"Id": parts[2]}, check_token=False))
     raise ControlError(f"no control endpoint {method} /_emulator/{'/'.join(parts)}", 404)

@@ -84,6 +84,11 @@ ACCOUNT_CLASSIFICATION = {
     "Other Income": "Revenue",
 }
 
+#: Account subtypes that "cannot have a sub account and cannot be a sub account of another account"
+#: (Intuit's Account reference, ``SubAccount``).
+NO_SUB_ACCOUNTS = ("OpeningBalanceEquity", "UndepositedFunds", "RetainedEarnings", "CashReceiptIncome",
+                   "CashExpenditureExpense", "ExchangeGainOrLoss")
+
 CURRENCY_NAMES = {"USD": "United States Dollar", "EUR": "Euro", "GBP": "British Pound Sterling",
                   "CAD": "Canadian Dollar", "AUD": "Australian Dollar"}
 
@@ -267,6 +272,10 @@ def _parent_account(company: Company, data: dict[str, Any], existing: dict[str, 
                               "A ParentRef is required when SubAccount is true.", element="ParentRef")
     parent = check_ref(company, "Account", data["ParentRef"], "ParentRef")
     assert parent is not None
+    for account in (data, parent):
+        if account.get("AccountSubType") in NO_SUB_ACCOUNTS:
+            raise faults.business(f"Accounts of type {account['AccountSubType']} can't have sub-accounts or be "
+                                  "a sub-account.", "ParentRef")
     own_id = existing["Id"] if existing else None
     ancestor: dict[str, Any] | None = parent
     while ancestor is not None:

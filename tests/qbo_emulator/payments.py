@@ -1,7 +1,17 @@
-"""Payments and bill payments, and the balances they leave on invoices, credit memos and bills.
+"""Payments and bill payments, the balances they leave on invoices, credit memos and bills, and the
+exchange gains or losses they realize.
 
 Balances are always recomputed from the stored payments (never adjusted incrementally), so an
-update, delete or void of a payment restores exactly what it had taken.
+update, delete or void of a payment restores exactly what it had taken.  Every rule and its source
+is in the package README ("Payments and settlements").
+
+* A Payment's lines link an ``Invoice`` or a ``CreditMemo`` (``LinkedTxn.TxnType``), amounts
+  positive; ``TotalAmt`` must cover invoices applied - credit memos applied, the rest is
+  ``UnappliedAmt`` (the customer's credit).  A credit memo applied to an invoice is a Payment of 0.
+* A void zeroes ``TotalAmt`` and ``UnappliedAmt``, clears the lines and prepends "Voided" to
+  ``PrivateNote``; the targets get their balances back.
+* A foreign-currency payment clears each document it applies at that document's ``ExchangeRate``;
+  the difference with the payment's own rate is a realized gain or loss (:func:`realized_gain`).
 """
 
 from __future__ import annotations
@@ -124,6 +134,9 @@ def prepare_payment(company: Company, entity: str, data: dict[str, Any],
         out["LinkedTxn"] = [{**linked[0], "TxnId": target_id, "TxnType": target_type}]
         lines_out.append(out)
     data["Line"] = lines_out
+    if entity == "Payment" and credit > debit:
+        raise faults.business(f"The credits applied ({num(credit)}) are more than the invoices they pay "
+                              f"({num(debit)}).", "Line")
     if debit - credit > total:
         raise faults.business(f"The amounts applied ({num(debit - credit)}) are more than the payment's total "
                               f"({num(total)}).", "TotalAmt")
@@ -173,15 +186,41 @@ def _pay_from_account(company: Company, data: dict[str, Any]) -> None:
         raise faults.invalid_property(f"PayType {pay_type!r} is not valid", "PayType")
 
 
+def voided_note(note: Any) -> str:
+    """QBO prepends "Voided" to the memo of a voided transaction ("Voided - <memo>" when there was one)."""
+    text = str(note or "").strip()
+    return f"Voided - {text}" if text else "Voided"
+
+
 def void_payment(obj: dict[str, Any]) -> None:
-    """A voided (bill) payment keeps its lines at zero and says so in its memo, as in QBO."""
+    """A voided (bill) payment: amounts zeroed, lines cleared, "Voided" prepended to its memo."""
     obj["_voided"] = True
     obj["TotalAmt"] = 0
     if "UnappliedAmt" in obj:
         obj["UnappliedAmt"] = 0
-    for line in obj.get("Line") or []:
-        line["Amount"] = 0
-    obj["PrivateNote"] = "Voided"
+    obj["Line"] = []
+    obj["PrivateNote"] = voided_note(obj.get("PrivateNote"))
+
+
+def realized_gain(company: Company, payment: dict[str, Any]) -> Decimal:
+    """Exchange gain (positive) or loss (negative), in the home currency, realized by a (bill) payment.
+
+    Each document applied leaves A/R (A/P) at its own ``ExchangeRate`` while the money moves at the
+    payment's: per line, the difference of the two home amounts, each rounded to the cent (so a
+    fully paid invoice takes exactly its ``HomeTotalAmt`` out of A/R).  An invoice paid at a higher
+    rate, a credit memo or a bill settled at a lower one, is a gain.  Unapplied amounts realize
+    nothing; neither does a voided payment.
+    """
+    rate = Decimal(str(payment.get("ExchangeRate") or 1))
+    gain = Decimal(0)
+    for kind, target_id, amount in links(payment):
+        target = company.store.get(kind, target_id)
+        if target is None:
+            continue
+        own = cents(amount * Decimal(str(target.get("ExchangeRate") or 1)))
+        paid = cents(amount * rate)
+        gain += paid - own if kind == "Invoice" else own - paid
+    return gain
 
 
 def targets_of(*payments: dict[str, Any] | None) -> set[tuple[str, str]]:

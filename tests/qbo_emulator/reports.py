@@ -22,9 +22,11 @@ What posts, by ``TxnDate`` within ``start_date``..``end_date`` (both included): 
 receipt lines (credit to the item's ``IncomeAccountRef``; discounts debit their
 ``DiscountAccountRef`` or the "Discounts given" account; line amounts are net of tax whatever
 ``GlobalTaxCalculation`` says, so they post as they are), credit memo lines (the same, reversed),
-bill lines (debit to the line's ``AccountRef``, or the item's ``ExpenseAccountRef``) and journal
-entry lines.  Voided transactions post nothing.  Tax, receivables, payables, banks and equity are
-not on this report.
+bill lines (debit to the line's ``AccountRef``, or the item's ``ExpenseAccountRef``), journal
+entry lines, and the exchange gains or losses realized by foreign-currency payments and bill payments
+(:func:`.payments.realized_gain`, by the payment's ``TxnDate``, on QBO's system "Exchange Gain or
+Loss" account: an Other Expense account, so a gain is a credit and shows negative).  Voided
+transactions post nothing.  Tax, receivables, payables, banks and equity are not on this report.
 
 Simpler than QBO: the cash basis gives the accrual figures (``ReportBasis`` still says Cash), only
 ``summarize_column_by=Total`` is served, and the filters (customer, vendor, item, class, department...)
@@ -43,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import faults
 from .entities import cents, ref_value
+from .payments import realized_gain
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -188,6 +191,13 @@ def postings(company: Company, start: date, end: date) -> Ledger:
                     continue
                 sign = 1 if detail.get("PostingType") == "Debit" else -1
                 ledger.post(ref_value(detail.get("AccountRef")), sign * _amount(line), rate)
+    exchange_account = company.exchange_account_id
+    for entity in ("Payment", "BillPayment"):
+        for obj in company.store.all(entity):
+            if _in_period(obj, start, end):
+                gain = realized_gain(company, obj)
+                if gain:
+                    ledger.post(exchange_account, -gain, Decimal(1))  # a gain credits the account
     return ledger
 
 

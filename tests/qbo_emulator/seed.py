@@ -1,7 +1,11 @@
 """The seeded company: small, deterministic, enough for every flow the connector has.
 
 Ids are fixed by insertion order (a reset gives the same Ids again).  Tests should still find
-seeded objects by name rather than hard-code Ids.
+seeded objects by name rather than hard-code Ids.  Accounts carry numbers (``AcctNum``) only while
+the company setting ``account_numbers`` is on (the emulator's default; QBO's own default is off and
+QBO assigns no numbers itself: see the package README).  "Exchange Gain or Loss" is QBO's system
+account for realized exchange differences (Other Expense / ExchangeGainOrLoss, as QBO creates it);
+"Unrealized Gain or Loss" stands for the system account QBO shows for unrealized ones.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ ACCOUNTS = (
     ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs", "5000", True),
     ("Office Expenses", "Expense", "OfficeGeneralAdministrativeExpenses", "6000", True),
     ("Exchange Gain or Loss", "Other Expense", "ExchangeGainOrLoss", "7990", True),
-    ("Unrealized Gain or Loss", "Other Expense", "ExchangeGainOrLoss", "7991", True),
+    ("Unrealized Gain or Loss", "Other Expense", "UnrealisedLossOnSecuritiesNetOfTax", "7991", True),
 )
 
 # Name, RateValue.  The last five stand in for QBO's automated sales tax (see AST_TAX_CODES).
@@ -66,13 +70,15 @@ COMPANY_STATE = "CA"
 def seed_company(company: Company) -> None:
     """Write the seeded company into an empty store."""
     accounts = {}
+    numbered = bool(company.setting("account_numbers"))
     for name, account_type, sub_type, number, active in ACCOUNTS:
-        obj = _add(company, "Account", {
-            "Name": name, "FullyQualifiedName": name, "AccountType": account_type, "AccountSubType": sub_type,
-            "AcctNum": number, "Active": active, "SubAccount": False, "CurrentBalance": 0,
-            "CurrentBalanceWithSubAccounts": 0, "CurrencyRef": _currency(company.home_currency),
-            "Classification": ACCOUNT_CLASSIFICATION[account_type]})
-        accounts[name] = obj["Id"]
+        account = {"Name": name, "FullyQualifiedName": name, "AccountType": account_type, "AccountSubType": sub_type,
+                   "Active": active, "SubAccount": False, "CurrentBalance": 0, "CurrentBalanceWithSubAccounts": 0,
+                   "CurrencyRef": _currency(company.home_currency),
+                   "Classification": ACCOUNT_CLASSIFICATION[account_type]}
+        if numbered:
+            account["AcctNum"] = number
+        accounts[name] = _add(company, "Account", account)["Id"]
     for name, income, price, item_type in (("Services", "Services", 0, "Service"),
                                            ("Hours", "Services", 75, "Service"),
                                            ("Sales", "Sales of Product Income", 0, "NonInventory")):
@@ -125,6 +131,8 @@ def company_info(company: Company) -> dict[str, Any]:
 def preferences(company: Company) -> dict[str, Any]:
     return {
         "Id": "1",
+        "AccountingInfoPrefs": {"FirstMonthOfFiscalYear": "January",
+                                "UseAccountNumbers": bool(company.setting("account_numbers"))},
         "CurrencyPrefs": {"HomeCurrency": {"value": company.home_currency}, "MultiCurrencyEnabled": True},
         "SalesFormsPrefs": {"CustomTxnNumbers": True, "AllowDiscount": True, "AllowDeposit": False},
         "TaxPrefs": tax_prefs(company),
