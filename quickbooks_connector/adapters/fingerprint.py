@@ -50,7 +50,21 @@ def sales_document_fingerprint(document):
     }
 
 
+def payment_fingerprint(payment):
+    applied = []
+    for line in payment.get("Line") or []:
+        for linked in line.get("LinkedTxn") or []:
+            applied.append([linked.get("TxnType"), str(linked.get("TxnId")), _money(line.get("Amount"))])
+    return {
+        "TxnDate": payment.get("TxnDate"),
+        "Customer": _ref(payment.get("CustomerRef")),
+        "TotalAmt": _money(payment.get("TotalAmt")),
+        "Applied": sorted(applied),
+    }
+
+
 FINGERPRINTS = {
+    "Payment": payment_fingerprint,
     "Customer": customer_fingerprint,
     "Invoice": sales_document_fingerprint,
     "CreditMemo": sales_document_fingerprint,

@@ -49,7 +49,7 @@ def _address(partner):
     return address if any(vars(address).values()) else None
 
 
-def _item_for(env, backend, accounts, problems):
+def item_refs(env, backend, accounts, problems):
     """Account → Ref of the QBO Item its sales lines use (problems noted for the others)."""
     Mapping = env["quickbooks.account.mapping"].sudo()
     problems += Mapping._problems_for_accounts(backend, accounts, sales_lines=True)
@@ -91,7 +91,7 @@ def sales_document_data(move, backend, customer_qbo_id, *, is_us, automated_sale
     accounts = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").account_id
     for account, _amount in plan.rounding_lines:
         accounts |= account
-    items = _item_for(env, backend, accounts, problems)
+    items = item_refs(env, backend, accounts, problems)
     lines = _lines(move, plan, items)
     if not any(line.kind == "sales" for line in lines):
         problems.append(env._("The document has no product line to send."))

@@ -40,11 +40,11 @@ class TaxPlan:
     problems: list = field(default_factory=list)
 
 
-def _rates(code) -> list[dict]:
+def rates_of(code) -> list[dict]:
     return [rate for rate in (code.rate_details or []) if rate.get("id")]
 
 
-def _spread(amount: Decimal, rates: list[dict]) -> list[Decimal]:
+def spread(amount: Decimal, rates: list[dict]) -> list[Decimal]:
     """Split ``amount`` over QBO rates in proportion to their percent; the remainder goes to the last."""
     total_percent = sum((Decimal(str(rate["rate"])) for rate in rates), Decimal(0))
     shares, left = [], amount
@@ -159,11 +159,11 @@ def _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax):
         plan.txn_tax_code = Ref(code.qbo_id, code.name)
         # Odoo's total on the code's rates as tax lines: with manual sales tax QuickBooks takes a
         # TotalTax of 0 alone for "compute it yourself", so the amounts must travel per rate.
-        rates = _rates(code)
+        rates = rates_of(code)
         base = sum((base for _unit, (base, _tax) in odoo.per_unit.items()), Decimal(0))
         plan.tax_lines = [TaxLineData(rate=Ref(rate["id"], rate.get("name")), percent=Decimal(str(rate["rate"])),
                                       amount=share, taxable_amount=base)
-                          for rate, share in zip(rates, _spread(plan.total_tax, rates), strict=True)]
+                          for rate, share in zip(rates, spread(plan.total_tax, rates), strict=True)]
 
 
 def _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps):
@@ -182,7 +182,7 @@ def _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps):
         code = tax_maps.get(unit)
         if code is None:
             continue  # already a problem
-        rates = _rates(code)
+        rates = rates_of(code)
         if not rates:
             if tax:
                 plan.problems.append(env._(
@@ -190,7 +190,7 @@ def _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps):
                     "cannot carry its %(amount)s of tax. Map it to a code with a rate.",
                     tax=unit.display_name, code=code.name, amount=tax))
             continue
-        for rate, share in zip(rates, _spread(tax, rates), strict=True):
+        for rate, share in zip(rates, spread(tax, rates), strict=True):
             entry = by_rate.setdefault(rate["id"], {"rate": rate, "amount": Decimal(0), "base": Decimal(0)})
             entry["amount"] += share
             entry["base"] += base
@@ -213,7 +213,7 @@ def _check_rate(plan, env, unit, code):
     percent = _percent(unit)
     if percent is None:
         return
-    code_percent = sum((Decimal(str(rate["rate"])) for rate in _rates(code)), Decimal(0))
+    code_percent = sum((Decimal(str(rate["rate"])) for rate in rates_of(code)), Decimal(0))
     if abs(percent - code_percent) > Decimal("0.0001"):
         plan.problems.append(env._(
             "Tax %(tax)s (%(percent)s %%) is mapped to the QuickBooks tax code %(code)s (%(code_percent)s %%): "
@@ -239,11 +239,11 @@ def _line_code(plan, env, backend, line, units, tax_maps, codes):
     if len(units) == 1:
         return tax_maps[units[0]]
     # Several taxes on one line: QuickBooks needs one code that combines exactly their rates.
-    wanted = {rate["id"] for unit in units for rate in _rates(tax_maps[unit])}
-    combined = codes.filtered(lambda code: {rate["id"] for rate in _rates(code)} == wanted)
+    wanted = {rate["id"] for unit in units for rate in rates_of(tax_maps[unit])}
+    combined = codes.filtered(lambda code: {rate["id"] for rate in rates_of(code)} == wanted)
     if len(combined) >= 1 and wanted:
         return combined.sorted("qbo_id")[0]
-    names = sorted({rate.get("name") or rate["id"] for unit in units for rate in _rates(tax_maps[unit])})
+    names = sorted({rate.get("name") or rate["id"] for unit in units for rate in rates_of(tax_maps[unit])})
     plan.problems.append(env._(
         "Line '%(line)s' has the taxes %(taxes)s together: QuickBooks needs one tax code combining the rates "
         "%(rates)s. Create that combined tax code in QuickBooks, then press 'Read QuickBooks tax codes'.",

@@ -1,6 +1,7 @@
 # isort: skip_file
 # Order matters: the mixin must exist before the models that inherit it.
 from . import quickbooks_bound_mixin
+from . import quickbooks_settlement_source
 from . import quickbooks_backend
 from . import quickbooks_backend_tokens
 from . import quickbooks_qbo_account
@@ -11,14 +12,19 @@ from . import quickbooks_rate_slot
 from . import quickbooks_push
 from . import quickbooks_push_customer
 from . import quickbooks_push_move
-from . import quickbooks_push_payment
+from . import quickbooks_push_settlement
 from . import quickbooks_pull
+from . import quickbooks_pull_payment
 from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import account_move
 from . import account_payment
+from . import account_move_line
+from . import account_partial_reconcile
+from . import account_bank_statement_line
 from . import quickbooks_reconciliation
+from . import quickbooks_backend_reconciliation
 from . import quickbooks_reconciliation_alert
 from . import quickbooks_webhook_event
 from . import quickbooks_backend_cdc

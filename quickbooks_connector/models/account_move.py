@@ -2,12 +2,16 @@ from odoo import _, fields, models
 from odoo.addons.queue_job.job import identity_exact
 
 from .. import const
+from ..adapters.settlement import credit_note_settlement
 from .quickbooks_account_mapping import INCOME_TYPES
 
 
 class AccountMove(models.Model):
     _name = "account.move"
-    _inherit = ["account.move", "quickbooks.bound.mixin"]
+    _inherit = ["account.move", "quickbooks.bound.mixin", "quickbooks.settlement.source"]
+
+    # A credit note's main binding is its CreditMemo; its applications to invoices are a Payment.
+    _quickbooks_settlement_key = "application"
 
     quickbooks_post_version = fields.Integer(
         copy=False, readonly=True,
@@ -87,6 +91,17 @@ class AccountMove(models.Model):
         Push = self.env["quickbooks.push"]
         row = Push._run_bound(backend, self, "Invoice", lambda: Push._void_move(backend, self), create=False)
         return row.qbo_state if row else "not bound"
+
+    # ------------------------------------------------------------------ credit note applications
+    def _quickbooks_is_settlement_candidate(self):
+        self.ensure_one()
+        return self.move_type == "out_refund" and not self.quickbooks_skip
+
+    def _quickbooks_settlement(self):
+        return credit_note_settlement(self)
+
+    def _quickbooks_settlement_backend(self):
+        return self._quickbooks_backend() and super()._quickbooks_settlement_backend()
 
     def _quickbooks_income_accounts(self):
         return self._quickbooks_accounts_to_map().filtered(lambda a: a.account_type in INCOME_TYPES)

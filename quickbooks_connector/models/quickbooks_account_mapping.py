@@ -8,6 +8,7 @@ creating) a service Item bound to the mapped QBO income account.
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..qbo import NotFoundError
 from ..qbo.payloads import ItemData, Ref, build_item
 from ..qbo.redact import get_logger
 
@@ -70,7 +71,10 @@ class QuickbooksAccountMapping(models.Model):
             client = client or mapping.backend_id._qbo_client()
             qbo_account = mapping.qbo_account_id
             if mapping.qbo_item_id:
-                item = client.get("Item", mapping.qbo_item_id)
+                try:
+                    item = client.get("Item", mapping.qbo_item_id)
+                except NotFoundError:  # not in this QuickBooks company (any more): find or make another
+                    item = {}
                 if item.get("Active", True) and (item.get("IncomeAccountRef") or {}).get("value") == qbo_account.qbo_id:
                     continue
             name = f"Odoo {mapping.account_id.code} {mapping.account_id.name}"[:100]

@@ -83,6 +83,10 @@ class QuickbooksPush(models.AbstractModel):
         accounts = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").account_id
         accounts |= move.line_ids.filtered(
             lambda line: line.display_type == "rounding" and not line.tax_repartition_line_id).account_id
+        self._ensure_items(backend, accounts, client)
+
+    def _ensure_items(self, backend, accounts, client):
+        """The QBO Items of mapped ``accounts`` that have none yet (sales lines take their account from one)."""
         mappings = self.env["quickbooks.account.mapping"].sudo().search([
             ("backend_id", "=", backend.id), ("account_id", "in", accounts.ids), ("qbo_item_id", "=", False),
             ("qbo_account_id", "!=", False)])
@@ -147,6 +151,26 @@ class QuickbooksPush(models.AbstractModel):
             row._mark_failed(message, kind="totals")
             move.message_post(body=message)
 
+    def _release_settlements(self, backend, move, document, client):
+        """QuickBooks voids or deletes nothing with payments applied: first bring the payments Odoo made
+        (whose applications the cancellation removed in Odoo) in line.  Returns whether any changed."""
+        Ledger = self.env["quickbooks.sync.state"].sudo()
+        rows = Ledger.browse()
+        for linked in document.get("LinkedTxn") or []:
+            if linked.get("TxnType") == "Payment":
+                rows |= Ledger._binding_for_qbo(backend, "Payment", linked.get("TxnId"))
+        rows |= Ledger.search([("backend_id", "=", backend.id), ("res_model", "=", "account.move"),
+                               ("res_id", "=", move.id), ("binding_key", "=", "application")])
+        changed = False
+        for row in rows.filtered(lambda r: r.origin == "odoo" and r.qbo_state == "active"):
+            record = row._record()
+            if record is None:
+                self._remove_settlement(backend, row, client)
+            else:
+                self._push_settlement(backend, record, client)
+            changed = True
+        return changed
+
     @api.model
     def _void_move(self, backend, move, client=None):
         """A cancelled Odoo invoice is voided in QBO (credit memos, which QBO cannot void, are deleted)."""
@@ -158,6 +182,8 @@ class QuickbooksPush(models.AbstractModel):
             return row  # reposted since: the push job handles it
         client = client or backend._qbo_client()
         current = client.get(entity, row.qbo_id)
+        if self._release_settlements(backend, move, current, client):
+            current = client.get(entity, row.qbo_id)  # its SyncToken moved with its balance
         request_id = self._request_id(entity, move.id, "void", current["SyncToken"])
         if entity == "CreditMemo":
             client.delete(entity, row.qbo_id, current["SyncToken"], request_id=request_id)

@@ -13,11 +13,9 @@ unreachable...) is tried again at the next hour, at most three times a day.  The
 run of a month also compares the FX gain/loss accounts over the previous month.
 """
 
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, timedelta
 
 from odoo import _, api, fields, models
-from odoo.addons.base.models.res_partner import _tz_get
 from odoo.exceptions import UserError
 
 from .. import const
@@ -31,6 +29,7 @@ _logger = get_logger(__name__)
 FIGURES = (
     ("open_count", "Open invoices"),
     ("receivable", "Receivables"),
+    ("unapplied", "Unapplied payments"),
     ("payable", "Payables"),
 )
 #: How many documents explaining a gap are kept on a run.
@@ -47,78 +46,6 @@ def drift_percent(odoo_value, qbo_value) -> float:
     """|Odoo - QBO| relative to the larger of the two, in percent (0 when both are 0)."""
     base = max(abs(odoo_value), abs(qbo_value))
     return abs(odoo_value - qbo_value) / base * 100.0 if base else 0.0
-
-
-class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
-
-    reconciliation_threshold = fields.Float(
-        "Drift Threshold (%)", default=0.1, digits=(16, 3), groups=const.GROUP_MANAGER,
-        help="A figure that differs between Odoo and QuickBooks by more than this percentage alerts.")
-    reconciliation_hour = fields.Integer(
-        "Reconciliation Hour", default=2, groups=const.GROUP_MANAGER,
-        help="Local hour (0-23) after which the nightly reconciliation runs.")
-    reconciliation_tz = fields.Selection(
-        _tz_get, string="Reconciliation Time Zone", groups=const.GROUP_MANAGER,
-        help="Time zone of the reconciliation hour; empty: the company address's time zone, else UTC.")
-    fx_gain_account_code = fields.Char(
-        "QuickBooks FX Gain Account", default="7990", groups=const.GROUP_MANAGER,
-        help="Number of the QuickBooks account holding exchange gains (QuickBooks may use one account for both).")
-    fx_loss_account_code = fields.Char(
-        "QuickBooks FX Loss Account", default="7991", groups=const.GROUP_MANAGER,
-        help="Number of the QuickBooks account holding exchange losses.")
-    fx_tolerance = fields.Monetary(
-        "FX Tolerance", default=1.0, currency_field="reconciliation_currency_id", groups=const.GROUP_MANAGER,
-        help="The monthly FX gain/loss comparison alerts when the two sides differ by more than this amount.")
-    reconciliation_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
-    reconciliation_ids = fields.One2many("quickbooks.reconciliation", "backend_id", string="Reconciliations")
-    reconciliation_count = fields.Integer(compute="_compute_reconciliation_count")
-    last_reconciliation_state = fields.Selection(RUN_STATES, compute="_compute_reconciliation_count")
-
-    _reconciliation_hour_check = models.Constraint(
-        "CHECK(reconciliation_hour >= 0 AND reconciliation_hour <= 23)",
-        "The reconciliation hour must be between 0 and 23.")
-
-    def _compute_reconciliation_count(self):
-        Run = self.env["quickbooks.reconciliation"]
-        groups = Run._read_group([("backend_id", "in", self.ids)], ["backend_id"], ["__count", "id:max"])
-        counts = {backend.id: (count, last_id) for backend, count, last_id in groups}
-        for backend in self:
-            count, last_id = counts.get(backend.id, (0, None))
-            backend.reconciliation_count = count
-            backend.last_reconciliation_state = Run.browse(last_id).state if last_id else False
-
-    def _reconciliation_timezone(self):
-        self.ensure_one()
-        name = self.sudo().reconciliation_tz or self.company_id.partner_id.tz or "UTC"
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("UTC")
-
-    def _reconciliation_local_now(self, now) -> datetime:
-        """``now`` (naive UTC, as Odoo stores it) in the backend's reconciliation time zone."""
-        return now.replace(tzinfo=timezone.utc).astimezone(self._reconciliation_timezone())
-
-    def _fx_accounts(self):
-        """The Odoo accounts of exchange differences (Accounting settings of the company)."""
-        company = self.company_id
-        return company.income_currency_exchange_account_id | company.expense_currency_exchange_account_id
-
-    def action_reconcile_now(self):
-        self.ensure_one()
-        if not self.env.user.has_group(const.GROUP_MANAGER):
-            raise UserError(_("Only QuickBooks managers can run a reconciliation."))
-        run = self.env["quickbooks.reconciliation"]._run_for_backend(self, trigger="manual")
-        return run._open_form()
-
-    def action_open_reconciliations(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "quickbooks_connector.action_quickbooks_reconciliation")
-        action["domain"] = [("backend_id", "=", self.id)]
-        action["context"] = {"default_backend_id": self.id}
-        return action
 
 
 class QuickbooksReconciliation(models.Model):
@@ -151,6 +78,17 @@ class QuickbooksReconciliation(models.Model):
     receivable_difference = fields.Monetary("Receivables Difference", compute="_compute_differences", store=True)
     receivable_drift = fields.Float("Receivables Drift (%)", compute="_compute_differences", store=True,
                                     digits=(16, 4), aggregator="max")
+    odoo_unapplied = fields.Monetary("Unapplied Payments (Odoo)", readonly=True,
+                                     help="Customers' credit: payments not applied to any document.")
+    qbo_unapplied = fields.Monetary("Unapplied Payments (QuickBooks)", readonly=True)
+    unapplied_difference = fields.Monetary("Unapplied Payments Difference", compute="_compute_differences",
+                                           store=True)
+    unapplied_drift = fields.Float("Unapplied Payments Drift (%)", compute="_compute_differences", store=True,
+                                   digits=(16, 4), aggregator="max")
+    customer_mismatch_count = fields.Integer(
+        "Customers Differing", readonly=True,
+        help="Customers whose balance (in their currency) differs between Odoo and QuickBooks by more than the "
+             "threshold; listed among the explaining documents.")
     odoo_payable = fields.Monetary("Payables (Odoo)", readonly=True)
     qbo_payable = fields.Monetary("Payables (QuickBooks)", readonly=True)
     payable_difference = fields.Monetary("Payables Difference", compute="_compute_differences", store=True)
@@ -181,8 +119,8 @@ class QuickbooksReconciliation(models.Model):
     alert_attempts = fields.Integer("Alert Attempts", readonly=True)
     alert_last_error = fields.Text("Last Alert Error", readonly=True)
 
-    @api.depends("odoo_open_count", "qbo_open_count", "odoo_receivable", "qbo_receivable", "odoo_payable",
-                 "qbo_payable", "odoo_fx_balance", "qbo_fx_balance")
+    @api.depends("odoo_open_count", "qbo_open_count", "odoo_receivable", "qbo_receivable", "odoo_unapplied",
+                 "qbo_unapplied", "odoo_payable", "qbo_payable", "odoo_fx_balance", "qbo_fx_balance")
     def _compute_differences(self):
         for run in self:
             drifts = []
@@ -210,6 +148,8 @@ class QuickbooksReconciliation(models.Model):
         """Labels of the figures beyond the threshold (and the FX check when it drifts)."""
         self.ensure_one()
         labels = [label for key, label in FIGURES if self[f"{key}_drift"] > self.threshold]
+        if self.customer_mismatch_count:
+            labels.append("Customer balances")
         if self.fx_state == "drift":
             labels.append("FX gain/loss")
         return labels
@@ -278,23 +218,38 @@ class QuickbooksReconciliation(models.Model):
                 else "match",
                 "notes": "\n".join(notes + fx_notes) or False,
             })
+        customers = self._compare_customers(backend, client)
+        values["customer_mismatch_count"] = len(customers)
         self.write(values)
         self.state = "drift" if self._drifting_figures() else "match"
-        if self.open_count_difference or not currency.is_zero(self.receivable_difference):
+        if self.open_count_difference or not currency.is_zero(self.receivable_difference) or customers:
             # Also under the threshold: the run then shows what differs without alerting.
-            self._store_explanation(backend, qbo_documents)
+            self._store_explanation(backend, qbo_documents, customers)
 
-    def _store_explanation(self, backend, qbo_documents):
+    def _compare_customers(self, backend, client):
+        """Customers whose balance differs by more than the threshold (at least a cent)."""
         company = backend.company_id
-        lines = figures.explain(figures.odoo_open_documents(self.env, company), qbo_documents,
-                                figures.ledger_bindings(self.env, backend), company.currency_id)
+        threshold = self.threshold / 100.0
+        odoo_balances = figures.odoo_customer_balances(self.env, company)
+        qbo_balances = figures.qbo_customer_balances(client)
+        lines = []
+        for line in figures.compare_customers(odoo_balances, qbo_balances, figures.customer_bindings(self.env, backend),
+                                              company.currency_id.name, 0.005):
+            if abs(line["difference"]) > max(0.005, threshold * max(abs(line["odoo_amount"]), abs(line["qbo_amount"]))):
+                lines.append(line)
+        return lines
+
+    def _store_explanation(self, backend, qbo_documents, customers=()):
+        company = backend.company_id
+        lines = list(customers) + figures.explain(figures.odoo_open_documents(self.env, company), qbo_documents,
+                                                  figures.ledger_bindings(self.env, backend), company.currency_id)
         kept = lines[:MAX_EXPLANATION_LINES]
         existing = set(self.env["account.move"].sudo().browse(
-            [line["move_id"] for line in kept if line["move_id"]]).exists().ids)
+            [line["move_id"] for line in kept if line.get("move_id")]).exists().ids)
         self.write({
             "explanation_count": len(lines),
             "line_ids": [fields.Command.create({
-                **line, "move_id": line["move_id"] if line["move_id"] in existing else False,
+                **line, "move_id": line.get("move_id") if line.get("move_id") in existing else False,
                 "sequence": index}) for index, line in enumerate(kept)],
         })
 
@@ -362,8 +317,11 @@ class QuickbooksReconciliationLine(models.Model):
         ("odoo_only", "Only in Odoo"),
         ("qbo_only", "Only in QuickBooks"),
         ("amount", "Open amounts differ"),
+        ("customer", "Customer balance differs"),
     ], required=True)
     move_id = fields.Many2one("account.move", "Odoo Document", ondelete="set null")
+    partner_id = fields.Many2one("res.partner", "Customer", ondelete="set null")
+    customer_currency = fields.Char("Customer Currency", help="The currency of a customer balance line's amounts.")
     qbo_entity = fields.Char("QuickBooks Entity")
     qbo_id = fields.Char("QuickBooks ID")
     qbo_doc_number = fields.Char("QuickBooks Number")
@@ -380,6 +338,9 @@ class QuickbooksReconciliationLine(models.Model):
 
     def _label(self):
         self.ensure_one()
+        if self.kind == "customer":
+            return _("Customer %(name)s (%(currency)s)", name=self.partner_id.display_name or self.qbo_id,
+                     currency=self.customer_currency)
         odoo = self.move_id.name or (self.kind != "qbo_only" and _("(deleted move)")) or ""
         qbo = f"{self.qbo_entity} {self.qbo_doc_number or self.qbo_id}" if self.qbo_id else ""
         return " / ".join(part for part in (odoo, qbo) if part)

@@ -140,10 +140,13 @@ class QuickbooksReconciliation(models.Model):
     def _explanation_lines(self, limit):
         self.ensure_one()
         labels = dict(self.line_ids._fields["kind"]._description_selection(self.env))
-        lines = [
-            f"{labels[line.kind]}: {line._label()} (Odoo {_amount(line.odoo_amount, self.currency_id)}, "
-            f"QuickBooks {_amount(line.qbo_amount, self.currency_id)})"
-            for line in self.line_ids[:limit]]
+        lines = []
+        for line in self.line_ids[:limit]:
+            if line.kind == "customer":  # a customer's balance is in the customer's currency
+                odoo, qbo = f"{line.odoo_amount:,.2f}", f"{line.qbo_amount:,.2f} {line.customer_currency}"
+            else:
+                odoo, qbo = _amount(line.odoo_amount, self.currency_id), _amount(line.qbo_amount, self.currency_id)
+            lines.append(f"{labels[line.kind]}: {line._label()} (Odoo {odoo}, QuickBooks {qbo})")
         if self.explanation_count > len(lines):
             lines.append(_("... and %s more in Odoo.", self.explanation_count - len(lines)))
         return lines

@@ -11,6 +11,12 @@ What is compared, and why the two sides are comparable:
   to the home currency (``HomeBalance`` when QBO gives it, else the balance times
   ``ExchangeRate``).  Unapplied customer payments are left out on both sides: neither is a
   document the connector pushes, so they would only move the figure without explaining anything.
+* **Unapplied payments**: customer payments (and bank statement lines) not applied to any
+  document, the customers' credit: in Odoo the open credit of the receivable lines of payments and
+  statement lines, in QuickBooks the payments' ``UnappliedAmt``, both in the company currency.
+* **Customers' balances** (listed, not summed): per customer and currency, what the customer owes
+  in that currency: in Odoo the residual of every posted receivable line of the partner in that
+  currency (invoices, credit notes, payments), in QuickBooks the bound customer's ``Balance``.
 * **Payables**: posted vendor bills minus vendor refunds still open in Odoo
   (``-SUM(amount_residual_signed)`` of ``in_invoice``/``in_refund``) against open ``Bill``
   balances minus open ``VendorCredit`` balances in QuickBooks.  The documents, not the payable
@@ -71,6 +77,7 @@ def odoo_figures(env, company) -> dict:
     return {
         "open_count": by_type.get("out_invoice", (0, 0.0))[0],
         "receivable": currency.round(receivable),
+        "unapplied": odoo_unapplied(env, company),
         "payable": currency.round(payable),
     }
 
@@ -107,6 +114,58 @@ def odoo_fx_balance(env, company, accounts, date_from, date_to) -> float:
     return company.currency_id.round(groups[0][0] or 0.0) if groups else 0.0
 
 
+def odoo_unapplied(env, company) -> float:
+    """Open credit of customer payments and statement lines (receivable lines not on invoices)."""
+    groups = env["account.move.line"].sudo()._read_group(
+        [("company_id", "=", company.id), ("account_id.account_type", "=", "asset_receivable"),
+         ("parent_state", "=", "posted"), ("reconciled", "=", False), ("balance", "<", 0),
+         ("move_id.move_type", "=", "entry")], [], ["amount_residual:sum"])
+    total = groups[0][0] if groups else 0.0
+    return company.currency_id.round(-(total or 0.0))
+
+
+def odoo_customer_balances(env, company) -> dict[tuple[int, str], float]:
+    """``{(commercial partner id, currency code): residual in that currency}`` of posted receivables."""
+    rows = env.execute_query(SQL(
+        """SELECT partner.commercial_partner_id, currency.name, SUM(line.amount_residual_currency)
+             FROM account_move_line line
+             JOIN account_account account ON account.id = line.account_id
+             JOIN res_partner partner ON partner.id = line.partner_id
+             JOIN res_currency currency ON currency.id = line.currency_id
+            WHERE line.company_id = %s AND line.parent_state = 'posted'
+              AND account.account_type = 'asset_receivable' AND line.reconciled IS NOT TRUE
+         GROUP BY partner.commercial_partner_id, currency.name""",
+        company.id))
+    return {(partner_id, code): float(total or 0.0) for partner_id, code, total in rows}
+
+
+def customer_bindings(env, backend) -> dict[str, tuple[int, str]]:
+    """QBO customer Id -> (Odoo partner id, currency code or "" for the home currency)."""
+    env["quickbooks.sync.state"].flush_model()
+    rows = env.execute_query(SQL(
+        """SELECT qbo_id, res_id, binding_key FROM quickbooks_sync_state
+            WHERE backend_id = %s AND res_model = 'res.partner' AND qbo_entity = 'Customer' AND qbo_id IS NOT NULL""",
+        backend.id))
+    return {qbo_id: (res_id, key or "") for qbo_id, res_id, key in rows}
+
+
+def compare_customers(odoo_balances, qbo_customers, bindings, home_code, tolerance) -> list[dict]:
+    """Customers whose balance differs (by more than ``tolerance``), largest difference first."""
+    lines = []
+    for qbo_id, (partner_id, key) in bindings.items():
+        if qbo_id not in qbo_customers:
+            continue
+        code = key or home_code
+        odoo_balance = odoo_balances.get((partner_id, code), 0.0)
+        qbo_balance = qbo_customers[qbo_id]
+        if abs(odoo_balance - qbo_balance) > tolerance:
+            lines.append({"kind": "customer", "partner_id": partner_id, "qbo_entity": "Customer", "qbo_id": qbo_id,
+                          "customer_currency": code, "odoo_amount": odoo_balance, "qbo_amount": qbo_balance,
+                          "difference": round(odoo_balance - qbo_balance, 2)})
+    lines.sort(key=lambda line: -abs(line["difference"]))
+    return lines
+
+
 # ---------------------------------------------------------------------------- QuickBooks
 def qbo_figures(client) -> tuple[dict, dict, list[str]]:
     """Read QBO's open documents (every page).
@@ -131,28 +190,51 @@ def qbo_figures(client) -> tuple[dict, dict, list[str]]:
             totals[figure] += amount
             if figure == "receivable":
                 open_documents[entity, str(obj["Id"])] = (obj.get("DocNumber") or "", float(amount))
+    unapplied = Decimal(0)
+    for payment in client.query_all("Payment"):  # QBO does not document UnappliedAmt as filterable
+        unapplied += _decimal(payment.get("UnappliedAmt")) * _decimal(payment.get("ExchangeRate") or 1)
     figures = {
         "open_count": client.count("Invoice", OPEN_CONDITION),
         "receivable": float(totals["receivable"]),
+        "unapplied": float(unapplied),
         "payable": float(totals["payable"]),
     }
     return figures, open_documents, notes
 
 
+def qbo_customer_balances(client) -> dict[str, float]:
+    """QBO customer Id -> ``Balance`` (in the customer's currency), active or not."""
+    return {str(customer["Id"]): float(_decimal(customer.get("Balance")))
+            for customer in client.query_all("Customer", "Active in (true, false)")}
+
+
+#: QuickBooks' detail type of its system "Exchange Gain or Loss" account.
+FX_SUBTYPE = "ExchangeGainOrLoss"
+
+
+def qbo_fx_accounts(client, account_numbers) -> tuple[list[dict], list[str]]:
+    """QuickBooks' exchange-difference accounts: those of the Exchange Gain or Loss detail type
+    (most companies do not number their accounts), plus any numbered ``account_numbers``."""
+    wanted = {str(number).strip() for number in account_numbers if number and str(number).strip()}
+    accounts = [account for account in client.query_all("Account", "Active in (true, false)")
+                if account.get("AccountSubType") == FX_SUBTYPE or str(account.get("AcctNum") or "").strip() in wanted]
+    notes = []
+    missing = wanted - {str(account.get("AcctNum") or "").strip() for account in accounts}
+    if missing:
+        notes.append(f"No QuickBooks account numbered {', '.join(sorted(missing))}.")
+    if not accounts:
+        notes.append("QuickBooks has no Exchange Gain or Loss account (detail type) and no numbered FX account.")
+    return accounts, notes
+
+
 def qbo_fx_balance(client, account_numbers, date_from, date_to) -> tuple[float, str, list[str]]:
-    """Net FX result of the QBO accounts numbered ``account_numbers`` over the period (loss > 0).
+    """Net FX result of QuickBooks' exchange-difference accounts over the period (loss > 0).
 
     Read from the ProfitAndLoss report of the period; when the server has no such report, from
     the accounts' ``CurrentBalance`` (then the figure is a running balance, not the month's).
     Returns the amount, its source (``report`` or ``balance``) and notes.
     """
-    wanted = {str(number).strip() for number in account_numbers if number and str(number).strip()}
-    accounts = [account for account in client.query_all("Account", "Active in (true, false)")
-                if str(account.get("AcctNum") or "").strip() in wanted]
-    notes = []
-    missing = wanted - {str(account.get("AcctNum")).strip() for account in accounts}
-    if missing:
-        notes.append(f"No QuickBooks account numbered {', '.join(sorted(missing))}.")
+    accounts, notes = qbo_fx_accounts(client, account_numbers)
     # Revenue accounts show a gain as a positive amount: turn them to the loss-positive convention.
     signs = {str(account["Id"]): -1 if account.get("Classification") == "Revenue" else 1 for account in accounts}
     try:

@@ -141,7 +141,10 @@ class QuickbooksSyncState(models.Model):
                 row._mark_skipped(_("The Odoo record no longer exists."))
                 continue
             row.sudo().write({"state": "pending", "last_error": False})
-            if hasattr(record, "_quickbooks_schedule_sync"):
+            if row.origin == "qbo" and row.qbo_entity == "Payment":
+                # QuickBooks is master of the payments recorded there: apply its current version again.
+                self.env["quickbooks.pull"]._schedule_repull(row)
+            elif hasattr(record, "_quickbooks_schedule_sync"):
                 record._quickbooks_schedule_sync(row.backend_id)
             retried += 1
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {

@@ -342,8 +342,13 @@ class PaymentData:
 
 def build_payment(payment: PaymentData, *, object_id: str | None = None,
                   sync_token: str | None = None) -> dict[str, Any]:
-    """Payment JSON; what is not applied stays as the payment's unapplied amount in QBO."""
-    applied = sum((money(app.amount) for app in payment.applications), Decimal(0))
+    """Payment JSON; what is not applied stays as the payment's unapplied amount in QBO.
+
+    Credit memos applied count against the invoices they pay: the cash applied is the invoices'
+    amounts minus the credit memos' (0 for a credit memo applied to an invoice).
+    """
+    applied = sum((money(app.amount) * (-1 if app.txn_type == "CreditMemo" else 1)
+                   for app in payment.applications), Decimal(0))
     if applied > money(payment.total_amount):
         raise ValueError(f"payment applies {applied} but only {money(payment.total_amount)} was received")
     body = _drop_none({

@@ -13,6 +13,8 @@ from . import (
     test_push_taxes_property,
     test_reconciliation,
     test_settings,
+    test_settlements,
+    test_settlements_property,
     test_tour,
     test_webhook_inbox,
 )

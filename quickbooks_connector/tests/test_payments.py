@@ -121,14 +121,14 @@ class TestPayments(PushCase):
         self.emulator.fault(method="POST", entity="payment", kind="drop_after_commit", times=3)
         with trap_jobs() as trap:
             payment = self.register(move, 100.0)
-            trap.assert_jobs_count(1, only=payment._quickbooks_push_job)
+            trap.assert_jobs_count(1, only=payment._quickbooks_settle_job)
         try:
-            payment._quickbooks_push_job(self.backend)  # QBO committed it three times over: no answer came back
+            payment._quickbooks_settle_job(self.backend)  # QBO committed it three times over: no answer came back
         except RetryableJobError:
             pass
         else:
             self.fail("three lost answers must make the job retry")
-        payment._quickbooks_push_job(self.backend)
+        payment._quickbooks_settle_job(self.backend)
         payments = [p for p in self.qbo_all("Payment") if any(
             linked["TxnId"] == row.qbo_id for line in p["Line"] for linked in line["LinkedTxn"])]
         self.assertEqual(len(payments), 1)
@@ -136,11 +136,16 @@ class TestPayments(PushCase):
         # QuickBooks notifies us of that payment: it is ours, not applied a second time.
         self.pull("Payment", payments[0]["Id"], "create")
         self.assertEqual(len(self.odoo_payments(move)), 1)
-        # Resetting the Odoo payment voids it in QuickBooks and reopens the QBO invoice.
+        # Reset to draft, Odoo 19 keeps the payment reconciled (the invoice stays paid): so does QuickBooks.
+        # Cancelled, it is deleted in QuickBooks and the QBO invoice reopens.
         with trap_jobs() as trap:
             payment.action_draft()
             trap.perform_enqueued_jobs()
-        self.assertEqual(self.qbo("Invoice", row.qbo_id)["Balance"], 100)
+        self.assertEqual((move.payment_state, self.qbo("Invoice", row.qbo_id)["Balance"]), ("paid", 0))
+        with trap_jobs() as trap:
+            payment.action_cancel()
+            trap.perform_enqueued_jobs()
+        self.assertEqual((move.payment_state, self.qbo("Invoice", row.qbo_id)["Balance"]), ("not_paid", 100))
 
     def test_pulled_payments_are_never_pushed_back(self):
         _move, row = self.pushed_invoice(100.0)
@@ -212,7 +217,7 @@ class TestPayments(PushCase):
                     if kind == "pull":
                         self.pull("Payment", item, "create")
                     else:
-                        item._quickbooks_push_job(self.backend)
+                        item._quickbooks_settle_job(self.backend)
                 except RetryableJobError:
                     retry.append((kind, item))
                 except Exception as error:  # a transport error outside a job wrapper counts as retryable

@@ -1,0 +1,244 @@
+"""Odoo settlements of customer invoices → the QBO Payment that records the same event.
+
+A *settlement source* is whatever put cash or credit against customer invoices in Odoo:
+
+* a customer payment (its receivable line reconciled with invoices; a write-off or an early-payment
+  discount is part of it);
+* a bank statement line matched directly with invoices;
+* a credit note reconciled with invoices ("Reverse", or matched by hand).
+
+QuickBooks records each the way its own "Receive payment" screen does: one Payment per source whose
+lines apply amounts to invoices and to credit memos, its total being the cash received (0 for a
+credit note applied to an invoice), what is not applied staying as the customer's credit
+(``UnappliedAmt``).  A write-off or discount becomes a credit memo applied in the same payment, on
+the Items of the write-off accounts, so the invoice's balance is 0 on both sides.
+
+What is read here is Odoo's current reconciliation state (its partials), never the history of
+clicks, so a sync converges whatever happened in between (reconcile, unreconcile, reset to draft).
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..qbo.totals import cents
+
+RECEIVABLE = "asset_receivable"
+
+
+@dataclass
+class Application:
+    """Part of a source applied to one Odoo invoice or credit note, in the document currency."""
+
+    move: object
+    amount: Decimal
+
+
+@dataclass
+class WriteOff:
+    """A write-off or discount line of a payment: what the customer no longer owes."""
+
+    account: object
+    amount: Decimal  # positive: reduces the customer's debt
+    taxes: object  # account.tax of a base line
+    tax_line: object  # account.tax of a tax line (the tax part of an early-payment discount)
+    home_amount: Decimal = Decimal(0)  # the same in the company currency
+
+
+@dataclass
+class Settlement:
+    """The QuickBooks-relevant state of one settlement source."""
+
+    source: object
+    partner: object
+    currency: object
+    date: object
+    cash: Decimal = Decimal(0)
+    home_cash: Decimal = Decimal(0)
+    journal: object = None
+    reference: str | None = None
+    invoices: list = field(default_factory=list)  # [Application] on customer invoices
+    credit_notes: list = field(default_factory=list)  # [Application] of credit notes used
+    writeoffs: list = field(default_factory=list)  # [WriteOff]
+    problems: list = field(default_factory=list)
+
+    @property
+    def writeoff_total(self) -> Decimal:
+        return sum((w.amount for w in self.writeoffs), Decimal(0))
+
+
+def _settled(partial, line):
+    """(other line, amount in ``line``'s currency) of a partial seen from ``line``."""
+    if partial.debit_move_id == line:
+        return partial.credit_move_id, cents(partial.debit_amount_currency)
+    return partial.debit_move_id, cents(partial.credit_amount_currency)
+
+
+def _applications(lines, target_type):
+    """Amounts of ``lines`` reconciled with moves of ``target_type`` (partials pulled from QBO excluded)."""
+    amounts = {}
+    for line in lines:
+        for partial in line.matched_debit_ids | line.matched_credit_ids:
+            if partial.quickbooks_pulled:
+                continue  # QuickBooks' own payment already records it
+            other, amount = _settled(partial, line)
+            move = other.move_id
+            if move.move_type != target_type or move.state == "cancel":
+                continue  # exchange differences, payments, entries: not applications
+            amounts[move] = amounts.get(move, Decimal(0)) + amount
+    return [Application(move, amount) for move, amount in amounts.items() if amount]
+
+
+def _writeoffs(lines, sign):
+    found = []
+    for line in lines:
+        found.append(WriteOff(account=line.account_id, amount=cents(sign * line.amount_currency),
+                              taxes=line.tax_ids, tax_line=line.tax_line_id, home_amount=cents(sign * line.balance)))
+    return [w for w in found if w.amount]
+
+
+def _currency_problems(env, settlement):
+    problems = []
+    for application in settlement.invoices + settlement.credit_notes:
+        if application.move.currency_id != settlement.currency:
+            problems.append(env._(
+                "%(source)s is in %(currency)s but %(move)s is in %(other)s: QuickBooks applies a payment only to "
+                "documents in its own currency.", source=settlement.source.display_name,
+                currency=settlement.currency.name, move=application.move.name, other=application.move.currency_id.name))
+    return problems
+
+
+def payment_settlement(payment):
+    """The settlement of a customer payment (None when it no longer settles anything: draft, cancelled)."""
+    env = payment.env
+    if payment.state not in ("in_process", "paid", "draft"):
+        return None
+    settlement = Settlement(source=payment, partner=payment.partner_id.commercial_partner_id,
+                            currency=payment.currency_id, date=payment.date, journal=payment.journal_id,
+                            reference=payment.memo or payment.name, cash=cents(payment.amount))
+    if payment.state == "draft":
+        return _draft_payment_settlement(payment, settlement)
+    if payment.move_id:
+        if payment.move_id.state != "posted":
+            return None
+        liquidity, counterpart, writeoff = payment._seek_for_lines()
+        settlement.home_cash = cents(abs(sum(liquidity.mapped("balance"))))
+        receivable = counterpart.filtered(lambda line: line.account_id.account_type == RECEIVABLE)
+        settlement.invoices = _applications(receivable, "out_invoice")
+        settlement.writeoffs = _writeoffs(writeoff, 1)
+    else:
+        # Journals without an outstanding account (the Accounting app): no journal entry until the bank
+        # statement is matched; the invoices are those the payment was registered for.
+        settlement.home_cash = cents(abs(payment.amount_company_currency_signed))
+        settlement.invoices = _moveless_applications(payment)
+    settlement.problems = _currency_problems(env, settlement)
+    return settlement
+
+
+def _draft_payment_settlement(payment, settlement):
+    """Odoo 19 keeps the reconciliation of a payment reset to draft: its invoices stay paid in Odoo, so they
+    stay paid in QuickBooks, for what is applied only (a draft entry is not in the receivables, so its
+    unapplied rest is not the customer's credit).  Cancelling it, or editing it (which unreconciles it),
+    removes the QuickBooks payment."""
+    if not payment.move_id:
+        return None
+    _liquidity, counterpart, writeoff = payment._seek_for_lines()
+    receivable = counterpart.filtered(lambda line: line.account_id.account_type == RECEIVABLE)
+    settlement.invoices = _applications(receivable, "out_invoice")
+    if not settlement.invoices:
+        return None
+    settlement.writeoffs = _writeoffs(writeoff, 1)
+    settlement.cash = sum((a.amount for a in settlement.invoices), Decimal(0)) - settlement.writeoff_total
+    rate = abs(payment.amount_company_currency_signed) / payment.amount if payment.amount else 1
+    settlement.home_cash = cents(settlement.cash * Decimal(str(rate)))
+    settlement.problems = _currency_problems(payment.env, settlement)
+    return settlement
+
+
+def _moveless_applications(payment):
+    """A payment without journal entry pays its invoices in date order, up to its amount."""
+    left = cents(payment.amount)
+    applications = []
+    for invoice in payment.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted") \
+            .sorted(lambda m: (m.invoice_date or m.date, m.id)):
+        statement_paid = sum((amount for _line, amount in statement_partials(invoice)), Decimal(0))
+        open_amount = cents(invoice.amount_residual) + statement_paid
+        take = min(left, open_amount)
+        if take > 0:
+            applications.append(Application(invoice, take))
+            left -= take
+    return applications
+
+
+def statement_partials(invoice):
+    """(statement line, amount) of the statement lines matched directly with ``invoice``."""
+    found = []
+    for line in invoice.line_ids.filtered(lambda aml: aml.account_id.account_type == RECEIVABLE):
+        for partial in line.matched_debit_ids | line.matched_credit_ids:
+            other, amount = _settled(partial, line)
+            if other.move_id.statement_line_id:
+                found.append((other.move_id.statement_line_id, amount))
+    return found
+
+
+def statement_line_settlement(statement_line):
+    """The settlement of a bank statement line matched with invoices (None when it matches none)."""
+    env = statement_line.env
+    move = statement_line.move_id
+    if not move or move.state != "posted":
+        return None
+    receivable = move.line_ids.filtered(lambda line: line.account_id.account_type == RECEIVABLE)
+    if not receivable:
+        return None
+    applied = _applications(receivable, "out_invoice")
+    invoices = [application for application in applied if not _paid_by_moveless_payment(application.move)]
+    absorbed = sum((a.amount for a in applied if a not in invoices), Decimal(0))
+    currency = receivable[0].currency_id
+    liquidity, _suspense, other = statement_line._seek_for_lines()
+    other = other - receivable
+    settlement = Settlement(
+        source=statement_line, partner=(statement_line.partner_id or receivable.partner_id[:1]).commercial_partner_id,
+        currency=currency, date=statement_line.date, journal=statement_line.journal_id,
+        reference=statement_line.payment_ref or move.name, invoices=invoices,
+        writeoffs=_writeoffs(other, 1))
+    settlement.cash = cents(-sum(receivable.mapped("amount_currency"))) - settlement.writeoff_total - absorbed
+    if not settlement.cash and not invoices:
+        return None  # all of it is the cash of payments registered without journal entry
+    home = Decimal(str(abs(sum(liquidity.mapped("balance")))))
+    received = Decimal(str(abs(sum(liquidity.mapped("amount_currency"))))) or Decimal(1)
+    settlement.home_cash = cents(home * settlement.cash / received) if absorbed else cents(home)
+    settlement.problems = _currency_problems(env, settlement)
+    return settlement
+
+
+def _paid_by_moveless_payment(invoice):
+    """A statement line matched with an invoice that a payment without journal entry was registered for
+    is that payment's cash: the payment is the settlement, not the statement line."""
+    return bool(invoice.matched_payment_ids.filtered(lambda p: not p.move_id and p.state in ("in_process", "paid")))
+
+
+def credit_note_settlement(credit_note):
+    """Applications of a credit note to invoices (None when it is applied to none)."""
+    env = credit_note.env
+    if credit_note.move_type != "out_refund" or credit_note.state == "cancel":
+        return None  # a credit note reset to draft keeps its reconciliation in Odoo 19: so does QuickBooks
+    receivable = credit_note.line_ids.filtered(lambda line: line.account_id.account_type == RECEIVABLE)
+    invoices = _applications(receivable, "out_invoice")
+    if not invoices:
+        return None
+    settlement = Settlement(source=credit_note, partner=credit_note.commercial_partner_id,
+                            currency=credit_note.currency_id, date=credit_note.invoice_date or credit_note.date,
+                            reference=credit_note.name, invoices=invoices)
+    settlement.credit_notes = [Application(credit_note, sum((a.amount for a in invoices), Decimal(0)))]
+    settlement.problems = _currency_problems(env, settlement)
+    return settlement
+
+
+def sources_of_moves(moves):
+    """The settlement sources (a list of recordsets) whose QBO Payment depends on these moves."""
+    invoices = moves.filtered(lambda m: m.move_type == "out_invoice")
+    return [
+        # Payments without journal entry settle through their invoices.
+        moves.origin_payment_id | invoices.matched_payment_ids.filtered(lambda p: not p.move_id),
+        moves.statement_line_id,
+        moves.filtered(lambda m: m.move_type == "out_refund"),
+    ]

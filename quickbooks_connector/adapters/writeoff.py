@@ -1,0 +1,70 @@
+"""A payment's write-off or early-payment discount → the QBO credit memo applied in the same payment.
+
+QuickBooks' Payment has no discount or write-off of its own: the way its users record one is a
+credit memo (on the discount or write-off account, with the tax part of an early-payment discount
+as the memo's tax) applied to the invoice together with the cash.
+"""
+
+from decimal import Decimal
+
+from ..qbo.payloads import Ref, SalesDocumentData, SalesLine, TaxLineData, exchange_rate
+from ..qbo.totals import cents
+from .sales_document import MappingProblem, item_refs
+from .tax_plan import rates_of, spread
+
+
+def writeoff_memo_data(env, backend, settlement, customer_qbo_id, *, is_us):
+    """The credit memo of ``settlement.writeoffs`` (raises :class:`MappingProblem`)."""
+    problems = []
+    base_lines = [w for w in settlement.writeoffs if not w.tax_line]
+    tax_parts = [w for w in settlement.writeoffs if w.tax_line]
+    accounts = env["account.account"].union(*[w.account for w in base_lines])
+    items = item_refs(env, backend, accounts, problems)
+    tax_maps = {m.tax_id: m.qbo_tax_code_id for m in env["quickbooks.tax.mapping"].sudo().search(
+        [("backend_id", "=", backend.id)])}
+    exempt = backend.qbo_exempt_tax_code_id
+    lines = []
+    for writeoff in base_lines:
+        taxes = writeoff.taxes.filtered("amount")
+        if is_us:
+            code = Ref("TAX" if taxes else "NON")
+        elif len(taxes) == 1 and taxes in tax_maps:
+            code = Ref(tax_maps[taxes].qbo_id, tax_maps[taxes].name)
+        elif not taxes and exempt:
+            code = Ref(exempt.qbo_id, exempt.name)
+        else:
+            problems.append(env._("The write-off on %(account)s has taxes QuickBooks cannot carry on one line "
+                                  "(%(taxes)s): map them, or choose the tax code for untaxed lines on the connection.",
+                                  account=writeoff.account.display_name,
+                                  taxes=", ".join(writeoff.taxes.mapped("name")) or "-"))
+            continue
+        lines.append(SalesLine(kind="sales", description=env._("Write-off: %s", writeoff.account.name),
+                               item=items.get(writeoff.account), quantity=Decimal(1), unit_price=writeoff.amount,
+                               amount=writeoff.amount, tax_code=code))
+    by_rate, txn_code = {}, None
+    for part in tax_parts:
+        code = tax_maps.get(part.tax_line)
+        if code is None:
+            problems.append(env._("Tax %s is not mapped to a QuickBooks tax code.", part.tax_line.display_name))
+            continue
+        txn_code = txn_code or code
+        rates = rates_of(code)
+        for rate, share in zip(rates, spread(part.amount, rates), strict=True):
+            entry = by_rate.setdefault(rate["id"], [rate, Decimal(0)])
+            entry[1] += share
+    if problems:
+        raise MappingProblem(list(dict.fromkeys(problems)))
+    base = sum((w.amount for w in base_lines), Decimal(0))
+    tax_lines = [TaxLineData(rate=Ref(rate_id, rate.get("name")), percent=Decimal(str(rate["rate"])), amount=amount,
+                             taxable_amount=base) for rate_id, (rate, amount) in sorted(by_rate.items())]
+    total_tax = sum((part.amount for part in tax_parts), Decimal(0))
+    rate = None
+    if settlement.currency != settlement.source.company_id.currency_id:
+        home = cents(abs(sum(w.home_amount for w in settlement.writeoffs)))
+        rate = exchange_rate(base + total_tax, home)
+    return SalesDocumentData(
+        customer=Ref(customer_qbo_id), lines=lines, txn_date=settlement.date, currency_code=settlement.currency.name,
+        exchange_rate=rate, global_tax_calculation=None if is_us else "TaxExcluded",
+        txn_tax_code=Ref(txn_code.qbo_id, txn_code.name) if is_us and txn_code else None,
+        tax_lines=tax_lines, total_tax=total_tax,
+        private_note=env._("Write-off of %s, from Odoo", settlement.source.display_name))

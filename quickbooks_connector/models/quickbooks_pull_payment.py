@@ -1,0 +1,286 @@
+"""Payments recorded in QuickBooks → Odoo, as QuickBooks records them.
+
+A QBO Payment is cash received (``TotalAmt``, in the customer's currency at the payment's own
+``ExchangeRate``) and applications: amounts to invoices and credit memos.  In Odoo it becomes one
+customer payment of that cash (its company-currency amount forced to QuickBooks' rate, so the
+bank, the exchange difference and the FX comparison agree), reconciled with each invoice for the
+amount QuickBooks applied, the credit notes QuickBooks applied being reconciled with the invoices
+first (no bank movement); what is not applied stays on the payment as the customer's outstanding
+credit.  Every change of the QBO payment (edited, deleted, voided) is applied by undoing what the
+previous version did in Odoo and doing the new one, so the result only depends on QuickBooks'
+current state.  Reconciliations made here are marked "From QuickBooks" and never pushed back.
+"""
+
+from decimal import Decimal
+
+from odoo import _, api, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import identity_exact
+
+from .. import const
+from ..adapters.fingerprint import describe_changes, fingerprint
+from ..qbo import NotFoundError
+from ..qbo.totals import cents
+from .account_move_line import CAPS_KEY
+
+WAIT_FOR_INVOICE_SECONDS = 300
+
+
+def _is_voided(payment):
+    return payment is not None and not float(payment.get("TotalAmt") or 0) and \
+        "Voided" in (payment.get("PrivateNote") or "")
+
+
+class QuickbooksPull(models.AbstractModel):
+    _inherit = "quickbooks.pull"
+
+    def _apply_payment(self, backend, qbo_id, payment, client):
+        Ledger = self.env["quickbooks.sync.state"].sudo()
+        row = Ledger._binding_for_qbo(backend, "Payment", qbo_id)
+        if row and row.origin == "odoo":
+            return self._check_payment_drift(backend, row, payment)
+        voided = _is_voided(payment)
+        wanted = None if payment is None or voided else self._wanted_payment(backend, payment, client)
+        done = self._done_by_pull(row)
+        if wanted and done.get("key") == wanted["key"]:
+            return _("Payment already applied.")
+        if not wanted and not done:
+            return _("Nothing in Odoo to apply it to.")
+        self._undo_pulled_payment(done)
+        applied = self._apply_wanted_payment(backend, payment, wanted) if wanted else {}
+        anchor = applied.get("anchor")
+        values = {"synced_values": {"pulled": applied} if applied else {}, "origin": "qbo", "state": "done",
+                  "qbo_state": "active" if applied else ("voided" if voided else "deleted"),
+                  "sync_token": str((payment or {}).get("SyncToken", "")), "last_error": False,
+                  "last_success_at": fields.Datetime.now()}
+        if anchor:
+            values.update({"res_model": anchor[0], "res_id": anchor[1],
+                           "binding_key": "" if anchor[0] == "account.payment" else f"qbo:{qbo_id}"})
+        if row:
+            row.write(values)
+        elif anchor:
+            Ledger.create({**values, "backend_id": backend.id, "qbo_entity": "Payment", "qbo_id": str(qbo_id)})
+        if not applied:
+            return _("QuickBooks payment %s removed: what it did in Odoo is undone.", qbo_id)
+        return _("QuickBooks payment %(id)s applied: %(cash)s received, %(count)s document(s).", id=qbo_id,
+                 cash=wanted["cash"], count=len(wanted["invoices"]))
+
+    # ------------------------------------------------------------------ reading QuickBooks
+    def _wanted_payment(self, backend, payment, client):
+        """What the QBO payment means in Odoo terms (None when nothing of it concerns Odoo)."""
+        Ledger = self.env["quickbooks.sync.state"].sudo()
+        invoices, credits = {}, {}
+        elsewhere = Decimal(0)  # cash QuickBooks applied to documents that exist only in QuickBooks
+        for line in payment.get("Line") or []:
+            amount = cents(line.get("Amount"))
+            for linked in line.get("LinkedTxn") or []:
+                entity, txn_id = linked.get("TxnType"), str(linked.get("TxnId"))
+                if entity not in ("Invoice", "CreditMemo") or amount <= 0:
+                    continue
+                bound = Ledger._binding_for_qbo(backend, entity, txn_id)
+                if bound and (bound.res_model != "account.move" or bound.binding_key):
+                    continue  # a credit memo the connector made for a write-off: its payment's business
+                if not bound:
+                    self._wait_if_from_odoo(backend, entity, txn_id, payment, client)
+                    elsewhere += amount if entity == "Invoice" else -amount
+                    continue
+                target = invoices if entity == "Invoice" else credits
+                target[bound.res_id] = target.get(bound.res_id, Decimal(0)) + amount
+        cash = max(cents(payment.get("TotalAmt")) - elsewhere, Decimal(0))
+        customer = Ledger._binding_for_qbo(backend, "Customer", (payment.get("CustomerRef") or {}).get("value"))
+        if not invoices and (not cash or not customer):
+            return None  # nothing of it concerns Odoo's books
+        currency_code = (payment.get("CurrencyRef") or {}).get("value") or backend.company_id.currency_id.name
+        rate = Decimal(str(payment.get("ExchangeRate") or 1))
+        key = {"cash": str(cash), "currency": currency_code, "rate": str(rate), "date": payment.get("TxnDate"),
+               "deposit": (payment.get("DepositToAccountRef") or {}).get("value"),
+               "customer": (payment.get("CustomerRef") or {}).get("value"),
+               "invoices": {str(k): str(v) for k, v in sorted(invoices.items())},
+               "credits": {str(k): str(v) for k, v in sorted(credits.items())}}
+        return {"key": key, "cash": cash, "currency_code": currency_code, "rate": rate, "invoices": invoices,
+                "credits": credits}
+
+    def _wait_if_from_odoo(self, backend, entity, txn_id, payment, client):
+        """An Odoo document whose binding is not committed yet: retry later rather than lose the payment."""
+        try:
+            number = client.get(entity, txn_id).get("DocNumber")
+        except NotFoundError:
+            return
+        move_type = "out_refund" if entity == "CreditMemo" else "out_invoice"
+        if number and self.env["account.move"].sudo().search_count([
+                ("company_id", "=", backend.company_id.id), ("name", "=", number), ("move_type", "=", move_type)]):
+            raise RetryableJobError(
+                _("QuickBooks payment %(payment)s is for %(entity)s %(number)s, not synced to Odoo yet: will retry.",
+                  payment=payment["Id"], entity=entity, number=number), seconds=WAIT_FOR_INVOICE_SECONDS)
+
+    # ------------------------------------------------------------------ doing it in Odoo
+    def _apply_wanted_payment(self, backend, payment, wanted):
+        Move = self.env["account.move"].sudo()
+        moves = Move.browse([*wanted["invoices"], *wanted["credits"]]).exists()
+        if moves.filtered(lambda m: m.state != "posted"):
+            raise RetryableJobError(_("A document of QuickBooks payment %s is not posted in Odoo.", payment["Id"]),
+                                    seconds=WAIT_FOR_INVOICE_SECONDS)
+        pulled = self.with_context(quickbooks_pulled=True)
+        odoo_payment = pulled._register_cash(backend, payment, wanted) if wanted["cash"] else None
+        credits = [[self._open_receivables(Move.browse(move_id)), amount]
+                   for move_id, amount in wanted["credits"].items() if Move.browse(move_id).exists()]
+        cash = [self._open_receivables(odoo_payment.move_id) if odoo_payment else None, wanted["cash"]]
+        partials = self.env["account.partial.reconcile"]
+        for move_id, amount in sorted(wanted["invoices"].items()):
+            invoice = Move.browse(move_id).exists()
+            if not invoice:
+                continue
+            left = amount
+            for source in [*credits, cash]:  # credits first, then cash, as QuickBooks' screen applies them
+                take = min(left, source[1])
+                if take > 0 and source[0]:
+                    found, done = pulled._reconcile_amount(source[0], self._open_receivables(invoice), take)
+                    partials |= found
+                    source[1] -= done
+                    left -= done
+            invoice.message_post(body=_("%(amount)s %(currency)s applied by QuickBooks payment %(id)s.",
+                                        amount=amount, currency=invoice.currency_id.name, id=payment["Id"]))
+        if odoo_payment:
+            anchor = ("account.payment", odoo_payment.id)
+        else:
+            first = Move.browse(sorted(wanted["credits"]) or sorted(wanted["invoices"]))[:1]
+            anchor = ("account.move", first.id)
+        return {"key": wanted["key"], "payment_id": odoo_payment.id if odoo_payment else False,
+                "partials": partials.ids, "anchor": list(anchor)}
+
+    @api.model
+    def _open_receivables(self, move):
+        """A move's open receivable lines, earliest due first (payment terms may make several)."""
+        return move.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable"
+                                      and not line.reconciled).sorted(lambda line: (line.date_maturity or line.date,
+                                                                                     line.id))
+
+    def _reconcile_amount(self, lines, invoice_lines, amount):
+        """Reconcile ``amount`` (document currency) of ``lines`` with ``invoice_lines``, line by line.
+
+        Returns the settlement partials made (exchange-difference partials are the engine's own) and
+        the amount reconciled.
+        """
+        partials = self.env["account.partial.reconcile"]
+        left = amount
+        for line in lines:
+            for invoice_line in invoice_lines:
+                line.invalidate_recordset(["amount_residual_currency"])
+                invoice_line.invalidate_recordset(["amount_residual_currency"])
+                take = min(left, cents(abs(line.amount_residual_currency)),
+                           cents(abs(invoice_line.amount_residual_currency)))
+                if take <= 0:
+                    continue
+                before = line.matched_debit_ids | line.matched_credit_ids
+                caps = {line.id: float(take), invoice_line.id: float(take)}
+                (line | invoice_line).with_context(quickbooks_pulled=True, **{CAPS_KEY: caps}).reconcile()
+                line.invalidate_recordset(["matched_debit_ids", "matched_credit_ids"])
+                created = (line.matched_debit_ids | line.matched_credit_ids) - before
+                partials |= created.filtered(lambda p, inv=invoice_line: inv in (p.debit_move_id | p.credit_move_id))
+                left -= take
+        return partials, amount - left
+
+    def _register_cash(self, backend, payment, wanted):
+        """The Odoo customer payment of the cash QuickBooks received, at QuickBooks' rate."""
+        company = backend.company_id
+        currency = self.env["res.currency"].sudo().search([("name", "=", wanted["currency_code"])], limit=1) \
+            or company.currency_id
+        partner = self._payment_partner(backend, payment, wanted)
+        values = {
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id,
+            "amount": float(wanted["cash"]), "currency_id": currency.id, "company_id": company.id,
+            "date": payment.get("TxnDate") or fields.Date.context_today(self),
+            "journal_id": self._deposit_journal(backend, payment).id,
+            "memo": _("QuickBooks payment %s", payment.get("PaymentRefNum") or payment["Id"]),
+        }
+        if currency != company.currency_id:
+            values["force_balance"] = float(cents(wanted["cash"] * wanted["rate"]))
+        odoo_payment = self.env["account.payment"].sudo().with_company(company).create(values)
+        odoo_payment.action_post()
+        return odoo_payment
+
+    def _payment_partner(self, backend, payment, wanted):
+        Move = self.env["account.move"].sudo()
+        documents = Move.browse([*wanted["invoices"], *wanted["credits"]]).exists()
+        if documents:
+            return documents[:1].commercial_partner_id
+        customer_id = (payment.get("CustomerRef") or {}).get("value")
+        row = self.env["quickbooks.sync.state"].sudo()._binding_for_qbo(backend, "Customer", customer_id)
+        partner = row._record() if row else None
+        if partner is None:
+            raise RetryableJobError(_("QuickBooks payment %s is for a customer not bound to Odoo.", payment["Id"]),
+                                    seconds=WAIT_FOR_INVOICE_SECONDS)
+        return partner
+
+    @api.model
+    def _done_by_pull(self, row):
+        """What an earlier version of the QBO payment did in Odoo, from the ledger row."""
+        values = (row.synced_values or {}) if row else {}
+        if values.get("pulled"):
+            return dict(values["pulled"])
+        if values.get("applied"):  # rows written before credit notes and unapplied amounts were pulled
+            return {"key": None, "payment_ids": [v["payment_id"] for v in values["applied"].values()]}
+        return {}
+
+    def _undo_pulled_payment(self, done):
+        """Undo what an earlier version of a QBO payment did in Odoo (its reconciliations, its payment)."""
+        if not done:
+            return
+        pulled = self.with_context(quickbooks_pulled=True)
+        pulled.env["account.partial.reconcile"].sudo().browse(done.get("partials") or []).exists().unlink()
+        payment_ids = done.get("payment_ids") or [done.get("payment_id")]
+        for odoo_payment in self.env["account.payment"].sudo().browse([i for i in payment_ids if i]).exists():
+            if odoo_payment.state == "canceled":
+                continue
+            invoices = odoo_payment.reconciled_invoice_ids
+            odoo_payment.with_context(quickbooks_pulled=True).action_draft()
+            odoo_payment.with_context(quickbooks_pulled=True).action_cancel()
+            for invoice in invoices:
+                invoice.message_post(body=_("A payment was changed or removed in QuickBooks: %s cancelled in Odoo.",
+                                            odoo_payment.display_name))
+
+    # ------------------------------------------------------------------ retry
+    @api.model
+    def _schedule_repull(self, row):
+        """Retry of a pulled payment: forget what was applied, so the job applies QuickBooks' version again."""
+        values = dict(row.synced_values or {})
+        if values.get("pulled"):
+            values["pulled"] = {**values["pulled"], "key": None}
+            row.sudo().synced_values = values
+        self.with_delay(channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
+                        description=_("QuickBooks: apply payment %s again", row.qbo_id),
+                        )._quickbooks_repull_job(row.backend_id, row.qbo_entity, row.qbo_id)
+
+    @api.model
+    def _quickbooks_repull_job(self, backend, entity, qbo_id):
+        """Job: apply QuickBooks' current version of one object again (a manager's Retry)."""
+        result = self.env["quickbooks.push"]._run(
+            backend, self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, qbo_id),
+            lambda: self._process_change(backend, entity, qbo_id, "update"))
+        row = self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, qbo_id)
+        if row:
+            row.sudo().write({"drift_detected": False, "drift_note": False})
+        return result
+
+    # ------------------------------------------------------------------ payments Odoo owns
+    def _check_payment_drift(self, backend, row, payment):
+        """A payment Odoo pushed and someone changed in QuickBooks: Odoo is master, it is flagged."""
+        if payment is None or _is_voided(payment):
+            if row.qbo_state != "active":
+                return _("Our own removal.")
+            state = "voided" if payment is not None else "deleted"
+            note = _("Payment %(id)s was %(state)s in QuickBooks; Odoo still has it. A manager must decide (remove "
+                     "it in Odoo, or retry to record it again).", id=row.qbo_id, state=state)
+        else:
+            current = fingerprint("Payment", payment)
+            if current == row.qbo_fingerprint:
+                return _("Our own payment: not pulled back.")
+            note = _("Payment changed in QuickBooks, not by Odoo (Odoo is master; a retry restores Odoo's "
+                     "version):\n%s", "\n".join(describe_changes(row.qbo_fingerprint, current)))
+        if row.drift_note != note:
+            row.sudo().write({"drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now()})
+            record = row._record()
+            if record is not None:
+                record._quickbooks_note(note)
+            backend._notify_managers(_("Payment changed in QuickBooks"), note)
+        return note

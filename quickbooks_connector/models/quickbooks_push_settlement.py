@@ -1,0 +1,211 @@
+"""Push Odoo settlements (payments, bank statement lines, credit-note applications) → QBO Payments.
+
+The job is state-based: it reads what the source settles in Odoo now (``adapters/settlement.py``)
+and makes its QBO Payment say the same, creating, updating or deleting it.  Whatever happened in
+between (reconcile, unreconcile, reset to draft, cancel, a later use of an overpayment), the last
+run leaves QuickBooks like Odoo.  QuickBooks refuses to apply more than an invoice's open balance,
+so when a source now applies more to an invoice, the other sources that apply less than before
+are synced first.
+"""
+
+import json
+
+from odoo import _, api, models
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.tools import SQL
+
+from ..adapters import MappingProblem
+from ..adapters.sales_document import SALES_DOCUMENT_OWNED_FIELDS
+from ..adapters.writeoff import writeoff_memo_data
+from ..qbo import NotFoundError
+from ..qbo.payloads import PaymentApplication, PaymentData, Ref, build_credit_memo, build_payment, exchange_rate
+from ..qbo.redact import get_logger
+
+_logger = get_logger(__name__)
+
+PAYMENT_OWNED_FIELDS = frozenset({
+    "CustomerRef", "TotalAmt", "TxnDate", "Line", "CurrencyRef", "ExchangeRate", "DepositToAccountRef",
+    "PaymentRefNum", "PrivateNote",
+})
+WAIT_FOR_DOCUMENTS_SECONDS = 120
+
+
+def _owned(body, fields):
+    return {key: value for key, value in body.items() if key in fields}
+
+
+def _applied(values):
+    """{(TxnType, TxnId): amount} of a payment body or of the values last synced."""
+    found = {}
+    for line in (values or {}).get("Line") or []:
+        for linked in line.get("LinkedTxn") or []:
+            key = (linked.get("TxnType"), str(linked.get("TxnId")))
+            found[key] = found.get(key, 0) + float(line.get("Amount") or 0)
+    return found
+
+
+class QuickbooksPush(models.AbstractModel):
+    _inherit = "quickbooks.push"
+
+    # ------------------------------------------------------------------ the payment
+    @api.model
+    def _push_settlement(self, backend, source, client=None, depth=0):
+        """Make the QBO Payment of ``source`` record what it settles in Odoo now; returns its ledger row."""
+        Ledger = self.env["quickbooks.sync.state"]
+        key = source._quickbooks_settlement_key
+        row = Ledger._binding_for(backend, source, "Payment", key=key, create=False)
+        if row.origin == "qbo":
+            return row  # recorded in QuickBooks: Odoo mirrors it and never pushes it back
+        settlement = source._quickbooks_settlement()
+        if settlement is None:
+            return self._remove_settlement(backend, row, client)
+        row = row or Ledger._binding_for(backend, source, "Payment", key=key)
+        if settlement.problems:
+            message = _("Not sent to QuickBooks:\n%s", "\n".join(settlement.problems))
+            if row.last_error != message:
+                source._quickbooks_note(message)
+            row._mark_failed(message, kind="validation")
+            return row
+        documents = {}
+        waiting = []
+        for application in settlement.invoices + settlement.credit_notes:
+            entity = "CreditMemo" if application.move.move_type == "out_refund" else "Invoice"
+            bound = Ledger._binding_for(backend, application.move, create=False)
+            if not bound.qbo_id or bound.qbo_state != "active":
+                waiting.append(application.move.name)
+            documents[application.move] = (entity, bound.qbo_id)
+        if waiting:
+            raise RetryableJobError(_("Waiting for %s to reach QuickBooks first.", ", ".join(waiting)),
+                                    seconds=WAIT_FOR_DOCUMENTS_SECONDS)
+        client = client or backend._qbo_client()
+        customer = self._push_customer(backend, settlement.partner, settlement.currency, client)
+        try:
+            memo = self._sync_writeoff_memo(backend, source, settlement, customer.qbo_id, client)
+        except MappingProblem as problem:
+            message = _("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
+            if row.last_error != message:
+                source._quickbooks_note(message)
+            row._mark_failed(message, kind="mapping")
+            return row
+        applications = [PaymentApplication(documents[a.move][1], a.amount, documents[a.move][0])
+                        for a in settlement.invoices + settlement.credit_notes]
+        if memo:
+            applications.append(PaymentApplication(memo.qbo_id, settlement.writeoff_total, "CreditMemo"))
+        body = build_payment(self._payment_data(backend, source, settlement, customer, applications))
+        ours = _owned(body, PAYMENT_OWNED_FIELDS)
+        if row.qbo_id and row.qbo_state == "active" and row.synced_values == ours and row.state == "done":
+            return row
+        self._settle_reductions_first(backend, row, ours, client, depth)
+        if row.qbo_id and row.qbo_state == "active":
+            request_id = self._request_id("Payment", source._name, source.id, "update", row.sync_token)
+            self._merged_update(client, row, source, "Payment", ours, PAYMENT_OWNED_FIELDS, request_id)
+        else:
+            # A new requestid once an earlier QBO payment of this source was removed (it is part of it).
+            request_id = self._request_id("Payment", source._name, source.id, "create", row.qbo_id or "")
+            created = client.create("Payment", body, request_id=request_id)
+            row._mark_done(created, ours, last_request_id=request_id, qbo_state="active", origin="odoo",
+                           attempts=row.attempts + 1)
+            source._quickbooks_note(_("Recorded in QuickBooks as payment %s.", created["Id"]))
+        if not memo:
+            self._remove_writeoff_memo(backend, source._name, source.id, client)
+        return row
+
+    def _payment_data(self, backend, source, settlement, customer, applications):
+        company_currency = source.company_id.currency_id
+        rate = None
+        if settlement.currency != company_currency:
+            fallback = None
+            if settlement.credit_notes and settlement.credit_notes[0].move.invoice_currency_rate:
+                fallback = 1 / settlement.credit_notes[0].move.invoice_currency_rate
+            rate = exchange_rate(settlement.cash, settlement.home_cash, fallback=fallback)
+        deposit = self.env["quickbooks.account.mapping"].sudo().search([
+            ("backend_id", "=", backend.id), ("account_id", "=", settlement.journal.default_account_id.id),
+            ("qbo_account_id", "!=", False)], limit=1) if settlement.journal else None
+        return PaymentData(
+            customer=Ref(customer.qbo_id), total_amount=settlement.cash, applications=applications,
+            txn_date=settlement.date, currency_code=settlement.currency.name, exchange_rate=rate,
+            deposit_account=Ref(deposit.qbo_account_id.qbo_id) if deposit else None,
+            reference=settlement.reference, private_note=_("From Odoo: %s", source.display_name))
+
+    def _settle_reductions_first(self, backend, row, ours, client, depth):
+        """Sync first the other sources whose QBO payments apply more to these documents than Odoo now does."""
+        if depth > 2:
+            return
+        before = _applied(row.synced_values if row.qbo_state == "active" else {})
+        grown = [key for key, amount in _applied(ours).items() if amount > before.get(key, 0) + 0.004]
+        for txn_type, txn_id in grown:
+            self.env.flush_all()
+            self.env.cr.execute(SQL(
+                """SELECT id FROM quickbooks_sync_state
+                    WHERE backend_id = %s AND qbo_entity = 'Payment' AND origin = 'odoo' AND qbo_state = 'active'
+                      AND id != %s AND synced_values @> %s::jsonb""",
+                backend.id, row.id or 0,
+                json.dumps({"Line": [{"LinkedTxn": [{"TxnId": txn_id, "TxnType": txn_type}]}]})))
+            for other in self.env["quickbooks.sync.state"].sudo().browse([r[0] for r in self.env.cr.fetchall()]):
+                record = other._record()
+                if record is None:
+                    self._remove_settlement(backend, other, client)
+                else:
+                    self._push_settlement(backend, record, client, depth=depth + 1)
+
+    # ------------------------------------------------------------------ removal
+    @api.model
+    def _remove_settlement(self, backend, row, client=None):
+        """Delete the QBO payment of a source that no longer settles anything (and its write-off memo)."""
+        if not row:
+            return row
+        if row.qbo_id and row.qbo_state == "active" and row.origin == "odoo":
+            client = client or backend._qbo_client()
+            try:
+                current = client.get("Payment", row.qbo_id)
+            except NotFoundError:
+                current = None
+            if current is not None:
+                request_id = self._request_id("Payment", row.res_model, row.res_id, "delete", row.qbo_id)
+                client.delete("Payment", row.qbo_id, current["SyncToken"], request_id=request_id)
+            row.sudo().write({"qbo_state": "deleted", "state": "done", "last_error": False, "failure_kind": False})
+            record = row._record()
+            if record is not None:
+                record._quickbooks_note(_("Its QuickBooks payment %s was deleted: it no longer settles anything "
+                                          "in Odoo.", row.qbo_id))
+        elif row.state in ("pending", "failed"):
+            row._mark_skipped(_("Nothing to record in QuickBooks (draft, cancelled or not reconciled)."))
+        if row.origin == "odoo":
+            self._remove_writeoff_memo(backend, row.res_model, row.res_id, client)
+        return row
+
+    # ------------------------------------------------------------------ write-off credit memo
+    def _sync_writeoff_memo(self, backend, source, settlement, customer_qbo_id, client):
+        if not settlement.writeoffs:
+            return None
+        Ledger = self.env["quickbooks.sync.state"]
+        row = Ledger._binding_for(backend, source, "CreditMemo", key="writeoff")
+        accounts = self.env["account.account"].union(*[w.account for w in settlement.writeoffs if not w.tax_line])
+        self._ensure_items(backend, accounts, client)
+        data = writeoff_memo_data(self.env, backend, settlement, customer_qbo_id, is_us=backend._is_us_company())
+        body = build_credit_memo(data)
+        ours = _owned(body, SALES_DOCUMENT_OWNED_FIELDS)
+        if row.qbo_id and row.qbo_state == "active":
+            if row.synced_values != ours:
+                request_id = self._request_id("CreditMemo", source._name, source.id, "writeoff", row.sync_token)
+                self._merged_update(client, row, source, "CreditMemo", ours, SALES_DOCUMENT_OWNED_FIELDS, request_id)
+        else:
+            request_id = self._request_id("CreditMemo", source._name, source.id, "writeoff", row.qbo_id or "")
+            created = client.create("CreditMemo", body, request_id=request_id)
+            row._mark_done(created, ours, last_request_id=request_id, qbo_state="active", origin="odoo")
+        return row
+
+    def _remove_writeoff_memo(self, backend, res_model, res_id, client):
+        row = self.env["quickbooks.sync.state"].sudo().search([
+            ("backend_id", "=", backend.id), ("res_model", "=", res_model), ("res_id", "=", res_id),
+            ("binding_key", "=", "writeoff"), ("qbo_state", "=", "active")], limit=1)
+        if not row.qbo_id:
+            return
+        client = client or backend._qbo_client()
+        try:
+            current = client.get("CreditMemo", row.qbo_id)
+            client.delete("CreditMemo", row.qbo_id, current["SyncToken"],
+                          request_id=self._request_id("CreditMemo", res_model, res_id, "delete", row.qbo_id))
+        except NotFoundError:
+            pass
+        row.write({"qbo_state": "deleted", "state": "done"})

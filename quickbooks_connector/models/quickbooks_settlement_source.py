@@ -1,0 +1,77 @@
+"""What customer payments, bank statement lines and credit notes share as settlement sources: one
+QuickBooks Payment each, kept in line with what the record settles in Odoo by one job."""
+
+from odoo import _, models
+from odoo.addons.queue_job.job import identity_exact
+
+from .. import const
+
+
+class QuickbooksSettlementSource(models.AbstractModel):
+    _name = "quickbooks.settlement.source"
+    _description = "Record settling customer invoices (a QuickBooks Payment)"
+
+    #: The ledger binding key of the QBO Payment (a credit note's main binding is its CreditMemo).
+    _quickbooks_settlement_key = ""
+
+    def _quickbooks_settlement(self):
+        """The :class:`~..adapters.settlement.Settlement` of this record, or None (nothing to record)."""
+        raise NotImplementedError
+
+    def _quickbooks_is_settlement_candidate(self):
+        return True
+
+    def _quickbooks_settlement_backend(self):
+        self.ensure_one()
+        backend = self.env["quickbooks.backend"].sudo()._for_company(self.company_id)
+        if backend and backend.state == "connected" and backend.sync_payments_to_qbo:
+            return backend
+        return backend.browse()
+
+    def _quickbooks_schedule_settlement(self, backend=None):
+        """Queue the sync of this record's QBO Payment (after commit; bursts collapse into one job)."""
+        for record in self:
+            if not record.exists():
+                # Deleted (a statement line with its move): its QuickBooks payment, if any, must go.
+                rows = self.env["quickbooks.sync.state"].sudo().search([
+                    ("res_model", "=", record._name), ("res_id", "=", record.id), ("qbo_entity", "=", "Payment"),
+                    ("binding_key", "=", self._quickbooks_settlement_key), ("qbo_state", "=", "active")])
+                for row in rows:
+                    record.with_delay(channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
+                                      description=_("QuickBooks: remove payment %s", row.qbo_id),
+                                      )._quickbooks_settle_job(row.backend_id)
+                continue
+            if not record._quickbooks_is_settlement_candidate():
+                continue
+            target = backend or record._quickbooks_settlement_backend()
+            if not target:
+                continue
+            record.with_delay(channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
+                              description=_("QuickBooks: payment of %s", record.display_name),
+                              )._quickbooks_settle_job(target)
+
+    def _quickbooks_settle_job(self, backend):
+        """Job: make this record's QuickBooks Payment record what it settles in Odoo now (create, update
+        or delete it); a record deleted since has its QuickBooks payment deleted."""
+        Push = self.env["quickbooks.push"]
+        Ledger = self.env["quickbooks.sync.state"]
+        if not self.exists():
+            rows = Ledger.sudo().search([("backend_id", "=", backend.id), ("res_model", "=", self._name),
+                                         ("res_id", "in", self.ids), ("qbo_entity", "=", "Payment"),
+                                         ("binding_key", "=", self._quickbooks_settlement_key)])
+            for row in rows:
+                Push._run(backend, row, lambda row=row: Push._remove_settlement(backend, row))
+            return "removed"
+        self.ensure_one()
+        row = Ledger._binding_for(backend, self, "Payment", key=self._quickbooks_settlement_key, create=False)
+        if not row:
+            if self._quickbooks_settlement() is None:
+                return "nothing to record"
+            row = Ledger._binding_for(backend, self, "Payment", key=self._quickbooks_settlement_key)
+        result = Push._run(backend, row, lambda: Push._push_settlement(backend, self))
+        return result.state if result else row.state
+
+    def _quickbooks_note(self, body):
+        """Tell the record's followers (a statement line's are its move's)."""
+        target = self if hasattr(self, "message_post") else self.move_id
+        target.message_post(body=body)
