@@ -52,3 +52,9 @@ BACKEND_STATES = [
     ("reconnect", "Reconnect needed"),
     ("disconnected", "Disconnected"),
 ]
+
+# How many times queue_job runs a QuickBooks job before giving up.  The wait between tries is the
+# retry pattern of the job functions (data/queue_job_data.xml: 30 s, 2 min, 10 min, 30 min, then
+# hourly), so 25 tries outlast a QuickBooks outage of more than 18 hours; a paused connection
+# (reconnect needed) waits without using any.
+JOB_MAX_RETRIES = 25

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command.  Layer 1 (always): ruff + pytest on the QBO library and the emulator,
 # in a virtualenv built from the pinned requirements.  Layer 2 (when Odoo 19 is found): the addon's
-# Odoo tests, on a fresh throw-away database, run by Odoo's own test runner.
+# Odoo tests, on a fresh throw-away database, run by Odoo's own test runner; then a plain SQL dump of
+# that database (pg_dump, required) and the Odoo log are searched for every token, code, secret,
+# verifier and key the tests used: one found in plain text fails the run.
 #
 # Environment:
 #   ODOO_PYTHON        python of an Odoo 19 install (default ~/.venvs/odoo19/bin/python, then python3)
@@ -60,9 +62,13 @@ if [ -z "$ODOO_PY" ]; then
 fi
 
 say "Layer 2: Odoo tests with $("$ODOO_PY" -c 'import odoo.release as r; print(r.version)') ($ODOO_PY)"
+# The addon's requirements must never change a package Odoo pins (an upgraded cryptography stops
+# Odoo from loading on Python 3.11): ask pip first, fail naming the package.
 if ! "$ODOO_PY" -c 'import odoo.addons.queue_job, websocket, hypothesis' 2>/dev/null; then
+  "$ODOO_PY" tests/check_requirements.py "$ODOO_PY" requirements-odoo.txt
   "$ODOO_PY" -m pip install --quiet --disable-pip-version-check -r requirements-odoo.txt
 fi
+"$ODOO_PY" tests/check_requirements.py "$ODOO_PY" requirements.txt
 "$ODOO_PY" -m pip install --quiet --disable-pip-version-check -r requirements.txt
 # The browser tour needs Chromium (Odoo's test runner drives it headless and skips tours without it).
 if [ -z "${ODOO_BROWSER_BIN:-}" ] && ! command -v google-chrome >/dev/null 2>&1 &&
@@ -77,22 +83,108 @@ if [ -z "${ODOO_BROWSER_BIN:-}" ] && ! command -v google-chrome >/dev/null 2>&1 
 fi
 
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id -un)}
+# After the run the test database is dumped and searched for secrets: without pg_dump that check
+# cannot run, and a security check does not get skipped quietly.
+if ! command -v pg_dump >/dev/null 2>&1; then
+  echo "pg_dump not found: layer 2 dumps the test database to check that no secret is stored in plain" \
+       "text; install the PostgreSQL client tools (Debian/Ubuntu: apt-get install postgresql-client)" >&2
+  exit 1
+fi
 DB="qbo_test_$(date +%s)_$$"
 LOG=$(mktemp -t qbo-odoo-tests.XXXXXX.log)
-cleanup() { dropdb --if-exists "$DB" >/dev/null 2>&1 || true; }
+# Every secret the Odoo tests use, as kind<TAB>value lines: the emulators append what they issue
+# (--issued-secrets-file), quickbooks_connector/tests/common.py what the tests themselves set.
+SECRETS=$(mktemp -t qbo-test-secrets.XXXXXX)
+SCAN_DIR=$(mktemp -d -t qbo-secret-scan.XXXXXX)
+DUMP=$SCAN_DIR/$DB.sql
+cleanup() {
+  dropdb --if-exists "$DB" >/dev/null 2>&1 || true
+  rm -f "$SECRETS"
+  [ "${KEEP_SCAN:-0}" = "1" ] || rm -rf "$SCAN_DIR"
+}
 trap cleanup EXIT
+
+# The secrets of $SECRETS (values of 12 characters or more) must appear neither in a plain SQL dump of
+# the test database (schema and data) nor in the Odoo log.  A finding is shown by kind, first 4
+# characters and length, never in full, with where it is: the dump's table (its COPY block) or the
+# log's line.
+scan_for_secrets() {
+  local kinds=$SCAN_DIR/kinds patterns=$SCAN_DIR/patterns checked where file rc leaks=0 clean=""
+  LC_ALL=C awk -F '\t' 'NF >= 2 { value = substr($0, length($1) + 2)
+      if (length(value) >= 12 && !(value in seen)) { seen[value]; print $1 "\t" value } }' "$SECRETS" > "$kinds"
+  cut -f2- "$kinds" > "$patterns"
+  checked=$(wc -l < "$patterns")
+  if [ "$checked" -eq 0 ]; then
+    echo "Secret scan: no secret was recorded by the Odoo tests ($SECRETS is empty): the check is broken" >&2
+    return 1
+  fi
+  if ! pg_dump --format=plain --no-owner --no-privileges --file "$DUMP" "$DB"; then
+    echo "Secret scan: pg_dump of $DB failed ($(pg_dump --version)): cannot check the database" >&2
+    return 1
+  fi
+  for where in dump log; do
+    file=$DUMP
+    [ "$where" = log ] && file=$LOG
+    set +e
+    LC_ALL=C grep -n -F -f "$patterns" "$file" > "$SCAN_DIR/hits.$where"
+    rc=$?
+    set -e
+    if [ "$rc" -gt 1 ]; then
+      echo "Secret scan: grep failed on the $where ($file)" >&2
+      return 1
+    fi
+    if [ "$rc" -eq 1 ]; then
+      clean="$clean; nothing found in the $([ "$where" = dump ] && echo "database dump" || echo "Odoo log")"
+      continue
+    fi
+    leaks=1
+    # Line number -> place: the table of the COPY block a dump line is in, or the log line.
+    if [ "$where" = dump ]; then
+      cut -d: -f1 "$SCAN_DIR/hits.dump" | LC_ALL=C awk '
+          NR == FNR { wanted[$1]; next }
+          /^COPY / { table = $2; next }
+          /^\\\.$/ { table = ""; next }
+          FNR in wanted { print FNR "\t" (table == "" ? "a schema statement, line " FNR : "table " table) }
+        ' - "$file" > "$SCAN_DIR/places.dump"
+    else
+      cut -d: -f1 "$SCAN_DIR/hits.log" | awk '{ print $1 "\tline " $1 }' > "$SCAN_DIR/places.log"
+    fi
+    LC_ALL=C awk -v where="$where" '
+        FILENAME == ARGV[1] { n++; kind[n] = substr($0, 1, index($0, "\t") - 1)
+                              value[n] = substr($0, index($0, "\t") + 1); next }
+        FILENAME == ARGV[2] { split($0, f, "\t"); place[f[1]] = f[2]; next }
+        { line = substr($0, 1, index($0, ":") - 1); text = substr($0, index($0, ":") + 1)
+          for (i = 1; i <= n; i++) if (index(text, value[i])) {
+            key = i SUBSEP place[line]
+            if (!(key in shown)) { shown[key]
+              printf "  FOUND in the %s: %s \"%s...\" (%d characters), %s\n", where == "dump" ? "database dump" : "Odoo log",
+                     kind[i], substr(value[i], 1, 4), length(value[i]), place[line] } } }
+      ' "$kinds" "$SCAN_DIR/places.$where" "$SCAN_DIR/hits.$where" | head -n 200 >&2
+  done
+  if [ "$leaks" -ne 0 ]; then
+    KEEP_SCAN=1
+    echo "Secret scan FAILED: secrets of the tests are in plain text (above; $checked secrets checked$clean)." \
+         "Database dump kept: $DUMP; Odoo log: $LOG" >&2
+    return 1
+  fi
+  say "Secret scan: $checked secrets checked ($(cut -f1 "$kinds" | sort | uniq -c |
+      awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')): none found in the database dump ($DB) or the Odoo log"
+}
 
 # A free port: the test server must not collide with an Odoo already running here.
 HTTP_PORT=${ODOO_TEST_HTTP_PORT:-$("$ODOO_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 addons="$ROOT"
 [ -n "${ODOO_ADDONS_PATH:-}" ] && addons="$ROOT,$ODOO_ADDONS_PATH"
 set +e
-"$ODOO_PY" -m odoo -d "$DB" --db_host "$PGHOST" --db_port "$PGPORT" --db_user "$PGUSER" \
+QBO_TEST_SECRETS_FILE=$SECRETS "$ODOO_PY" -m odoo -d "$DB" --db_host "$PGHOST" --db_port "$PGPORT" --db_user "$PGUSER" \
   --addons-path "$addons" -i quickbooks_connector --test-tags /quickbooks_connector \
   --stop-after-init --http-port "$HTTP_PORT" --log-level=test \
   2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e
+# Scanned whatever the outcome (a failing run can leak too); it fails the run after the test checks.
+scan_ok=1
+scan_for_secrets || scan_ok=0
 if [ "$status" -ne 0 ]; then
   echo "Odoo tests failed (exit $status); log: $LOG" >&2
   exit "$status"
@@ -110,6 +202,10 @@ fi
 odoo_failed=${BASH_REMATCH[1]} odoo_errors=${BASH_REMATCH[2]} odoo_total=${BASH_REMATCH[3]}
 if [ "$odoo_total" -eq 0 ] || [ "$odoo_failed" -ne 0 ] || [ "$odoo_errors" -ne 0 ]; then
   echo "Odoo tests: $result; log: $LOG" >&2
+  exit 1
+fi
+if [ "$scan_ok" -ne 1 ]; then
+  echo "Odoo tests: $result, but the secret scan failed (above)" >&2
   exit 1
 fi
 say "Layer 2 passed: $result ($DB dropped)"

@@ -1,8 +1,7 @@
 from odoo import _, fields, models
-from odoo.addons.queue_job.job import identity_exact
 
-from .. import const
 from ..adapters.settlement import credit_note_settlement
+from ..tools.jobs import enqueue
 from .quickbooks_account_mapping import INCOME_TYPES
 
 
@@ -63,8 +62,7 @@ class AccountMove(models.Model):
         for move in self.filtered(lambda m: m.state == "cancel" and m.move_type in ("out_invoice", "out_refund")):
             for row in Ledger.search([("res_model", "=", "account.move"), ("res_id", "=", move.id),
                                       ("qbo_id", "!=", False), ("qbo_state", "=", "active")]):
-                move.with_delay(channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
-                                description=f"QuickBooks: void {move.name}")._quickbooks_void_job(row.backend_id)
+                enqueue(move, f"QuickBooks: void {move.name}")._quickbooks_void_job(row.backend_id)
         return result
 
     def _quickbooks_schedule_sync(self, backend=None):
@@ -75,8 +73,7 @@ class AccountMove(models.Model):
                 continue
             entity = "CreditMemo" if move.move_type == "out_refund" else "Invoice"
             self.env["quickbooks.sync.state"]._binding_for(target, move, entity).sudo().state = "pending"
-            move.with_delay(channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
-                            description=f"QuickBooks: push {move.name}")._quickbooks_push_job(target)
+            enqueue(move, f"QuickBooks: push {move.name}")._quickbooks_push_job(target)
 
     def _quickbooks_push_job(self, backend):
         """Job: send this posted invoice / credit note to QuickBooks (create or update)."""

@@ -11,6 +11,7 @@ from odoo.exceptions import UserError
 from ..qbo import NotFoundError
 from ..qbo.payloads import ItemData, Ref, build_item
 from ..qbo.redact import get_logger
+from ..tools.access import check_manager
 
 _logger = get_logger(__name__)
 
@@ -114,6 +115,7 @@ class QuickbooksAccountMapping(models.Model):
         return problems
 
     def action_create_items(self):
+        check_manager(self)
         self._ensure_item()
         return True
 

@@ -16,9 +16,16 @@ from ..qbo.client import ENVIRONMENT_URLS
 from ..qbo.ratelimit import QBO_LIMITS, RateLimits
 from ..qbo.redact import get_logger
 from ..tools import crypto
+from ..tools.access import check_manager, check_system, check_user
 from .quickbooks_rate_slot import PostgresRateLimiter
 
 _logger = get_logger(__name__)
+
+#: What forgetting an authorization clears.
+TOKEN_RESET = {
+    "access_token_encrypted": False, "refresh_token_encrypted": False, "access_token_expires_at": False,
+    "refresh_token_expires_at": False, "refresh_token_hard_expires_at": False,
+}
 
 
 class QuickbooksBackend(models.Model):
@@ -237,6 +244,7 @@ class QuickbooksBackend(models.Model):
     def action_connect(self):
         """Start the OAuth round trip in the browser ("Connect to QuickBooks")."""
         self.ensure_one()
+        check_manager(self)
         self._get_client_secret()  # a clear error now rather than a failed round trip
         return {
             "type": "ir.actions.act_url",
@@ -246,6 +254,7 @@ class QuickbooksBackend(models.Model):
 
     def action_disconnect(self):
         """Revoke the authorization at Intuit, then forget every token."""
+        check_manager(self)
         for backend in self:
             refresh = crypto.decrypt(backend.sudo().refresh_token_encrypted)
             if refresh:
@@ -255,11 +264,7 @@ class QuickbooksBackend(models.Model):
                     _logger.warning("QuickBooks: revoking the token of %s failed: %s", backend.display_name, error)
                     backend.message_post(body=_("Intuit did not confirm the token revocation (%s); the tokens "
                                                 "were removed from Odoo anyway.", error))
-            backend.sudo().write({
-                "access_token_encrypted": False, "refresh_token_encrypted": False,
-                "access_token_expires_at": False, "refresh_token_expires_at": False,
-                "refresh_token_hard_expires_at": False, "state": "disconnected", "last_error": False,
-            })
+            backend.sudo().write({**TOKEN_RESET, "state": "disconnected", "last_error": False})
             backend.message_post(body=_("Disconnected from QuickBooks company %s.", backend.qbo_company_name or "-"))
         return True
 
@@ -294,13 +299,34 @@ class QuickbooksBackend(models.Model):
                 if record is not None and hasattr(record, "_quickbooks_schedule_sync"):
                     record._quickbooks_schedule_sync(backend)
 
+    #: Where QuickBooks is: changing any of these sends the next token somewhere else.
+    ENDPOINT_FIELDS = ("environment", "custom_base_url")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("environment") == "custom" or vals.get("custom_base_url") for vals in vals_list):
+            check_system(self.env)
+        return super().create(vals_list)
+
     def write(self, vals):
+        moved = self.browse()
+        if any(name in vals for name in self.ENDPOINT_FIELDS):
+            moved = self.filtered(lambda b: any(b.sudo()[name] != vals[name] for name in self.ENDPOINT_FIELDS
+                                                if name in vals))
+            if moved:
+                check_system(self.env)
         result = super().write(vals)
+        if moved:
+            # Tokens granted for one server are never sent to another: the connection starts over.
+            moved.sudo().write({**TOKEN_RESET, "state": "disconnected" if moved.realm_id else "draft"})
+            for backend in moved:
+                backend.message_post(body=_("QuickBooks server changed: the tokens were removed, connect again."))
         if "qbo_exempt_tax_code_id" in vals:
             self._retry_mapping_failures()
         return result
 
     def action_pull_tax_codes(self):
+        check_manager(self)
         self._map_taxes_by_rate()
         return True
 
@@ -312,12 +338,14 @@ class QuickbooksBackend(models.Model):
 
     def action_test_connection(self):
         self.ensure_one()
+        check_manager(self)
         info = self._refresh_company_facts()
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {
             "type": "success", "title": _("QuickBooks"),
             "message": _("Connected to %s.", info.get("CompanyName") or self.realm_id)}}
 
     def action_open_ledger_failed(self):
+        check_user(self)
         return self._failed_rows_action("quickbooks_connector.action_quickbooks_sync_state")
 
     def _failed_rows_action(self, xmlid):
@@ -330,11 +358,13 @@ class QuickbooksBackend(models.Model):
 
     def action_open_mapping_wizard(self):
         self.ensure_one()
+        check_manager(self)
         self._ensure_connected()
         wizard = self.env["quickbooks.account.mapping.wizard"]._prepare_for_backend(self)
         return wizard._reopen()
 
     def action_pull_chart_of_accounts(self):
         self.ensure_one()
+        check_manager(self)
         self.env["quickbooks.qbo.account"]._pull_for_backend(self)
         return True

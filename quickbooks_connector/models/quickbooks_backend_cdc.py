@@ -22,6 +22,7 @@ from odoo.exceptions import UserError
 from .. import const
 from ..qbo import QBOError
 from ..qbo.redact import get_logger
+from ..tools.access import check_manager, check_user
 from .quickbooks_webhook_event import PULLED_ENTITIES, change_key
 
 _logger = get_logger(__name__)
@@ -90,9 +91,7 @@ class QuickbooksBackend(models.Model):
     def action_cdc_catch_up(self):
         """"Catch up from QuickBooks": run change data capture now."""
         self.ensure_one()
-        if not self.env.user.has_group(const.GROUP_MANAGER):
-            raise UserError(_("Only QuickBooks managers can catch up from QuickBooks."))
-        self.check_access("write")
+        check_manager(self)
         try:
             rows = self._cdc_catch_up()
         except QBOError as error:
@@ -103,6 +102,7 @@ class QuickbooksBackend(models.Model):
             "next": {"type": "ir.actions.act_window_close"}}}
 
     def action_open_webhook_events(self):
+        check_user(self)
         return self._failed_rows_action("quickbooks_connector.action_quickbooks_webhook_event")
 
     # ------------------------------------------------------------------ change data capture

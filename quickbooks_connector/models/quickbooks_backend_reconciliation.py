@@ -3,11 +3,11 @@
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.addons.base.models.res_partner import _tz_get
-from odoo.exceptions import UserError
 
 from .. import const
+from ..tools.access import check_manager, check_user
 from .quickbooks_reconciliation import RUN_STATES
 
 
@@ -70,13 +70,13 @@ class QuickbooksBackend(models.Model):
 
     def action_reconcile_now(self):
         self.ensure_one()
-        if not self.env.user.has_group(const.GROUP_MANAGER):
-            raise UserError(_("Only QuickBooks managers can run a reconciliation."))
+        check_manager(self)
         run = self.env["quickbooks.reconciliation"]._run_for_backend(self, trigger="manual")
         return run._open_form()
 
     def action_open_reconciliations(self):
         self.ensure_one()
+        check_user(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "quickbooks_connector.action_quickbooks_reconciliation")
         action["domain"] = [("backend_id", "=", self.id)]

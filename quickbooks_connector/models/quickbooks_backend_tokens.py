@@ -17,9 +17,11 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
-from ..qbo import InvalidGrantError, OAuthError, TokenSet
+from ..qbo import InvalidGrantError, OAuthError, QBOClient, QBOError, TokenSet
 from ..qbo.redact import get_logger
 from ..tools import crypto
+from ..tools.access import check_manager
+from .quickbooks_backend import TOKEN_RESET
 
 _logger = get_logger(__name__)
 
@@ -54,28 +56,106 @@ class QuickbooksBackend(models.Model):
 
     # ------------------------------------------------------------------ authorization
     def _complete_authorization(self, code: str, realm_id: str):
-        """Finish "Connect to QuickBooks": exchange the code, store tokens, name the company."""
+        """Finish "Connect to QuickBooks": exchange the code, prove the tokens open ``realm_id``, store them.
+
+        Refused (nothing stored): another QuickBooks company than the one this connection holds
+        bindings of (its ids would be read as the other company's), a QuickBooks company already
+        connected to another Odoo company, and tokens that do not open the company Intuit named.
+        """
         self.ensure_one()
-        if not code or not realm_id:
+        if not code or not realm_id or not str(realm_id).isdigit():
             raise UserError(_("Intuit did not send an authorization code and company id."))
+        realm_id = str(realm_id)
         backend = self.sudo()
-        if backend.realm_id and backend.realm_id != realm_id and backend.state in ("connected", "reconnect"):
-            raise UserError(_(
-                "This Odoo company is linked to QuickBooks company %(old)s; Intuit authorized %(new)s. "
-                "Disconnect first to switch companies.", old=backend.realm_id, new=realm_id))
+        if backend.realm_id and backend.realm_id != realm_id:
+            if backend.state in ("connected", "reconnect"):
+                raise UserError(_(
+                    "This Odoo company is linked to QuickBooks company %(old)s; Intuit authorized %(new)s. "
+                    "Disconnect first to switch companies.", old=backend.realm_id, new=realm_id))
+            held = backend._realm_bound_counts()
+            if held:
+                raise UserError(_(
+                    "This connection still holds what Odoo knows of QuickBooks company %(old)s (%(held)s); "
+                    "QuickBooks ids belong to one company, so connecting %(new)s would apply them to unrelated "
+                    "documents. Authorize %(old)s again, or use 'Forget QuickBooks Company' on the connection "
+                    "first.", old=backend.realm_id, new=realm_id, held=held))
+        other = self.sudo().with_context(active_test=False).search(
+            [("realm_id", "=", realm_id), ("id", "!=", backend.id)], limit=1)
+        if other:
+            raise UserError(_("QuickBooks company %(realm)s is already connected to the Odoo company %(company)s: "
+                              "one QuickBooks company per Odoo company.", realm=realm_id,
+                              company=other.company_id.name))
         tokens = backend._oauth_client().exchange_code(code)
+        info = backend._company_info_for(realm_id, tokens)
         backend.write({
             **backend._token_values(tokens),
             "realm_id": realm_id, "state": "connected", "connected_at": fields.Datetime.now(),
-            "last_error": False,
+            "last_error": False, "qbo_company_name": info.get("CompanyName") or False,
         })
         try:
             backend._refresh_company_facts()
-        except Exception as error:  # the connection works even if the name lookup did not
-            _logger.warning("QuickBooks: connected %s but could not read CompanyInfo: %s", realm_id, error)
+        except Exception as error:  # the connection works even if the preferences lookup did not
+            _logger.warning("QuickBooks: connected %s but could not read its preferences: %s", realm_id, error)
         backend.activity_unlink(["mail.mail_activity_data_warning"])
         backend.message_post(body=_("Connected to QuickBooks company %(name)s (realm %(realm)s).",
                                     name=backend.qbo_company_name or "-", realm=realm_id))
+
+    def _company_info_for(self, realm_id, tokens):
+        """CompanyInfo of ``realm_id`` read with the new tokens: the proof they belong to that company."""
+        self.ensure_one()
+        client = QBOClient(realm_id, lambda: tokens.access_token, base_url=self._api_base_url(),
+                           minorversion=self.sudo().minorversion, retry=self._qbo_retry_policy)
+        try:
+            return client.company_info()
+        except QBOError as error:
+            try:  # not ours to keep: give the grant back
+                self._oauth_client().revoke(tokens.refresh_token)
+            except Exception:
+                _logger.info("QuickBooks: revoking the unconfirmed grant failed")
+            raise UserError(_("QuickBooks did not open company %(realm)s with this authorization (%(error)s); "
+                              "nothing was stored. Connect again.", realm=realm_id, error=error)) from None
+
+    def _realm_bound_counts(self):
+        """What this connection holds of its QuickBooks company, in words (empty when nothing)."""
+        self.ensure_one()
+        counts = [
+            (self.env["quickbooks.sync.state"].sudo().search_count([("backend_id", "=", self.id)]),
+             _("synchronised records")),
+            (self.env["quickbooks.account.mapping"].sudo().search_count(
+                [("backend_id", "=", self.id), "|", ("qbo_account_id", "!=", False), ("qbo_item_id", "!=", False)]),
+             _("account mappings")),
+            (self.env["quickbooks.qbo.tax.code"].sudo().search_count([("backend_id", "=", self.id)]),
+             _("tax codes")),
+            (self.env["quickbooks.webhook.event"].sudo().search_count([("backend_id", "=", self.id)]),
+             _("notifications")),
+        ]
+        return ", ".join(f"{count} {label}" for count, label in counts if count)
+
+    def action_forget_qbo_company(self):
+        """Managers, when disconnected: forget the QuickBooks company this connection was bound to (ledger,
+        account and tax mappings, QuickBooks accounts and tax codes, notifications, catch-up cursor), so
+        another QuickBooks company can be connected.  The Odoo documents themselves are not touched."""
+        self.ensure_one()
+        check_manager(self)
+        backend = self.sudo()
+        if backend.state in ("connected", "reconnect"):
+            raise UserError(_("Disconnect from QuickBooks first."))
+        held = backend._realm_bound_counts()
+        env = self.env(su=True)
+        env["quickbooks.sync.state"].search([("backend_id", "=", backend.id)]).unlink()
+        env["quickbooks.webhook.event"].search([("backend_id", "=", backend.id)]).unlink()
+        env["quickbooks.tax.mapping"].search([("backend_id", "=", backend.id)]).unlink()
+        env["quickbooks.account.mapping"].search([("backend_id", "=", backend.id)]).unlink()
+        backend.qbo_exempt_tax_code_id = False
+        env["quickbooks.qbo.tax.code"].search([("backend_id", "=", backend.id)]).unlink()
+        env["quickbooks.qbo.account"].search([("backend_id", "=", backend.id)]).unlink()
+        old_realm = backend.realm_id
+        backend.write({"realm_id": False, "qbo_company_name": False, "qbo_country": False, "qbo_home_currency": False,
+                       "qbo_automated_sales_tax": False, "cdc_cursor": False, "state": "draft", **TOKEN_RESET})
+        backend.message_post(body=_("Forgot QuickBooks company %(realm)s (%(held)s). Odoo documents are kept; "
+                                    "they will be sent to the next QuickBooks company connected.",
+                                    realm=old_realm or "-", held=held or _("nothing")))
+        return True
 
     # ------------------------------------------------------------------ access token
     def _get_access_token(self) -> str:

@@ -3,6 +3,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import const
+from ..tools.access import check_user
 from .quickbooks_sync_state import SYNC_STATES
 
 
@@ -10,13 +12,16 @@ class QuickbooksBoundMixin(models.AbstractModel):
     _name = "quickbooks.bound.mixin"
     _description = "Record synchronised with QuickBooks"
 
+    # Computed with sudo from the ledger: only QuickBooks users may read them (portal users never).
     quickbooks_sync_state_id = fields.Many2one("quickbooks.sync.state", compute="_compute_quickbooks_status",
-                                               string="QuickBooks Binding")
+                                               string="QuickBooks Binding", groups=const.GROUP_USER)
     quickbooks_status = fields.Selection([*SYNC_STATES, ("none", "Not synced")], string="QuickBooks Status",
-                                         compute="_compute_quickbooks_status")
-    quickbooks_url = fields.Char("View in QuickBooks", compute="_compute_quickbooks_status")
-    quickbooks_last_error = fields.Text("QuickBooks Error", compute="_compute_quickbooks_status")
-    quickbooks_drift_note = fields.Text("Changed in QuickBooks", compute="_compute_quickbooks_status")
+                                         compute="_compute_quickbooks_status", groups=const.GROUP_USER)
+    quickbooks_url = fields.Char("View in QuickBooks", compute="_compute_quickbooks_status", groups=const.GROUP_USER)
+    quickbooks_last_error = fields.Text("QuickBooks Error", compute="_compute_quickbooks_status",
+                                        groups=const.GROUP_USER)
+    quickbooks_drift_note = fields.Text("Changed in QuickBooks", compute="_compute_quickbooks_status",
+                                        groups=const.GROUP_USER)
 
     @api.depends_context("company")
     def _compute_quickbooks_status(self):
@@ -35,12 +40,14 @@ class QuickbooksBoundMixin(models.AbstractModel):
 
     def action_view_in_quickbooks(self):
         self.ensure_one()
+        check_user(self)
         if not self.quickbooks_url:
             raise UserError(_("This record is not in QuickBooks yet."))
         return {"type": "ir.actions.act_url", "url": self.quickbooks_url, "target": "new"}
 
     def action_open_quickbooks_ledger(self):
         self.ensure_one()
+        check_user(self)
         if not self.quickbooks_sync_state_id:
             raise UserError(_("This record has no QuickBooks history yet."))
         return {"type": "ir.actions.act_window", "res_model": "quickbooks.sync.state",

@@ -15,15 +15,12 @@ from decimal import Decimal
 
 from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.queue_job.job import identity_exact
 
-from .. import const
 from ..adapters.fingerprint import describe_changes, fingerprint
 from ..qbo import NotFoundError
 from ..qbo.totals import cents
+from ..tools.jobs import enqueue
 from .account_move_line import CAPS_KEY
-
-WAIT_FOR_INVOICE_SECONDS = 300
 
 
 def _is_voided(payment):
@@ -111,15 +108,14 @@ class QuickbooksPull(models.AbstractModel):
                 ("company_id", "=", backend.company_id.id), ("name", "=", number), ("move_type", "=", move_type)]):
             raise RetryableJobError(
                 _("QuickBooks payment %(payment)s is for %(entity)s %(number)s, not synced to Odoo yet: will retry.",
-                  payment=payment["Id"], entity=entity, number=number), seconds=WAIT_FOR_INVOICE_SECONDS)
+                  payment=payment["Id"], entity=entity, number=number))
 
     # ------------------------------------------------------------------ doing it in Odoo
     def _apply_wanted_payment(self, backend, payment, wanted):
         Move = self.env["account.move"].sudo()
         moves = Move.browse([*wanted["invoices"], *wanted["credits"]]).exists()
         if moves.filtered(lambda m: m.state != "posted"):
-            raise RetryableJobError(_("A document of QuickBooks payment %s is not posted in Odoo.", payment["Id"]),
-                                    seconds=WAIT_FOR_INVOICE_SECONDS)
+            raise RetryableJobError(_("A document of QuickBooks payment %s is not posted in Odoo.", payment["Id"]))
         pulled = self.with_context(quickbooks_pulled=True)
         odoo_payment = pulled._register_cash(backend, payment, wanted) if wanted["cash"] else None
         credits = [[self._open_receivables(Move.browse(move_id)), amount]
@@ -208,8 +204,7 @@ class QuickbooksPull(models.AbstractModel):
         row = self.env["quickbooks.sync.state"].sudo()._binding_for_qbo(backend, "Customer", customer_id)
         partner = row._record() if row else None
         if partner is None:
-            raise RetryableJobError(_("QuickBooks payment %s is for a customer not bound to Odoo.", payment["Id"]),
-                                    seconds=WAIT_FOR_INVOICE_SECONDS)
+            raise RetryableJobError(_("QuickBooks payment %s is for a customer not bound to Odoo.", payment["Id"]))
         return partner
 
     @api.model
@@ -247,9 +242,8 @@ class QuickbooksPull(models.AbstractModel):
         if values.get("pulled"):
             values["pulled"] = {**values["pulled"], "key": None}
             row.sudo().synced_values = values
-        self.with_delay(channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
-                        description=_("QuickBooks: apply payment %s again", row.qbo_id),
-                        )._quickbooks_repull_job(row.backend_id, row.qbo_entity, row.qbo_id)
+        enqueue(self, _("QuickBooks: apply payment %s again", row.qbo_id),
+                )._quickbooks_repull_job(row.backend_id, row.qbo_entity, row.qbo_id)
 
     @api.model
     def _quickbooks_repull_job(self, backend, entity, qbo_id):

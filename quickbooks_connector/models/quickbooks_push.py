@@ -1,9 +1,9 @@
 """What every push job shares: deterministic request ids, error triage, the pause rule.
 
 Errors are sorted three ways:
-* transient (network, 429, 5xx, expired token): the job is retried with back-off by queue_job;
-  the ledger row notes the attempt on a separate, committed cursor (the job's own transaction
-  rolls back when it raises);
+* transient (network, 429, 5xx, expired token): the job is retried by queue_job with the back-off
+  of its job function (or QuickBooks' Retry-After); the ledger row notes the attempt on a separate,
+  committed cursor (the job's own transaction rolls back when it raises);
 * connection paused (disconnected, reconnect needed): the job waits without using up its retries;
 * permanent (QBO refused the content, a mapping is missing): recorded in the ledger, the job ends;
   nothing loops.
@@ -19,11 +19,11 @@ from odoo.exceptions import UserError
 
 from ..qbo import AuthenticationError, QBOError, StaleObjectError
 from ..qbo.redact import get_logger
+from ..tools.jobs import note_and_retry
 
 _logger = get_logger(__name__)
 
-#: Back-off for transient failures, by attempt (seconds); queue_job's retry_pattern does the rest.
-TRANSIENT_RETRY_SECONDS = (10, 30, 120, 600, 1800)
+#: A paused connection (reconnect needed) is looked at again this often, without using up retries.
 PAUSED_RECHECK_SECONDS = 900
 
 
@@ -50,17 +50,6 @@ class QuickbooksPush(models.AbstractModel):
                   company=backend.company_id.name, state=backend.state),
                 seconds=PAUSED_RECHECK_SECONDS, ignore_retry=True)
 
-    @api.model
-    def _note_transient(self, row, message):
-        """Record a transient failure on the ledger on its own cursor (the job will roll back)."""
-        if not row:
-            return
-        self.env.flush_all()  # the other cursor must see this transaction's rows (tests share one connection)
-        with self.env.registry.cursor() as cr:
-            ledger = self.env(cr=cr, su=True)["quickbooks.sync.state"].browse(row.id).exists()
-            if ledger:
-                ledger.write({"attempts": ledger.attempts + 1, "last_error": message,
-                              "failure_kind": "transient", "state": "pending"})
 
     @api.model
     def _run_bound(self, backend, record, entity, work, **binding):
@@ -73,7 +62,7 @@ class QuickbooksPush(models.AbstractModel):
         self._run(backend, row, work)
         return row
 
-    def _run(self, backend, row, work, attempt=0):
+    def _run(self, backend, row, work):
         """Run ``work()`` for a job and triage its failure; returns ``work``'s result."""
         self._check_backend_active(backend)
         try:
@@ -81,9 +70,9 @@ class QuickbooksPush(models.AbstractModel):
         except QBOError as error:
             if isinstance(error, AuthenticationError) or error.retryable:
                 message = _("Temporary QuickBooks problem, will retry: %s", error)
-                self._note_transient(row, message)
-                seconds = TRANSIENT_RETRY_SECONDS[min(attempt, len(TRANSIENT_RETRY_SECONDS) - 1)]
-                raise RetryableJobError(message, seconds=max(seconds, getattr(error, "retry_after", 0) or 0)) from None
+                note_and_retry(row.sudo(), lambda r: {"attempts": r.attempts + 1, "last_error": message,
+                                                      "failure_kind": "transient", "state": "pending"},
+                               message, retry_after=getattr(error, "retry_after", None))
             # Permanent: QBO refused the content.  Recorded, shown on the record, and not retried by
             # itself (a manager fixes the cause, then uses Retry).
             stale = isinstance(error, StaleObjectError)

@@ -27,7 +27,6 @@ PAYMENT_OWNED_FIELDS = frozenset({
     "CustomerRef", "TotalAmt", "TxnDate", "Line", "CurrencyRef", "ExchangeRate", "DepositToAccountRef",
     "PaymentRefNum", "PrivateNote",
 })
-WAIT_FOR_DOCUMENTS_SECONDS = 120
 
 
 def _owned(body, fields):
@@ -75,8 +74,7 @@ class QuickbooksPush(models.AbstractModel):
                 waiting.append(application.move.name)
             documents[application.move] = (entity, bound.qbo_id)
         if waiting:
-            raise RetryableJobError(_("Waiting for %s to reach QuickBooks first.", ", ".join(waiting)),
-                                    seconds=WAIT_FOR_DOCUMENTS_SECONDS)
+            raise RetryableJobError(_("Waiting for %s to reach QuickBooks first.", ", ".join(waiting)))
         client = client or backend._qbo_client()
         customer = self._push_customer(backend, settlement.partner, settlement.currency, client)
         try:

@@ -18,9 +18,9 @@ from datetime import date, timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .. import const
 from ..qbo import QBOError
 from ..qbo.redact import get_logger, redact
+from ..tools.access import check_manager
 from . import quickbooks_reconciliation_figures as figures
 
 _logger = get_logger(__name__)
@@ -288,10 +288,9 @@ class QuickbooksReconciliation(models.Model):
     @api.model
     def action_reconcile_current_companies(self):
         """Menu "Reconcile Now": run every connected backend of the selected companies."""
-        if not self.env.user.has_group(const.GROUP_MANAGER):
-            raise UserError(_("Only QuickBooks managers can run a reconciliation."))
         backends = self.env["quickbooks.backend"].search(
             [("company_id", "in", self.env.companies.ids), ("state", "=", "connected")])
+        check_manager(backends)
         if not backends:
             raise UserError(_("No company selected is connected to QuickBooks."))
         runs = self.browse()

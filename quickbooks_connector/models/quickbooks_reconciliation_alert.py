@@ -20,13 +20,13 @@ import requests
 from markupsafe import Markup
 
 from odoo import _, fields, models
-from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.queue_job.job import identity_exact
 from odoo.exceptions import UserError
 
 from .. import const
 from ..qbo.redact import get_logger, redact
 from ..tools import crypto
+from ..tools.access import check_manager
+from ..tools.jobs import enqueue, note_and_retry
 from .quickbooks_reconciliation import FIGURES
 
 _logger = get_logger(__name__)
@@ -35,7 +35,9 @@ SLACK_TIMEOUT = 10
 #: Attempts before an alert is given up (failed); queue_job's own limit is set above it.
 SLACK_MAX_ATTEMPTS = 8
 #: Slack answers these for a webhook that will never work (revoked, archived channel, bad payload).
-SLACK_PERMANENT_STATUSES = (400, 401, 403, 404, 410)
+SLACK_PERMANENT_STATUSES = (301, 302, 303, 307, 308, 400, 401, 403, 404, 410)
+SLACK_URL_PREFIX = "https://hooks.slack.com/"
+SLACK_PREFIXES_PARAM = "quickbooks.slack_webhook_url_prefixes"
 #: Documents named in the Slack message (the run lists more).
 SLACK_EXPLANATION_LINES = 5
 #: Documents named in the managers' activity.
@@ -97,17 +99,26 @@ class QuickbooksBackend(models.Model):
     def _inverse_slack_webhook_url(self):
         for backend in self.filtered("slack_webhook_url"):
             url = backend.slack_webhook_url.strip()
-            parts = urlsplit(url)
-            if parts.scheme not in ("https", "http") or not parts.netloc:
-                raise UserError(_("The Slack webhook URL must be an http(s) URL, such as "
-                                  "https://hooks.slack.com/services/..."))
+            if not backend._slack_url_allowed(url):
+                raise UserError(_("The Slack webhook URL must be a Slack incoming webhook: %s...",
+                                  SLACK_URL_PREFIX))
             backend.sudo().slack_webhook_url_encrypted = crypto.encrypt(url)
+
+    def _slack_url_allowed(self, url):
+        """Only Slack's incoming-webhook host (alerts must not be sendable to any server of the network).
+        A system administrator may allow another prefix (a self-hosted relay, a test sink) with the
+        system parameter ``quickbooks.slack_webhook_url_prefixes`` (comma separated)."""
+        extra = self.env["ir.config_parameter"].sudo().get_param(SLACK_PREFIXES_PARAM, "")
+        prefixes = [SLACK_URL_PREFIX, *(p.strip() for p in extra.split(",") if p.strip())]
+        parts = urlsplit(url)
+        return bool(parts.netloc) and not parts.username and any(url.startswith(prefix) for prefix in prefixes)
 
     def _get_slack_webhook_url(self) -> str | None:
         self.ensure_one()
         return crypto.decrypt(self.sudo().slack_webhook_url_encrypted)
 
     def action_clear_slack_webhook(self):
+        check_manager(self)
         self.sudo().write({"slack_webhook_url_encrypted": False})
         return True
 
@@ -190,10 +201,9 @@ class QuickbooksReconciliation(models.Model):
     def _enqueue_slack_alert(self):
         self.ensure_one()
         self.sudo().write({"alert_state": "pending", "alert_last_error": False})
-        return self.sudo().with_delay(
-            channel=const.JOB_CHANNEL, max_retries=SLACK_MAX_ATTEMPTS + 1, identity_key=identity_exact,
-            description=_("Slack alert of QuickBooks reconciliation %s", self.display_name),
-        )._send_slack_alert()
+        # An alert is given up after SLACK_MAX_ATTEMPTS (a stale alert is worse than none): its own limit.
+        return enqueue(self.sudo(), _("Slack alert of QuickBooks reconciliation %s", self.display_name),
+                       max_retries=SLACK_MAX_ATTEMPTS + 1)._send_slack_alert()
 
     def _send_slack_alert(self):
         """Job: post the alert to the backend's Slack webhook (``{"text": ...}``)."""
@@ -205,9 +215,13 @@ class QuickbooksReconciliation(models.Model):
         url = run.backend_id._get_slack_webhook_url()
         if not url:
             return run._alert_given_up(attempt, _("No Slack webhook URL is configured for this connection."))
+        if not run.backend_id._slack_url_allowed(url):
+            return run._alert_given_up(attempt, _("The stored Slack webhook URL is not a Slack incoming webhook."))
         retry_after = None
         try:
-            response = requests.post(url, json={"text": run.alert_message}, timeout=SLACK_TIMEOUT)
+            # No redirect is followed: the alert goes to the stored webhook or nowhere.
+            response = requests.post(url, json={"text": run.alert_message}, timeout=SLACK_TIMEOUT,
+                                     allow_redirects=False)
         except requests.RequestException as error:
             # The exception text names the URL: keep only its kind.
             reason = _("Slack could not be reached (%s).", type(error).__name__)
@@ -218,8 +232,8 @@ class QuickbooksReconciliation(models.Model):
                 run.write({"alert_state": "sent", "alert_sent_at": fields.Datetime.now(), "alert_attempts": attempt,
                            "alert_last_error": False})
                 return "sent"
-            reason = _("Slack answered HTTP %(status)s: %(body)s", status=status,
-                       body=redact(response.text[:200]).replace(url, "***"))
+            # Only the status: a reply body is never stored (it could be anything the URL's host says).
+            reason = _("Slack answered HTTP %s.", status)
             if status == 429:
                 try:
                     retry_after = int(response.headers.get("Retry-After", ""))
@@ -227,19 +241,10 @@ class QuickbooksReconciliation(models.Model):
                     retry_after = None
         if status in SLACK_PERMANENT_STATUSES or attempt >= SLACK_MAX_ATTEMPTS:
             return run._alert_given_up(attempt, reason)
-        run._note_alert_attempt(attempt, reason)
         _logger.info("QuickBooks: Slack alert of reconciliation %s not delivered (attempt %s): %s",
                      run.id, attempt, reason)
-        raise RetryableJobError(reason, seconds=retry_after)
-
-    def _note_alert_attempt(self, attempt, reason):
-        """Record a failed attempt on its own cursor: the job's transaction rolls back when it raises."""
-        self.env.flush_all()
-        with self.env.registry.cursor() as cr:
-            run = self.env(cr=cr, su=True)[self._name].browse(self.id).exists()
-            if run:
-                run.write({"alert_attempts": attempt, "alert_last_error": reason, "alert_state": "pending"})
-        self.invalidate_recordset(["alert_attempts", "alert_last_error", "alert_state"])
+        note_and_retry(run, {"alert_attempts": attempt, "alert_last_error": reason, "alert_state": "pending"},
+                       reason, retry_after=retry_after)
 
     def _alert_given_up(self, attempt, reason):
         self.ensure_one()
@@ -257,8 +262,7 @@ class QuickbooksReconciliation(models.Model):
             run._alert_given_up(run.alert_attempts, redact(exc_message or exc_name or _("The alert job failed.")))
 
     def action_resend_alert(self):
-        if not self.env.user.has_group(const.GROUP_MANAGER):
-            raise UserError(_("Only QuickBooks managers can send reconciliation alerts."))
+        check_manager(self)  # record rules: another company's run is refused before any sudo
         for run in self.sudo():
             if run.state != "drift":
                 raise UserError(_("Only a drifting reconciliation has an alert to send."))

@@ -2,9 +2,8 @@
 QuickBooks Payment each, kept in line with what the record settles in Odoo by one job."""
 
 from odoo import _, models
-from odoo.addons.queue_job.job import identity_exact
 
-from .. import const
+from ..tools.jobs import enqueue
 
 
 class QuickbooksSettlementSource(models.AbstractModel):
@@ -37,18 +36,15 @@ class QuickbooksSettlementSource(models.AbstractModel):
                     ("res_model", "=", record._name), ("res_id", "=", record.id), ("qbo_entity", "=", "Payment"),
                     ("binding_key", "=", self._quickbooks_settlement_key), ("qbo_state", "=", "active")])
                 for row in rows:
-                    record.with_delay(channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
-                                      description=_("QuickBooks: remove payment %s", row.qbo_id),
-                                      )._quickbooks_settle_job(row.backend_id)
+                    enqueue(record, _("QuickBooks: remove payment %s", row.qbo_id),
+                            )._quickbooks_settle_job(row.backend_id)
                 continue
             if not record._quickbooks_is_settlement_candidate():
                 continue
             target = backend or record._quickbooks_settlement_backend()
             if not target:
                 continue
-            record.with_delay(channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
-                              description=_("QuickBooks: payment of %s", record.display_name),
-                              )._quickbooks_settle_job(target)
+            enqueue(record, _("QuickBooks: payment of %s", record.display_name))._quickbooks_settle_job(target)
 
     def _quickbooks_settle_job(self, backend):
         """Job: make this record's QuickBooks Payment record what it settles in Odoo now (create, update

@@ -9,8 +9,8 @@ state, attempts, last error, last requestid.  Unique per (backend, Odoo record) 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .. import const
 from ..adapters.fingerprint import fingerprint
+from ..tools.access import check_manager, check_user
 
 SYNC_STATES = [
     ("pending", "Pending"),
@@ -132,8 +132,7 @@ class QuickbooksSyncState(models.Model):
     # ------------------------------------------------------------------ actions
     def action_retry(self):
         """Retry failed or conflicting rows: back to pending, and the record's sync is scheduled."""
-        if not self.env.user.has_group(const.GROUP_MANAGER):
-            raise UserError(_("Only QuickBooks managers can retry synchronisations."))
+        check_manager(self)
         retried = 0
         for row in self.filtered(lambda r: r.state in ("failed", "conflict", "pending") or r.drift_detected):
             record = row._record()
@@ -154,6 +153,7 @@ class QuickbooksSyncState(models.Model):
 
     def action_open_record(self):
         self.ensure_one()
+        check_user(self)
         record = self._record()
         if record is None:
             raise UserError(_("The Odoo record no longer exists."))
@@ -162,6 +162,7 @@ class QuickbooksSyncState(models.Model):
 
     def action_view_in_quickbooks(self):
         self.ensure_one()
+        check_user(self)
         if not self.qbo_url:
             raise UserError(_("This record is not in QuickBooks yet."))
         return {"type": "ir.actions.act_url", "url": self.qbo_url, "target": "new"}

@@ -21,19 +21,19 @@ change-data-capture cron feeds what webhooks missed through the same inbox.
   attempt on its own cursor and lets queue_job retry.
 """
 
-import json
 from datetime import datetime, timedelta, timezone
 
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.queue_job.job import identity_exact
 from odoo.exceptions import UserError
 
-from .. import const
-from ..qbo import AuthenticationError, QBOError, WebhookPayloadError, parse_events, verify_signature
+from ..qbo import AuthenticationError, QBOError, WebhookPayloadError, verify_signature
 from ..qbo.redact import get_logger
+from ..qbo.webhooks import read_delivery
+from ..tools.access import check_manager
+from ..tools.jobs import enqueue, note_and_retry
 
 _logger = get_logger(__name__)
 
@@ -62,9 +62,11 @@ OPERATION_WEIGHT = {"emailed": 0, "create": 1, "update": 2, "merge": 3, "void": 
 OBJECT_LOCK_NAMESPACE = 0x51B0
 #: A job that finds its object being applied by another worker looks again this much later.
 BUSY_RETRY_SECONDS = 15
-#: Back-off for temporary QuickBooks problems, by attempt (seconds).
-TRANSIENT_RETRY_SECONDS = (10, 30, 120, 600, 1800)
-JOB_MAX_RETRIES = 12
+#: The answer to a correctly signed body that is not an Intuit delivery: 400 keeps it queued and
+#: visible at Intuit (a format change on their side loses nothing; change data capture catches up).
+UNREADABLE_STATUS = 400
+#: Skipped events named one by one in the log, at most.
+LOGGED_SKIPS = 10
 #: Processed rows are kept this long (longer than QBO's 30-day change-data-capture look-back).
 RETENTION_DAYS = 60
 
@@ -80,45 +82,6 @@ def change_key(entity: str, qbo_id: str, moment: datetime | None, deleted: bool)
     moment = _naive_utc(moment)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%S") if moment else ""
     return f"{entity}:{qbo_id}:{stamp}:{'delete' if deleted else 'change'}"
-
-
-def _single_events(payload):
-    """A delivery cut into one-event payloads, each readable by ``parse_events`` on its own."""
-    if isinstance(payload, dict) and "eventNotifications" in payload:
-        for notification in payload.get("eventNotifications") or []:
-            if not isinstance(notification, dict):
-                yield notification
-                continue
-            for item in (notification.get("dataChangeEvent") or {}).get("entities") or []:
-                yield {"eventNotifications": [{"realmId": notification.get("realmId"),
-                                               "dataChangeEvent": {"entities": [item]}}]}
-    elif isinstance(payload, list):
-        yield from payload
-    else:
-        yield payload
-
-
-def parse_delivery(raw_body: bytes):
-    """``(events, unreadable)``: one event QBO words differently must not cost the other 99.
-
-    Raises :class:`WebhookPayloadError` when nothing at all can be read.
-    """
-    try:
-        return parse_events(raw_body), 0
-    except WebhookPayloadError as error:
-        try:
-            payload = json.loads(raw_body)
-        except ValueError:
-            raise error from None
-        events, unreadable = [], 0
-        for item in _single_events(payload):
-            try:
-                events.extend(parse_events(item))
-            except (WebhookPayloadError, AttributeError, TypeError, KeyError):
-                unreadable += 1
-        if not events:
-            raise error from None
-        return events, unreadable
 
 
 class QuickbooksWebhookEvent(models.Model):
@@ -170,13 +133,20 @@ class QuickbooksWebhookEvent(models.Model):
                             "bad" if signature else "missing", len(raw_body))
             return 401, {"error": "invalid signature"}
         try:
-            events, unreadable = parse_delivery(raw_body)
+            delivery = read_delivery(raw_body)
         except WebhookPayloadError as error:
-            _logger.warning("QuickBooks webhook: signed delivery could not be read: %s", error)
-            return 400, {"error": "unreadable delivery"}
-        if unreadable:
-            _logger.warning("QuickBooks webhook: %d event(s) of a delivery could not be read and were skipped "
-                            "(change data capture will catch up)", unreadable)
+            _logger.warning("QuickBooks webhook: signed delivery of %d bytes is not an Intuit delivery: %s",
+                            len(raw_body), error)
+            return UNREADABLE_STATUS, {"error": "unreadable delivery"}
+        for skipped in delivery.skipped[:LOGGED_SKIPS]:
+            _logger.warning("QuickBooks webhook: %s event %s skipped (change data capture will catch up): %s",
+                            delivery.format, skipped.position, skipped.reason)
+        if len(delivery.skipped) > LOGGED_SKIPS:
+            _logger.warning("QuickBooks webhook: %d more malformed event(s) of the delivery skipped",
+                            len(delivery.skipped) - LOGGED_SKIPS)
+        if delivery.skipped and not delivery.events:
+            return UNREADABLE_STATUS, {"error": "unreadable delivery"}
+        events = delivery.events
         by_realm = {}
         for backend in signed:
             by_realm.setdefault(backend.realm_id, []).append(backend)
@@ -312,10 +282,8 @@ class QuickbooksWebhookEvent(models.Model):
     def _enqueue_object(self, backend, entity, qbo_id):
         """The job of one QuickBooks object; identical waiting jobs collapse into one."""
         Inbox = self.env[self._name].with_user(SUPERUSER_ID).with_company(backend.company_id)
-        return Inbox.with_delay(
-            channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=JOB_MAX_RETRIES,
-            description=f"QuickBooks: apply {entity} {qbo_id}",
-        )._quickbooks_process_object(backend.with_env(Inbox.env), entity, str(qbo_id))
+        return enqueue(Inbox, f"QuickBooks: apply {entity} {qbo_id}",
+                       )._quickbooks_process_object(backend.with_env(Inbox.env), entity, str(qbo_id))
 
     # ------------------------------------------------------------------ processing (job)
     @api.model
@@ -338,18 +306,16 @@ class QuickbooksWebhookEvent(models.Model):
             with self.env.cr.savepoint():
                 outcome = self.env["quickbooks.pull"]._process_change(backend, entity, qbo_id, operation)
         except RetryableJobError as error:
-            rows._note_attempt(str(error), final=self._is_last_try(error))
-            raise
+            if getattr(error, "ignore_retry", False):
+                raise  # a deliberate wait (paused connection, object busy): not an attempt
+            note_and_retry(rows, rows._attempt_values(str(error), final=self._is_last_try(error)), str(error),
+                           retry_after=error.seconds)
         except QBOError as error:
             if not (error.retryable or isinstance(error, AuthenticationError)):
                 return rows._mark_failed(_("QuickBooks refused the request: %s", error))
             message = _("Temporary QuickBooks problem, will retry: %s", error)
-            attempt = max(rows.mapped("attempts"))
-            seconds = max(TRANSIENT_RETRY_SECONDS[min(attempt, len(TRANSIENT_RETRY_SECONDS) - 1)],
-                          int(getattr(error, "retry_after", 0) or 0))
-            retry = RetryableJobError(message, seconds=seconds)
-            rows._note_attempt(message, final=self._is_last_try(retry))
-            raise retry from None
+            note_and_retry(rows, rows._attempt_values(message, final=self._is_last_try(None)), message,
+                           retry_after=getattr(error, "retry_after", None))
         except UserError as error:
             backend.invalidate_recordset(["state"])
             if backend.state != "connected":  # the authorization was revoked meanwhile
@@ -384,22 +350,22 @@ class QuickbooksWebhookEvent(models.Model):
                         len(self), self[:1].entity, self[:1].qbo_id, message)
         return message
 
-    def _note_attempt(self, message, final=False):
-        """Record a temporary failure on its own cursor: the job's transaction rolls back when it raises."""
-        self.env.flush_all()  # the other cursor must see this transaction's rows (tests share one connection)
-        with self.env.registry.cursor() as cr:
-            for row in self.env(cr=cr, su=True)[self._name].browse(self.ids).exists():
-                values = {"attempts": row.attempts + 1, "last_error": message}
-                if final:
-                    values.update(state="failed", processed_at=fields.Datetime.now(),
-                                  last_error=_("Gave up after %(count)s attempts: %(error)s",
-                                               count=row.attempts + 1, error=message))
-                row.write(values)
+    def _attempt_values(self, message, final=False):
+        """What a temporary failure writes on a row (see :func:`~..tools.jobs.note_and_retry`)."""
+
+        def values(row):
+            values = {"attempts": row.attempts + 1, "last_error": message}
+            if final:
+                values.update(state="failed", processed_at=fields.Datetime.now(),
+                              last_error=_("Gave up after %(count)s attempts: %(error)s",
+                                           count=row.attempts + 1, error=message))
+            return values
+        return values
 
     def _is_last_try(self, error):
         """Whether queue_job turns this retryable error into a final failure (retries used up)."""
         uuid = self.env.context.get("job_uuid")
-        if not uuid or getattr(error, "ignore_retry", False):
+        if not uuid or (error is not None and getattr(error, "ignore_retry", False)):
             return False
         job = self.env["queue.job"].sudo().search([("uuid", "=", uuid)], limit=1)
         return bool(job and job.max_retries and job.retry + 1 >= job.max_retries)
@@ -407,9 +373,7 @@ class QuickbooksWebhookEvent(models.Model):
     # ------------------------------------------------------------------ actions
     def action_retry(self):
         """Managers: apply the failed (or stuck) notifications again."""
-        if not self.env.user.has_group(const.GROUP_MANAGER):
-            raise UserError(_("Only QuickBooks managers can retry QuickBooks notifications."))
-        self.check_access("write")
+        check_manager(self)
         rows = self.filtered(lambda r: r.state in ("failed", "received", "queued")).sudo()
         rows.write({"state": "received", "last_error": False})
         rows._schedule_processing()

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 
 from .. import const
 from ..tools import crypto
+from ..tools.access import check_manager
 
 
 class ResConfigSettings(models.TransientModel):
@@ -47,6 +48,7 @@ class ResConfigSettings(models.TransientModel):
         }
 
     def action_quickbooks_connect(self):
+        check_manager(self.env["quickbooks.backend"])
         backend = self._quickbooks_backend_or_create()
         if not backend.sudo().client_id or not backend.client_secret_set:
             # The Intuit app's credentials come first; the form explains where to find them.
@@ -54,11 +56,14 @@ class ResConfigSettings(models.TransientModel):
         return backend.action_connect()
 
     def action_quickbooks_disconnect(self):
+        check_manager(self.quickbooks_backend_id)
         self.quickbooks_backend_id.action_disconnect()
         return {"type": "ir.actions.client", "tag": "reload"}
 
     def action_quickbooks_open_backend(self):
+        check_manager(self.env["quickbooks.backend"])
         return self._action_open_backend(self._quickbooks_backend_or_create())
 
     def action_quickbooks_mapping_wizard(self):
+        check_manager(self.quickbooks_backend_id)
         return self.quickbooks_backend_id.action_open_mapping_wizard()

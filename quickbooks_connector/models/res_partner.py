@@ -1,7 +1,6 @@
 from odoo import api, models
-from odoo.addons.queue_job.job import identity_exact
 
-from .. import const
+from ..tools.jobs import enqueue
 
 # Partner fields that end up in the QBO customer: editing one of them schedules a push.
 CUSTOMER_SOURCE_FIELDS = frozenset({
@@ -46,10 +45,8 @@ class ResPartner(models.Model):
                     continue
                 currency = self.env["res.currency"].search([("name", "=", key)], limit=1) if key \
                     else target.company_id.currency_id
-                partner.with_delay(
-                    channel=const.JOB_CHANNEL, identity_key=identity_exact, max_retries=10,
-                    description=f"QuickBooks: push customer {partner.display_name}",
-                )._quickbooks_push_job(target, currency)
+                enqueue(partner, f"QuickBooks: push customer {partner.display_name}",
+                        )._quickbooks_push_job(target, currency)
 
     def _quickbooks_push_job(self, backend, currency):
         """Job: create or update this partner's QBO customer in ``currency``."""

@@ -12,9 +12,12 @@ from . import (
     test_push_taxes,
     test_push_taxes_property,
     test_reconciliation,
+    test_retries,
+    test_security,
     test_settings,
     test_settlements,
     test_settlements_property,
     test_tour,
+    test_webhook_fuzz,
     test_webhook_inbox,
 )

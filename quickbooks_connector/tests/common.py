@@ -13,6 +13,7 @@ import time
 import unittest
 from datetime import timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from cryptography.fernet import Fernet
@@ -33,11 +34,69 @@ CLIENT_SECRET = "odoo-test-client-secret-value"
 REALM_ID = "9130354000000042"
 VERIFIER_TOKEN = "odoo-test-verifier-token"
 
+# tests/run_all.sh names a file here; every secret the tests use is appended to it (``kind<TAB>value``
+# lines, the emulator's --issued-secrets-file format) and the test database dump and the Odoo log are
+# then searched for each of them.
+SECRETS_FILE_ENV = "QBO_TEST_SECRETS_FILE"
+_recorded_secrets = set()
+
+
+def record_test_secret(value, kind="test_secret"):
+    """Note ``value`` as a secret that must never be found in plain text; nothing without QBO_TEST_SECRETS_FILE."""
+    path = os.environ.get(SECRETS_FILE_ENV)
+    if not path or not value:
+        return
+    parts = [part for part in str(value).splitlines() if part and part not in _recorded_secrets]
+    if not parts:
+        return
+    with open(path, "a", encoding="utf-8") as file:  # other processes append too: one flushed write per line
+        for part in parts:
+            file.write(f"{kind}\t{part}\n")
+            file.flush()
+            _recorded_secrets.add(part)
+
+
+def _record_url_secret(url, kind):
+    """A webhook URL is a secret, and so is its path (a log may show the path alone)."""
+    record_test_secret(url, kind)
+    path = urlsplit(url).path
+    record_test_secret(path, f"{kind}_path")
+    record_test_secret(path.rstrip("/").rsplit("/", 1)[-1], f"{kind}_path_end")
+
+
+def _record_what_the_addon_encrypts():
+    """Whatever the addon encrypts is a secret (client secrets, tokens, verifier tokens, Slack webhook
+    URLs, including those the tests make up), and so is every key it encrypts with: record them all."""
+    if not os.environ.get(SECRETS_FILE_ENV) or getattr(crypto.encrypt, "records_test_secrets", False):
+        return
+    encrypt, key = crypto.encrypt, crypto._key
+
+    def recording_encrypt(plaintext):
+        if isinstance(plaintext, str) and "://" in plaintext:
+            _record_url_secret(plaintext.strip(), "encrypted_url")
+        else:
+            record_test_secret(plaintext, "encrypted_value")
+        return encrypt(plaintext)
+
+    def recording_key():
+        value = key()
+        record_test_secret(value.decode(), "encryption_key")
+        return value
+
+    recording_encrypt.records_test_secrets = True
+    crypto.encrypt, crypto._key = recording_encrypt, recording_key
+
 
 def ensure_encryption_key():
     """Tests need a key like production does; use the configured one, else a throw-away one."""
     if not (config.get(ENCRYPTION_KEY_OPTION) or os.environ.get(ENCRYPTION_KEY_ENV)):
         os.environ[ENCRYPTION_KEY_ENV] = Fernet.generate_key().decode()
+    record_test_secret(config.get(ENCRYPTION_KEY_OPTION) or os.environ.get(ENCRYPTION_KEY_ENV), "encryption_key")
+
+
+record_test_secret(CLIENT_SECRET, "client_secret")
+record_test_secret(VERIFIER_TOKEN, "verifier_token")
+_record_what_the_addon_encrypts()
 
 
 def _free_port() -> int:
@@ -59,6 +118,8 @@ class EmulatorProcess:
                 "--verifier-token", VERIFIER_TOKEN, "--webhook-format", webhook_format]
         if webhook_url:
             args += ["--webhook-url", webhook_url]
+        if os.environ.get(SECRETS_FILE_ENV):  # every code and token this emulator issues is recorded too
+            args += ["--issued-secrets-file", os.environ[SECRETS_FILE_ENV]]
         self.process = subprocess.Popen(args, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.http = requests.Session()
         deadline = time.monotonic() + 20

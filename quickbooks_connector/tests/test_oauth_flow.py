@@ -1,3 +1,4 @@
+import logging
 from urllib.parse import parse_qs, urlparse
 
 import requests
@@ -65,6 +66,17 @@ class TestOAuthFlow(QuickbooksTestMixin, HttpCase):
         self.assertNotEqual(self.backend.state, "connected")
         self.assertFalse(self.backend.sudo().access_token_encrypted)
         self.assertFalse(self.backend.realm_id)
+
+    def test_the_authorization_code_never_reaches_the_log(self):
+        # Odoo's HTTP server logs each request line (logger "werkzeug", after the answer is sent): the
+        # callback's carries Intuit's one-time code.  The record as werkzeug makes it:
+        code = "PlainAuthorizationCode1234567890"
+        record = logging.LogRecord("werkzeug", logging.INFO, __file__, 0, '127.0.0.1 - - [now] "%s" %s %s',
+                                   (f"GET /quickbooks/oauth/callback?code={code}&state=abc&realmId={REALM_ID} "
+                                    "HTTP/1.1", "303", "-"), None)
+        self.assertTrue(logging.getLogger("werkzeug").filter(record), "the line is still logged")
+        self.assertNotIn(code, record.getMessage())
+        self.assertIn("/quickbooks/oauth/callback?code=***", record.getMessage())
 
     def test_state_is_single_use(self):
         self.authenticate("admin", "admin")

@@ -28,6 +28,8 @@ class SlackSink:
     def __init__(self):
         self.requests = []
         self.status = 200
+        self.reply = b"service_unavailable"
+        self.location = None
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,8 +37,10 @@ class SlackSink:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 sink.requests.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
                                       "json": json.loads(body or b"null")})
-                answer = b"ok" if sink.status == 200 else b"service_unavailable"
+                answer = b"ok" if sink.status == 200 else sink.reply
                 self.send_response(sink.status)
+                if sink.location:
+                    self.send_header("Location", sink.location)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
@@ -51,9 +55,11 @@ class SlackSink:
         self.secret = secrets.token_hex(12)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T0RECON/B0RECON/{self.secret}"
 
-    def reset(self, status=200):
+    def reset(self, status=200, reply=b"service_unavailable", location=None):
         self.requests.clear()
         self.status = status
+        self.reply = reply
+        self.location = location
 
     def texts(self):
         return [request["json"]["text"] for request in self.requests]
@@ -72,6 +78,8 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         cls.setup_quickbooks()
         cls.slack = SlackSink()
         cls.addClassCleanup(cls.slack.stop)
+        # A local stand-in for Slack: allowed by the system parameter an administrator would set.
+        cls.env["ir.config_parameter"].sudo().set_param("quickbooks.slack_webhook_url_prefixes", "http://127.0.0.1:")
         cls.backend.write({"slack_webhook_url": cls.slack.url, "reconciliation_tz": "UTC"})
         cls.Run = cls.env["quickbooks.reconciliation"]
         cls.Ledger = cls.env["quickbooks.sync.state"]
@@ -158,7 +166,9 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
             scenario()
             run = self.reconcile()
             trap.assert_jobs_count(1, only=run._send_slack_alert)
-            trap.assert_enqueued_job(run._send_slack_alert, properties={"channel": "root.quickbooks"})
+            trap.assert_enqueued_job(run._send_slack_alert)
+            self.assertEqual([job.channel for job in trap.enqueued_jobs], ["root.quickbooks"],
+                             "the channel of the job function")
             self.assertEqual(run.alert_state, "pending")
             trap.perform_enqueued_jobs()
         run.invalidate_recordset()
@@ -323,7 +333,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertIn("500", str(error))
         self.assertIsNone(error.seconds, "the back-off comes from the job function's retry pattern")
         self.assertEqual(job.channel, "root.quickbooks")
-        self.assertEqual(job._get_retry_seconds(), 60, "first retry after a minute")
+        self.assertEqual(job._get_retry_seconds(), 30, "first retry after the declared 30 s")
         run.invalidate_recordset()
         self.assertEqual(run.alert_state, "pending")
         self.assertEqual(run.alert_attempts, 1)
@@ -386,6 +396,25 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         run.invalidate_recordset()
         self.assertEqual(run.alert_state, "sent")
         self.assertEqual(len(self.slack.requests), 2)
+
+    @mute_logger(ALERT_LOGGER)
+    def test_slack_redirects_are_not_followed_and_replies_are_not_kept(self):
+        self.post_move(600.0)
+        other = SlackSink()
+        self.addCleanup(other.stop)
+        self.slack.reset(status=302, location=other.url)
+        with trap_jobs() as trap:
+            run = self.reconcile()
+            trap.perform_enqueued_jobs()
+        run.invalidate_recordset()
+        self.assertEqual(run.alert_state, "failed")
+        self.assertFalse(other.requests, "the redirect was not followed")
+        self.slack.reset(status=500, reply=b"internal detail: " + self.slack.secret.encode())
+        with trap_jobs() as trap:
+            run.action_resend_alert()
+            self.perform_retried(trap)
+        run.invalidate_recordset()
+        self.assertEqual(run.alert_last_error, "Slack answered HTTP 500.", "the reply body is never stored")
 
     @mute_logger(RUN_LOGGER)
     def test_quickbooks_unreachable_records_an_error(self):

@@ -9,6 +9,8 @@ QBO service Item that invoice lines will reference.
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.access import check_manager
+
 # Odoo account types → QuickBooks AccountType, for the "same type" proposal.
 QBO_TYPE_BY_ODOO_TYPE = {
     "income": "Income",
@@ -100,12 +102,14 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
 
     def action_accept_proposals(self):
         """Take every proposal for lines still unmapped (existing choices are kept)."""
+        check_manager(self.backend_id)
         for line in self.line_ids.filtered(lambda line: line.proposed_qbo_account_id and not line.qbo_account_id):
             line.qbo_account_id = line.proposed_qbo_account_id
         return self._reopen()
 
     def action_apply(self):
         self.ensure_one()
+        check_manager(self.backend_id)
         inactive = self.line_ids.filtered(lambda line: line.qbo_account_id and line.qbo_account_inactive)
         if inactive:
             raise UserError(_("These QuickBooks accounts are inactive and cannot receive postings: %s. "

@@ -6,6 +6,8 @@ governor, so a backlog of thousands drains at close to QBO's limit without 429s.
 
 from odoo import _, api, fields, models
 
+from ..tools.access import check_manager
+
 
 class QuickbooksBulkPushWizard(models.TransientModel):
     _name = "quickbooks.bulk.push.wizard"
@@ -40,6 +42,7 @@ class QuickbooksBulkPushWizard(models.TransientModel):
 
     def action_push(self):
         self.ensure_one()
+        check_manager(self.backend_id)
         self.backend_id._ensure_connected()
         moves = self._moves()
         moves._quickbooks_schedule_sync(self.backend_id)

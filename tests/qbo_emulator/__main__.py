@@ -45,6 +45,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="seed the chart of accounts without account numbers (QuickBooks' own default)")
     parser.add_argument("--redirect-uri-allow", default=_env("REDIRECT_URI_ALLOW", _DEFAULTS.redirect_uri_allow),
                         help="comma-separated redirect URIs accepted by /connect/oauth2, or ANY")
+    parser.add_argument("--issued-secrets-file", default=_env("ISSUED_SECRETS_FILE", None), metavar="PATH",
+                        help="test facility: append the client secret, the verifier token and every authorization "
+                             "code, access token and refresh token issued to PATH (kind<TAB>value lines)")
     parser.add_argument("--verbose", action="store_true", default=_flag("VERBOSE"), help="log every request")
     return parser.parse_args(argv)
 
@@ -58,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         company_name=args.company_name, country=args.country, home_currency=args.home_currency,
         automated_sales_tax=args.automated_sales_tax, redirect_uri_allow=args.redirect_uri_allow,
         quiet=not args.verbose, settings={"account_numbers": not args.no_account_numbers},
+        issued_secrets_file=args.issued_secrets_file,
     )
     server.start()
     url = server.url
@@ -77,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"automated sales tax: {'on' if args.automated_sales_tax else 'off'}",
         f"account numbers: {'off' if args.no_account_numbers else 'on'}",
         f"redirect uris allowed: {args.redirect_uri_allow}",
+        f"issued secrets file: {args.issued_secrets_file or '(none)'}",
         f"base url: {url}",
         f"api base url: {url}/v3/company/{args.realm_id}",
         f"authorize url: {url}/connect/oauth2",

@@ -8,6 +8,9 @@
 * Revoking any token of a grant revokes the whole grant.
 
 Grants are kept in the store (so ``--data`` keeps a connection across restarts); codes are not.
+
+A test facility, not Intuit's: with ``--issued-secrets-file`` every code and token issued is appended
+to that file (``record_secrets``), so a test run can check that none of them leaked anywhere.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import base64
 import hmac
 import secrets
 import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -32,6 +36,23 @@ SCOPE_ACCOUNTING = "com.intuit.quickbooks.accounting"
 HARD_EXPIRY_HEADER = "x-include-refresh-token-hard-expires-in"
 #: Old access tokens of a grant kept valid (until they expire) after refreshes.
 MAX_ACCESS_TOKENS_PER_GRANT = 20
+
+
+def record_secrets(path: str | None, kind: str, values: Iterable[str | None]) -> None:
+    """Append ``kind<TAB>value`` lines to ``path`` (nothing when ``path`` is unset).
+
+    Several emulator processes may share the file: it is opened in append mode and each line is
+    written and flushed on its own, so lines of different writers never interleave.
+    """
+    if not path:
+        return
+    lines = [f"{kind}\t{part}\n" for value in values if value for part in str(value).splitlines() if part]
+    if not lines:
+        return
+    with open(path, "a", encoding="utf-8") as file:
+        for text in lines:
+            file.write(text)
+            file.flush()
 
 
 class OAuthError(Exception):
@@ -52,13 +73,14 @@ class OAuthServer:
     """Codes, grants and tokens of the one app (client id/secret) the emulator knows."""
 
     def __init__(self, store: Store, clock: Clock, company: Company, client_id: str, client_secret: str,
-                 redirect_uri_allow: str = "ANY") -> None:
+                 redirect_uri_allow: str = "ANY", secrets_file: str | None = None) -> None:
         self.store = store
         self.clock = clock
         self.company = company
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_allow = [uri.strip() for uri in redirect_uri_allow.split(",") if uri.strip()] or ["ANY"]
+        self.secrets_file = secrets_file
         self._codes: dict[str, dict[str, Any]] = {}
         self._lock = threading.RLock()
 
@@ -87,6 +109,9 @@ class OAuthServer:
             grant["refresh_token"] = secrets.token_urlsafe(48)
             grant["refresh_expires"] = min(now + REFRESH_TTL, grant["hard_expires"])
         self._save()
+        record_secrets(self.secrets_file, "access_token", [access])
+        if rotate:
+            record_secrets(self.secrets_file, "refresh_token", [grant["refresh_token"]])
         body: dict[str, Any] = {
             "token_type": "bearer", "access_token": access, "refresh_token": grant["refresh_token"],
             "expires_in": ACCESS_TTL,
@@ -125,6 +150,7 @@ class OAuthServer:
         with self._lock:
             code = secrets.token_urlsafe(32)
             self._codes[code] = {"redirect_uri": redirect_uri, "expires": self.clock.timestamp() + CODE_TTL}
+            record_secrets(self.secrets_file, "authorization_code", [code])
         return _with_query(redirect_uri, {"code": code, "state": params["state"], "realmId": self.company.realm_id})
 
     def _client(self, authorization: str | None) -> None:

@@ -24,7 +24,7 @@ from . import api, control
 from .clock import Clock, qbo_time_ms
 from .company import Company
 from .faults import FaultInjector
-from .oauth import OAuthError, OAuthServer
+from .oauth import OAuthError, OAuthServer, record_secrets
 from .ratelimit import RateLimiter, RateSettings
 from .store import Store
 from .webhooks import WebhookDispatcher
@@ -56,6 +56,8 @@ class EmulatorConfig:
     webhook_retry_schedule: tuple[float, ...] = (1.0, 5.0, 30.0)
     quiet: bool = True
     settings: dict[str, Any] = field(default_factory=dict)
+    #: Test facility: append every secret issued (and the app's own) to this file, one per line.
+    issued_secrets_file: str | None = None
 
 
 class Emulator:
@@ -72,7 +74,9 @@ class Emulator:
         self.company.open()
         self.clock.set_offset(float(self.store.meta.get("clock_offset", 0.0)))
         self.oauth = OAuthServer(self.store, self.clock, self.company, config.client_id, config.client_secret,
-                                 config.redirect_uri_allow)
+                                 config.redirect_uri_allow, secrets_file=config.issued_secrets_file)
+        record_secrets(config.issued_secrets_file, "client_secret", [config.client_secret])
+        record_secrets(config.issued_secrets_file, "verifier_token", [config.verifier_token])
         self.limiter = RateLimiter(self.clock, enabled=config.rate_limit)
         self.faults = FaultInjector()
         self.webhooks = self._new_webhooks()
