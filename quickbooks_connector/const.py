@@ -58,3 +58,7 @@ BACKEND_STATES = [
 # hourly), so 25 tries outlast a QuickBooks outage of more than 18 hours; a paused connection
 # (reconnect needed) waits without using any.
 JOB_MAX_RETRIES = 25
+
+# queue_job runs lower numbers first (its default is 10): a backfill of older documents waits behind
+# what users do now.
+BACKFILL_PRIORITY = 50

@@ -65,15 +65,20 @@ class AccountMove(models.Model):
                 enqueue(move, f"QuickBooks: void {move.name}")._quickbooks_void_job(row.backend_id)
         return result
 
-    def _quickbooks_schedule_sync(self, backend=None):
-        """Queue the push of this move (after commit: queue_job only runs committed jobs)."""
+    def _quickbooks_schedule_sync(self, backend=None, priority=None):
+        """Queue the push of this move (after commit: queue_job only runs committed jobs).
+
+        ``priority``: a backfill passes :data:`const.BACKFILL_PRIORITY` so that what users validate
+        now (and payments recorded in QuickBooks now) does not wait behind it.
+        """
         for move in self:
             target = backend or move._quickbooks_backend()
             if not target or not move._quickbooks_is_candidate() or move.state != "posted":
                 continue
             entity = "CreditMemo" if move.move_type == "out_refund" else "Invoice"
             self.env["quickbooks.sync.state"]._binding_for(target, move, entity).sudo().state = "pending"
-            enqueue(move, f"QuickBooks: push {move.name}")._quickbooks_push_job(target)
+            options = {"priority": priority} if priority else {}
+            enqueue(move, f"QuickBooks: push {move.name}", **options)._quickbooks_push_job(target)
 
     def _quickbooks_push_job(self, backend):
         """Job: send this posted invoice / credit note to QuickBooks (create or update)."""

@@ -9,6 +9,8 @@ are compared with Odoo's; a document that would disagree is not sent.  After the
 totals must equal Odoo's to the cent.
 """
 
+import time
+
 from odoo import _, api, models
 
 from ..adapters import MappingProblem, sales_document_data
@@ -19,6 +21,10 @@ from ..qbo.redact import get_logger
 from ..qbo.totals import differences, document_totals, payload_totals
 
 _logger = get_logger(__name__)
+
+#: QBO Term ids by (database, realm, name), with their expiry: terms are renamed rarely.
+_TERM_CACHE = {}
+TERM_CACHE_SECONDS = 600
 
 
 def _entity(move):
@@ -94,11 +100,19 @@ class QuickbooksPush(models.AbstractModel):
             mappings._ensure_item(client, any_account=True)
 
     def _term_id(self, client, move):
+        """The QBO Term of the same name (read once per process and realm for a while: one query per
+        invoice would double a backfill's requests)."""
         term = move.invoice_payment_term_id
         if not term:
             return None
+        key = (self.env.cr.dbname, client.realm_id, term.name)
+        cached = _TERM_CACHE.get(key)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
         found = client.find_by("Term", "Name", term.name)
-        return found[0]["Id"] if found else None
+        term_id = found[0]["Id"] if found else None
+        _TERM_CACHE[key] = (term_id, time.monotonic() + TERM_CACHE_SECONDS)
+        return term_id
 
     def _create_document(self, backend, move, row, entity, body, client):
         request_id = self._request_id(entity, move.id, "create", move.quickbooks_post_version)

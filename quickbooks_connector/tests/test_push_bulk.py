@@ -2,6 +2,7 @@ from odoo import fields
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import tagged
 
+from .. import const
 from ..models.quickbooks_rate_slot import PostgresRateLimiter
 from ..qbo.ratelimit import RateLimits
 from .test_push import PushCase
@@ -30,6 +31,12 @@ class TestBulkPush(PushCase):
             wizard.action_push()
             self.assertEqual(len(trap.enqueued_jobs), 25)
             self.assertEqual({job.method_name for job in trap.enqueued_jobs}, {"_quickbooks_push_job"})
+            # A backfill waits behind what users do now: queue_job runs lower priorities first.
+            self.assertEqual({job.priority for job in trap.enqueued_jobs}, {const.BACKFILL_PRIORITY})
+            with trap_jobs() as interactive:
+                self.invoice(price=99.0).action_post()
+                self.assertLess(interactive.enqueued_jobs[0].priority, const.BACKFILL_PRIORITY)
+                interactive.perform_enqueued_jobs()
             trap.perform_enqueued_jobs()
         stats = self.emulator.call("GET", "rate_limits")
         self.assertEqual(stats["throttled"], 0, "no request may be refused for throttling")

@@ -6,6 +6,7 @@ governor, so a backlog of thousands drains at close to QBO's limit without 429s.
 
 from odoo import _, api, fields, models
 
+from .. import const
 from ..tools.access import check_manager
 
 
@@ -45,7 +46,7 @@ class QuickbooksBulkPushWizard(models.TransientModel):
         check_manager(self.backend_id)
         self.backend_id._ensure_connected()
         moves = self._moves()
-        moves._quickbooks_schedule_sync(self.backend_id)
+        moves._quickbooks_schedule_sync(self.backend_id, priority=const.BACKFILL_PRIORITY)
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {
             "type": "info", "title": _("QuickBooks"),
             "message": _("%s document(s) queued for QuickBooks.", len(moves)),
