@@ -7,12 +7,13 @@ the token is stale.  A partner invoiced in a second currency gets its own QBO cu
 QBO customer has one currency for life.
 """
 
-from odoo import _, api, models
+from odoo import _, api, fields, models
 
 from ..adapters import CUSTOMER_OWNED_FIELDS, customer_data, customer_display_name
 from ..qbo import DuplicateNameError
 from ..qbo.payloads import build_customer
 from ..qbo.redact import get_logger
+from .quickbooks_push_move import LOOKUP_VALIDITY
 
 _logger = get_logger(__name__)
 
@@ -50,9 +51,11 @@ class QuickbooksPush(models.AbstractModel):
         return next(iter(client.query_all("Customer", f"DisplayName = '{quoted}' and Active in (true, false)")), None)
 
     def _create_customer(self, backend, partner, currency, row, client, home):
+        looked_up = row.qbo_absent_at and row.qbo_absent_at >= fields.Datetime.now() - LOOKUP_VALIDITY
         for suffix in (None, f"Odoo {partner.id}"):
             body = build_customer(customer_data(partner, currency, home, suffix))
-            existing = self._find_customer(client, body["DisplayName"])
+            # A backfill looked the plain name up in a batch already; a refused name is looked up anyway.
+            existing = None if (looked_up and not suffix) else self._find_customer(client, body["DisplayName"])
             if existing:
                 if (existing.get("CurrencyRef") or {}).get("value", home) != currency.name:
                     continue  # same name, other currency: not ours to adopt

@@ -10,8 +10,9 @@ totals must equal Odoo's to the cent.
 """
 
 import time
+from datetime import timedelta
 
-from odoo import _, api, models
+from odoo import _, api, fields, models
 
 from ..adapters import MappingProblem, sales_document_data
 from ..adapters.sales_document import SALES_DOCUMENT_OWNED_FIELDS
@@ -22,6 +23,8 @@ from ..qbo.totals import differences, document_totals, payload_totals
 
 _logger = get_logger(__name__)
 
+#: How long a batch look-up that found nothing spares the push its own look-up.
+LOOKUP_VALIDITY = timedelta(hours=12)
 #: QBO Term ids by (database, realm, name), with their expiry: terms are renamed rarely.
 _TERM_CACHE = {}
 TERM_CACHE_SECONDS = 600
@@ -116,7 +119,10 @@ class QuickbooksPush(models.AbstractModel):
 
     def _create_document(self, backend, move, row, entity, body, client):
         request_id = self._request_id(entity, move.id, "create", move.quickbooks_post_version)
-        existing = client.find_by(entity, "DocNumber", move.name) if move.name else []
+        # Look for the same number first (an earlier push whose binding was lost, or typed by the CPA),
+        # unless a backfill just looked it up in a batch; a duplicate refused by QBO is looked up anyway.
+        looked_up = row.qbo_absent_at and row.qbo_absent_at >= fields.Datetime.now() - LOOKUP_VALIDITY
+        existing = client.find_by(entity, "DocNumber", move.name) if move.name and not looked_up else []
         if not existing:
             try:
                 stored = client.create(entity, body, request_id=request_id)

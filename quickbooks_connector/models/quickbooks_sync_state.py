@@ -57,6 +57,10 @@ class QuickbooksSyncState(models.Model):
     ], help="Why the last attempt failed; missing mappings are retried once the mapping exists.")
     qbo_state = fields.Selection([("active", "Active"), ("voided", "Voided"), ("deleted", "Deleted")],
                                  string="QuickBooks State", default="active")
+    qbo_absent_at = fields.Datetime(
+        "Not in QuickBooks on", copy=False,
+        help="A backfill looked this record's number (or name) up in QuickBooks, in a batch, and found "
+             "nothing: its push creates it without looking again.")
     attempts = fields.Integer(default=0)
     last_error = fields.Text()
     last_request_id = fields.Char("Last requestid")

@@ -313,6 +313,21 @@ class QBOClient:
         """All objects whose ``field_name`` equals ``value`` (quoted safely)."""
         return list(self.query_all(entity, f"{field_name} = {_quote(value)}"))
 
+    def find_in(self, entity: str, field_name: str, values: Iterable[str], *, where: str | None = None,
+                chunk: int = 200) -> dict[str, list[dict[str, Any]]]:
+        """Objects whose ``field_name`` is one of ``values``, by value: one query per ``chunk`` values
+        (QBO has no ``OR`` but has ``IN``), so looking up a backlog costs a few requests, not one each."""
+        wanted = list(dict.fromkeys(str(value) for value in values if value))
+        found: dict[str, list[dict[str, Any]]] = {value: [] for value in wanted}
+        for start in range(0, len(wanted), chunk):
+            listed = ", ".join(_quote(value) for value in wanted[start:start + chunk])
+            condition = f"{field_name} IN ({listed})" + (f" and {where}" if where else "")
+            for obj in self.query_all(entity, condition):
+                key = str(obj.get(field_name))
+                if key in found:
+                    found[key].append(obj)
+        return found
+
     # ----------------------------------------------------------------- batch and CDC
     def batch(self, operations: Iterable[BatchOperation], *,
               request_id: str | None = None) -> list[BatchResult]:

@@ -29,6 +29,10 @@ class TestBulkPush(PushCase):
         self.assertEqual(wizard.move_count, 25)
         with trap_jobs() as trap:
             wizard.action_push()
+            self.assertEqual([job.method_name for job in trap.enqueued_jobs], ["_quickbooks_prepare_backfill_job"])
+            prepare = trap.enqueued_jobs
+            trap.enqueued_jobs = []
+            prepare[0].perform()  # batch look-ups, then the pushes are queued
             self.assertEqual(len(trap.enqueued_jobs), 25)
             self.assertEqual({job.method_name for job in trap.enqueued_jobs}, {"_quickbooks_push_job"})
             # A backfill waits behind what users do now: queue_job runs lower priorities first.
@@ -45,6 +49,35 @@ class TestBulkPush(PushCase):
         again = self.env["quickbooks.bulk.push.wizard"].create({
             "backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()})
         self.assertEqual(again.move_count, 0, "synced documents are not sent twice")
+
+    def test_a_backfill_costs_about_one_request_per_invoice_and_still_binds_what_exists(self):
+        self.emulator.call("POST", "rate_limits", {"enabled": False})
+        partners = self.env["res.partner"].create([{"name": f"Backfill Customer {n}"} for n in range(5)])
+        with trap_jobs():
+            moves = self.env["account.move"].concat(*(
+                self.invoice(price=10.0 + n, partner=partners[n % 5], taxes=self.env["account.tax"])
+                for n in range(60)))
+            moves.action_post()
+        # The CPA typed one invoice and one customer in QuickBooks before the first sync.
+        typed = self.emulator.api(self.token, "POST", "customer", json={"DisplayName": partners[0].name})["Customer"]
+        self.emulator.api(self.token, "POST", "invoice", json={
+            "DocNumber": moves[7].name, "CustomerRef": {"value": typed["Id"]},
+            "Line": [{"Amount": 1, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}]})
+        self.emulator.call("DELETE", "requests")
+        wizard = self.env["quickbooks.bulk.push.wizard"].create({
+            "backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()})
+        with trap_jobs() as trap:
+            wizard.action_push()
+            self.drain(trap)
+        self.assertEqual(set(self.ledger(move).state for move in moves), {"done"})
+        invoices = [i for i in self.qbo_all("Invoice") if i["DocNumber"] in moves.mapped("name")]
+        self.assertEqual(len(invoices), 60, "one QuickBooks invoice per Odoo invoice: the typed one was bound")
+        self.assertEqual(self.ledger(partners[0]).qbo_id, typed["Id"], "the typed customer was adopted")
+        api_calls = [entry for entry in self.emulator.requests_log() if "/v3/company/" in entry.get("path", "")]
+        # 60 invoice creates, 4 customer creates, 1 adoption (look-up + update), 1 bound invoice (look-up +
+        # update), the batch look-ups, the token refresh aside: far from the 2 per invoice of one-by-one.
+        self.assertGreaterEqual(len(api_calls), 64, "every create was counted")
+        self.assertLessEqual(len(api_calls), 60 + 4 + 4 + 4, [entry["path"] for entry in api_calls][:80])
 
     def test_the_budget_is_shared_by_every_process_through_the_database(self):
         limits = RateLimits(requests_per_window=10, max_concurrent=10, window=60)

@@ -1,12 +1,12 @@
 """Push every posted invoice and credit note of a period (a first sync for a company with history).
 
-Each document gets its own job on the QuickBooks channel; the jobs share the per-realm rate
-governor, so a backlog of thousands drains at close to QBO's limit without 429s.
+Customers and numbers are first looked up in batches (``quickbooks_backfill``), then each document
+gets its own job on the QuickBooks channel, behind interactive work; the jobs share the per-realm
+rate governor, so a backlog of thousands drains at close to QBO's limit without 429s.
 """
 
 from odoo import _, api, fields, models
 
-from .. import const
 from ..tools.access import check_manager
 
 
@@ -46,7 +46,7 @@ class QuickbooksBulkPushWizard(models.TransientModel):
         check_manager(self.backend_id)
         self.backend_id._ensure_connected()
         moves = self._moves()
-        moves._quickbooks_schedule_sync(self.backend_id, priority=const.BACKFILL_PRIORITY)
+        self.backend_id._quickbooks_schedule_backfill(moves)
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {
             "type": "info", "title": _("QuickBooks"),
             "message": _("%s document(s) queued for QuickBooks.", len(moves)),

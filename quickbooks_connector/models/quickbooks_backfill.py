@@ -1,0 +1,83 @@
+"""Backfills: thousands of older invoices sent to QuickBooks at close to its rate limit.
+
+Every push looks its customer and its number up in QuickBooks before creating them, so that an
+earlier push whose binding was lost, or a document typed by the CPA, is bound instead of
+duplicated.  One look-up per invoice would double a backfill's requests (QuickBooks allows 500 a
+minute per company); a backfill therefore looks its customers and numbers up in batches first
+(``IN`` queries of a couple hundred values), binds what exists and marks the rest "not in
+QuickBooks", then queues the pushes, which skip their own look-up.  A duplicate QuickBooks refuses
+at create time is still looked up and bound by the push itself.
+"""
+
+from odoo import _, fields, models
+
+from .. import const
+from ..adapters import customer_display_name
+from ..tools.access import check_manager
+from ..tools.jobs import enqueue
+
+#: Documents prepared by one job (a job's look-ups: about one query per 200 documents).
+BACKFILL_CHUNK = 1000
+
+
+class QuickbooksBackend(models.Model):
+    _inherit = "quickbooks.backend"
+
+    def _quickbooks_schedule_backfill(self, moves):
+        """Queue the preparation of a backfill (it queues the pushes once the look-ups are done)."""
+        self.ensure_one()
+        check_manager(self)
+        moves = moves.sorted(lambda move: (move.invoice_date or move.date, move.id))
+        for start in range(0, len(moves), BACKFILL_CHUNK):
+            chunk = moves[start:start + BACKFILL_CHUNK]
+            for move in chunk:  # shown as waiting in the sync records right away
+                entity = "CreditMemo" if move.move_type == "out_refund" else "Invoice"
+                self.env["quickbooks.sync.state"]._binding_for(self, move, entity).sudo().state = "pending"
+            enqueue(self.sudo(), _("QuickBooks: prepare the backfill of %s document(s)", len(chunk)),
+                    priority=const.BACKFILL_PRIORITY)._quickbooks_prepare_backfill_job(chunk.ids)
+
+    def _quickbooks_prepare_backfill_job(self, move_ids):
+        """Job: look a backfill's customers and numbers up in batches, bind what QuickBooks already has,
+        then queue the pushes (at backfill priority)."""
+        self.ensure_one()
+        moves = self.env["account.move"].browse(move_ids).exists().filtered(lambda m: m.state == "posted")
+        Push = self.env["quickbooks.push"]
+        Push._run(self, self.env["quickbooks.sync.state"], lambda: self._quickbooks_look_up_backfill(moves))
+        moves._quickbooks_schedule_sync(self, priority=const.BACKFILL_PRIORITY)
+        return _("%s document(s) looked up and queued.", len(moves))
+
+    def _quickbooks_look_up_backfill(self, moves):
+        client = self._qbo_client()
+        now = fields.Datetime.now()
+        self._look_up_customers(client, moves, now)
+        for entity, move_type in (("Invoice", "out_invoice"), ("CreditMemo", "out_refund")):
+            self._look_up_documents(client, entity, moves.filtered(lambda m, t=move_type: m.move_type == t), now)
+
+    def _look_up_customers(self, client, moves, now):
+        Ledger = self.env["quickbooks.sync.state"].sudo()
+        Push = self.env["quickbooks.push"]
+        home = self.qbo_home_currency or self.company_id.currency_id.name
+        wanted = {}
+        for move in moves:
+            partner, currency = move.commercial_partner_id, move.currency_id
+            row = Ledger._binding_for(self, partner, "Customer", key=Push._customer_key(self, currency))
+            if not row.qbo_id:
+                wanted[customer_display_name(partner, currency, home)] = (row, currency)
+        found = client.find_in("Customer", "DisplayName", wanted, where="Active in (true, false)") if wanted else {}
+        for name, (row, currency) in wanted.items():
+            mine = [customer for customer in found.get(name, [])
+                    if (customer.get("CurrencyRef") or {}).get("value", home) == currency.name
+                    and not Ledger._binding_for_qbo(self, "Customer", customer["Id"])]
+            if mine:  # adopted by the push (it makes the customer match Odoo)
+                row.qbo_absent_at = False
+            else:
+                row.qbo_absent_at = now
+
+    def _look_up_documents(self, client, entity, moves, now):
+        Ledger = self.env["quickbooks.sync.state"].sudo()
+        rows = {move: Ledger._binding_for(self, move, entity) for move in moves if move.name}
+        unbound = {move.name: row for move, row in rows.items() if not row.qbo_id}
+        found = client.find_in(entity, "DocNumber", unbound) if unbound else {}
+        for number, row in unbound.items():
+            theirs = [doc for doc in found.get(number, []) if not Ledger._binding_for_qbo(self, entity, doc["Id"])]
+            row.qbo_absent_at = False if theirs else now  # found: the push binds it with its own look-up
