@@ -14,6 +14,7 @@ from . import quickbooks_push_customer
 from . import quickbooks_push_move
 from . import quickbooks_push_settlement
 from . import quickbooks_backfill
+from . import quickbooks_backend_progress
 from . import quickbooks_pull
 from . import quickbooks_pull_payment
 from . import res_company

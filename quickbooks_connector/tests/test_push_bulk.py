@@ -68,7 +68,12 @@ class TestBulkPush(PushCase):
             "backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()})
         with trap_jobs() as trap:
             wizard.action_push()
+            # The connection shows the backlog waiting (60 documents), then drained.
+            self.backend.invalidate_recordset()
+            self.assertEqual((self.backend.backlog_pending, self.backend.backlog_done), (60, 0))
             self.drain(trap)
+        self.backend.invalidate_recordset()
+        self.assertEqual((self.backend.backlog_pending, self.backend.backlog_eta), (0, "Nothing waiting"))
         self.assertEqual(set(self.ledger(move).state for move in moves), {"done"})
         invoices = [i for i in self.qbo_all("Invoice") if i["DocNumber"] in moves.mapped("name")]
         self.assertEqual(len(invoices), 60, "one QuickBooks invoice per Odoo invoice: the typed one was bound")
