@@ -12,8 +12,6 @@ transaction is rolled back when it raises.  A refused webhook (4xx: revoked, wro
 too many attempts marks the alert ``failed`` and tells the managers.
 """
 
-import logging
-import re
 from urllib.parse import urlsplit
 
 import requests
@@ -24,7 +22,7 @@ from odoo.exceptions import UserError
 
 from .. import const
 from ..qbo.redact import get_logger, redact
-from ..tools import crypto
+from ..tools import crypto, log_filters
 from ..tools.access import check_manager
 from ..tools.jobs import enqueue, note_and_retry
 from .quickbooks_reconciliation import FIGURES
@@ -44,23 +42,7 @@ SLACK_EXPLANATION_LINES = 5
 MAX_NOTE_LINES = 10
 
 
-_WEBHOOK_PATH = re.compile(r"/(services|triggers|workflows)/[^\s\"']+")
-
-
-class _WebhookPathFilter(logging.Filter):
-    """urllib3 logs request paths at DEBUG level: hide the secret part of webhook paths."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string must not hide the log line
-            return True
-        if _WEBHOOK_PATH.search(message):
-            record.msg, record.args = _WEBHOOK_PATH.sub(r"/\1/***", message), None
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(_WebhookPathFilter())
+log_filters.install()  # urllib3 logs the webhook path (a credential) at DEBUG level
 
 
 def _amount(value, currency) -> str:

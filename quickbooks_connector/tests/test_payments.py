@@ -1,12 +1,10 @@
 """Payments both ways and QuickBooks-side changes, against the emulator."""
 
-from unittest.mock import patch
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import tagged
 
-from ..qbo import RetryPolicy
 from .test_push import PushCase
 
 
@@ -15,10 +13,7 @@ class TestPayments(PushCase):
 
     def setUp(self):
         super().setUp()
-        patcher = patch.object(type(self.backend), "_qbo_retry_policy",
-                               RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02))
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        self.fast_client_retries()
         self.Pull = self.env["quickbooks.pull"]
 
     def pushed_invoice(self, price=100.0):

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -5,6 +7,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import tagged
 from odoo.tools import html2plaintext
 
+from ..qbo import RetryPolicy
 from .common import QuickbooksTestMixin
 
 
@@ -33,6 +36,26 @@ class PushCase(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.token = self.emulator.mint_tokens()["access_token"]
 
     # --- helpers
+    def fast_client_retries(self):
+        """The client's own retries without their real pauses (queue_job's back-off is tested apart)."""
+        patcher = patch.object(type(self.backend), "_qbo_retry_policy",
+                               RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02))
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def map_account(self, account, qbo_account_name):
+        """Map ``account`` to the QuickBooks account named so (its Item is made when first needed)."""
+        qbo_account = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", qbo_account_name)])
+        self.assertTrue(qbo_account, qbo_account_name)
+        Mapping = self.env["quickbooks.account.mapping"]
+        mapping = Mapping.search([("backend_id", "=", self.backend.id), ("account_id", "=", account.id)])
+        values = {"qbo_account_id": qbo_account.id, "qbo_item_id": False, "qbo_item_name": False}
+        if mapping:
+            mapping.write(values)
+        else:
+            Mapping.create({"backend_id": self.backend.id, "account_id": account.id, **values})
+
     def map_tax(self, tax, qbo_code_name):
         code = self.env["quickbooks.qbo.tax.code"].search(
             [("backend_id", "=", self.backend.id), ("name", "=", qbo_code_name)])

@@ -196,18 +196,6 @@ class TestTaxesOutsideUS(TaxCase):
         document, _per_rate = self.assert_books_agree(move, row)
         self.assertEqual(document["CurrencyRef"]["value"], "EUR")
 
-    # --- helpers
-    def map_account(self, account, qbo_account_name):
-        qbo_account = self.env["quickbooks.qbo.account"].search(
-            [("backend_id", "=", self.backend.id), ("name", "=", qbo_account_name)])
-        self.assertTrue(qbo_account, qbo_account_name)
-        Mapping = self.env["quickbooks.account.mapping"]
-        mapping = Mapping.search([("backend_id", "=", self.backend.id), ("account_id", "=", account.id)])
-        values = {"qbo_account_id": qbo_account.id, "qbo_item_id": False, "qbo_item_name": False}
-        if mapping:
-            mapping.write(values)
-        else:
-            Mapping.create({"backend_id": self.backend.id, "account_id": account.id, **values})
 
 
 @tagged("post_install", "-at_install")

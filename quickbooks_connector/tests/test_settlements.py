@@ -9,7 +9,6 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import tagged
 
 from ..models import quickbooks_reconciliation_figures as figures
-from ..qbo import RetryPolicy
 from .test_push import PushCase
 
 
@@ -22,10 +21,7 @@ class SettlementCase(PushCase):
 
     def setUp(self):
         super().setUp()
-        patcher = patch.object(type(self.backend), "_qbo_retry_policy",
-                               RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02))
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        self.fast_client_retries()
         self.Pull = self.env["quickbooks.pull"]
 
     def pushed(self, price=100.0, move_type="out_invoice", **kwargs):
@@ -221,18 +217,6 @@ class TestSettlementsFromOdoo(SettlementCase):
         self.assertEqual(self.ledger(invoice).qbo_state, "voided")
         self.assertEqual(self.qbo_payment_of(payment)["UnappliedAmt"], 100)
 
-    # --- helpers
-    def map_account(self, account, qbo_account_name):
-        qbo_account = self.env["quickbooks.qbo.account"].search(
-            [("backend_id", "=", self.backend.id), ("name", "=", qbo_account_name)])
-        self.assertTrue(qbo_account, qbo_account_name)
-        Mapping = self.env["quickbooks.account.mapping"]
-        mapping = Mapping.search([("backend_id", "=", self.backend.id), ("account_id", "=", account.id)])
-        values = {"qbo_account_id": qbo_account.id, "qbo_item_id": False, "qbo_item_name": False}
-        if mapping:
-            mapping.write(values)
-        else:
-            Mapping.create({"backend_id": self.backend.id, "account_id": account.id, **values})
 
 
 @tagged("post_install", "-at_install")

@@ -1,34 +1,53 @@
 """Log filters installed on loggers this addon does not own.
 
-Odoo's HTTP server logs every request line with its query string (logger ``werkzeug``): Intuit's
-redirect back to ``/quickbooks/oauth/callback`` carries the one-time authorization code, which must
-not reach the log.  Only those lines are rewritten; every other request line is left as it is.
+* Odoo's HTTP server logs every request line with its query string (logger ``werkzeug``): Intuit's
+  redirect back to ``/quickbooks/oauth/callback`` carries the one-time authorization code.
+* urllib3 logs request paths at DEBUG level: a Slack incoming webhook's path is its credential.
+
+Only the lines concerned are rewritten; every other line is left as it is.
 """
 
 import logging
+import re
 
 from .. import const
 from ..qbo.redact import redact
 
+_WEBHOOK_PATH = re.compile(r"/(services|triggers|workflows)/[^\s\"']+")
 
-class OAuthCallbackFilter(logging.Filter):
-    """Redact the authorization code (and state) of OAuth callback request lines."""
+
+class RewritingFilter(logging.Filter):
+    """Rewrite a record's message with ``rewrite(message)`` (None: leave the record alone)."""
+
+    def __init__(self, rewrite):
+        super().__init__()
+        self.rewrite = rewrite
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a broken format string must not hide the log line
             return True
-        if const.OAUTH_CALLBACK_ROUTE in message:
-            record.msg, record.args = redact(message), None
+        rewritten = self.rewrite(message)
+        if rewritten is not None and rewritten != message:
+            record.msg, record.args = rewritten, None
         return True
 
 
-_OAUTH_CALLBACK_FILTER = OAuthCallbackFilter()
+def _oauth_callback(message):
+    return redact(message) if const.OAUTH_CALLBACK_ROUTE in message else None
+
+
+def _webhook_path(message):
+    return _WEBHOOK_PATH.sub(r"/\1/***", message) if _WEBHOOK_PATH.search(message) else None
+
+
+_FILTERS = {"werkzeug": RewritingFilter(_oauth_callback), "urllib3.connectionpool": RewritingFilter(_webhook_path)}
 
 
 def install():
-    """Idempotent: add the filters to their loggers."""
-    werkzeug = logging.getLogger("werkzeug")
-    if _OAUTH_CALLBACK_FILTER not in werkzeug.filters:
-        werkzeug.addFilter(_OAUTH_CALLBACK_FILTER)
+    """Idempotent: add each filter to its logger."""
+    for name, log_filter in _FILTERS.items():
+        logger = logging.getLogger(name)
+        if log_filter not in logger.filters:
+            logger.addFilter(log_filter)
