@@ -27,12 +27,22 @@ pytest.importorskip("intuitlib")
 from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
 from quickbooks.exceptions import ObjectNotFoundException, QuickbooksException
+from quickbooks.objects.account import Account
 from quickbooks.objects.base import LinkedTxn, Ref
+from quickbooks.objects.bill import Bill
+from quickbooks.objects.billpayment import BillPayment, BillPaymentLine, CheckPayment
 from quickbooks.objects.customer import Customer
-from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
+from quickbooks.objects.detailline import (
+    AccountBasedExpenseLine,
+    AccountBasedExpenseLineDetail,
+    SalesItemLine,
+    SalesItemLineDetail,
+)
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment, PaymentLine
+from quickbooks.objects.vendor import Vendor
+from quickbooks.objects.vendorcredit import VendorCredit
 
 from tests.qbo_emulator import EmulatorServer
 
@@ -87,6 +97,15 @@ def make_invoice(qb: QuickBooks, customer: Customer, qty: int, price: float) -> 
     invoice.CustomerRef = customer.to_ref()
     invoice.Line.append(line)
     return invoice.save(qb=qb)
+
+
+def expense_line(account: Account, amount: float) -> AccountBasedExpenseLine:
+    detail = AccountBasedExpenseLineDetail()
+    detail.AccountRef = account.to_ref()
+    line = AccountBasedExpenseLine()
+    line.Amount = amount
+    line.AccountBasedExpenseLineDetail = detail
+    return line
 
 
 def error_code(error: Any) -> int:
@@ -169,3 +188,47 @@ def test_request_id_makes_a_retry_idempotent(qb):
     ref = Ref()
     ref.value = a.Id
     assert Customer.get(ref.value, qb=qb).DisplayName == "Idempotent Ltd"
+
+
+def test_payables_round_trip(qb):
+    vendor = Vendor()
+    vendor.DisplayName = "Third Party Supplies"
+    vendor = vendor.save(qb=qb)
+    expenses = Account.filter(Name="Office Expenses", qb=qb)[0]
+    checking = Account.filter(Name="Checking", qb=qb)[0]
+    bill = Bill()
+    bill.VendorRef = vendor.to_ref()
+    bill.DocNumber = "SUP-1"
+    bill.Line.append(expense_line(expenses, 120))
+    bill = bill.save(qb=qb)
+    assert (bill.TotalAmt, bill.Balance, bill.DocNumber) == (120, 120, "SUP-1")
+    credit = VendorCredit()
+    credit.VendorRef = vendor.to_ref()
+    credit.Line.append(expense_line(expenses, 20))
+    credit = credit.save(qb=qb)
+    assert credit.TotalAmt == 20
+    payment = BillPayment()
+    payment.VendorRef = vendor.to_ref()
+    payment.PayType = "Check"
+    payment.TotalAmt = 100  # the bill less the vendor credit
+    payment.CheckPayment = CheckPayment()
+    payment.CheckPayment.BankAccountRef = checking.to_ref()
+    for target, amount in ((bill, 120), (credit, 20)):
+        payment_line = BillPaymentLine()
+        payment_line.Amount = amount
+        payment_line.LinkedTxn.append(target.to_linked_txn())
+        payment.Line.append(payment_line)
+    payment = payment.save(qb=qb)
+    read = BillPayment.get(payment.Id, qb=qb)
+    assert [(row.Amount, row.LinkedTxn[0].TxnType) for row in read.Line] == [(120, "Bill"), (20, "VendorCredit")]
+    assert read.CheckPayment.BankAccountRef.value == checking.Id
+    paid_bill = Bill.get(bill.Id, qb=qb)
+    assert paid_bill.Balance == 0
+    assert (paid_bill.LinkedTxn[0].TxnId, paid_bill.LinkedTxn[0].TxnType) == (payment.Id, "BillPaymentCheck")
+    assert VendorCredit.get(credit.Id, qb=qb).Balance == 0
+    assert Vendor.get(vendor.Id, qb=qb).Balance == 0
+    read.void(qb=qb)  # python-quickbooks voids a BillPayment with operation=update&include=void
+    voided = BillPayment.get(payment.Id, qb=qb)
+    assert (voided.TotalAmt, voided.Line) == (0, [])
+    assert Bill.get(bill.Id, qb=qb).Balance == 120
+    assert Vendor.get(vendor.Id, qb=qb).Balance == 100

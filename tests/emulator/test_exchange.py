@@ -109,6 +109,7 @@ def test_bill_payment_at_a_higher_rate_is_a_loss(api, accounts):
                                "Line": [{"DetailType": "AccountBasedExpenseLineDetail", "Amount": 200,
                                          "AccountBasedExpenseLineDetail": expense}]})
     api.create("BillPayment", {"VendorRef": {"value": vendor["Id"]}, "TotalAmt": 200, "PayType": "Check",
+                               "CheckPayment": {"BankAccountRef": {"value": accounts["1000"]}},
                                "TxnDate": "2026-03-05", "CurrencyRef": {"value": "EUR"}, "ExchangeRate": 1.25,
                                "Line": [{"Amount": 200, "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}]})
     assert amounts(report(api, **MARCH)) == {accounts["7990"]: "10.00"}  # 250.00 paid for 240.00 of A/P

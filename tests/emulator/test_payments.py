@@ -104,16 +104,18 @@ def test_paid_invoices_cannot_be_deleted_or_voided(api, customer, invoice):
 def test_bill_payment_settles_a_bill(api):
     vendor = api.find("Vendor", "Office Supplies Co.", field="DisplayName")
     expenses = api.find("Account", "Office Expenses")
+    checking = {"BankAccountRef": {"value": api.find("Account", "Checking")["Id"]}}
     bill = api.create("Bill", {"VendorRef": {"value": vendor["Id"]}, "Line": [
         {"DetailType": "AccountBasedExpenseLineDetail", "Amount": 200,
          "AccountBasedExpenseLineDetail": {"AccountRef": {"value": expenses["Id"]}}}]})
     assert (bill["TotalAmt"], bill["Balance"]) == (200, 200)
     assert api.read("Vendor", vendor["Id"])["Balance"] == 200
     payment = api.create("BillPayment", {"VendorRef": {"value": vendor["Id"]}, "TotalAmt": 200, "PayType": "Check",
-                                         "Line": [{"Amount": 200, "LinkedTxn": [{"TxnId": bill["Id"],
-                                                                                 "TxnType": "Bill"}]}]})
+                                         "CheckPayment": checking, "Line": [{"Amount": 200, "LinkedTxn": [
+                                             {"TxnId": bill["Id"], "TxnType": "Bill"}]}]})
     assert api.read("Bill", bill["Id"])["Balance"] == 0
-    api.update("BillPayment", {"Id": payment["Id"], "SyncToken": payment["SyncToken"]}, operation="void")
+    api.update("BillPayment", {"Id": payment["Id"], "SyncToken": payment["SyncToken"], "sparse": True},
+               operation="update", include="void")
     assert api.read("Bill", bill["Id"])["Balance"] == 200
     payable = api.find("Account", "Accounts Payable (A/P)")
     assert payable["CurrentBalance"] == 200

@@ -30,6 +30,9 @@ MAX_BATCH_REQUEST_ID = 36
 MAX_BATCH_ITEM_ID = 10
 CDC_MAX_DAYS = 30
 CDC_MAX_PER_ENTITY = 1000
+#: Voided only by a sparse update with ``include=void``: ``operation=void`` is refused (Intuit's
+#: BillPayment reference; intuit/QuickBooks-V3-PHP-SDK issue #479, see the README's "Payables").
+VOID_BY_INCLUDE_ONLY = ("BillPayment",)
 
 
 class Dropped(Exception):
@@ -219,6 +222,8 @@ def write(emu: Emulator, entity: str, body: dict[str, Any], operation: str, incl
     company = emu.company
     if operation == "delete":
         return company.delete(entity, body)
+    if operation == "void" and entity in VOID_BY_INCLUDE_ONLY:
+        raise faults.unsupported_operation(f"void for {entity} (void it with operation=update&include=void)")
     if operation == "void" or (operation == "update" and "void" in includes):
         return company.void(entity, body)
     if operation not in ("", "create", "update"):

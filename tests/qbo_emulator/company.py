@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from . import balances, faults, journal, payments, seed, tax
+from . import balances, faults, journal, payables, payments, seed, tax
 from .clock import Clock, company_date, qbo_time
 from .entities import COMPUTED_FIELDS, SERVER_FIELDS, SPECS, EntitySpec, clean_input, prepare_name
 from .store import Store
@@ -28,13 +28,18 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "utc_offset_minutes": -420,
     "automated_sales_tax": False,  # US only: tax code from the ship-to address (see tax.py)
     "account_numbers": True,  # seeded accounts carry AcctNum (QBO's own default is off: see README)
+    "warn_duplicate_bill_number": False,  # QBO's "Warn if duplicate bill number is used" (off by default)
 }
 
 #: Settings that shape the seeded chart of accounts: changing one re-seeds the company.
 RESEED_SETTINGS = ("home_currency", "account_numbers")
 
-#: Voidable in QBO's UI but not through the API (Intuit's CreditMemo reference has no void operation).
-UI_ONLY_VOID = ("CreditMemo",)
+#: Voidable in QBO's UI but not through the API (Intuit's CreditMemo and Bill references have no void).
+UI_ONLY_VOID = ("CreditMemo", "Bill")
+
+#: Entities whose voids send a "Void" webhook event (Intuit's developer blog, 2017-05-11); a voided bill
+#: is an "Update".
+VOID_EVENTS = ("BillPayment", "CreditMemo", "Invoice", "Payment", "SalesReceipt")
 
 #: (entity, operation, object id, extra) -> None; the webhook dispatcher listens here.
 EventSink = Callable[[str, str, str, dict[str, Any]], None]
@@ -195,6 +200,8 @@ class Company:
             return payments.prepare_payment(self, entity, data, existing)
         if entity == "JournalEntry":
             return journal.prepare_journal_entry(self, data, existing)
+        if entity in payables.PURCHASES:
+            return payables.prepare_purchase(self, entity, data, existing)
         return prepare_transaction(self, entity, data, existing)
 
     def _save(self, entity: str, data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
@@ -273,6 +280,10 @@ class Company:
                 data = {k: copy.deepcopy(v) for k, v in existing.items() if k not in keep and not k.startswith("_")}
                 if entity in SALES and "TxnTaxDetail" not in incoming:
                     data["TxnTaxDetail"] = tax.carried_detail(existing)
+                elif entity in payables.PURCHASES:
+                    carried = payables.sparse_start(entity, existing, incoming, api=check_token)
+                    if "TxnTaxDetail" not in incoming:
+                        data["TxnTaxDetail"] = carried
                 data.update(incoming)
             else:
                 data = incoming
@@ -328,7 +339,7 @@ class Company:
                 data["PrivateNote"] = payments.voided_note(existing.get("PrivateNote"))
                 data["_voided"] = True
             saved = self._save(entity, data, existing)
-            self._emit(entity, "Void", saved["Id"], {})
+            self._emit(entity, "Void" if entity in VOID_EVENTS else "Update", saved["Id"], {})
             return self.serve(entity, [saved])[0]
 
     def merge(self, entity: str, from_id: str, into_id: str) -> dict[str, Any]:

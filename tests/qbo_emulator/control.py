@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from . import seed
 from .clock import parse_time, qbo_time_ms
 from .entities import SPECS, entity_name
 from .faults import QBOFault
@@ -143,27 +144,34 @@ def _entities(emu: Emulator, parts: list[str], method: str, data: dict[str, Any]
 
 
 def _create_tax_code(company: Any, data: dict[str, Any]) -> dict[str, Any]:
-    """A tax code made of existing sales tax rates, as a bookkeeper combines rates in QBO's tax settings.
+    """A tax code made of existing tax rates, as a bookkeeper combines rates in QBO's tax settings.
 
-    The API has no TaxCode create (TaxService creates codes with new rates); this stands for the UI.
+    ``SalesTaxRateList`` and/or ``PurchaseTaxRateList`` name the rates charged on sales and reclaimed on
+    purchases.  The API has no TaxCode create (TaxService creates codes with new rates); this stands
+    for the UI.
     """
     name = str(data.get("Name") or "").strip()
-    details = ((data.get("SalesTaxRateList") or {}).get("TaxRateDetail")) or []
-    rate_ids = [str((detail.get("TaxRateRef") or {}).get("value") or "") for detail in details]
+    lists = {field: [str((detail.get("TaxRateRef") or {}).get("value") or "")
+                     for detail in (data.get(field) or {}).get("TaxRateDetail") or []]
+             for field in ("SalesTaxRateList", "PurchaseTaxRateList")}
     with company.store.lock:
         if not name or any(code.get("Name") == name for code in company.store.all("TaxCode")):
             raise ControlError(f"a tax code needs a new, unique Name (got {name!r})")
-        rates = [company.store.get("TaxRate", rate_id) for rate_id in rate_ids]
-        if not rates or None in rates:
-            raise ControlError("SalesTaxRateList.TaxRateDetail must name existing TaxRate ids")
+        found: dict[str, list[dict[str, Any]]] = {}
+        for field, rate_ids in lists.items():
+            found[field] = [company.store.get("TaxRate", rate_id) for rate_id in rate_ids]
+            if None in found[field]:
+                raise ControlError(f"{field}.TaxRateDetail must name existing TaxRate ids")
+        if not any(found.values()):
+            raise ControlError("SalesTaxRateList.TaxRateDetail (or PurchaseTaxRateList) must name existing "
+                               "TaxRate ids")
         stamp = company.now_text()
         code = {"Id": company.store.next_id("TaxCode"), "Name": name, "Description": name, "Active": True,
-                "Taxable": True, "TaxGroup": len(rates) > 1, "SyncToken": "0", "domain": "QBO", "sparse": False,
-                "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
-                "SalesTaxRateList": {"TaxRateDetail": [
-                    {"TaxRateRef": {"value": rate["Id"], "name": rate.get("Name")}, "TaxTypeApplicable": "TaxOnAmount",
-                     "TaxOrder": 0} for rate in rates]},
-                "PurchaseTaxRateList": {"TaxRateDetail": []}}
+                "Taxable": True, "TaxGroup": max(len(rates) for rates in found.values()) > 1, "SyncToken": "0",
+                "domain": "QBO", "sparse": False, "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp}}
+        for field, rates in found.items():
+            code[field] = seed.rate_list({rate["Name"]: rate["Id"] for rate in rates},
+                                         [rate["Name"] for rate in rates])
         company.store.put("TaxCode", code)
         return public(code)
 

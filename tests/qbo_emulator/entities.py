@@ -1,7 +1,7 @@
 """Which entities exist, how each behaves, and the checks shared by all of them.
 
 Name lists (Customer, Vendor, Employee, Item, Account, Term) are validated here; transactions
-are in :mod:`.transactions` and :mod:`.payments`.
+are in :mod:`.transactions`, :mod:`.payables` and :mod:`.payments`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ SPECS: dict[str, EntitySpec] = {spec.name: spec for spec in (
     EntitySpec("Estimate", "txn", deletable=True),
     EntitySpec("SalesReceipt", "txn", deletable=True, voidable=True),
     EntitySpec("Payment", "txn", deletable=True, voidable=True),
-    EntitySpec("Bill", "txn", deletable=True),
+    EntitySpec("Bill", "txn", deletable=True, voidable=True),  # voided in QBO's UI only (company.UI_ONLY_VOID)
+    EntitySpec("VendorCredit", "txn", deletable=True),
     EntitySpec("BillPayment", "txn", deletable=True, voidable=True),
     EntitySpec("JournalEntry", "txn", deletable=True),
     EntitySpec("CompanyInfo", "singleton", webhook=False),
@@ -68,6 +69,7 @@ COMPUTED_FIELDS: dict[str, set[str]] = {
     "Estimate": {"TotalAmt", "HomeTotalAmt"},
     "SalesReceipt": {"TotalAmt", "Balance", "HomeTotalAmt"},
     "Bill": {"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt"},
+    "VendorCredit": {"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt"},
     "Payment": {"UnappliedAmt"},
     "BillPayment": set(),
     "JournalEntry": {"TotalAmt", "HomeTotalAmt"},

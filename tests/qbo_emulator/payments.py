@@ -1,14 +1,16 @@
-"""Payments and bill payments, the balances they leave on invoices, credit memos and bills, and the
-exchange gains or losses they realize.
+"""Payments and bill payments, the balances they leave on invoices, credit memos, bills and vendor
+credits, and the exchange gains or losses they realize.
 
 Balances are always recomputed from the stored payments (never adjusted incrementally), so an
 update, delete or void of a payment restores exactly what it had taken.  Every rule and its source
-is in the package README ("Payments and settlements").
+is in the package README ("Payments and settlements", "Payables").
 
-* A Payment's lines link an ``Invoice`` or a ``CreditMemo`` (``LinkedTxn.TxnType``), amounts
-  positive; ``TotalAmt`` must cover invoices applied - credit memos applied, the rest is
-  ``UnappliedAmt`` (the customer's credit).  A credit memo applied to an invoice is a Payment of 0.
-* A void zeroes ``TotalAmt`` and ``UnappliedAmt``, clears the lines and prepends "Voided" to
+* A Payment's lines link an ``Invoice`` or a ``CreditMemo`` (``LinkedTxn.TxnType``), a BillPayment's
+  a ``Bill`` or a ``VendorCredit``; amounts positive; ``TotalAmt`` must cover documents paid - credits
+  applied, the rest is the customer's (vendor's) credit: a Payment's ``UnappliedAmt``, a BillPayment's
+  private ``_unapplied`` (Intuit's BillPayment has no such field).  A credit applied to a document
+  alone is a payment of 0.
+* A void zeroes ``TotalAmt`` and the unapplied amount, clears the lines and prepends "Voided" to
   ``PrivateNote``; the targets get their balances back.
 * A foreign-currency payment clears each document it applies at that document's ``ExchangeRate``;
   the difference with the payment's own rate is a realized gain or loss (:func:`realized_gain`).
@@ -21,14 +23,20 @@ from typing import TYPE_CHECKING, Any
 
 from . import faults
 from .entities import cents, check_ref, money, num, ref_value
-from .transactions import apply_currency, default_txn_date
+from .payables import ap_account
+from .transactions import DOC_NUMBER_MAX, apply_currency, default_txn_date
 
 if TYPE_CHECKING:
     from .company import Company
 
 #: Which payer entity settles which targets.
-PAYER_OF = {"Invoice": "Payment", "CreditMemo": "Payment", "Bill": "BillPayment"}
-TARGETS = {"Payment": ("Invoice", "CreditMemo"), "BillPayment": ("Bill",)}
+PAYER_OF = {"Invoice": "Payment", "CreditMemo": "Payment", "Bill": "BillPayment", "VendorCredit": "BillPayment"}
+TARGETS = {"Payment": ("Invoice", "CreditMemo"), "BillPayment": ("Bill", "VendorCredit")}
+#: Targets that are credits (they reduce what the payment must cover).
+CREDITS = ("CreditMemo", "VendorCredit")
+#: ``LinkedTxn.TxnType`` a paid document shows for its payer (a bill payment by its ``PayType``).
+LINK_TYPES = {"Payment": "Payment", "Check": "BillPaymentCheck", "CreditCard": "BillPaymentCreditCard"}
+PRINT_STATUSES = ("NotSet", "NeedToPrint", "PrintComplete")
 
 
 def links(obj: dict[str, Any]) -> list[tuple[str, str, Decimal]]:
@@ -59,8 +67,16 @@ def applied_to(company: Company, entity: str, object_id: str, exclude: str | Non
     return total, payers
 
 
+def link_type(payer: str, payment: dict[str, Any]) -> str:
+    """How a paid document names its payer in ``LinkedTxn``: ``Payment``, or for a bill payment
+    ``BillPaymentCheck`` / ``BillPaymentCreditCard`` by its ``PayType``."""
+    if payer == "Payment":
+        return "Payment"
+    return LINK_TYPES.get(str(payment.get("PayType")), "BillPaymentCheck")
+
+
 def settle(company: Company, entity: str, obj: dict[str, Any]) -> None:
-    """Set Balance (and LinkedTxn) of an invoice, credit memo or bill from its payments."""
+    """Set Balance (and LinkedTxn) of an invoice, credit memo, bill or vendor credit from its payments."""
     if entity not in PAYER_OF:
         return
     applied, payers = applied_to(company, entity, str(obj.get("Id") or ""))
@@ -74,19 +90,23 @@ def settle(company: Company, entity: str, obj: dict[str, Any]) -> None:
     if entity == "CreditMemo":
         obj["RemainingCredit"] = num(balance)
         return
-    obj["HomeBalance"] = num(cents(balance * rate))
+    if entity != "VendorCredit":
+        obj["HomeBalance"] = num(cents(balance * rate))
     payer = PAYER_OF[entity]
-    kept = [link for link in obj.get("LinkedTxn") or [] if link.get("TxnType") != payer]
-    obj["LinkedTxn"] = kept + [{"TxnId": pid, "TxnType": payer} for pid in payers]
+    kept = [link for link in obj.get("LinkedTxn") or [] if link.get("TxnType") not in (*LINK_TYPES.values(), payer)]
+    obj["LinkedTxn"] = kept + [{"TxnId": pid, "TxnType": link_type(payer, company.store.get(payer, pid) or {})}
+                               for pid in payers]
 
 
 def prepare_payment(company: Company, entity: str, data: dict[str, Any],
                     existing: dict[str, Any] | None) -> dict[str, Any]:
-    """Validate a Payment or BillPayment and compute its UnappliedAmt."""
+    """Validate a Payment or BillPayment and compute what it leaves unapplied."""
     party_entity = "Customer" if entity == "Payment" else "Vendor"
     party_field = f"{party_entity}Ref"
     party = check_ref(company, party_entity, data.get(party_field), party_field, required=True)
     assert party is not None
+    if entity == "BillPayment":
+        _bill_payment_header(company, data, party)
     total = money(data.get("TotalAmt"), "TotalAmt")
     if total is None:
         raise faults.required_missing("TotalAmt")
@@ -112,6 +132,9 @@ def prepare_payment(company: Company, entity: str, data: dict[str, Any],
             linked = [linked]
         if not linked:
             raise faults.required_missing("Line.LinkedTxn")
+        if entity == "BillPayment" and len(linked) > 1:
+            raise faults.business("A bill payment line links one transaction: put each bill and each vendor "
+                                  "credit on a line of its own.", "Line.LinkedTxn")
         target_type = _target_type(entity, str(linked[0].get("TxnType") or ""))
         target_id = str(linked[0].get("TxnId") or "")
         target = company.store.get(target_type, target_id)
@@ -121,12 +144,15 @@ def prepare_payment(company: Company, entity: str, data: dict[str, Any],
             raise faults.business(f"{target_type} {target_id} belongs to another {party_entity.lower()}; "
                                   f"a {entity} can only be applied to its own {party_entity.lower()}'s transactions.",
                                   "Line.LinkedTxn")
+        if entity == "BillPayment" and ref_value(target.get("APAccountRef")) != data["APAccountRef"]["value"]:
+            raise faults.business(f"{target_type} {target_id} is on another A/P account than this bill payment "
+                                  f"({data['APAccountRef']['name']}).", "APAccountRef")
         others, _ = applied_to(company, target_type, target_id, exclude=own_id)
         open_amount = Decimal(str(target.get("TotalAmt") or 0)) - others
         if cents(amount) > open_amount:
             raise faults.business(f"The amount applied to {target_type} {target_id} ({num(cents(amount))}) is "
                                   f"more than its open balance ({num(open_amount)}).", "Line.Amount")
-        if target_type == "CreditMemo":
+        if target_type in CREDITS:
             credit += cents(amount)
         else:
             debit += cents(amount)
@@ -134,8 +160,9 @@ def prepare_payment(company: Company, entity: str, data: dict[str, Any],
         out["LinkedTxn"] = [{**linked[0], "TxnId": target_id, "TxnType": target_type}]
         lines_out.append(out)
     data["Line"] = lines_out
-    if entity == "Payment" and credit > debit:
-        raise faults.business(f"The credits applied ({num(credit)}) are more than the invoices they pay "
+    if credit > debit:
+        paid = "invoices" if entity == "Payment" else "bills"
+        raise faults.business(f"The credits applied ({num(credit)}) are more than the {paid} they pay "
                               f"({num(debit)}).", "Line")
     if debit - credit > total:
         raise faults.business(f"The amounts applied ({num(debit - credit)}) are more than the payment's total "
@@ -144,7 +171,7 @@ def prepare_payment(company: Company, entity: str, data: dict[str, Any],
         data["UnappliedAmt"] = num(cents(total - (debit - credit)))
         _deposit_account(company, data)
     else:
-        _pay_from_account(company, data)
+        data["_unapplied"] = num(cents(total - (debit - credit)))
     return data
 
 
@@ -166,24 +193,48 @@ def _deposit_account(company: Company, data: dict[str, Any]) -> None:
     data["DepositToAccountRef"] = {"value": account["Id"], "name": account.get("Name")}
 
 
-def _pay_from_account(company: Company, data: dict[str, Any]) -> None:
-    pay_type = data.setdefault("PayType", "Check")
+def _bill_payment_header(company: Company, data: dict[str, Any], vendor: dict[str, Any]) -> None:
+    """``PayType`` and the account paid from, the A/P account and the (optional) ``DocNumber``."""
+    data["VendorRef"] = {"value": vendor["Id"], "name": vendor.get("DisplayName")}
+    pay_type = data.get("PayType")
+    if pay_type in (None, ""):
+        raise faults.required_missing("PayType")
     if pay_type == "Check":
-        check = data.setdefault("CheckPayment", {})
-        bank = check_ref(company, "Account", check.get("BankAccountRef"), "CheckPayment.BankAccountRef")
-        if bank is None:
-            check["BankAccountRef"] = {"value": company.account_id_by_type("Bank")}
-        elif bank.get("AccountType") != "Bank":
-            raise faults.business("The bank account of a check payment must be a bank account.",
-                                  "CheckPayment.BankAccountRef")
+        data.pop("CreditCardPayment", None)
+        check = dict(data.get("CheckPayment") or {})
+        bank = _paid_from(company, check.get("BankAccountRef"), "Bank", "CheckPayment.BankAccountRef")
+        status = check.get("PrintStatus") or "NeedToPrint"
+        if status not in PRINT_STATUSES:
+            raise faults.invalid_enumeration("CheckPayment.PrintStatus", str(status), ", ".join(PRINT_STATUSES))
+        data["CheckPayment"] = {**check, "BankAccountRef": bank, "PrintStatus": status}
     elif pay_type == "CreditCard":
-        card = data.setdefault("CreditCardPayment", {})
-        account = check_ref(company, "Account", card.get("CCAccountRef"), "CreditCardPayment.CCAccountRef",
-                            required=True)
-        if account and account.get("AccountType") != "Credit Card":
-            raise faults.business("CCAccountRef must be a credit card account.", "CreditCardPayment.CCAccountRef")
+        data.pop("CheckPayment", None)
+        card = dict(data.get("CreditCardPayment") or {})
+        account = _paid_from(company, card.get("CCAccountRef"), "Credit Card", "CreditCardPayment.CCAccountRef")
+        data["CreditCardPayment"] = {**card, "CCAccountRef": account}
     else:
-        raise faults.invalid_property(f"PayType {pay_type!r} is not valid", "PayType")
+        raise faults.invalid_enumeration("PayType", str(pay_type), "Check, CreditCard")
+    data["APAccountRef"] = ap_account(company, data.get("APAccountRef"))
+    doc = data.get("DocNumber")
+    if doc in (None, ""):
+        data.pop("DocNumber", None)
+    elif len(str(doc)) > DOC_NUMBER_MAX:
+        raise faults.string_too_long("DocNumber", DOC_NUMBER_MAX, len(str(doc)))
+    else:
+        data["DocNumber"] = str(doc)
+
+
+def _paid_from(company: Company, ref: Any, account_type: str, element: str) -> dict[str, Any]:
+    """The bank (credit card) account a bill payment is paid from: required, of that type."""
+    account = check_ref(company, "Account", ref, element)
+    if account is None:
+        # What QBO answered a bill payment without a usable account (a Stack Overflow question, in French:
+        # "Vous devez sélectionner un compte pour cette opération").
+        raise faults.business("You must select an account for this transaction.", element)
+    if account.get("AccountType") != account_type:
+        raise faults.business(f"{element} must be a {account_type} account; {account.get('Name')} is a "
+                              f"{account.get('AccountType')} account.", element)
+    return {"value": account["Id"], "name": account.get("Name")}
 
 
 def voided_note(note: Any) -> str:
@@ -196,8 +247,9 @@ def void_payment(obj: dict[str, Any]) -> None:
     """A voided (bill) payment: amounts zeroed, lines cleared, "Voided" prepended to its memo."""
     obj["_voided"] = True
     obj["TotalAmt"] = 0
-    if "UnappliedAmt" in obj:
-        obj["UnappliedAmt"] = 0
+    for key in ("UnappliedAmt", "_unapplied"):
+        if key in obj:
+            obj[key] = 0
     obj["Line"] = []
     obj["PrivateNote"] = voided_note(obj.get("PrivateNote"))
 
@@ -219,7 +271,7 @@ def realized_gain(company: Company, payment: dict[str, Any]) -> Decimal:
             continue
         own = cents(amount * Decimal(str(target.get("ExchangeRate") or 1)))
         paid = cents(amount * rate)
-        gain += paid - own if kind == "Invoice" else own - paid
+        gain += paid - own if kind in ("Invoice", "VendorCredit") else own - paid
     return gain
 
 

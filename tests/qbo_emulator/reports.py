@@ -22,7 +22,8 @@ What posts, by ``TxnDate`` within ``start_date``..``end_date`` (both included): 
 receipt lines (credit to the item's ``IncomeAccountRef``; discounts debit their
 ``DiscountAccountRef`` or the "Discounts given" account; line amounts are net of tax whatever
 ``GlobalTaxCalculation`` says, so they post as they are), credit memo lines (the same, reversed),
-bill lines (debit to the line's ``AccountRef``, or the item's ``ExpenseAccountRef``), journal
+bill lines (debit to the line's ``AccountRef``, or the item's ``ExpenseAccountRef``), vendor credit
+lines (the same, reversed; purchase lines post net of tax as sales lines do), journal
 entry lines, and the exchange gains or losses realized by foreign-currency payments and bill payments
 (:func:`.payments.realized_gain`, by the payment's ``TxnDate``, on QBO's system "Exchange Gain or
 Loss" account: an Other Expense account, so a gain is a credit and shows negative).  Voided
@@ -179,9 +180,10 @@ def postings(company: Company, start: date, end: date) -> Ledger:
         for obj in company.store.all(entity):
             if not obj.get("_voided") and _in_period(obj, start, end):
                 _post_sale(company, ledger, obj, sign)
-    for obj in company.store.all("Bill"):
-        if _in_period(obj, start, end):
-            _post_bill(company, ledger, obj)
+    for entity, sign in (("Bill", 1), ("VendorCredit", -1)):
+        for obj in company.store.all(entity):
+            if not obj.get("_voided") and _in_period(obj, start, end):
+                _post_bill(company, ledger, obj, sign)
     for obj in company.store.all("JournalEntry"):
         if _in_period(obj, start, end):
             rate = _rate(obj)
@@ -233,7 +235,8 @@ def _discount_account(company: Company) -> str | None:
     return None
 
 
-def _post_bill(company: Company, ledger: Ledger, obj: dict[str, Any]) -> None:
+def _post_bill(company: Company, ledger: Ledger, obj: dict[str, Any], sign: int) -> None:
+    """``sign`` 1: expense debited (bill); -1: credited (vendor credit).  Line amounts are net of tax."""
     rate = _rate(obj)
     for line in obj.get("Line") or []:
         kind = line.get("DetailType")
@@ -246,7 +249,7 @@ def _post_bill(company: Company, ledger: Ledger, obj: dict[str, Any]) -> None:
                                    else item.get("ExpenseAccountRef"))
         else:
             continue
-        ledger.post(account_id, _amount(line), rate)
+        ledger.post(account_id, sign * _amount(line), rate)
 
 
 # ----------------------------------------------------------------------------- the report

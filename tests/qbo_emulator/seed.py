@@ -5,7 +5,12 @@ seeded objects by name rather than hard-code Ids.  Accounts carry numbers (``Acc
 the company setting ``account_numbers`` is on (the emulator's default; QBO's own default is off and
 QBO assigns no numbers itself: see the package README).  "Exchange Gain or Loss" is QBO's system
 account for realized exchange differences (Other Expense / ExchangeGainOrLoss, as QBO creates it);
-"Unrealized Gain or Loss" stands for the system account QBO shows for unrealized ones.
+"Unrealized Gain or Loss" stands for the system account QBO shows for unrealized ones.  "Mastercard"
+is a credit card account bills can be paid from (``PayType`` CreditCard).
+
+The non-US tax codes carry separate purchase rates (``PurchaseTaxRateList``), as QBO's do (a UK
+"20.0% S" code has the sales rate "SS-20.0" and the purchase rate "SP-20.0": intuit/QuickBooks-V3-PHP-SDK
+issue #48); the rate values are the emulator's.
 """
 
 from __future__ import annotations
@@ -33,27 +38,30 @@ ACCOUNTS = (
     ("Office Expenses", "Expense", "OfficeGeneralAdministrativeExpenses", "6000", True),
     ("Exchange Gain or Loss", "Other Expense", "ExchangeGainOrLoss", "7990", True),
     ("Unrealized Gain or Loss", "Other Expense", "UnrealisedLossOnSecuritiesNetOfTax", "7991", True),
+    ("Mastercard", "Credit Card", "CreditCard", "2050", True),
 )
 
-# Name, RateValue.  The last five stand in for QBO's automated sales tax (see AST_TAX_CODES).
+# Name, RateValue.  "State Sales Tax" to "Other State Sales Tax" stand in for QBO's automated sales tax
+# (see AST_TAX_CODES); the last three are the purchase (input tax) rates of the non-US codes.
 TAX_RATES = (
     ("Standard Rate", 15), ("Reduced Rate", 5), ("Zero Rate", 0), ("State Sales Tax", 6.25), ("City Sales Tax", 2),
     ("NY State Sales Tax", 4), ("NY Local Sales Tax", 4.875), ("TX State Sales Tax", 6.5),
     ("TX Local Sales Tax", 1.25), ("Other State Sales Tax", 7),
+    ("Standard Rate Purchases", 15), ("Reduced Rate Purchases", 5), ("Zero Rate Purchases", 0),
 )
 
-# Id (None = next), Name, Taxable, TaxGroup, rate names
-TAX_CODES: tuple[tuple[str | None, str, bool, bool, tuple[str, ...]], ...] = (
-    ("TAX", "TAX", True, False, ()),
-    ("NON", "NON", False, False, ()),
-    (None, "Standard 15%", True, False, ("Standard Rate",)),
-    (None, "Reduced 5%", True, False, ("Reduced Rate",)),
-    (None, "Zero-rated 0%", True, False, ("Zero Rate",)),
-    (None, "Exempt", False, False, ()),
-    (None, "Sales Tax 8.25%", True, True, ("State Sales Tax", "City Sales Tax")),
-    (None, "NY Sales Tax 8.875%", True, True, ("NY State Sales Tax", "NY Local Sales Tax")),
-    (None, "TX Sales Tax 7.75%", True, True, ("TX State Sales Tax", "TX Local Sales Tax")),
-    (None, "Other States Sales Tax 7%", True, False, ("Other State Sales Tax",)),
+# Id (None = next), Name, Taxable, TaxGroup, sales rate names, purchase rate names
+TAX_CODES: tuple[tuple[str | None, str, bool, bool, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("TAX", "TAX", True, False, (), ()),
+    ("NON", "NON", False, False, (), ()),
+    (None, "Standard 15%", True, False, ("Standard Rate",), ("Standard Rate Purchases",)),
+    (None, "Reduced 5%", True, False, ("Reduced Rate",), ("Reduced Rate Purchases",)),
+    (None, "Zero-rated 0%", True, False, ("Zero Rate",), ("Zero Rate Purchases",)),
+    (None, "Exempt", False, False, (), ()),
+    (None, "Sales Tax 8.25%", True, True, ("State Sales Tax", "City Sales Tax"), ()),
+    (None, "NY Sales Tax 8.875%", True, True, ("NY State Sales Tax", "NY Local Sales Tax"), ()),
+    (None, "TX Sales Tax 7.75%", True, True, ("TX State Sales Tax", "TX Local Sales Tax"), ()),
+    (None, "Other States Sales Tax 7%", True, False, ("Other State Sales Tax",), ()),
 )
 
 DEFAULT_SALES_TAX_CODE = "Sales Tax 8.25%"
@@ -95,11 +103,10 @@ def seed_company(company: Company) -> None:
         rates[name] = _add(company, "TaxRate", {"Name": name, "Description": name, "RateValue": value,
                                                 "Active": True, "AgencyRef": {"value": "1"},
                                                 "SpecialTaxType": "NONE", "DisplayType": "ReadOnly"})["Id"]
-    for code_id, name, taxable, group, rate_names in TAX_CODES:
-        detail = [{"TaxRateRef": {"value": rates[r], "name": r}, "TaxTypeApplicable": "TaxOnAmount",
-                   "TaxOrder": 0} for r in rate_names]
+    for code_id, name, taxable, group, sales_names, purchase_names in TAX_CODES:
         obj = {"Name": name, "Description": name, "Taxable": taxable, "TaxGroup": group, "Active": True,
-               "SalesTaxRateList": {"TaxRateDetail": detail}, "PurchaseTaxRateList": {"TaxRateDetail": []}}
+               "SalesTaxRateList": rate_list(rates, sales_names),
+               "PurchaseTaxRateList": rate_list(rates, purchase_names)}
         if code_id:
             obj["Id"] = code_id
         _add(company, "TaxCode", obj)
@@ -109,6 +116,12 @@ def seed_company(company: Company) -> None:
                              "Active": True, "CurrencyRef": _currency(company.home_currency), "Balance": 0})
     _add(company, "CompanyInfo", company_info(company))
     _add(company, "Preferences", preferences(company))
+
+
+def rate_list(rates: dict[str, str], names: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """A ``TaxRateList`` of the named rates (``rates``: name -> Id)."""
+    return {"TaxRateDetail": [{"TaxRateRef": {"value": rates[name], "name": name}, "TaxTypeApplicable": "TaxOnAmount",
+                               "TaxOrder": 0} for name in names]}
 
 
 def company_info(company: Company) -> dict[str, Any]:
@@ -137,7 +150,9 @@ def preferences(company: Company) -> dict[str, Any]:
         "SalesFormsPrefs": {"CustomTxnNumbers": True, "AllowDiscount": True, "AllowDeposit": False},
         "TaxPrefs": tax_prefs(company),
         "OtherPrefs": {"NameValue": [{"Name": "WarnDuplicateDocNum",
-                                      "Value": str(bool(company.setting("warn_duplicate_docnum"))).lower()}]},
+                                      "Value": str(bool(company.setting("warn_duplicate_docnum"))).lower()},
+                                     {"Name": "WarnDuplicateBillNumber",
+                                      "Value": str(bool(company.setting("warn_duplicate_bill_number"))).lower()}]},
     }
 
 

@@ -1,6 +1,7 @@
 """Sales tax of sales documents (Invoice, CreditMemo, Estimate, SalesReceipt): ``TxnTaxDetail``.
 
-Every rule and its source is listed in the package README ("Taxes").  In short:
+Every rule and its source is listed in the package README ("Taxes"; purchases under "Payables").
+In short:
 
 * Tax is computed per TaxRate on the summed taxable *net* amount of the document, rounded half up to
   the cent.  ``Line.Amount`` is net whatever ``GlobalTaxCalculation`` says (that field only says how
@@ -17,6 +18,8 @@ Every rule and its source is listed in the package README ("Taxes").  In short:
   ``TotalTax`` of 0 without tax lines are not overrides.
 * Whether the stored detail is an override is kept in the private ``_tax_override`` flag: a sparse
   update that does not send ``TxnTaxDetail`` keeps an override and recomputes a computed detail.
+* Purchases (Bill, VendorCredit) of non-US companies use the same rules with the rates of each tax
+  code's ``PurchaseTaxRateList`` (``rate_list``); :mod:`.payables` calls :func:`apply_tax` for them.
 """
 
 from __future__ import annotations
@@ -39,11 +42,12 @@ STATE_NAMES = {"CALIFORNIA": "CA", "NEW YORK": "NY", "TEXAS": "TX"}
 
 
 def apply_tax(company: Company, data: dict[str, Any], by_code: dict[str, Decimal], mode: str,
-              party: dict[str, Any]) -> Decimal:
+              party: dict[str, Any], rate_list: str = "SalesTaxRateList") -> Decimal:
     """Set ``TxnTaxDetail`` (and the override flag) from the taxable net amounts per line tax code.
 
     ``by_code``: line tax code Id -> net amount of the lines carrying it (after the discount share
-    when the discount applies before tax).  Returns the total tax.
+    when the discount applies before tax).  ``rate_list``: which rates of each code apply (sales, or
+    ``PurchaseTaxRateList`` for purchases, non-US companies only).  Returns the total tax.
     """
     raw = data.get("TxnTaxDetail")
     sent: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -61,7 +65,7 @@ def apply_tax(company: Company, data: dict[str, Any], by_code: dict[str, Decimal
     else:
         bases = {}
         for code_id, amount in by_code.items():
-            for rate_id in rate_ids(company.store.get("TaxCode", code_id)):
+            for rate_id in rate_ids(company.store.get("TaxCode", code_id), rate_list):
                 bases[rate_id] = bases.get(rate_id, Decimal(0)) + amount
         taxable = True
     lines = _sent_tax_lines(sent)
@@ -138,8 +142,8 @@ def ast_tax_code(company: Company, data: dict[str, Any], party: dict[str, Any]) 
     raise faults.business(f"Automated sales tax has no tax code for {state or 'this address'}.", "ShipAddr")
 
 
-def rate_ids(code: dict[str, Any] | None) -> list[str]:
-    details = ((code or {}).get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+def rate_ids(code: dict[str, Any] | None, rate_list: str = "SalesTaxRateList") -> list[str]:
+    details = ((code or {}).get(rate_list) or {}).get("TaxRateDetail") or []
     return [str(d["TaxRateRef"]["value"]) for d in details if ref_value(d.get("TaxRateRef"))]
 
 

@@ -1,4 +1,4 @@
-"""Sales transactions (Invoice, CreditMemo, Estimate, SalesReceipt) and Bills: lines and totals.
+"""Sales transactions (Invoice, CreditMemo, Estimate, SalesReceipt): lines and totals.
 
 Totals are computed server side with Decimal and served as JSON numbers; the tax comes from
 :mod:`.tax`.  Every rule and its source is in the package README ("Taxes").
@@ -12,7 +12,8 @@ Totals are computed server side with Decimal and served as JSON numbers; the tax
   company is not a US one.
 * A sales document without a ``ShipAddr`` takes its customer's (QBO's default ship-to address).
 * Negative lines are accepted; an Invoice whose total is negative is refused.
-* Bills carry no tax.
+
+Bills and vendor credits are in :mod:`.payables`; they share the date, currency and 7-place helpers.
 """
 
 from __future__ import annotations
@@ -38,11 +39,8 @@ TAX_WORD = {"GB": "VAT", "IE": "VAT", "FR": "VAT", "DE": "VAT", "CA": "GST/HST",
 
 def prepare_transaction(company: Company, entity: str, data: dict[str, Any],
                         existing: dict[str, Any] | None) -> dict[str, Any]:
-    """Validate a Invoice/CreditMemo/Estimate/SalesReceipt/Bill and compute its totals."""
-    if entity in SALES:
-        party = check_ref(company, "Customer", data.get("CustomerRef"), "CustomerRef", required=True)
-    else:
-        party = check_ref(company, "Vendor", data.get("VendorRef"), "VendorRef", required=True)
+    """Validate an Invoice/CreditMemo/Estimate/SalesReceipt and compute its totals."""
+    party = check_ref(company, "Customer", data.get("CustomerRef"), "CustomerRef", required=True)
     assert party is not None
     if not isinstance(data.get("Line"), list) or not [
             line for line in data["Line"] if isinstance(line, dict) and line.get("DetailType") != "SubTotalLineDetail"]:
@@ -50,10 +48,7 @@ def prepare_transaction(company: Company, entity: str, data: dict[str, Any],
     _dates(company, entity, data)
     apply_currency(company, data, party)
     _doc_number(company, entity, data, existing)
-    if entity in SALES:
-        _sales_totals(company, data, party)
-    else:
-        _bill_totals(company, data)
+    _sales_totals(company, data, party)
     if entity == "Invoice" and Decimal(str(data["TotalAmt"])) < 0:
         # QBO takes negative lines on an invoice but not a negative total: that is a credit memo.
         raise faults.business("The total of an invoice can't be negative. Record a credit memo instead.",
@@ -66,8 +61,6 @@ def prepare_transaction(company: Company, entity: str, data: dict[str, Any],
         data["Balance"] = 0
         deposit = check_ref(company, "Account", data.get("DepositToAccountRef"), "DepositToAccountRef")
         data["DepositToAccountRef"] = {"value": deposit["Id"] if deposit else company.undeposited_funds_id}
-    if entity == "Bill" and not data.get("APAccountRef"):
-        data["APAccountRef"] = {"value": company.account_id_by_type("Accounts Payable")}
     return data
 
 
@@ -82,11 +75,19 @@ def default_txn_date(company: Company, data: dict[str, Any]) -> str:
 
 def _dates(company: Company, entity: str, data: dict[str, Any]) -> None:
     data["TxnDate"] = default_txn_date(company, data)
-    txn_date = date.fromisoformat(data["TxnDate"])
-    if entity in ("Invoice", "Bill") and "DueDate" not in data:
-        term = check_ref(company, "Term", data.get("SalesTermRef"), "SalesTermRef")
-        days = int(term.get("DueDays") or 0) if term else 0
-        data["DueDate"] = (txn_date + timedelta(days=days)).isoformat()
+    if entity == "Invoice":
+        due_date(company, data)
+
+
+def due_date(company: Company, data: dict[str, Any]) -> None:
+    """``DueDate`` as sent, else ``TxnDate`` plus the days of ``SalesTermRef`` (Intuit's Invoice and Bill
+    references: "If date is not provided, the number of days specified in SalesTermRef added the
+    transaction date will be used")."""
+    if "DueDate" in data:
+        return
+    term = check_ref(company, "Term", data.get("SalesTermRef"), "SalesTermRef")
+    days = int(term.get("DueDays") or 0) if term else 0
+    data["DueDate"] = (date.fromisoformat(data["TxnDate"]) + timedelta(days=days)).isoformat()
 
 
 def apply_currency(company: Company, data: dict[str, Any], party: dict[str, Any]) -> None:
@@ -115,10 +116,8 @@ def apply_exchange_rate(company: Company, data: dict[str, Any], currency: dict[s
 
 def _doc_number(company: Company, entity: str, data: dict[str, Any], existing: dict[str, Any] | None) -> None:
     doc = data.get("DocNumber")
-    if doc in (None, "") and entity != "Bill":
-        data["DocNumber"] = (existing or {}).get("DocNumber") or company.next_doc_number(entity)
-        return
     if doc in (None, ""):
+        data["DocNumber"] = (existing or {}).get("DocNumber") or company.next_doc_number(entity)
         return
     doc = str(doc)
     if len(doc) > DOC_NUMBER_MAX:
@@ -201,8 +200,8 @@ def _sales_line(company: Company, out: dict[str, Any], mode: str) -> tuple[Decim
     detail["ItemRef"] = {"value": item["Id"], "name": item.get("Name")}
     if detail.get("ServiceDate") == "":
         detail.pop("ServiceDate")
-    qty = _seven_places(detail, "Qty")
-    price = _seven_places(detail, "UnitPrice")
+    qty = seven_places(detail, "Qty")
+    price = seven_places(detail, "UnitPrice")
     money(detail.get("TaxInclusiveAmt"), "Line.SalesItemLineDetail.TaxInclusiveAmt")  # a number; kept as sent
     amount = money(out.get("Amount"), "Line.Amount")
     # python-quickbooks sends Qty 0 / UnitPrice 0 for "not set": QBO only checks real values.
@@ -228,7 +227,7 @@ def _sales_line(company: Company, out: dict[str, Any], mode: str) -> tuple[Decim
     return amount, code
 
 
-def _seven_places(detail: dict[str, Any], field: str) -> Decimal | None:
+def seven_places(detail: dict[str, Any], field: str) -> Decimal | None:
     """``Qty`` and ``UnitPrice`` are kept to 7 decimal places (half up), and served as kept."""
     value = money(detail.get(field), field)
     if value is None:
@@ -236,33 +235,3 @@ def _seven_places(detail: dict[str, Any], field: str) -> Decimal | None:
     value = value.quantize(SEVEN_PLACES, rounding=ROUND_HALF_UP)
     detail[field] = float(value)
     return value
-
-
-# ----------------------------------------------------------------------------- bills
-def _bill_totals(company: Company, data: dict[str, Any]) -> None:
-    total = Decimal(0)
-    lines_out = []
-    for number, line in enumerate(
-            [line for line in data["Line"] if isinstance(line, dict)
-             and line.get("DetailType") != "SubTotalLineDetail"], start=1):
-        out = dict(line)
-        kind = out.get("DetailType")
-        if kind == "AccountBasedExpenseLineDetail":
-            detail = out.setdefault("AccountBasedExpenseLineDetail", {})
-            check_ref(company, "Account", detail.get("AccountRef"), "Line.AccountBasedExpenseLineDetail.AccountRef",
-                      required=True)
-        elif kind == "ItemBasedExpenseLineDetail":
-            detail = out.setdefault("ItemBasedExpenseLineDetail", {})
-            check_ref(company, "Item", detail.get("ItemRef"), "Line.ItemBasedExpenseLineDetail.ItemRef", required=True)
-        else:
-            raise faults.invalid_property(f"Line DetailType {kind!r} is not supported on a Bill", "Line.DetailType")
-        amount = money(out.get("Amount"), "Line.Amount")
-        if amount is None:
-            raise faults.required_missing("Line.Amount")
-        out["Amount"] = num(cents(amount))
-        out["Id"] = str(number)
-        out["LineNum"] = number
-        total += cents(amount)
-        lines_out.append(out)
-    data["Line"] = lines_out
-    data["TotalAmt"] = num(total)
