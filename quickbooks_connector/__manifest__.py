@@ -1,9 +1,9 @@
 {
     "name": "QuickBooks Online Connector",
-    "version": "19.0.1.0.0",
-    "summary": "Keep Odoo invoices, customers and payments in lockstep with QuickBooks Online",
+    "version": "19.0.1.1.0",
+    "summary": "Keep Odoo invoices, bills, customers, vendors and payments in lockstep with QuickBooks Online",
     "description": """
-Odoo is master for customers, invoices and credit notes; payments flow both ways.
+Odoo is master for customers, vendors, invoices, credit notes, bills and refunds; payments flow both ways.
 Every push is idempotent, every update honours QuickBooks' SyncToken, and a sync ledger
 records every binding, attempt and error.
 """,

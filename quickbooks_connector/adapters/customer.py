@@ -1,11 +1,13 @@
-"""res.partner → QBO Customer."""
+"""res.partner → QBO Customer or Vendor."""
 
+from ..qbo.payables import VendorData
 from ..qbo.payloads import Address, CustomerData
 
-# The Customer fields Odoo owns (master rule); everything else a CPA sets in QBO is kept.
+# The Customer (and Vendor) fields Odoo owns (master rule); everything else a CPA sets in QBO is kept.
 CUSTOMER_OWNED_FIELDS = frozenset({
     "DisplayName", "CompanyName", "PrimaryEmailAddr", "PrimaryPhone", "WebAddr", "BillAddr", "Active",
 })
+VENDOR_OWNED_FIELDS = CUSTOMER_OWNED_FIELDS
 
 
 def customer_display_name(partner, currency, home_currency_code, suffix=None) -> str:
@@ -19,21 +21,34 @@ def customer_display_name(partner, currency, home_currency_code, suffix=None) ->
     return name[:500]
 
 
-def customer_data(partner, currency, home_currency_code, suffix=None) -> CustomerData:
-    """The QBO view of a commercial partner, for one currency."""
+def _address(partner):
     address = Address(
         line1=partner.street or None, line2=partner.street2 or None, city=partner.city or None,
         region=partner.state_id.code or None, postal_code=partner.zip or None,
         country=partner.country_id.code or None,
     )
+    return address if any(vars(address).values()) else None
+
+
+def _common(partner, currency, home_currency_code, suffix):
     parent = partner.parent_id
-    return CustomerData(
+    return dict(
         display_name=customer_display_name(partner, currency, home_currency_code, suffix),
         company_name=(partner.name if partner.is_company else parent.name) or None,
         email=(partner.email or "").split(",")[0].strip() or None,
         phone=partner.phone or None,
         website=partner.website or None,
-        billing_address=address if any(vars(address).values()) else None,
+        billing_address=_address(partner),
         currency_code=currency.name if currency else None,
         active=bool(partner.active),
     )
+
+
+def customer_data(partner, currency, home_currency_code, suffix=None) -> CustomerData:
+    """The QBO customer of a commercial partner, for one currency."""
+    return CustomerData(**_common(partner, currency, home_currency_code, suffix))
+
+
+def vendor_data(partner, currency, home_currency_code, suffix=None) -> VendorData:
+    """The QBO vendor of a commercial partner, for one currency."""
+    return VendorData(**_common(partner, currency, home_currency_code, suffix))

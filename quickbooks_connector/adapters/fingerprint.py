@@ -50,24 +50,51 @@ def sales_document_fingerprint(document):
     }
 
 
+def purchase_document_fingerprint(document):
+    lines = []
+    for line in document.get("Line") or []:
+        if line.get("DetailType") == "AccountBasedExpenseLineDetail":
+            detail = line.get("AccountBasedExpenseLineDetail") or {}
+            lines.append([_ref(detail.get("AccountRef")), _money(line.get("Amount")), line.get("Description"),
+                          _ref(detail.get("TaxCodeRef"))])
+    return {
+        "DocNumber": document.get("DocNumber"),
+        "TxnDate": document.get("TxnDate"),
+        "DueDate": document.get("DueDate"),
+        "Vendor": _ref(document.get("VendorRef")),
+        "Currency": _ref(document.get("CurrencyRef")),
+        "TotalAmt": _money(document.get("TotalAmt")),
+        "TotalTax": _money((document.get("TxnTaxDetail") or {}).get("TotalTax")),
+        "Lines": lines,
+    }
+
+
 def payment_fingerprint(payment):
     applied = []
     for line in payment.get("Line") or []:
         for linked in line.get("LinkedTxn") or []:
             applied.append([linked.get("TxnType"), str(linked.get("TxnId")), _money(line.get("Amount"))])
-    return {
+    summary = {
         "TxnDate": payment.get("TxnDate"),
         "Customer": _ref(payment.get("CustomerRef")),
         "TotalAmt": _money(payment.get("TotalAmt")),
         "Applied": sorted(applied),
     }
+    if payment.get("VendorRef"):  # a BillPayment
+        summary.pop("Customer")
+        summary["Vendor"] = _ref(payment.get("VendorRef"))
+    return summary
 
 
 FINGERPRINTS = {
     "Payment": payment_fingerprint,
+    "BillPayment": payment_fingerprint,
     "Customer": customer_fingerprint,
+    "Vendor": customer_fingerprint,
     "Invoice": sales_document_fingerprint,
     "CreditMemo": sales_document_fingerprint,
+    "Bill": purchase_document_fingerprint,
+    "VendorCredit": purchase_document_fingerprint,
 }
 
 

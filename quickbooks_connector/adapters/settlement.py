@@ -1,17 +1,19 @@
-"""Odoo settlements of customer invoices → the QBO Payment that records the same event.
+"""Odoo settlements of customer invoices (vendor bills) → the QBO Payment (BillPayment) that records
+the same event.
 
-A *settlement source* is whatever put cash or credit against customer invoices in Odoo:
+A *settlement source* is whatever put cash or credit against customer invoices (vendor bills) in Odoo:
 
-* a customer payment (its receivable line reconciled with invoices; a write-off or an early-payment
-  discount is part of it);
-* a bank statement line matched directly with invoices;
-* a credit note reconciled with invoices ("Reverse", or matched by hand).
+* a customer (vendor) payment: its receivable (payable) line reconciled with invoices (bills); a
+  write-off or an early-payment discount is part of it;
+* a bank statement line matched directly with invoices (money in) or bills (money out);
+* a credit note (vendor refund) reconciled with invoices (bills): "Reverse", or matched by hand.
 
 QuickBooks records each the way its own "Receive payment" screen does: one Payment per source whose
 lines apply amounts to invoices and to credit memos, its total being the cash received (0 for a
 credit note applied to an invoice), what is not applied staying as the customer's credit
 (``UnappliedAmt``).  A write-off or discount becomes a credit memo applied in the same payment, on
-the Items of the write-off accounts, so the invoice's balance is 0 on both sides.
+the Items of the write-off accounts, so the invoice's balance is 0 on both sides.  Vendor payments
+are the mirror image: a BillPayment applies bills and vendor credits, a write-off is a vendor credit.
 
 What is read here is Odoo's current reconciliation state (its partials), never the history of
 clicks, so a sync converges whatever happened in between (reconcile, unreconcile, reset to draft).
@@ -21,8 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..qbo.totals import cents
-
-RECEIVABLE = "asset_receivable"
+from .sides import PAYABLE, RECEIVABLE, SIDES, side_of_move_type, side_of_payment
 
 
 @dataclass
@@ -48,6 +49,7 @@ class WriteOff:
 class Settlement:
     """The QuickBooks-relevant state of one settlement source."""
 
+    side: object  # sides.RECEIVABLE or sides.PAYABLE
     source: object
     partner: object
     currency: object
@@ -56,8 +58,8 @@ class Settlement:
     home_cash: Decimal = Decimal(0)
     journal: object = None
     reference: str | None = None
-    invoices: list = field(default_factory=list)  # [Application] on customer invoices
-    credit_notes: list = field(default_factory=list)  # [Application] of credit notes used
+    invoices: list = field(default_factory=list)  # [Application] on customer invoices (vendor bills)
+    credit_notes: list = field(default_factory=list)  # [Application] of credit notes (vendor refunds) used
     writeoffs: list = field(default_factory=list)  # [WriteOff]
     problems: list = field(default_factory=list)
 
@@ -89,6 +91,7 @@ def _applications(lines, target_type):
 
 
 def _writeoffs(lines, sign):
+    """Write-off lines as amounts that reduce the partner's balance (``sign``: the side's sign)."""
     found = []
     for line in lines:
         found.append(WriteOff(account=line.account_id, amount=cents(sign * line.amount_currency),
@@ -108,11 +111,13 @@ def _currency_problems(env, settlement):
 
 
 def payment_settlement(payment):
-    """The settlement of a customer payment (None when it no longer settles anything: draft, cancelled)."""
+    """The settlement of a customer (vendor) payment (None when it no longer settles anything: draft,
+    cancelled, or a refund paid out to a customer)."""
     env = payment.env
-    if payment.state not in ("in_process", "paid", "draft"):
+    side = side_of_payment(payment)
+    if side is None or payment.state not in ("in_process", "paid", "draft"):
         return None
-    settlement = Settlement(source=payment, partner=payment.partner_id.commercial_partner_id,
+    settlement = Settlement(side=side, source=payment, partner=payment.partner_id.commercial_partner_id,
                             currency=payment.currency_id, date=payment.date, journal=payment.journal_id,
                             reference=payment.memo or payment.name, cash=cents(payment.amount))
     if payment.state == "draft":
@@ -122,9 +127,9 @@ def payment_settlement(payment):
             return None
         liquidity, counterpart, writeoff = payment._seek_for_lines()
         settlement.home_cash = cents(abs(sum(liquidity.mapped("balance"))))
-        receivable = counterpart.filtered(lambda line: line.account_id.account_type == RECEIVABLE)
-        settlement.invoices = _applications(receivable, "out_invoice")
-        settlement.writeoffs = _writeoffs(writeoff, 1)
+        partner_lines = counterpart.filtered(lambda line: line.account_id.account_type == side.account_type)
+        settlement.invoices = _applications(partner_lines, side.invoice_type)
+        settlement.writeoffs = _writeoffs(writeoff, side.sign)
     else:
         # Journals without an outstanding account (the Accounting app): no journal entry until the bank
         # statement is matched; the invoices are those the payment was registered for.
@@ -141,12 +146,13 @@ def _draft_payment_settlement(payment, settlement):
     removes the QuickBooks payment."""
     if not payment.move_id:
         return None
+    side = settlement.side
     _liquidity, counterpart, writeoff = payment._seek_for_lines()
-    receivable = counterpart.filtered(lambda line: line.account_id.account_type == RECEIVABLE)
-    settlement.invoices = _applications(receivable, "out_invoice")
+    partner_lines = counterpart.filtered(lambda line: line.account_id.account_type == side.account_type)
+    settlement.invoices = _applications(partner_lines, side.invoice_type)
     if not settlement.invoices:
         return None
-    settlement.writeoffs = _writeoffs(writeoff, 1)
+    settlement.writeoffs = _writeoffs(writeoff, side.sign)
     settlement.cash = sum((a.amount for a in settlement.invoices), Decimal(0)) - settlement.writeoff_total
     rate = abs(payment.amount_company_currency_signed) / payment.amount if payment.amount else 1
     settlement.home_cash = cents(settlement.cash * Decimal(str(rate)))
@@ -158,7 +164,8 @@ def _moveless_applications(payment):
     """A payment without journal entry pays its invoices in date order, up to its amount."""
     left = cents(payment.amount)
     applications = []
-    for invoice in payment.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted") \
+    invoice_type = side_of_payment(payment).invoice_type
+    for invoice in payment.invoice_ids.filtered(lambda m: m.move_type == invoice_type and m.state == "posted") \
             .sorted(lambda m: (m.invoice_date or m.date, m.id)):
         statement_paid = sum((amount for _line, amount in statement_partials(invoice)), Decimal(0))
         open_amount = cents(invoice.amount_residual) + statement_paid
@@ -170,9 +177,10 @@ def _moveless_applications(payment):
 
 
 def statement_partials(invoice):
-    """(statement line, amount) of the statement lines matched directly with ``invoice``."""
+    """(statement line, amount) of the statement lines matched directly with ``invoice`` (or bill)."""
     found = []
-    for line in invoice.line_ids.filtered(lambda aml: aml.account_id.account_type == RECEIVABLE):
+    account_type = side_of_move_type(invoice.move_type).account_type
+    for line in invoice.line_ids.filtered(lambda aml: aml.account_id.account_type == account_type):
         for partial in line.matched_debit_ids | line.matched_credit_ids:
             other, amount = _settled(partial, line)
             if other.move_id.statement_line_id:
@@ -180,27 +188,35 @@ def statement_partials(invoice):
     return found
 
 
+def statement_line_side(statement_line):
+    """Money in settles customer invoices, money out vendor bills."""
+    return RECEIVABLE if statement_line.amount > 0 else PAYABLE
+
+
 def statement_line_settlement(statement_line):
-    """The settlement of a bank statement line matched with invoices (None when it matches none)."""
+    """The settlement of a bank statement line matched with invoices or bills (None when it matches none)."""
     env = statement_line.env
     move = statement_line.move_id
     if not move or move.state != "posted":
         return None
-    receivable = move.line_ids.filtered(lambda line: line.account_id.account_type == RECEIVABLE)
+    side = statement_line_side(statement_line)
+    receivable = move.line_ids.filtered(lambda line: line.account_id.account_type == side.account_type)
     if not receivable:
         return None
-    applied = _applications(receivable, "out_invoice")
+    applied = _applications(receivable, side.invoice_type)
     invoices = [application for application in applied if not _paid_by_moveless_payment(application.move)]
     absorbed = sum((a.amount for a in applied if a not in invoices), Decimal(0))
     currency = receivable[0].currency_id
     liquidity, _suspense, other = statement_line._seek_for_lines()
     other = other - receivable
     settlement = Settlement(
-        source=statement_line, partner=(statement_line.partner_id or receivable.partner_id[:1]).commercial_partner_id,
+        side=side, source=statement_line,
+        partner=(statement_line.partner_id or receivable.partner_id[:1]).commercial_partner_id,
         currency=currency, date=statement_line.date, journal=statement_line.journal_id,
         reference=statement_line.payment_ref or move.name, invoices=invoices,
-        writeoffs=_writeoffs(other, 1))
-    settlement.cash = cents(-sum(receivable.mapped("amount_currency"))) - settlement.writeoff_total - absorbed
+        writeoffs=_writeoffs(other, side.sign))
+    settlement.cash = cents(-side.sign * sum(receivable.mapped("amount_currency"))) - settlement.writeoff_total \
+        - absorbed
     if not settlement.cash and not invoices:
         return None  # all of it is the cash of payments registered without journal entry
     home = Decimal(str(abs(sum(liquidity.mapped("balance")))))
@@ -217,15 +233,16 @@ def _paid_by_moveless_payment(invoice):
 
 
 def credit_note_settlement(credit_note):
-    """Applications of a credit note to invoices (None when it is applied to none)."""
+    """Applications of a credit note (vendor refund) to invoices (bills); None when it is applied to none."""
     env = credit_note.env
-    if credit_note.move_type != "out_refund" or credit_note.state == "cancel":
+    side = side_of_move_type(credit_note.move_type)
+    if side is None or credit_note.move_type != side.refund_type or credit_note.state == "cancel":
         return None  # a credit note reset to draft keeps its reconciliation in Odoo 19: so does QuickBooks
-    receivable = credit_note.line_ids.filtered(lambda line: line.account_id.account_type == RECEIVABLE)
-    invoices = _applications(receivable, "out_invoice")
+    receivable = credit_note.line_ids.filtered(lambda line: line.account_id.account_type == side.account_type)
+    invoices = _applications(receivable, side.invoice_type)
     if not invoices:
         return None
-    settlement = Settlement(source=credit_note, partner=credit_note.commercial_partner_id,
+    settlement = Settlement(side=side, source=credit_note, partner=credit_note.commercial_partner_id,
                             currency=credit_note.currency_id, date=credit_note.invoice_date or credit_note.date,
                             reference=credit_note.name, invoices=invoices)
     settlement.credit_notes = [Application(credit_note, sum((a.amount for a in invoices), Decimal(0)))]
@@ -234,11 +251,11 @@ def credit_note_settlement(credit_note):
 
 
 def sources_of_moves(moves):
-    """The settlement sources (a list of recordsets) whose QBO Payment depends on these moves."""
-    invoices = moves.filtered(lambda m: m.move_type == "out_invoice")
+    """The settlement sources (a list of recordsets) whose QBO Payment (BillPayment) depends on these moves."""
+    invoices = moves.filtered(lambda m: m.move_type in [side.invoice_type for side in SIDES])
     return [
         # Payments without journal entry settle through their invoices.
         moves.origin_payment_id | invoices.matched_payment_ids.filtered(lambda p: not p.move_id),
         moves.statement_line_id,
-        moves.filtered(lambda m: m.move_type == "out_refund"),
+        moves.filtered(lambda m: m.move_type in [side.refund_type for side in SIDES]),
     ]

@@ -12,6 +12,10 @@ plan also carries Odoo's own figures, sent as QuickBooks' tax override (``TxnTax
 
 Odoo's amounts come from Odoo's own tax engine on the posted move (the base/tax lines helpers the
 EDI modules use), so they are the amounts of the move's tax journal items.
+
+Vendor bills and refunds follow the same plan with the *purchase* rates of each QBO tax code
+(``PurchaseTaxRateList``: the input tax a VAT return reclaims).  QuickBooks' US editions keep no tax
+on purchases: a US bill's tax travels as expense lines on the accounts Odoo posted it to.
 """
 
 from dataclasses import dataclass, field
@@ -38,10 +42,14 @@ class TaxPlan:
     rounding_lines: list = field(default_factory=list)  # [(account.account, Decimal)]: cash rounding
     untaxed_code: Ref | None = None  # the code of lines without tax (cash rounding)
     problems: list = field(default_factory=list)
+    #: US purchases: (account.account, Decimal) of each tax, sent as expense lines.
+    tax_expense_lines: list = field(default_factory=list)
 
 
-def rates_of(code) -> list[dict]:
-    return [rate for rate in (code.rate_details or []) if rate.get("id")]
+def rates_of(code, purchase=False) -> list[dict]:
+    """The QBO tax rates of ``code``: those charged on sales, or those reclaimed on purchases."""
+    details = code.purchase_rate_details if purchase else code.rate_details
+    return [rate for rate in (details or []) if rate.get("id")]
 
 
 def spread(amount: Decimal, rates: list[dict]) -> list[Decimal]:
@@ -94,9 +102,10 @@ class _OdooTaxes:
 
 
 def plan_taxes(move, backend, *, is_us, automated_sales_tax=False) -> TaxPlan:
-    """The tax plan of a posted customer invoice or credit note (problems listed, never raised)."""
+    """The tax plan of a posted invoice, credit note, bill or refund (problems listed, never raised)."""
     env = move.env
     plan = TaxPlan()
+    purchase = move.is_purchase_document()
     tax_maps = {m.tax_id: m.qbo_tax_code_id for m in env["quickbooks.tax.mapping"].sudo().search(
         [("backend_id", "=", backend.id)])}
 
@@ -110,7 +119,10 @@ def plan_taxes(move, backend, *, is_us, automated_sales_tax=False) -> TaxPlan:
     plan.rounding_lines = list(odoo.cash_rounding())
     product_lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
 
-    if is_us:
+    if is_us and purchase:
+        plan.tax_expense_lines = _us_purchase_tax_lines(move)
+        plan.total_tax = Decimal(0)
+    elif is_us:
         plan.untaxed_code = Ref("NON")
         _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax)
     else:
@@ -119,9 +131,18 @@ def plan_taxes(move, backend, *, is_us, automated_sales_tax=False) -> TaxPlan:
         if plan.rounding_lines and not exempt:
             plan.problems.append(env._("The cash-rounding line has no tax: choose the QuickBooks tax code for "
                                        "untaxed lines on the connection."))
-        _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps)
+        _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps, purchase)
     plan.problems = list(dict.fromkeys(plan.problems))
     return plan
+
+
+def _us_purchase_tax_lines(move):
+    """(account, amount) of a US bill's tax journal items, by account, in the document currency."""
+    amounts = {}
+    for line in move.line_ids.filtered(lambda aml: aml.display_type == "tax"):
+        amounts[line.account_id] = amounts.get(line.account_id, Decimal(0)) + _cents(
+            line.amount_currency * move.direction_sign)
+    return [(account, amount) for account, amount in amounts.items() if amount]
 
 
 def _is_taxing(unit) -> bool:
@@ -166,14 +187,14 @@ def _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax):
                           for rate, share in zip(rates, spread(plan.total_tax, rates), strict=True)]
 
 
-def _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps):
+def _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps, purchase):
     codes = env["quickbooks.qbo.tax.code"].sudo().search([("backend_id", "=", backend.id), ("qbo_active", "=", True)])
     taxed_inclusive = []
     for line in product_lines:
         units = odoo.units_of_line.get(line.id, [])
         if units:
             taxed_inclusive.append(all(tax.price_include for tax in line.tax_ids))
-        code = _line_code(plan, env, backend, line, units, tax_maps, codes)
+        code = _line_code(plan, env, backend, line, units, tax_maps, codes, purchase)
         if code is not None:
             plan.line_codes[line.id] = Ref(code.qbo_id, code.name)
     plan.inclusive = bool(taxed_inclusive) and all(taxed_inclusive)
@@ -182,7 +203,7 @@ def _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps):
         code = tax_maps.get(unit)
         if code is None:
             continue  # already a problem
-        rates = rates_of(code)
+        rates = rates_of(code, purchase)
         if not rates:
             if tax:
                 plan.problems.append(env._(
@@ -208,12 +229,12 @@ def _percent(unit):
     return Decimal(str(unit.amount)) if unit.amount_type == "percent" else None
 
 
-def _check_rate(plan, env, unit, code):
+def _check_rate(plan, env, unit, code, purchase=False):
     """A tax mapped to a code of another rate would land on the wrong line of the VAT return."""
     percent = _percent(unit)
     if percent is None:
         return
-    code_percent = sum((Decimal(str(rate["rate"])) for rate in rates_of(code)), Decimal(0))
+    code_percent = sum((Decimal(str(rate["rate"])) for rate in rates_of(code, purchase)), Decimal(0))
     if abs(percent - code_percent) > Decimal("0.0001"):
         plan.problems.append(env._(
             "Tax %(tax)s (%(percent)s %%) is mapped to the QuickBooks tax code %(code)s (%(code_percent)s %%): "
@@ -221,7 +242,7 @@ def _check_rate(plan, env, unit, code):
             percent=f"{percent.normalize():f}", code=code.name, code_percent=f"{code_percent.normalize():f}"))
 
 
-def _line_code(plan, env, backend, line, units, tax_maps, codes):
+def _line_code(plan, env, backend, line, units, tax_maps, codes, purchase):
     """The QBO tax code of one product line (None after noting the problem)."""
     if not units:
         if backend.qbo_exempt_tax_code_id:
@@ -235,15 +256,16 @@ def _line_code(plan, env, backend, line, units, tax_maps, codes):
                           for unit in unmapped]
         return None
     for unit in units:
-        _check_rate(plan, env, unit, tax_maps[unit])
+        _check_rate(plan, env, unit, tax_maps[unit], purchase)
     if len(units) == 1:
         return tax_maps[units[0]]
     # Several taxes on one line: QuickBooks needs one code that combines exactly their rates.
-    wanted = {rate["id"] for unit in units for rate in rates_of(tax_maps[unit])}
-    combined = codes.filtered(lambda code: {rate["id"] for rate in rates_of(code)} == wanted)
+    wanted = {rate["id"] for unit in units for rate in rates_of(tax_maps[unit], purchase)}
+    combined = codes.filtered(lambda code: {rate["id"] for rate in rates_of(code, purchase)} == wanted)
     if len(combined) >= 1 and wanted:
         return combined.sorted("qbo_id")[0]
-    names = sorted({rate.get("name") or rate["id"] for unit in units for rate in rates_of(tax_maps[unit])})
+    names = sorted({rate.get("name") or rate["id"] for unit in units
+                    for rate in rates_of(tax_maps[unit], purchase)})
     plan.problems.append(env._(
         "Line '%(line)s' has the taxes %(taxes)s together: QuickBooks needs one tax code combining the rates "
         "%(rates)s. Create that combined tax code in QuickBooks, then press 'Read QuickBooks tax codes'.",

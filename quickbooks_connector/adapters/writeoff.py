@@ -2,24 +2,31 @@
 
 QuickBooks' Payment has no discount or write-off of its own: the way its users record one is a
 credit memo (on the discount or write-off account, with the tax part of an early-payment discount
-as the memo's tax) applied to the invoice together with the cash.
+as the memo's tax) applied to the invoice together with the cash.  A vendor payment's write-off is
+the mirror image: a vendor credit on the write-off accounts, applied in the same bill payment.
 """
 
 from decimal import Decimal
 
+from ..qbo.payables import ExpenseLine, PurchaseDocumentData
 from ..qbo.payloads import Ref, SalesDocumentData, SalesLine, TaxLineData, exchange_rate
 from ..qbo.totals import cents
+from .purchase_document import account_refs
 from .sales_document import MappingProblem, item_refs
 from .tax_plan import rates_of, spread
 
 
-def writeoff_memo_data(env, backend, settlement, customer_qbo_id, *, is_us):
-    """The credit memo of ``settlement.writeoffs`` (raises :class:`MappingProblem`)."""
+def writeoff_memo_data(env, backend, settlement, party_qbo_id, *, is_us):
+    """The credit memo (vendor credit) of ``settlement.writeoffs`` (raises :class:`MappingProblem`)."""
     problems = []
+    purchase = settlement.side.name == "payable"
     base_lines = [w for w in settlement.writeoffs if not w.tax_line]
     tax_parts = [w for w in settlement.writeoffs if w.tax_line]
+    if purchase and is_us:
+        base_lines, tax_parts = settlement.writeoffs, []  # no tax on US purchases: the tax account is a line
     accounts = env["account.account"].union(*[w.account for w in base_lines])
-    items = item_refs(env, backend, accounts, problems)
+    # Vendor-credit lines name their accounts; credit-memo lines take them from Items.
+    refs = (account_refs if purchase else item_refs)(env, backend, accounts, problems)
     tax_maps = {m.tax_id: m.qbo_tax_code_id for m in env["quickbooks.tax.mapping"].sudo().search(
         [("backend_id", "=", backend.id)])}
     exempt = backend.qbo_exempt_tax_code_id
@@ -38,9 +45,14 @@ def writeoff_memo_data(env, backend, settlement, customer_qbo_id, *, is_us):
                                   account=writeoff.account.display_name,
                                   taxes=", ".join(writeoff.taxes.mapped("name")) or "-"))
             continue
-        lines.append(SalesLine(kind="sales", description=env._("Write-off: %s", writeoff.account.name),
-                               item=items.get(writeoff.account), quantity=Decimal(1), unit_price=writeoff.amount,
-                               amount=writeoff.amount, tax_code=code))
+        description = env._("Write-off: %s", writeoff.account.name)
+        if purchase:
+            lines.append(ExpenseLine(account=refs.get(writeoff.account), amount=writeoff.amount,
+                                     description=description, tax_code=None if is_us else code))
+        else:
+            lines.append(SalesLine(kind="sales", description=description, item=refs.get(writeoff.account),
+                                   quantity=Decimal(1), unit_price=writeoff.amount, amount=writeoff.amount,
+                                   tax_code=code))
     by_rate, txn_code = {}, None
     for part in tax_parts:
         code = tax_maps.get(part.tax_line)
@@ -48,7 +60,7 @@ def writeoff_memo_data(env, backend, settlement, customer_qbo_id, *, is_us):
             problems.append(env._("Tax %s is not mapped to a QuickBooks tax code.", part.tax_line.display_name))
             continue
         txn_code = txn_code or code
-        rates = rates_of(code)
+        rates = rates_of(code, purchase)
         for rate, share in zip(rates, spread(part.amount, rates), strict=True):
             entry = by_rate.setdefault(rate["id"], [rate, Decimal(0)])
             entry[1] += share
@@ -62,8 +74,14 @@ def writeoff_memo_data(env, backend, settlement, customer_qbo_id, *, is_us):
     if settlement.currency != settlement.source.company_id.currency_id:
         home = cents(abs(sum(w.home_amount for w in settlement.writeoffs)))
         rate = exchange_rate(base + total_tax, home)
+    if purchase:
+        return PurchaseDocumentData(
+            vendor=Ref(party_qbo_id), lines=lines, txn_date=settlement.date, currency_code=settlement.currency.name,
+            exchange_rate=rate, global_tax_calculation=None if is_us else "TaxExcluded", tax_lines=tax_lines,
+            total_tax=None if is_us else total_tax,
+            private_note=env._("Write-off of %s, from Odoo", settlement.source.display_name))
     return SalesDocumentData(
-        customer=Ref(customer_qbo_id), lines=lines, txn_date=settlement.date, currency_code=settlement.currency.name,
+        customer=Ref(party_qbo_id), lines=lines, txn_date=settlement.date, currency_code=settlement.currency.name,
         exchange_rate=rate, global_tax_calculation=None if is_us else "TaxExcluded",
         txn_tax_code=Ref(txn_code.qbo_id, txn_code.name) if is_us and txn_code else None,
         tax_lines=tax_lines, total_tax=total_tax,

@@ -1,8 +1,9 @@
-"""Bank statement lines matched directly with customer invoices → QuickBooks Payments."""
+"""Bank statement lines matched directly with customer invoices (vendor bills) → QuickBooks Payments
+(BillPayments)."""
 
 from odoo import models
 
-from ..adapters.settlement import statement_line_settlement
+from ..adapters.settlement import statement_line_settlement, statement_line_side
 
 
 class AccountBankStatementLine(models.Model):
@@ -11,7 +12,11 @@ class AccountBankStatementLine(models.Model):
 
     def _quickbooks_is_settlement_candidate(self):
         self.ensure_one()
-        return self.amount > 0  # money received; refunds paid out are not customer payments
+        return bool(self.amount)
+
+    def _quickbooks_settlement_side(self):
+        self.ensure_one()
+        return statement_line_side(self)
 
     def _quickbooks_settlement(self):
         return statement_line_settlement(self)

@@ -1,6 +1,7 @@
 from odoo import _, fields, models
 
 from ..adapters.settlement import credit_note_settlement
+from ..adapters.sides import PAYABLE, side_of_move_type
 from ..tools.jobs import enqueue
 from .quickbooks_account_mapping import INCOME_TYPES
 
@@ -9,7 +10,8 @@ class AccountMove(models.Model):
     _name = "account.move"
     _inherit = ["account.move", "quickbooks.bound.mixin", "quickbooks.settlement.source"]
 
-    # A credit note's main binding is its CreditMemo; its applications to invoices are a Payment.
+    # A credit note's main binding is its CreditMemo; its applications to invoices are a Payment (a vendor
+    # refund's: a VendorCredit, and a BillPayment).
     _quickbooks_settlement_key = "application"
 
     quickbooks_post_version = fields.Integer(
@@ -20,17 +22,27 @@ class AccountMove(models.Model):
         "Skip QuickBooks", copy=False, tracking=True,
         help="Never send this entry to QuickBooks (e.g. deferrals or accruals the accountant keeps in QuickBooks).")
 
+    def _quickbooks_side(self):
+        """Receivable or payable (None for entries and receipts)."""
+        self.ensure_one()
+        return side_of_move_type(self.move_type)
+
+    def _quickbooks_entity(self):
+        self.ensure_one()
+        return self._quickbooks_side().entity_of(self.move_type)
+
     def _quickbooks_backend(self):
         """The connected backend that would receive this move, or an empty recordset."""
         self.ensure_one()
         backend = self.env["quickbooks.backend"].sudo()._for_company(self.company_id)
-        if backend and backend.state == "connected" and backend.sync_invoices:
+        enabled = backend.sync_bills if self._quickbooks_side() is PAYABLE else backend.sync_invoices
+        if backend and backend.state == "connected" and enabled:
             return backend
         return backend.browse()
 
     def _quickbooks_is_candidate(self):
         self.ensure_one()
-        return self.move_type in ("out_invoice", "out_refund") and not self.quickbooks_skip
+        return self._quickbooks_side() is not None and not self.quickbooks_skip
 
     def _quickbooks_accounts_to_map(self):
         """The accounts whose mapping a push of this move needs (its product lines' accounts)."""
@@ -59,7 +71,7 @@ class AccountMove(models.Model):
     def button_cancel(self):
         result = super().button_cancel()
         Ledger = self.env["quickbooks.sync.state"].sudo()
-        for move in self.filtered(lambda m: m.state == "cancel" and m.move_type in ("out_invoice", "out_refund")):
+        for move in self.filtered(lambda m: m.state == "cancel" and m._quickbooks_side()):
             for row in Ledger.search([("res_model", "=", "account.move"), ("res_id", "=", move.id),
                                       ("qbo_id", "!=", False), ("qbo_state", "=", "active")]):
                 enqueue(move, f"QuickBooks: void {move.name}")._quickbooks_void_job(row.backend_id)
@@ -75,29 +87,32 @@ class AccountMove(models.Model):
             target = backend or move._quickbooks_backend()
             if not target or not move._quickbooks_is_candidate() or move.state != "posted":
                 continue
-            entity = "CreditMemo" if move.move_type == "out_refund" else "Invoice"
-            self.env["quickbooks.sync.state"]._binding_for(target, move, entity).sudo().state = "pending"
+            self.env["quickbooks.sync.state"]._binding_for(target, move, move._quickbooks_entity()).sudo().state = \
+                "pending"
             options = {"priority": priority} if priority else {}
             enqueue(move, f"QuickBooks: push {move.name}", **options)._quickbooks_push_job(target)
 
     def _quickbooks_push_job(self, backend):
-        """Job: send this posted invoice / credit note to QuickBooks (create or update)."""
+        """Job: send this posted invoice, credit note, bill or refund to QuickBooks (create or update)."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
-        entity = "CreditMemo" if self.move_type == "out_refund" else "Invoice"
-        return Push._run_bound(backend, self, entity, lambda: Push._push_move(backend, self)).state
+        return Push._run_bound(backend, self, self._quickbooks_entity(), lambda: Push._push_move(backend, self)).state
 
     def _quickbooks_void_job(self, backend):
-        """Job: void (or, for credit memos, delete) the QBO document of this cancelled move."""
+        """Job: void (or, for what QuickBooks cannot void, delete) the QBO document of this cancelled move."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
-        row = Push._run_bound(backend, self, "Invoice", lambda: Push._void_move(backend, self), create=False)
+        row = Push._run_bound(backend, self, self._quickbooks_entity(), lambda: Push._void_move(backend, self),
+                              create=False)
         return row.qbo_state if row else "not bound"
 
     # ------------------------------------------------------------------ credit note applications
     def _quickbooks_is_settlement_candidate(self):
         self.ensure_one()
-        return self.move_type == "out_refund" and not self.quickbooks_skip
+        return self.move_type in ("out_refund", "in_refund") and not self.quickbooks_skip
+
+    def _quickbooks_settlement_side(self):
+        return self._quickbooks_side()
 
     def _quickbooks_settlement(self):
         return credit_note_settlement(self)

@@ -1,7 +1,7 @@
-"""Every reconciliation and un-reconciliation of receivable lines goes through partials: the one
+"""Every reconciliation and un-reconciliation of receivable (payable) lines goes through partials: the one
 place that sees them all (payment registration, the invoice's payment widget "Add"/"Unreconcile",
 credit-note reversal, bank matching, cancelling or deleting a move).  Each change re-syncs the
-QuickBooks Payment of the settlement sources involved (see ``adapters/settlement.py``)."""
+QuickBooks Payment (BillPayment) of the settlement sources involved (see ``adapters/settlement.py``)."""
 
 import json
 
@@ -44,8 +44,9 @@ class AccountPartialReconcile(models.Model):
         Ledger = self.env["quickbooks.sync.state"].sudo()
         for partial in self:
             self.env.cr.execute(
-                """SELECT id FROM quickbooks_sync_state WHERE qbo_entity = 'Payment' AND origin = 'qbo'
-                    AND synced_values @> %s::jsonb""", [json.dumps({"pulled": {"partials": [partial.id]}})])
+                """SELECT id FROM quickbooks_sync_state WHERE qbo_entity IN ('Payment', 'BillPayment')
+                    AND origin = 'qbo' AND synced_values @> %s::jsonb""",
+                [json.dumps({"pulled": {"partials": [partial.id]}})])
             for row in Ledger.browse([r[0] for r in self.env.cr.fetchall()]):
                 note = _("A reconciliation made by QuickBooks payment %(id)s was undone in Odoo (%(move)s); "
                          "QuickBooks still applies it. Retry the row to apply QuickBooks' payment again.",
@@ -54,7 +55,7 @@ class AccountPartialReconcile(models.Model):
 
     def _quickbooks_sources(self):
         lines = (self.debit_move_id | self.credit_move_id).filtered(
-            lambda line: line.account_id.account_type == "asset_receivable")
+            lambda line: line.account_id.account_type in ("asset_receivable", "liability_payable"))
         return sources_of_moves(lines.move_id)
 
     def _quickbooks_schedule_settlements(self):

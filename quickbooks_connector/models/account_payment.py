@@ -1,8 +1,10 @@
-"""Customer payments registered in Odoo → QuickBooks Payments (see ``quickbooks_push_settlement``)."""
+"""Customer (vendor) payments registered in Odoo → QuickBooks Payments (BillPayments); see
+``quickbooks_push_settlement``."""
 
 from odoo import fields, models
 
 from ..adapters.settlement import payment_settlement
+from ..adapters.sides import side_of_payment
 
 
 class AccountPayment(models.Model):
@@ -13,7 +15,11 @@ class AccountPayment(models.Model):
 
     def _quickbooks_is_settlement_candidate(self):
         self.ensure_one()
-        return self.partner_type == "customer" and self.payment_type == "inbound"
+        return side_of_payment(self) is not None
+
+    def _quickbooks_settlement_side(self):
+        self.ensure_one()
+        return side_of_payment(self)
 
     def _quickbooks_settlement(self):
         return payment_settlement(self)

@@ -94,10 +94,11 @@ class QuickbooksAccountMapping(models.Model):
             mapping.write({"qbo_item_id": item["Id"], "qbo_item_name": item.get("Name")})
 
     @api.model
-    def _problems_for_accounts(self, backend, accounts, sales_lines=False):
+    def _problems_for_accounts(self, backend, accounts, sales_lines=False, items=True):
         """Human-readable reasons why documents using ``accounts`` cannot be sent (empty: fine).
 
         ``sales_lines``: the accounts are those of invoice lines, which all need an Item.
+        ``items=False``: lines that name their account themselves (bills): no Item needed.
         """
         mappings = self.search([("backend_id", "=", backend.id), ("account_id", "in", accounts.ids)])
         by_account = {mapping.account_id: mapping for mapping in mappings}
@@ -110,7 +111,7 @@ class QuickbooksAccountMapping(models.Model):
                 problems.append(_("Account %(account)s is mapped to the QuickBooks account %(qbo)s, which is "
                                   "inactive in QuickBooks.", account=account.display_name,
                                   qbo=mapping.qbo_account_id.name))
-            elif (sales_lines or mapping._needs_item()) and not mapping.qbo_item_id:
+            elif items and (sales_lines or mapping._needs_item()) and not mapping.qbo_item_id:
                 problems.append(_("Account %s has no QuickBooks Item for invoice lines.", account.display_name))
         return problems
 

@@ -96,6 +96,11 @@ class QuickbooksBackend(models.Model):
     sync_invoices = fields.Boolean("Push invoices and credit notes", default=True)
     sync_payments_to_qbo = fields.Boolean("Push Odoo payments", default=True)
     sync_payments_from_qbo = fields.Boolean("Pull QuickBooks payments", default=True)
+    sync_bills = fields.Boolean(
+        "Sync vendor bills", default=True,
+        help="Vendors, vendor bills and refunds go to QuickBooks as Vendors, Bills and VendorCredits; vendor "
+             "payments both ways as BillPayments (with the two payment switches). Connections made before "
+             "payables existed start with it off.")
 
     mapping_ids = fields.One2many("quickbooks.account.mapping", "backend_id", string="Account Mappings")
     qbo_account_ids = fields.One2many("quickbooks.qbo.account", "backend_id", string="QuickBooks Accounts")

@@ -23,7 +23,7 @@ from .. import const
 from ..qbo import QBOError
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager, check_user
-from .quickbooks_webhook_event import PULLED_ENTITIES, change_key
+from .quickbooks_webhook_event import PAYABLE_ENTITIES, PULLED_ENTITIES, change_key
 
 _logger = get_logger(__name__)
 
@@ -131,7 +131,8 @@ class QuickbooksBackend(models.Model):
         client = backend._qbo_client()
         rows, newest, resume = Inbox.browse(), None, None
         for request in range(1, CDC_MAX_REQUESTS + 1):
-            changes = client.cdc(CDC_ENTITIES, changed_since=since.replace(tzinfo=timezone.utc))
+            entities = [e for e in CDC_ENTITIES if backend.sync_bills or e not in PAYABLE_ENTITIES]
+            changes = client.cdc(entities, changed_since=since.replace(tzinfo=timezone.utc))
             values = []
             for entity, objects in changes.items():
                 for obj in objects:

@@ -13,6 +13,7 @@ from odoo import _, fields, models
 
 from .. import const
 from ..adapters import customer_display_name
+from ..adapters.sides import RECEIVABLE, side_of_move_type
 from ..tools.access import check_manager
 from ..tools.jobs import enqueue
 
@@ -31,7 +32,7 @@ class QuickbooksBackend(models.Model):
         for start in range(0, len(moves), BACKFILL_CHUNK):
             chunk = moves[start:start + BACKFILL_CHUNK]
             for move in chunk:  # shown as waiting in the sync records right away
-                entity = "CreditMemo" if move.move_type == "out_refund" else "Invoice"
+                entity = side_of_move_type(move.move_type).entity_of(move.move_type)
                 self.env["quickbooks.sync.state"]._binding_for(self, move, entity).sudo().state = "pending"
             enqueue(self.sudo(), _("QuickBooks: prepare the backfill of %s document(s)", len(chunk)),
                     priority=const.BACKFILL_PRIORITY)._quickbooks_prepare_backfill_job(chunk.ids)
@@ -49,6 +50,8 @@ class QuickbooksBackend(models.Model):
     def _quickbooks_look_up_backfill(self, moves):
         client = self._qbo_client()
         now = fields.Datetime.now()
+        # Bills are looked up by their own push (QuickBooks does not keep bill numbers unique).
+        moves = moves.filtered(lambda m: side_of_move_type(m.move_type) is RECEIVABLE)
         self._look_up_customers(client, moves, now)
         for entity, move_type in (("Invoice", "out_invoice"), ("CreditMemo", "out_refund")):
             self._look_up_documents(client, entity, moves.filtered(lambda m, t=move_type: m.move_type == t), now)

@@ -4,12 +4,12 @@ Webhooks are notifications, not data: every change is read back from QBO before 
 so late, duplicated or out-of-order notifications converge on QBO's current state, and applying
 the same state twice changes nothing.
 
-* Payments recorded in QBO become Odoo payments reconciled as QuickBooks applied them (credit
+* Payments (bill payments) recorded in QBO become Odoo payments reconciled as QuickBooks applied them (credit
   memos, unapplied amounts, their own exchange rate: ``quickbooks_pull_payment``); updated ones are
   redone, deleted or voided ones undone.  Pulled payments are bound in the ledger (origin
   QuickBooks) and never pushed back; payments Odoo pushed are never pulled back (changes to them
   are drift).
-* Customers and invoices Odoo owns: a change made in QBO (not by our own push) is drift, flagged
+* Customers, vendors, invoices and bills Odoo owns: a change made in QBO (not by our own push) is drift, flagged
   on the ledger row and the record; the next push of the record restores Odoo's values.  A void
   or delete in QBO of an Odoo invoice is flagged for a manager and never re-created silently.
 """
@@ -37,11 +37,13 @@ class QuickbooksPull(models.AbstractModel):
                 qbo_object = client.get(entity, qbo_id)
             except NotFoundError:
                 qbo_object = None  # deleted since the notification: treat it as a delete
-        if entity == "Payment":
+        if entity in ("Bill", "VendorCredit", "Vendor", "BillPayment") and not backend.sync_bills:
+            return _("Vendor bills are not synced.")
+        if entity in ("Payment", "BillPayment"):
             if not backend.sync_payments_from_qbo:
                 return _("Pulling payments is switched off.")
-            return self._apply_payment(backend, qbo_id, qbo_object, client)
-        if entity in ("Invoice", "CreditMemo", "Customer"):
+            return self._apply_payment(backend, qbo_id, qbo_object, client, entity)
+        if entity in ("Invoice", "CreditMemo", "Customer", "Bill", "VendorCredit", "Vendor"):
             return self._check_drift(backend, entity, qbo_id, qbo_object, operation)
         return _("Nothing to do for %s.", entity)
 
@@ -53,7 +55,8 @@ class QuickbooksPull(models.AbstractModel):
             return _("Not bound to an Odoo record: left alone.")
         record = row._record()
         voided = (qbo_object is not None and operation == "void") or (
-            qbo_object is not None and entity != "Customer" and "Voided" in (qbo_object.get("PrivateNote") or "")
+            qbo_object is not None and entity not in ("Customer", "Vendor")
+            and "Voided" in (qbo_object.get("PrivateNote") or "")
             and not float(qbo_object.get("TotalAmt") or 0))
         if qbo_object is None or voided:
             state = "deleted" if qbo_object is None else "voided"
@@ -69,7 +72,7 @@ class QuickbooksPull(models.AbstractModel):
                               "drift_at": fields.Datetime.now()})
             if record is not None:
                 record.message_post(body=note)
-            backend._notify_managers(_("Invoice %s in QuickBooks", state), note)
+            backend._notify_managers(_("%(entity)s %(state)s in QuickBooks", entity=entity, state=state), note)
             return note
         current = fingerprint(entity, qbo_object)
         if current == row.qbo_fingerprint:
@@ -86,8 +89,9 @@ class QuickbooksPull(models.AbstractModel):
 
     # ------------------------------------------------------------------ payments (see quickbooks_pull_payment)
     def _deposit_journal(self, backend, payment):
-        """The Odoo bank/cash journal of the QBO deposit account (via the mapping), else the default."""
-        qbo_account = (payment.get("DepositToAccountRef") or {}).get("value")
+        """The Odoo bank/cash journal of the QBO deposit account (or of the bank account or card a bill
+        payment was paid from), via the mapping; else the default bank journal."""
+        qbo_account = self._paid_from_account(payment)
         Journal = self.env["account.journal"].sudo()
         if qbo_account:
             mapping = self.env["quickbooks.account.mapping"].sudo().search([
@@ -95,7 +99,7 @@ class QuickbooksPull(models.AbstractModel):
             if mapping:
                 journal = Journal.search([("company_id", "=", backend.company_id.id),
                                           ("default_account_id", "=", mapping.account_id.id),
-                                          ("type", "in", ("bank", "cash"))], limit=1)
+                                          ("type", "in", ("bank", "cash", "credit"))], limit=1)
                 if journal:
                     return journal
         return Journal.search([("company_id", "=", backend.company_id.id), ("type", "=", "bank")], limit=1)

@@ -1,4 +1,4 @@
-"""Payments recorded in QuickBooks → Odoo, as QuickBooks records them.
+"""Payments (and bill payments) recorded in QuickBooks → Odoo, as QuickBooks records them.
 
 A QBO Payment is cash received (``TotalAmt``, in the customer's currency at the payment's own
 ``ExchangeRate``) and applications: amounts to invoices and credit memos.  In Odoo it becomes one
@@ -9,6 +9,9 @@ first (no bank movement); what is not applied stays on the payment as the custom
 credit.  Every change of the QBO payment (edited, deleted, voided) is applied by undoing what the
 previous version did in Odoo and doing the new one, so the result only depends on QuickBooks'
 current state.  Reconciliations made here are marked "From QuickBooks" and never pushed back.
+
+A BillPayment is the mirror image: cash paid (from the bank account of ``CheckPayment`` or the card
+of ``CreditCardPayment``) and applications to bills and vendor credits, pulled as a vendor payment.
 """
 
 from decimal import Decimal
@@ -17,6 +20,7 @@ from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..adapters.fingerprint import describe_changes, fingerprint
+from ..adapters.sides import PAYABLE, side_of_entity
 from ..qbo import NotFoundError
 from ..qbo.totals import cents
 from ..tools.jobs import enqueue
@@ -31,20 +35,21 @@ def _is_voided(payment):
 class QuickbooksPull(models.AbstractModel):
     _inherit = "quickbooks.pull"
 
-    def _apply_payment(self, backend, qbo_id, payment, client):
+    def _apply_payment(self, backend, qbo_id, payment, client, entity="Payment"):
         Ledger = self.env["quickbooks.sync.state"].sudo()
-        row = Ledger._binding_for_qbo(backend, "Payment", qbo_id)
+        side = side_of_entity(entity)
+        row = Ledger._binding_for_qbo(backend, entity, qbo_id)
         if row and row.origin == "odoo":
             return self._check_payment_drift(backend, row, payment)
         voided = _is_voided(payment)
-        wanted = None if payment is None or voided else self._wanted_payment(backend, payment, client)
+        wanted = None if payment is None or voided else self._wanted_payment(backend, payment, client, side)
         done = self._done_by_pull(row)
         if wanted and done.get("key") == wanted["key"]:
             return _("Payment already applied.")
         if not wanted and not done:
             return _("Nothing in Odoo to apply it to.")
         self._undo_pulled_payment(done)
-        applied = self._apply_wanted_payment(backend, payment, wanted) if wanted else {}
+        applied = self._apply_wanted_payment(backend, payment, wanted, side) if wanted else {}
         anchor = applied.get("anchor")
         values = {"synced_values": {"pulled": applied} if applied else {}, "origin": "qbo", "state": "done",
                   "qbo_state": "active" if applied else ("voided" if voided else "deleted"),
@@ -56,14 +61,14 @@ class QuickbooksPull(models.AbstractModel):
         if row:
             row.write(values)
         elif anchor:
-            Ledger.create({**values, "backend_id": backend.id, "qbo_entity": "Payment", "qbo_id": str(qbo_id)})
+            Ledger.create({**values, "backend_id": backend.id, "qbo_entity": entity, "qbo_id": str(qbo_id)})
         if not applied:
             return _("QuickBooks payment %s removed: what it did in Odoo is undone.", qbo_id)
         return _("QuickBooks payment %(id)s applied: %(cash)s received, %(count)s document(s).", id=qbo_id,
                  cash=wanted["cash"], count=len(wanted["invoices"]))
 
     # ------------------------------------------------------------------ reading QuickBooks
-    def _wanted_payment(self, backend, payment, client):
+    def _wanted_payment(self, backend, payment, client, side):
         """What the QBO payment means in Odoo terms (None when nothing of it concerns Odoo)."""
         Ledger = self.env["quickbooks.sync.state"].sudo()
         invoices, credits = {}, {}
@@ -72,26 +77,26 @@ class QuickbooksPull(models.AbstractModel):
             amount = cents(line.get("Amount"))
             for linked in line.get("LinkedTxn") or []:
                 entity, txn_id = linked.get("TxnType"), str(linked.get("TxnId"))
-                if entity not in ("Invoice", "CreditMemo") or amount <= 0:
+                if entity not in (side.invoice_entity, side.refund_entity) or amount <= 0:
                     continue
                 bound = Ledger._binding_for_qbo(backend, entity, txn_id)
                 if bound and (bound.res_model != "account.move" or bound.binding_key):
                     continue  # a credit memo the connector made for a write-off: its payment's business
                 if not bound:
                     self._wait_if_from_odoo(backend, entity, txn_id, payment, client)
-                    elsewhere += amount if entity == "Invoice" else -amount
+                    elsewhere += amount if entity == side.invoice_entity else -amount
                     continue
-                target = invoices if entity == "Invoice" else credits
+                target = invoices if entity == side.invoice_entity else credits
                 target[bound.res_id] = target.get(bound.res_id, Decimal(0)) + amount
         cash = max(cents(payment.get("TotalAmt")) - elsewhere, Decimal(0))
-        customer = Ledger._binding_for_qbo(backend, "Customer", (payment.get("CustomerRef") or {}).get("value"))
-        if not invoices and (not cash or not customer):
+        party_ref = (payment.get(f"{side.party_entity}Ref") or {}).get("value")
+        party = Ledger._binding_for_qbo(backend, side.party_entity, party_ref)
+        if not invoices and (not cash or not party):
             return None  # nothing of it concerns Odoo's books
         currency_code = (payment.get("CurrencyRef") or {}).get("value") or backend.company_id.currency_id.name
         rate = Decimal(str(payment.get("ExchangeRate") or 1))
         key = {"cash": str(cash), "currency": currency_code, "rate": str(rate), "date": payment.get("TxnDate"),
-               "deposit": (payment.get("DepositToAccountRef") or {}).get("value"),
-               "customer": (payment.get("CustomerRef") or {}).get("value"),
+               "deposit": self._paid_from_account(payment), "customer": party_ref,
                "invoices": {str(k): str(v) for k, v in sorted(invoices.items())},
                "credits": {str(k): str(v) for k, v in sorted(credits.items())}}
         return {"key": key, "cash": cash, "currency_code": currency_code, "rate": rate, "invoices": invoices,
@@ -100,10 +105,16 @@ class QuickbooksPull(models.AbstractModel):
     def _wait_if_from_odoo(self, backend, entity, txn_id, payment, client):
         """An Odoo document whose binding is not committed yet: retry later rather than lose the payment."""
         try:
-            number = client.get(entity, txn_id).get("DocNumber")
+            document = client.get(entity, txn_id)
         except NotFoundError:
             return
-        move_type = "out_refund" if entity == "CreditMemo" else "out_invoice"
+        side = side_of_entity(entity)
+        move_type = side.refund_type if entity == side.refund_entity else side.invoice_type
+        number = document.get("DocNumber")
+        if side is PAYABLE:
+            # A bill's number is the vendor's reference; Odoo's own name is in its memo.
+            note = document.get("PrivateNote") or ""
+            number = note.removeprefix("From Odoo: ").strip() if note.startswith("From Odoo: ") else None
         if number and self.env["account.move"].sudo().search_count([
                 ("company_id", "=", backend.company_id.id), ("name", "=", number), ("move_type", "=", move_type)]):
             raise RetryableJobError(
@@ -111,16 +122,16 @@ class QuickbooksPull(models.AbstractModel):
                   payment=payment["Id"], entity=entity, number=number))
 
     # ------------------------------------------------------------------ doing it in Odoo
-    def _apply_wanted_payment(self, backend, payment, wanted):
+    def _apply_wanted_payment(self, backend, payment, wanted, side):
         Move = self.env["account.move"].sudo()
         moves = Move.browse([*wanted["invoices"], *wanted["credits"]]).exists()
         if moves.filtered(lambda m: m.state != "posted"):
             raise RetryableJobError(_("A document of QuickBooks payment %s is not posted in Odoo.", payment["Id"]))
         pulled = self.with_context(quickbooks_pulled=True)
-        odoo_payment = pulled._register_cash(backend, payment, wanted) if wanted["cash"] else None
-        credits = [[self._open_receivables(Move.browse(move_id)), amount]
+        odoo_payment = pulled._register_cash(backend, payment, wanted, side) if wanted["cash"] else None
+        credits = [[self._open_receivables(Move.browse(move_id), side), amount]
                    for move_id, amount in wanted["credits"].items() if Move.browse(move_id).exists()]
-        cash = [self._open_receivables(odoo_payment.move_id) if odoo_payment else None, wanted["cash"]]
+        cash = [self._open_receivables(odoo_payment.move_id, side) if odoo_payment else None, wanted["cash"]]
         partials = self.env["account.partial.reconcile"]
         for move_id, amount in sorted(wanted["invoices"].items()):
             invoice = Move.browse(move_id).exists()
@@ -130,7 +141,7 @@ class QuickbooksPull(models.AbstractModel):
             for source in [*credits, cash]:  # credits first, then cash, as QuickBooks' screen applies them
                 take = min(left, source[1])
                 if take > 0 and source[0]:
-                    found, done = pulled._reconcile_amount(source[0], self._open_receivables(invoice), take)
+                    found, done = pulled._reconcile_amount(source[0], self._open_receivables(invoice, side), take)
                     partials |= found
                     source[1] -= done
                     left -= done
@@ -145,9 +156,9 @@ class QuickbooksPull(models.AbstractModel):
                 "partials": partials.ids, "anchor": list(anchor)}
 
     @api.model
-    def _open_receivables(self, move):
-        """A move's open receivable lines, earliest due first (payment terms may make several)."""
-        return move.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable"
+    def _open_receivables(self, move, side):
+        """A move's open receivable (payable) lines, earliest due first (payment terms may make several)."""
+        return move.line_ids.filtered(lambda line: line.account_id.account_type == side.account_type
                                       and not line.reconciled).sorted(lambda line: (line.date_maturity or line.date,
                                                                                      line.id))
 
@@ -176,18 +187,20 @@ class QuickbooksPull(models.AbstractModel):
                 left -= take
         return partials, amount - left
 
-    def _register_cash(self, backend, payment, wanted):
-        """The Odoo customer payment of the cash QuickBooks received, at QuickBooks' rate."""
+    def _register_cash(self, backend, payment, wanted, side):
+        """The Odoo customer (vendor) payment of the cash QuickBooks received (paid), at QuickBooks' rate."""
         company = backend.company_id
         currency = self.env["res.currency"].sudo().search([("name", "=", wanted["currency_code"])], limit=1) \
             or company.currency_id
-        partner = self._payment_partner(backend, payment, wanted)
+        partner = self._payment_partner(backend, payment, wanted, side)
+        reference = payment.get("PaymentRefNum") or payment.get("DocNumber") or payment["Id"]
         values = {
-            "payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id,
+            "payment_type": side.payment_type, "partner_type": side.partner_type, "partner_id": partner.id,
             "amount": float(wanted["cash"]), "currency_id": currency.id, "company_id": company.id,
             "date": payment.get("TxnDate") or fields.Date.context_today(self),
             "journal_id": self._deposit_journal(backend, payment).id,
-            "memo": _("QuickBooks payment %s", payment.get("PaymentRefNum") or payment["Id"]),
+            "memo": _("QuickBooks bill payment %s", reference) if side is PAYABLE
+            else _("QuickBooks payment %s", reference),
         }
         if currency != company.currency_id:
             values["force_balance"] = float(cents(wanted["cash"] * wanted["rate"]))
@@ -195,16 +208,17 @@ class QuickbooksPull(models.AbstractModel):
         odoo_payment.action_post()
         return odoo_payment
 
-    def _payment_partner(self, backend, payment, wanted):
+    def _payment_partner(self, backend, payment, wanted, side):
         Move = self.env["account.move"].sudo()
         documents = Move.browse([*wanted["invoices"], *wanted["credits"]]).exists()
         if documents:
             return documents[:1].commercial_partner_id
-        customer_id = (payment.get("CustomerRef") or {}).get("value")
-        row = self.env["quickbooks.sync.state"].sudo()._binding_for_qbo(backend, "Customer", customer_id)
+        party_id = (payment.get(f"{side.party_entity}Ref") or {}).get("value")
+        row = self.env["quickbooks.sync.state"].sudo()._binding_for_qbo(backend, side.party_entity, party_id)
         partner = row._record() if row else None
         if partner is None:
-            raise RetryableJobError(_("QuickBooks payment %s is for a customer not bound to Odoo.", payment["Id"]))
+            raise RetryableJobError(_("QuickBooks payment %(id)s is for a %(party)s not bound to Odoo.",
+                                      id=payment["Id"], party=side.party_entity.lower()))
         return partner
 
     @api.model
@@ -236,6 +250,19 @@ class QuickbooksPull(models.AbstractModel):
 
     # ------------------------------------------------------------------ retry
     @api.model
+    def _paid_from_account(self, payment):
+        """The QBO bank (card) account of a payment: where a Payment was deposited, or what a BillPayment
+        was paid from."""
+        for path in (("DepositToAccountRef",), ("CheckPayment", "BankAccountRef"),
+                     ("CreditCardPayment", "CCAccountRef")):
+            value = payment or {}
+            for key in path:
+                value = (value or {}).get(key)
+            if value:
+                return value.get("value")
+        return None
+
+    @api.model
     def _schedule_repull(self, row):
         """Retry of a pulled payment: forget what was applied, so the job applies QuickBooks' version again."""
         values = dict(row.synced_values or {})
@@ -263,14 +290,15 @@ class QuickbooksPull(models.AbstractModel):
             if row.qbo_state != "active":
                 return _("Our own removal.")
             state = "voided" if payment is not None else "deleted"
-            note = _("Payment %(id)s was %(state)s in QuickBooks; Odoo still has it. A manager must decide (remove "
-                     "it in Odoo, or retry to record it again).", id=row.qbo_id, state=state)
+            note = _("%(entity)s %(id)s was %(state)s in QuickBooks; Odoo still has it. A manager must decide (remove "
+                     "it in Odoo, or retry to record it again).", entity=row.qbo_entity, id=row.qbo_id, state=state)
         else:
-            current = fingerprint("Payment", payment)
+            current = fingerprint(row.qbo_entity, payment)
             if current == row.qbo_fingerprint:
                 return _("Our own payment: not pulled back.")
-            note = _("Payment changed in QuickBooks, not by Odoo (Odoo is master; a retry restores Odoo's "
-                     "version):\n%s", "\n".join(describe_changes(row.qbo_fingerprint, current)))
+            note = _("%(entity)s changed in QuickBooks, not by Odoo (Odoo is master; a retry restores Odoo's "
+                     "version):\n%(changes)s", entity=row.qbo_entity,
+                     changes="\n".join(describe_changes(row.qbo_fingerprint, current)))
         if row.drift_note != note:
             row.sudo().write({"drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now()})
             record = row._record()

@@ -1,22 +1,25 @@
-"""Push account.move (customer invoices and credit notes) → QBO Invoice / CreditMemo.
+"""Push account.move → QBO Invoice / CreditMemo (customer side) or Bill / VendorCredit (vendor side).
 
-The job makes sure the customer exists in QBO first, maps every line (Item per account, tax code
-per tax or combination of taxes, Odoo's tax amounts as QBO's tax override), and POSTs with a
-requestid derived from the move and its posted version, so a retried or re-run job gets QBO's
-original answer instead of a second invoice.  An invoice that already exists in QBO under the same
-DocNumber is bound, not duplicated.  Before anything is sent, the totals the payload will produce
-are compared with Odoo's; a document that would disagree is not sent.  After the push, QBO's stored
-totals must equal Odoo's to the cent.
+The job makes sure the customer (vendor) exists in QBO first, maps every line (an Item per account
+on sales lines, the account itself on expense lines, a tax code per tax or combination of taxes,
+Odoo's tax amounts as QBO's tax override), and POSTs with a requestid derived from the move and its
+posted version, so a retried or re-run job gets QBO's original answer instead of a second document.
+A document that already exists in QBO (an invoice under the same DocNumber; a bill under the
+vendor's reference, for the same vendor, made from the same Odoo bill) is bound, not duplicated.
+Before anything is sent, the totals the payload will produce are compared with Odoo's; a document
+that would disagree is not sent.  After the push, QBO's stored totals must equal Odoo's to the cent.
 """
 
 import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-
 from ..adapters import MappingProblem, sales_document_data
+from ..adapters.purchase_document import PURCHASE_DOCUMENT_OWNED_FIELDS, purchase_document_data
 from ..adapters.sales_document import SALES_DOCUMENT_OWNED_FIELDS
+from ..adapters.sides import PAYABLE, side_of_move_type
 from ..qbo import DuplicateDocNumberError, NotFoundError
+from ..qbo.payables import build_bill, build_vendor_credit
 from ..qbo.payloads import build_credit_memo, build_invoice
 from ..qbo.redact import get_logger
 from ..qbo.totals import differences, document_totals, payload_totals
@@ -30,12 +33,24 @@ _TERM_CACHE = {}
 TERM_CACHE_SECONDS = 600
 
 
+#: QBO document entity → its payload builder and the fields Odoo owns on it.
+DOCUMENTS = {
+    "Invoice": (build_invoice, SALES_DOCUMENT_OWNED_FIELDS),
+    "CreditMemo": (build_credit_memo, SALES_DOCUMENT_OWNED_FIELDS),
+    "Bill": (build_bill, PURCHASE_DOCUMENT_OWNED_FIELDS),
+    "VendorCredit": (build_vendor_credit, PURCHASE_DOCUMENT_OWNED_FIELDS),
+}
+#: What QuickBooks can void; the other documents are deleted when cancelled in Odoo.
+VOIDABLE = ("Invoice",)
+
+
 def _entity(move):
-    return "CreditMemo" if move.move_type == "out_refund" else "Invoice"
+    return side_of_move_type(move.move_type).entity_of(move.move_type)
 
 
-def _owned(body):
-    return {key: value for key, value in body.items() if key in SALES_DOCUMENT_OWNED_FIELDS}
+def _owned(body, entity="Invoice"):
+    fields_owned = DOCUMENTS[entity][1]
+    return {key: value for key, value in body.items() if key in fields_owned}
 
 
 class QuickbooksPush(models.AbstractModel):
@@ -52,19 +67,24 @@ class QuickbooksPush(models.AbstractModel):
         if move.state != "posted":
             return row  # reset to draft or cancelled since the job was queued: nothing to send
         client = client or backend._qbo_client()
-        customer_row = self._push_customer(backend, move.commercial_partner_id, move.currency_id, client)
-        term_id = self._term_id(client, move) if entity == "Invoice" else None
-        self._ensure_line_items(backend, move, client)
+        payable = side_of_move_type(move.move_type) is PAYABLE
+        term_id = self._term_id(client, move) if entity in ("Invoice", "Bill") else None
         try:
-            document = sales_document_data(
-                move, backend, customer_row.qbo_id, is_us=backend._is_us_company(),
-                automated_sales_tax=backend.qbo_automated_sales_tax, term_qbo_id=term_id)
+            if payable:
+                vendor_row = self._push_vendor(backend, move.commercial_partner_id, move.currency_id, client)
+                document = purchase_document_data(move, backend, vendor_row.qbo_id, is_us=backend._is_us_company(),
+                                                  term_qbo_id=term_id)
+            else:
+                customer_row = self._push_customer(backend, move.commercial_partner_id, move.currency_id, client)
+                self._ensure_line_items(backend, move, client)
+                document = sales_document_data(
+                    move, backend, customer_row.qbo_id, is_us=backend._is_us_company(),
+                    automated_sales_tax=backend.qbo_automated_sales_tax, term_qbo_id=term_id)
         except MappingProblem as problem:
             message = _("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
             self._fail_with_note(move, row, message, "mapping")
             return row
-        build = build_credit_memo if entity == "CreditMemo" else build_invoice
-        body = build(document.data)
+        body = DOCUMENTS[entity][0](document.data)
         predicted = differences(document.odoo_totals, payload_totals(body), per_rate=document.compare_per_rate)
         if predicted:
             message = _("Not sent to QuickBooks: the document would not agree with Odoo (%(diff)s). "
@@ -122,12 +142,12 @@ class QuickbooksPush(models.AbstractModel):
         # Look for the same number first (an earlier push whose binding was lost, or typed by the CPA),
         # unless a backfill just looked it up in a batch; a duplicate refused by QBO is looked up anyway.
         looked_up = row.qbo_absent_at and row.qbo_absent_at >= fields.Datetime.now() - LOOKUP_VALIDITY
-        existing = client.find_by(entity, "DocNumber", move.name) if move.name and not looked_up else []
+        existing = self._find_document(client, entity, move, body) if not looked_up else []
         if not existing:
             try:
                 stored = client.create(entity, body, request_id=request_id)
             except DuplicateDocNumberError:
-                existing = client.find_by(entity, "DocNumber", move.name)
+                existing = self._find_document(client, entity, move, body)
                 if not existing:
                     raise
         if existing:
@@ -139,19 +159,32 @@ class QuickbooksPush(models.AbstractModel):
                 row._mark_failed(_("QuickBooks %(entity)s %(number)s is already bound to %(other)s.",
                                    entity=entity, number=move.name, other=other.res_name), kind="validation")
                 return None
-            row._mark_done(theirs, _owned(theirs))
+            row._mark_done(theirs, _owned(theirs, entity))
             move.message_post(body=_("Linked to the existing QuickBooks %(entity)s #%(number)s.",
                                      entity=entity, number=theirs.get("DocNumber") or theirs["Id"]))
             return self._update_document(backend, move, row, entity, body, client)
-        row._mark_done(stored, _owned(body), last_request_id=request_id, attempts=row.attempts + 1)
+        row._mark_done(stored, _owned(body, entity), last_request_id=request_id, attempts=row.attempts + 1)
         move.message_post(body=_("Sent to QuickBooks as #%s.", stored.get("DocNumber") or stored["Id"]))
         return stored
 
+    def _find_document(self, client, entity, move, body):
+        """The QBO document this move already is: an invoice (credit memo) under Odoo's number; a bill
+        (vendor credit) under the vendor's reference, for the same vendor, whose memo names the Odoo bill
+        (QuickBooks does not keep bill numbers unique)."""
+        if entity in ("Invoice", "CreditMemo"):
+            return client.find_by(entity, "DocNumber", move.name) if move.name else []
+        if not body.get("DocNumber"):
+            return []
+        vendor = body["VendorRef"]["value"]
+        return [found for found in client.find_by(entity, "DocNumber", body["DocNumber"])
+                if (found.get("VendorRef") or {}).get("value") == vendor
+                and move.name in (found.get("PrivateNote") or "")]
+
     def _update_document(self, backend, move, row, entity, body, client):
-        ours = _owned(body)
+        ours = _owned(body, entity)
         request_id = self._request_id(entity, move.id, "update", move.quickbooks_post_version, row.sync_token)
         try:
-            stored = self._merged_update(client, row, move, entity, ours, SALES_DOCUMENT_OWNED_FIELDS, request_id)
+            stored = self._merged_update(client, row, move, entity, ours, DOCUMENTS[entity][1], request_id)
         except NotFoundError:
             row._mark_failed(_("The QuickBooks %s was deleted; a manager must decide whether to send it again.",
                                entity), kind="validation")
@@ -177,8 +210,10 @@ class QuickbooksPush(models.AbstractModel):
         Ledger = self.env["quickbooks.sync.state"].sudo()
         rows = Ledger.browse()
         for linked in document.get("LinkedTxn") or []:
-            if linked.get("TxnType") == "Payment":
-                rows |= Ledger._binding_for_qbo(backend, "Payment", linked.get("TxnId"))
+            # A bill lists its payments as BillPaymentCheck / BillPaymentCreditCard.
+            entity = "BillPayment" if (linked.get("TxnType") or "").startswith("BillPayment") else linked.get("TxnType")
+            if entity in ("Payment", "BillPayment"):
+                rows |= Ledger._binding_for_qbo(backend, entity, linked.get("TxnId"))
         rows |= Ledger.search([("backend_id", "=", backend.id), ("res_model", "=", "account.move"),
                                ("res_id", "=", move.id), ("binding_key", "=", "application")])
         changed = False
@@ -193,7 +228,8 @@ class QuickbooksPush(models.AbstractModel):
 
     @api.model
     def _void_move(self, backend, move, client=None):
-        """A cancelled Odoo invoice is voided in QBO (credit memos, which QBO cannot void, are deleted)."""
+        """A cancelled Odoo invoice is voided in QBO; credit memos, bills and vendor credits, which the API
+        cannot void, are deleted."""
         entity = _entity(move)
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity, create=False)
         if not row or not row.qbo_id or row.qbo_state != "active":
@@ -205,10 +241,10 @@ class QuickbooksPush(models.AbstractModel):
         if self._release_settlements(backend, move, current, client):
             current = client.get(entity, row.qbo_id)  # its SyncToken moved with its balance
         request_id = self._request_id(entity, move.id, "void", current["SyncToken"])
-        if entity == "CreditMemo":
+        if entity not in VOIDABLE:
             client.delete(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
             row._mark_done(current, row.synced_values, qbo_state="deleted", last_request_id=request_id)
-            move.message_post(body=_("Deleted in QuickBooks (QuickBooks cannot void a credit memo)."))
+            move.message_post(body=_("Deleted in QuickBooks (QuickBooks cannot void a %s).", entity))
         else:
             voided = client.void(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
             row._mark_done(voided, row.synced_values, qbo_state="voided", last_request_id=request_id)

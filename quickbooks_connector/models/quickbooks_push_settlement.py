@@ -1,7 +1,9 @@
-"""Push Odoo settlements (payments, bank statement lines, credit-note applications) → QBO Payments.
+"""Push Odoo settlements (payments, bank statement lines, credit-note applications) → QBO Payments, and
+their vendor-side mirror (vendor payments, bank payments of bills, vendor-refund applications) → QBO
+BillPayments.
 
 The job is state-based: it reads what the source settles in Odoo now (``adapters/settlement.py``)
-and makes its QBO Payment say the same, creating, updating or deleting it.  Whatever happened in
+and makes its QBO payment say the same, creating, updating or deleting it.  Whatever happened in
 between (reconcile, unreconcile, reset to draft, cancel, a later use of an overpayment), the last
 run leaves QuickBooks like Odoo.  QuickBooks refuses to apply more than an invoice's open balance,
 so when a source now applies more to an invoice, the other sources that apply less than before
@@ -15,11 +17,13 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.tools import SQL
 
 from ..adapters import MappingProblem
-from ..adapters.sales_document import SALES_DOCUMENT_OWNED_FIELDS
+from ..adapters.sides import PAYABLE
 from ..adapters.writeoff import writeoff_memo_data
 from ..qbo import NotFoundError
-from ..qbo.payloads import PaymentApplication, PaymentData, Ref, build_credit_memo, build_payment, exchange_rate
+from ..qbo.payables import BillPaymentData, build_bill_payment
+from ..qbo.payloads import PaymentApplication, PaymentData, Ref, build_payment, exchange_rate
 from ..qbo.redact import get_logger
+from .quickbooks_push_move import DOCUMENTS
 
 _logger = get_logger(__name__)
 
@@ -27,6 +31,11 @@ PAYMENT_OWNED_FIELDS = frozenset({
     "CustomerRef", "TotalAmt", "TxnDate", "Line", "CurrencyRef", "ExchangeRate", "DepositToAccountRef",
     "PaymentRefNum", "PrivateNote",
 })
+BILL_PAYMENT_OWNED_FIELDS = frozenset({
+    "VendorRef", "TotalAmt", "TxnDate", "Line", "CurrencyRef", "ExchangeRate", "PayType", "CheckPayment",
+    "CreditCardPayment", "APAccountRef", "DocNumber", "PrivateNote",
+})
+OWNED_FIELDS = {"Payment": PAYMENT_OWNED_FIELDS, "BillPayment": BILL_PAYMENT_OWNED_FIELDS}
 
 
 def _owned(body, fields):
@@ -49,16 +58,22 @@ class QuickbooksPush(models.AbstractModel):
     # ------------------------------------------------------------------ the payment
     @api.model
     def _push_settlement(self, backend, source, client=None, depth=0):
-        """Make the QBO Payment of ``source`` record what it settles in Odoo now; returns its ledger row."""
+        """Make the QBO payment of ``source`` record what it settles in Odoo now; returns its ledger row."""
         Ledger = self.env["quickbooks.sync.state"]
         key = source._quickbooks_settlement_key
-        row = Ledger._binding_for(backend, source, "Payment", key=key, create=False)
+        row = Ledger._binding_for(backend, source, key=key, create=False)
         if row.origin == "qbo":
             return row  # recorded in QuickBooks: Odoo mirrors it and never pushes it back
         settlement = source._quickbooks_settlement()
         if settlement is None:
             return self._remove_settlement(backend, row, client)
-        row = row or Ledger._binding_for(backend, source, "Payment", key=key)
+        side = settlement.side
+        entity = side.payment_entity
+        if row and row.qbo_entity != entity:
+            # The source changed sides (a statement line's amount changed sign): the old payment goes.
+            self._remove_settlement(backend, row, client)
+            row.sudo().write({"qbo_entity": entity, "qbo_id": False, "sync_token": False, "synced_values": False})
+        row = row or Ledger._binding_for(backend, source, entity, key=key)
         if settlement.problems:
             message = _("Not sent to QuickBooks:\n%s", "\n".join(settlement.problems))
             if row.last_error != message:
@@ -68,17 +83,16 @@ class QuickbooksPush(models.AbstractModel):
         documents = {}
         waiting = []
         for application in settlement.invoices + settlement.credit_notes:
-            entity = "CreditMemo" if application.move.move_type == "out_refund" else "Invoice"
             bound = Ledger._binding_for(backend, application.move, create=False)
             if not bound.qbo_id or bound.qbo_state != "active":
                 waiting.append(application.move.name)
-            documents[application.move] = (entity, bound.qbo_id)
+            documents[application.move] = (side.entity_of(application.move.move_type), bound.qbo_id)
         if waiting:
             raise RetryableJobError(_("Waiting for %s to reach QuickBooks first.", ", ".join(waiting)))
         client = client or backend._qbo_client()
-        customer = self._push_customer(backend, settlement.partner, settlement.currency, client)
+        party = self._push_party(backend, settlement.partner, settlement.currency, client, side)
         try:
-            memo = self._sync_writeoff_memo(backend, source, settlement, customer.qbo_id, client)
+            memo = self._sync_writeoff_memo(backend, source, settlement, party.qbo_id, client)
         except MappingProblem as problem:
             message = _("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
             if row.last_error != message:
@@ -88,42 +102,84 @@ class QuickbooksPush(models.AbstractModel):
         applications = [PaymentApplication(documents[a.move][1], a.amount, documents[a.move][0])
                         for a in settlement.invoices + settlement.credit_notes]
         if memo:
-            applications.append(PaymentApplication(memo.qbo_id, settlement.writeoff_total, "CreditMemo"))
-        body = build_payment(self._payment_data(backend, source, settlement, customer, applications))
-        ours = _owned(body, PAYMENT_OWNED_FIELDS)
+            applications.append(PaymentApplication(memo.qbo_id, settlement.writeoff_total, side.refund_entity))
+        if side is PAYABLE:
+            data = self._bill_payment_data(backend, source, settlement, party, applications)
+            if data is None:
+                message = _("Not sent to QuickBooks, map first:\nThe account of journal %s is not mapped to a "
+                            "QuickBooks bank or credit card account.", settlement.journal.display_name)
+                if row.last_error != message:
+                    source._quickbooks_note(message)
+                row._mark_failed(message, kind="mapping")
+                return row
+            body = build_bill_payment(data)
+        else:
+            body = build_payment(self._payment_data(backend, source, settlement, party, applications))
+        owned = OWNED_FIELDS[entity]
+        ours = _owned(body, owned)
         if row.qbo_id and row.qbo_state == "active" and row.synced_values == ours and row.state == "done":
             return row
         self._settle_reductions_first(backend, row, ours, client, depth)
         if row.qbo_id and row.qbo_state == "active":
-            request_id = self._request_id("Payment", source._name, source.id, "update", row.sync_token)
-            self._merged_update(client, row, source, "Payment", ours, PAYMENT_OWNED_FIELDS, request_id)
+            request_id = self._request_id(entity, source._name, source.id, "update", row.sync_token)
+            self._merged_update(client, row, source, entity, ours, owned, request_id)
         else:
             # A new requestid once an earlier QBO payment of this source was removed (it is part of it).
-            request_id = self._request_id("Payment", source._name, source.id, "create", row.qbo_id or "")
-            created = client.create("Payment", body, request_id=request_id)
+            request_id = self._request_id(entity, source._name, source.id, "create", row.qbo_id or "")
+            created = client.create(entity, body, request_id=request_id)
             row._mark_done(created, ours, last_request_id=request_id, qbo_state="active", origin="odoo",
                            attempts=row.attempts + 1)
-            source._quickbooks_note(_("Recorded in QuickBooks as payment %s.", created["Id"]))
+            source._quickbooks_note(_("Recorded in QuickBooks as %(entity)s %(id)s.",
+                                      entity=_("bill payment") if side is PAYABLE else _("payment"), id=created["Id"]))
         if not memo:
             self._remove_writeoff_memo(backend, source._name, source.id, client)
         return row
 
-    def _payment_data(self, backend, source, settlement, customer, applications):
-        company_currency = source.company_id.currency_id
-        rate = None
-        if settlement.currency != company_currency:
-            fallback = None
-            if settlement.credit_notes and settlement.credit_notes[0].move.invoice_currency_rate:
-                fallback = 1 / settlement.credit_notes[0].move.invoice_currency_rate
-            rate = exchange_rate(settlement.cash, settlement.home_cash, fallback=fallback)
-        deposit = self.env["quickbooks.account.mapping"].sudo().search([
+    def _settlement_rate(self, source, settlement):
+        if settlement.currency == source.company_id.currency_id:
+            return None
+        fallback = None
+        if settlement.credit_notes and settlement.credit_notes[0].move.invoice_currency_rate:
+            fallback = 1 / settlement.credit_notes[0].move.invoice_currency_rate
+        return exchange_rate(settlement.cash, settlement.home_cash, fallback=fallback)
+
+    def _journal_mapping(self, backend, settlement):
+        if not settlement.journal:
+            return None
+        return self.env["quickbooks.account.mapping"].sudo().search([
             ("backend_id", "=", backend.id), ("account_id", "=", settlement.journal.default_account_id.id),
-            ("qbo_account_id", "!=", False)], limit=1) if settlement.journal else None
+            ("qbo_account_id", "!=", False)], limit=1) or None
+
+    def _payment_data(self, backend, source, settlement, customer, applications):
+        deposit = self._journal_mapping(backend, settlement)
         return PaymentData(
             customer=Ref(customer.qbo_id), total_amount=settlement.cash, applications=applications,
-            txn_date=settlement.date, currency_code=settlement.currency.name, exchange_rate=rate,
+            txn_date=settlement.date, currency_code=settlement.currency.name,
+            exchange_rate=self._settlement_rate(source, settlement),
             deposit_account=Ref(deposit.qbo_account_id.qbo_id) if deposit else None,
             reference=settlement.reference, private_note=_("From Odoo: %s", source.display_name))
+
+    def _bill_payment_data(self, backend, source, settlement, vendor, applications):
+        """The BillPayment of a vendor settlement: paid by check from the journal's bank account, or on the
+        credit card its account is mapped to (None when the journal's account is not mapped)."""
+        mapping = self._journal_mapping(backend, settlement)
+        if mapping is None:
+            if settlement.cash:
+                return None
+            # A vendor refund applied to a bill moves no money: QuickBooks still wants a bank account.
+            mapping = self.env["quickbooks.account.mapping"].sudo().search([
+                ("backend_id", "=", backend.id), ("qbo_account_id.account_type", "=", "Bank"),
+                ("state", "=", "mapped")], limit=1)
+            if not mapping:
+                return None
+        qbo_account = mapping.qbo_account_id
+        pay_type = "CreditCard" if qbo_account.account_type == "Credit Card" else "Check"
+        return BillPaymentData(
+            vendor=Ref(vendor.qbo_id), total_amount=settlement.cash, pay_type=pay_type,
+            account=Ref(qbo_account.qbo_id, qbo_account.name), applications=applications, txn_date=settlement.date,
+            currency_code=settlement.currency.name, exchange_rate=self._settlement_rate(source, settlement),
+            doc_number=(settlement.reference or "")[:21] or None,
+            private_note=_("From Odoo: %s", source.display_name))
 
     def _settle_reductions_first(self, backend, row, ours, client, depth):
         """Sync first the other sources whose QBO payments apply more to these documents than Odoo now does."""
@@ -135,9 +191,9 @@ class QuickbooksPush(models.AbstractModel):
             self.env.flush_all()
             self.env.cr.execute(SQL(
                 """SELECT id FROM quickbooks_sync_state
-                    WHERE backend_id = %s AND qbo_entity = 'Payment' AND origin = 'odoo' AND qbo_state = 'active'
+                    WHERE backend_id = %s AND qbo_entity = %s AND origin = 'odoo' AND qbo_state = 'active'
                       AND id != %s AND synced_values @> %s::jsonb""",
-                backend.id, row.id or 0,
+                backend.id, row.qbo_entity, row.id or 0,
                 json.dumps({"Line": [{"LinkedTxn": [{"TxnId": txn_id, "TxnType": txn_type}]}]})))
             for other in self.env["quickbooks.sync.state"].sudo().browse([r[0] for r in self.env.cr.fetchall()]):
                 record = other._record()
@@ -152,15 +208,16 @@ class QuickbooksPush(models.AbstractModel):
         """Delete the QBO payment of a source that no longer settles anything (and its write-off memo)."""
         if not row:
             return row
+        entity = row.qbo_entity
         if row.qbo_id and row.qbo_state == "active" and row.origin == "odoo":
             client = client or backend._qbo_client()
             try:
-                current = client.get("Payment", row.qbo_id)
+                current = client.get(entity, row.qbo_id)
             except NotFoundError:
                 current = None
             if current is not None:
-                request_id = self._request_id("Payment", row.res_model, row.res_id, "delete", row.qbo_id)
-                client.delete("Payment", row.qbo_id, current["SyncToken"], request_id=request_id)
+                request_id = self._request_id(entity, row.res_model, row.res_id, "delete", row.qbo_id)
+                client.delete(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
             row.sudo().write({"qbo_state": "deleted", "state": "done", "last_error": False, "failure_kind": False})
             record = row._record()
             if record is not None:
@@ -173,23 +230,27 @@ class QuickbooksPush(models.AbstractModel):
         return row
 
     # ------------------------------------------------------------------ write-off credit memo
-    def _sync_writeoff_memo(self, backend, source, settlement, customer_qbo_id, client):
+    def _sync_writeoff_memo(self, backend, source, settlement, party_qbo_id, client):
+        """The credit memo (vendor credit) recording a settlement's write-off; returns its ledger row."""
         if not settlement.writeoffs:
             return None
         Ledger = self.env["quickbooks.sync.state"]
-        row = Ledger._binding_for(backend, source, "CreditMemo", key="writeoff")
-        accounts = self.env["account.account"].union(*[w.account for w in settlement.writeoffs if not w.tax_line])
-        self._ensure_items(backend, accounts, client)
-        data = writeoff_memo_data(self.env, backend, settlement, customer_qbo_id, is_us=backend._is_us_company())
-        body = build_credit_memo(data)
-        ours = _owned(body, SALES_DOCUMENT_OWNED_FIELDS)
+        entity = settlement.side.refund_entity
+        row = Ledger._binding_for(backend, source, entity, key="writeoff")
+        if settlement.side is not PAYABLE:
+            accounts = self.env["account.account"].union(*[w.account for w in settlement.writeoffs if not w.tax_line])
+            self._ensure_items(backend, accounts, client)
+        data = writeoff_memo_data(self.env, backend, settlement, party_qbo_id, is_us=backend._is_us_company())
+        build, owned = DOCUMENTS[entity]
+        body = build(data)
+        ours = _owned(body, owned)
         if row.qbo_id and row.qbo_state == "active":
             if row.synced_values != ours:
-                request_id = self._request_id("CreditMemo", source._name, source.id, "writeoff", row.sync_token)
-                self._merged_update(client, row, source, "CreditMemo", ours, SALES_DOCUMENT_OWNED_FIELDS, request_id)
+                request_id = self._request_id(entity, source._name, source.id, "writeoff", row.sync_token)
+                self._merged_update(client, row, source, entity, ours, owned, request_id)
         else:
-            request_id = self._request_id("CreditMemo", source._name, source.id, "writeoff", row.qbo_id or "")
-            created = client.create("CreditMemo", body, request_id=request_id)
+            request_id = self._request_id(entity, source._name, source.id, "writeoff", row.qbo_id or "")
+            created = client.create(entity, body, request_id=request_id)
             row._mark_done(created, ours, last_request_id=request_id, qbo_state="active", origin="odoo")
         return row
 
@@ -200,10 +261,11 @@ class QuickbooksPush(models.AbstractModel):
         if not row.qbo_id:
             return
         client = client or backend._qbo_client()
+        entity = row.qbo_entity
         try:
-            current = client.get("CreditMemo", row.qbo_id)
-            client.delete("CreditMemo", row.qbo_id, current["SyncToken"],
-                          request_id=self._request_id("CreditMemo", res_model, res_id, "delete", row.qbo_id))
+            current = client.get(entity, row.qbo_id)
+            client.delete(entity, row.qbo_id, current["SyncToken"],
+                          request_id=self._request_id(entity, res_model, res_id, "delete", row.qbo_id))
         except NotFoundError:
             pass
         row.write({"qbo_state": "deleted", "state": "done"})

@@ -1,4 +1,5 @@
-"""Nightly reconciliation: Odoo's and QuickBooks' open invoices, receivables and payables side by side.
+"""Nightly reconciliation: Odoo's and QuickBooks' open invoices and bills, receivables and payables, and
+customers' and vendors' balances side by side.
 
 One record per run and backend.  Above the backend's threshold the run alerts (Slack, in a job,
 and an activity for the QuickBooks managers, see ``quickbooks_reconciliation_alert``).  Whenever
@@ -30,6 +31,7 @@ FIGURES = (
     ("open_count", "Open invoices"),
     ("receivable", "Receivables"),
     ("unapplied", "Unapplied payments"),
+    ("open_bill_count", "Open bills"),
     ("payable", "Payables"),
 )
 #: How many documents explaining a gap are kept on a run.
@@ -89,6 +91,14 @@ class QuickbooksReconciliation(models.Model):
         "Customers Differing", readonly=True,
         help="Customers whose balance (in their currency) differs between Odoo and QuickBooks by more than the "
              "threshold; listed among the explaining documents.")
+    vendor_mismatch_count = fields.Integer(
+        "Vendors with Another Balance", readonly=True,
+        help="Vendors whose balance in QuickBooks differs from what Odoo owes them (in the vendor's currency).")
+    odoo_open_bill_count = fields.Integer("Open Bills (Odoo)", readonly=True)
+    qbo_open_bill_count = fields.Integer("Open Bills (QuickBooks)", readonly=True)
+    open_bill_count_difference = fields.Integer("Open Bills Difference", compute="_compute_differences", store=True)
+    open_bill_count_drift = fields.Float("Open Bills Drift (%)", compute="_compute_differences", store=True,
+                                         digits=(16, 4))
     odoo_payable = fields.Monetary("Payables (Odoo)", readonly=True)
     qbo_payable = fields.Monetary("Payables (QuickBooks)", readonly=True)
     payable_difference = fields.Monetary("Payables Difference", compute="_compute_differences", store=True)
@@ -120,7 +130,8 @@ class QuickbooksReconciliation(models.Model):
     alert_last_error = fields.Text("Last Alert Error", readonly=True)
 
     @api.depends("odoo_open_count", "qbo_open_count", "odoo_receivable", "qbo_receivable", "odoo_unapplied",
-                 "qbo_unapplied", "odoo_payable", "qbo_payable", "odoo_fx_balance", "qbo_fx_balance")
+                 "qbo_unapplied", "odoo_open_bill_count", "qbo_open_bill_count", "odoo_payable", "qbo_payable",
+                 "odoo_fx_balance", "qbo_fx_balance")
     def _compute_differences(self):
         for run in self:
             drifts = []
@@ -150,6 +161,8 @@ class QuickbooksReconciliation(models.Model):
         labels = [label for key, label in FIGURES if self[f"{key}_drift"] > self.threshold]
         if self.customer_mismatch_count:
             labels.append("Customer balances")
+        if self.vendor_mismatch_count:
+            labels.append("Vendor balances")
         if self.fx_state == "drift":
             labels.append("FX gain/loss")
         return labels
@@ -205,7 +218,7 @@ class QuickbooksReconciliation(models.Model):
         values = {"notes": "\n".join(notes) or False}
         for key, _label in FIGURES:
             values[f"odoo_{key}"] = odoo[key]
-            values[f"qbo_{key}"] = qbo[key] if key == "open_count" else currency.round(qbo[key])
+            values[f"qbo_{key}"] = qbo[key] if key.endswith("_count") else currency.round(qbo[key])
         if fx_date_from:
             odoo_fx = figures.odoo_fx_balance(self.env, company, backend._fx_accounts(), fx_date_from, fx_date_to)
             qbo_fx, source, fx_notes = figures.qbo_fx_balance(
@@ -219,30 +232,44 @@ class QuickbooksReconciliation(models.Model):
                 "notes": "\n".join(notes + fx_notes) or False,
             })
         customers = self._compare_customers(backend, client)
+        vendors = self._compare_customers(backend, client, "Vendor") if backend.sync_bills else []
         values["customer_mismatch_count"] = len(customers)
+        values["vendor_mismatch_count"] = len(vendors)
         self.write(values)
         self.state = "drift" if self._drifting_figures() else "match"
-        if self.open_count_difference or not currency.is_zero(self.receivable_difference) or customers:
+        receivables = bool(self.open_count_difference or not currency.is_zero(self.receivable_difference) or customers)
+        payables = bool(self.open_bill_count_difference or not currency.is_zero(self.payable_difference) or vendors)
+        if receivables or payables:
             # Also under the threshold: the run then shows what differs without alerting.
-            self._store_explanation(backend, qbo_documents, customers)
+            self._store_explanation(backend, qbo_documents, customers + vendors, receivables=receivables,
+                                    payables=payables)
 
-    def _compare_customers(self, backend, client):
-        """Customers whose balance differs by more than the threshold (at least a cent)."""
+    def _compare_customers(self, backend, client, entity="Customer"):
+        """Customers (vendors) whose balance differs by more than the threshold (at least a cent)."""
         company = backend.company_id
         threshold = self.threshold / 100.0
-        odoo_balances = figures.odoo_customer_balances(self.env, company)
-        qbo_balances = figures.qbo_customer_balances(client)
+        account_type = "liability_payable" if entity == "Vendor" else "asset_receivable"
+        odoo_balances = figures.odoo_customer_balances(self.env, company, account_type)
+        qbo_balances = figures.qbo_customer_balances(client, entity)
         lines = []
-        for line in figures.compare_customers(odoo_balances, qbo_balances, figures.customer_bindings(self.env, backend),
-                                              company.currency_id.name, 0.005):
+        for line in figures.compare_customers(odoo_balances, qbo_balances,
+                                              figures.customer_bindings(self.env, backend, entity),
+                                              company.currency_id.name, 0.005, kind=entity.lower()):
             if abs(line["difference"]) > max(0.005, threshold * max(abs(line["odoo_amount"]), abs(line["qbo_amount"]))):
                 lines.append(line)
         return lines
 
-    def _store_explanation(self, backend, qbo_documents, customers=()):
+    def _store_explanation(self, backend, qbo_documents, customers=(), receivables=True, payables=False):
         company = backend.company_id
-        lines = list(customers) + figures.explain(figures.odoo_open_documents(self.env, company), qbo_documents,
-                                                  figures.ledger_bindings(self.env, backend), company.currency_id)
+        move_types, entities = (), ()
+        if receivables:
+            move_types, entities = figures.CUSTOMER_TYPES, ("Invoice", "CreditMemo")
+        if payables:
+            move_types, entities = move_types + figures.VENDOR_TYPES, (*entities, "Bill", "VendorCredit")
+        documents = {key: value for key, value in qbo_documents.items() if key[0] in entities}
+        lines = list(customers) + figures.explain(figures.odoo_open_documents(self.env, company, move_types), documents,
+                                                  figures.ledger_bindings(self.env, backend, entities),
+                                                  company.currency_id)
         kept = lines[:MAX_EXPLANATION_LINES]
         existing = set(self.env["account.move"].sudo().browse(
             [line["move_id"] for line in kept if line.get("move_id")]).exists().ids)
@@ -317,10 +344,12 @@ class QuickbooksReconciliationLine(models.Model):
         ("qbo_only", "Only in QuickBooks"),
         ("amount", "Open amounts differ"),
         ("customer", "Customer balance differs"),
+        ("vendor", "Vendor balance differs"),
     ], required=True)
     move_id = fields.Many2one("account.move", "Odoo Document", ondelete="set null")
-    partner_id = fields.Many2one("res.partner", "Customer", ondelete="set null")
-    customer_currency = fields.Char("Customer Currency", help="The currency of a customer balance line's amounts.")
+    partner_id = fields.Many2one("res.partner", "Partner", ondelete="set null")
+    customer_currency = fields.Char("Partner Currency",
+                                    help="The currency of a customer or vendor balance line's amounts.")
     qbo_entity = fields.Char("QuickBooks Entity")
     qbo_id = fields.Char("QuickBooks ID")
     qbo_doc_number = fields.Char("QuickBooks Number")
@@ -337,9 +366,10 @@ class QuickbooksReconciliationLine(models.Model):
 
     def _label(self):
         self.ensure_one()
-        if self.kind == "customer":
-            return _("Customer %(name)s (%(currency)s)", name=self.partner_id.display_name or self.qbo_id,
-                     currency=self.customer_currency)
+        if self.kind in ("customer", "vendor"):
+            label = _("Customer %(name)s (%(currency)s)") if self.kind == "customer" else \
+                _("Vendor %(name)s (%(currency)s)")
+            return label % {"name": self.partner_id.display_name or self.qbo_id, "currency": self.customer_currency}
         odoo = self.move_id.name or (self.kind != "qbo_only" and _("(deleted move)")) or ""
         qbo = f"{self.qbo_entity} {self.qbo_doc_number or self.qbo_id}" if self.qbo_id else ""
         return " / ".join(part for part in (odoo, qbo) if part)

@@ -115,7 +115,7 @@ class QuickbooksReconciliation(models.Model):
         currency = self.currency_id
         lines = []
         for key, label in FIGURES:
-            is_count = key == "open_count"
+            is_count = key.endswith("_count")
             show = (lambda value: f"{value:,}") if is_count else (lambda value: _amount(value, currency))
             flag = mark if self[f"{key}_drift"] > self.threshold else ""
             lines.append(
@@ -135,7 +135,7 @@ class QuickbooksReconciliation(models.Model):
         labels = dict(self.line_ids._fields["kind"]._description_selection(self.env))
         lines = []
         for line in self.line_ids[:limit]:
-            if line.kind == "customer":  # a customer's balance is in the customer's currency
+            if line.kind in ("customer", "vendor"):  # a partner's balance is in the partner's currency
                 odoo, qbo = f"{line.odoo_amount:,.2f}", f"{line.qbo_amount:,.2f} {line.customer_currency}"
             else:
                 odoo, qbo = _amount(line.odoo_amount, self.currency_id), _amount(line.qbo_amount, self.currency_id)

@@ -2,8 +2,9 @@
 
 What is compared, and why the two sides are comparable:
 
-* **Open invoices**: Odoo counts posted customer invoices (``out_invoice``) with an amount due;
-  QuickBooks counts ``Invoice`` objects with ``Balance > 0``.
+* **Open invoices** (**open bills**): Odoo counts posted customer invoices (``out_invoice``; vendor
+  bills, ``in_invoice``) with an amount due; QuickBooks counts ``Invoice`` (``Bill``) objects with
+  ``Balance > 0``.
 * **Receivables**: what customers owe on the documents the connector syncs, in the company
   currency.  Odoo: the residual of the receivable (payment term) lines of posted customer invoices
   and credit notes, i.e. ``SUM(amount_residual_signed)`` (credit notes count negative).
@@ -21,6 +22,9 @@ What is compared, and why the two sides are comparable:
   (``-SUM(amount_residual_signed)`` of ``in_invoice``/``in_refund``) against open ``Bill``
   balances minus open ``VendorCredit`` balances in QuickBooks.  The documents, not the payable
   account balance, are compared, for the same reason as receivables.
+* **Vendors' balances** (listed): per vendor and currency, what the company owes the vendor: in Odoo
+  the open credit of every posted payable line of the partner in that currency, in QuickBooks the
+  bound vendor's ``Balance``.
 
 Everything on the Odoo side is restricted to the backend's company, posted moves and moves not
 marked "Skip QuickBooks", in the company currency; every page of every QBO query is read.
@@ -78,29 +82,31 @@ def odoo_figures(env, company) -> dict:
         "open_count": by_type.get("out_invoice", (0, 0.0))[0],
         "receivable": currency.round(receivable),
         "unapplied": odoo_unapplied(env, company),
+        "open_bill_count": by_type.get("in_invoice", (0, 0.0))[0],
         "payable": currency.round(payable),
     }
 
 
-def odoo_open_documents(env, company) -> dict[int, tuple[str, float]]:
-    """Open customer invoices and credit notes: ``{move id: (number, signed residual)}``."""
+def odoo_open_documents(env, company, move_types=CUSTOMER_TYPES) -> dict[int, tuple[str, float]]:
+    """Open documents of ``move_types``: ``{move id: (number, residual)}``, the residual signed as in
+    receivables (customer documents) or payables (vendor documents: what is owed is positive)."""
     rows = env.execute_query(SQL(
-        """SELECT id, name, amount_residual_signed FROM account_move
+        """SELECT id, name, move_type, amount_residual_signed FROM account_move
             WHERE company_id = %s AND state = 'posted' AND move_type IN %s
               AND amount_residual != 0 AND quickbooks_skip IS NOT TRUE""",
-        company.id, CUSTOMER_TYPES))
-    return {move_id: (name, residual) for move_id, name, residual in rows}
+        company.id, tuple(move_types)))
+    return {move_id: (name, -residual if move_type in VENDOR_TYPES else residual)
+            for move_id, name, move_type, residual in rows}
 
 
-def ledger_bindings(env, backend) -> dict[int, tuple[str, str, str | None]]:
-    """Moves bound to a QBO Invoice or CreditMemo: ``{move id: (entity, QBO id, DocNumber)}``."""
+def ledger_bindings(env, backend, entities=("Invoice", "CreditMemo")) -> dict[int, tuple[str, str, str | None]]:
+    """Moves bound to a QBO document of ``entities``: ``{move id: (entity, QBO id, DocNumber)}``."""
     env["quickbooks.sync.state"].flush_model()
     rows = env.execute_query(SQL(
         """SELECT res_id, qbo_entity, qbo_id, qbo_doc_number FROM quickbooks_sync_state
             WHERE backend_id = %s AND res_model = 'account.move' AND qbo_id IS NOT NULL
-              AND qbo_entity IN ('Invoice', 'CreditMemo')
-         ORDER BY binding_key DESC""",
-        backend.id))
+              AND qbo_entity IN %s AND binding_key = ''""",
+        backend.id, tuple(entities)))
     return {res_id: (entity, qbo_id, number) for res_id, entity, qbo_id, number in rows}
 
 
@@ -124,8 +130,10 @@ def odoo_unapplied(env, company) -> float:
     return company.currency_id.round(-(total or 0.0))
 
 
-def odoo_customer_balances(env, company) -> dict[tuple[int, str], float]:
-    """``{(commercial partner id, currency code): residual in that currency}`` of posted receivables."""
+def odoo_customer_balances(env, company, account_type="asset_receivable") -> dict[tuple[int, str], float]:
+    """``{(commercial partner id, currency code): balance in that currency}`` of the posted receivables
+    (what customers owe), or of the payables with ``account_type="liability_payable"`` (what is owed to
+    vendors, positive)."""
     rows = env.execute_query(SQL(
         """SELECT partner.commercial_partner_id, currency.name, SUM(line.amount_residual_currency)
              FROM account_move_line line
@@ -133,24 +141,26 @@ def odoo_customer_balances(env, company) -> dict[tuple[int, str], float]:
              JOIN res_partner partner ON partner.id = line.partner_id
              JOIN res_currency currency ON currency.id = line.currency_id
             WHERE line.company_id = %s AND line.parent_state = 'posted'
-              AND account.account_type = 'asset_receivable' AND line.reconciled IS NOT TRUE
+              AND account.account_type = %s AND line.reconciled IS NOT TRUE
          GROUP BY partner.commercial_partner_id, currency.name""",
-        company.id))
-    return {(partner_id, code): float(total or 0.0) for partner_id, code, total in rows}
+        company.id, account_type))
+    sign = -1.0 if account_type == "liability_payable" else 1.0
+    return {(partner_id, code): sign * float(total or 0.0) for partner_id, code, total in rows}
 
 
-def customer_bindings(env, backend) -> dict[str, tuple[int, str]]:
-    """QBO customer Id -> (Odoo partner id, currency code or "" for the home currency)."""
+def customer_bindings(env, backend, entity="Customer") -> dict[str, tuple[int, str]]:
+    """QBO customer (vendor) Id -> (Odoo partner id, currency code or "" for the home currency)."""
     env["quickbooks.sync.state"].flush_model()
     rows = env.execute_query(SQL(
         """SELECT qbo_id, res_id, binding_key FROM quickbooks_sync_state
-            WHERE backend_id = %s AND res_model = 'res.partner' AND qbo_entity = 'Customer' AND qbo_id IS NOT NULL""",
-        backend.id))
-    return {qbo_id: (res_id, key or "") for qbo_id, res_id, key in rows}
+            WHERE backend_id = %s AND res_model = 'res.partner' AND qbo_entity = %s AND qbo_id IS NOT NULL""",
+        backend.id, entity))
+    # Vendor keys are "vendor" or "vendor:<currency>": keep the currency.
+    return {qbo_id: (res_id, (key or "").removeprefix("vendor").lstrip(":")) for qbo_id, res_id, key in rows}
 
 
-def compare_customers(odoo_balances, qbo_customers, bindings, home_code, tolerance) -> list[dict]:
-    """Customers whose balance differs (by more than ``tolerance``), largest difference first."""
+def compare_customers(odoo_balances, qbo_customers, bindings, home_code, tolerance, kind="customer") -> list[dict]:
+    """Customers (vendors) whose balance differs (by more than ``tolerance``), largest difference first."""
     lines = []
     for qbo_id, (partner_id, key) in bindings.items():
         if qbo_id not in qbo_customers:
@@ -159,7 +169,7 @@ def compare_customers(odoo_balances, qbo_customers, bindings, home_code, toleran
         odoo_balance = odoo_balances.get((partner_id, code), 0.0)
         qbo_balance = qbo_customers[qbo_id]
         if abs(odoo_balance - qbo_balance) > tolerance:
-            lines.append({"kind": "customer", "partner_id": partner_id, "qbo_entity": "Customer", "qbo_id": qbo_id,
+            lines.append({"kind": kind, "partner_id": partner_id, "qbo_entity": kind.capitalize(), "qbo_id": qbo_id,
                           "customer_currency": code, "odoo_amount": odoo_balance, "qbo_amount": qbo_balance,
                           "difference": round(odoo_balance - qbo_balance, 2)})
     lines.sort(key=lambda line: -abs(line["difference"]))
@@ -171,7 +181,7 @@ def qbo_figures(client) -> tuple[dict, dict, list[str]]:
     """Read QBO's open documents (every page).
 
     Returns the figures, ``{(entity, Id): (DocNumber, signed home open amount)}`` for the open
-    invoices and credit memos, and notes about what could not be read.
+    invoices, credit memos, bills and vendor credits, and notes about what could not be read.
     """
     notes = []
     totals = {"receivable": Decimal(0), "payable": Decimal(0)}
@@ -188,8 +198,7 @@ def qbo_figures(client) -> tuple[dict, dict, list[str]]:
         for obj in rows:
             amount = sign * home_open_amount(obj, field)
             totals[figure] += amount
-            if figure == "receivable":
-                open_documents[entity, str(obj["Id"])] = (obj.get("DocNumber") or "", float(amount))
+            open_documents[entity, str(obj["Id"])] = (obj.get("DocNumber") or "", float(amount))
     unapplied = Decimal(0)
     for payment in client.query_all("Payment"):  # QBO does not document UnappliedAmt as filterable
         unapplied += _decimal(payment.get("UnappliedAmt")) * _decimal(payment.get("ExchangeRate") or 1)
@@ -197,15 +206,16 @@ def qbo_figures(client) -> tuple[dict, dict, list[str]]:
         "open_count": client.count("Invoice", OPEN_CONDITION),
         "receivable": float(totals["receivable"]),
         "unapplied": float(unapplied),
+        "open_bill_count": client.count("Bill", OPEN_CONDITION),
         "payable": float(totals["payable"]),
     }
     return figures, open_documents, notes
 
 
-def qbo_customer_balances(client) -> dict[str, float]:
-    """QBO customer Id -> ``Balance`` (in the customer's currency), active or not."""
+def qbo_customer_balances(client, entity="Customer") -> dict[str, float]:
+    """QBO customer (vendor) Id -> ``Balance`` (in its currency), active or not."""
     return {str(customer["Id"]): float(_decimal(customer.get("Balance")))
-            for customer in client.query_all("Customer", "Active in (true, false)")}
+            for customer in client.query_all(entity, "Active in (true, false)")}
 
 
 #: QuickBooks' detail type of its system "Exchange Gain or Loss" account.

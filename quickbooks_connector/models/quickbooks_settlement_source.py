@@ -1,20 +1,26 @@
-"""What customer payments, bank statement lines and credit notes share as settlement sources: one
-QuickBooks Payment each, kept in line with what the record settles in Odoo by one job."""
+"""What customer (vendor) payments, bank statement lines and credit notes (vendor refunds) share as
+settlement sources: one QuickBooks Payment (BillPayment) each, kept in line with what the record
+settles in Odoo by one job."""
 
 from odoo import _, models
 
+from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES
 from ..tools.jobs import enqueue
 
 
 class QuickbooksSettlementSource(models.AbstractModel):
     _name = "quickbooks.settlement.source"
-    _description = "Record settling customer invoices (a QuickBooks Payment)"
+    _description = "Record settling customer invoices or vendor bills (a QuickBooks Payment or BillPayment)"
 
-    #: The ledger binding key of the QBO Payment (a credit note's main binding is its CreditMemo).
+    #: The ledger binding key of the QBO payment (a credit note's main binding is its CreditMemo).
     _quickbooks_settlement_key = ""
 
     def _quickbooks_settlement(self):
         """The :class:`~..adapters.settlement.Settlement` of this record, or None (nothing to record)."""
+        raise NotImplementedError
+
+    def _quickbooks_settlement_side(self):
+        """Receivable (a QBO Payment) or payable (a BillPayment); None when neither."""
         raise NotImplementedError
 
     def _quickbooks_is_settlement_candidate(self):
@@ -23,19 +29,29 @@ class QuickbooksSettlementSource(models.AbstractModel):
     def _quickbooks_settlement_backend(self):
         self.ensure_one()
         backend = self.env["quickbooks.backend"].sudo()._for_company(self.company_id)
-        if backend and backend.state == "connected" and backend.sync_payments_to_qbo:
+        payable = self._quickbooks_settlement_side() is PAYABLE
+        if backend and backend.state == "connected" and backend.sync_payments_to_qbo \
+                and (backend.sync_bills or not payable):
             return backend
         return backend.browse()
 
+    def _quickbooks_bound_payments(self, backend=None, active_only=True):
+        """Ledger rows of this record's QBO payments (of either side: a record edited since may have
+        changed sides)."""
+        domain = [("res_model", "=", self._name), ("res_id", "in", self.ids),
+                  ("qbo_entity", "in", PAYMENT_ENTITIES), ("binding_key", "=", self._quickbooks_settlement_key)]
+        if backend:
+            domain.append(("backend_id", "=", backend.id))
+        if active_only:
+            domain.append(("qbo_state", "=", "active"))
+        return self.env["quickbooks.sync.state"].sudo().search(domain)
+
     def _quickbooks_schedule_settlement(self, backend=None):
-        """Queue the sync of this record's QBO Payment (after commit; bursts collapse into one job)."""
+        """Queue the sync of this record's QBO payment (after commit; bursts collapse into one job)."""
         for record in self:
             if not record.exists():
                 # Deleted (a statement line with its move): its QuickBooks payment, if any, must go.
-                rows = self.env["quickbooks.sync.state"].sudo().search([
-                    ("res_model", "=", record._name), ("res_id", "=", record.id), ("qbo_entity", "=", "Payment"),
-                    ("binding_key", "=", self._quickbooks_settlement_key), ("qbo_state", "=", "active")])
-                for row in rows:
+                for row in record._quickbooks_bound_payments():
                     enqueue(record, _("QuickBooks: remove payment %s", row.qbo_id),
                             )._quickbooks_settle_job(row.backend_id)
                 continue
@@ -47,23 +63,21 @@ class QuickbooksSettlementSource(models.AbstractModel):
             enqueue(record, _("QuickBooks: payment of %s", record.display_name))._quickbooks_settle_job(target)
 
     def _quickbooks_settle_job(self, backend):
-        """Job: make this record's QuickBooks Payment record what it settles in Odoo now (create, update
+        """Job: make this record's QuickBooks payment record what it settles in Odoo now (create, update
         or delete it); a record deleted since has its QuickBooks payment deleted."""
         Push = self.env["quickbooks.push"]
         Ledger = self.env["quickbooks.sync.state"]
         if not self.exists():
-            rows = Ledger.sudo().search([("backend_id", "=", backend.id), ("res_model", "=", self._name),
-                                         ("res_id", "in", self.ids), ("qbo_entity", "=", "Payment"),
-                                         ("binding_key", "=", self._quickbooks_settlement_key)])
-            for row in rows:
+            for row in self._quickbooks_bound_payments(backend, active_only=False):
                 Push._run(backend, row, lambda row=row: Push._remove_settlement(backend, row))
             return "removed"
         self.ensure_one()
-        row = Ledger._binding_for(backend, self, "Payment", key=self._quickbooks_settlement_key, create=False)
+        row = Ledger._binding_for(backend, self, create=False, key=self._quickbooks_settlement_key)
         if not row:
-            if self._quickbooks_settlement() is None:
+            side = self._quickbooks_settlement_side()
+            if side is None or self._quickbooks_settlement() is None:
                 return "nothing to record"
-            row = Ledger._binding_for(backend, self, "Payment", key=self._quickbooks_settlement_key)
+            row = Ledger._binding_for(backend, self, side.payment_entity, key=self._quickbooks_settlement_key)
         result = Push._run(backend, row, lambda: Push._push_settlement(backend, self))
         return result.state if result else row.state
 

@@ -144,7 +144,7 @@ class QuickbooksSyncState(models.Model):
                 row._mark_skipped(_("The Odoo record no longer exists."))
                 continue
             row.sudo().write({"state": "pending", "last_error": False})
-            if row.origin == "qbo" and row.qbo_entity == "Payment":
+            if row.origin == "qbo" and row.qbo_entity in ("Payment", "BillPayment"):
                 # QuickBooks is master of the payments recorded there: apply its current version again.
                 self.env["quickbooks.pull"]._schedule_repull(row)
             elif hasattr(record, "_quickbooks_schedule_sync"):

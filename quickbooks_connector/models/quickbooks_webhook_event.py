@@ -38,7 +38,8 @@ from ..tools.jobs import enqueue, note_and_retry
 _logger = get_logger(__name__)
 
 #: Entities Odoo applies (payments) or watches for changes made in QuickBooks (drift).
-PULLED_ENTITIES = ("Payment", "Invoice", "CreditMemo", "Customer")
+PAYABLE_ENTITIES = ("BillPayment", "Bill", "VendorCredit", "Vendor")
+PULLED_ENTITIES = ("Payment", "Invoice", "CreditMemo", "Customer", *PAYABLE_ENTITIES)
 
 EVENT_STATES = [
     ("received", "Received"),
@@ -274,7 +275,10 @@ class QuickbooksWebhookEvent(models.Model):
             return _("Odoo does not synchronise %s from QuickBooks.", self.entity)
         if self.operation == "emailed":
             return _("Sent by e-mail in QuickBooks: nothing changed.")
-        if self.entity == "Payment" and not self.backend_id.sudo().sync_payments_from_qbo:
+        backend = self.backend_id.sudo()
+        if self.entity in PAYABLE_ENTITIES and not backend.sync_bills:
+            return _("Vendor bills are not synced.")
+        if self.entity in ("Payment", "BillPayment") and not backend.sync_payments_from_qbo:
             return _("Pulling payments is switched off.")
         return False
 

@@ -1,8 +1,9 @@
 from odoo import api, models
 
+from ..adapters.sides import side_of_entity
 from ..tools.jobs import enqueue
 
-# Partner fields that end up in the QBO customer: editing one of them schedules a push.
+# Partner fields that end up in the QBO customer (vendor): editing one of them schedules a push.
 CUSTOMER_SOURCE_FIELDS = frozenset({
     "name", "is_company", "parent_id", "email", "phone", "website", "street", "street2", "city",
     "state_id", "zip", "country_id", "active",
@@ -26,7 +27,8 @@ class ResPartner(models.Model):
         return result
 
     def _quickbooks_schedule_sync(self, backend=None):
-        """One push job per (partner, connection, currency) the partner is, or should be, bound to.
+        """One push job per (partner, connection, customer or vendor, currency) the partner is, or should
+        be, bound to (vendors are first pushed with their first bill).
 
         Bursts of edits collapse into one job (identity key); the job runs after this transaction
         commits, as queue_job only sees committed jobs.
@@ -35,23 +37,28 @@ class ResPartner(models.Model):
         Backend = self.env["quickbooks.backend"].sudo()
         for partner in self.commercial_partner_id:
             rows = Ledger.search([("res_model", "=", "res.partner"), ("res_id", "=", partner.id)])
-            targets = {(row.backend_id, row.binding_key) for row in rows if not backend or row.backend_id == backend}
-            if not targets and partner.customer_rank > 0:
+            targets = {(row.backend_id, row.qbo_entity, row.binding_key) for row in rows
+                       if not backend or row.backend_id == backend}
+            if not any(entity == "Customer" for _b, entity, _k in targets) and partner.customer_rank > 0:
                 default = backend or Backend._for_company(partner.company_id or self.env.company)
                 if default:
-                    targets.add((default, ""))
-            for target, key in targets:
-                if target.state != "connected" or not target.sync_customers:
+                    targets.add((default, "Customer", ""))
+            for target, entity, key in targets:
+                side = side_of_entity(entity)
+                enabled = target.sync_bills if side and side.name == "payable" else target.sync_customers
+                if side is None or target.state != "connected" or not enabled:
                     continue
-                currency = self.env["res.currency"].search([("name", "=", key)], limit=1) if key \
+                code = key.removeprefix(side.party_key_prefix).lstrip(":")
+                currency = self.env["res.currency"].search([("name", "=", code)], limit=1) if code \
                     else target.company_id.currency_id
-                enqueue(partner, f"QuickBooks: push customer {partner.display_name}",
-                        )._quickbooks_push_job(target, currency)
+                enqueue(partner, f"QuickBooks: push {entity.lower()} {partner.display_name}",
+                        )._quickbooks_push_job(target, currency, entity)
 
-    def _quickbooks_push_job(self, backend, currency):
-        """Job: create or update this partner's QBO customer in ``currency``."""
+    def _quickbooks_push_job(self, backend, currency, entity="Customer"):
+        """Job: create or update this partner's QBO customer (or vendor) in ``currency``."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
-        key = Push._customer_key(backend, currency)
-        return Push._run_bound(backend, self, "Customer", lambda: Push._push_customer(backend, self, currency),
+        side = side_of_entity(entity)
+        key = Push._customer_key(backend, currency, side)
+        return Push._run_bound(backend, self, entity, lambda: Push._push_party(backend, self, currency, None, side),
                                key=key).state

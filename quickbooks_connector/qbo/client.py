@@ -50,8 +50,13 @@ MAX_QUERY_RESULTS = 1000
 
 USER_AGENT = "quickbooks-connector-odoo/19.0"
 
-#: Entities whose void is ``?operation=void``; payments are voided by a sparse update instead.
-_VOID_BY_OPERATION = {"Invoice", "SalesReceipt", "BillPayment"}
+#: Entities whose void is ``?operation=void``; payments and bill payments are voided by a sparse update
+#: with ``include=void`` instead (a BillPayment answers "Unknow Operation" to ``operation=void``:
+#: intuit/QuickBooks-V3-PHP-SDK issue #479).
+_VOID_BY_OPERATION = {"Invoice", "SalesReceipt"}
+#: Entities whose lines QBO does not change in a sparse update: a full update carries them
+#: (intuit/quickbooks-online-mcp-server pull request #101, on vendor credits).
+_LINES_NEED_FULL_UPDATE = {"VendorCredit"}
 
 
 @dataclass(frozen=True)
@@ -229,14 +234,19 @@ class QBOClient:
         ``base`` is what was last synced, so a field QBO changed that we did not touch is kept,
         and a field both sides changed goes to ``prefer`` (the master system).  Each try has its own
         requestid (the content differs), derived from ``request_id`` when given.  Returns the stored
-        object and the conflicts that were resolved.
+        object and the conflicts that were resolved.  Lines of entities that QBO only changes in a
+        full update are sent that way: QBO's current object with ours laid over it.
         """
         conflicts: list[Conflict] = []
         body = {**ours, "Id": str(object_id), "SyncToken": str(sync_token)}
         root = (request_id or new_request_id())[: MAX_REQUEST_ID_LENGTH - 3]
+        full = entity in _LINES_NEED_FULL_UPDATE and "Line" in ours
+        current = self.get(entity, object_id) if full else None
         for attempt in range(1, max_tries + 1):
+            payload = {**current, **body} if full else body
             try:
-                stored = self.update(entity, body, request_id=f"{root}-{attempt}" if attempt > 1 else root)
+                stored = self.update(entity, payload, request_id=f"{root}-{attempt}" if attempt > 1 else root,
+                                     sparse=not full)
                 return stored, conflicts
             except StaleObjectError:
                 if attempt == max_tries:
@@ -249,6 +259,7 @@ class QBOClient:
                              entity, object_id, theirs.get("SyncToken"), len(conflicts))
                 if not patch:
                     return theirs, conflicts
+                current = theirs if full else None
                 body = {**patch, "Id": str(object_id), "SyncToken": str(theirs["SyncToken"])}
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -1,4 +1,4 @@
-"""The figures an accountant compares on a sales document, read the same way on both sides.
+"""The figures an accountant compares on a sales or purchase document, read the same way on both sides.
 
 :func:`payload_totals` predicts what QuickBooks will store for a payload built by
 :mod:`.payloads` (QBO adds the line amounts, which are net on every document, and keeps a
@@ -41,9 +41,13 @@ class DocumentTotals:
         return text
 
 
-def _sales_lines(lines: Any) -> list[dict[str, Any]]:
+#: The lines whose amounts make a document's subtotal: sales lines, and a bill's expense lines.
+AMOUNT_DETAIL_TYPES = ("SalesItemLineDetail", "AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail")
+
+
+def _amount_lines(lines: Any) -> list[dict[str, Any]]:
     return [line for line in lines or [] if isinstance(line, dict)
-            and line.get("DetailType") == "SalesItemLineDetail"]
+            and line.get("DetailType") in AMOUNT_DETAIL_TYPES]
 
 
 def _tax_by_rate(detail: Mapping[str, Any]) -> dict[str, Decimal]:
@@ -66,7 +70,7 @@ def payload_totals(body: Mapping[str, Any]) -> DocumentTotals:
     Only meaningful for payloads that carry their own ``TxnTaxDetail.TotalTax`` (the connector's
     do); without one QuickBooks computes the tax itself and only the subtotal is predictable.
     """
-    subtotal = sum((cents(line.get("Amount")) for line in _sales_lines(body.get("Line"))), Decimal(0))
+    subtotal = sum((cents(line.get("Amount")) for line in _amount_lines(body.get("Line"))), Decimal(0))
     detail = body.get("TxnTaxDetail") or {}
     by_rate = _tax_by_rate(detail)
     total_tax = cents(detail.get("TotalTax")) if detail.get("TotalTax") is not None else sum(
@@ -79,14 +83,17 @@ def payload_totals(body: Mapping[str, Any]) -> DocumentTotals:
 
 
 def document_totals(document: Mapping[str, Any]) -> DocumentTotals:
-    """The totals of a sales document as QuickBooks stored it."""
+    """The totals of a sales document (or a bill, a vendor credit) as QuickBooks stored it."""
     subtotal_lines = [line for line in document.get("Line") or [] if isinstance(line, dict)
                       and line.get("DetailType") == "SubTotalLineDetail"]
     subtotal = cents(subtotal_lines[-1].get("Amount")) if subtotal_lines else sum(
-        (cents(line.get("Amount")) for line in _sales_lines(document.get("Line"))), Decimal(0))
+        (cents(line.get("Amount")) for line in _amount_lines(document.get("Line"))), Decimal(0))
     detail = document.get("TxnTaxDetail") or {}
     home = document.get("HomeTotalAmt")
     total = cents(document.get("TotalAmt"))
+    if home is None and document.get("ExchangeRate") is not None:
+        # Entities without HomeTotalAmt (a vendor credit): the home total is the total at the rate.
+        home = total * Decimal(str(document["ExchangeRate"]))
     return DocumentTotals(subtotal=subtotal, total_tax=cents(detail.get("TotalTax")), total=total,
                           home_total=cents(home) if home is not None else total,
                           tax_by_rate=_tax_by_rate(detail))

@@ -5,6 +5,8 @@ from . import (
     test_ledger,
     test_mapping,
     test_oauth_flow,
+    test_payables,
+    test_payables_property,
     test_payments,
     test_push,
     test_push_bulk,

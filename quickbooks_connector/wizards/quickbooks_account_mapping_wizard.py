@@ -24,9 +24,16 @@ QBO_TYPE_BY_ODOO_TYPE = {
     "expense": "Expense",
     "expense_other": "Other Expense",
     "expense_direct_cost": "Cost of Goods Sold",
+    "expense_depreciation": "Expense",
+    "asset_fixed": "Fixed Asset",
+    "asset_non_current": "Other Asset",
 }
 # Accounts that appear on documents the connector syncs: sales lines, receivables, payments.
 SYNCED_ACCOUNT_TYPES = ("income", "income_other", "asset_receivable", "asset_cash")
+# ... and, when vendor bills are synced, what purchase documents use: expense, direct cost, fixed
+# assets, payables, credit cards (bill payments by card).
+PURCHASE_ACCOUNT_TYPES = ("expense", "expense_direct_cost", "asset_fixed", "liability_payable",
+                          "liability_credit_card")
 
 
 class QuickbooksAccountMappingWizard(models.TransientModel):
@@ -46,14 +53,22 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
             wizard.inactive_count = len(wizard.line_ids.filtered(lambda line: line.qbo_account_inactive))
 
     @api.model
-    def _accounts_to_map(self, company):
-        """Accounts of synced types, plus any account already used on a posted customer invoice line."""
+    def _accounts_to_map(self, company, purchases=False, purchase_tax_accounts=False):
+        """Accounts of synced types, plus any account already used on a posted customer invoice line (and,
+        with ``purchases``, the purchase account types and the accounts of posted vendor bill lines; with
+        ``purchase_tax_accounts``, those of purchase taxes: US bills carry their tax as expense lines)."""
         Account = self.env["account.account"].with_company(company)
-        accounts = Account.search([("company_ids", "in", company.id), ("account_type", "in", SYNCED_ACCOUNT_TYPES)])
+        types = SYNCED_ACCOUNT_TYPES + (PURCHASE_ACCOUNT_TYPES if purchases else ())
+        move_types = ("out_invoice", "out_refund") + (("in_invoice", "in_refund") if purchases else ())
+        accounts = Account.search([("company_ids", "in", company.id), ("account_type", "in", types)])
         used = self.env["account.move.line"].sudo().search([
             ("company_id", "=", company.id), ("parent_state", "=", "posted"), ("display_type", "=", "product"),
-            ("move_id.move_type", "in", ("out_invoice", "out_refund")),
+            ("move_id.move_type", "in", move_types),
         ]).account_id
+        if purchase_tax_accounts:
+            used |= self.env["account.tax"].sudo().search([
+                ("company_id", "=", company.id), ("type_tax_use", "=", "purchase")]).mapped(
+                "invoice_repartition_line_ids.account_id")
         return (accounts | used.with_company(company)).sorted(lambda a: a.code or "")
 
     @api.model
@@ -84,7 +99,8 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         mappings = {m.account_id: m for m in self.env["quickbooks.account.mapping"].search(
             [("backend_id", "=", backend.id)])}
         lines = []
-        for account in self._accounts_to_map(backend.company_id):
+        for account in self._accounts_to_map(backend.company_id, purchases=backend.sync_bills,
+                                             purchase_tax_accounts=backend.sync_bills and backend._is_us_company()):
             proposal, reason = self._propose(account, qbo_accounts)
             mapping = mappings.get(account)
             lines.append({

@@ -1,4 +1,5 @@
-"""Push every posted invoice and credit note of a period (a first sync for a company with history).
+"""Push every posted invoice and credit note (and vendor bill and refund, when bills are synced) of a
+period: a first sync for a company with history.
 
 Customers and numbers are first looked up in batches (``quickbooks_backfill``), then each document
 gets its own job on the QuickBooks channel, behind interactive work; the jobs share the per-realm
@@ -24,9 +25,10 @@ class QuickbooksBulkPushWizard(models.TransientModel):
 
     def _moves(self):
         self.ensure_one()
+        move_types = ("out_invoice", "out_refund") + (("in_invoice", "in_refund") if self.backend_id.sync_bills else ())
         moves = self.env["account.move"].search([
             ("company_id", "=", self.backend_id.company_id.id), ("state", "=", "posted"),
-            ("move_type", "in", ("out_invoice", "out_refund")), ("quickbooks_skip", "=", False),
+            ("move_type", "in", move_types), ("quickbooks_skip", "=", False),
             ("invoice_date", ">=", self.date_from), ("invoice_date", "<=", self.date_to),
         ], order="invoice_date, id")
         if self.include_synced:
