@@ -18,13 +18,14 @@ from typing import Any
 MAX_REQUEST_IDS = 20000
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS objects (entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS {p}objects (entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
                                     PRIMARY KEY (entity, id));
-CREATE TABLE IF NOT EXISTS tombstones (entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS {p}tombstones (entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
                                        PRIMARY KEY (entity, id));
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS request_ids (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS {p}meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS {p}request_ids (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL);
 """
+_TABLES = ("objects", "tombstones", "meta", "request_ids")
 
 
 def public(obj: dict[str, Any]) -> dict[str, Any]:
@@ -33,9 +34,17 @@ def public(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 class Store:
-    """Objects by entity and Id, tombstones of deleted ones, counters, settings and replays."""
+    """Objects by entity and Id, tombstones of deleted ones, counters, settings and replays.
 
-    def __init__(self, data_file: str | None = None) -> None:
+    Each realm has its own store; in a data file, a realm other than the start-up one keeps its
+    tables under a ``prefix`` (the start-up realm's tables have none, as files written before
+    several realms existed).
+    """
+
+    def __init__(self, data_file: str | None = None, prefix: str = "") -> None:
+        if prefix and not prefix.replace("_", "").isalnum():
+            raise ValueError(f"bad table prefix {prefix!r}")
+        self.prefix = prefix
         self.lock = threading.RLock()
         self.objects: dict[str, dict[str, dict[str, Any]]] = {}
         self.tombstones: dict[str, dict[str, dict[str, Any]]] = {}
@@ -47,7 +56,8 @@ class Store:
             self._db = sqlite3.connect(data_file, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+            self._db.execute("PRAGMA busy_timeout=10000")  # several realms write to one file
+            self._db.executescript(_SCHEMA.format(p=prefix))
 
     # ------------------------------------------------------------------ persistence
     @property
@@ -59,23 +69,47 @@ class Store:
         if self._db is None:
             return False
         with self.lock:
-            rows = self._db.execute("SELECT entity, id, data FROM objects").fetchall()
+            rows = self._sql("SELECT entity, id, data FROM {p}objects").fetchall()
             if not rows:
                 return False
             for entity, object_id, data in rows:
                 self.objects.setdefault(entity, {})[object_id] = json.loads(data)
-            for entity, object_id, data in self._db.execute("SELECT entity, id, data FROM tombstones"):
+            for entity, object_id, data in self._sql("SELECT entity, id, data FROM {p}tombstones"):
                 self.tombstones.setdefault(entity, {})[object_id] = json.loads(data)
-            for key, value in self._db.execute("SELECT key, value FROM meta"):
+            for key, value in self._sql("SELECT key, value FROM {p}meta"):
                 self.meta[key] = json.loads(value)
-            for key, seq, data in self._db.execute("SELECT key, seq, data FROM request_ids ORDER BY seq"):
+            for key, seq, data in self._sql("SELECT key, seq, data FROM {p}request_ids ORDER BY seq"):
                 self.request_ids[key] = json.loads(data)
                 self._seq = max(self._seq, seq)
             return True
 
+    def load_meta(self) -> None:
+        """Read only the ``meta`` of a data file (the emulator's own registry has no objects)."""
+        if self._db is None:
+            return
+        with self.lock:
+            for key, value in self._sql("SELECT key, value FROM {p}meta"):
+                self.meta[key] = json.loads(value)
+
+    def _sql(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        assert self._db is not None
+        return self._db.execute(sql.replace("{p}", self.prefix), params)
+
     def _write(self, sql: str, params: tuple[Any, ...]) -> None:
         if self._db is not None:
-            self._db.execute(sql, params)
+            self._sql(sql, params)
+
+    def drop(self) -> None:
+        """Forget everything and remove this store's tables from the data file (a deleted realm)."""
+        with self.lock:
+            self.objects.clear()
+            self.tombstones.clear()
+            self.meta = {}
+            self.request_ids.clear()
+            if self._db is not None:
+                for table in _TABLES:
+                    self._db.execute(f"DROP TABLE IF EXISTS {self.prefix}{table}")
+            self.close()
 
     def close(self) -> None:
         with self.lock:
@@ -93,10 +127,10 @@ class Store:
             self.request_ids.clear()
             if self._db is not None:
                 self._db.execute("BEGIN")
-                for table in ("objects", "tombstones", "meta", "request_ids"):
-                    self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                for table in _TABLES:
+                    self._db.execute(f"DELETE FROM {self.prefix}{table}")  # noqa: S608 - fixed table names
                 for key, value in kept.items():
-                    self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+                    self._sql("INSERT INTO {p}meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
                 self._db.execute("COMMIT")
 
     # ------------------------------------------------------------------ objects
@@ -110,15 +144,15 @@ class Store:
     def put(self, entity: str, obj: dict[str, Any]) -> None:
         with self.lock:
             self.objects.setdefault(entity, {})[str(obj["Id"])] = obj
-            self._write("INSERT OR REPLACE INTO objects (entity, id, data) VALUES (?, ?, ?)",
+            self._write("INSERT OR REPLACE INTO {p}objects (entity, id, data) VALUES (?, ?, ?)",
                         (entity, str(obj["Id"]), json.dumps(obj)))
 
     def remove(self, entity: str, object_id: str, tombstone: dict[str, Any]) -> None:
         with self.lock:
             self.objects.get(entity, {}).pop(str(object_id), None)
             self.tombstones.setdefault(entity, {})[str(object_id)] = tombstone
-            self._write("DELETE FROM objects WHERE entity = ? AND id = ?", (entity, str(object_id)))
-            self._write("INSERT OR REPLACE INTO tombstones (entity, id, data) VALUES (?, ?, ?)",
+            self._write("DELETE FROM {p}objects WHERE entity = ? AND id = ?", (entity, str(object_id)))
+            self._write("INSERT OR REPLACE INTO {p}tombstones (entity, id, data) VALUES (?, ?, ?)",
                         (entity, str(object_id), json.dumps(tombstone)))
 
     def deleted(self, entity: str) -> list[dict[str, Any]]:
@@ -142,7 +176,7 @@ class Store:
     def set_meta(self, key: str, value: Any) -> None:
         with self.lock:
             self.meta[key] = value
-            self._write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+            self._write("INSERT OR REPLACE INTO {p}meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
 
     # ------------------------------------------------------------------ requestid replay
     def recall(self, key: str) -> dict[str, Any] | None:
@@ -153,8 +187,8 @@ class Store:
         with self.lock:
             self._seq += 1
             self.request_ids[key] = response
-            self._write("INSERT OR REPLACE INTO request_ids (key, seq, data) VALUES (?, ?, ?)",
+            self._write("INSERT OR REPLACE INTO {p}request_ids (key, seq, data) VALUES (?, ?, ?)",
                         (key, self._seq, json.dumps(response)))
             while len(self.request_ids) > MAX_REQUEST_IDS:
                 old_key, _ = self.request_ids.popitem(last=False)
-                self._write("DELETE FROM request_ids WHERE key = ?", (old_key,))
+                self._write("DELETE FROM {p}request_ids WHERE key = ?", (old_key,))
