@@ -6,6 +6,11 @@ window (default 0.2 s, real time) into one delivery of at most 100 events, signe
 thread.  A non-2xx answer or a connection error is retried after the delays of the retry schedule
 (real time; default 1 s, 5 s, 30 s), then the delivery is marked failed.  Tests do not wait for
 any of this: ``flush`` sends everything pending (retries included) at once and reports results.
+
+Webhooks are the app's, not a company's: one endpoint receives the events of every connected
+realm.  A delivery gathers the events of all realms that fall in its window (classic format: one
+``eventNotifications`` entry per realm; CloudEvents: each event names its realm in
+``intuitaccountid``), unless ``realms_per_delivery`` is ``"one"`` (a delivery per realm).
 """
 
 from __future__ import annotations
@@ -64,7 +69,8 @@ class WebhookDispatcher:
         self.realm_id = realm_id
         self.config: dict[str, Any] = {"enabled": True, "url": url, "verifier_token": verifier_token or "",
                                        "format": fmt, "batch_window": batch_window,
-                                       "retry_schedule": list(retry_schedule), "timeout": timeout, "hold": False}
+                                       "retry_schedule": list(retry_schedule), "timeout": timeout, "hold": False,
+                                       "realms_per_delivery": "many"}
         self._check_format(fmt)
         self.events: list[dict[str, Any]] = []
         self.deliveries: list[Delivery] = []
@@ -95,6 +101,8 @@ class WebhookDispatcher:
                     raise ValueError(f"unknown webhook setting {key!r}")
                 if key == "format":
                     self._check_format(value)
+                if key == "realms_per_delivery" and value not in ("many", "one"):
+                    raise ValueError("realms_per_delivery must be 'many' or 'one'")
                 if key == "retry_schedule":
                     value = [float(v) for v in value]
                 self.config[key] = value
@@ -116,6 +124,14 @@ class WebhookDispatcher:
             self._pending_since = None
             self._drop_next = 0
 
+    def forget_realm(self, realm_id: str) -> None:
+        """Drop a realm's events not yet delivered and its event log (the realm was reset or removed)."""
+        with self._cond:
+            self.events[:] = [event for event in self.events if event["realmId"] != realm_id]
+            self._pending[:] = [event for event in self._pending if event["realmId"] != realm_id]
+            if not self._pending:
+                self._pending_since = None
+
     def stop(self) -> None:
         with self._cond:
             self._stopped = True
@@ -123,11 +139,12 @@ class WebhookDispatcher:
         self._thread.join(timeout=5)
 
     # ------------------------------------------------------------------ events
-    def emit(self, entity: str, operation: str, object_id: str, extra: dict[str, Any]) -> None:
-        """Record an event; queue it for delivery when a receiver is configured."""
+    def emit(self, entity: str, operation: str, object_id: str, extra: dict[str, Any],
+             realm_id: str | None = None) -> None:
+        """Record an event of a realm; queue it for delivery when a receiver is configured."""
         now = self.clock.now()
-        event = {"id": str(uuid.uuid4()), "realmId": self.realm_id, "entity": entity, "operation": operation,
-                 "entityId": str(object_id), "time": utc_z(now), "extra": dict(extra)}
+        event = {"id": str(uuid.uuid4()), "realmId": realm_id or self.realm_id, "entity": entity,
+                 "operation": operation, "entityId": str(object_id), "time": utc_z(now), "extra": dict(extra)}
         with self._cond:
             self.events.append(event)
             del self.events[:-MAX_LOG]
@@ -139,15 +156,15 @@ class WebhookDispatcher:
 
     def _body(self, events: list[dict[str, Any]], fmt: str) -> bytes:
         if fmt == "classic":
-            entities = []
+            by_realm: dict[str, list[dict[str, Any]]] = {}  # one entry per realm, in order of first event
             for event in events:
                 entity = {"name": event["entity"], "id": event["entityId"], "operation": event["operation"],
                           "lastUpdated": event["time"]}
                 if event["extra"].get("deletedId"):
                     entity["deletedId"] = event["extra"]["deletedId"]
-                entities.append(entity)
-            payload: Any = {"eventNotifications": [{"realmId": self.realm_id,
-                                                    "dataChangeEvent": {"entities": entities}}]}
+                by_realm.setdefault(event["realmId"], []).append(entity)
+            payload: Any = {"eventNotifications": [{"realmId": realm_id, "dataChangeEvent": {"entities": entities}}
+                                                   for realm_id, entities in by_realm.items()]}
         else:
             payload = [{
                 "specversion": "1.0", "id": event["id"], "source": "intuit.qbo-emulator",
@@ -178,16 +195,27 @@ class WebhookDispatcher:
         hold = bool(self.config["hold"])
         window_over = self._pending_since is not None and now >= self._pending_since + self.config["batch_window"]
         if self._pending and (everything or window_over):
-            while self._pending:
-                chunk, self._pending = self._pending[:MAX_EVENTS_PER_DELIVERY], self._pending[MAX_EVENTS_PER_DELIVERY:]
-                delivery = self._make_delivery(chunk)
-                if hold and not everything:
-                    delivery.state = "held"
+            for group in self._groups(self._pending):
+                while group:
+                    chunk, group = group[:MAX_EVENTS_PER_DELIVERY], group[MAX_EVENTS_PER_DELIVERY:]
+                    delivery = self._make_delivery(chunk)
+                    if hold and not everything:
+                        delivery.state = "held"
+            self._pending = []
             self._pending_since = None
         return [d for d in self.deliveries
                 if d.state == "pending"
                 or (d.state == "held" and (everything or not hold))
                 or (d.state == "retrying" and (everything or (d.next_attempt or 0) <= now))]
+
+    def _groups(self, events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """The pending events as deliveries will carry them: all together, or one realm each."""
+        if self.config.get("realms_per_delivery") != "one":
+            return [list(events)]
+        by_realm: dict[str, list[dict[str, Any]]] = {}
+        for event in events:
+            by_realm.setdefault(event["realmId"], []).append(event)
+        return list(by_realm.values())
 
     # ------------------------------------------------------------------ sending
     def _attempt(self, delivery: Delivery) -> None:
