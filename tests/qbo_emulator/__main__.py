@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from .realms import parse_spec, settings_of
 from .server import EmulatorConfig, EmulatorServer
 
 _DEFAULTS = EmulatorConfig()
@@ -48,12 +49,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--issued-secrets-file", default=_env("ISSUED_SECRETS_FILE", None), metavar="PATH",
                         help="test facility: append the client secret, the verifier token and every authorization "
                              "code, access token and refresh token issued to PATH (kind<TAB>value lines)")
+    parser.add_argument("--add-realm", action="append", metavar="SPEC",
+                        default=[part for part in (_env("ADD_REALMS", "") or "").split(";") if part.strip()],
+                        help="serve another company too: REALM_ID[:PRESET][,key=value...], PRESET one of us, uk, "
+                             "ca, au, fr (e.g. 9130354000000002:uk); repeatable; QBO_EMULATOR_ADD_REALMS takes "
+                             "several separated by ';'")
     parser.add_argument("--verbose", action="store_true", default=_flag("VERBOSE"), help="log every request")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        realms = [parse_spec(spec) for spec in args.add_realm]
+        for spec in realms:
+            settings_of(spec)
+    except ValueError as error:
+        print(f"--add-realm: {error}", file=sys.stderr)
+        return 2
+    ids = [args.realm_id, *(spec["realmId"] for spec in realms)]
+    if len(set(ids)) != len(ids):
+        print(f"--add-realm: realm ids must differ (got {', '.join(ids)})", file=sys.stderr)
+        return 2
     server = EmulatorServer(
         host=args.host, port=args.port, client_id=args.client_id, client_secret=args.client_secret,
         realm_id=args.realm_id, webhook_url=args.webhook_url, verifier_token=args.verifier_token,
@@ -61,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         company_name=args.company_name, country=args.country, home_currency=args.home_currency,
         automated_sales_tax=args.automated_sales_tax, redirect_uri_allow=args.redirect_uri_allow,
         quiet=not args.verbose, settings={"account_numbers": not args.no_account_numbers},
-        issued_secrets_file=args.issued_secrets_file,
+        issued_secrets_file=args.issued_secrets_file, realms=realms,
     )
     server.start()
     url = server.url
@@ -84,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"issued secrets file: {args.issued_secrets_file or '(none)'}",
         f"base url: {url}",
         f"api base url: {url}/v3/company/{args.realm_id}",
+        "other realms: " + (", ".join(f"{realm['realmId']} ({realm['company_name']}, {realm['country']}, "
+                                      f"{realm['home_currency']})"
+                                      for realm in server.realms()[1:]) or "(none)"),
         f"authorize url: {url}/connect/oauth2",
         f"token url: {url}/oauth2/v1/tokens/bearer",
         f"revoke url: {url}/v2/oauth2/tokens/revoke",

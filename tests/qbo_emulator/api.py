@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from . import faults, query, reports
-from .clock import parse_time
+from .clock import parse_time, qbo_time_ms
 from .entities import SPECS, entity_name
 from .faults import QBOFault
 
 if TYPE_CHECKING:
+    from .realms import Realm
     from .server import Emulator
 
 MINIMUM_MINOR_VERSION = 75
@@ -39,7 +40,7 @@ class Dropped(Exception):
     """Close the connection without answering (a response lost on the way back)."""
 
 
-def json_response(emu: Emulator, status: int, body: Any, headers: dict[str, str] | None = None,
+def json_response(emu: Emulator | RealmView, status: int, body: Any, headers: dict[str, str] | None = None,
                   stamp: bool = True) -> Response:
     if stamp and isinstance(body, dict) and "time" not in body:
         body = {**body, "time": emu.time_text()}
@@ -50,20 +51,42 @@ def json_response(emu: Emulator, status: int, body: Any, headers: dict[str, str]
     return response
 
 
-def fault_response(emu: Emulator, fault: QBOFault, headers: dict[str, str] | None = None) -> Response:
+def fault_response(emu: Emulator | RealmView, fault: QBOFault, headers: dict[str, str] | None = None) -> Response:
     if fault.status in (401, 403) and emu.company.setting("auth_fault_style") == "platform":
         return json_response(emu, fault.status, faults.platform_style(fault, int(emu.clock.timestamp() * 1000)),
                              headers)
     return json_response(emu, fault.status, {"Fault": fault.fault()}, headers)
 
 
+class RealmView:
+    """What the API handlers see of the emulator: one realm's company, store, faults and rate budget."""
+
+    def __init__(self, emu: Emulator, realm: Realm) -> None:
+        self.emulator = emu
+        self.realm = realm
+        self.company = realm.company
+        self.store = realm.store
+        self.faults = realm.faults
+        self.limiter = realm.limiter
+        self.clock = emu.clock
+        self.oauth = emu.oauth
+
+    def time_text(self) -> str:
+        return qbo_time_ms(self.clock.now(), int(self.company.setting("utc_offset_minutes")))
+
+    def finish(self, entry: dict[str, Any], response: Response, started: float) -> Response:
+        return self.emulator.finish(entry, response, started)
+
+
 def handle(emu: Emulator, request: Request, realm: str, subpath: str) -> Response:
     """Serve one API request (``subpath`` is what follows ``/v3/company/{realm}``)."""
     started = time.monotonic()
     subpath = "/" + subpath.strip("/")
-    entry: dict[str, Any] = emu.log_request(request, subpath)
+    entry: dict[str, Any] = emu.log_request(request, subpath, realm)
     head = subpath.strip("/").split("/")[0].lower()
-    fired = emu.faults.fire(request.method, subpath, head)
+    target = emu.realms.get(realm)
+    view: Any = RealmView(emu, target) if target is not None else emu
+    fired = target.faults.fire(request.method, subpath, head) if target is not None else []
     entry["faults"] = [rule.kind for rule in fired]
     token = request.headers.get("Authorization", "")
     token = token[7:].strip() if token[:7].lower() == "bearer " else ""
@@ -71,22 +94,26 @@ def handle(emu: Emulator, request: Request, realm: str, subpath: str) -> Respons
         for rule in fired:
             if rule.kind == "expire_token" and token:
                 emu.oauth.expire(token)
-        valid, reason = emu.oauth.check(token) if token else (False, "Token missing")
+        valid, reason, owner = emu.oauth.check(token) if token else (False, "Token missing", None)
         if not valid:
             raise faults.authentication_failed(reason)
-        if realm != emu.company.realm_id:
+        if target is None:  # no such company here (as a sandbox company asked of production servers)
             raise faults.authorization_failed(f"The token does not grant access to company {realm}")
     except QBOFault as fault:
-        return emu.finish(entry, fault_response(emu, fault), started)
+        return emu.finish(entry, fault_response(view, fault), started)
+    if owner != realm:  # a token of another company: Intuit answers a 401 in XML (README, "Several companies")
+        entry["wrong_realm"] = owner
+        body = faults.wrong_realm_xml(view.time_text())
+        return emu.finish(entry, Response(body, status=401, content_type="application/xml"), started)
     cost, is_batch = _cost(request, head)
-    admitted, retry_after, why = emu.limiter.acquire(realm, cost, is_batch)
+    admitted, retry_after, why = view.limiter.acquire(realm, cost, is_batch)
     if not admitted:
         entry["throttled"] = why
-        return emu.finish(entry, fault_response(emu, faults.throttled(), {"Retry-After": str(retry_after)}), started)
+        return emu.finish(entry, fault_response(view, faults.throttled(), {"Retry-After": str(retry_after)}), started)
     try:
-        return emu.finish(entry, _admitted(emu, request, realm, subpath, head, fired, entry), started)
+        return emu.finish(entry, _admitted(view, request, realm, subpath, head, fired, entry), started)
     finally:
-        emu.limiter.release(realm)
+        view.limiter.release(realm)
 
 
 def _cost(request: Request, head: str) -> tuple[int, bool]:
@@ -100,7 +127,7 @@ def _cost(request: Request, head: str) -> tuple[int, bool]:
         return 1, True
 
 
-def _admitted(emu: Emulator, request: Request, realm: str, subpath: str, head: str, fired: list[Any],
+def _admitted(emu: RealmView, request: Request, realm: str, subpath: str, head: str, fired: list[Any],
               entry: dict[str, Any]) -> Response:
     for rule in fired:
         if rule.kind == "latency":
@@ -160,7 +187,7 @@ def _after(fired: list[Any]) -> None:
         raise Dropped()
 
 
-def _check_minorversion(emu: Emulator, request: Request) -> None:
+def _check_minorversion(emu: RealmView, request: Request) -> None:
     value = request.args.get("minorversion")
     if value is None or emu.company.setting("minorversion_policy") == "ignore":
         return
@@ -182,7 +209,7 @@ def _json_body(request: Request) -> Any:
         raise faults.invalid_property("Could not parse the request body as JSON") from None
 
 
-def perform(emu: Emulator, request: Request, subpath: str, head: str, request_id: str | None) -> tuple[int, dict]:
+def perform(emu: RealmView, request: Request, subpath: str, head: str, request_id: str | None) -> tuple[int, dict]:
     parts = [part for part in subpath.strip("/").split("/") if part]
     method = request.method
     if head == "query":
@@ -214,7 +241,7 @@ def perform(emu: Emulator, request: Request, subpath: str, head: str, request_id
     raise faults.unsupported_operation(f"{method} /{subpath.strip('/')}")
 
 
-def write(emu: Emulator, entity: str, body: dict[str, Any], operation: str, include: str) -> dict[str, Any]:
+def write(emu: RealmView, entity: str, body: dict[str, Any], operation: str, include: str) -> dict[str, Any]:
     """One entity write, as QBO reads ``operation`` and ``include`` from the query string."""
     operation = (operation or "").strip().lower()
     includes = {word.strip().lower() for word in (include or "").split(",") if word.strip()}
@@ -236,7 +263,7 @@ def write(emu: Emulator, entity: str, body: dict[str, Any], operation: str, incl
     return company.create(entity, body, allow_duplicate_docnum=allow_dup)
 
 
-def batch(emu: Emulator, body: Any, request_id: str | None) -> dict[str, Any]:
+def batch(emu: RealmView, body: Any, request_id: str | None) -> dict[str, Any]:
     items = body.get("BatchItemRequest") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
         raise faults.required_missing("BatchItemRequest")
@@ -271,7 +298,7 @@ def batch(emu: Emulator, body: Any, request_id: str | None) -> dict[str, Any]:
     return {"BatchItemResponse": answers}
 
 
-def cdc(emu: Emulator, entities: str, changed_since: str) -> dict[str, Any]:
+def cdc(emu: RealmView, entities: str, changed_since: str) -> dict[str, Any]:
     if not entities:
         raise faults.required_missing("entities")
     if not changed_since:

@@ -1,5 +1,6 @@
 """The test-control API under ``/_emulator/`` (JSON in and out, no authentication).
 
+Calls address the start-up realm, or another one under ``/_emulator/realms/{realmId}/...``.
 It exists for tests and demos only: it resets the company, injects faults, moves the clock,
 tunes throttling, mints tokens, shows the request log and every stored object, changes company
 settings, drives webhooks, and makes changes "as a bookkeeper in QBO's UI" (which produce
@@ -20,6 +21,8 @@ from .faults import QBOFault
 from .store import public
 
 if TYPE_CHECKING:
+    from .company import Company
+    from .realms import Realm
     from .server import Emulator
 
 
@@ -51,7 +54,9 @@ def _payload(request: Request) -> dict[str, Any]:
 def handle(emu: Emulator, request: Request, subpath: str) -> Response:
     parts = [part for part in subpath.strip("/").split("/") if part]
     try:
-        return _route(emu, request, parts, request.method)
+        if parts and parts[0] == "realms":
+            return _realms(emu, request, parts[1:], request.method)
+        return _route(emu, emu.default_realm, request, parts, request.method, addressed=False)
     except ControlError as error:
         return _reply({"error": str(error)}, error.status)
     except (ValueError, TypeError, KeyError) as error:
@@ -60,19 +65,52 @@ def handle(emu: Emulator, request: Request, subpath: str) -> Response:
         return _reply({"Fault": fault.fault()}, fault.status)
 
 
-def _route(emu: Emulator, request: Request, parts: list[str], method: str) -> Response:
+def _realms(emu: Emulator, request: Request, parts: list[str], method: str) -> Response:
+    """``/_emulator/realms[/{realmId}[/<any control call>]]``: list, add, remove and address companies."""
+    if not parts:
+        if method == "GET":
+            return _reply([realm.describe(realm_id == emu.default_realm_id) for realm_id, realm in emu.realms.items()])
+        if method == "POST":
+            realm = emu.add_realm(_payload(request))
+            return _reply({**realm.describe(False), "settings": realm.company.settings})
+        raise ControlError(f"no control endpoint {method} /_emulator/realms", 404)
+    realm = emu.realms.get(parts[0])
+    if realm is None:
+        raise ControlError(f"no realm {parts[0]}", 404)
+    if len(parts) == 1:
+        if method == "GET":
+            return _reply({**realm.describe(realm.realm_id == emu.default_realm_id),
+                           "settings": realm.company.settings})
+        if method == "DELETE":
+            emu.remove_realm(realm.realm_id)
+            return _reply({"ok": True})
+        raise ControlError(f"no control endpoint {method} /_emulator/realms/{parts[0]}", 404)
+    return _route(emu, realm, request, parts[1:], method, addressed=True)
+
+
+def _route(emu: Emulator, realm: Realm, request: Request, parts: list[str], method: str,
+           addressed: bool) -> Response:
+    """One control call, for ``realm`` (the start-up realm unless the path named another)."""
     head = parts[0] if parts else ""
     data = _payload(request) if method == "POST" else {}
+    scope = realm.realm_id if addressed else None
     if head == "health" and method == "GET":
+        if addressed:
+            return _reply({"ok": True, **realm.describe(realm.realm_id == emu.default_realm_id)})
         return _reply({"ok": True, "realmId": emu.company.realm_id, "client_id": emu.config.client_id,
-                       "base_url": emu.base_url, "persistent": emu.store.persistent})
+                       "base_url": emu.base_url, "persistent": emu.store.persistent, "realms": list(emu.realms)})
     if head == "reset" and method == "POST":
-        emu.reset(keep_tokens=bool(data.get("keep_tokens")))
+        if addressed:
+            emu.reset_realm(realm.realm_id, keep_tokens=bool(data.get("keep_tokens")))
+        else:
+            emu.reset(keep_tokens=bool(data.get("keep_tokens")))
         return _reply({"ok": True})
     if head == "faults":
-        return _faults(emu, parts, method, data)
+        return _faults(realm, parts, method, data)
     if head == "clock":
         if method == "POST":
+            if addressed:
+                raise ControlError("the clock is one for every company: POST /_emulator/clock")
             if "advance" in data:
                 emu.set_clock_offset(emu.clock.offset + float(data["advance"]))
             elif "now" in data:
@@ -80,44 +118,81 @@ def _route(emu: Emulator, request: Request, parts: list[str], method: str) -> Re
                 emu.set_clock_offset(emu.clock.offset + (target - emu.clock.now()).total_seconds())
             elif "offset" in data:
                 emu.set_clock_offset(float(data["offset"]))
-        return _reply({"now": qbo_time_ms(emu.clock.now(), 0), "offset_seconds": emu.clock.offset})
+        answer = {"now": qbo_time_ms(emu.clock.now(), 0), "offset_seconds": emu.clock.offset}
+        if addressed:
+            answer["company_time"] = qbo_time_ms(emu.clock.now(), int(realm.company.setting("utc_offset_minutes")))
+        return _reply(answer)
     if head == "rate_limits":
         if method == "POST":
-            emu.limiter.update(data)
-        return _reply(emu.limiter.snapshot())
+            realm.limiter.update(data)
+        return _reply(_rate_snapshot(emu, realm))
     if head == "tokens" and method == "POST":
-        return _reply(emu.oauth.mint(include_hard=data.get("hard_expiry", True) is not False))
+        return _reply(emu.oauth.mint(realm.company, include_hard=data.get("hard_expiry", True) is not False))
     if head == "requests":
         if method == "DELETE":
-            emu.clear_requests()
+            emu.clear_requests(scope)
             return _reply({"ok": True})
-        return _reply(emu.request_log())
+        return _reply(emu.request_log(scope))
     if head == "settings":
         if method == "POST":
-            emu.company.update_settings(data)
-        return _reply(emu.company.settings)
+            realm.company.update_settings(data)
+        return _reply(realm.company.settings)
     if head == "entities" and len(parts) >= 2:
-        return _entities(emu, parts, method, data)
+        return _entities(realm.company, parts, method, data)
     if head == "webhooks":
-        return _webhooks(emu, parts, method, data)
+        if addressed and not (len(parts) == 2 and parts[1] == "events" and method == "GET"):
+            raise ControlError("webhooks are the app's, one endpoint for every company: use /_emulator/webhooks "
+                               "(GET /_emulator/realms/{realmId}/webhooks/events lists one realm's events)")
+        return _webhooks(emu, parts, method, data, scope)
+    if head == "oauth" and len(parts) == 2 and parts[1] == "company":
+        return _preselect(emu, realm, method, data, addressed)
     raise ControlError(f"no control endpoint {method} /_emulator/{'/'.join(parts)}", 404)
 
 
-def _faults(emu: Emulator, parts: list[str], method: str, data: dict[str, Any]) -> Response:
+def _preselect(emu: Emulator, realm: Realm, method: str, data: dict[str, Any], addressed: bool) -> Response:
+    """The company the next authorization picks, as the user would on Intuit's company selector."""
+    if method == "GET":
+        return _reply(emu.oauth.preselection())
+    if method == "DELETE":
+        return _reply(emu.oauth.preselect(None))
     if method == "POST":
-        rule = emu.faults.add(data)
+        realm_id = realm.realm_id if addressed else str(data.get("realmId") or "")
+        if not realm_id:
+            raise ControlError("realmId is required")
+        try:
+            return _reply(emu.oauth.preselect(realm_id, sticky=bool(data.get("sticky"))))
+        except KeyError:
+            raise ControlError(f"no realm {realm_id}", 404) from None
+    raise ControlError(f"no control endpoint {method} /_emulator/oauth/company", 404)
+
+
+def _rate_snapshot(emu: Emulator, realm: Realm) -> dict[str, Any]:
+    """The realm's settings and counters; ``realms`` shows every realm's window and counters."""
+    answer = realm.limiter.snapshot()
+    every: dict[str, Any] = {}
+    for realm_id, other in list(emu.realms.items()):
+        snap = other.limiter.snapshot()
+        window = snap["realms"].get(realm_id, {"in_flight": 0, "requests_in_window": 0, "batches_in_window": 0})
+        every[realm_id] = {**window, "enabled": snap["enabled"], "per_minute": snap["per_minute"],
+                           "throttled": snap["throttled"], "served": snap["served"]}
+    answer["realms"] = every
+    return answer
+
+
+def _faults(realm: Realm, parts: list[str], method: str, data: dict[str, Any]) -> Response:
+    if method == "POST":
+        rule = realm.faults.add(data)
         return _reply({"id": rule.id, **rule.to_json()})
     if method == "DELETE":
-        emu.faults.clear()
+        realm.faults.clear()
         return _reply({"ok": True})
-    return _reply(emu.faults.list())
+    return _reply(realm.faults.list())
 
 
-def _entities(emu: Emulator, parts: list[str], method: str, data: dict[str, Any]) -> Response:
+def _entities(company: Company, parts: list[str], method: str, data: dict[str, Any]) -> Response:
     entity = entity_name(parts[1])
     if entity is None:
         raise ControlError(f"unknown entity {parts[1]!r}", 404)
-    company = emu.company
     if method == "GET" and len(parts) == 2:
         with company.store.lock:
             live = company.serve(entity, company.store.all(entity))
@@ -176,7 +251,8 @@ def _create_tax_code(company: Any, data: dict[str, Any]) -> dict[str, Any]:
         return public(code)
 
 
-def _webhooks(emu: Emulator, parts: list[str], method: str, data: dict[str, Any]) -> Response:
+def _webhooks(emu: Emulator, parts: list[str], method: str, data: dict[str, Any],
+              realm_id: str | None = None) -> Response:
     action = parts[1] if len(parts) > 1 else ""
     hooks = emu.webhooks
     if action in ("", "config") and method == "GET":
@@ -187,7 +263,7 @@ def _webhooks(emu: Emulator, parts: list[str], method: str, data: dict[str, Any]
         hooks.clear()
         return _reply({"ok": True})
     if action == "events" and method == "GET":
-        return _reply(list(hooks.events))
+        return _reply([event for event in list(hooks.events) if realm_id is None or event["realmId"] == realm_id])
     if action == "flush" and method == "POST":
         return _reply(hooks.flush(reverse=bool(data.get("reverse"))))
     if action == "drop" and method == "POST":

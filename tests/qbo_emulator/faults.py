@@ -174,6 +174,21 @@ def authorization_failed(detail: str) -> QBOFault:
                     status=403, fault_type="AuthorizationFault")
 
 
+def wrong_realm_xml(time_text: str) -> str:
+    """A valid access token of another company: what Intuit answered when it reproduced "the incorrect
+    token/realm combination" (intuit/oauth-jsclient issue #91), XML although JSON was asked for."""
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="{time_text}">\n'
+            '    <Fault type="AuthenticationFault">\n'
+            '        <Error code="100">\n'
+            '            <Message>General Authentication Error</Message>\n'
+            '            <Detail>AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401'
+            '</Detail>\n'
+            '        </Error>\n'
+            '    </Fault>\n'
+            '</IntuitResponse>\n')
+
+
 def throttled() -> QBOFault:
     return QBOFault("003001", "message=ThrottleExceeded; errorCode=003001; statusCode=429",
                     "The request limit was reached.  Try again later", status=429, fault_type="ThrottlingFault")
