@@ -98,7 +98,7 @@ class Realm:
     def __init__(self, realm_id: str, clock: Clock, data_file: str | None, settings: dict[str, Any],
                  rate_limit: bool, *, prefix: str = "", startup: bool = True,
                  spec: dict[str, Any] | None = None) -> None:
-        if not REALM_ID.match(realm_id):
+        if prefix and not REALM_ID.match(realm_id):  # its Id names its tables in the data file
             raise ValueError(f"a realm id is 1 to 40 letters, digits or '_' (got {realm_id!r})")
         self.realm_id = realm_id
         self.startup = startup  # started with the emulator (kept by a full reset) or added later
