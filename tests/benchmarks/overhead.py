@@ -1,0 +1,76 @@
+"""Posting overhead: what the connector adds to validating an invoice.
+
+    python -m tests.benchmarks.overhead --invoices 500
+
+N draft invoices (customers already in QuickBooks) are posted one ``action_post`` call each through
+Odoo's external API, in alternating blocks: A with the connection connected and pushing, B with the
+same database and the connection's push switches off (customers and invoices).  Alternating in one
+run spreads the machine's noise (other load, caches, the pushes of earlier A blocks still running)
+over both.  Target: time per post with the connector ≤ 1.10 times without.  Exit status 0 when it ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import traceback
+
+from .harness import Report, Stack, add_common_arguments, distribution, say
+
+TARGET_RATIO = 1.10
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.overhead", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--invoices", type=int, default=500, help="invoices posted, half A and half B (default 500)")
+    parser.add_argument("--block", type=int, default=10, help="posts per block before switching A/B (default 10)")
+    add_common_arguments(parser)
+    options = parser.parse_args(argv)
+    report = Report("overhead", {"invoices": options.invoices, "block": options.block, "workers": options.workers,
+                                 "channels": options.channels})
+    try:
+        with Stack("overhead", workers=options.workers, channels=options.channels, keep=options.keep) as stack:
+            partners = stack.create_customers(20, "OVH")
+            stack.wait_drained([], timeout=300)  # the customers are in QuickBooks: A posts for known customers
+            say(f"creating {options.invoices} draft invoices")
+            drafts = stack.create_invoices(partners, options.invoices, "OVH", post=False, progress_every=0)
+            timings = {"A": [], "B": []}
+            mode = None
+            for index, move in enumerate(drafts):
+                wanted = "A" if (index // options.block) % 2 == 0 else "B"
+                if wanted != mode:
+                    stack.set_sync(wanted == "A")
+                    mode = wanted
+                started = time.perf_counter()
+                stack.rpc.execute("account.move", "action_post", [move])
+                timings[mode].append(time.perf_counter() - started)
+            stack.set_sync(True)
+            connected, disconnected = timings["A"], timings["B"]
+            print(f"\n== posting overhead: {len(connected)} posts connected (A), {len(disconnected)} with sync "
+                  f"disabled (B), alternating blocks of {options.block}", flush=True)
+            a, b = distribution(connected), distribution(disconnected)
+            report.figure("post_connected_mean", round(a["mean"], 4), "s")
+            report.figure("post_connected_p50_p95", f"{a['p50']:.4f} / {a['p95']:.4f}", "s")
+            report.figure("post_sync_disabled_mean", round(b["mean"], 4), "s")
+            report.figure("post_sync_disabled_p50_p95", f"{b['p50']:.4f} / {b['p95']:.4f}", "s")
+            report.target("overhead_ratio_mean", round(statistics.fmean(connected) / statistics.fmean(disconnected), 3),
+                          TARGET_RATIO, "x")
+            report.figure("overhead_ratio_median",
+                          round(statistics.median(connected) / statistics.median(disconnected), 3), "x")
+            report.data["samples"] = {"connected": [round(v, 4) for v in connected],
+                                      "sync_disabled": [round(v, 4) for v in disconnected]}
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        traceback.print_exc()
+        report.data["error"] = f"{type(error).__name__}: {error}"
+        report.write(options.json)
+        return 2
+    report.write(options.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""The README's benchmark results from a ``results.json`` of ``python -m tests.benchmarks``: a PNG of the
+latency distributions (matplotlib, ``requirements-bench.txt``) and a Markdown table of each figure
+next to its target.
+
+    python -m tests.benchmarks.results tests/benchmarks/results/results.json [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+#: (benchmark, figure, label, unit) shown in the table besides the figures that have a target
+SHOWN = (
+    ("latency", "invoice_idle_p50", "invoice post → in QuickBooks, idle, p50", "s"),
+    ("latency", "invoice_idle_max", "invoice post → in QuickBooks, idle, max", "s"),
+    ("latency", "payment_idle_p50", "payment in QuickBooks → Odoo invoice paid, idle, p50", "s"),
+    ("latency", "payment_idle_max", "payment in QuickBooks → Odoo invoice paid, idle, max", "s"),
+    ("latency_load", "invoice_load_samples", "samples taken during the backfill", ""),
+    ("latency_load", "invoice_load_p50", "invoice post → in QuickBooks, during a backfill, p50", "s"),
+    ("latency_load", "invoice_load_max", "invoice post → in QuickBooks, during a backfill, max", "s"),
+    ("latency_load", "payment_load_p50", "payment → paid, during a backfill, p50", "s"),
+    ("latency_load", "payment_load_max", "payment → paid, during a backfill, max", "s"),
+    ("backfill", "drain_seconds", "backfill drain time", "s"),
+    ("backfill", "requests_per_minute", "backfill requests per minute (QuickBooks allows 500)", "/min"),
+    ("backfill", "ceiling_invoices_per_minute", "ceiling in invoices (one create per invoice and customer)", "/min"),
+    ("backfill", "invoices_per_minute_steady", "backfill invoices per minute, 10 % → 90 %", "/min"),
+    ("backfill", "throttled_by_emulator_429", "backfill 429s served by QuickBooks", ""),
+    ("backfill", "requests_by_kind", "backfill requests by kind", ""),
+    ("latency_load", "drain_seconds", "backfill drain time (latency samples interleaved)", "s"),
+    ("latency_load", "invoices_per_minute", "backfill invoices per minute (latency samples interleaved)", "/min"),
+    ("two_nodes", "drain_seconds", "two nodes: drain time", "s"),
+    ("two_nodes", "requests_per_minute", "two nodes: requests per minute (QuickBooks allows 500)", "/min"),
+    ("two_nodes", "throttled_by_emulator_429", "two nodes: 429s served by QuickBooks", ""),
+    ("overhead", "post_connected_mean", "action_post, connected, mean", "s"),
+    ("overhead", "post_sync_disabled_mean", "action_post, sync disabled, mean", "s"),
+    ("overhead", "overhead_ratio_median", "overhead ratio of the medians", "x"),
+)
+LABELS = {
+    "invoice_idle_p95": "invoice post → in QuickBooks, idle, p95",
+    "payment_idle_p95": "payment in QuickBooks → Odoo invoice paid, idle, p95",
+    "invoice_load_p95": "invoice post → in QuickBooks, during a backfill, p95",
+    "payment_load_p95": "payment → paid, during a backfill, p95",
+    "invoices_per_minute": "invoices per minute",
+    "requests_per_invoice": "requests per invoice",
+    "surfaced_429": "429s surfaced to the user",
+    "duplicates_in_qbo": "duplicates in QuickBooks",
+    "overhead_ratio_mean": "posting time connected / sync disabled (means)",
+    "reconcile_seconds_at_100000": "reconciliation wall time at 100,000 invoices",
+    "memory_growth_ratio_largest_to_smallest": "reconciliation memory growth, largest / smallest size",
+}
+TITLES = {"latency": "Latency, idle", "latency_load": "Latency during a backfill", "backfill": "Backfill (one node)",
+          "two_nodes": "Backfill, two Odoo nodes", "overhead": "Posting overhead", "reconciliation": "Reconciliation"}
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)
+
+
+def _size(name: str, data: dict) -> str:
+    size = data.get("size") or {}
+    if name == "latency":
+        return f"{size.get('samples')} samples of each"
+    if name == "latency_load":
+        return f"{size.get('samples')} samples of each, during a backfill of {size.get('load_invoices'):,}"
+    if name in ("backfill", "two_nodes"):
+        return (f"{size.get('invoices'):,} invoices, {size.get('customers'):,} new customers, "
+                f"{size.get('nodes')} node(s)")
+    if name == "overhead":
+        return f"{size.get('invoices')} posts, A/B blocks of {size.get('block')}"
+    if name == "reconciliation":
+        return "open invoices on both sides: " + ", ".join(f"{s:,}" for s in size.get("sizes", []))
+    return json.dumps(size)
+
+
+def table(results: dict) -> str:
+    benchmarks = results.get("benchmarks", {})
+    dates = sorted(d.get("date", "") for d in benchmarks.values() if d.get("date"))
+    machine = next((d.get("machine") for d in benchmarks.values() if d.get("machine")), {}) or {}
+    lines = [f"Run of {dates[0][:10] if dates else '?'} (size `{results.get('size')}`), on a machine with "
+             f"{machine.get('cores', '?')} cores ({machine.get('system', '')} {machine.get('machine', '')}, Python "
+             f"{machine.get('python', '?')}); Odoo with 2 HTTP workers, the cron worker and queue_job's runner "
+             f"(channels `root:2,root.quickbooks:1`); the emulator with QuickBooks' limits (500 requests/min/realm, "
+             f"10 concurrent, 40 batch calls/min, one-minute window).", "",
+             "| benchmark | size | figure | measured | target | |", "| --- | --- | --- | --- | --- | --- |"]
+    for name in ("latency", "latency_load", "backfill", "two_nodes", "overhead", "reconciliation"):
+        data = benchmarks.get(name)
+        if not data:
+            continue
+        title, size = TITLES[name], _size(name, data)
+        if data.get("error") or data.get("exit_status"):
+            why = data.get("error") or f"exit {data.get('exit_status')}"
+            lines.append(f"| {title} | {size} | did not run | {why} | | |")
+            continue
+        figures = data.get("figures", {})
+        rows = []
+        for key, target in data.get("targets", {}).items():
+            sign = "≤" if target.get("at_most", True) else "≥"
+            rows.append((LABELS.get(key, key), f"{_shown(target['value'])} {target.get('unit', '')}".strip(),
+                         f"{sign} {_shown(target['target'])} {target.get('unit', '')}".strip(), target["verdict"]))
+        for bench, key, label, unit in SHOWN:
+            if bench == name and key in figures:
+                rows.append((label, f"{_shown(figures[key])} {unit}".strip(), "", ""))
+        if name == "reconciliation":
+            for run in data.get("runs", []):
+                rows.append((f"{run['invoices']:,} invoices: wall time, worker memory growth, result",
+                             f"{run['seconds']} s, {run['memory_growth_mib']} MiB, {run['state']}", "", ""))
+        for label, value, target, state in rows:
+            lines.append(f"| {title} | {size} | {label} | {value} | {target} | {state} |")
+            title = size = ""
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: dict, path: Path) -> bool:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    benchmarks = results.get("benchmarks", {})
+    series = {}
+    for name, label in (("latency", "idle"), ("latency_load", "during a backfill")):
+        samples = (benchmarks.get(name) or {}).get("samples") or {}
+        for key, values in samples.items():
+            kind = key.split("_")[0]
+            if values:
+                series[kind, label] = sorted(values)
+    if not series:
+        return False
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for axis, (kind, title, target) in zip(axes, (("invoice", "Invoice posted in Odoo → in QuickBooks", 2.0),
+                                                  ("payment", "Payment in QuickBooks → invoice paid in Odoo", 5.0)),
+                                           strict=True):
+        for label in ("idle", "during a backfill"):
+            values = series.get((kind, label))
+            if values:
+                shares = [(index + 1) / len(values) for index in range(len(values))]
+                axis.step(values, shares, where="post", label=f"{label} (n={len(values)})")
+        axis.axvline(target, color="red", linestyle="--", linewidth=1, label=f"target p95 ≤ {target:g} s")
+        axis.axhline(0.95, color="grey", linestyle=":", linewidth=1)
+        axis.set_xscale("log")
+        axis.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _pos: f"{value:g}"))
+        axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        axis.set_xlabel("seconds (log scale)")
+        axis.set_ylabel("share of samples")
+        axis.set_title(title, fontsize=10)
+        axis.legend(fontsize=8, loc="lower right")
+        axis.grid(True, which="both", alpha=0.3)
+    figure.suptitle("Latency distributions (cumulative)", fontsize=11)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
+
+
+def render(summary: Path, out: Path) -> None:
+    results = json.loads(Path(summary).read_text(encoding="utf-8"))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text(table(results), encoding="utf-8")
+    print(f"table: {out / 'results.md'}", flush=True)
+    if plot(results, out / "latency.png"):
+        print(f"plot: {out / 'latency.png'}", flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.results", description=__doc__.split("\n\n")[0])
+    parser.add_argument("summary", help="results.json written by python -m tests.benchmarks")
+    parser.add_argument("--out", help="directory of the PNG and the table (default: next to the JSON)")
+    options = parser.parse_args(argv)
+    render(Path(options.summary), Path(options.out) if options.out else Path(options.summary).parent)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
