@@ -111,8 +111,10 @@ def main(argv=None) -> int:
 
     try:
         render(summary, out)
-    except Exception as error:  # the plot needs matplotlib (requirements-bench.txt): say so, keep the results
-        print(f"the plot and table were not made: {type(error).__name__}: {error}", flush=True)
+    except ImportError as error:  # the plot needs matplotlib (requirements-bench.txt): the table is written
+        print(f"no plot: {error} (pip install -r requirements-bench.txt)", flush=True)
+    except Exception as error:
+        print(f"the plot or the table failed: {type(error).__name__}: {error}", flush=True)
         if options.check:
             problems.append(f"results: {error}")
     for problem in problems:
