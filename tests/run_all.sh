@@ -12,6 +12,7 @@
 #   PGHOST PGPORT PGUSER  PostgreSQL for layer 2 (default 127.0.0.1, 5432, current user; not "postgres")
 #   QBO_TEST_VENV      where layer 1's virtualenv lives (default .venv-tests in the repository)
 #   QBO_SKIP_ODOO=1    run layer 1 only
+#   QBO_SKIP_BENCH=1   skip the tiny benchmark run at the end of layer 2
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -209,4 +210,20 @@ if [ "$scan_ok" -ne 1 ]; then
   exit 1
 fi
 say "Layer 2 passed: $result ($DB dropped)"
+
+# ---------------------------------------------------------------- the benchmarks, tiny size
+# Each benchmark of tests/benchmarks/ once at a tiny size (a few minutes in all): they still run and
+# print their figures.  Timings are never checked here.  README: "Benchmarks".
+if [ "${QBO_SKIP_BENCH:-0}" = "1" ]; then
+  say "Benchmarks SKIPPED (QBO_SKIP_BENCH=1)"
+else
+  say "Benchmarks (tiny): python -m tests.benchmarks --size tiny --check"
+  # matplotlib draws the latency plot; without it the figures are still printed and checked.
+  { "$ODOO_PY" tests/check_requirements.py "$ODOO_PY" requirements-bench.txt &&
+    "$ODOO_PY" -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt; } ||
+    echo "requirements-bench.txt not installed: the benchmarks run without their plot" >&2
+  bench_out=$(mktemp -d)
+  ODOO_PYTHON="$ODOO_PY" "$ODOO_PY" -m tests.benchmarks --size tiny --out "$bench_out" --check
+  rm -rf "$bench_out"
+fi
 echo "pytest + odoo: $((py_passed + odoo_total)) passed, 0 failed"
