@@ -72,8 +72,11 @@ class AccountMove(models.Model):
         result = super().button_cancel()
         Ledger = self.env["quickbooks.sync.state"].sudo()
         for move in self.filtered(lambda m: m.state == "cancel" and m._quickbooks_side()):
+            # A row still pending may have its push running right now (it would create what the user
+            # just cancelled): the void job waits for it to end.
             for row in Ledger.search([("res_model", "=", "account.move"), ("res_id", "=", move.id),
-                                      ("qbo_id", "!=", False), ("qbo_state", "=", "active")]):
+                                      ("binding_key", "=", ""), ("qbo_state", "=", "active"), "|",
+                                      ("qbo_id", "!=", False), ("state", "=", "pending")]):
                 enqueue(move, f"QuickBooks: void {move.name}")._quickbooks_void_job(row.backend_id)
         return result
 

@@ -14,6 +14,8 @@ import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..adapters import MappingProblem, sales_document_data
 from ..adapters.purchase_document import PURCHASE_DOCUMENT_OWNED_FIELDS, purchase_document_data
 from ..adapters.sales_document import SALES_DOCUMENT_OWNED_FIELDS
@@ -64,8 +66,10 @@ class QuickbooksPush(models.AbstractModel):
         if move.quickbooks_skip:
             row._mark_skipped(_("Marked 'Skip QuickBooks'."))
             return row
+        if move.state == "cancel" and not row.qbo_id:
+            return self._cancelled_before_sent(backend, move, row, client or backend._qbo_client())
         if move.state != "posted":
-            return row  # reset to draft or cancelled since the job was queued: nothing to send
+            return row  # reset to draft since the job was queued: its next posting sends it
         client = client or backend._qbo_client()
         payable = side_of_move_type(move.move_type) is PAYABLE
         term_id = self._term_id(client, move) if entity in ("Invoice", "Bill") else None
@@ -167,6 +171,28 @@ class QuickbooksPush(models.AbstractModel):
         move.message_post(body=_("Sent to QuickBooks as #%s.", stored.get("DocNumber") or stored["Id"]))
         return stored
 
+    def _cancelled_before_sent(self, backend, move, row, client):
+        """The move was cancelled before its push ran.  An earlier attempt may still have created it in
+        QuickBooks and lost the answer (a worker killed after QuickBooks stored it): look it up under its
+        number; void what is found, otherwise record that nothing was sent."""
+        entity = _entity(move)
+        existing = []
+        if entity in ("Invoice", "CreditMemo"):
+            existing = self._find_document(client, entity, move, {})
+        elif (move.ref or "").strip():
+            vendor = self.env["quickbooks.sync.state"]._binding_for(
+                backend, move.commercial_partner_id, "Vendor", create=False,
+                key=self._customer_key(backend, move.currency_id, PAYABLE))
+            if vendor.qbo_id:  # the same reference and vendor as purchase_document_data sends
+                existing = self._find_document(client, entity, move, {"DocNumber": move.ref.strip()[:21],
+                                                                       "VendorRef": {"value": vendor.qbo_id}})
+        theirs = existing[0] if existing else None
+        if theirs and not self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, theirs["Id"]):
+            row._mark_done(theirs, row.synced_values)
+            return self._void_move(backend, move, client)
+        row._mark_skipped(_("Cancelled before it reached QuickBooks: nothing was sent."))
+        return row
+
     def _find_document(self, client, entity, move, body):
         """The QBO document this move already is: an invoice (credit memo) under Odoo's number; a bill
         (vendor credit) under the vendor's reference, for the same vendor, whose memo names the Odoo bill
@@ -232,6 +258,10 @@ class QuickbooksPush(models.AbstractModel):
         cannot void, are deleted."""
         entity = _entity(move)
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity, create=False)
+        if row and not row.qbo_id and row.state == "pending" and move.state == "cancel":
+            # Its push may be running now: once it ends, the document is bound (then voided here) or
+            # the push itself finds the move cancelled and sends nothing.
+            raise RetryableJobError(_("Waiting for the push of %s to end before voiding it.", move.name))
         if not row or not row.qbo_id or row.qbo_state != "active":
             return row
         if move.state != "cancel":

@@ -6,7 +6,10 @@ state, attempts, last error, last requestid.  Unique per (backend, Odoo record) 
 (backend, QBO entity, QBO id), so a record can never be bound twice.
 """
 
+from psycopg2 import errors as pg_errors
+
 from odoo import _, api, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from ..adapters.fingerprint import fingerprint
@@ -101,8 +104,18 @@ class QuickbooksSyncState(models.Model):
         if not row and create:
             if not qbo_entity:
                 raise ValueError("a new binding needs the QBO entity name")
-            row = self.sudo().create({"backend_id": backend.id, "res_model": record._name, "res_id": record.id,
-                                      "qbo_entity": qbo_entity, "binding_key": key or ""})
+            try:
+                with self.env.cr.savepoint():
+                    row = self.sudo().create({"backend_id": backend.id, "res_model": record._name,
+                                              "res_id": record.id, "qbo_entity": qbo_entity,
+                                              "binding_key": key or ""})
+            except pg_errors.UniqueViolation as error:
+                # Another job bound the same record meanwhile (two invoices of one new customer pushed
+                # side by side).  Its row is invisible to this transaction's snapshot: try again later,
+                # when the binding (and its QuickBooks object) can be read and reused.
+                raise RetryableJobError(
+                    f"{record.display_name} is being bound to QuickBooks by another job; trying again"
+                ) from error
         return row
 
     @api.model

@@ -212,6 +212,70 @@ class TestInvoicePush(PushCase):
         voided = self.qbo("Invoice", row.qbo_id)
         self.assertEqual((voided["TotalAmt"], voided["Balance"]), (0, 0))
 
+    def _qbo_invoices_numbered(self, number):
+        return [obj for obj in self.qbo_all("Invoice") if obj.get("DocNumber") == number]
+
+    def _post_then_cancel(self, move):
+        """Post ``move`` and cancel it before its push ran; returns (push job, void job)."""
+        with trap_jobs() as trap:
+            move.action_post()
+            (push,) = trap.enqueued_jobs
+            trap.enqueued_jobs = []
+            move.button_draft()
+            move.button_cancel()
+            trap.assert_jobs_count(1, only=move._quickbooks_void_job)
+            (void,) = trap.enqueued_jobs
+        return push, void
+
+    def test_invoice_cancelled_before_its_push_ran_is_never_sent(self):
+        move = self.invoice(price=100.0)
+        push, void = self._post_then_cancel(move)
+        push.perform()
+        void.perform()
+        row = self.ledger(move)
+        self.assertEqual(row.state, "skipped")
+        self.assertIn("nothing was sent", row.last_error)
+        self.assertFalse(self._qbo_invoices_numbered(move.name))
+
+    def test_invoice_cancelled_while_its_push_ran_is_voided_once_the_push_ends(self):
+        move = self.invoice(price=100.0)
+        push, void = self._post_then_cancel(move)
+        with self.assertRaises(RetryableJobError):  # its push may be running: the void waits for it
+            void.perform()
+        # The push that was already running when the user cancelled read the invoice as posted (its
+        # transaction began before the cancellation was committed) and sent it.
+        self.env.cr.execute("UPDATE account_move SET state = 'posted' WHERE id = %s", [move.id])
+        move.invalidate_recordset(["state"])
+        push.perform()
+        self.env.cr.execute("UPDATE account_move SET state = 'cancel' WHERE id = %s", [move.id])
+        move.invalidate_recordset(["state"])
+        (sent,) = self._qbo_invoices_numbered(move.name)
+        self.assertEqual(sent["TotalAmt"], 115)
+        void.perform()  # its retry
+        self.assertEqual(self.ledger(move).qbo_state, "voided")
+        voided = self.qbo("Invoice", sent["Id"])
+        self.assertEqual((voided["TotalAmt"], voided["Balance"]), (0, 0))
+
+    def test_invoice_cancelled_after_its_push_lost_quickbooks_answer_is_found_and_voided(self):
+        # A worker killed after QuickBooks stored the invoice: the binding was never written.  The
+        # cancellation finds the invoice under its number and voids it.
+        from ..adapters import sales_document_data
+        from ..qbo.payloads import build_invoice
+
+        move = self.invoice(price=100.0)
+        push, void = self._post_then_cancel(move)
+        customer = self.env["quickbooks.push"]._push_customer(self.backend, self.partner_a)
+        self.env["quickbooks.push"]._ensure_line_items(self.backend, move, self.backend._qbo_client())
+        document = sales_document_data(move, self.backend, customer.qbo_id, is_us=True)
+        lost = self.emulator.api(self.token, "POST", "invoice", json=build_invoice(document.data))["Invoice"]
+        push.perform()
+        void.perform()
+        row = self.ledger(move)
+        self.assertEqual((row.qbo_id, row.qbo_state), (lost["Id"], "voided"))
+        voided = self.qbo("Invoice", lost["Id"])
+        self.assertEqual((voided["TotalAmt"], voided["Balance"]), (0, 0))
+        self.assertEqual(len(self._qbo_invoices_numbered(move.name)), 1)
+
     def test_totals_quickbooks_stored_differently_are_flagged_with_both_figures(self):
         # QuickBooks has been reported to recompute tax despite an override (python-quickbooks #301):
         # the check after the push reads what QuickBooks stored, whatever it predicted.
