@@ -33,7 +33,7 @@ from ..qbo import AuthenticationError, QBOError, WebhookPayloadError, verify_sig
 from ..qbo.redact import get_logger
 from ..qbo.webhooks import read_delivery
 from ..tools.access import check_manager
-from ..tools.jobs import enqueue, note_and_retry
+from ..tools.jobs import CONCURRENCY_ERRORS, enqueue, note_and_retry
 
 _logger = get_logger(__name__)
 
@@ -325,6 +325,9 @@ class QuickbooksWebhookEvent(models.Model):
             if backend.state != "connected":  # the authorization was revoked meanwhile
                 self.env["quickbooks.push"]._check_backend_active(backend)
             return rows._mark_failed(str(error))
+        except CONCURRENCY_ERRORS as error:
+            message = _("Changed by another worker meanwhile, will apply again: %s", type(error).__name__)
+            note_and_retry(rows, rows._attempt_values(message, final=self._is_last_try(None)), message)
         except Exception as error:
             _logger.exception("QuickBooks: applying %s %s failed", entity, qbo_id)
             return rows._mark_failed(f"{type(error).__name__}: {error}")

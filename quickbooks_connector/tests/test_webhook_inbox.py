@@ -9,6 +9,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
+from psycopg2 import errors as pg_errors
+
 from odoo import fields, sql_db
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
@@ -407,6 +409,29 @@ class TestWebhookInbox(InboxMixin, QuickbooksTestMixin, HttpCase):
         rows.invalidate_recordset()
         self.assertEqual((rows.state, rows.attempts), ("queued", 1))
         self.assertIn("invoice not synced yet", rows.last_error)
+
+    def test_a_race_with_another_worker_is_applied_again_not_failed(self):
+        # Seen under load: the push of a payment registered in Odoo bound the QuickBooks payment whose
+        # creation this notification announces, after this job's snapshot was taken (unique binding);
+        # a token refresh wrote the connection meanwhile (serialization).  Both pass on a fresh snapshot.
+        for number, error in enumerate((
+                pg_errors.UniqueViolation("duplicate key value violates unique constraint"),
+                pg_errors.SerializationFailure("could not serialize access due to concurrent update")), start=90):
+            rows = self.stored(cloudevent("Payment", number, "created"))
+            with patch.object(type(self.env["quickbooks.pull"]), "_process_change", side_effect=error):
+                try:
+                    self.process(self.backend, "Payment", str(number))
+                except RetryableJobError:
+                    pass
+                else:
+                    self.fail(f"{type(error).__name__} was not retried")
+            rows.invalidate_recordset()
+            self.assertEqual((rows.state, rows.attempts), ("queued", 1))
+            self.assertIn(type(error).__name__, rows.last_error)
+            with patch.object(type(self.env["quickbooks.pull"]), "_process_change", return_value="done"):
+                self.process(self.backend, "Payment", str(number))  # its retry
+            rows.invalidate_recordset()
+            self.assertEqual(rows.state, "done")
 
     def test_any_other_error_marks_the_rows_failed_and_a_manager_can_retry(self):
         rows = self.stored(cloudevent("Payment", 78, "created"))

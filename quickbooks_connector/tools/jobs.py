@@ -1,9 +1,18 @@
 """Queueing QuickBooks jobs and asking queue_job to try one again later, the same way everywhere."""
 
+from psycopg2 import errors as pg_errors
+
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import identity_exact
 
 from .. import const
+
+#: Errors of a transaction that raced another one on the same rows: a payment's push binding the
+#: QuickBooks payment whose creation a notification announces (unique binding), a token refresh
+#: writing the connection (serialization).  Done again from a fresh snapshot, they succeed or find
+#: the work done.
+CONCURRENCY_ERRORS = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected, pg_errors.LockNotAvailable,
+                      pg_errors.UniqueViolation)
 
 
 def enqueue(record, description, **options):
