@@ -2,8 +2,8 @@
 
 Intuit rotates refresh tokens: the refresh token used is dead as soon as the new pair is issued.
 The new pair is therefore written and committed on a cursor of its own, at once, so a job that
-rolls back later cannot lose it; the row is locked (``FOR UPDATE``) while refreshing so that two
-workers never refresh with the same token.  Odoo runs transactions in REPEATABLE READ, so a
+rolls back later cannot lose it; the row is locked (``FOR NO KEY UPDATE``) while refreshing so that
+two workers never refresh with the same token.  Odoo runs transactions in REPEATABLE READ, so a
 worker that waited for the lock sees a serialization error and simply looks again on a new
 cursor, where it finds the pair the other worker stored.
 """
@@ -26,6 +26,8 @@ from .quickbooks_backend import TOKEN_RESET
 _logger = get_logger(__name__)
 
 _LOCK_RETRIES = 5
+#: How long a refresh waits for another worker's refresh of the same connection before looking again.
+REFRESH_LOCK_TIMEOUT_MS = 15_000
 
 
 def _naive_utc(moment: datetime | None):
@@ -198,7 +200,12 @@ class QuickbooksBackend(models.Model):
 
     def _refresh_tokens_locked(self, force, rejected, margin) -> str:
         with self.env.registry.cursor() as cr:
-            cr.execute("SELECT id FROM quickbooks_backend WHERE id = %s FOR UPDATE", [self.id])
+            # NO KEY UPDATE, not UPDATE: every job that inserted a row referring to this connection (a
+            # sync record, a notification) holds a KEY SHARE lock on it until it commits, and that job
+            # may be the very one asking for a new token, on this other cursor: FOR UPDATE would wait
+            # for it forever.  The timeout bounds a wait on another refresh (then: look again).
+            cr.execute("SET LOCAL lock_timeout = %s", [f"{REFRESH_LOCK_TIMEOUT_MS}ms"])
+            cr.execute("SELECT id FROM quickbooks_backend WHERE id = %s FOR NO KEY UPDATE", [self.id])
             backend = self.with_env(self.env(cr=cr, su=True))
             backend.invalidate_recordset()
             if backend.state not in ("connected",):
@@ -256,17 +263,27 @@ class QuickbooksBackend(models.Model):
         now = fields.Datetime.now()
         for backend in self.sudo().search([("state", "=", "connected")]):
             try:
-                if backend._access_token_expiring(const.CRON_REFRESH_MARGIN):
-                    backend._refresh_tokens(margin=const.CRON_REFRESH_MARGIN)
-            except UserError as error:
-                _logger.warning("QuickBooks: token refresh for %s failed: %s", backend.company_id.name, error)
-                continue
-            backend.invalidate_recordset()
-            for expiry in (backend.refresh_token_hard_expires_at, backend.refresh_token_expires_at):
-                if expiry and expiry - now <= const.REFRESH_EXPIRY_WARNING:
-                    backend._notify_managers(
-                        _("QuickBooks authorization expires soon"),
-                        _("The QuickBooks authorization of %(company)s expires on %(date)s. Reconnect from "
-                          "Settings before then to keep synchronising.", company=backend.company_id.name,
-                          date=fields.Datetime.to_string(expiry)))
-                    break
+                with self.env.cr.savepoint():
+                    try:
+                        if backend._access_token_expiring(const.CRON_REFRESH_MARGIN):
+                            backend._refresh_tokens(margin=const.CRON_REFRESH_MARGIN)
+                    except UserError as error:  # refused or unreachable: what it means is already stored
+                        _logger.warning("QuickBooks: token refresh for %s failed: %s", backend.company_id.name, error)
+                        continue
+                    backend.invalidate_recordset()
+                    backend._warn_authorization_expiry(now)
+            except Exception:  # one company's failure (say an SQL error) must not stop the others
+                _logger.exception("QuickBooks: token refresh for %s failed", backend.company_id.name)
+                backend.invalidate_recordset()
+
+    def _warn_authorization_expiry(self, now):
+        """An activity for the managers when the authorization lapses within the warning delay."""
+        self.ensure_one()
+        for expiry in (self.refresh_token_hard_expires_at, self.refresh_token_expires_at):
+            if expiry and expiry - now <= const.REFRESH_EXPIRY_WARNING:
+                self._notify_managers(
+                    _("QuickBooks authorization expires soon"),
+                    _("The QuickBooks authorization of %(company)s expires on %(date)s. Reconnect from "
+                      "Settings before then to keep synchronising.", company=self.company_id.name,
+                      date=fields.Datetime.to_string(expiry)))
+                break
