@@ -82,16 +82,16 @@ class QuickbooksQboAccount(models.Model):
         """Weekly: refresh every connected company's QBO chart and flag mappings gone inactive."""
         for backend in self.env["quickbooks.backend"].sudo().search([("state", "=", "connected")]):
             try:
-                went_inactive = self._pull_for_backend(backend)
-            except Exception as error:  # one company's failure must not stop the others
+                with self.env.cr.savepoint():
+                    went_inactive = self._pull_for_backend(backend)
+                    broken = self.env["quickbooks.account.mapping"].search(
+                        [("backend_id", "=", backend.id), ("qbo_account_id", "in", went_inactive.ids)])
+                    if broken:
+                        backend._notify_managers(
+                            _("QuickBooks accounts became inactive"),
+                            _("These mappings point to QuickBooks accounts that are now inactive; documents using "
+                              "them will not be sent until they are remapped: %s",
+                              ", ".join(broken.mapped("display_name"))))
+            except Exception as error:  # one company's failure (SQL or QuickBooks) must not stop the others
                 _logger.warning("QuickBooks: pulling the chart of accounts of %s failed: %s",
                                 backend.company_id.name, error)
-                continue
-            broken = self.env["quickbooks.account.mapping"].search(
-                [("backend_id", "=", backend.id), ("qbo_account_id", "in", went_inactive.ids)])
-            if broken:
-                backend._notify_managers(
-                    _("QuickBooks accounts became inactive"),
-                    _("These mappings point to QuickBooks accounts that are now inactive; documents using "
-                      "them will not be sent until they are remapped: %s",
-                      ", ".join(broken.mapped("display_name"))))
