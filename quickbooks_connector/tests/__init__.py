@@ -4,6 +4,7 @@ from . import (
     test_crypto,
     test_ledger,
     test_mapping,
+    test_multi_realm,
     test_oauth_flow,
     test_payables,
     test_payables_property,

@@ -108,7 +108,7 @@ def _free_port() -> int:
 class EmulatorProcess:
     """The QBO emulator in a child process, plus its test-control API."""
 
-    def __init__(self, webhook_url=None, webhook_format="cloudevents"):
+    def __init__(self, webhook_url=None, webhook_format="cloudevents", realms=()):
         if not (EMULATOR_PACKAGE / "__main__.py").exists():
             raise unittest.SkipTest(f"the QBO emulator is not next to the addon ({EMULATOR_PACKAGE})")
         self.port = _free_port()
@@ -118,6 +118,8 @@ class EmulatorProcess:
                 "--verifier-token", VERIFIER_TOKEN, "--webhook-format", webhook_format]
         if webhook_url:
             args += ["--webhook-url", webhook_url]
+        for spec in realms:  # more companies served from the start (kept by a full reset), e.g. "9130354000000043:uk"
+            args += ["--add-realm", spec]
         if os.environ.get(SECRETS_FILE_ENV):  # every code and token this emulator issues is recorded too
             args += ["--issued-secrets-file", os.environ[SECRETS_FILE_ENV]]
         self.process = subprocess.Popen(args, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -144,8 +146,10 @@ class EmulatorProcess:
                 self.process.kill()
         self.http.close()
 
-    # --- control API
-    def call(self, method, path, payload=None):
+    # --- control API (``realm``: another company than the start-up one, see "Several companies")
+    def call(self, method, path, payload=None, realm=None):
+        if realm:  # the start-up realm answers at its address too
+            path = f"realms/{realm}/{path}"
         response = self.http.request(method, f"{self.url}/_emulator/{path}", json=payload, timeout=30)
         response.raise_for_status()
         return response.json() if response.content else None
@@ -153,25 +157,32 @@ class EmulatorProcess:
     def reset(self):
         self.call("POST", "reset", {})
 
-    def fault(self, **spec):
-        return self.call("POST", "faults", spec)
+    def fault(self, realm=None, **spec):
+        return self.call("POST", "faults", spec, realm=realm)
 
     def advance_clock(self, seconds):
         self.call("POST", "clock", {"advance": seconds})
 
-    def entities(self, entity):
-        return self.call("GET", f"entities/{entity}")
+    def entities(self, entity, realm=None):
+        return self.call("GET", f"entities/{entity}", realm=realm)
 
-    def requests_log(self):
-        return self.call("GET", "requests")
+    def requests_log(self, realm=None):
+        return self.call("GET", "requests", realm=realm)
 
-    def mint_tokens(self):
-        return self.call("POST", "tokens", {})
+    def mint_tokens(self, realm=None):
+        return self.call("POST", "tokens", {}, realm=realm)
 
-    def api(self, access_token, method, path, **kwargs):
+    def select_company(self, realm, sticky=False):
+        """The company the next authorization picks (Intuit's company selector, answered in advance)."""
+        return self.call("POST", "oauth/company", {"realmId": realm, "sticky": sticky})
+
+    def rate_limits(self, realm=None, **settings):
+        return self.call("POST", "rate_limits", settings, realm=realm)
+
+    def api(self, access_token, method, path, realm=None, **kwargs):
         """Call the emulator's QBO API directly, as another QBO user (the CPA) would."""
         response = self.http.request(
-            method, f"{self.url}/v3/company/{REALM_ID}/{path.lstrip('/')}",
+            method, f"{self.url}/v3/company/{realm or REALM_ID}/{path.lstrip('/')}",
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
             params={"minorversion": "75", **kwargs.pop("params", {})}, timeout=30, **kwargs)
         response.raise_for_status()
@@ -181,17 +192,25 @@ class EmulatorProcess:
 class QuickbooksTestMixin:
     """A backend of the test company pointing at a fresh emulator process (one per class)."""
 
+    #: ``--add-realm`` specifications of the companies the class's emulator serves besides the start-up one.
+    emulator_realms = ()
+
     @classmethod
     def setup_quickbooks(cls):
         ensure_encryption_key()
-        cls.emulator = EmulatorProcess()
+        cls.emulator = EmulatorProcess(realms=cls.emulator_realms)
         cls.addClassCleanup(cls.emulator.stop)
         # Token refreshes open their own cursor; in tests it must wrap the test's cursor.
         if not cls._registry_patched:
             cls.registry_enter_test_mode_cls()
         cls.company = cls.env.company
-        cls.backend = cls.env["quickbooks.backend"].create({
-            "company_id": cls.company.id,
+        cls.backend = cls.new_backend(cls.company)
+
+    @classmethod
+    def new_backend(cls, company):
+        """A connection of ``company`` to the class's emulator, with the one Intuit app every company shares."""
+        return cls.env["quickbooks.backend"].create({
+            "company_id": company.id,
             "environment": "custom",
             "custom_base_url": cls.emulator.url,
             "client_id": CLIENT_ID,
@@ -203,12 +222,13 @@ class QuickbooksTestMixin:
         super().setUp()
         self.emulator.reset()
 
-    def connect_backend(self, backend=None):
-        """Connect without a browser: tokens minted by the emulator, stored like a real grant."""
+    def connect_backend(self, backend=None, realm=None):
+        """Connect without a browser: tokens of ``realm`` (the start-up one by default) minted by the
+        emulator, stored like a real grant."""
         backend = backend or self.backend
-        data = self.emulator.mint_tokens()
+        data = self.emulator.mint_tokens(realm=realm)
         tokens = TokenSet.from_response(data, fields.Datetime.now().replace(tzinfo=timezone.utc))
-        backend.sudo().write({**backend._token_values(tokens), "realm_id": REALM_ID, "state": "connected"})
+        backend.sudo().write({**backend._token_values(tokens), "realm_id": realm or REALM_ID, "state": "connected"})
         return data
 
     def stored_secret(self, field_name, backend=None):
