@@ -41,6 +41,8 @@ class QuickbooksPull(models.AbstractModel):
         row = Ledger._binding_for_qbo(backend, entity, qbo_id)
         if row and row.origin == "odoo":
             return self._check_payment_drift(backend, row, payment)
+        if not row and payment is not None:
+            self._wait_if_pushed_from_odoo(backend, payment, entity)
         voided = _is_voided(payment)
         wanted = None if payment is None or voided else self._wanted_payment(backend, payment, client, side)
         done = self._done_by_pull(row)
@@ -101,6 +103,24 @@ class QuickbooksPull(models.AbstractModel):
                "credits": {str(k): str(v) for k, v in sorted(credits.items())}}
         return {"key": key, "cash": cash, "currency_code": currency_code, "rate": rate, "invoices": invoices,
                 "credits": credits}
+
+    def _wait_if_pushed_from_odoo(self, backend, payment, entity):
+        """A payment Odoo itself sent, whose binding is not committed yet (its push is still running, or
+        was killed after QuickBooks stored it and will be replayed by its requestid): applying it would
+        pay the invoice twice in Odoo.  Wait for the push to bind it."""
+        note = payment.get("PrivateNote") or ""
+        if not note.startswith("From Odoo: "):
+            return
+        name = note.removeprefix("From Odoo: ").strip()
+        payments = self.env["account.payment"].sudo().search([
+            ("company_id", "=", backend.company_id.id), ("name", "=", name)])
+        Ledger = self.env["quickbooks.sync.state"].sudo()
+        for odoo_payment in payments:
+            bound = Ledger._binding_for(backend, odoo_payment, entity, create=False)
+            if not bound.qbo_id:
+                raise RetryableJobError(_(
+                    "QuickBooks %(entity)s %(id)s was sent by Odoo for %(payment)s, whose push has not recorded "
+                    "it yet: will look again.", entity=entity, id=payment["Id"], payment=name))
 
     def _wait_if_from_odoo(self, backend, entity, txn_id, payment, client):
         """An Odoo document whose binding is not committed yet: retry later rather than lose the payment."""

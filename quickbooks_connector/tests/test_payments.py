@@ -142,6 +142,27 @@ class TestPayments(PushCase):
             trap.perform_enqueued_jobs()
         self.assertEqual((move.payment_state, self.qbo("Invoice", row.qbo_id)["Balance"]), ("not_paid", 100))
 
+    def test_our_payment_announced_before_its_push_recorded_it_is_not_applied_twice(self):
+        # Seen in the soak: the push's worker was killed after QuickBooks stored the payment; the
+        # notification of that payment came before the push's retry recorded the binding.
+        move, row = self.pushed_invoice(100.0)
+        self.emulator.fault(method="POST", entity="payment", kind="drop_after_commit", times=3)
+        with trap_jobs():
+            payment = self.register(move, 100.0)
+        with self.assertRaises(RetryableJobError):
+            payment._quickbooks_settle_job(self.backend)  # stored in QuickBooks, no answer came back
+        (sent,) = [p for p in self.qbo_all("Payment") if any(
+            linked["TxnId"] == row.qbo_id for line in p["Line"] for linked in line["LinkedTxn"])]
+        with self.assertRaises(RetryableJobError):
+            self.pull("Payment", sent["Id"], "create")  # ours: waits for the push, applies nothing
+        self.assertEqual(len(self.odoo_payments(move)), 1)
+        payment._quickbooks_settle_job(self.backend)  # the retry: the same payment, by its requestid
+        binding = self.env["quickbooks.sync.state"]._binding_for_qbo(self.backend, "Payment", sent["Id"])
+        self.assertEqual((binding.res_model, binding.res_id, binding.origin), ("account.payment", payment.id, "odoo"))
+        self.pull("Payment", sent["Id"], "create")
+        self.assertEqual(len(self.odoo_payments(move)), 1)
+        self.assertEqual(len(self.qbo_all("Payment")), 1)
+
     def test_pulled_payments_are_never_pushed_back(self):
         _move, row = self.pushed_invoice(100.0)
         payment = self.qbo_payment(row, 100.0)
