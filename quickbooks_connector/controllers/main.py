@@ -37,7 +37,7 @@ class QuickbooksOAuthController(http.Controller):
             except ValueError:
                 raise BadRequest(_("Invalid connection id.")) from None
         else:
-            backend = Backend._for_company(request.env.company)
+            backend = Backend._for_company(self._current_company())
         if not backend:
             raise NotFound(_("No QuickBooks connection is configured for this company."))
         backend.check_access("write")
@@ -75,6 +75,16 @@ class QuickbooksOAuthController(http.Controller):
             backend.sudo().last_error = message
             return self._error_page(message, status=400, backend=backend)
         return request.redirect(f"/odoo/quickbooks/{backend.id}")
+
+    @staticmethod
+    def _current_company():
+        """The company the user works in: the web client's company switcher keeps it first in its ``cids``
+        cookie, which plain HTTP routes do not read by themselves; else the user's default company."""
+        allowed = request.env.user.company_ids
+        for part in str(request.httprequest.cookies.get("cids") or "").split("-"):
+            if part.strip().isdigit() and int(part) in allowed.ids:
+                return allowed.browse(int(part))
+        return request.env.company
 
     @staticmethod
     def _state_matches(pending, state) -> bool:

@@ -12,6 +12,9 @@ import json
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from unittest.mock import patch
+from urllib.parse import parse_qs, urlparse
+
+import requests
 
 from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -23,6 +26,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .. import const
+from ..models.quickbooks_backend import TOKEN_RESET
 from ..models.quickbooks_rate_slot import PostgresRateLimiter
 from ..qbo import RetryPolicy
 from .common import REALM_ID, VERIFIER_TOKEN, QuickbooksTestMixin
@@ -176,6 +180,45 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         with self.assertRaises(Exception) as refused:
             self.emulator.api(self.uk["token"], "GET", "companyinfo/" + FR_REALM, realm=FR_REALM)
         self.assertEqual(refused.exception.response.status_code, 401)
+
+    def test_each_company_connects_to_the_company_picked_at_intuit(self):
+        """Over real HTTP: Intuit's Reconnect URL starts the current company's authorization, the user picks
+        the QuickBooks company on the selector, and the grant opens that company only."""
+        fr = self.fr["backend"]
+        fr.sudo().write({**TOKEN_RESET, "state": "disconnected"})
+        self.authenticate("accountman", "accountman")
+        self.opener.cookies.set("cids", str(self.fr["company"].id))  # the company switcher, on France
+        start = self.url_open(const.OAUTH_START_ROUTE, allow_redirects=False)
+        self.assertIn(start.status_code, (302, 303), start.text[:500])
+        authorize = start.headers["Location"]
+        selector = requests.get(authorize, allow_redirects=False, timeout=10)
+        self.assertEqual(selector.status_code, 200)  # several companies: Intuit asks which one
+        for realm in (REALM_ID, UK_REALM, FR_REALM):
+            self.assertIn(f'data-realm-id="{realm}"', selector.text)
+        self.emulator.select_company(FR_REALM)
+        back = urlparse(requests.get(authorize, allow_redirects=False, timeout=10).headers["Location"])
+        self.assertEqual(parse_qs(back.query)["realmId"], [FR_REALM])
+        done = self.url_open(f"{back.path}?{back.query}", allow_redirects=False)
+        self.assertIn(done.status_code, (302, 303), done.text[done.text.find("alert"):][:500])
+        self.assertIn(f"/odoo/quickbooks/{fr.id}", done.headers["Location"])
+        fr.invalidate_recordset()
+        self.assertEqual((fr.state, fr.realm_id, fr.qbo_company_name),
+                         ("connected", FR_REALM, "Emulated France Company SAS"))
+        token = self.stored_secret("access_token_encrypted", fr)
+        self.assertTrue(self.emulator.api(token, "GET", f"companyinfo/{FR_REALM}", realm=FR_REALM))
+        with self.assertRaises(requests.HTTPError):
+            self.emulator.api(token, "GET", f"companyinfo/{UK_REALM}", realm=UK_REALM)
+
+        # The UK company's QuickBooks company picked for France: refused, nothing changes.
+        fr.sudo().write({**TOKEN_RESET, "state": "disconnected"})
+        self.emulator.select_company(UK_REALM)
+        start = self.url_open(f"{const.OAUTH_START_ROUTE}?backend_id={fr.id}", allow_redirects=False)
+        back = urlparse(requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"])
+        self.assertEqual(parse_qs(back.query)["realmId"], [UK_REALM])
+        self.assertEqual(self.url_open(f"{back.path}?{back.query}", allow_redirects=False).status_code, 400)
+        fr.invalidate_recordset()
+        self.assertEqual((fr.state, fr.realm_id), ("disconnected", FR_REALM))
+        self.assertEqual((self.uk["backend"].state, self.uk["backend"].realm_id), ("connected", UK_REALM))
 
     def test_documents_land_only_in_their_own_realm(self):
         prices = {REALM_ID: 100.0, UK_REALM: 200.0, FR_REALM: 300.0}
