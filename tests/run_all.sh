@@ -12,6 +12,7 @@
 #   PGHOST PGPORT PGUSER  PostgreSQL for layer 2 (default 127.0.0.1, 5432, current user; not "postgres")
 #   QBO_TEST_VENV      where layer 1's virtualenv lives (default .venv-tests in the repository)
 #   QBO_SKIP_ODOO=1    run layer 1 only
+#   QBO_SKIP_SOAK=1    skip the small soak that follows the Odoo tests
 #   QBO_SKIP_BENCH=1   skip the tiny benchmark run at the end of layer 2
 set -euo pipefail
 
@@ -210,6 +211,16 @@ if [ "$scan_ok" -ne 1 ]; then
   exit 1
 fi
 say "Layer 2 passed: $result ($DB dropped)"
+
+# ---------------------------------------------------------------- the soak, small size
+# The real server (HTTP workers, cron worker, job runner) and the emulator, with faults, killed
+# workers and a restart: any loss or duplicate fails the run.  README: "The soak".
+if [ "${QBO_SKIP_SOAK:-0}" = "1" ]; then
+  say "Soak SKIPPED (QBO_SKIP_SOAK=1)"
+else
+  say "Soak (small): python -m tests.soak --small"
+  ODOO_PYTHON="$ODOO_PY" "$ODOO_PY" -m tests.soak --small
+fi
 
 # ---------------------------------------------------------------- the benchmarks, tiny size
 # Each benchmark of tests/benchmarks/ once at a tiny size (a few minutes in all): they still run and
