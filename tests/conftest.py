@@ -2,7 +2,7 @@
 
 ``quickbooks_connector/__init__.py`` imports Odoo, so the addon directory itself goes on
 ``sys.path`` and its framework-free ``qbo`` package is imported on its own (it only uses relative
-imports, see DESIGN.md).
+imports; README, "Repository layout").
 """
 
 import sys

@@ -1,4 +1,4 @@
-"""The qbo package must stay importable without Odoo (DESIGN.md): no ``odoo`` import anywhere."""
+"""The qbo package must stay importable without Odoo (README, "Repository layout"): no ``odoo`` import anywhere."""
 
 import ast
 import subprocess
