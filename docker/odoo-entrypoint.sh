@@ -12,9 +12,9 @@
 #      openupgradelib, which queue_job's manifest checks for and is installed explicitly;
 #   3. exports QUICKBOOKS_ENCRYPTION_KEY: yours when set (e.g. in .env), otherwise a key generated
 #      on the first start into $ODOO_DATA_DIR/quickbooks/encryption.key (back it up);
-#   4. first start: creates the database, installs quickbooks_connector and points the company's
-#      QuickBooks connection at the emulator (docker/init_demo.py). Later starts: updates the addon
-#      when its files changed since the last start;
+#   4. first start: creates the database, installs quickbooks_connector, creates the second company
+#      and connects each company to its own QuickBooks company of the emulator (docker/init_demo.py).
+#      Later starts: updates the addon when its files changed since the last start;
 #   5. runs the Odoo server with odoo.conf; queue_job's job runner starts with it.
 #
 # Arguments are added to every odoo command, e.g. --addons-path/--data-dir outside the container.
@@ -96,7 +96,7 @@ if [ "$installed" != "installed" ]; then
   [ "${ODOO_DEMO_DATA:-1}" = "1" ] && demo=(--with-demo)
   "${ODOO[@]}" -c "$ODOO_CONF" "${DB_ARGS[@]}" -i quickbooks_connector "${demo[@]}" \
     --stop-after-init --no-http "$@"
-  say "configuring the demo QuickBooks connection"
+  say "connecting the demo companies to their QuickBooks companies"
   "${ODOO[@]}" shell -c "$ODOO_CONF" "${DB_ARGS[@]}" --no-http "$@" < "$REPO_DIR/docker/init_demo.py"
   addon_fingerprint > "$fingerprint_file"
 elif [ "$(cat "$fingerprint_file" 2>/dev/null || true)" != "$(addon_fingerprint)" ]; then
