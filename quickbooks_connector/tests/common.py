@@ -172,6 +172,11 @@ class EmulatorProcess:
     def mint_tokens(self, realm=None):
         return self.call("POST", "tokens", {}, realm=realm)
 
+    def add_realm(self, **spec):
+        """Serve one more company from now on (``preset``, ``realmId``, settings); a full reset removes it,
+        unlike the class's ``emulator_realms``.  Returns the realm with its settings."""
+        return self.call("POST", "realms", spec)
+
     def select_company(self, realm, sticky=False):
         """The company the next authorization picks (Intuit's company selector, answered in advance)."""
         return self.call("POST", "oauth/company", {"realmId": realm, "sticky": sticky})

@@ -191,9 +191,10 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         start = self.url_open(const.OAUTH_START_ROUTE, allow_redirects=False)
         self.assertIn(start.status_code, (302, 303), start.text[:500])
         authorize = start.headers["Location"]
+        added = self.emulator.add_realm(preset="ca")["realmId"]  # one more, while running
         selector = requests.get(authorize, allow_redirects=False, timeout=10)
         self.assertEqual(selector.status_code, 200)  # several companies: Intuit asks which one
-        for realm in (REALM_ID, UK_REALM, FR_REALM):
+        for realm in (REALM_ID, UK_REALM, FR_REALM, added):
             self.assertIn(f'data-realm-id="{realm}"', selector.text)
         self.emulator.select_company(FR_REALM)
         back = urlparse(requests.get(authorize, allow_redirects=False, timeout=10).headers["Location"])
