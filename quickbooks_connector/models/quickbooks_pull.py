@@ -28,11 +28,13 @@ class QuickbooksPull(models.AbstractModel):
     _description = "Apply QuickBooks changes in Odoo"
 
     @api.model
-    def _process_change(self, backend, entity, qbo_id, operation, client=None):
-        """Bring Odoo in line with QBO's current state of one object; returns a short outcome."""
+    def _process_change(self, backend, entity, qbo_id, operation, client=None, qbo_object=None):
+        """Bring Odoo in line with QBO's current state of one object; returns a short outcome.
+
+        ``qbo_object``: the object as QBO answered a moment ago (read with others in one query); else
+        it is read now."""
         client = client or backend._qbo_client()
-        qbo_object = None
-        if operation not in ("delete",):
+        if qbo_object is None and operation not in ("delete",):
             try:
                 qbo_object = client.get(entity, qbo_id)
             except NotFoundError:

@@ -70,6 +70,13 @@ UNREADABLE_STATUS = 400
 LOGGED_SKIPS = 10
 #: Processed rows are kept this long (longer than QBO's 30-day change-data-capture look-back).
 RETENTION_DAYS = 60
+#: Objects Odoo owns (documents, customers, vendors): a notification of one only checks it for drift
+#: (Odoo is master).  Every document Odoo pushes comes back as such a notification, so a backfill
+#: would spend one read per document on them: they wait a little, and the first job to run reads
+#: every waiting object of the entity at once (``Id IN (...)``, up to DRIFT_BATCH in one request).
+DRIFT_ENTITIES = ("Invoice", "CreditMemo", "Customer", "Bill", "VendorCredit", "Vendor")
+DRIFT_DELAY_SECONDS = 15
+DRIFT_BATCH = 200
 
 
 def _naive_utc(moment: datetime | None):
@@ -286,7 +293,8 @@ class QuickbooksWebhookEvent(models.Model):
     def _enqueue_object(self, backend, entity, qbo_id):
         """The job of one QuickBooks object; identical waiting jobs collapse into one."""
         Inbox = self.env[self._name].with_user(SUPERUSER_ID).with_company(backend.company_id)
-        return enqueue(Inbox, f"QuickBooks: apply {entity} {qbo_id}",
+        options = {"eta": DRIFT_DELAY_SECONDS} if entity in DRIFT_ENTITIES else {}
+        return enqueue(Inbox, f"QuickBooks: apply {entity} {qbo_id}", **options,
                        )._quickbooks_process_object(backend.with_env(Inbox.env), entity, str(qbo_id))
 
     # ------------------------------------------------------------------ processing (job)
@@ -306,9 +314,13 @@ class QuickbooksWebhookEvent(models.Model):
         operation = max(rows.mapped("operation"), key=lambda op: OPERATION_WEIGHT.get(op, 0))
         self.env["quickbooks.push"]._check_backend_active(backend)  # paused: wait without using retries
         self._lock_object(backend, entity, qbo_id)
+        batch = {}
         try:
             with self.env.cr.savepoint():
-                outcome = self.env["quickbooks.pull"]._process_change(backend, entity, qbo_id, operation)
+                if entity in DRIFT_ENTITIES and operation != "delete":
+                    batch = self._read_drift_batch(backend, entity, qbo_id)
+                outcome = self.env["quickbooks.pull"]._process_change(backend, entity, qbo_id, operation,
+                                                                      qbo_object=batch.pop(qbo_id, None))
         except RetryableJobError as error:
             if getattr(error, "ignore_retry", False):
                 raise  # a deliberate wait (paused connection, object busy): not an attempt
@@ -331,11 +343,56 @@ class QuickbooksWebhookEvent(models.Model):
         except Exception as error:
             _logger.exception("QuickBooks: applying %s %s failed", entity, qbo_id)
             return rows._mark_failed(f"{type(error).__name__}: {error}")
-        rows.invalidate_recordset()
-        for row in rows:
+        rows._mark_processed(outcome)
+        for other_id, qbo_object in batch.items():
+            self._apply_read_object(backend, entity, other_id, qbo_object)
+        return outcome
+
+    def _mark_processed(self, outcome):
+        self.invalidate_recordset()
+        for row in self:
             row.write({"state": "done", "outcome": (outcome or "")[:250] or False, "last_error": False,
                        "processed_at": fields.Datetime.now(), "attempts": row.attempts + 1})
-        return outcome
+
+    def _waiting(self, backend, entity, qbo_ids=None):
+        domain = [("backend_id", "=", backend.id), ("entity", "=", entity), ("state", "in", ("received", "queued"))]
+        if qbo_ids is not None:
+            domain.append(("qbo_id", "in", list(qbo_ids)))
+        return self.sudo().search(domain, order="occurred_at, id")
+
+    @api.model
+    def _read_drift_batch(self, backend, entity, qbo_id):
+        """``{Id: object}`` of ``qbo_id`` and of the other waiting objects of ``entity`` (not deletions),
+        read in one query; objects the query does not return (deleted meanwhile) are read by their own job."""
+        waiting = self._waiting(backend, entity).filtered(lambda row: row.operation != "delete")
+        ids = list(dict.fromkeys([qbo_id, *waiting.mapped("qbo_id")]))[:DRIFT_BATCH]
+        if len(ids) == 1:
+            return {}
+        where = "Active in (true, false)" if entity in ("Customer", "Vendor") else None
+        try:
+            found = backend._qbo_client().find_in(entity, "Id", ids, where=where, chunk=DRIFT_BATCH)
+        except QBOError as error:
+            if error.retryable or isinstance(error, AuthenticationError):
+                raise
+            return {}  # a query QuickBooks refuses: each object is read on its own, as before
+        return {str(object_id): objects[0] for object_id, objects in found.items() if len(objects) == 1}
+
+    @api.model
+    def _apply_read_object(self, backend, entity, qbo_id, qbo_object):
+        """Check one more object of a batch read for drift; anything unusual is left to its own job."""
+        rows = self._waiting(backend, entity, [qbo_id])
+        if not rows or "delete" in rows.mapped("operation"):
+            return
+        operation = max(rows.mapped("operation"), key=lambda op: OPERATION_WEIGHT.get(op, 0))
+        try:
+            with self.env.cr.savepoint():
+                self._lock_object(backend, entity, qbo_id)
+                outcome = self.env["quickbooks.pull"]._process_change(backend, entity, qbo_id, operation,
+                                                                      qbo_object=qbo_object)
+        except Exception as error:  # its own job applies it again, with the usual handling
+            _logger.info("QuickBooks: %s %s left to its own job: %s", entity, qbo_id, error)
+            return
+        rows._mark_processed(outcome)
 
     @api.model
     def _lock_object(self, backend, entity, qbo_id):

@@ -520,6 +520,39 @@ class TestWebhookInboxEndToEnd(InboxMixin, PushCase, HttpCase):
         self.assertEqual(move.payment_state, "not_paid")
         self.assertEqual(set(self.rows(entity="Payment", qbo_id=payment["Id"]).mapped("state")), {"done"})
 
+    def test_notifications_of_our_own_documents_are_read_together(self):
+        """Each document Odoo pushes comes back as a notification (a drift check): they wait a little,
+        then one query reads them all, where each used to cost a read of its own."""
+        rows = [self.pushed_invoice(10.0 + n)[1] for n in range(3)]
+        body = json.dumps([cloudevent("Invoice", row.qbo_id, "created") for row in rows]).encode()
+        self.assertEqual(self.url_open(const.WEBHOOK_ROUTE, data=body, headers={
+            "Content-Type": "application/json", "intuit-signature": sign(body, VERIFIER_TOKEN)}).status_code, 200)
+        jobs = [self.jobs("Invoice", row.qbo_id) for row in rows]
+        self.assertTrue(all(len(job) == 1 and job.eta for job in jobs), "drift checks wait a little")
+        self.emulator.call("DELETE", "requests")
+        self.run_jobs("Invoice", rows[0].qbo_id)
+        inbox = self.env["quickbooks.webhook.event"].sudo().search([
+            ("entity", "=", "Invoice"), ("qbo_id", "in", [row.qbo_id for row in rows])])
+        self.assertEqual(len(inbox), 3)
+        self.assertEqual(set(inbox.mapped("state")), {"done"}, inbox.mapped("last_error"))
+        self.assertEqual(set(inbox.mapped("outcome")), {"No change to fields Odoo owns."})
+        for row in rows[1:]:  # their own jobs find nothing left to do
+            self.run_jobs("Invoice", row.qbo_id)
+        requests = self.emulator.call("GET", "requests")
+        self.assertEqual([entry["subpath"] for entry in requests], ["/query"], "one query, no read per invoice")
+        self.assertFalse(any(row.drift_detected for row in rows))
+
+        # A change made in QuickBooks is still seen, read with the others.
+        self.emulator.call("POST", f"entities/Invoice/{rows[1].qbo_id}", {"DueDate": "2031-01-31"})
+        body = json.dumps([cloudevent("Invoice", row.qbo_id, "updated", time="2026-03-03T10:00:00.000Z")
+                           for row in rows]).encode()
+        self.url_open(const.WEBHOOK_ROUTE, data=body, headers={
+            "Content-Type": "application/json", "intuit-signature": sign(body, VERIFIER_TOKEN)})
+        self.run_jobs("Invoice", rows[2].qbo_id)
+        rows[1].invalidate_recordset()
+        self.assertTrue(rows[1].drift_detected)
+        self.assertIn("DueDate", rows[1].drift_note)
+
     def pushed_invoice(self, price):
         move = self.invoice(price=price, taxes=self.env["account.tax"])
         row = self.post_and_push(move)
