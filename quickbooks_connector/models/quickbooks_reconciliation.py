@@ -213,7 +213,7 @@ class QuickbooksReconciliation(models.Model):
         company = backend.company_id
         currency = company.currency_id
         client = backend._qbo_client()
-        qbo, qbo_documents, notes = figures.qbo_figures(client)
+        qbo, notes = figures.qbo_figures(client)
         odoo = figures.odoo_figures(self.env, company)
         values = {"notes": "\n".join(notes) or False}
         for key, _label in FIGURES:
@@ -241,7 +241,7 @@ class QuickbooksReconciliation(models.Model):
         payables = bool(self.open_bill_count_difference or not currency.is_zero(self.payable_difference) or vendors)
         if receivables or payables:
             # Also under the threshold: the run then shows what differs without alerting.
-            self._store_explanation(backend, qbo_documents, customers + vendors, receivables=receivables,
+            self._store_explanation(backend, client, customers + vendors, receivables=receivables,
                                     payables=payables)
 
     def _compare_customers(self, backend, client, entity="Customer"):
@@ -259,14 +259,14 @@ class QuickbooksReconciliation(models.Model):
                 lines.append(line)
         return lines
 
-    def _store_explanation(self, backend, qbo_documents, customers=(), receivables=True, payables=False):
+    def _store_explanation(self, backend, client, customers=(), receivables=True, payables=False):
         company = backend.company_id
         move_types, entities = (), ()
         if receivables:
             move_types, entities = figures.CUSTOMER_TYPES, ("Invoice", "CreditMemo")
         if payables:
             move_types, entities = move_types + figures.VENDOR_TYPES, (*entities, "Bill", "VendorCredit")
-        documents = {key: value for key, value in qbo_documents.items() if key[0] in entities}
+        documents = figures.qbo_open_documents(client, entities)
         lines = list(customers) + figures.explain(figures.odoo_open_documents(self.env, company, move_types), documents,
                                                   figures.ledger_bindings(self.env, backend, entities),
                                                   company.currency_id)

@@ -177,28 +177,28 @@ def compare_customers(odoo_balances, qbo_customers, bindings, home_code, toleran
 
 
 # ---------------------------------------------------------------------------- QuickBooks
-def qbo_figures(client) -> tuple[dict, dict, list[str]]:
-    """Read QBO's open documents (every page).
-
-    Returns the figures, ``{(entity, Id): (DocNumber, signed home open amount)}`` for the open
-    invoices, credit memos, bills and vendor credits, and notes about what could not be read.
-    """
-    notes = []
-    totals = {"receivable": Decimal(0), "payable": Decimal(0)}
-    open_documents = {}
-    for entity, (field, sign, figure) in QBO_OPEN_DOCUMENTS.items():
+def _qbo_open(client, entities, notes):
+    """``(entity, object)`` of every open document of ``entities``, page after page (never all at once)."""
+    for entity in entities:
         try:
-            rows = list(client.query_all(entity, OPEN_CONDITION))
+            yield from ((entity, obj) for obj in client.query_all(entity, OPEN_CONDITION))
         except ValidationError as error:
             if entity != "VendorCredit":
                 raise
             # A server that does not know vendor credits answers the query with a validation fault.
             notes.append(f"QuickBooks did not return vendor credits ({error}); payables exclude them.")
-            continue
-        for obj in rows:
-            amount = sign * home_open_amount(obj, field)
-            totals[figure] += amount
-            open_documents[entity, str(obj["Id"])] = (obj.get("DocNumber") or "", float(amount))
+
+
+def qbo_figures(client) -> tuple[dict, list[str]]:
+    """Read QBO's open documents (every page, one at a time: memory does not grow with their number).
+
+    Returns the figures and notes about what could not be read.
+    """
+    notes = []
+    totals = {"receivable": Decimal(0), "payable": Decimal(0)}
+    for entity, obj in _qbo_open(client, QBO_OPEN_DOCUMENTS, notes):
+        field, sign, figure = QBO_OPEN_DOCUMENTS[entity]
+        totals[figure] += sign * home_open_amount(obj, field)
     unapplied = Decimal(0)
     for payment in client.query_all("Payment"):  # QBO does not document UnappliedAmt as filterable
         unapplied += _decimal(payment.get("UnappliedAmt")) * _decimal(payment.get("ExchangeRate") or 1)
@@ -209,7 +209,16 @@ def qbo_figures(client) -> tuple[dict, dict, list[str]]:
         "open_bill_count": client.count("Bill", OPEN_CONDITION),
         "payable": float(totals["payable"]),
     }
-    return figures, open_documents, notes
+    return figures, notes
+
+
+def qbo_open_documents(client, entities) -> dict[tuple[str, str], tuple[str, float]]:
+    """``{(entity, Id): (DocNumber, signed home open amount)}`` of the open documents of ``entities``:
+    read again only when a gap has to be explained."""
+    return {(entity, str(obj["Id"])): (obj.get("DocNumber") or "",
+                                       float(QBO_OPEN_DOCUMENTS[entity][1] * home_open_amount(
+                                           obj, QBO_OPEN_DOCUMENTS[entity][0])))
+            for entity, obj in _qbo_open(client, entities, [])}
 
 
 def qbo_customer_balances(client, entity="Customer") -> dict[str, float]:
