@@ -116,6 +116,9 @@ def report_drain(report: Report, stack: Stack, drain: Drain, invoices: int, cust
     report.figure("failed_jobs", errors["failed_jobs"])
     report.figure("retried_jobs", errors["retried_jobs"])
     report.figure("failed_ledger_rows", errors["failed_ledger_rows"])
+    if len(stack.nodes) > 1:
+        report.figure("jobs_run_by_node", " / ".join(str(n) for n in stack.jobs_run_by_node()), "",
+                      "queue_job's elected runner starts jobs through a load balancer in front of the servers")
     duplicates = stack.qbo_duplicates()
     report.target("duplicates_in_qbo", duplicates["Invoice"] + duplicates["Customer"], 0)
     if drain.progress_seen:
@@ -148,6 +151,7 @@ def main(argv=None) -> int:
             stack.control.call("DELETE", "requests")
             push_with_wizard(stack)
             drain.run(options.timeout or 180 + 0.5 * options.invoices)
+            stack.wait_drained([], timeout=300)  # what follows the pushes (notifications of them) is counted too
             print(f"\n== {name}: {options.invoices} invoices, {customers} customers, {options.nodes} Odoo "
                   f"server(s)", flush=True)
             report_drain(report, stack, drain, options.invoices, customers)

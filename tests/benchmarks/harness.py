@@ -12,6 +12,7 @@ targets, ``MET`` or ``MISSED``.
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import datetime as dt
 import getpass
@@ -21,10 +22,13 @@ import os
 import platform
 import secrets
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -37,8 +41,16 @@ from tests.soak.processes import REPO_ROOT, EmulatorProcess, OdooServer, dropdb,
 ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 #: QuickBooks' per-realm budget, and the share of it the connector's governor allows itself.
 QBO_PER_MINUTE = 500
-#: The channels of the repository's odoo.conf (one QuickBooks slot).
-DEFAULT_CHANNELS = "root:2,root.quickbooks:1"
+
+
+def _odoo_conf_channels() -> str:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(REPO_ROOT / "odoo.conf", encoding="utf-8")
+    return parser.get("queue_job", "channels", fallback="root:2,root.quickbooks:1")
+
+
+#: The channels of the repository's odoo.conf.
+DEFAULT_CHANNELS = _odoo_conf_channels()
 
 
 def odoo_python() -> str:
@@ -132,6 +144,57 @@ def say(message: str) -> None:
     print(f"[{time.monotonic() - _STARTED:7.1f}s] {message}", flush=True)
 
 
+class RoundRobinProxy:
+    """The load balancer in front of several Odoo servers, for queue_job's runner: each new connection
+    goes to the next server (plain TCP relay on loopback)."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self._next = 0
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _address = self.sock.accept()
+            except OSError:
+                return
+            port = self.ports[self._next % len(self.ports)]
+            self._next += 1
+            threading.Thread(target=self._relay, args=(client, port), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                target.sendall(data)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+    def _relay(self, client: socket.socket, port: int) -> None:
+        try:
+            upstream = socket.create_connection(("127.0.0.1", port), timeout=600)
+        except OSError:
+            client.close()
+            return
+        back = threading.Thread(target=self._pipe, args=(upstream, client), daemon=True)
+        back.start()
+        self._pipe(client, upstream)
+        back.join()
+        client.close()
+        upstream.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self.sock.close()
+
+
 class Stack:
     """Emulator + ``nodes`` Odoo servers on one fresh database, connected and mapped; torn down on exit."""
 
@@ -188,6 +251,17 @@ class Stack:
             self.nodes.append(OdooServer(workdir, python=self.python, database=self.database, workers=self.workers,
                                          channels=self.channels, encryption_key=self.encryption_key,
                                          extra_addons=os.environ.get("ODOO_ADDONS_PATH")))
+        self.proxy = None
+        if len(self.nodes) > 1:
+            # queue_job elects one runner per database (the others stand by); it starts jobs through
+            # HTTP, here through a load balancer, so the jobs run on the workers of every server.
+            self.proxy = RoundRobinProxy([node.http_port for node in self.nodes])
+            for node in self.nodes:
+                parser = configparser.ConfigParser(interpolation=None)
+                parser.read(node.config_path, encoding="utf-8")
+                parser["queue_job"]["port"] = str(self.proxy.port)
+                with open(node.config_path, "w", encoding="utf-8") as file:
+                    parser.write(file)
         emulator_python = sys.executable
         with contextlib.suppress(ImportError):
             import werkzeug  # noqa: F401
@@ -252,12 +326,16 @@ class Stack:
                                rate_limit=True)
 
     def stop(self) -> None:
+        with contextlib.suppress(ValueError):  # a second Ctrl-C must not stop the clean-up half-way
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         for node in self.nodes:
             with contextlib.suppress(Exception):
                 node.stop()
         if self.emulator is not None:
             with contextlib.suppress(Exception):
                 self.emulator.stop()
+        if getattr(self, "proxy", None) is not None:
+            self.proxy.close()
         if self.keep:
             say(f"kept: database {self.database}, run directory {self.workdir}")
             return
@@ -355,6 +433,14 @@ class Stack:
         groups = self.rpc.retrying("quickbooks.sync.state", "read_group", domain, ["state"], ["state"], lazy=False)
         return {group["state"]: group["__count"] for group in groups}
 
+    def jobs_run_by_node(self) -> list[int]:
+        """How many jobs each server ran (its log's ``/queue_job/runjob`` requests)."""
+        counts = []
+        for node in self.nodes:
+            text = node.log_path.read_text(encoding="utf-8", errors="replace") if node.log_path.exists() else ""
+            counts.append(text.count("GET /queue_job/runjob"))
+        return counts
+
     def rate_limits(self) -> dict:
         return self.control.call("GET", "rate_limits")
 
@@ -412,7 +498,8 @@ class Stack:
         return result
 
     def wait_drained(self, ids: list[int], timeout: float, on_tick=None, every: float = 2.0) -> tuple[bool, float]:
-        """Wait until none of ``ids``' ledger rows is pending and no job is active; (drained, seconds)."""
+        """Wait until none of ``ids``' ledger rows is pending (every one is in QuickBooks, or failed), or
+        without ``ids`` until no job is active; (drained, seconds)."""
         started = time.monotonic()
         last_print = 0.0
         while True:
@@ -421,7 +508,7 @@ class Stack:
             done = counts.get("done", 0)
             if on_tick:
                 on_tick(counts, active)
-            if counts.get("pending", 0) == 0 and active == 0:
+            if counts.get("pending", 0) == 0 and (ids or active == 0):
                 return True, time.monotonic() - started
             now = time.monotonic()
             if now - last_print > 30:

@@ -161,6 +161,7 @@ def main(argv=None) -> int:
                         say(f"  {sampler.count} samples taken during the backfill")
                 during = sampler.count
                 watcher.join()
+                stack.wait_drained([], timeout=300)  # the notifications of the pushes are counted too
                 print(f"\n== latency under load: {during} samples during a backfill of {options.load} invoices",
                       flush=True)
                 report_latency(report, sampler, "load", True)

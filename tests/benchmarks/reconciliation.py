@@ -164,14 +164,19 @@ class Generator:
 def reconcile(stack: Stack) -> dict:
     rpc = stack.rpc
     master = stack.nodes[0].process.pid
+    stack.control.call("DELETE", "requests")
     with MemoryWatch(master) as watch:
         started = time.perf_counter()
         rpc.execute("quickbooks.backend", "action_reconcile_now", [stack.backend_id], timeout=3600)
         seconds = time.perf_counter() - started
+    log = stack.control.call("GET", "requests") or []
+    qbo_seconds = sum(float(entry.get("duration_ms") or 0) for entry in log) / 1000
     run = rpc.execute("quickbooks.reconciliation", "search_read", [["backend_id", "=", stack.backend_id]],
                       ["state", "odoo_open_count", "qbo_open_count", "error_message"], order="id desc", limit=1)[0]
     grown, peak = watch.growth_mib()
-    return {"seconds": round(seconds, 2), "memory_growth_mib": grown, "worker_peak_mib": peak, **run}
+    return {"seconds": round(seconds, 2), "qbo_requests": len(log), "qbo_seconds": round(qbo_seconds, 2),
+            "odoo_seconds": round(seconds - qbo_seconds, 2), "memory_growth_mib": grown, "worker_peak_mib": peak,
+            **run}
 
 
 def main(argv=None) -> int:
@@ -212,14 +217,19 @@ def main(argv=None) -> int:
                     say(f"  generated in {time.monotonic() - started:.0f} s; reconciling")
                     have = size
                 result = {"invoices": size, **reconcile(stack)}
-                say(f"  {size:,} invoices: {result['seconds']} s, worker grew {result['memory_growth_mib']} MiB, "
+                say(f"  {size:,} invoices: {result['seconds']} s ({result['qbo_seconds']} s in QuickBooks), "
+                    f"worker grew {result['memory_growth_mib']} MiB, "
                     f"state {result['state']} (Odoo {result['odoo_open_count']}, QuickBooks {result['qbo_open_count']} "
                     f"open){' ' + result['error_message'] if result.get('error_message') else ''}")
                 results.append(result)
             print(f"\n== reconciliation: {', '.join(f'{s:,}' for s in sizes)} open invoices on both sides", flush=True)
             for result in results:
                 size = result["invoices"]
-                report.figure(f"reconcile_{size}_seconds", result["seconds"], "s")
+                report.figure(f"reconcile_{size}_seconds", result["seconds"], "s",
+                              f"{result['qbo_requests']} QuickBooks requests answered in {result['qbo_seconds']} s "
+                              f"by the emulator; the rest, {result['odoo_seconds']} s, is Odoo's")
+                report.figure(f"reconcile_{size}_odoo_seconds", result["odoo_seconds"], "s",
+                              "wall time less the emulator's time answering")
                 report.figure(f"reconcile_{size}_memory_growth", result["memory_growth_mib"], "MiB",
                               f"worker peak {result['worker_peak_mib']} MiB")
                 report.figure(f"reconcile_{size}_state", result["state"], "",
@@ -227,6 +237,7 @@ def main(argv=None) -> int:
             last = results[-1]
             if last["invoices"] >= TARGET_AT:
                 report.target("reconcile_seconds_at_100000", last["seconds"], TARGET_SECONDS, "s")
+                report.target("reconcile_odoo_seconds_at_100000", last["odoo_seconds"], TARGET_SECONDS, "s")
             else:
                 report.figure("reconcile_seconds_largest", last["seconds"], "s",
                               f"the target ({TARGET_SECONDS:.0f} s) is at {TARGET_AT:,}")
