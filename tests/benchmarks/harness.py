@@ -88,7 +88,7 @@ def verdict(value, target, at_most: bool = True) -> str:
 
 def machine() -> dict[str, Any]:
     return {"cores": os.cpu_count(), "python": platform.python_version(), "system": platform.system(),
-            "machine": platform.machine()}
+            "machine": platform.machine(), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 class Report:
@@ -120,6 +120,7 @@ class Report:
         print(f"  note: {text}", flush=True)
 
     def write(self, path: str | None) -> None:
+        self.data["machine_at_end"] = machine()  # the load average says whether the machine was shared
         if path:
             Path(path).write_text(json.dumps(self.data, indent=2, default=str), encoding="utf-8")
 

@@ -87,6 +87,16 @@ def _size(name: str, data: dict) -> str:
     return json.dumps(size)
 
 
+def _load(benchmarks: dict) -> str:
+    """The machine's 5-minute load average at the end of each benchmark, when it was recorded."""
+    loads = [d["machine_at_end"]["load_average"][1] for d in benchmarks.values()
+             if (d.get("machine_at_end") or {}).get("load_average")]
+    if not loads:
+        return ""
+    return (f" Load average (5 min) at the end of the benchmarks: {min(loads):.1f} to {max(loads):.1f}"
+            f" on {len(loads)} of them; above 2, other work shared the two cores.")
+
+
 def table(results: dict) -> str:
     benchmarks = results.get("benchmarks", {})
     dates = sorted(d.get("date", "") for d in benchmarks.values() if d.get("date"))
@@ -97,7 +107,7 @@ def table(results: dict) -> str:
              f"{machine.get('cores', '?')} cores ({machine.get('system', '')} {machine.get('machine', '')}, Python "
              f"{machine.get('python', '?')}); Odoo with 2 HTTP workers, the cron worker and queue_job's runner "
              f"(channels `{channels}`); the emulator with QuickBooks' limits (500 requests/min/realm, "
-             f"10 concurrent, 40 batch calls/min, one-minute window).", "",
+             f"10 concurrent, 40 batch calls/min, one-minute window).{_load(benchmarks)}", "",
              "| benchmark | size | figure | measured | target | |", "| --- | --- | --- | --- | --- | --- |"]
     for name in ("latency", "latency_load", "backfill", "two_nodes", "overhead", "reconciliation"):
         data = benchmarks.get(name)
