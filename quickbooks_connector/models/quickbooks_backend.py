@@ -1,7 +1,7 @@
 """One QuickBooks Online connection per Odoo company: configuration, state and API clients."""
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from .. import const
 from ..qbo import (
@@ -152,7 +152,7 @@ class QuickbooksBackend(models.Model):
     def _check_custom_base_url(self):
         for backend in self.sudo():
             if backend.environment == "custom" and not (backend.custom_base_url or "").startswith(("http://", "https://")):
-                raise UserError(_("A custom QuickBooks server needs a URL starting with http:// or https://."))
+                raise ValidationError(_("A custom QuickBooks server needs a URL starting with http:// or https://."))
 
     # ------------------------------------------------------------------ clients
     def _api_base_url(self) -> str:

@@ -34,7 +34,8 @@ from decimal import Decimal
 
 from odoo.tools import SQL
 
-from ..qbo import QBOError, ValidationError
+from ..qbo import QBOError
+from ..qbo import ValidationError as QBOValidationError
 
 CUSTOMER_TYPES = ("out_invoice", "out_refund")
 VENDOR_TYPES = ("in_invoice", "in_refund")
@@ -182,7 +183,7 @@ def _qbo_open(client, entities, notes):
     for entity in entities:
         try:
             yield from ((entity, obj) for obj in client.query_all(entity, OPEN_CONDITION))
-        except ValidationError as error:
+        except QBOValidationError as error:
             if entity != "VendorCredit":
                 raise
             # A server that does not know vendor credits answers the query with a validation fault.
@@ -258,7 +259,7 @@ def qbo_fx_balance(client, account_numbers, date_from, date_to) -> tuple[float, 
     signs = {str(account["Id"]): -1 if account.get("Classification") == "Revenue" else 1 for account in accounts}
     try:
         report = _profit_and_loss(client, date_from, date_to)
-    except ValidationError as error:
+    except QBOValidationError as error:
         notes.append(f"The ProfitAndLoss report is not available ({error}); used the accounts' CurrentBalance.")
         total = sum((signs[str(account["Id"])] * _decimal(account.get("CurrentBalance")) for account in accounts),
                     Decimal(0))

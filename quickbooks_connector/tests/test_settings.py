@@ -1,3 +1,4 @@
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import QuickbooksCase
@@ -38,3 +39,7 @@ class TestSettingsBlock(QuickbooksCase):
         self.settings().action_quickbooks_disconnect()
         self.assertEqual(self.backend.state, "disconnected")
         self.assertEqual(self.settings().quickbooks_state, "disconnected")
+
+    def test_a_custom_server_needs_an_http_url(self):
+        with self.assertRaisesRegex(ValidationError, "http:// or https://"):
+            self.backend.write({"environment": "custom", "custom_base_url": "ftp://quickbooks.example"})
