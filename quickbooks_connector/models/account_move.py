@@ -1,9 +1,8 @@
-from odoo import _, fields, models
+from odoo import fields, models
 
 from ..adapters.settlement import credit_note_settlement
 from ..adapters.sides import PAYABLE, side_of_move_type
 from ..tools.jobs import enqueue
-from .quickbooks_account_mapping import INCOME_TYPES
 
 
 class AccountMove(models.Model):
@@ -122,12 +121,3 @@ class AccountMove(models.Model):
 
     def _quickbooks_settlement_backend(self):
         return self._quickbooks_backend() and super()._quickbooks_settlement_backend()
-
-    def _quickbooks_income_accounts(self):
-        return self._quickbooks_accounts_to_map().filtered(lambda a: a.account_type in INCOME_TYPES)
-
-    def _quickbooks_skip_reason(self):
-        self.ensure_one()
-        if self.quickbooks_skip:
-            return _("Marked 'Skip QuickBooks'.")
-        return False

@@ -123,10 +123,6 @@ class QuickbooksSyncState(models.Model):
         return self.sudo().search([("backend_id", "=", backend.id), ("qbo_entity", "=", qbo_entity),
                                   ("qbo_id", "=", str(qbo_id))], limit=1)
 
-    def _mark_attempt(self, request_id=None):
-        self.sudo().write({"attempts": self.attempts + 1, "last_attempt_at": fields.Datetime.now(),
-                           "last_request_id": request_id or self.last_request_id})
-
     def _mark_done(self, qbo_object, synced_values=None, **extra):
         """Record a successful sync: QBO's Id and SyncToken, and what is now the merge base."""
         summary = fingerprint(self.qbo_entity, qbo_object)

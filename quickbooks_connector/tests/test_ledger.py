@@ -40,7 +40,7 @@ class TestLedger(QuickbooksCase):
 
     def test_failed_rows_carry_the_error_and_managers_can_retry(self):
         row = self.Ledger._binding_for(self.backend, self.partner, "Customer")
-        row._mark_attempt("req-1")
+        row.write({"attempts": 1, "last_request_id": "req-1"})  # what a push records of its attempt
         row._mark_failed("Duplicate Name Exists Error (QuickBooks error 6240)")
         self.partner.invalidate_recordset()
         self.assertEqual(self.partner.quickbooks_status, "failed")
