@@ -15,7 +15,7 @@ from odoo import _, api, fields, models
 
 from ..adapters import CUSTOMER_OWNED_FIELDS, customer_data, customer_display_name, vendor_data
 from ..adapters.sides import PAYABLE, RECEIVABLE
-from ..qbo import DuplicateNameError
+from ..qbo import DuplicateNameError, quote_literal
 from ..qbo.payables import build_vendor
 from ..qbo.payloads import build_customer
 from ..qbo.redact import get_logger
@@ -73,8 +73,8 @@ class QuickbooksPush(models.AbstractModel):
         return self._create_party(backend, partner, currency, row, client, home, side)
 
     def _find_party(self, client, entity, display_name):
-        quoted = display_name.replace("\\", "\\\\").replace("'", "\\'")
-        return next(iter(client.query_all(entity, f"DisplayName = '{quoted}' and Active in (true, false)")), None)
+        condition = f"DisplayName = {quote_literal(display_name)} and Active in (true, false)"
+        return next(iter(client.query_all(entity, condition)), None)
 
     def _create_party(self, backend, partner, currency, row, client, home, side):
         entity = side.party_entity

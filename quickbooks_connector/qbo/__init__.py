@@ -13,6 +13,7 @@ from .client import (
     QBOClient,
     RetryPolicy,
     new_request_id,
+    quote_literal,
 )
 from .errors import (
     AuthenticationError,
@@ -47,6 +48,7 @@ __all__ = [
     "OAuthClient", "OAuthEndpoints", "OAuthError", "QBOClient", "QBOError", "RateLimiter", "RateLimits",
     "RequiredFieldError", "RetryPolicy", "ServerError", "StaleObjectError", "ThrottledError",
     "TokenSet", "TransportError", "ValidationError", "WebhookEvent", "WebhookPayloadError",
-    "get_logger", "new_request_id", "new_state", "parse_events", "redact", "sign", "three_way_merge",
+    "get_logger", "new_request_id", "new_state", "parse_events", "quote_literal", "redact", "sign",
+    "three_way_merge",
     "verify_signature",
 ]

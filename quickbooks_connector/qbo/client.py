@@ -132,7 +132,7 @@ def _utc_iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def _quote(value: str) -> str:
+def quote_literal(value: str) -> str:
     """Quote a literal for the QBO query language (single quotes, backslash-escaped)."""
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -322,7 +322,7 @@ class QBOClient:
 
     def find_by(self, entity: str, field_name: str, value: str) -> list[dict[str, Any]]:
         """All objects whose ``field_name`` equals ``value`` (quoted safely)."""
-        return list(self.query_all(entity, f"{field_name} = {_quote(value)}"))
+        return list(self.query_all(entity, f"{field_name} = {quote_literal(value)}"))
 
     def find_in(self, entity: str, field_name: str, values: Iterable[str], *, where: str | None = None,
                 chunk: int = 200) -> dict[str, list[dict[str, Any]]]:
@@ -331,7 +331,7 @@ class QBOClient:
         wanted = list(dict.fromkeys(str(value) for value in values if value))
         found: dict[str, list[dict[str, Any]]] = {value: [] for value in wanted}
         for start in range(0, len(wanted), chunk):
-            listed = ", ".join(_quote(value) for value in wanted[start:start + chunk])
+            listed = ", ".join(quote_literal(value) for value in wanted[start:start + chunk])
             condition = f"{field_name} IN ({listed})" + (f" and {where}" if where else "")
             for obj in self.query_all(entity, condition):
                 key = str(obj.get(field_name))

@@ -353,6 +353,15 @@ class TestCustomerPush(PushCase):
         self.assertEqual(self.ledger(self.partner_a).qbo_id, existing["Id"])
         self.assertEqual(self.qbo("Customer", existing["Id"])["Notes"], "kept by the CPA")
 
+    def test_a_name_with_quotes_and_backslashes_is_looked_up_and_adopted(self):
+        self.partner_a.name = "O'Brien \\ Sons"
+        existing = self.emulator.api(self.token, "POST", "customer", json={
+            "DisplayName": self.partner_a.name})["Customer"]
+        row = self.post_and_push(self.invoice())
+        self.assertEqual(row.state, "done", row.last_error)
+        self.assertEqual(self.ledger(self.partner_a).qbo_id, existing["Id"])
+        self.assertEqual(len(self.qbo_all("Customer")), 1)
+
     def test_name_taken_by_a_vendor_gets_a_distinct_customer_name(self):
         self.emulator.api(self.token, "POST", "vendor", json={"DisplayName": self.partner_a.name})
         row = self.post_and_push(self.invoice())
