@@ -101,6 +101,16 @@ class QuickbooksBackend(models.Model):
         backend.activity_unlink(["mail.mail_activity_data_warning"])
         backend.message_post(body=_("Connected to QuickBooks company %(name)s (realm %(realm)s).",
                                     name=backend.qbo_company_name or "-", realm=realm_id))
+        backend._resume_waiting_jobs()
+
+    def _resume_waiting_jobs(self):
+        """After a (re)connect, the QuickBooks jobs that were waiting run now, not at their next look
+        (a paused connection makes them look again every 15 minutes).  Jobs of other connections that
+        are made to look early simply wait again."""
+        waiting = self.env["queue.job"].sudo().search([
+            ("state", "=", "pending"), ("eta", ">", fields.Datetime.now()),
+            ("channel", "=like", f"{const.JOB_CHANNEL}%")])
+        waiting.write({"eta": False})
 
     def _company_info_for(self, realm_id, tokens):
         """CompanyInfo of ``realm_id`` read with the new tokens: the proof they belong to that company."""

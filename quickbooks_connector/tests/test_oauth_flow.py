@@ -54,6 +54,24 @@ class TestOAuthFlow(QuickbooksTestMixin, HttpCase):
         self.assertEqual(self.backend.state, "disconnected")
         self.assertFalse(self.backend.sudo().refresh_token_encrypted)
 
+    def test_reconnecting_lets_the_jobs_that_waited_run_at_once(self):
+        # Intuit refused the stored refresh token: the connection waits for a manager, and so do its
+        # jobs (they look again every 15 minutes, without using up their retries).
+        self.connect_backend()
+        self.backend.sudo().write({"realm_id": REALM_ID, "state": "reconnect"})
+        partner = self.env["res.partner"].create({"name": "Waiting Customer"})
+        job = partner.with_delay(eta=900)._quickbooks_push_job(self.backend, self.env.company.currency_id)
+        waiting = self.env["queue.job"].search([("uuid", "=", job.uuid)])
+        self.assertTrue(waiting.eta)
+        self.authenticate("admin", "admin")
+        back, _query = self._authorize_at_intuit(self._start())
+        response = self.url_open(f"{back.path}?{back.query}", allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303), response.text[:500])
+        self.backend.invalidate_recordset()
+        self.assertEqual(self.backend.state, "connected")
+        waiting.invalidate_recordset()
+        self.assertEqual((waiting.state, waiting.eta), ("pending", False))
+
     def test_callback_with_a_wrong_or_missing_state_is_refused_and_stores_nothing(self):
         self.authenticate("admin", "admin")
         back, query = self._authorize_at_intuit(self._start())
