@@ -92,6 +92,7 @@ class Soak:
         self.chaos_rng = random.Random(options.seed + 1)
         self.stats: Counter = Counter()
         self.stats_lock = threading.Lock()
+        self.reconnect_lock = threading.Lock()
         self.stop = threading.Event()
         self.drive_done = threading.Event()
         self.failures: list[str] = []  # what the soak itself could not do
@@ -204,21 +205,9 @@ class Soak:
         self.rpc.retry(self.rpc.login, deadline=120)
         self.cpa = CPAClient(self.control, self.realm_id, self.stats)
 
-    def connect(self) -> None:
+    def oauth_round_trip(self) -> None:
+        """The manager's browser: Connect to QuickBooks, Intuit's (the emulator's) page, back to Odoo."""
         rpc = self.rpc
-        rpc.retrying("ir.config_parameter", "set_param", "web.base.url", self.odoo.url)
-        rpc.retrying("ir.config_parameter", "set_param", "web.base.url.freeze", "True")
-        company_id = rpc.retrying("res.users", "read", [rpc.uid], ["company_id"])[0]["company_id"][0]
-        values = {"name": "QuickBooks Online (soak)", "environment": "custom", "custom_base_url": self.emulator.url,
-                  "client_id": self.client_id, "client_secret": self.client_secret,
-                  "webhook_verifier_token": self.verifier_token}
-        found = rpc.retrying("quickbooks.backend", "search", [["company_id", "=", company_id]])
-        if found:
-            self.backend_id = found[0]
-            rpc.retrying("quickbooks.backend", "write", [self.backend_id], values)
-        else:
-            self.backend_id = rpc.retrying("quickbooks.backend", "create", {"company_id": company_id, **values})
-        # The manager's browser: Connect to QuickBooks, Intuit's (the emulator's) page, back to Odoo.
         browser = rpc.browser()
         start = browser.get(f"{self.odoo.url}/quickbooks/oauth/start", params={"backend_id": self.backend_id},
                             allow_redirects=False, timeout=120)
@@ -236,6 +225,23 @@ class Soak:
                                ["state", "realm_id", "qbo_company_name"])
         if backend[0]["state"] != "connected" or backend[0]["realm_id"] != self.realm_id:
             raise RuntimeError(f"the connection is {backend[0]['state']} after the OAuth round trip")
+
+    def connect(self) -> None:
+        rpc = self.rpc
+        rpc.retrying("ir.config_parameter", "set_param", "web.base.url", self.odoo.url)
+        rpc.retrying("ir.config_parameter", "set_param", "web.base.url.freeze", "True")
+        company_id = rpc.retrying("res.users", "read", [rpc.uid], ["company_id"])[0]["company_id"][0]
+        values = {"name": "QuickBooks Online (soak)", "environment": "custom", "custom_base_url": self.emulator.url,
+                  "client_id": self.client_id, "client_secret": self.client_secret,
+                  "webhook_verifier_token": self.verifier_token}
+        found = rpc.retrying("quickbooks.backend", "search", [["company_id", "=", company_id]])
+        if found:
+            self.backend_id = found[0]
+            rpc.retrying("quickbooks.backend", "write", [self.backend_id], values)
+        else:
+            self.backend_id = rpc.retrying("quickbooks.backend", "create", {"company_id": company_id, **values})
+        self.oauth_round_trip()
+        backend = rpc.retrying("quickbooks.backend", "read", [self.backend_id], ["qbo_company_name"])
         self.say(f"connected through OAuth to {backend[0]['qbo_company_name']}")
         action = rpc.retrying("quickbooks.backend", "action_open_mapping_wizard", [self.backend_id])
         wizard = action["res_id"]
@@ -693,8 +699,25 @@ class Soak:
                 self.bump("webhook_deliveries_reordered", len(sent))
                 self.replay_candidates.extend(d["id"] for d in sent if d.get("state") == "delivered")
 
+    def reconnect_if_needed(self) -> None:
+        """What the manager does on the "Reconnect QuickBooks" activity.  A worker killed between
+        Intuit's answer to a token refresh and the commit of the rotated refresh token loses the
+        connection (Intuit's rule: the old refresh token no longer works); no connector can avoid that
+        window, so the soak counts it and reconnects, as a manager would, and the jobs that waited
+        go on.  Nothing may be lost meanwhile."""
+        with self.reconnect_lock:
+            state = self.rpc.retrying("quickbooks.backend", "read", [self.backend_id], ["state"])[0]["state"]
+            if state != "reconnect":
+                return
+            self.say("the connection needs a reconnect (a refresh token lost with a killed worker): "
+                     "the manager reconnects")
+            self.oauth_round_trip()
+            self.bump("manager_reconnects")
+
     def monitor(self) -> None:
         while not self.stop.wait(self.options.progress_every):
+            with contextlib.suppress(Exception):
+                self.reconnect_if_needed()
             jobs = None
             with contextlib.suppress(Exception):
                 jobs = self.rpc.execute("queue.job", "search_count", [["state", "in", list(ACTIVE_JOB_STATES)]])
@@ -719,6 +742,7 @@ class Soak:
         deadline = started + self.options.drain_timeout
         cdc_runs, quiet, last_report = 0, 0, 0.0
         while True:
+            self.reconnect_if_needed()
             sent = control.call("POST", "webhooks/flush", {}) or []
             self.bump("drain_webhook_flushes")
             self.bump("drain_webhook_deliveries", len(sent))
@@ -899,6 +923,7 @@ class Soak:
             "notifications": dict(Counter(f"{e['source']}:{e['state']}" for e in events)),
             "rpc_retries": self.stats["rpc_retries"],
             "drive_retries": self.stats["drive_retries"],
+            "manager_reconnects": self.stats["manager_reconnects"],
             "duplicates": sum(check.duplicates for check in self.results),
             "losses": sum(check.losses for check in self.results),
             "odoo_log_errors": dict(errors.most_common(10)),
