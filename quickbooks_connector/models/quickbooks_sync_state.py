@@ -15,6 +15,9 @@ from odoo.exceptions import UserError
 from ..adapters.fingerprint import fingerprint
 from ..tools.access import check_manager, check_user
 
+#: Seconds before a job that lost the race to bind a record looks again.
+BINDING_RACE_RETRY_SECONDS = 2
+
 SYNC_STATES = [
     ("pending", "Pending"),
     ("done", "Synced"),
@@ -111,10 +114,12 @@ class QuickbooksSyncState(models.Model):
                                               "binding_key": key or ""})
             except pg_errors.UniqueViolation as error:
                 # Another job bound the same record meanwhile (two invoices of one new customer pushed
-                # side by side).  Its row is invisible to this transaction's snapshot: try again later,
+                # side by side).  Its row is invisible to this transaction's snapshot: try again in a
+                # moment (that job commits within seconds; the job function's back-off would wait 30 s),
                 # when the binding (and its QuickBooks object) can be read and reused.
                 raise RetryableJobError(
-                    f"{record.display_name} is being bound to QuickBooks by another job; trying again"
+                    f"{record.display_name} is being bound to QuickBooks by another job; trying again",
+                    seconds=BINDING_RACE_RETRY_SECONDS,
                 ) from error
         return row
 
