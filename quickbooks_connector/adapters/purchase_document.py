@@ -26,6 +26,12 @@ def _dec(value) -> Decimal:
     return Decimal(str(value or 0))
 
 
+def vendor_reference(move):
+    """The bill's number in QuickBooks: the vendor's own reference (QuickBooks keeps 21 characters);
+    Odoo's number goes in the memo.  None when the bill has no vendor reference."""
+    return (move.ref or "").strip()[:21] or None
+
+
 def account_refs(env, backend, accounts, problems):
     """Account → Ref of the QBO account it is mapped to (problems noted for the others)."""
     Mapping = env["quickbooks.account.mapping"].sudo()
@@ -87,8 +93,7 @@ def purchase_document_data(move, backend, vendor_qbo_id, *, is_us, term_qbo_id=N
         rate = exchange_rate(_dec(move.amount_total), home_total, fallback=fallback)
     common = dict(
         vendor=Ref(vendor_qbo_id), lines=lines,
-        # The vendor's own number is the bill's reference in QuickBooks; Odoo's number goes in the memo.
-        doc_number=(move.ref or "").strip()[:21] or None,
+        doc_number=vendor_reference(move),
         txn_date=move.invoice_date or move.date, currency_code=move.currency_id.name, exchange_rate=rate,
         global_tax_calculation=None if is_us else ("TaxInclusive" if plan.inclusive else "TaxExcluded"),
         tax_lines=plan.tax_lines, total_tax=None if is_us else plan.total_tax,

@@ -27,6 +27,12 @@ from ..tools.jobs import enqueue
 from .account_move_line import CAPS_KEY
 
 
+def _odoo_name_in_memo(qbo_object):
+    """The Odoo record an object was sent for, named in the memo Odoo writes ("From Odoo: <name>")."""
+    note = qbo_object.get("PrivateNote") or ""
+    return note.removeprefix("From Odoo: ").strip() if note.startswith("From Odoo: ") else None
+
+
 def _is_voided(payment):
     return payment is not None and not float(payment.get("TotalAmt") or 0) and \
         "Voided" in (payment.get("PrivateNote") or "")
@@ -108,10 +114,9 @@ class QuickbooksPull(models.AbstractModel):
         """A payment Odoo itself sent, whose binding is not committed yet (its push is still running, or
         was killed after QuickBooks stored it and will be replayed by its requestid): applying it would
         pay the invoice twice in Odoo.  Wait for the push to bind it."""
-        note = payment.get("PrivateNote") or ""
-        if not note.startswith("From Odoo: "):
+        name = _odoo_name_in_memo(payment)
+        if not name:
             return
-        name = note.removeprefix("From Odoo: ").strip()
         payments = self.env["account.payment"].sudo().search([
             ("company_id", "=", backend.company_id.id), ("name", "=", name)])
         Ledger = self.env["quickbooks.sync.state"].sudo()
@@ -133,8 +138,7 @@ class QuickbooksPull(models.AbstractModel):
         number = document.get("DocNumber")
         if side is PAYABLE:
             # A bill's number is the vendor's reference; Odoo's own name is in its memo.
-            note = document.get("PrivateNote") or ""
-            number = note.removeprefix("From Odoo: ").strip() if note.startswith("From Odoo: ") else None
+            number = _odoo_name_in_memo(document)
         if number and self.env["account.move"].sudo().search_count([
                 ("company_id", "=", backend.company_id.id), ("name", "=", number), ("move_type", "=", move_type)]):
             raise RetryableJobError(

@@ -17,7 +17,11 @@ from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..adapters import MappingProblem, sales_document_data
-from ..adapters.purchase_document import PURCHASE_DOCUMENT_OWNED_FIELDS, purchase_document_data
+from ..adapters.purchase_document import (
+    PURCHASE_DOCUMENT_OWNED_FIELDS,
+    purchase_document_data,
+    vendor_reference,
+)
 from ..adapters.sales_document import SALES_DOCUMENT_OWNED_FIELDS
 from ..adapters.sides import PAYABLE, side_of_move_type
 from ..qbo import DuplicateDocNumberError, NotFoundError
@@ -179,12 +183,12 @@ class QuickbooksPush(models.AbstractModel):
         existing = []
         if entity in ("Invoice", "CreditMemo"):
             existing = self._find_document(client, entity, move, {})
-        elif (move.ref or "").strip():
+        elif vendor_reference(move):
             vendor = self.env["quickbooks.sync.state"]._binding_for(
                 backend, move.commercial_partner_id, "Vendor", create=False,
                 key=self._customer_key(backend, move.currency_id, PAYABLE))
             if vendor.qbo_id:  # the same reference and vendor as purchase_document_data sends
-                existing = self._find_document(client, entity, move, {"DocNumber": move.ref.strip()[:21],
+                existing = self._find_document(client, entity, move, {"DocNumber": vendor_reference(move),
                                                                        "VendorRef": {"value": vendor.qbo_id}})
         theirs = existing[0] if existing else None
         if theirs and not self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, theirs["Id"]):
