@@ -17,7 +17,6 @@ import argparse
 import sys
 import threading
 import time
-import traceback
 
 from .harness import QBO_PER_MINUTE, Report, Stack, add_common_arguments, say
 
@@ -143,7 +142,8 @@ def main(argv=None) -> int:
     name = "two_nodes" if options.nodes > 1 else "backfill"
     report = Report(name, {"invoices": options.invoices, "customers": customers, "nodes": options.nodes,
                            "workers": options.workers, "channels": options.channels})
-    try:
+
+    def body() -> None:
         with Stack(name, nodes=options.nodes, workers=options.workers, channels=options.channels,
                    keep=options.keep) as stack:
             move_ids = prepare(stack, options.invoices, customers)
@@ -155,15 +155,8 @@ def main(argv=None) -> int:
             print(f"\n== {name}: {options.invoices} invoices, {customers} customers, {options.nodes} Odoo "
                   f"server(s)", flush=True)
             report_drain(report, stack, drain, options.invoices, customers)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:
-        traceback.print_exc()
-        report.data["error"] = f"{type(error).__name__}: {error}"
-        report.write(options.json)
-        return 2
-    report.write(options.json)
-    return 0
+
+    return report.run(body, options.json)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,21 @@ class Report:
         self.data["machine_at_end"] = machine()  # the load average says whether the machine was shared
         if path:
             Path(path).write_text(json.dumps(self.data, indent=2, default=str), encoding="utf-8")
+
+    def run(self, body, path: str | None) -> int:
+        """Run a benchmark's ``body()`` and write the figures to ``path`` whatever happens; the exit
+        status: 0 it ran, 2 it failed (the error is kept in the JSON), 130 interrupted."""
+        try:
+            body()
+        except KeyboardInterrupt:
+            return 130
+        except Exception as error:
+            traceback.print_exc()
+            self.data["error"] = f"{type(error).__name__}: {error}"
+            self.write(path)
+            return 2
+        self.write(path)
+        return 0
 
 
 @contextlib.contextmanager

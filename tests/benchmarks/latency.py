@@ -21,7 +21,6 @@ import argparse
 import sys
 import threading
 import time
-import traceback
 
 from .backfill import Drain, prepare, push_with_wizard, report_drain
 from .harness import Report, Stack, add_common_arguments, distribution, say
@@ -135,7 +134,8 @@ def main(argv=None) -> int:
     report = Report(name, {"samples": options.invoices, "load_invoices": options.load,
                            "load_customers": customers if options.load else 0, "workers": options.workers,
                            "channels": options.channels})
-    try:
+
+    def body() -> None:
         with Stack(name, workers=options.workers, channels=options.channels, keep=options.keep) as stack:
             sampler = Sampler(stack)
             sampler.warm_up()
@@ -170,15 +170,8 @@ def main(argv=None) -> int:
                                 f"--load keeps it busy longer")
                 print(f"\n== the backfill itself ({options.load} invoices, latency samples interleaved)", flush=True)
                 report_drain(report, stack, drain, options.load, customers)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:
-        traceback.print_exc()
-        report.data["error"] = f"{type(error).__name__}: {error}"
-        report.write(options.json)
-        return 2
-    report.write(options.json)
-    return 0
+
+    return report.run(body, options.json)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import argparse
 import statistics
 import sys
 import time
-import traceback
 
 from .harness import Report, Stack, add_common_arguments, distribution, say
 
@@ -52,7 +51,8 @@ def main(argv=None) -> int:
     options = parser.parse_args(argv)
     report = Report("overhead", {"invoices": options.invoices, "block": options.block, "workers": options.workers,
                                  "channels": options.channels})
-    try:
+
+    def body() -> None:
         with Stack("overhead", workers=options.workers, channels=options.channels, keep=options.keep) as stack:
             partners = stack.create_customers(20, "OVH")
             stack.wait_drained([], timeout=300)  # the customers are in QuickBooks: A posts for known customers
@@ -81,15 +81,8 @@ def main(argv=None) -> int:
                               round(statistics.median(connected) / statistics.median(disconnected), 3), "x")
                 report.data.setdefault("samples", {})[label] = {
                     "connected": [round(v, 4) for v in connected], "sync_disabled": [round(v, 4) for v in disconnected]}
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:
-        traceback.print_exc()
-        report.data["error"] = f"{type(error).__name__}: {error}"
-        report.write(options.json)
-        return 2
-    report.write(options.json)
-    return 0
+
+    return report.run(body, options.json)
 
 
 if __name__ == "__main__":

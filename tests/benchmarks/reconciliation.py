@@ -23,7 +23,6 @@ import sqlite3
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 
 from .harness import Report, Stack, add_common_arguments, pg_env, say
@@ -192,7 +191,8 @@ def main(argv=None) -> int:
     sizes = sorted({int(s) for s in options.sizes.split(",")}) if options.sizes else \
         sorted({max(TEMPLATES, options.invoices // 10), options.invoices})
     report = Report("reconciliation", {"sizes": sizes, "invoices": sizes[-1], "workers": options.workers})
-    try:
+
+    def body() -> None:
         with Stack("reconciliation", workers=options.workers, channels=options.channels, keep=options.keep,
                    emulator_data="in-workdir") as stack:
             partners = stack.create_customers(TEMPLATES, "REC")
@@ -251,15 +251,8 @@ def main(argv=None) -> int:
                 report.note(f"memory flat in N: the worker's growth at {last['invoices']:,} over its growth at "
                             f"{first['invoices']:,} (+1 MiB each); ≤ 2x counts as flat for a {scale}x larger company")
             report.data["runs"] = results
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:
-        traceback.print_exc()
-        report.data["error"] = f"{type(error).__name__}: {error}"
-        report.write(options.json)
-        return 2
-    report.write(options.json)
-    return 0
+
+    return report.run(body, options.json)
 
 
 if __name__ == "__main__":
