@@ -287,15 +287,35 @@ def select(query: Query, rows: list[dict[str, Any]], offset: int) -> list[dict[s
     return found
 
 
+#: Results kept between two writes (a long result read page by page is filtered once, as a database
+#: reads it through an index rather than scanning the table for every page).
+_KEPT_RESULTS = 8
+
+
+def _selected(company: Company, query: Query, offset: int) -> list[dict[str, Any]]:
+    """The rows ``query`` selects, filtered and ordered; the same answer as computing it again, since
+    the store forgets kept results at every write."""
+    key = ("query", query.entity, repr(query.where), repr(query.order), offset)
+    kept = company.store.derived
+    if key in kept:
+        return kept[key]
+    rows = company.store.all(query.entity)
+    if query.entity in ("Customer", "Vendor", "Account"):
+        rows = company.serve(query.entity, rows)  # balances are derived: filter on the served values
+    found = select(query, rows, offset)
+    results = [k for k in kept if isinstance(k, tuple) and k[:1] == ("query",)]
+    for old in results[: max(0, len(results) - _KEPT_RESULTS + 1)]:
+        del kept[old]
+    kept[key] = found
+    return found
+
+
 def run(company: Company, text: str) -> dict[str, Any]:
     """Execute one statement; returns the ``QueryResponse`` object."""
     query = parse(text)
     offset = int(company.setting("utc_offset_minutes"))
     with company.store.lock:
-        rows = company.store.all(query.entity)
-        if query.entity in ("Customer", "Vendor", "Account"):
-            rows = company.serve(query.entity, rows)  # balances are derived: filter on the served values
-        found = select(query, rows, offset)
+        found = _selected(company, query, offset)
         if query.count:
             return {"totalCount": len(found)}
         page = company.serve(query.entity, found[query.start - 1: query.start - 1 + query.max_results])

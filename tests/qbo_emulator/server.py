@@ -225,6 +225,8 @@ class Emulator:
                 "headers": {k: v for k, v in request.headers.items() if k.lower() not in _HIDDEN_HEADERS},
                 "status": None, "replayed": False, "dropped": False,
             }
+            if request.method == "POST" and entry["subpath"].rstrip("/").endswith("/query"):
+                entry["statement"] = request.get_data(as_text=True)[:1000]  # a query's text is its body
             self.requests.append(entry)
             return entry
 

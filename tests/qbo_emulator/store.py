@@ -51,6 +51,8 @@ class Store:
         self.meta: dict[str, Any] = {}
         self.request_ids: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._seq = 0
+        #: What is computed from the objects (query results), forgotten at every write.
+        self.derived: dict[Any, Any] = {}
         self._db: sqlite3.Connection | None = None
         if data_file:
             self._db = sqlite3.connect(data_file, check_same_thread=False, isolation_level=None)
@@ -72,6 +74,7 @@ class Store:
             rows = self._sql("SELECT entity, id, data FROM {p}objects").fetchall()
             if not rows:
                 return False
+            self.derived.clear()
             for entity, object_id, data in rows:
                 self.objects.setdefault(entity, {})[object_id] = json.loads(data)
             for entity, object_id, data in self._sql("SELECT entity, id, data FROM {p}tombstones"):
@@ -102,6 +105,7 @@ class Store:
     def drop(self) -> None:
         """Forget everything and remove this store's tables from the data file (a deleted realm)."""
         with self.lock:
+            self.derived.clear()
             self.objects.clear()
             self.tombstones.clear()
             self.meta = {}
@@ -121,6 +125,7 @@ class Store:
         """Forget everything except the named ``meta`` keys (used by reset)."""
         with self.lock:
             kept = {key: self.meta[key] for key in keep_meta if key in self.meta}
+            self.derived.clear()
             self.objects.clear()
             self.tombstones.clear()
             self.meta = dict(kept)
@@ -143,12 +148,14 @@ class Store:
 
     def put(self, entity: str, obj: dict[str, Any]) -> None:
         with self.lock:
+            self.derived.clear()
             self.objects.setdefault(entity, {})[str(obj["Id"])] = obj
             self._write("INSERT OR REPLACE INTO {p}objects (entity, id, data) VALUES (?, ?, ?)",
                         (entity, str(obj["Id"]), json.dumps(obj)))
 
     def remove(self, entity: str, object_id: str, tombstone: dict[str, Any]) -> None:
         with self.lock:
+            self.derived.clear()
             self.objects.get(entity, {}).pop(str(object_id), None)
             self.tombstones.setdefault(entity, {})[str(object_id)] = tombstone
             self._write("DELETE FROM {p}objects WHERE entity = ? AND id = ?", (entity, str(object_id)))
@@ -175,6 +182,7 @@ class Store:
     # ------------------------------------------------------------------ meta
     def set_meta(self, key: str, value: Any) -> None:
         with self.lock:
+            self.derived.clear()  # settings live here too (home currency, time zone...)
             self.meta[key] = value
             self._write("INSERT OR REPLACE INTO {p}meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
 
