@@ -6,8 +6,8 @@
 Runs, one after the other (each on its own fresh database, emulator and Odoo server(s), dropped
 afterwards; the addon is installed once, in a template database each benchmark's database is copied
 from): posting overhead A/B, reconciliation at scale, latency idle, the backfill through the bulk
-wizard, latency during a backfill (which also gives that backfill's figures) and two Odoo nodes
-draining one backlog.  Each writes
+wizard, latency during a backfill (which also gives that backfill's figures), two Odoo nodes
+draining one backlog, and three companies draining a backlog each into their own QuickBooks realm.  Each writes
 its own JSON next to ``results.json`` (all of them); then ``tests.benchmarks.results`` draws the
 latency plot and the Markdown table.  ``--only latency,overhead`` runs some of them.  ``--check``:
 exit 1 if a benchmark did not run or printed no figures (timings are never checked).
@@ -28,18 +28,19 @@ from pathlib import Path
 SIZES = {
     "tiny": {"overhead": ["--invoices", "20", "--block", "5"], "reconciliation": ["--sizes", "100,1000"],
              "latency": ["--invoices", "4"], "backfill": ["--invoices", "40"],
-             "latency_load": ["--invoices", "4", "--load", "60"], "two_nodes": ["--invoices", "40", "--nodes", "2"]},
+             "latency_load": ["--invoices", "4", "--load", "60"], "two_nodes": ["--invoices", "40", "--nodes", "2"],
+             "realms": ["--invoices", "20", "--realms", "3"]},
     "small": {"overhead": ["--invoices", "100"], "reconciliation": ["--sizes", "1000,10000"],
               "latency": ["--invoices", "40"], "backfill": ["--invoices", "600"],
               "latency_load": ["--invoices", "40", "--load", "600"],
-              "two_nodes": ["--invoices", "600", "--nodes", "2"]},
+              "two_nodes": ["--invoices", "600", "--nodes", "2"], "realms": ["--invoices", "300", "--realms", "3"]},
     "full": {"overhead": ["--invoices", "500"], "reconciliation": ["--sizes", "10000,100000"],
              "latency": ["--invoices", "200"], "backfill": ["--invoices", "5000"],
              "latency_load": ["--invoices", "200", "--load", "5000"],
-             "two_nodes": ["--invoices", "3000", "--nodes", "2"]},
+             "two_nodes": ["--invoices", "3000", "--nodes", "2"], "realms": ["--invoices", "1500", "--realms", "3"]},
 }
 MODULES = {"latency": "latency", "latency_load": "latency", "two_nodes": "backfill", "overhead": "overhead",
-           "reconciliation": "reconciliation", "backfill": "backfill"}
+           "reconciliation": "reconciliation", "backfill": "backfill", "realms": "realms"}
 
 
 def make_template() -> str | None:

@@ -35,12 +35,15 @@ def prepare(stack: Stack, invoices: int, customers: int, prefix: str = "BF") -> 
     return move_ids
 
 
-def push_with_wizard(stack: Stack, rpc=None) -> str:
-    """Invoicing > Configuration > QuickBooks > Push Invoices: the wizard's default period, Push."""
+def push_with_wizard(stack: Stack, rpc=None, backend_id: int | None = None) -> str:
+    """Invoicing > Configuration > QuickBooks > Push Invoices: the wizard's default period, Push
+    (for ``backend_id``'s company, default the first company's connection)."""
     rpc = rpc or stack.rpc
-    wizard = rpc.execute("quickbooks.bulk.push.wizard", "create", {"backend_id": stack.backend_id})
-    count = rpc.execute("quickbooks.bulk.push.wizard", "read", [wizard], ["move_count"])[0]["move_count"]
-    result = rpc.execute("quickbooks.bulk.push.wizard", "action_push", [wizard], timeout=900)
+    context = stack.every_company()
+    wizard = rpc.execute("quickbooks.bulk.push.wizard", "create", {"backend_id": backend_id or stack.backend_id},
+                         **context)
+    count = rpc.execute("quickbooks.bulk.push.wizard", "read", [wizard], ["move_count"], **context)[0]["move_count"]
+    result = rpc.execute("quickbooks.bulk.push.wizard", "action_push", [wizard], timeout=900, **context)
     message = (result or {}).get("params", {}).get("message", "")
     say(f"bulk wizard: {count} document(s) to send; it answered: {message}")
     return message

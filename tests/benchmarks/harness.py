@@ -216,7 +216,7 @@ class Stack:
     """Emulator + ``nodes`` Odoo servers on one fresh database, connected and mapped; torn down on exit."""
 
     def __init__(self, name: str, *, nodes: int = 1, workers: int = 2, channels: str = DEFAULT_CHANNELS,
-                 keep: bool = False, emulator_data: str | None = None) -> None:
+                 keep: bool = False, emulator_data: str | None = None, emulator_realms: tuple[str, ...] = ()) -> None:
         self.name = name
         self.nodes_wanted = nodes
         self.workers = workers
@@ -226,6 +226,8 @@ class Stack:
         self.workdir = Path(tempfile.mkdtemp(prefix=f"qbo-bench-{name}-"))
         #: "in-workdir": the emulator keeps its company in a SQLite file of the run directory
         self.emulator_data = str(self.workdir / "emulator.sqlite") if emulator_data == "in-workdir" else emulator_data
+        #: companies the emulator serves besides the start-up realm (``--add-realm`` specs)
+        self.emulator_realms = emulator_realms
         self.database = f"qbo_bench_{name}_{int(time.time())}_{os.getpid()}"
         self.client_id = f"bench-{secrets.token_hex(4)}"
         self.client_secret = secrets.token_urlsafe(24)
@@ -242,6 +244,8 @@ class Stack:
         self.tax_id: int | None = None
         self.bank_journal_id: int | None = None
         self.today = dt.date.today().isoformat()
+        #: the Odoo companies of this run (the admin user works in all of them)
+        self.company_ids: list[int] = []
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> Stack:
@@ -315,6 +319,8 @@ class Stack:
         """The emulator, QuickBooks' limits on; with ``emulator_data`` its company lives in that SQLite file
         (``QBO_EMULATOR_DATA``), and ``port`` starts it again where Odoo expects it."""
         overrides = {"QBO_EMULATOR_DATA": self.emulator_data} if self.emulator_data else {}
+        if self.emulator_realms:
+            overrides["QBO_EMULATOR_ADD_REALMS"] = ";".join(self.emulator_realms)
         saved = {key: os.environ.get(key) for key in overrides}
         os.environ.update(overrides)
         try:
@@ -366,88 +372,135 @@ class Stack:
         rpc.retrying("ir.config_parameter", "set_param", "web.base.url", url)
         rpc.retrying("ir.config_parameter", "set_param", "web.base.url.freeze", "True")
         company_id = rpc.retrying("res.users", "read", [rpc.uid], ["company_id"])[0]["company_id"][0]
-        values = {"name": "QuickBooks Online (benchmark)", "environment": "custom",
+        self.company_ids.append(company_id)
+        self.backend_id, self.tax_id, self.bank_journal_id = self.connect_company(company_id)
+        say("connected through OAuth, accounts and taxes mapped")
+
+    def connect_company(self, company_id: int, realm_id: str | None = None,
+                        name: str = "QuickBooks Online (benchmark)") -> tuple[int, int, int]:
+        """Connect one Odoo company to a QuickBooks company of the emulator (``realm_id``: the one picked
+        on Intuit's company selector; default: the start-up realm) and map its accounts and taxes;
+        (connection id, its 15 % sales tax, its bank journal)."""
+        rpc = self.rpc
+        url = self.nodes[0].url
+        context = {"allowed_company_ids": [company_id]}
+        values = {"name": name, "environment": "custom",
                   "custom_base_url": self.emulator.url, "client_id": self.client_id,
                   "client_secret": self.client_secret, "webhook_verifier_token": self.verifier_token}
-        found = rpc.retrying("quickbooks.backend", "search", [["company_id", "=", company_id]])
+        found = rpc.retrying("quickbooks.backend", "search", [["company_id", "=", company_id]], context=context)
         if found:
-            self.backend_id = found[0]
-            rpc.retrying("quickbooks.backend", "write", [self.backend_id], values)
+            backend_id = found[0]
+            rpc.retrying("quickbooks.backend", "write", [backend_id], values, context=context)
         else:
-            self.backend_id = rpc.retrying("quickbooks.backend", "create", {"company_id": company_id, **values})
+            backend_id = rpc.retrying("quickbooks.backend", "create", {"company_id": company_id, **values},
+                                      context=context)
+        if realm_id or self.emulator_realms:  # several companies: Intuit's page asks which one
+            self.control.call("POST", "oauth/company", {"realmId": realm_id or self.realm_id})
         browser = rpc.browser()
-        start = browser.get(f"{url}/quickbooks/oauth/start", params={"backend_id": self.backend_id},
+        start = browser.get(f"{url}/quickbooks/oauth/start", params={"backend_id": backend_id},
                             allow_redirects=False, timeout=120)
         authorize = browser.get(start.headers["Location"], allow_redirects=False, timeout=60)
         back = browser.get(authorize.headers["Location"], allow_redirects=False, timeout=120)
         if back.status_code not in (301, 302, 303):
             raise RuntimeError(f"/quickbooks/oauth/callback answered {back.status_code}")
-        state = rpc.retrying("quickbooks.backend", "read", [self.backend_id], ["state"])[0]["state"]
-        if state != "connected":
-            raise RuntimeError(f"the connection is {state} after the OAuth round trip")
-        action = rpc.retrying("quickbooks.backend", "action_open_mapping_wizard", [self.backend_id])
-        rpc.retrying("quickbooks.account.mapping.wizard", "action_accept_proposals", [action["res_id"]])
-        rpc.retrying("quickbooks.account.mapping.wizard", "action_apply", [action["res_id"]])
+        connected = rpc.retrying("quickbooks.backend", "read", [backend_id], ["state", "realm_id"], context=context)[0]
+        if connected["state"] != "connected" or (realm_id and connected["realm_id"] != realm_id):
+            raise RuntimeError(f"the connection is {connected['state']} (realm {connected['realm_id']}) after the "
+                               "OAuth round trip")
+        action = rpc.retrying("quickbooks.backend", "action_open_mapping_wizard", [backend_id], context=context)
+        rpc.retrying("quickbooks.account.mapping.wizard", "action_accept_proposals", [action["res_id"]],
+                     context=context)
+        rpc.retrying("quickbooks.account.mapping.wizard", "action_apply", [action["res_id"]], context=context)
         taxes = rpc.retrying("account.tax", "search_read", [["type_tax_use", "=", "sale"], ["amount", "=", 15],
-                                                            ["amount_type", "=", "percent"]], ["id"], limit=1)
-        journals = rpc.retrying("account.journal", "search_read", [["type", "=", "bank"]], ["id"], limit=1)
+                                                            ["amount_type", "=", "percent"],
+                                                            ["company_id", "=", company_id]], ["id"], limit=1,
+                             context=context)
+        journals = rpc.retrying("account.journal", "search_read", [["type", "=", "bank"],
+                                                                   ["company_id", "=", company_id]], ["id"], limit=1,
+                                context=context)
         if not taxes or not journals:
             raise RuntimeError("the company has no 15 % sales tax or no bank journal (chart of accounts?)")
-        self.tax_id, self.bank_journal_id = taxes[0]["id"], journals[0]["id"]
-        say("connected through OAuth, accounts and taxes mapped")
+        return backend_id, taxes[0]["id"], journals[0]["id"]
+
+    def add_company(self, name: str, chart_template: str = "generic_coa") -> int:
+        """Another company in the database, as an administrator makes one (same country and currency as
+        the first, its own chart of accounts); the admin user may work in it."""
+        rpc = self.rpc
+        first = rpc.retrying("res.users", "read", [rpc.uid], ["company_id"])[0]["company_id"][0]
+        country, currency = (lambda c: (c["country_id"][0], c["currency_id"][0]))(
+            rpc.retrying("res.company", "read", [first], ["country_id", "currency_id"])[0])
+        company_id = rpc.execute("res.company", "create", {"name": name, "country_id": country,
+                                                           "currency_id": currency}, timeout=600)
+        rpc.execute("res.users", "write", [rpc.uid], {"company_ids": [[4, company_id]]})
+        self.company_ids.append(company_id)
+        rpc.execute("account.chart.template", "try_loading", [], chart_template, company_id, timeout=900,
+                    context={"allowed_company_ids": [company_id]})
+        return company_id
 
     # ------------------------------------------------------------------ switches
-    def set_sync(self, enabled: bool) -> None:
+    def set_sync(self, enabled: bool, backend_id: int | None = None) -> None:
         """The connection's push switches (customers and invoices), as a manager sets them."""
-        self.rpc.retrying("quickbooks.backend", "write", [self.backend_id],
+        self.rpc.retrying("quickbooks.backend", "write", [backend_id or self.backend_id],
                           {"sync_customers": enabled, "sync_invoices": enabled})
 
     # ------------------------------------------------------------------ data
-    def create_customers(self, count: int, prefix: str, batch: int = 200) -> list[int]:
+    def create_customers(self, count: int, prefix: str, batch: int = 200, company_id: int | None = None) -> list[int]:
+        context = {"allowed_company_ids": [company_id]} if company_id else {}
         ids: list[int] = []
         for start in range(0, count, batch):
             values = [{"name": f"{prefix} Customer {n:06d}", "ref": f"{prefix}-{n:06d}", "is_company": True,
                        "customer_rank": 1, "city": "Springfield", "email": f"c{n}@{prefix.lower()}.example"}
                       for n in range(start, min(count, start + batch))]
-            ids.extend(self.rpc.execute("res.partner", "create", values, timeout=600))
+            ids.extend(self.rpc.execute("res.partner", "create", values, timeout=600, context=context))
         return ids
 
-    def invoice_values(self, partner_id: int, ref: str, lines: int = 2) -> dict:
+    def invoice_values(self, partner_id: int, ref: str, lines: int = 2, tax_id: int | None = None) -> dict:
+        tax_id = tax_id or self.tax_id
         return {"move_type": "out_invoice", "partner_id": partner_id, "ref": ref, "invoice_date": self.today,
                 "invoice_line_ids": [[0, 0, {"name": f"Service {k + 1}", "quantity": 1 + k,
                                              "price_unit": 100.0 + k * 10,
-                                             "tax_ids": [[6, 0, [self.tax_id] if k % 2 == 0 else []]]}]
+                                             "tax_ids": [[6, 0, [tax_id] if k % 2 == 0 else []]]}]
                                      for k in range(lines)]}
 
     def create_invoices(self, partner_ids: list[int], count: int, prefix: str, post: bool = True,
-                        batch: int = 100, progress_every: int = 1000) -> list[int]:
-        """``count`` invoices spread over ``partner_ids``, created (and posted) in batches through the API."""
+                        batch: int = 100, progress_every: int = 1000, company_id: int | None = None,
+                        tax_id: int | None = None) -> list[int]:
+        """``count`` invoices spread over ``partner_ids``, created (and posted) in batches through the API
+        (in ``company_id``, with ``tax_id`` on every other line, when given)."""
+        context = {"allowed_company_ids": [company_id]} if company_id else {}
         ids: list[int] = []
         for start in range(0, count, batch):
-            values = [self.invoice_values(partner_ids[n % len(partner_ids)], f"{prefix}-{n:06d}")
+            values = [self.invoice_values(partner_ids[n % len(partner_ids)], f"{prefix}-{n:06d}", tax_id=tax_id)
                       for n in range(start, min(count, start + batch))]
-            created = self.rpc.execute("account.move", "create", values, timeout=900)
+            created = self.rpc.execute("account.move", "create", values, timeout=900, context=context)
             if post:
-                self.rpc.execute("account.move", "action_post", created, timeout=900)
+                self.rpc.execute("account.move", "action_post", created, timeout=900, context=context)
             ids.extend(created)
             if progress_every and len(ids) % progress_every < batch:
                 say(f"  {len(ids)} invoices created{' and posted' if post else ''}")
         return ids
 
     # ------------------------------------------------------------------ reading both sides
+    def every_company(self) -> dict:
+        """The context that shows the records of every company of the run (record rules follow it)."""
+        return {"context": {"allowed_company_ids": self.company_ids}} if len(self.company_ids) > 1 else {}
+
     def job_counts(self, channel: str = "root.quickbooks") -> dict[str, int]:
         groups = self.rpc.retrying("queue.job", "read_group", [["channel", "=", channel]], ["state"], ["state"],
-                                   lazy=False)
+                                   lazy=False, **self.every_company())
         return {group["state"]: group["__count"] for group in groups}
 
     def active_jobs(self) -> int:
-        return self.rpc.retrying("queue.job", "search_count", [["state", "in", list(ACTIVE_JOB_STATES)]])
+        return self.rpc.retrying("queue.job", "search_count", [["state", "in", list(ACTIVE_JOB_STATES)]],
+                                 **self.every_company())
 
-    def ledger_counts(self, res_ids: list[int] | None = None, model: str = "account.move") -> dict[str, int]:
-        domain = [["res_model", "=", model], ["backend_id", "=", self.backend_id]]
+    def ledger_counts(self, res_ids: list[int] | None = None, model: str = "account.move",
+                      backend_id: int | None = None) -> dict[str, int]:
+        domain = [["res_model", "=", model], ["backend_id", "=", backend_id or self.backend_id]]
         if res_ids is not None:
             domain.append(["res_id", "in", res_ids])
-        groups = self.rpc.retrying("quickbooks.sync.state", "read_group", domain, ["state"], ["state"], lazy=False)
+        groups = self.rpc.retrying("quickbooks.sync.state", "read_group", domain, ["state"], ["state"], lazy=False,
+                                   **self.every_company())
         return {group["state"]: group["__count"] for group in groups}
 
     def jobs_run_by_node(self) -> list[int]:
@@ -465,13 +518,16 @@ class Stack:
         """What a user would see of throttling: failed or retried QuickBooks jobs, failed ledger rows, and
         any of those whose message names a 429 or a rate limit."""
         rpc = self.rpc
+        every = self.every_company()
         failed_jobs = rpc.retrying("queue.job", "search_read", [["channel", "=like", "root.quickbooks%"],
-                                                                ["state", "=", "failed"]], ["exc_info", "result"])
+                                                                ["state", "=", "failed"]], ["exc_info", "result"],
+                                   **every)
         retried = rpc.retrying("queue.job", "search_read", [["channel", "=like", "root.quickbooks%"],
-                                                            ["retry", ">", 1]], ["exc_info", "result", "exc_message"])
-        ledger = rpc.retrying("quickbooks.sync.state", "search_read", [["backend_id", "=", self.backend_id],
-                                                                        ["state", "in", ["failed", "conflict"]]],
-                              ["last_error"])
+                                                            ["retry", ">", 1]], ["exc_info", "result", "exc_message"],
+                               **every)
+        backends = [["backend_id", "=", self.backend_id]] if not every else []
+        ledger = rpc.retrying("quickbooks.sync.state", "search_read",
+                              [*backends, ["state", "in", ["failed", "conflict"]]], ["last_error"], **every)
 
         def throttled(text) -> bool:
             text = (text or "").lower()
@@ -491,7 +547,7 @@ class Stack:
             parts = [p for p in str(entry.get("subpath") or "").split("/") if p]
             head = parts[0] if parts else "?"
             kind = f"{entry.get('method')} {head}"
-            statement = str((entry.get("query") or {}).get("query") or "")
+            statement = str((entry.get("query") or {}).get("query") or entry.get("statement") or "")
             if head == "query" and statement:
                 words = statement.split()
                 lowered = [w.lower() for w in words]

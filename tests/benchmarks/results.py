@@ -34,6 +34,13 @@ SHOWN = (
     ("two_nodes", "drain_seconds", "two nodes: drain time", "s"),
     ("two_nodes", "requests_per_minute", "two nodes: requests per minute (QuickBooks allows 500)", "/min"),
     ("two_nodes", "throttled_by_emulator_429", "two nodes: 429s served by QuickBooks", ""),
+    ("realms", "single_realm_invoices_per_minute", "one realm alone, invoices per minute", "/min"),
+    ("realms", "company_1_invoices_per_minute", "realm 1 of 3 at once, invoices per minute", "/min"),
+    ("realms", "company_2_invoices_per_minute", "realm 2 of 3 at once, invoices per minute", "/min"),
+    ("realms", "company_3_invoices_per_minute", "realm 3 of 3 at once, invoices per minute", "/min"),
+    ("realms", "combined_invoices_per_minute", "three realms at once, combined invoices per minute", "/min"),
+    ("realms", "company_1_requests_per_minute", "realm 1: requests per minute (its own limit: 500)", "/min"),
+    ("realms", "cpu_busy_share", "share of the machine's CPU busy while the three drained", ""),
     ("overhead", "settled_post_connected_mean", "action_post, connected, mean", "s"),
     ("overhead", "settled_post_sync_disabled_mean", "action_post, sync disabled, mean", "s"),
     ("overhead", "settled_overhead_ratio_median", "overhead ratio of the medians", "x"),
@@ -53,9 +60,12 @@ LABELS = {
     "reconcile_seconds_at_100000": "reconciliation wall time at 100,000 invoices",
     "reconcile_odoo_seconds_at_100000": "the same, less the time QuickBooks (the emulator) took to answer",
     "memory_growth_ratio_largest_to_smallest": "reconciliation memory growth, largest / smallest size",
+    "scaling_vs_one_realm": "three realms at once / one realm alone (invoices per minute)",
+    "wrong_realm_missing_or_duplicated": "documents in the wrong realm, missing or twice",
 }
 TITLES = {"latency": "Latency, idle", "latency_load": "Latency during a backfill", "backfill": "Backfill (one node)",
-          "two_nodes": "Backfill, two Odoo nodes", "overhead": "Posting overhead", "reconciliation": "Reconciliation"}
+          "two_nodes": "Backfill, two Odoo nodes", "realms": "Backfill, three realms at once",
+          "overhead": "Posting overhead", "reconciliation": "Reconciliation"}
 
 
 def _shown(value) -> str:
@@ -79,6 +89,9 @@ def _size(name: str, data: dict) -> str:
     if name in ("backfill", "two_nodes"):
         return (f"{size.get('invoices'):,} invoices, {size.get('customers'):,} new customers, "
                 f"{size.get('nodes')} node(s)")
+    if name == "realms":
+        return (f"{size.get('realms')} companies, {size.get('invoices'):,} invoices and {size.get('customers'):,} "
+                "new customers each")
     if name == "overhead":
         posts = size.get("invoices")
         return f"{posts} posts settled and {posts} back to back, A/B blocks of {size.get('block')}"
@@ -109,7 +122,7 @@ def table(results: dict) -> str:
              f"(channels `{channels}`); the emulator with QuickBooks' limits (500 requests/min/realm, "
              f"10 concurrent, 40 batch calls/min, one-minute window).{_load(benchmarks)}", "",
              "| benchmark | size | figure | measured | target | |", "| --- | --- | --- | --- | --- | --- |"]
-    for name in ("latency", "latency_load", "backfill", "two_nodes", "overhead", "reconciliation"):
+    for name in ("latency", "latency_load", "backfill", "two_nodes", "realms", "overhead", "reconciliation"):
         data = benchmarks.get(name)
         if not data:
             continue
