@@ -1,6 +1,6 @@
 {
     "name": "QuickBooks Online Connector",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "summary": "Keep Odoo invoices, bills, customers, vendors and payments in lockstep with QuickBooks Online",
     "description": """
 Odoo is master for customers, vendors, invoices, credit notes, bills and refunds; payments flow both ways.

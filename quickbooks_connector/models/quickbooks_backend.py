@@ -205,7 +205,8 @@ class QuickbooksBackend(models.Model):
             return held["token"]
 
         options.setdefault("retry", self._qbo_retry_policy)
-        options.setdefault("limiter", PostgresRateLimiter(self.env.registry, backend._qbo_rate_limits()))
+        options.setdefault("limiter", PostgresRateLimiter(self.env.registry, backend._qbo_rate_limits(),
+                                                          bulk=self._qbo_in_bulk_job()))
         return QBOClient(
             backend.realm_id,
             current_token,
@@ -214,6 +215,16 @@ class QuickbooksBackend(models.Model):
             on_unauthorized=after_unauthorized,
             **options,
         )
+
+    def _qbo_in_bulk_job(self) -> bool:
+        """Whether this runs in a backfill's job (queued at the backfill priority): its requests take
+        the rate governor's bulk lane, which leaves room for interactive work."""
+        job_uuid = self.env.context.get("job_uuid")
+        if not job_uuid:
+            return False
+        self.env.cr.execute("SELECT priority FROM queue_job WHERE uuid = %s", [job_uuid])
+        row = self.env.cr.fetchone()
+        return bool(row) and row[0] >= const.BACKFILL_PRIORITY
 
     def _qbo_rate_limits(self) -> RateLimits:
         """QBO's documented per-realm limits.  Technical parameters ``quickbooks.rate_requests`` and

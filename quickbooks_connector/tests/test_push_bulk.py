@@ -1,4 +1,5 @@
 from odoo import fields
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import tagged
 
@@ -95,3 +96,43 @@ class TestBulkPush(PushCase):
         self.assertIsNone(slot)
         self.assertGreater(wait, 50)
         self.assertIsNotNone(worker_b._try_take("another-realm", 1, False)[0], "limits are per realm")
+
+    def test_a_backfill_leaves_room_for_what_users_do_now(self):
+        """The bulk lane stops short of the budget: an invoice validated during a backfill that used its
+        share of the minute is sent at once, and the backfill's next job gives its slot back instead of
+        sleeping in it."""
+        limits = RateLimits(requests_per_window=100, max_concurrent=10, window=60)
+        backfill = PostgresRateLimiter(self.registry, limits, bulk=True)
+        user = PostgresRateLimiter(self.registry, limits)
+        self.assertLess(backfill.bulk_budget, user.budget)
+        for _ in range(backfill.bulk_budget):
+            with backfill.acquire("realm-lanes"):
+                pass
+        slot, wait = backfill._try_take("realm-lanes", 1, False)
+        self.assertIsNone(slot, "the backfill's share of the minute is used up")
+        self.assertGreater(wait, 50)
+        for _ in range(user.budget - backfill.bulk_budget):
+            with user.acquire("realm-lanes"):  # would sleep (and hang the test) if there were no room
+                pass
+        self.assertIsNone(user._try_take("realm-lanes", 1, False)[0], "the whole budget is never exceeded")
+        next_job = PostgresRateLimiter(self.registry, limits, bulk=True,
+                                       sleep=lambda seconds: self.fail("a bulk job must not sleep in its slot"))
+        with self.assertRaises(RetryableJobError) as caught, next_job.acquire("realm-lanes"):
+            pass
+        self.assertTrue(caught.exception.ignore_retry, "waiting for room is not a failed attempt")
+        self.assertGreater(caught.exception.seconds, 50)
+
+    def test_the_pushes_of_a_backfill_take_the_bulk_lane_and_user_pushes_do_not(self):
+        move = self.invoice(100.0)
+        with trap_jobs() as trap:
+            move.action_post()
+        interactive = trap.enqueued_jobs[0]
+        with trap_jobs() as trap:
+            self.backend._quickbooks_schedule_backfill(move)
+        backfill = trap.enqueued_jobs[0]
+        self.assertEqual(backfill.priority, const.BACKFILL_PRIORITY)
+        for job in (interactive, backfill):
+            job.store()
+        self.assertTrue(self.backend.with_context(job_uuid=backfill.uuid)._qbo_client().limiter.bulk)
+        self.assertFalse(self.backend.with_context(job_uuid=interactive.uuid)._qbo_client().limiter.bulk)
+        self.assertFalse(self.backend._qbo_client().limiter.bulk, "outside a job: interactive")
