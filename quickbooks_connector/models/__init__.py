@@ -6,6 +6,7 @@ from . import quickbooks_backend
 from . import quickbooks_backend_tokens
 from . import quickbooks_qbo_account
 from . import quickbooks_account_mapping
+from . import quickbooks_qbo_tax_code
 from . import quickbooks_tax_mapping
 from . import quickbooks_sync_state
 from . import quickbooks_rate_slot
