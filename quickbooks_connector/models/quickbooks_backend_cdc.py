@@ -14,7 +14,7 @@ stored twice.
   the clock at a safe distance, so it never ages past the look-back.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -23,6 +23,7 @@ from .. import const
 from ..qbo import QBOError
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager, check_user
+from ..tools.dates import parse_qbo_time
 from .quickbooks_webhook_event import PAYABLE_ENTITIES, PULLED_ENTITIES, change_key
 
 _logger = get_logger(__name__)
@@ -40,17 +41,6 @@ CDC_OVERLAP = timedelta(minutes=5)
 CDC_IDLE_LAG = timedelta(hours=1)
 #: Split windows per run; a larger backlog continues at the next run.
 CDC_MAX_REQUESTS = 40
-
-
-def _qbo_time(value) -> datetime | None:
-    """A QBO ``LastUpdatedTime`` (ISO 8601 with an offset) as naive UTC; None when unreadable."""
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 class QuickbooksBackend(models.Model):
@@ -145,8 +135,8 @@ class QuickbooksBackend(models.Model):
             if not full:
                 break
             # Oldest first: before the last change of a full page, everything was returned.
-            split = min(max((_qbo_time((o.get("MetaData") or {}).get("LastUpdatedTime")) or since) for o in objects)
-                        for objects in full)
+            split = min(max((parse_qbo_time((o.get("MetaData") or {}).get("LastUpdatedTime")) or since)
+                            for o in objects) for objects in full)
             if split <= since:
                 _logger.error(
                     "QuickBooks change data capture for %s: more than %d changes of one entity at %s; "
@@ -175,7 +165,7 @@ class QuickbooksWebhookEvent(models.Model):
     def _cdc_values(self, backend, entity, obj):
         """Inbox values of one object returned by change data capture."""
         meta = obj.get("MetaData") or {}
-        updated = _qbo_time(meta.get("LastUpdatedTime"))
+        updated = parse_qbo_time(meta.get("LastUpdatedTime"))
         deleted = str(obj.get("status") or "").lower() == "deleted"
         if deleted:
             operation = "delete"

@@ -9,7 +9,6 @@ cursor, where it finds the pair the other worker stored.
 """
 
 import time
-from datetime import datetime, timezone
 
 from psycopg2 import errors as pg_errors
 
@@ -21,6 +20,7 @@ from ..qbo import InvalidGrantError, OAuthError, QBOClient, QBOError, TokenSet
 from ..qbo.redact import get_logger
 from ..tools import crypto
 from ..tools.access import check_manager
+from ..tools.dates import naive_utc
 from .quickbooks_backend import TOKEN_RESET
 
 _logger = get_logger(__name__)
@@ -28,13 +28,6 @@ _logger = get_logger(__name__)
 _LOCK_RETRIES = 5
 #: How long a refresh waits for another worker's refresh of the same connection before looking again.
 REFRESH_LOCK_TIMEOUT_MS = 15_000
-
-
-def _naive_utc(moment: datetime | None):
-    """Odoo Datetime fields hold naive UTC."""
-    if moment is None:
-        return False
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 class QuickbooksBackend(models.Model):
@@ -45,9 +38,9 @@ class QuickbooksBackend(models.Model):
         return {
             "access_token_encrypted": crypto.encrypt(tokens.access_token),
             "refresh_token_encrypted": crypto.encrypt(tokens.refresh_token),
-            "access_token_expires_at": _naive_utc(tokens.access_expires_at),
-            "refresh_token_expires_at": _naive_utc(tokens.refresh_expires_at),
-            **({"refresh_token_hard_expires_at": _naive_utc(tokens.refresh_hard_expires_at)}
+            "access_token_expires_at": naive_utc(tokens.access_expires_at),
+            "refresh_token_expires_at": naive_utc(tokens.refresh_expires_at),
+            **({"refresh_token_hard_expires_at": naive_utc(tokens.refresh_hard_expires_at)}
                if tokens.refresh_hard_expires_at else {}),
         }
 

@@ -21,7 +21,7 @@ change-data-capture cron feeds what webhooks missed through the same inbox.
   attempt on its own cursor and lets queue_job retry.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from psycopg2 import errors as pg_errors
 
@@ -33,6 +33,7 @@ from ..qbo import AuthenticationError, QBOError, WebhookPayloadError, verify_sig
 from ..qbo.redact import get_logger
 from ..qbo.webhooks import read_delivery
 from ..tools.access import check_manager
+from ..tools.dates import naive_utc
 from ..tools.jobs import CONCURRENCY_ERRORS, enqueue, note_and_retry
 
 _logger = get_logger(__name__)
@@ -79,15 +80,9 @@ DRIFT_DELAY_SECONDS = 15
 DRIFT_BATCH = 200
 
 
-def _naive_utc(moment: datetime | None):
-    if moment is None:
-        return False
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def change_key(entity: str, qbo_id: str, moment: datetime | None, deleted: bool) -> str:
     """The same key for one change whether a webhook or change data capture reported it."""
-    moment = _naive_utc(moment)
+    moment = naive_utc(moment)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%S") if moment else ""
     return f"{entity}:{qbo_id}:{stamp}:{'delete' if deleted else 'change'}"
 
@@ -195,7 +190,7 @@ class QuickbooksWebhookEvent(models.Model):
     @api.model
     def _webhook_values(self, backend, event):
         """Inbox values of one parsed event (a merge also retires the object merged away)."""
-        occurred = _naive_utc(event.occurred_at)
+        occurred = naive_utc(event.occurred_at)
         payload = {
             "realm_id": event.realm_id, "entity": event.entity, "entity_id": event.entity_id,
             "operation": event.operation, "occurred_at": event.occurred_at.isoformat() if event.occurred_at else None,
