@@ -31,3 +31,4 @@ from . import quickbooks_backend_reconciliation
 from . import quickbooks_reconciliation_alert
 from . import quickbooks_webhook_event
 from . import quickbooks_backend_cdc
+from . import quickbooks_webhook_event_cdc

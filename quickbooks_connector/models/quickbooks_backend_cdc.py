@@ -24,7 +24,7 @@ from ..qbo import QBOError
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager, check_user
 from ..tools.dates import parse_qbo_time
-from .quickbooks_webhook_event import PAYABLE_ENTITIES, PULLED_ENTITIES, change_key
+from .quickbooks_webhook_event import PAYABLE_ENTITIES, PULLED_ENTITIES
 
 _logger = get_logger(__name__)
 
@@ -156,27 +156,3 @@ class QuickbooksBackend(models.Model):
             _logger.info("QuickBooks change data capture for %s: %d change(s) not seen before",
                          backend.display_name, len(rows))
         return rows
-
-
-class QuickbooksWebhookEvent(models.Model):
-    _inherit = "quickbooks.webhook.event"
-
-    @api.model
-    def _cdc_values(self, backend, entity, obj):
-        """Inbox values of one object returned by change data capture."""
-        meta = obj.get("MetaData") or {}
-        updated = parse_qbo_time(meta.get("LastUpdatedTime"))
-        deleted = str(obj.get("status") or "").lower() == "deleted"
-        if deleted:
-            operation = "delete"
-        else:
-            operation = "create" if meta.get("CreateTime") and meta.get("CreateTime") == meta.get("LastUpdatedTime") \
-                else "update"
-        key = change_key(entity, str(obj.get("Id")), updated, deleted)
-        return {
-            "backend_id": backend.id, "realm_id": backend.realm_id, "entity": entity, "qbo_id": str(obj.get("Id")),
-            "operation": operation, "occurred_at": updated or False, "source": "cdc",
-            "dedupe_key": f"cdc:{key}", "change_key": key,
-            "payload": {"entity": entity, "Id": obj.get("Id"), "SyncToken": obj.get("SyncToken"),
-                        "status": obj.get("status"), "MetaData": meta},
-        }
