@@ -17,10 +17,8 @@ from odoo.http import request
 from .. import const
 from ..qbo import QBOError, new_state
 from ..qbo.redact import get_logger, redact
-from ..tools import log_filters
 
 _logger = get_logger(__name__)
-log_filters.install()  # the callback's request line carries the authorization code
 
 
 class QuickbooksOAuthController(http.Controller):

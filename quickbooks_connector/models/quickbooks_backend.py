@@ -17,7 +17,7 @@ from ..qbo.ratelimit import QBO_LIMITS, RateLimits
 from ..qbo.redact import get_logger
 from ..tools import crypto
 from ..tools.access import check_manager, check_system, check_user
-from .quickbooks_rate_slot import PostgresRateLimiter
+from ..tools.rate_governor import PostgresRateLimiter
 
 _logger = get_logger(__name__)
 

@@ -1,23 +1,7 @@
-"""A rate governor whose state lives in PostgreSQL, shared by every worker and every server.
-
-QBO's limits are per company (realm): 500 requests a minute (each batch item counts), 10 in flight,
-40 batch calls a minute.  Production Odoo runs several worker processes, often on several
-servers, so a per-process limiter would let them add up past the limit.  Each call takes a slot:
-a row written and committed at once on its own cursor, under a per-realm advisory lock, and
-released (marked finished) when the call returns.  A slot whose worker died is ignored once its
-lease has passed.  Times are the database's clock, the one clock all servers share.
-"""
-
-import time
-import zlib
-from contextlib import contextmanager
+"""The slots of the rate governor (``tools/rate_governor.py``): one row per QuickBooks call of the
+last hour, shared by every worker and every server."""
 
 from odoo import api, fields, models
-
-from ..qbo.ratelimit import QBO_LIMITS, RateLimits
-
-LEASE_SECONDS = 300  # an unfinished slot older than this belongs to a dead worker
-MARGIN = 0.02  # keep a little under QBO's limit: its window and ours do not start together
 
 
 class QuickbooksRateSlot(models.Model):
@@ -34,59 +18,3 @@ class QuickbooksRateSlot(models.Model):
     @api.autovacuum
     def _gc_old_slots(self):
         self.env.cr.execute("DELETE FROM quickbooks_rate_slot WHERE started_at < extract(epoch from now()) - 3600")
-
-
-class PostgresRateLimiter:
-    """:class:`qbo.ratelimit.RateLimiter` backed by ``quickbooks_rate_slot``."""
-
-    def __init__(self, registry, limits: RateLimits = QBO_LIMITS, sleep=time.sleep):
-        self.registry = registry
-        self.limits = limits
-        self.budget = max(1, int(limits.requests_per_window * (1 - MARGIN)))
-        self.batch_budget = max(1, int(limits.batch_calls_per_window * (1 - MARGIN)))
-        self._sleep = sleep
-
-    def _try_take(self, realm_id, cost, batch):
-        """Take a slot if the call fits now; returns (slot id, 0) or (None, seconds to wait)."""
-        window = self.limits.window
-        with self.registry.cursor() as cr:
-            cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x51B0, zlib.crc32(realm_id.encode()) & 0x7FFFFFFF])
-            cr.execute("SELECT extract(epoch from clock_timestamp())::float")
-            now = cr.fetchone()[0]
-            cr.execute("""
-                SELECT coalesce(sum(cost), 0),
-                       count(*) FILTER (WHERE is_batch),
-                       count(*) FILTER (WHERE finished_at IS NULL AND started_at > %(lease)s),
-                       min(started_at)
-                  FROM quickbooks_rate_slot
-                 WHERE realm_id = %(realm)s AND started_at > %(since)s
-            """, {"realm": realm_id, "since": now - window, "lease": now - LEASE_SECONDS})
-            used, batches, in_flight, oldest = cr.fetchone()
-            waits = [0.0]
-            if in_flight >= self.limits.max_concurrent:
-                waits.append(0.05)
-            if used + cost > self.budget and oldest is not None:
-                waits.append(oldest + window - now)
-            if batch and batches >= self.batch_budget and oldest is not None:
-                waits.append(oldest + window - now)
-            wait = max(waits)
-            if wait > 0:
-                return None, wait
-            cr.execute("""INSERT INTO quickbooks_rate_slot (realm_id, started_at, cost, is_batch)
-                          VALUES (%s, %s, %s, %s) RETURNING id""", [realm_id, now, cost, batch])
-            return cr.fetchone()[0], 0.0
-
-    @contextmanager
-    def acquire(self, realm_id, cost=1, *, batch=False):
-        cost = min(max(cost, 1), self.budget)
-        while True:
-            slot_id, wait = self._try_take(realm_id, cost, batch)
-            if slot_id:
-                break
-            self._sleep(min(max(wait, 0.01), 1.0))
-        try:
-            yield
-        finally:
-            with self.registry.cursor() as cr:
-                cr.execute("UPDATE quickbooks_rate_slot SET finished_at = extract(epoch from clock_timestamp()) "
-                           "WHERE id = %s", [slot_id])

@@ -22,7 +22,7 @@ from odoo.exceptions import UserError
 
 from .. import const
 from ..qbo.redact import get_logger, redact
-from ..tools import crypto, log_filters
+from ..tools import crypto
 from ..tools.access import check_manager
 from ..tools.jobs import enqueue, note_and_retry
 from .quickbooks_reconciliation import FIGURES
@@ -40,9 +40,6 @@ SLACK_PREFIXES_PARAM = "quickbooks.slack_webhook_url_prefixes"
 SLACK_EXPLANATION_LINES = 5
 #: Documents named in the managers' activity.
 MAX_NOTE_LINES = 10
-
-
-log_filters.install()  # urllib3 logs the webhook path (a credential) at DEBUG level
 
 
 def _amount(value, currency) -> str:
