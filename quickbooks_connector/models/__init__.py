@@ -27,7 +27,9 @@ from . import account_move_line
 from . import account_partial_reconcile
 from . import account_bank_statement_line
 from . import quickbooks_reconciliation
+from . import quickbooks_reconciliation_line
 from . import quickbooks_backend_reconciliation
+from . import quickbooks_backend_slack
 from . import quickbooks_reconciliation_alert
 from . import quickbooks_webhook_event
 from . import quickbooks_backend_cdc

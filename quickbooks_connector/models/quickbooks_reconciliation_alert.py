@@ -1,18 +1,13 @@
 """Alerts of a drifting reconciliation: a Slack message (in a retried job) and a manager activity.
 
-The Slack incoming-webhook URL is a credential (anyone holding it can post to the channel): it
-is stored encrypted like the other connection secrets, never shown back, and never logged or
-written into an error message.
-
-The message goes out from a queue job on the QuickBooks channel, so an unreachable Slack does not
-lose it: a network error, a 429 or a 5xx raises ``RetryableJobError`` (back-off from the job
-function's retry pattern, or Slack's ``Retry-After``) and the run keeps ``alert_state = pending``
-with the attempt count and last error, written on a separate cursor because the job's own
-transaction is rolled back when it raises.  A refused webhook (4xx: revoked, wrong channel) or
-too many attempts marks the alert ``failed`` and tells the managers.
+The Slack webhook URL is the connection's (``quickbooks_backend_slack.py``).  The message goes out
+from a queue job on the QuickBooks channel, so an unreachable Slack does not lose it: a network
+error, a 429 or a 5xx raises ``RetryableJobError`` (back-off from the job function's retry
+pattern, or Slack's ``Retry-After``) and the run keeps ``alert_state = pending`` with the attempt
+count and last error, written on a separate cursor because the job's own transaction is rolled
+back when it raises.  A refused webhook (4xx: revoked, wrong channel) or too many attempts marks
+the alert ``failed`` and tells the managers.
 """
-
-from urllib.parse import urlsplit
 
 import requests
 from markupsafe import Markup
@@ -20,9 +15,7 @@ from markupsafe import Markup
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from .. import const
 from ..qbo.redact import get_logger, redact
-from ..tools import crypto
 from ..tools.access import check_manager
 from ..tools.jobs import enqueue, note_and_retry
 from .quickbooks_reconciliation import FIGURES
@@ -34,8 +27,6 @@ SLACK_TIMEOUT = 10
 SLACK_MAX_ATTEMPTS = 8
 #: Slack answers these for a webhook that will never work (revoked, archived channel, bad payload).
 SLACK_PERMANENT_STATUSES = (301, 302, 303, 307, 308, 400, 401, 403, 404, 410)
-SLACK_URL_PREFIX = "https://hooks.slack.com/"
-SLACK_PREFIXES_PARAM = "quickbooks.slack_webhook_url_prefixes"
 #: Documents named in the Slack message (the run lists more).
 SLACK_EXPLANATION_LINES = 5
 #: Documents named in the managers' activity.
@@ -49,57 +40,6 @@ def _amount(value, currency) -> str:
 def _signed(value, currency=None) -> str:
     text = _amount(abs(value), currency) if currency else f"{abs(value):,}"
     return ("+" if value > 0 else "-" if value < 0 else "") + text
-
-
-class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
-
-    slack_webhook_url_encrypted = fields.Char(groups="base.group_system", copy=False)
-    slack_webhook_url = fields.Char(
-        "Slack Webhook URL", compute="_compute_slack_webhook", inverse="_inverse_slack_webhook_url",
-        groups=const.GROUP_MANAGER,
-        help="Incoming-webhook URL of the Slack channel that receives reconciliation alerts. Stored encrypted.")
-    slack_webhook_set = fields.Boolean("Slack Webhook Stored", compute="_compute_slack_webhook",
-                                       groups=const.GROUP_MANAGER)
-    slack_webhook_host = fields.Char("Slack Webhook Host", compute="_compute_slack_webhook",
-                                     groups=const.GROUP_MANAGER)
-
-    def _compute_slack_webhook(self):
-        for backend in self:
-            stored = bool(backend.sudo().slack_webhook_url_encrypted)
-            try:
-                url = backend._get_slack_webhook_url() if stored else None
-            except UserError:  # unreadable with the configured key: the form must still open
-                url = None
-            backend.slack_webhook_url = False  # write-only: the URL is a credential
-            backend.slack_webhook_set = stored
-            backend.slack_webhook_host = urlsplit(url).netloc if url else False
-
-    def _inverse_slack_webhook_url(self):
-        for backend in self.filtered("slack_webhook_url"):
-            url = backend.slack_webhook_url.strip()
-            if not backend._slack_url_allowed(url):
-                raise UserError(_("The Slack webhook URL must be a Slack incoming webhook: %s...",
-                                  SLACK_URL_PREFIX))
-            backend.sudo().slack_webhook_url_encrypted = crypto.encrypt(url)
-
-    def _slack_url_allowed(self, url):
-        """Only Slack's incoming-webhook host (alerts must not be sendable to any server of the network).
-        A system administrator may allow another prefix (a self-hosted relay, a test sink) with the
-        system parameter ``quickbooks.slack_webhook_url_prefixes`` (comma separated)."""
-        extra = self.env["ir.config_parameter"].sudo().get_param(SLACK_PREFIXES_PARAM, "")
-        prefixes = [SLACK_URL_PREFIX, *(p.strip() for p in extra.split(",") if p.strip())]
-        parts = urlsplit(url)
-        return bool(parts.netloc) and not parts.username and any(url.startswith(prefix) for prefix in prefixes)
-
-    def _get_slack_webhook_url(self) -> str | None:
-        self.ensure_one()
-        return crypto.decrypt(self.sudo().slack_webhook_url_encrypted)
-
-    def action_clear_slack_webhook(self):
-        check_manager(self)
-        self.sudo().write({"slack_webhook_url_encrypted": False})
-        return True
 
 
 class QuickbooksReconciliation(models.Model):
