@@ -11,10 +11,10 @@ from . import quickbooks_tax_mapping
 from . import quickbooks_sync_state
 from . import quickbooks_rate_slot
 from . import quickbooks_push
-from . import quickbooks_push_customer
-from . import quickbooks_push_move
-from . import quickbooks_push_settlement
-from . import quickbooks_backfill
+from . import quickbooks_push_partner
+from . import quickbooks_push_document
+from . import quickbooks_push_payment
+from . import quickbooks_backend_backfill
 from . import quickbooks_backend_progress
 from . import quickbooks_pull
 from . import quickbooks_pull_payment

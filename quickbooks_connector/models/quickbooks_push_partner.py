@@ -19,7 +19,7 @@ from ..qbo import DuplicateNameError, quote_literal
 from ..qbo.payables import build_vendor
 from ..qbo.payloads import build_customer
 from ..qbo.redact import get_logger
-from .quickbooks_push_move import LOOKUP_VALIDITY
+from .quickbooks_push_document import LOOKUP_VALIDITY
 
 _logger = get_logger(__name__)
 

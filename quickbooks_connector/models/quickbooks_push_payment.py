@@ -23,7 +23,7 @@ from ..qbo import NotFoundError
 from ..qbo.payables import BillPaymentData, build_bill_payment
 from ..qbo.payloads import PaymentApplication, PaymentData, Ref, build_payment, exchange_rate
 from ..qbo.redact import get_logger
-from .quickbooks_push_move import DOCUMENTS
+from .quickbooks_push_document import DOCUMENTS
 
 _logger = get_logger(__name__)
 
