@@ -12,7 +12,7 @@ from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
-from ..adapters.fingerprint import fingerprint
+from ..qbo.fingerprint import fingerprint
 from ..tools.access import check_manager, check_user
 
 #: Seconds before a job that lost the race to bind a record looks again.

@@ -1,6 +1,6 @@
 """A comparable summary of the QBO fields Odoo owns, taken from QBO's own answers.
 
-After each push the ledger keeps the fingerprint of the object QBO returned; a later version of
+After each push the connector keeps the fingerprint of the object QBO returned; a later version of
 the object with the same fingerprint is our own write (or a change to fields Odoo does not own,
 like an invoice balance moved by a payment), a different one is drift made in QuickBooks.
 """
