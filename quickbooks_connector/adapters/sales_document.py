@@ -8,8 +8,9 @@ Currency: the exchange rate that reproduces Odoo's company-currency total.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..qbo.money import cents, to_decimal
 from ..qbo.payloads import Address, InvoiceData, Ref, SalesDocumentData, SalesLine, exchange_rate
-from ..qbo.totals import DocumentTotals, cents
+from ..qbo.totals import DocumentTotals
 from .tax_plan import plan_taxes
 
 # Fields of an Invoice/CreditMemo that Odoo owns; QBO-side additions (e.g. a memo the CPA typed on a
@@ -38,10 +39,6 @@ class SalesDocument:
     compare_per_rate: bool
 
 
-def _dec(value) -> Decimal:
-    return Decimal(str(value or 0))
-
-
 def _address(partner):
     address = Address(line1=partner.street or None, line2=partner.street2 or None, city=partner.city or None,
                       region=partner.state_id.code or None, postal_code=partner.zip or None,
@@ -68,7 +65,8 @@ def _lines(move, plan, items):
             continue
         lines.append(SalesLine(
             kind="sales", description=line.name or None, item=items.get(line.account_id),
-            quantity=_dec(line.quantity), unit_price=_dec(line.price_unit), discount_percent=_dec(line.discount),
+            quantity=to_decimal(line.quantity), unit_price=to_decimal(line.price_unit),
+            discount_percent=to_decimal(line.discount),
             # The line's journal amount, not price_subtotal: with global rounding of tax-included
             # prices Odoo moves the rounding difference into the lines' amounts.
             amount=cents(line.amount_currency * move.direction_sign), tax_code=plan.line_codes.get(line.id),
@@ -104,9 +102,9 @@ def sales_document_data(move, backend, customer_qbo_id, *, is_us, automated_sale
     rate = None
     if move.currency_id != company_currency:
         # Odoo's rate is foreign units per company unit; QBO's the other way round.
-        fallback = (Decimal(1) / _dec(move.invoice_currency_rate)).quantize(Decimal("0.000001")) \
+        fallback = (Decimal(1) / to_decimal(move.invoice_currency_rate)).quantize(Decimal("0.000001")) \
             if move.invoice_currency_rate else None
-        rate = exchange_rate(_dec(move.amount_total), home_total, fallback=fallback)
+        rate = exchange_rate(to_decimal(move.amount_total), home_total, fallback=fallback)
     common = dict(
         customer=Ref(customer_qbo_id),
         lines=lines,

@@ -22,7 +22,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from ..adapters.sides import PAYABLE, side_of_entity
 from ..qbo import NotFoundError
 from ..qbo.fingerprint import describe_changes, fingerprint
-from ..qbo.totals import cents
+from ..qbo.money import cents
 from ..tools.jobs import enqueue
 from .account_move_line import CAPS_KEY
 

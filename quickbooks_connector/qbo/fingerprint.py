@@ -5,11 +5,13 @@ the object with the same fingerprint is our own write (or a change to fields Odo
 like an invoice balance moved by a payment), a different one is drift made in QuickBooks.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN
+
+from .money import cents
 
 
 def _money(value):
-    return str(Decimal(str(value or 0)).quantize(Decimal("0.01")))
+    return str(cents(value, rounding=ROUND_HALF_EVEN))
 
 
 def _ref(value):
