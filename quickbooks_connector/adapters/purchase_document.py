@@ -9,11 +9,11 @@ reproduces Odoo's company-currency total.
 
 from decimal import Decimal
 
-from ..qbo.money import cents, to_decimal
+from ..qbo.money import cents
 from ..qbo.payables import BillData, ExpenseLine, PurchaseDocumentData
-from ..qbo.payloads import Ref, exchange_rate
+from ..qbo.payloads import Ref
 from ..qbo.totals import DocumentTotals
-from .sales_document import MappingProblem, SalesDocument
+from .sales_document import MappingProblem, SalesDocument, document_exchange_rate
 from .tax_plan import plan_taxes
 
 # Fields of a Bill/VendorCredit that Odoo owns; QBO-side additions are kept by the merge.
@@ -83,11 +83,7 @@ def purchase_document_data(move, backend, vendor_qbo_id, *, is_us, term_qbo_id=N
         raise MappingProblem(problems)
 
     home_total = cents(abs(move.amount_total_signed))
-    rate = None
-    if move.currency_id != move.company_id.currency_id:
-        fallback = (Decimal(1) / to_decimal(move.invoice_currency_rate)).quantize(Decimal("0.000001")) \
-            if move.invoice_currency_rate else None
-        rate = exchange_rate(to_decimal(move.amount_total), home_total, fallback=fallback)
+    rate = document_exchange_rate(move, home_total)
     common = dict(
         vendor=Ref(vendor_qbo_id), lines=lines,
         doc_number=vendor_reference(move),
