@@ -32,8 +32,8 @@ class QuickbooksBackend(models.Model):
         for start in range(0, len(moves), BACKFILL_CHUNK):
             chunk = moves[start:start + BACKFILL_CHUNK]
             for move in chunk:  # shown as waiting in the sync records right away
-                entity = side_of_move_type(move.move_type).entity_of(move.move_type)
-                self.env["quickbooks.sync.state"]._binding_for(self, move, entity).sudo().state = "pending"
+                self.env["quickbooks.sync.state"]._binding_for(self, move, move._quickbooks_entity()).sudo().state = \
+                    "pending"
             enqueue(self.sudo(), _("QuickBooks: prepare the backfill of %s document(s)", len(chunk)),
                     priority=const.BACKFILL_PRIORITY)._quickbooks_prepare_backfill_job(chunk.ids)
 

@@ -50,10 +50,6 @@ DOCUMENTS = {
 VOIDABLE = ("Invoice",)
 
 
-def _entity(move):
-    return side_of_move_type(move.move_type).entity_of(move.move_type)
-
-
 def _owned(body, entity="Invoice"):
     fields_owned = DOCUMENTS[entity][1]
     return {key: value for key, value in body.items() if key in fields_owned}
@@ -65,7 +61,7 @@ class QuickbooksPush(models.AbstractModel):
     @api.model
     def _push_move(self, backend, move, client=None):
         """Create or update the QBO document of a posted move; returns its ledger row."""
-        entity = _entity(move)
+        entity = move._quickbooks_entity()
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity)
         if move.quickbooks_skip:
             row._mark_skipped(_("Marked 'Skip QuickBooks'."))
@@ -179,7 +175,7 @@ class QuickbooksPush(models.AbstractModel):
         """The move was cancelled before its push ran.  An earlier attempt may still have created it in
         QuickBooks and lost the answer (a worker killed after QuickBooks stored it): look it up under its
         number; void what is found, otherwise record that nothing was sent."""
-        entity = _entity(move)
+        entity = move._quickbooks_entity()
         existing = []
         if entity in ("Invoice", "CreditMemo"):
             existing = self._find_document(client, entity, move, {})
@@ -260,7 +256,7 @@ class QuickbooksPush(models.AbstractModel):
     def _void_move(self, backend, move, client=None):
         """A cancelled Odoo invoice is voided in QBO; credit memos, bills and vendor credits, which the API
         cannot void, are deleted."""
-        entity = _entity(move)
+        entity = move._quickbooks_entity()
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity, create=False)
         if row and not row.qbo_id and row.state == "pending" and move.state == "cancel":
             # Its push may be running now: once it ends, the document is bound (then voided here) or
