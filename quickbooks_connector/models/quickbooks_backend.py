@@ -109,7 +109,9 @@ class QuickbooksBackend(models.Model):
 
     # Few, short retries inside a job (same requestid, so a lost response is recovered at once);
     # longer outages are queue_job's business: the worker is freed and the job retried later.
-    _qbo_retry_policy = RetryPolicy(max_attempts=3, base_delay=0.3, max_delay=2.0)
+    _qbo_retry_policy = RetryPolicy(max_attempts=const.QBO_CALL_MAX_ATTEMPTS,
+                                    base_delay=const.QBO_CALL_RETRY_BASE_DELAY,
+                                    max_delay=const.QBO_CALL_RETRY_MAX_DELAY)
 
     _company_uniq = models.Constraint(
         "UNIQUE(company_id)", "A company can be connected to one QuickBooks company only.")

@@ -17,9 +17,6 @@ from ..adapters.sides import RECEIVABLE, side_of_move_type
 from ..tools.access import check_manager
 from ..tools.jobs import enqueue
 
-#: Documents prepared by one job (a job's look-ups: about one query per 200 documents).
-BACKFILL_CHUNK = 1000
-
 
 class QuickbooksBackend(models.Model):
     _inherit = "quickbooks.backend"
@@ -29,8 +26,8 @@ class QuickbooksBackend(models.Model):
         self.ensure_one()
         check_manager(self)
         moves = moves.sorted(lambda move: (move.invoice_date or move.date, move.id))
-        for start in range(0, len(moves), BACKFILL_CHUNK):
-            chunk = moves[start:start + BACKFILL_CHUNK]
+        for start in range(0, len(moves), const.BACKFILL_CHUNK):
+            chunk = moves[start:start + const.BACKFILL_CHUNK]
             for move in chunk:  # shown as waiting in the sync records right away
                 self.env["quickbooks.sync.state"]._binding_for(self, move, move._quickbooks_entity()).sudo().state = \
                     "pending"

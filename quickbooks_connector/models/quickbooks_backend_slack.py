@@ -15,9 +15,6 @@ from .. import const
 from ..tools import crypto
 from ..tools.access import check_manager
 
-SLACK_URL_PREFIX = "https://hooks.slack.com/"
-SLACK_PREFIXES_PARAM = "quickbooks.slack_webhook_url_prefixes"
-
 
 class QuickbooksBackend(models.Model):
     _inherit = "quickbooks.backend"
@@ -48,15 +45,15 @@ class QuickbooksBackend(models.Model):
             url = backend.slack_webhook_url.strip()
             if not backend._slack_url_allowed(url):
                 raise UserError(_("The Slack webhook URL must be a Slack incoming webhook: %s...",
-                                  SLACK_URL_PREFIX))
+                                  const.SLACK_URL_PREFIX))
             backend.sudo().slack_webhook_url_encrypted = crypto.encrypt(url)
 
     def _slack_url_allowed(self, url):
         """Only Slack's incoming-webhook host (alerts must not be sendable to any server of the network).
         A system administrator may allow another prefix (a self-hosted relay, a test sink) with the
         system parameter ``quickbooks.slack_webhook_url_prefixes`` (comma separated)."""
-        extra = self.env["ir.config_parameter"].sudo().get_param(SLACK_PREFIXES_PARAM, "")
-        prefixes = [SLACK_URL_PREFIX, *(p.strip() for p in extra.split(",") if p.strip())]
+        extra = self.env["ir.config_parameter"].sudo().get_param(const.SLACK_PREFIXES_PARAM, "")
+        prefixes = [const.SLACK_URL_PREFIX, *(p.strip() for p in extra.split(",") if p.strip())]
         parts = urlsplit(url)
         return bool(parts.netloc) and not parts.username and any(url.startswith(prefix) for prefix in prefixes)
 

@@ -25,10 +25,6 @@ from .quickbooks_backend import TOKEN_RESET
 
 _logger = get_logger(__name__)
 
-_LOCK_RETRIES = 5
-#: How long a refresh waits for another worker's refresh of the same connection before looking again.
-REFRESH_LOCK_TIMEOUT_MS = 15_000
-
 
 class QuickbooksBackend(models.Model):
     _inherit = "quickbooks.backend"
@@ -191,12 +187,12 @@ class QuickbooksBackend(models.Model):
         # database first (in tests both cursors share one connection), and what it committed
         # must be re-read afterwards.
         self.env.flush_all()
-        for attempt in range(_LOCK_RETRIES):
+        for attempt in range(const.REFRESH_LOCK_RETRIES):
             try:
                 return self._refresh_tokens_locked(force, rejected, margin)
             except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
                 # Another worker refreshed while we waited for the row: look again.
-                time.sleep(0.05 * (attempt + 1))
+                time.sleep(const.REFRESH_LOCK_RETRY_STEP_SECONDS * (attempt + 1))
             finally:
                 self.invalidate_recordset()
         raise UserError(_("Could not refresh the QuickBooks token: the connection is busy. Try again."))
@@ -207,7 +203,7 @@ class QuickbooksBackend(models.Model):
             # sync record, a notification) holds a KEY SHARE lock on it until it commits, and that job
             # may be the very one asking for a new token, on this other cursor: FOR UPDATE would wait
             # for it forever.  The timeout bounds a wait on another refresh (then: look again).
-            cr.execute("SET LOCAL lock_timeout = %s", [f"{REFRESH_LOCK_TIMEOUT_MS}ms"])
+            cr.execute("SET LOCAL lock_timeout = %s", [f"{const.REFRESH_LOCK_TIMEOUT_MS}ms"])
             cr.execute("SELECT id FROM quickbooks_backend WHERE id = %s FOR NO KEY UPDATE", [self.id])
             backend = self.with_env(self.env(cr=cr, su=True))
             backend.invalidate_recordset()

@@ -11,11 +11,11 @@ that would disagree is not sent.  After the push, QBO's stored totals must equal
 """
 
 import time
-from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from .. import const
 from ..adapters import MappingProblem, sales_document_data
 from ..adapters.purchase_document import (
     PURCHASE_DOCUMENT_OWNED_FIELDS,
@@ -32,11 +32,8 @@ from ..qbo.totals import differences, document_totals, payload_totals
 
 _logger = get_logger(__name__)
 
-#: How long a batch look-up that found nothing spares the push its own look-up.
-LOOKUP_VALIDITY = timedelta(hours=12)
 #: QBO Term ids by (database, realm, name), with their expiry: terms are renamed rarely.
 _TERM_CACHE = {}
-TERM_CACHE_SECONDS = 600
 
 
 #: QBO document entity → its payload builder and the fields Odoo owns on it.
@@ -138,14 +135,14 @@ class QuickbooksPush(models.AbstractModel):
             return cached[0]
         found = client.find_by("Term", "Name", term.name)
         term_id = found[0]["Id"] if found else None
-        _TERM_CACHE[key] = (term_id, time.monotonic() + TERM_CACHE_SECONDS)
+        _TERM_CACHE[key] = (term_id, time.monotonic() + const.TERM_CACHE_SECONDS)
         return term_id
 
     def _create_document(self, backend, move, row, entity, body, client):
         request_id = self._request_id(entity, move.id, "create", move.quickbooks_post_version)
         # Look for the same number first (an earlier push whose binding was lost, or typed by the CPA),
         # unless a backfill just looked it up in a batch; a duplicate refused by QBO is looked up anyway.
-        looked_up = row.qbo_absent_at and row.qbo_absent_at >= fields.Datetime.now() - LOOKUP_VALIDITY
+        looked_up = row.qbo_absent_at and row.qbo_absent_at >= fields.Datetime.now() - const.LOOKUP_VALIDITY
         existing = self._find_document(client, entity, move, body) if not looked_up else []
         if not existing:
             try:

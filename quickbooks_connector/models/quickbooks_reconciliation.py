@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import const
 from ..qbo import QBOError
 from ..qbo.redact import get_logger, redact
 from ..tools import reconciliation_figures as figures
@@ -34,10 +35,6 @@ FIGURES = (
     ("open_bill_count", "Open bills"),
     ("payable", "Payables"),
 )
-#: How many documents explaining a gap are kept on a run.
-MAX_EXPLANATION_LINES = 20
-#: Failed nightly runs tried again at the next hour, at most this many times a day.
-MAX_NIGHTLY_ERRORS = 3
 
 RUN_STATES = [("match", "Match"), ("drift", "Drift"), ("error", "Error")]
 FX_STATES = [("none", "Not checked"), ("match", "Match"), ("drift", "Drift")]
@@ -270,7 +267,7 @@ class QuickbooksReconciliation(models.Model):
         lines = list(customers) + figures.explain(figures.odoo_open_documents(self.env, company, move_types), documents,
                                                   figures.ledger_bindings(self.env, backend, entities),
                                                   company.currency_id)
-        kept = lines[:MAX_EXPLANATION_LINES]
+        kept = lines[:const.RECONCILIATION_EXPLANATION_LINES]
         existing = set(self.env["account.move"].sudo().browse(
             [line["move_id"] for line in kept if line.get("move_id")]).exists().ids)
         self.write({
@@ -293,7 +290,8 @@ class QuickbooksReconciliation(models.Model):
                 [("backend_id", "=", backend.id), ("trigger", "=", "cron"), ("local_date", "=", local_now.date())],
                 ["state"], ["__count"])
             by_state = dict(runs)
-            if by_state.get("match") or by_state.get("drift") or by_state.get("error", 0) >= MAX_NIGHTLY_ERRORS:
+            if by_state.get("match") or by_state.get("drift") \
+                    or by_state.get("error", 0) >= const.RECONCILIATION_MAX_NIGHTLY_ERRORS:
                 continue
             due |= backend
         return due

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from .. import const
 from ..qbo.redact import get_logger, redact
 from ..tools.access import check_manager
 from ..tools.jobs import enqueue, note_and_retry
@@ -22,15 +23,8 @@ from .quickbooks_reconciliation import FIGURES
 
 _logger = get_logger(__name__)
 
-SLACK_TIMEOUT = 10
-#: Attempts before an alert is given up (failed); queue_job's own limit is set above it.
-SLACK_MAX_ATTEMPTS = 8
 #: Slack answers these for a webhook that will never work (revoked, archived channel, bad payload).
 SLACK_PERMANENT_STATUSES = (301, 302, 303, 307, 308, 400, 401, 403, 404, 410)
-#: Documents named in the Slack message (the run lists more).
-SLACK_EXPLANATION_LINES = 5
-#: Documents named in the managers' activity.
-MAX_NOTE_LINES = 10
 
 
 def _amount(value, currency) -> str:
@@ -90,7 +84,7 @@ class QuickbooksReconciliation(models.Model):
         lines = [f"*{title}*", *(f"• {line}" for line in self._figure_lines())]
         if self.line_ids:
             lines.append(_("Documents explaining the gap:"))
-            lines += [f"• {line}" for line in self._explanation_lines(SLACK_EXPLANATION_LINES)]
+            lines += [f"• {line}" for line in self._explanation_lines(const.SLACK_EXPLANATION_LINES)]
         if self.notes:
             lines += [_("Note: %s", note) for note in self.notes.splitlines()]
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
@@ -112,7 +106,7 @@ class QuickbooksReconciliation(models.Model):
         lines = [_("Odoo and QuickBooks disagree on: %s.", ", ".join(run._drifting_figures())),
                  *run._figure_lines(mark=" ⚠")]
         if run.line_ids:
-            lines += run._explanation_lines(MAX_NOTE_LINES)
+            lines += run._explanation_lines(const.ALERT_NOTE_LINES)
         backend._notify_managers(
             _("QuickBooks reconciliation drift"),
             Markup("").join(Markup("<p>%s</p>") % line for line in lines))
@@ -120,9 +114,9 @@ class QuickbooksReconciliation(models.Model):
     def _enqueue_slack_alert(self):
         self.ensure_one()
         self.sudo().write({"alert_state": "pending", "alert_last_error": False})
-        # An alert is given up after SLACK_MAX_ATTEMPTS (a stale alert is worse than none): its own limit.
+        # An alert is given up after const.SLACK_MAX_ATTEMPTS (a stale alert is worse than none): its own limit.
         return enqueue(self.sudo(), _("Slack alert of QuickBooks reconciliation %s", self.display_name),
-                       max_retries=SLACK_MAX_ATTEMPTS + 1)._send_slack_alert()
+                       max_retries=const.SLACK_MAX_ATTEMPTS + 1)._send_slack_alert()
 
     def _send_slack_alert(self):
         """Job: post the alert to the backend's Slack webhook (``{"text": ...}``)."""
@@ -139,7 +133,7 @@ class QuickbooksReconciliation(models.Model):
         retry_after = None
         try:
             # No redirect is followed: the alert goes to the stored webhook or nowhere.
-            response = requests.post(url, json={"text": run.alert_message}, timeout=SLACK_TIMEOUT,
+            response = requests.post(url, json={"text": run.alert_message}, timeout=const.SLACK_TIMEOUT,
                                      allow_redirects=False)
         except requests.RequestException as error:
             # The exception text names the URL: keep only its kind.
@@ -158,7 +152,7 @@ class QuickbooksReconciliation(models.Model):
                     retry_after = int(response.headers.get("Retry-After", ""))
                 except ValueError:
                     retry_after = None
-        if status in SLACK_PERMANENT_STATUSES or attempt >= SLACK_MAX_ATTEMPTS:
+        if status in SLACK_PERMANENT_STATUSES or attempt >= const.SLACK_MAX_ATTEMPTS:
             return run._alert_given_up(attempt, reason)
         _logger.info("QuickBooks: Slack alert of reconciliation %s not delivered (attempt %s): %s",
                      run.id, attempt, reason)

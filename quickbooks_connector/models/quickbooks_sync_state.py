@@ -12,11 +12,9 @@ from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
+from .. import const
 from ..qbo.fingerprint import fingerprint
 from ..tools.access import check_manager, check_user
-
-#: Seconds before a job that lost the race to bind a record looks again.
-BINDING_RACE_RETRY_SECONDS = 2
 
 SYNC_STATES = [
     ("pending", "Pending"),
@@ -119,7 +117,7 @@ class QuickbooksSyncState(models.Model):
                 # when the binding (and its QuickBooks object) can be read and reused.
                 raise RetryableJobError(
                     f"{record.display_name} is being bound to QuickBooks by another job; trying again",
-                    seconds=BINDING_RACE_RETRY_SECONDS,
+                    seconds=const.BINDING_RACE_RETRY_SECONDS,
                 ) from error
         return row
 

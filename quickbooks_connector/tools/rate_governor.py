@@ -13,10 +13,8 @@ import time
 import zlib
 from contextlib import contextmanager
 
+from .. import const
 from ..qbo.ratelimit import QBO_LIMITS, RateLimits
-
-LEASE_SECONDS = 300  # an unfinished slot older than this belongs to a dead worker
-MARGIN = 0.02  # keep a little under QBO's limit: its window and ours do not start together
 
 
 class PostgresRateLimiter:
@@ -25,8 +23,8 @@ class PostgresRateLimiter:
     def __init__(self, registry, limits: RateLimits = QBO_LIMITS, sleep=time.sleep):
         self.registry = registry
         self.limits = limits
-        self.budget = max(1, int(limits.requests_per_window * (1 - MARGIN)))
-        self.batch_budget = max(1, int(limits.batch_calls_per_window * (1 - MARGIN)))
+        self.budget = max(1, int(limits.requests_per_window * (1 - const.RATE_BUDGET_MARGIN)))
+        self.batch_budget = max(1, int(limits.batch_calls_per_window * (1 - const.RATE_BUDGET_MARGIN)))
         self._sleep = sleep
 
     def _try_take(self, realm_id, cost, batch):
@@ -43,7 +41,7 @@ class PostgresRateLimiter:
                        min(started_at)
                   FROM quickbooks_rate_slot
                  WHERE realm_id = %(realm)s AND started_at > %(since)s
-            """, {"realm": realm_id, "since": now - window, "lease": now - LEASE_SECONDS})
+            """, {"realm": realm_id, "since": now - window, "lease": now - const.RATE_SLOT_LEASE_SECONDS})
             used, batches, in_flight, oldest = cr.fetchone()
             waits = [0.0]
             if in_flight >= self.limits.max_concurrent:
