@@ -104,7 +104,7 @@ class QuickbooksBackend(models.Model):
 
     mapping_ids = fields.One2many("quickbooks.account.mapping", "backend_id", string="Account Mappings")
     qbo_account_ids = fields.One2many("quickbooks.qbo.account", "backend_id", string="QuickBooks Accounts")
-    sync_state_ids = fields.One2many("quickbooks.sync.state", "backend_id", string="Ledger")
+    sync_state_ids = fields.One2many("quickbooks.sync.state", "backend_id", string="Sync Records")
     failed_sync_count = fields.Integer(compute="_compute_failed_sync_count")
 
     # Few, short retries inside a job (same requestid, so a lost response is recovered at once);

@@ -1,4 +1,4 @@
-"""The sync ledger: one row per bound record, with its QBO identity and sync history.
+"""The sync records: one row per bound record, with its QBO identity and sync history.
 
 A row binds an Odoo record to a QBO object (entity + Id), keeps the SyncToken and the values
 last synced (the base of the three-way merge after a stale update), and records each attempt:
@@ -27,7 +27,7 @@ SYNC_STATES = [
 
 class QuickbooksSyncState(models.Model):
     _name = "quickbooks.sync.state"
-    _description = "QuickBooks sync ledger"
+    _description = "QuickBooks sync record"
     _order = "write_date desc, id desc"
     _rec_name = "res_name"
 
