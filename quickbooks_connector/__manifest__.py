@@ -4,8 +4,8 @@
     "summary": "Keep Odoo invoices, bills, customers, vendors and payments in lockstep with QuickBooks Online",
     "description": """
 Odoo is master for customers, vendors, invoices, credit notes, bills and refunds; payments flow both ways.
-Every push is idempotent, every update honours QuickBooks' SyncToken, and a sync ledger
-records every binding, attempt and error.
+Every push is idempotent, every update honours QuickBooks' SyncToken, and the sync records
+keep every binding, attempt and error.
 """,
     "category": "Accounting/Accounting",
     "author": "quickbooks_connector contributors",

@@ -1,4 +1,4 @@
-"""Constants of the QuickBooks connector (routes, configuration keys, groups, QBO links)."""
+"""Constants of the QuickBooks connector: routes, configuration keys, groups, QBO links, and its tunables."""
 
 from datetime import timedelta
 
@@ -62,3 +62,84 @@ JOB_MAX_RETRIES = 25
 # queue_job runs lower numbers first (its default is 10): a backfill of older documents waits behind
 # what users do now.
 BACKFILL_PRIORITY = 50
+
+# ---------------------------------------------------------------------------- tunables
+# Retries of one QuickBooks call inside a job (same requestid, so a lost response is recovered at
+# once); longer outages are queue_job's business: the worker is freed and the job retried later.
+QBO_CALL_MAX_ATTEMPTS = 3
+QBO_CALL_RETRY_BASE_DELAY = 0.3
+QBO_CALL_RETRY_MAX_DELAY = 2.0
+
+# A paused connection (reconnect needed) is looked at again this often, without using up retries.
+PAUSED_RECHECK_SECONDS = 900
+# Seconds before a job that lost the race to bind a record looks again.
+BINDING_RACE_RETRY_SECONDS = 2
+# A job that finds its object being applied by another worker looks again this much later.
+OBJECT_BUSY_RETRY_SECONDS = 15
+
+# Token refresh: tries when another worker holds the connection's row (waiting 0.05 s, 0.1 s, ...
+# between them), and how long one try waits for that worker's refresh.
+REFRESH_LOCK_RETRIES = 5
+REFRESH_LOCK_RETRY_STEP_SECONDS = 0.05
+REFRESH_LOCK_TIMEOUT_MS = 15_000
+
+# Rate governor: an unfinished slot older than this belongs to a dead worker; and the share of
+# QBO's limit left unused (its window and ours do not start together).
+RATE_SLOT_LEASE_SECONDS = 300
+RATE_BUDGET_MARGIN = 0.02
+#: The share of the budget a backfill's pushes (the governor's bulk lane) leave to interactive work
+#: (about 20 requests a minute), and the wait beyond which a bulk job gives its job slot back.
+RATE_BULK_RESERVE = 0.04
+RATE_BULK_YIELD_SECONDS = 3.0
+
+# Change data capture.  QBO answers at most CDC_PAGE_LIMIT objects per entity and request, and
+# looks back at most CDC_MAX_LOOKBACK; a first run reads CDC_FIRST_LOOKBACK.
+CDC_PAGE_LIMIT = 1000
+CDC_FIRST_LOOKBACK = timedelta(days=1)
+CDC_MAX_LOOKBACK = timedelta(days=30)
+# Kept between the cursor and QBO's 30-day limit, so a request never falls just outside it.
+CDC_LOOKBACK_MARGIN = timedelta(minutes=10)
+# Re-read behind the newest change seen (clock skew, changes committed late by QBO).
+CDC_OVERLAP = timedelta(minutes=5)
+# With nothing new, the cursor still follows the clock, this far behind it.
+CDC_IDLE_LAG = timedelta(hours=1)
+# Split windows per run; a larger backlog continues at the next run.
+CDC_MAX_REQUESTS = 40
+
+# Webhooks.  Intuit sends at most 100 events a delivery, a few hundred bytes each.
+MAX_WEBHOOK_BYTES = 1024 * 1024
+WEBHOOK_READ_CHUNK_BYTES = 64 * 1024
+# Skipped events of a delivery named one by one in the log, at most.
+INBOX_LOGGED_SKIPS = 10
+# Processed notifications are kept this long (longer than QBO's 30-day change-data-capture look-back).
+INBOX_RETENTION_DAYS = 60
+# Notifications of objects Odoo owns wait this long, then the first job reads up to DRIFT_BATCH
+# waiting objects of the entity in one request (see models/quickbooks_webhook_event.py).
+DRIFT_DELAY_SECONDS = 15
+DRIFT_BATCH = 200
+
+# How long a batch look-up that found nothing spares the push its own look-up.
+LOOKUP_VALIDITY = timedelta(hours=12)
+# How long a QBO Term id read by name is reused (terms are renamed rarely).
+TERM_CACHE_SECONDS = 600
+# Documents prepared by one backfill job (its look-ups: about one query per 200 documents).
+BACKFILL_CHUNK = 1000
+# The backlog estimate: documents done over this recent period, over at least this many seconds.
+BACKLOG_RATE_WINDOW = timedelta(minutes=10)
+BACKLOG_MIN_RATE_SECONDS = 60
+
+# Reconciliation: documents explaining a gap kept on a run; failed nightly runs tried again at the
+# next hour, at most this many times a day.
+RECONCILIATION_EXPLANATION_LINES = 20
+RECONCILIATION_MAX_NIGHTLY_ERRORS = 3
+
+# Slack alerts: only Slack's incoming-webhook host, unless a system administrator allows other
+# prefixes in this system parameter (comma separated).
+SLACK_URL_PREFIX = "https://hooks.slack.com/"
+SLACK_PREFIXES_PARAM = "quickbooks.slack_webhook_url_prefixes"
+SLACK_TIMEOUT = 10
+# Attempts before an alert is given up (failed); queue_job's own limit is set above it.
+SLACK_MAX_ATTEMPTS = 8
+# Documents named in the Slack message, and in the managers' activity (the run lists more).
+SLACK_EXPLANATION_LINES = 5
+ALERT_NOTE_LINES = 10

@@ -9,10 +9,11 @@ reproduces Odoo's company-currency total.
 
 from decimal import Decimal
 
+from ..qbo.money import cents
 from ..qbo.payables import BillData, ExpenseLine, PurchaseDocumentData
-from ..qbo.payloads import Ref, exchange_rate
-from ..qbo.totals import DocumentTotals, cents
-from .sales_document import MappingProblem, SalesDocument
+from ..qbo.payloads import Ref
+from ..qbo.totals import DocumentTotals
+from .sales_document import MappingProblem, SalesDocument, document_exchange_rate
 from .tax_plan import plan_taxes
 
 # Fields of a Bill/VendorCredit that Odoo owns; QBO-side additions are kept by the merge.
@@ -20,10 +21,6 @@ PURCHASE_DOCUMENT_OWNED_FIELDS = frozenset({
     "VendorRef", "Line", "DocNumber", "TxnDate", "DueDate", "CurrencyRef", "ExchangeRate", "GlobalTaxCalculation",
     "TxnTaxDetail", "APAccountRef", "PrivateNote", "SalesTermRef",
 })
-
-
-def _dec(value) -> Decimal:
-    return Decimal(str(value or 0))
 
 
 def vendor_reference(move):
@@ -86,11 +83,7 @@ def purchase_document_data(move, backend, vendor_qbo_id, *, is_us, term_qbo_id=N
         raise MappingProblem(problems)
 
     home_total = cents(abs(move.amount_total_signed))
-    rate = None
-    if move.currency_id != move.company_id.currency_id:
-        fallback = (Decimal(1) / _dec(move.invoice_currency_rate)).quantize(Decimal("0.000001")) \
-            if move.invoice_currency_rate else None
-        rate = exchange_rate(_dec(move.amount_total), home_total, fallback=fallback)
+    rate = document_exchange_rate(move, home_total)
     common = dict(
         vendor=Ref(vendor_qbo_id), lines=lines,
         doc_number=vendor_reference(move),

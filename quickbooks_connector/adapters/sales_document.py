@@ -8,8 +8,9 @@ Currency: the exchange rate that reproduces Odoo's company-currency total.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..qbo.money import cents, to_decimal
 from ..qbo.payloads import Address, InvoiceData, Ref, SalesDocumentData, SalesLine, exchange_rate
-from ..qbo.totals import DocumentTotals, cents
+from ..qbo.totals import DocumentTotals
 from .tax_plan import plan_taxes
 
 # Fields of an Invoice/CreditMemo that Odoo owns; QBO-side additions (e.g. a memo the CPA typed on a
@@ -38,10 +39,6 @@ class SalesDocument:
     compare_per_rate: bool
 
 
-def _dec(value) -> Decimal:
-    return Decimal(str(value or 0))
-
-
 def _address(partner):
     address = Address(line1=partner.street or None, line2=partner.street2 or None, city=partner.city or None,
                       region=partner.state_id.code or None, postal_code=partner.zip or None,
@@ -68,7 +65,8 @@ def _lines(move, plan, items):
             continue
         lines.append(SalesLine(
             kind="sales", description=line.name or None, item=items.get(line.account_id),
-            quantity=_dec(line.quantity), unit_price=_dec(line.price_unit), discount_percent=_dec(line.discount),
+            quantity=to_decimal(line.quantity), unit_price=to_decimal(line.price_unit),
+            discount_percent=to_decimal(line.discount),
             # The line's journal amount, not price_subtotal: with global rounding of tax-included
             # prices Odoo moves the rounding difference into the lines' amounts.
             amount=cents(line.amount_currency * move.direction_sign), tax_code=plan.line_codes.get(line.id),
@@ -83,10 +81,10 @@ def _lines(move, plan, items):
     return lines
 
 
-def sales_document_data(move, backend, customer_qbo_id, *, is_us, automated_sales_tax=False, term_qbo_id=None):
-    """Build the Invoice/CreditMemo of ``move``; raises :class:`MappingProblem` when it cannot be sent."""
+def _mapped_lines(move, backend, plan):
+    """The document's lines, each sales line on the Item of its account; raises :class:`MappingProblem`
+    with everything missing (the tax plan's problems included)."""
     env = move.env
-    plan = plan_taxes(move, backend, is_us=is_us, automated_sales_tax=automated_sales_tax)
     problems = list(plan.problems)
     accounts = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").account_id
     for account, _amount in plan.rounding_lines:
@@ -98,27 +96,44 @@ def sales_document_data(move, backend, customer_qbo_id, *, is_us, automated_sale
     problems = list(dict.fromkeys(problems))
     if problems:
         raise MappingProblem(problems)
+    return lines
 
-    company_currency = move.company_id.currency_id
+
+def _tax_values(plan, is_us):
+    """The document's tax fields: how its amounts are meant, its tax code (US) and Odoo's tax amounts."""
+    return dict(
+        global_tax_calculation=None if is_us else ("TaxInclusive" if plan.inclusive else "TaxExcluded"),
+        txn_tax_code=plan.txn_tax_code,
+        tax_lines=plan.tax_lines,
+        total_tax=plan.total_tax,
+    )
+
+
+def document_exchange_rate(move, home_total):
+    """QBO's exchange rate of a move in a foreign currency (None in the company currency): the one that
+    reproduces Odoo's company-currency total, Odoo's own rate when the total is 0."""
+    if move.currency_id == move.company_id.currency_id:
+        return None
+    # Odoo's rate is foreign units per company unit; QBO's the other way round.
+    fallback = (Decimal(1) / to_decimal(move.invoice_currency_rate)).quantize(Decimal("0.000001")) \
+        if move.invoice_currency_rate else None
+    return exchange_rate(to_decimal(move.amount_total), home_total, fallback=fallback)
+
+
+def sales_document_data(move, backend, customer_qbo_id, *, is_us, automated_sales_tax=False, term_qbo_id=None):
+    """Build the Invoice/CreditMemo of ``move``; raises :class:`MappingProblem` when it cannot be sent."""
+    plan = plan_taxes(move, backend, is_us=is_us, automated_sales_tax=automated_sales_tax)
+    lines = _mapped_lines(move, backend, plan)
     home_total = cents(abs(move.amount_total_signed))
-    rate = None
-    if move.currency_id != company_currency:
-        # Odoo's rate is foreign units per company unit; QBO's the other way round.
-        fallback = (Decimal(1) / _dec(move.invoice_currency_rate)).quantize(Decimal("0.000001")) \
-            if move.invoice_currency_rate else None
-        rate = exchange_rate(_dec(move.amount_total), home_total, fallback=fallback)
     common = dict(
         customer=Ref(customer_qbo_id),
         lines=lines,
         doc_number=move.name,
         txn_date=move.invoice_date or move.date,
         currency_code=move.currency_id.name,
-        exchange_rate=rate,
-        global_tax_calculation=None if is_us else ("TaxInclusive" if plan.inclusive else "TaxExcluded"),
-        txn_tax_code=plan.txn_tax_code,
-        tax_lines=plan.tax_lines,
-        total_tax=plan.total_tax,
-        private_note=env._("From Odoo: %s", move.name),
+        exchange_rate=document_exchange_rate(move, home_total),
+        **_tax_values(plan, is_us),
+        private_note=move.env._("From Odoo: %s", move.name),
         customer_memo=move.ref or None,
         bill_email=(move.partner_id.email or "").split(",")[0].strip() or None,
         shipping_address=_address(move.partner_shipping_id or move.partner_id) if is_us else None,

@@ -22,7 +22,7 @@ clicks, so a sync converges whatever happened in between (reconcile, unreconcile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..qbo.totals import cents
+from ..qbo.money import cents
 from .sides import PAYABLE, RECEIVABLE, SIDES, side_of_move_type, side_of_payment
 
 

@@ -19,15 +19,10 @@ on purchases: a US bill's tax travels as expense lines on the accounts Odoo post
 """
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from ..qbo.money import cents
 from ..qbo.payloads import Ref, TaxLineData
-
-CENT = Decimal("0.01")
-
-
-def _cents(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass
@@ -60,7 +55,7 @@ def spread(amount: Decimal, rates: list[dict]) -> list[Decimal]:
         if index == len(rates) - 1:
             shares.append(left)
         else:
-            share = _cents(amount * Decimal(str(rate["rate"])) / total_percent) if total_percent else Decimal(0)
+            share = cents(amount * Decimal(str(rate["rate"])) / total_percent) if total_percent else Decimal(0)
             shares.append(share)
             left -= share
     return shares
@@ -79,7 +74,7 @@ class _OdooTaxes:
 
         aggregated = AccountTax._aggregate_base_lines_tax_details(base_lines, grouping)
         totals = AccountTax._aggregate_base_lines_aggregated_values(aggregated)
-        self.per_unit = {key: (_cents(values["base_amount_currency"]), _cents(values["tax_amount_currency"]))
+        self.per_unit = {key: (cents(values["base_amount_currency"]), cents(values["tax_amount_currency"]))
                          for key, values in totals.items() if key}
         self.units_of_line = {}
         for base_line in base_lines:
@@ -98,7 +93,7 @@ class _OdooTaxes:
         for base_line in self.base_lines:
             if base_line.get("special_type") == "cash_rounding":
                 record = base_line["record"]
-                yield record.account_id, _cents(base_line["price_unit"] * base_line["quantity"])
+                yield record.account_id, cents(base_line["price_unit"] * base_line["quantity"])
 
 
 def plan_taxes(move, backend, *, is_us, automated_sales_tax=False) -> TaxPlan:
@@ -140,7 +135,7 @@ def _us_purchase_tax_lines(move):
     """(account, amount) of a US bill's tax journal items, by account, in the document currency."""
     amounts = {}
     for line in move.line_ids.filtered(lambda aml: aml.display_type == "tax"):
-        amounts[line.account_id] = amounts.get(line.account_id, Decimal(0)) + _cents(
+        amounts[line.account_id] = amounts.get(line.account_id, Decimal(0)) + cents(
             line.amount_currency * move.direction_sign)
     return [(account, amount) for account, amount in amounts.items() if amount]
 

@@ -8,9 +8,9 @@ the mirror image: a vendor credit on the write-off accounts, applied in the same
 
 from decimal import Decimal
 
+from ..qbo.money import cents
 from ..qbo.payables import ExpenseLine, PurchaseDocumentData
 from ..qbo.payloads import Ref, SalesDocumentData, SalesLine, TaxLineData, exchange_rate
-from ..qbo.totals import cents
 from .purchase_document import account_refs
 from .sales_document import MappingProblem, item_refs
 from .tax_plan import rates_of, spread

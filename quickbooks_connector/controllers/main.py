@@ -17,10 +17,9 @@ from odoo.http import request
 from .. import const
 from ..qbo import QBOError, new_state
 from ..qbo.redact import get_logger, redact
-from ..tools import log_filters
+from ..tools.access import is_manager
 
 _logger = get_logger(__name__)
-log_filters.install()  # the callback's request line carries the authorization code
 
 
 class QuickbooksOAuthController(http.Controller):
@@ -28,7 +27,7 @@ class QuickbooksOAuthController(http.Controller):
     @http.route(const.OAUTH_START_ROUTE, type="http", auth="user", methods=["GET"])
     def quickbooks_oauth_start(self, backend_id=None, **kwargs):
         """Send the manager's browser to Intuit.  Also Intuit's "Reconnect URL" (no backend_id)."""
-        if not request.env.user.has_group(const.GROUP_MANAGER):
+        if not is_manager(request.env):
             raise Forbidden(_("Only QuickBooks managers can connect Odoo to QuickBooks."))
         Backend = request.env["quickbooks.backend"]
         if backend_id:

@@ -6,7 +6,7 @@ request's transaction, then Odoo answers, so Intuit gets its 200 within a fracti
 
 What each request gets, in this order (the first that applies):
 
-* **413**, nothing read further: a body over ``MAX_WEBHOOK_BYTES`` (by ``Content-Length``, or
+* **413**, nothing read further: a body over ``const.MAX_WEBHOOK_BYTES`` (by ``Content-Length``, or
   while reading a chunked body: no more than the limit is ever held in memory).  Never parsed.
 * **401**, nothing stored: the ``intuit-signature`` header is missing or is not the HMAC of the raw
   bytes under the verifier token of a connected company.  Checked on the bytes as received, in
@@ -54,18 +54,14 @@ from ..qbo.redact import get_logger
 
 _logger = get_logger(__name__)
 
-#: Intuit sends at most 100 events a delivery, a few hundred bytes each.
-MAX_WEBHOOK_BYTES = 1024 * 1024
-READ_CHUNK_BYTES = 64 * 1024
-
 
 class QuickbooksWebhookController(http.Controller):
 
     @http.route(const.WEBHOOK_ROUTE, type="http", auth="public", methods=["POST"], csrf=False,
-                save_session=False, max_content_length=MAX_WEBHOOK_BYTES)
+                save_session=False, max_content_length=const.MAX_WEBHOOK_BYTES)
     def quickbooks_webhook(self, **kwargs):
         httprequest = request.httprequest
-        if (httprequest.content_length or 0) > MAX_WEBHOOK_BYTES:
+        if (httprequest.content_length or 0) > const.MAX_WEBHOOK_BYTES:
             return self._too_large()
         raw_body = self._read_body(httprequest)
         if raw_body is None:
@@ -90,7 +86,7 @@ class QuickbooksWebhookController(http.Controller):
 
     @staticmethod
     def _read_body(httprequest):
-        """The raw body, or None past ``MAX_WEBHOOK_BYTES``: never more than that is read into memory,
+        """The raw body, or None past ``const.MAX_WEBHOOK_BYTES``: never more than that is read into memory,
         also when it comes chunked, without a ``Content-Length`` to refuse it by (werkzeug 2's
         ``get_data`` would read all of it).  Odoo does not expose werkzeug's ``stream``: it is taken
         from the request Odoo wraps, with ``get_data`` as the fallback."""
@@ -100,11 +96,11 @@ class QuickbooksWebhookController(http.Controller):
                 data = httprequest.get_data(cache=False)
             except RequestEntityTooLarge:
                 return None
-            return data if len(data) <= MAX_WEBHOOK_BYTES else None
+            return data if len(data) <= const.MAX_WEBHOOK_BYTES else None
         stream, chunks, size = wrapped.stream, [], 0
         try:
-            while size <= MAX_WEBHOOK_BYTES:
-                chunk = stream.read(min(READ_CHUNK_BYTES, MAX_WEBHOOK_BYTES + 1 - size))
+            while size <= const.MAX_WEBHOOK_BYTES:
+                chunk = stream.read(min(const.WEBHOOK_READ_CHUNK_BYTES, const.MAX_WEBHOOK_BYTES + 1 - size))
                 if not chunk:
                     return b"".join(chunks)
                 chunks.append(chunk)
@@ -115,5 +111,5 @@ class QuickbooksWebhookController(http.Controller):
 
     @staticmethod
     def _too_large():
-        _logger.warning("QuickBooks webhook refused: body over %d bytes", MAX_WEBHOOK_BYTES)
+        _logger.warning("QuickBooks webhook refused: body over %d bytes", const.MAX_WEBHOOK_BYTES)
         return request.make_json_response({"error": "payload too large"}, status=413)

@@ -27,6 +27,7 @@ class AccountMove(models.Model):
         return side_of_move_type(self.move_type)
 
     def _quickbooks_entity(self):
+        """The QBO entity of this move: Invoice or CreditMemo (customer side), Bill or VendorCredit."""
         self.ensure_one()
         return self._quickbooks_side().entity_of(self.move_type)
 

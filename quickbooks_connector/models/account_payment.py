@@ -1,5 +1,5 @@
 """Customer (vendor) payments registered in Odoo → QuickBooks Payments (BillPayments); see
-``quickbooks_push_settlement``."""
+``quickbooks_push_payment``."""
 
 from odoo import fields, models
 

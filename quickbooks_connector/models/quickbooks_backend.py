@@ -17,7 +17,7 @@ from ..qbo.ratelimit import QBO_LIMITS, RateLimits
 from ..qbo.redact import get_logger
 from ..tools import crypto
 from ..tools.access import check_manager, check_system, check_user
-from .quickbooks_rate_slot import PostgresRateLimiter
+from ..tools.rate_governor import PostgresRateLimiter
 
 _logger = get_logger(__name__)
 
@@ -104,12 +104,14 @@ class QuickbooksBackend(models.Model):
 
     mapping_ids = fields.One2many("quickbooks.account.mapping", "backend_id", string="Account Mappings")
     qbo_account_ids = fields.One2many("quickbooks.qbo.account", "backend_id", string="QuickBooks Accounts")
-    sync_state_ids = fields.One2many("quickbooks.sync.state", "backend_id", string="Ledger")
+    sync_state_ids = fields.One2many("quickbooks.sync.state", "backend_id", string="Sync Records")
     failed_sync_count = fields.Integer(compute="_compute_failed_sync_count")
 
     # Few, short retries inside a job (same requestid, so a lost response is recovered at once);
     # longer outages are queue_job's business: the worker is freed and the job retried later.
-    _qbo_retry_policy = RetryPolicy(max_attempts=3, base_delay=0.3, max_delay=2.0)
+    _qbo_retry_policy = RetryPolicy(max_attempts=const.QBO_CALL_MAX_ATTEMPTS,
+                                    base_delay=const.QBO_CALL_RETRY_BASE_DELAY,
+                                    max_delay=const.QBO_CALL_RETRY_MAX_DELAY)
 
     _company_uniq = models.Constraint(
         "UNIQUE(company_id)", "A company can be connected to one QuickBooks company only.")

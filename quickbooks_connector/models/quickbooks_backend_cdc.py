@@ -14,7 +14,7 @@ stored twice.
   the clock at a safe distance, so it never ages past the look-back.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -23,34 +23,12 @@ from .. import const
 from ..qbo import QBOError
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager, check_user
-from .quickbooks_webhook_event import PAYABLE_ENTITIES, PULLED_ENTITIES, change_key
+from ..tools.dates import parse_qbo_time
+from .quickbooks_webhook_event import PAYABLE_ENTITIES, PULLED_ENTITIES
 
 _logger = get_logger(__name__)
 
 CDC_ENTITIES = PULLED_ENTITIES
-#: QBO answers at most this many objects per entity and request.
-CDC_PAGE_LIMIT = 1000
-CDC_FIRST_LOOKBACK = timedelta(days=1)
-CDC_MAX_LOOKBACK = timedelta(days=30)
-#: Kept between the cursor and QBO's 30-day limit, so a request never falls just outside it.
-CDC_LOOKBACK_MARGIN = timedelta(minutes=10)
-#: Re-read behind the newest change seen (clock skew, changes committed late by QBO).
-CDC_OVERLAP = timedelta(minutes=5)
-#: With nothing new, the cursor still follows the clock, this far behind it.
-CDC_IDLE_LAG = timedelta(hours=1)
-#: Split windows per run; a larger backlog continues at the next run.
-CDC_MAX_REQUESTS = 40
-
-
-def _qbo_time(value) -> datetime | None:
-    """A QBO ``LastUpdatedTime`` (ISO 8601 with an offset) as naive UTC; None when unreadable."""
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 class QuickbooksBackend(models.Model):
@@ -109,8 +87,8 @@ class QuickbooksBackend(models.Model):
     def _cdc_start(self, now):
         """Where this run starts: the cursor, one day back at first, never beyond QBO's look-back."""
         self.ensure_one()
-        since = self.sudo().cdc_cursor or now - CDC_FIRST_LOOKBACK
-        oldest = now - CDC_MAX_LOOKBACK + CDC_LOOKBACK_MARGIN
+        since = self.sudo().cdc_cursor or now - const.CDC_FIRST_LOOKBACK
+        oldest = now - const.CDC_MAX_LOOKBACK + const.CDC_LOOKBACK_MARGIN
         if since < oldest:
             _logger.warning(
                 "QuickBooks change data capture for %s: cursor %s is beyond QuickBooks' 30-day look-back; "
@@ -130,7 +108,7 @@ class QuickbooksBackend(models.Model):
         start = since = backend._cdc_start(now)
         client = backend._qbo_client()
         rows, newest, resume = Inbox.browse(), None, None
-        for request in range(1, CDC_MAX_REQUESTS + 1):
+        for request in range(1, const.CDC_MAX_REQUESTS + 1):
             entities = [e for e in CDC_ENTITIES if backend.sync_bills or e not in PAYABLE_ENTITIES]
             changes = client.cdc(entities, changed_since=since.replace(tzinfo=timezone.utc))
             values = []
@@ -141,52 +119,28 @@ class QuickbooksBackend(models.Model):
                     if item["occurred_at"] and (newest is None or item["occurred_at"] > newest):
                         newest = item["occurred_at"]
             rows |= Inbox._insert_new(values, skip_known_changes=True)
-            full = [objects for objects in changes.values() if len(objects) >= CDC_PAGE_LIMIT]
+            full = [objects for objects in changes.values() if len(objects) >= const.CDC_PAGE_LIMIT]
             if not full:
                 break
             # Oldest first: before the last change of a full page, everything was returned.
-            split = min(max((_qbo_time((o.get("MetaData") or {}).get("LastUpdatedTime")) or since) for o in objects)
-                        for objects in full)
+            split = min(max((parse_qbo_time((o.get("MetaData") or {}).get("LastUpdatedTime")) or since)
+                            for o in objects) for objects in full)
             if split <= since:
                 _logger.error(
                     "QuickBooks change data capture for %s: more than %d changes of one entity at %s; "
                     "the ones QuickBooks did not return cannot be read (the reconciliation will show them)",
-                    backend.display_name, CDC_PAGE_LIMIT, since)
+                    backend.display_name, const.CDC_PAGE_LIMIT, since)
                 split = since + timedelta(seconds=1)
             _logger.info("QuickBooks change data capture for %s: a full page, window split at %s",
                          backend.display_name, split)
             since = split
-            if request == CDC_MAX_REQUESTS:
+            if request == const.CDC_MAX_REQUESTS:
                 resume = split  # a large backlog: the next run continues from here
         rows._schedule_processing()
         # A backlog continues where it stopped; otherwise everything up to QBO's "now" was read.
-        cursor = resume or max(filter(None, (newest and newest - CDC_OVERLAP, now - CDC_IDLE_LAG, start)))
+        cursor = resume or max(filter(None, (newest and newest - const.CDC_OVERLAP, now - const.CDC_IDLE_LAG, start)))
         backend.write({"cdc_cursor": cursor, "cdc_last_run_at": now, "cdc_last_error": False})
         if rows:
             _logger.info("QuickBooks change data capture for %s: %d change(s) not seen before",
                          backend.display_name, len(rows))
         return rows
-
-
-class QuickbooksWebhookEvent(models.Model):
-    _inherit = "quickbooks.webhook.event"
-
-    @api.model
-    def _cdc_values(self, backend, entity, obj):
-        """Inbox values of one object returned by change data capture."""
-        meta = obj.get("MetaData") or {}
-        updated = _qbo_time(meta.get("LastUpdatedTime"))
-        deleted = str(obj.get("status") or "").lower() == "deleted"
-        if deleted:
-            operation = "delete"
-        else:
-            operation = "create" if meta.get("CreateTime") and meta.get("CreateTime") == meta.get("LastUpdatedTime") \
-                else "update"
-        key = change_key(entity, str(obj.get("Id")), updated, deleted)
-        return {
-            "backend_id": backend.id, "realm_id": backend.realm_id, "entity": entity, "qbo_id": str(obj.get("Id")),
-            "operation": operation, "occurred_at": updated or False, "source": "cdc",
-            "dedupe_key": f"cdc:{key}", "change_key": key,
-            "payload": {"entity": entity, "Id": obj.get("Id"), "SyncToken": obj.get("SyncToken"),
-                        "status": obj.get("status"), "MetaData": meta},
-        }

@@ -1,13 +1,8 @@
 """How far a backlog of documents waiting for QuickBooks has got (shown on the connection form)."""
 
-from datetime import timedelta
-
 from odoo import _, fields, models
 
-#: The rate behind the estimate: documents done over this recent period.
-RATE_WINDOW = timedelta(minutes=10)
-#: The shortest period a rate is taken over (a first burst of a few seconds says little).
-MIN_RATE_SECONDS = 60
+from .. import const
 
 
 class QuickbooksBackend(models.Model):
@@ -33,12 +28,12 @@ class QuickbooksBackend(models.Model):
             since = pending.write_date if pending else now
             done = [*documents, ("state", "=", "done")]
             backend.backlog_done = Ledger.search_count([*done, ("last_success_at", ">=", since)])
-            window = [*done, ("last_success_at", ">=", now - RATE_WINDOW)]
+            window = [*done, ("last_success_at", ">=", now - const.BACKLOG_RATE_WINDOW)]
             recent = Ledger.search_count(window)
             # Over the time documents have been going out in the window, not the whole window: a
             # backlog started three minutes ago is not three times slower than it is.
             first = Ledger.search(window, order="last_success_at", limit=1).last_success_at if recent else now
-            elapsed = max((now - first).total_seconds(), MIN_RATE_SECONDS)
+            elapsed = max((now - first).total_seconds(), const.BACKLOG_MIN_RATE_SECONDS)
             rate = recent / (elapsed / 60)
             total = backend.backlog_done + backend.backlog_pending
             backend.backlog_progress = 100.0 * backend.backlog_done / total if total else 100.0

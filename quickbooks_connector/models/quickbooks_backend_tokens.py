@@ -9,7 +9,6 @@ cursor, where it finds the pair the other worker stored.
 """
 
 import time
-from datetime import datetime, timezone
 
 from psycopg2 import errors as pg_errors
 
@@ -21,20 +20,10 @@ from ..qbo import InvalidGrantError, OAuthError, QBOClient, QBOError, TokenSet
 from ..qbo.redact import get_logger
 from ..tools import crypto
 from ..tools.access import check_manager
+from ..tools.dates import naive_utc
 from .quickbooks_backend import TOKEN_RESET
 
 _logger = get_logger(__name__)
-
-_LOCK_RETRIES = 5
-#: How long a refresh waits for another worker's refresh of the same connection before looking again.
-REFRESH_LOCK_TIMEOUT_MS = 15_000
-
-
-def _naive_utc(moment: datetime | None):
-    """Odoo Datetime fields hold naive UTC."""
-    if moment is None:
-        return False
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 class QuickbooksBackend(models.Model):
@@ -45,9 +34,9 @@ class QuickbooksBackend(models.Model):
         return {
             "access_token_encrypted": crypto.encrypt(tokens.access_token),
             "refresh_token_encrypted": crypto.encrypt(tokens.refresh_token),
-            "access_token_expires_at": _naive_utc(tokens.access_expires_at),
-            "refresh_token_expires_at": _naive_utc(tokens.refresh_expires_at),
-            **({"refresh_token_hard_expires_at": _naive_utc(tokens.refresh_hard_expires_at)}
+            "access_token_expires_at": naive_utc(tokens.access_expires_at),
+            "refresh_token_expires_at": naive_utc(tokens.refresh_expires_at),
+            **({"refresh_token_hard_expires_at": naive_utc(tokens.refresh_hard_expires_at)}
                if tokens.refresh_hard_expires_at else {}),
         }
 
@@ -198,12 +187,12 @@ class QuickbooksBackend(models.Model):
         # database first (in tests both cursors share one connection), and what it committed
         # must be re-read afterwards.
         self.env.flush_all()
-        for attempt in range(_LOCK_RETRIES):
+        for attempt in range(const.REFRESH_LOCK_RETRIES):
             try:
                 return self._refresh_tokens_locked(force, rejected, margin)
             except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
                 # Another worker refreshed while we waited for the row: look again.
-                time.sleep(0.05 * (attempt + 1))
+                time.sleep(const.REFRESH_LOCK_RETRY_STEP_SECONDS * (attempt + 1))
             finally:
                 self.invalidate_recordset()
         raise UserError(_("Could not refresh the QuickBooks token: the connection is busy. Try again."))
@@ -214,7 +203,7 @@ class QuickbooksBackend(models.Model):
             # sync record, a notification) holds a KEY SHARE lock on it until it commits, and that job
             # may be the very one asking for a new token, on this other cursor: FOR UPDATE would wait
             # for it forever.  The timeout bounds a wait on another refresh (then: look again).
-            cr.execute("SET LOCAL lock_timeout = %s", [f"{REFRESH_LOCK_TIMEOUT_MS}ms"])
+            cr.execute("SET LOCAL lock_timeout = %s", [f"{const.REFRESH_LOCK_TIMEOUT_MS}ms"])
             cr.execute("SELECT id FROM quickbooks_backend WHERE id = %s FOR NO KEY UPDATE", [self.id])
             backend = self.with_env(self.env(cr=cr, su=True))
             backend.invalidate_recordset()

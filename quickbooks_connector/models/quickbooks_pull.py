@@ -16,8 +16,8 @@ the same state twice changes nothing.
 
 from odoo import _, api, fields, models
 
-from ..adapters.fingerprint import describe_changes, fingerprint
 from ..qbo import NotFoundError
+from ..qbo.fingerprint import describe_changes, fingerprint
 from ..qbo.redact import get_logger
 
 _logger = get_logger(__name__)

@@ -19,10 +19,10 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..adapters.fingerprint import describe_changes, fingerprint
 from ..adapters.sides import PAYABLE, side_of_entity
 from ..qbo import NotFoundError
-from ..qbo.totals import cents
+from ..qbo.fingerprint import describe_changes, fingerprint
+from ..qbo.money import cents
 from ..tools.jobs import enqueue
 from .account_move_line import CAPS_KEY
 

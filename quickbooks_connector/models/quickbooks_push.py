@@ -17,14 +17,12 @@ from odoo import _, api, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
+from .. import const
 from ..qbo import AuthenticationError, QBOError, StaleObjectError
 from ..qbo.redact import get_logger
 from ..tools.jobs import note_and_retry
 
 _logger = get_logger(__name__)
-
-#: A paused connection (reconnect needed) is looked at again this often, without using up retries.
-PAUSED_RECHECK_SECONDS = 900
 
 
 class QuickbooksPush(models.AbstractModel):
@@ -48,7 +46,7 @@ class QuickbooksPush(models.AbstractModel):
             raise RetryableJobError(
                 _("QuickBooks connection of %(company)s is %(state)s: waiting for a manager to reconnect.",
                   company=backend.company_id.name, state=backend.state),
-                seconds=PAUSED_RECHECK_SECONDS, ignore_retry=True)
+                seconds=const.PAUSED_RECHECK_SECONDS, ignore_retry=True)
 
 
     @api.model

@@ -5,7 +5,7 @@ One record per run and backend.  Above the backend's threshold the run alerts (S
 and an activity for the QuickBooks managers, see ``quickbooks_reconciliation_alert``).  Whenever
 the open invoices or receivables differ, even under the threshold, the run lists the documents
 that explain the gap (the largest 20).  How each figure is computed is documented in
-``quickbooks_reconciliation_figures``.
+``tools/reconciliation_figures.py``.
 
 Scheduling: an hourly cron runs every connected backend whose local time (the backend's time
 zone, else the company address's, else UTC) has reached its reconciliation hour (02:00 by
@@ -19,10 +19,11 @@ from datetime import date, timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import const
 from ..qbo import QBOError
 from ..qbo.redact import get_logger, redact
+from ..tools import reconciliation_figures as figures
 from ..tools.access import check_manager
-from . import quickbooks_reconciliation_figures as figures
 
 _logger = get_logger(__name__)
 
@@ -34,10 +35,6 @@ FIGURES = (
     ("open_bill_count", "Open bills"),
     ("payable", "Payables"),
 )
-#: How many documents explaining a gap are kept on a run.
-MAX_EXPLANATION_LINES = 20
-#: Failed nightly runs tried again at the next hour, at most this many times a day.
-MAX_NIGHTLY_ERRORS = 3
 
 RUN_STATES = [("match", "Match"), ("drift", "Drift"), ("error", "Error")]
 FX_STATES = [("none", "Not checked"), ("match", "Match"), ("drift", "Drift")]
@@ -270,7 +267,7 @@ class QuickbooksReconciliation(models.Model):
         lines = list(customers) + figures.explain(figures.odoo_open_documents(self.env, company, move_types), documents,
                                                   figures.ledger_bindings(self.env, backend, entities),
                                                   company.currency_id)
-        kept = lines[:MAX_EXPLANATION_LINES]
+        kept = lines[:const.RECONCILIATION_EXPLANATION_LINES]
         existing = set(self.env["account.move"].sudo().browse(
             [line["move_id"] for line in kept if line.get("move_id")]).exists().ids)
         self.write({
@@ -293,7 +290,8 @@ class QuickbooksReconciliation(models.Model):
                 [("backend_id", "=", backend.id), ("trigger", "=", "cron"), ("local_date", "=", local_now.date())],
                 ["state"], ["__count"])
             by_state = dict(runs)
-            if by_state.get("match") or by_state.get("drift") or by_state.get("error", 0) >= MAX_NIGHTLY_ERRORS:
+            if by_state.get("match") or by_state.get("drift") \
+                    or by_state.get("error", 0) >= const.RECONCILIATION_MAX_NIGHTLY_ERRORS:
                 continue
             due |= backend
         return due
@@ -328,48 +326,3 @@ class QuickbooksReconciliation(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_quickbooks_reconciliation")
         action["domain"] = [("id", "in", runs.ids)]
         return action
-
-
-class QuickbooksReconciliationLine(models.Model):
-    _name = "quickbooks.reconciliation.line"
-    _description = "QuickBooks reconciliation: a document explaining a gap"
-    _order = "reconciliation_id, sequence, id"
-
-    reconciliation_id = fields.Many2one("quickbooks.reconciliation", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="reconciliation_id.company_id", store=True, index=True)
-    currency_id = fields.Many2one(related="reconciliation_id.currency_id")
-    sequence = fields.Integer(default=10)
-    kind = fields.Selection([
-        ("odoo_only", "Only in Odoo"),
-        ("qbo_only", "Only in QuickBooks"),
-        ("amount", "Open amounts differ"),
-        ("customer", "Customer balance differs"),
-        ("vendor", "Vendor balance differs"),
-    ], required=True)
-    move_id = fields.Many2one("account.move", "Odoo Document", ondelete="set null")
-    partner_id = fields.Many2one("res.partner", "Partner", ondelete="set null")
-    customer_currency = fields.Char("Partner Currency",
-                                    help="The currency of a customer or vendor balance line's amounts.")
-    qbo_entity = fields.Char("QuickBooks Entity")
-    qbo_id = fields.Char("QuickBooks ID")
-    qbo_doc_number = fields.Char("QuickBooks Number")
-    odoo_amount = fields.Monetary("Open in Odoo")
-    qbo_amount = fields.Monetary("Open in QuickBooks")
-    difference = fields.Monetary()
-    qbo_url = fields.Char("View in QuickBooks", compute="_compute_qbo_url")
-
-    @api.depends("qbo_entity", "qbo_id")
-    def _compute_qbo_url(self):
-        for line in self:
-            backend = line.reconciliation_id.backend_id
-            line.qbo_url = backend._qbo_app_url(line.qbo_entity, line.qbo_id) if line.qbo_id else False
-
-    def _label(self):
-        self.ensure_one()
-        if self.kind in ("customer", "vendor"):
-            label = _("Customer %(name)s (%(currency)s)") if self.kind == "customer" else \
-                _("Vendor %(name)s (%(currency)s)")
-            return label % {"name": self.partner_id.display_name or self.qbo_id, "currency": self.customer_currency}
-        odoo = self.move_id.name or (self.kind != "qbo_only" and _("(deleted move)")) or ""
-        qbo = f"{self.qbo_entity} {self.qbo_doc_number or self.qbo_id}" if self.qbo_id else ""
-        return " / ".join(part for part in (odoo, qbo) if part)

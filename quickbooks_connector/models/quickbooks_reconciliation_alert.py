@@ -1,18 +1,13 @@
 """Alerts of a drifting reconciliation: a Slack message (in a retried job) and a manager activity.
 
-The Slack incoming-webhook URL is a credential (anyone holding it can post to the channel): it
-is stored encrypted like the other connection secrets, never shown back, and never logged or
-written into an error message.
-
-The message goes out from a queue job on the QuickBooks channel, so an unreachable Slack does not
-lose it: a network error, a 429 or a 5xx raises ``RetryableJobError`` (back-off from the job
-function's retry pattern, or Slack's ``Retry-After``) and the run keeps ``alert_state = pending``
-with the attempt count and last error, written on a separate cursor because the job's own
-transaction is rolled back when it raises.  A refused webhook (4xx: revoked, wrong channel) or
-too many attempts marks the alert ``failed`` and tells the managers.
+The Slack webhook URL is the connection's (``quickbooks_backend_slack.py``).  The message goes out
+from a queue job on the QuickBooks channel, so an unreachable Slack does not lose it: a network
+error, a 429 or a 5xx raises ``RetryableJobError`` (back-off from the job function's retry
+pattern, or Slack's ``Retry-After``) and the run keeps ``alert_state = pending`` with the attempt
+count and last error, written on a separate cursor because the job's own transaction is rolled
+back when it raises.  A refused webhook (4xx: revoked, wrong channel) or too many attempts marks
+the alert ``failed`` and tells the managers.
 """
-
-from urllib.parse import urlsplit
 
 import requests
 from markupsafe import Markup
@@ -22,27 +17,14 @@ from odoo.exceptions import UserError
 
 from .. import const
 from ..qbo.redact import get_logger, redact
-from ..tools import crypto, log_filters
 from ..tools.access import check_manager
 from ..tools.jobs import enqueue, note_and_retry
 from .quickbooks_reconciliation import FIGURES
 
 _logger = get_logger(__name__)
 
-SLACK_TIMEOUT = 10
-#: Attempts before an alert is given up (failed); queue_job's own limit is set above it.
-SLACK_MAX_ATTEMPTS = 8
 #: Slack answers these for a webhook that will never work (revoked, archived channel, bad payload).
 SLACK_PERMANENT_STATUSES = (301, 302, 303, 307, 308, 400, 401, 403, 404, 410)
-SLACK_URL_PREFIX = "https://hooks.slack.com/"
-SLACK_PREFIXES_PARAM = "quickbooks.slack_webhook_url_prefixes"
-#: Documents named in the Slack message (the run lists more).
-SLACK_EXPLANATION_LINES = 5
-#: Documents named in the managers' activity.
-MAX_NOTE_LINES = 10
-
-
-log_filters.install()  # urllib3 logs the webhook path (a credential) at DEBUG level
 
 
 def _amount(value, currency) -> str:
@@ -52,57 +34,6 @@ def _amount(value, currency) -> str:
 def _signed(value, currency=None) -> str:
     text = _amount(abs(value), currency) if currency else f"{abs(value):,}"
     return ("+" if value > 0 else "-" if value < 0 else "") + text
-
-
-class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
-
-    slack_webhook_url_encrypted = fields.Char(groups="base.group_system", copy=False)
-    slack_webhook_url = fields.Char(
-        "Slack Webhook URL", compute="_compute_slack_webhook", inverse="_inverse_slack_webhook_url",
-        groups=const.GROUP_MANAGER,
-        help="Incoming-webhook URL of the Slack channel that receives reconciliation alerts. Stored encrypted.")
-    slack_webhook_set = fields.Boolean("Slack Webhook Stored", compute="_compute_slack_webhook",
-                                       groups=const.GROUP_MANAGER)
-    slack_webhook_host = fields.Char("Slack Webhook Host", compute="_compute_slack_webhook",
-                                     groups=const.GROUP_MANAGER)
-
-    def _compute_slack_webhook(self):
-        for backend in self:
-            stored = bool(backend.sudo().slack_webhook_url_encrypted)
-            try:
-                url = backend._get_slack_webhook_url() if stored else None
-            except UserError:  # unreadable with the configured key: the form must still open
-                url = None
-            backend.slack_webhook_url = False  # write-only: the URL is a credential
-            backend.slack_webhook_set = stored
-            backend.slack_webhook_host = urlsplit(url).netloc if url else False
-
-    def _inverse_slack_webhook_url(self):
-        for backend in self.filtered("slack_webhook_url"):
-            url = backend.slack_webhook_url.strip()
-            if not backend._slack_url_allowed(url):
-                raise UserError(_("The Slack webhook URL must be a Slack incoming webhook: %s...",
-                                  SLACK_URL_PREFIX))
-            backend.sudo().slack_webhook_url_encrypted = crypto.encrypt(url)
-
-    def _slack_url_allowed(self, url):
-        """Only Slack's incoming-webhook host (alerts must not be sendable to any server of the network).
-        A system administrator may allow another prefix (a self-hosted relay, a test sink) with the
-        system parameter ``quickbooks.slack_webhook_url_prefixes`` (comma separated)."""
-        extra = self.env["ir.config_parameter"].sudo().get_param(SLACK_PREFIXES_PARAM, "")
-        prefixes = [SLACK_URL_PREFIX, *(p.strip() for p in extra.split(",") if p.strip())]
-        parts = urlsplit(url)
-        return bool(parts.netloc) and not parts.username and any(url.startswith(prefix) for prefix in prefixes)
-
-    def _get_slack_webhook_url(self) -> str | None:
-        self.ensure_one()
-        return crypto.decrypt(self.sudo().slack_webhook_url_encrypted)
-
-    def action_clear_slack_webhook(self):
-        check_manager(self)
-        self.sudo().write({"slack_webhook_url_encrypted": False})
-        return True
 
 
 class QuickbooksReconciliation(models.Model):
@@ -153,7 +84,7 @@ class QuickbooksReconciliation(models.Model):
         lines = [f"*{title}*", *(f"• {line}" for line in self._figure_lines())]
         if self.line_ids:
             lines.append(_("Documents explaining the gap:"))
-            lines += [f"• {line}" for line in self._explanation_lines(SLACK_EXPLANATION_LINES)]
+            lines += [f"• {line}" for line in self._explanation_lines(const.SLACK_EXPLANATION_LINES)]
         if self.notes:
             lines += [_("Note: %s", note) for note in self.notes.splitlines()]
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
@@ -175,7 +106,7 @@ class QuickbooksReconciliation(models.Model):
         lines = [_("Odoo and QuickBooks disagree on: %s.", ", ".join(run._drifting_figures())),
                  *run._figure_lines(mark=" ⚠")]
         if run.line_ids:
-            lines += run._explanation_lines(MAX_NOTE_LINES)
+            lines += run._explanation_lines(const.ALERT_NOTE_LINES)
         backend._notify_managers(
             _("QuickBooks reconciliation drift"),
             Markup("").join(Markup("<p>%s</p>") % line for line in lines))
@@ -183,9 +114,9 @@ class QuickbooksReconciliation(models.Model):
     def _enqueue_slack_alert(self):
         self.ensure_one()
         self.sudo().write({"alert_state": "pending", "alert_last_error": False})
-        # An alert is given up after SLACK_MAX_ATTEMPTS (a stale alert is worse than none): its own limit.
+        # An alert is given up after const.SLACK_MAX_ATTEMPTS (a stale alert is worse than none): its own limit.
         return enqueue(self.sudo(), _("Slack alert of QuickBooks reconciliation %s", self.display_name),
-                       max_retries=SLACK_MAX_ATTEMPTS + 1)._send_slack_alert()
+                       max_retries=const.SLACK_MAX_ATTEMPTS + 1)._send_slack_alert()
 
     def _send_slack_alert(self):
         """Job: post the alert to the backend's Slack webhook (``{"text": ...}``)."""
@@ -202,7 +133,7 @@ class QuickbooksReconciliation(models.Model):
         retry_after = None
         try:
             # No redirect is followed: the alert goes to the stored webhook or nowhere.
-            response = requests.post(url, json={"text": run.alert_message}, timeout=SLACK_TIMEOUT,
+            response = requests.post(url, json={"text": run.alert_message}, timeout=const.SLACK_TIMEOUT,
                                      allow_redirects=False)
         except requests.RequestException as error:
             # The exception text names the URL: keep only its kind.
@@ -221,7 +152,7 @@ class QuickbooksReconciliation(models.Model):
                     retry_after = int(response.headers.get("Retry-After", ""))
                 except ValueError:
                     retry_after = None
-        if status in SLACK_PERMANENT_STATUSES or attempt >= SLACK_MAX_ATTEMPTS:
+        if status in SLACK_PERMANENT_STATUSES or attempt >= const.SLACK_MAX_ATTEMPTS:
             return run._alert_given_up(attempt, reason)
         _logger.info("QuickBooks: Slack alert of reconciliation %s not delivered (attempt %s): %s",
                      run.id, attempt, reason)

@@ -1,4 +1,4 @@
-"""The sync ledger: one row per bound record, with its QBO identity and sync history.
+"""The sync records: one row per bound record, with its QBO identity and sync history.
 
 A row binds an Odoo record to a QBO object (entity + Id), keeps the SyncToken and the values
 last synced (the base of the three-way merge after a stale update), and records each attempt:
@@ -12,11 +12,9 @@ from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
-from ..adapters.fingerprint import fingerprint
+from .. import const
+from ..qbo.fingerprint import fingerprint
 from ..tools.access import check_manager, check_user
-
-#: Seconds before a job that lost the race to bind a record looks again.
-BINDING_RACE_RETRY_SECONDS = 2
 
 SYNC_STATES = [
     ("pending", "Pending"),
@@ -29,7 +27,7 @@ SYNC_STATES = [
 
 class QuickbooksSyncState(models.Model):
     _name = "quickbooks.sync.state"
-    _description = "QuickBooks sync ledger"
+    _description = "QuickBooks sync record"
     _order = "write_date desc, id desc"
     _rec_name = "res_name"
 
@@ -119,7 +117,7 @@ class QuickbooksSyncState(models.Model):
                 # when the binding (and its QuickBooks object) can be read and reused.
                 raise RetryableJobError(
                     f"{record.display_name} is being bound to QuickBooks by another job; trying again",
-                    seconds=BINDING_RACE_RETRY_SECONDS,
+                    seconds=const.BINDING_RACE_RETRY_SECONDS,
                 ) from error
         return row
 

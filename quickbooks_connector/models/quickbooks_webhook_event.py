@@ -21,7 +21,7 @@ change-data-capture cron feeds what webhooks missed through the same inbox.
   attempt on its own cursor and lets queue_job retry.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from psycopg2 import errors as pg_errors
 
@@ -29,10 +29,12 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
+from .. import const
 from ..qbo import AuthenticationError, QBOError, WebhookPayloadError, verify_signature
 from ..qbo.redact import get_logger
 from ..qbo.webhooks import read_delivery
 from ..tools.access import check_manager
+from ..tools.dates import naive_utc
 from ..tools.jobs import CONCURRENCY_ERRORS, enqueue, note_and_retry
 
 _logger = get_logger(__name__)
@@ -61,33 +63,20 @@ OPERATION_WEIGHT = {"emailed": 0, "create": 1, "update": 2, "merge": 3, "void": 
 
 #: Advisory-lock namespace of "one object applied by one worker at a time".
 OBJECT_LOCK_NAMESPACE = 0x51B0
-#: A job that finds its object being applied by another worker looks again this much later.
-BUSY_RETRY_SECONDS = 15
 #: The answer to a correctly signed body that is not an Intuit delivery: 400 keeps it queued and
 #: visible at Intuit (a format change on their side loses nothing; change data capture catches up).
 UNREADABLE_STATUS = 400
-#: Skipped events named one by one in the log, at most.
-LOGGED_SKIPS = 10
-#: Processed rows are kept this long (longer than QBO's 30-day change-data-capture look-back).
-RETENTION_DAYS = 60
 #: Objects Odoo owns (documents, customers, vendors): a notification of one only checks it for drift
 #: (Odoo is master).  Every document Odoo pushes comes back as such a notification, so a backfill
 #: would spend one read per document on them: they wait a little, and the first job to run reads
-#: every waiting object of the entity at once (``Id IN (...)``, up to DRIFT_BATCH in one request).
+#: every waiting object of the entity at once (``Id IN (...)``, up to ``const.DRIFT_BATCH`` in one
+#: request, after ``const.DRIFT_DELAY_SECONDS``).
 DRIFT_ENTITIES = ("Invoice", "CreditMemo", "Customer", "Bill", "VendorCredit", "Vendor")
-DRIFT_DELAY_SECONDS = 15
-DRIFT_BATCH = 200
-
-
-def _naive_utc(moment: datetime | None):
-    if moment is None:
-        return False
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def change_key(entity: str, qbo_id: str, moment: datetime | None, deleted: bool) -> str:
     """The same key for one change whether a webhook or change data capture reported it."""
-    moment = _naive_utc(moment)
+    moment = naive_utc(moment)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%S") if moment else ""
     return f"{entity}:{qbo_id}:{stamp}:{'delete' if deleted else 'change'}"
 
@@ -146,12 +135,12 @@ class QuickbooksWebhookEvent(models.Model):
             _logger.warning("QuickBooks webhook: signed delivery of %d bytes is not an Intuit delivery: %s",
                             len(raw_body), error)
             return UNREADABLE_STATUS, {"error": "unreadable delivery"}
-        for skipped in delivery.skipped[:LOGGED_SKIPS]:
+        for skipped in delivery.skipped[:const.INBOX_LOGGED_SKIPS]:
             _logger.warning("QuickBooks webhook: %s event %s skipped (change data capture will catch up): %s",
                             delivery.format, skipped.position, skipped.reason)
-        if len(delivery.skipped) > LOGGED_SKIPS:
+        if len(delivery.skipped) > const.INBOX_LOGGED_SKIPS:
             _logger.warning("QuickBooks webhook: %d more malformed event(s) of the delivery skipped",
-                            len(delivery.skipped) - LOGGED_SKIPS)
+                            len(delivery.skipped) - const.INBOX_LOGGED_SKIPS)
         if delivery.skipped and not delivery.events:
             return UNREADABLE_STATUS, {"error": "unreadable delivery"}
         events = delivery.events
@@ -195,7 +184,7 @@ class QuickbooksWebhookEvent(models.Model):
     @api.model
     def _webhook_values(self, backend, event):
         """Inbox values of one parsed event (a merge also retires the object merged away)."""
-        occurred = _naive_utc(event.occurred_at)
+        occurred = naive_utc(event.occurred_at)
         payload = {
             "realm_id": event.realm_id, "entity": event.entity, "entity_id": event.entity_id,
             "operation": event.operation, "occurred_at": event.occurred_at.isoformat() if event.occurred_at else None,
@@ -293,7 +282,7 @@ class QuickbooksWebhookEvent(models.Model):
     def _enqueue_object(self, backend, entity, qbo_id):
         """The job of one QuickBooks object; identical waiting jobs collapse into one."""
         Inbox = self.env[self._name].with_user(SUPERUSER_ID).with_company(backend.company_id)
-        options = {"eta": DRIFT_DELAY_SECONDS} if entity in DRIFT_ENTITIES else {}
+        options = {"eta": const.DRIFT_DELAY_SECONDS} if entity in DRIFT_ENTITIES else {}
         return enqueue(Inbox, f"QuickBooks: apply {entity} {qbo_id}", **options,
                        )._quickbooks_process_object(backend.with_env(Inbox.env), entity, str(qbo_id))
 
@@ -365,12 +354,12 @@ class QuickbooksWebhookEvent(models.Model):
         """``{Id: object}`` of ``qbo_id`` and of the other waiting objects of ``entity`` (not deletions),
         read in one query; objects the query does not return (deleted meanwhile) are read by their own job."""
         waiting = self._waiting(backend, entity).filtered(lambda row: row.operation != "delete")
-        ids = list(dict.fromkeys([qbo_id, *waiting.mapped("qbo_id")]))[:DRIFT_BATCH]
+        ids = list(dict.fromkeys([qbo_id, *waiting.mapped("qbo_id")]))[:const.DRIFT_BATCH]
         if len(ids) == 1:
             return {}
         where = "Active in (true, false)" if entity in ("Customer", "Vendor") else None
         try:
-            found = backend._qbo_client().find_in(entity, "Id", ids, where=where, chunk=DRIFT_BATCH)
+            found = backend._qbo_client().find_in(entity, "Id", ids, where=where, chunk=const.DRIFT_BATCH)
         except QBOError as error:
             if error.retryable or isinstance(error, AuthenticationError):
                 raise
@@ -403,7 +392,7 @@ class QuickbooksWebhookEvent(models.Model):
         if not self.env.cr.fetchone()[0]:
             raise RetryableJobError(
                 _("%(entity)s %(id)s is being applied by another worker: will look again.", entity=entity, id=qbo_id),
-                seconds=BUSY_RETRY_SECONDS, ignore_retry=True)
+                seconds=const.OBJECT_BUSY_RETRY_SECONDS, ignore_retry=True)
 
     def _mark_failed(self, message):
         self.invalidate_recordset()
@@ -449,5 +438,5 @@ class QuickbooksWebhookEvent(models.Model):
     @api.autovacuum
     def _gc_processed_events(self):
         """Processed notifications are kept two months (well past the change-data-capture look-back)."""
-        limit = fields.Datetime.now() - timedelta(days=RETENTION_DAYS)
+        limit = fields.Datetime.now() - timedelta(days=const.INBOX_RETENTION_DAYS)
         self.sudo().search([("state", "in", ("done", "ignored")), ("create_date", "<", limit)]).unlink()

@@ -1,6 +1,6 @@
 """Three-way merge used after a stale SyncToken.
 
-``base`` is what we last synced (the ledger's snapshot), ``ours`` what the source system wants
+``base`` is what we last synced (the sync record's snapshot), ``ours`` what the source system wants
 now, ``theirs`` the object QBO holds now.  A field changed on one side only takes that side's
 value; a field changed on both sides to different values is a conflict, resolved by the master
 rule (``prefer``) and reported.  Nested objects (addresses) merge field by field; lists (invoice

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .money import cents
 from .payloads import (
     GLOBAL_TAX_CALCULATIONS,
     Address,
@@ -24,7 +25,6 @@ from .payloads import (
     _drop_none,
     _money_json,
     _number,
-    money,
     with_identity,
 )
 
@@ -125,7 +125,7 @@ def _purchase_document(doc: PurchaseDocumentData) -> dict[str, Any]:
         detail["TaxLine"] = [tax_line.to_json() for tax_line in doc.tax_lines]
     if doc.total_tax is not None or doc.tax_lines:
         total = doc.total_tax if doc.total_tax is not None else sum(
-            (money(tax_line.amount) for tax_line in doc.tax_lines), Decimal(0))
+            (cents(tax_line.amount) for tax_line in doc.tax_lines), Decimal(0))
         detail["TotalTax"] = _money_json(total)
     return _drop_none({
         "VendorRef": doc.vendor.to_json(),
@@ -179,10 +179,10 @@ def build_bill_payment(payment: BillPaymentData, *, object_id: str | None = None
     amounts minus the credits' (0 for a vendor credit applied to a bill)."""
     if payment.pay_type not in PAY_TYPES:
         raise ValueError(f"unknown PayType {payment.pay_type!r}")
-    applied = sum((money(app.amount) * (-1 if app.txn_type == "VendorCredit" else 1)
+    applied = sum((cents(app.amount) * (-1 if app.txn_type == "VendorCredit" else 1)
                    for app in payment.applications), Decimal(0))
-    if applied > money(payment.total_amount):
-        raise ValueError(f"bill payment applies {applied} but only {money(payment.total_amount)} was paid")
+    if applied > cents(payment.total_amount):
+        raise ValueError(f"bill payment applies {applied} but only {cents(payment.total_amount)} was paid")
     account_key = "CheckPayment" if payment.pay_type == "Check" else "CreditCardPayment"
     account_field = "BankAccountRef" if payment.pay_type == "Check" else "CCAccountRef"
     body = _drop_none({

@@ -12,16 +12,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-CENT = Decimal("0.01")
+from .money import cents
+
 #: QBO keeps up to 7 decimals on unit prices (discounted prices are rarely whole cents).
 UNIT_PRICE_STEP = Decimal("0.0000001")
 
 GLOBAL_TAX_CALCULATIONS = ("TaxExcluded", "TaxInclusive", "NotApplicable")
-
-
-def money(value: Decimal | int | str | float) -> Decimal:
-    """Round to the cent, half up, as QBO does."""
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _number(value: Decimal) -> float | int:
@@ -30,7 +26,7 @@ def _number(value: Decimal) -> float | int:
 
 
 def _money_json(value: Decimal | int | str | float) -> float | int:
-    return _number(money(value))
+    return _number(cents(value))
 
 
 @dataclass(frozen=True)
@@ -167,9 +163,9 @@ class SalesLine:
 
     def net_amount(self) -> Decimal:
         if self.amount is not None:
-            return money(self.amount)
+            return cents(self.amount)
         gross = Decimal(self.quantity) * Decimal(self.unit_price)
-        return money(gross * (1 - Decimal(self.discount_percent) / 100))
+        return cents(gross * (1 - Decimal(self.discount_percent) / 100))
 
 
 def _quantity_and_price(line: SalesLine, amount: Decimal) -> tuple[Decimal, Decimal] | None:
@@ -183,7 +179,7 @@ def _quantity_and_price(line: SalesLine, amount: Decimal) -> tuple[Decimal, Deci
         unit_price = (amount / quantity).quantize(UNIT_PRICE_STEP, rounding=ROUND_HALF_UP)
     else:
         unit_price = Decimal(line.unit_price).quantize(UNIT_PRICE_STEP, rounding=ROUND_HALF_UP)
-    if not quantity or money(quantity * unit_price) != amount:
+    if not quantity or cents(quantity * unit_price) != amount:
         return None
     return quantity, unit_price
 
@@ -292,7 +288,7 @@ def _txn_tax_detail(doc: SalesDocumentData) -> dict[str, Any] | None:
         detail["TaxLine"] = [tax_line.to_json() for tax_line in doc.tax_lines]
     if doc.total_tax is not None or doc.tax_lines:
         total = doc.total_tax if doc.total_tax is not None else sum(
-            (money(tax_line.amount) for tax_line in doc.tax_lines), Decimal(0))
+            (cents(tax_line.amount) for tax_line in doc.tax_lines), Decimal(0))
         detail["TotalTax"] = _money_json(total)
     return detail or None
 
@@ -347,10 +343,10 @@ def build_payment(payment: PaymentData, *, object_id: str | None = None,
     Credit memos applied count against the invoices they pay: the cash applied is the invoices'
     amounts minus the credit memos' (0 for a credit memo applied to an invoice).
     """
-    applied = sum((money(app.amount) * (-1 if app.txn_type == "CreditMemo" else 1)
+    applied = sum((cents(app.amount) * (-1 if app.txn_type == "CreditMemo" else 1)
                    for app in payment.applications), Decimal(0))
-    if applied > money(payment.total_amount):
-        raise ValueError(f"payment applies {applied} but only {money(payment.total_amount)} was received")
+    if applied > cents(payment.total_amount):
+        raise ValueError(f"payment applies {applied} but only {cents(payment.total_amount)} was received")
     body = _drop_none({
         "CustomerRef": payment.customer.to_json(),
         "TotalAmt": _money_json(payment.total_amount),
@@ -377,12 +373,12 @@ def exchange_rate(foreign_total: Decimal, home_total: Decimal, *, fallback: Deci
     reproduce the source system's home total to the cent: the shortest one (6 to 12 decimals) that
     does.  A zero total carries no information: ``fallback`` is used then.
     """
-    foreign_total, home_total = money(foreign_total), money(home_total)
+    foreign_total, home_total = cents(foreign_total), cents(home_total)
     if not foreign_total:
         return fallback
     exact = abs(home_total / foreign_total)
     for places in range(6, 13):
         rate = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        if money(abs(foreign_total) * rate) == abs(home_total):
+        if cents(abs(foreign_total) * rate) == abs(home_total):
             return rate.normalize()
     return exact.quantize(Decimal("1e-12"), rounding=ROUND_HALF_UP).normalize()

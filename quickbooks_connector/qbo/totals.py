@@ -11,15 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-CENT = Decimal("0.01")
-
-
-def cents(value: Any) -> Decimal:
-    """Half-up to the cent, as QuickBooks rounds money."""
-    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+from .money import cents
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from odoo.tools import mute_logger
 
 from .. import const
 from ..models.quickbooks_backend import TOKEN_RESET
-from ..models.quickbooks_rate_slot import PostgresRateLimiter
 from ..qbo import RetryPolicy
+from ..tools.rate_governor import PostgresRateLimiter
 from .common import REALM_ID, VERIFIER_TOKEN, QuickbooksTestMixin
 
 UK_REALM = "9130354000000043"

@@ -4,8 +4,8 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import tagged
 
 from .. import const
-from ..models.quickbooks_rate_slot import PostgresRateLimiter
 from ..qbo.ratelimit import RateLimits
+from ..tools.rate_governor import PostgresRateLimiter
 from .test_push import PushCase
 
 

@@ -557,7 +557,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
 class TestReportParsing(TransactionCase):
 
     def test_a_parent_accounts_own_amount_in_a_section_header_is_read(self):
-        from ..models.quickbooks_reconciliation_figures import _report_amounts
+        from ..tools.reconciliation_figures import _report_amounts
 
         report = {"Rows": {"Row": [{"type": "Section", "group": "OtherExpenses", "Rows": {"Row": [{
             "type": "Section",

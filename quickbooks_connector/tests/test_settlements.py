@@ -8,7 +8,7 @@ from odoo import Command, fields
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import tagged
 
-from ..models import quickbooks_reconciliation_figures as figures
+from ..tools import reconciliation_figures as figures
 from .test_push import PushCase
 
 

@@ -30,7 +30,7 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from .. import const
-from ..controllers.webhook import MAX_WEBHOOK_BYTES
+from ..const import MAX_WEBHOOK_BYTES
 from ..models.quickbooks_webhook_event import PULLED_ENTITIES
 from ..qbo import QBOError, WebhookPayloadError, sign
 from ..qbo.webhooks import ENTITY_NAMES, MAX_DEPTH, read_delivery

@@ -20,8 +20,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .. import const
-from ..controllers.webhook import MAX_WEBHOOK_BYTES
-from ..models.quickbooks_backend_cdc import CDC_PAGE_LIMIT
+from ..const import CDC_PAGE_LIMIT, MAX_WEBHOOK_BYTES
 from ..models.quickbooks_webhook_event import OBJECT_LOCK_NAMESPACE
 from ..qbo import sign
 from .common import CLIENT_ID, CLIENT_SECRET, REALM_ID, VERIFIER_TOKEN, QuickbooksTestMixin

@@ -7,10 +7,15 @@ from odoo.exceptions import AccessError
 from .. import const
 
 
+def is_manager(env):
+    """Whether ``env``'s user is a QuickBooks manager (a superuser environment counts as one)."""
+    return env.su or env.user.has_group(const.GROUP_MANAGER)
+
+
 def check_manager(records, operation="write"):
     """Refuse unless the user is a QuickBooks manager allowed ``operation`` on ``records`` (their company)."""
     env = records.env
-    if not env.su and not env.user.has_group(const.GROUP_MANAGER):
+    if not is_manager(env):
         raise AccessError(env._("Only QuickBooks managers can do this."))
     records.check_access(operation)
 

@@ -1,7 +1,7 @@
 """Push every posted invoice and credit note (and vendor bill and refund, when bills are synced) of a
 period: a first sync for a company with history.
 
-Customers and numbers are first looked up in batches (``quickbooks_backfill``), then each document
+Customers and numbers are first looked up in batches (``quickbooks_backend_backfill``), then each document
 gets its own job on the QuickBooks channel, behind interactive work; the jobs share the per-realm
 rate governor, so a backlog of thousands drains at close to QBO's limit without 429s.
 """

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from qbo.money import cents as money
 from qbo.payloads import (
     Address,
     CustomerData,
@@ -23,7 +24,6 @@ from qbo.payloads import (
     build_item,
     build_payment,
     expected_subtotal,
-    money,
 )
 
 from .conftest import seeded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from qbo.money import cents as money
 from qbo.payloads import (
     CustomerData,
     InvoiceData,
@@ -13,7 +14,6 @@ from qbo.payloads import (
     build_customer,
     build_invoice,
     exchange_rate,
-    money,
 )
 from qbo.totals import DocumentTotals, differences, document_totals, payload_totals
 

@@ -1,15 +1,17 @@
 """A comparable summary of the QBO fields Odoo owns, taken from QBO's own answers.
 
-After each push the ledger keeps the fingerprint of the object QBO returned; a later version of
+After each push the connector keeps the fingerprint of the object QBO returned; a later version of
 the object with the same fingerprint is our own write (or a change to fields Odoo does not own,
 like an invoice balance moved by a payment), a different one is drift made in QuickBooks.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN
+
+from .money import cents
 
 
 def _money(value):
-    return str(Decimal(str(value or 0)).quantize(Decimal("0.01")))
+    return str(cents(value, rounding=ROUND_HALF_EVEN))
 
 
 def _ref(value):

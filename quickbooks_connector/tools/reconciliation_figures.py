@@ -36,6 +36,7 @@ from odoo.tools import SQL
 
 from ..qbo import QBOError
 from ..qbo import ValidationError as QBOValidationError
+from ..qbo.money import to_decimal
 
 CUSTOMER_TYPES = ("out_invoice", "out_refund")
 VENDOR_TYPES = ("in_invoice", "in_refund")
@@ -50,18 +51,14 @@ QBO_OPEN_DOCUMENTS = {
 }
 
 
-def _decimal(value) -> Decimal:
-    return Decimal(str(value or 0))
-
-
 def home_open_amount(obj: dict, field: str) -> Decimal:
     """The open amount of a QBO transaction in the home currency."""
     if field == "Balance" and obj.get("HomeBalance") is not None:
-        return _decimal(obj["HomeBalance"])
+        return to_decimal(obj["HomeBalance"])
     amount = obj.get(field)
     if amount is None:
         amount = obj.get("Balance")
-    return _decimal(amount) * _decimal(obj.get("ExchangeRate") or 1)
+    return to_decimal(amount) * to_decimal(obj.get("ExchangeRate") or 1)
 
 
 # ---------------------------------------------------------------------------- Odoo
@@ -202,7 +199,7 @@ def qbo_figures(client) -> tuple[dict, list[str]]:
         totals[figure] += sign * home_open_amount(obj, field)
     unapplied = Decimal(0)
     for payment in client.query_all("Payment"):  # QBO does not document UnappliedAmt as filterable
-        unapplied += _decimal(payment.get("UnappliedAmt")) * _decimal(payment.get("ExchangeRate") or 1)
+        unapplied += to_decimal(payment.get("UnappliedAmt")) * to_decimal(payment.get("ExchangeRate") or 1)
     figures = {
         "open_count": client.count("Invoice", OPEN_CONDITION),
         "receivable": float(totals["receivable"]),
@@ -224,7 +221,7 @@ def qbo_open_documents(client, entities) -> dict[tuple[str, str], tuple[str, flo
 
 def qbo_customer_balances(client, entity="Customer") -> dict[str, float]:
     """QBO customer (vendor) Id -> ``Balance`` (in its currency), active or not."""
-    return {str(customer["Id"]): float(_decimal(customer.get("Balance")))
+    return {str(customer["Id"]): float(to_decimal(customer.get("Balance")))
             for customer in client.query_all(entity, "Active in (true, false)")}
 
 
@@ -261,7 +258,7 @@ def qbo_fx_balance(client, account_numbers, date_from, date_to) -> tuple[float, 
         report = _profit_and_loss(client, date_from, date_to)
     except QBOValidationError as error:
         notes.append(f"The ProfitAndLoss report is not available ({error}); used the accounts' CurrentBalance.")
-        total = sum((signs[str(account["Id"])] * _decimal(account.get("CurrentBalance")) for account in accounts),
+        total = sum((signs[str(account["Id"])] * to_decimal(account.get("CurrentBalance")) for account in accounts),
                     Decimal(0))
         return float(total), "balance", notes
     total = Decimal(0)
@@ -293,7 +290,7 @@ def _report_amounts(report: dict):
         for columns in (row.get("ColData") or [], (row.get("Header") or {}).get("ColData") or []):
             if len(columns) >= 2 and columns[0].get("id"):
                 try:
-                    yield str(columns[0]["id"]), _decimal(columns[-1].get("value") or 0)
+                    yield str(columns[0]["id"]), to_decimal(columns[-1].get("value") or 0)
                 except ArithmeticError:
                     continue
 

@@ -13,13 +13,13 @@ carries the partner's name; a vendor too, unless the partner is also a customer:
 
 from odoo import _, api, fields, models
 
+from .. import const
 from ..adapters import CUSTOMER_OWNED_FIELDS, customer_data, customer_display_name, vendor_data
 from ..adapters.sides import PAYABLE, RECEIVABLE
 from ..qbo import DuplicateNameError, quote_literal
 from ..qbo.payables import build_vendor
 from ..qbo.payloads import build_customer
 from ..qbo.redact import get_logger
-from .quickbooks_push_move import LOOKUP_VALIDITY
 
 _logger = get_logger(__name__)
 
@@ -78,7 +78,7 @@ class QuickbooksPush(models.AbstractModel):
 
     def _create_party(self, backend, partner, currency, row, client, home, side):
         entity = side.party_entity
-        looked_up = row.qbo_absent_at and row.qbo_absent_at >= fields.Datetime.now() - LOOKUP_VALIDITY
+        looked_up = row.qbo_absent_at and row.qbo_absent_at >= fields.Datetime.now() - const.LOOKUP_VALIDITY
         # A partner that is also a customer leaves its own name to its customer.
         name_is_customers = side is PAYABLE and partner.customer_rank > 0
         for suffix in _suffixes(side, partner):

@@ -11,11 +11,11 @@ that would disagree is not sent.  After the push, QBO's stored totals must equal
 """
 
 import time
-from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from .. import const
 from ..adapters import MappingProblem, sales_document_data
 from ..adapters.purchase_document import (
     PURCHASE_DOCUMENT_OWNED_FIELDS,
@@ -32,11 +32,8 @@ from ..qbo.totals import differences, document_totals, payload_totals
 
 _logger = get_logger(__name__)
 
-#: How long a batch look-up that found nothing spares the push its own look-up.
-LOOKUP_VALIDITY = timedelta(hours=12)
 #: QBO Term ids by (database, realm, name), with their expiry: terms are renamed rarely.
 _TERM_CACHE = {}
-TERM_CACHE_SECONDS = 600
 
 
 #: QBO document entity → its payload builder and the fields Odoo owns on it.
@@ -50,10 +47,6 @@ DOCUMENTS = {
 VOIDABLE = ("Invoice",)
 
 
-def _entity(move):
-    return side_of_move_type(move.move_type).entity_of(move.move_type)
-
-
 def _owned(body, entity="Invoice"):
     fields_owned = DOCUMENTS[entity][1]
     return {key: value for key, value in body.items() if key in fields_owned}
@@ -65,7 +58,7 @@ class QuickbooksPush(models.AbstractModel):
     @api.model
     def _push_move(self, backend, move, client=None):
         """Create or update the QBO document of a posted move; returns its ledger row."""
-        entity = _entity(move)
+        entity = move._quickbooks_entity()
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity)
         if move.quickbooks_skip:
             row._mark_skipped(_("Marked 'Skip QuickBooks'."))
@@ -142,14 +135,14 @@ class QuickbooksPush(models.AbstractModel):
             return cached[0]
         found = client.find_by("Term", "Name", term.name)
         term_id = found[0]["Id"] if found else None
-        _TERM_CACHE[key] = (term_id, time.monotonic() + TERM_CACHE_SECONDS)
+        _TERM_CACHE[key] = (term_id, time.monotonic() + const.TERM_CACHE_SECONDS)
         return term_id
 
     def _create_document(self, backend, move, row, entity, body, client):
         request_id = self._request_id(entity, move.id, "create", move.quickbooks_post_version)
         # Look for the same number first (an earlier push whose binding was lost, or typed by the CPA),
         # unless a backfill just looked it up in a batch; a duplicate refused by QBO is looked up anyway.
-        looked_up = row.qbo_absent_at and row.qbo_absent_at >= fields.Datetime.now() - LOOKUP_VALIDITY
+        looked_up = row.qbo_absent_at and row.qbo_absent_at >= fields.Datetime.now() - const.LOOKUP_VALIDITY
         existing = self._find_document(client, entity, move, body) if not looked_up else []
         if not existing:
             try:
@@ -179,7 +172,7 @@ class QuickbooksPush(models.AbstractModel):
         """The move was cancelled before its push ran.  An earlier attempt may still have created it in
         QuickBooks and lost the answer (a worker killed after QuickBooks stored it): look it up under its
         number; void what is found, otherwise record that nothing was sent."""
-        entity = _entity(move)
+        entity = move._quickbooks_entity()
         existing = []
         if entity in ("Invoice", "CreditMemo"):
             existing = self._find_document(client, entity, move, {})
@@ -260,7 +253,7 @@ class QuickbooksPush(models.AbstractModel):
     def _void_move(self, backend, move, client=None):
         """A cancelled Odoo invoice is voided in QBO; credit memos, bills and vendor credits, which the API
         cannot void, are deleted."""
-        entity = _entity(move)
+        entity = move._quickbooks_entity()
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity, create=False)
         if row and not row.qbo_id and row.state == "pending" and move.state == "cancel":
             # Its push may be running now: once it ends, the document is bound (then voided here) or

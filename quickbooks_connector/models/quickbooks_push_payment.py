@@ -17,25 +17,16 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.tools import SQL
 
 from ..adapters import MappingProblem
+from ..adapters.payment import OWNED_FIELDS, bill_payment_data, payment_data
 from ..adapters.sides import PAYABLE
 from ..adapters.writeoff import writeoff_memo_data
 from ..qbo import NotFoundError
-from ..qbo.payables import BillPaymentData, build_bill_payment
-from ..qbo.payloads import PaymentApplication, PaymentData, Ref, build_payment, exchange_rate
+from ..qbo.payables import build_bill_payment
+from ..qbo.payloads import PaymentApplication, build_payment
 from ..qbo.redact import get_logger
-from .quickbooks_push_move import DOCUMENTS
+from .quickbooks_push_document import DOCUMENTS
 
 _logger = get_logger(__name__)
-
-PAYMENT_OWNED_FIELDS = frozenset({
-    "CustomerRef", "TotalAmt", "TxnDate", "Line", "CurrencyRef", "ExchangeRate", "DepositToAccountRef",
-    "PaymentRefNum", "PrivateNote",
-})
-BILL_PAYMENT_OWNED_FIELDS = frozenset({
-    "VendorRef", "TotalAmt", "TxnDate", "Line", "CurrencyRef", "ExchangeRate", "PayType", "CheckPayment",
-    "CreditCardPayment", "APAccountRef", "DocNumber", "PrivateNote",
-})
-OWNED_FIELDS = {"Payment": PAYMENT_OWNED_FIELDS, "BillPayment": BILL_PAYMENT_OWNED_FIELDS}
 
 
 def _owned(body, fields):
@@ -104,7 +95,7 @@ class QuickbooksPush(models.AbstractModel):
         if memo:
             applications.append(PaymentApplication(memo.qbo_id, settlement.writeoff_total, side.refund_entity))
         if side is PAYABLE:
-            data = self._bill_payment_data(backend, source, settlement, party, applications)
+            data = bill_payment_data(self.env, backend, source, settlement, party.qbo_id, applications)
             if data is None:
                 message = _("Not sent to QuickBooks, map first:\nThe account of journal %s is not mapped to a "
                             "QuickBooks bank or credit card account.", settlement.journal.display_name)
@@ -114,7 +105,7 @@ class QuickbooksPush(models.AbstractModel):
                 return row
             body = build_bill_payment(data)
         else:
-            body = build_payment(self._payment_data(backend, source, settlement, party, applications))
+            body = build_payment(payment_data(self.env, backend, source, settlement, party.qbo_id, applications))
         owned = OWNED_FIELDS[entity]
         ours = _owned(body, owned)
         if row.qbo_id and row.qbo_state == "active" and row.synced_values == ours and row.state == "done":
@@ -134,52 +125,6 @@ class QuickbooksPush(models.AbstractModel):
         if not memo:
             self._remove_writeoff_memo(backend, source._name, source.id, client)
         return row
-
-    def _settlement_rate(self, source, settlement):
-        if settlement.currency == source.company_id.currency_id:
-            return None
-        fallback = None
-        if settlement.credit_notes and settlement.credit_notes[0].move.invoice_currency_rate:
-            fallback = 1 / settlement.credit_notes[0].move.invoice_currency_rate
-        return exchange_rate(settlement.cash, settlement.home_cash, fallback=fallback)
-
-    def _journal_mapping(self, backend, settlement):
-        if not settlement.journal:
-            return None
-        return self.env["quickbooks.account.mapping"].sudo().search([
-            ("backend_id", "=", backend.id), ("account_id", "=", settlement.journal.default_account_id.id),
-            ("qbo_account_id", "!=", False)], limit=1) or None
-
-    def _payment_data(self, backend, source, settlement, customer, applications):
-        deposit = self._journal_mapping(backend, settlement)
-        return PaymentData(
-            customer=Ref(customer.qbo_id), total_amount=settlement.cash, applications=applications,
-            txn_date=settlement.date, currency_code=settlement.currency.name,
-            exchange_rate=self._settlement_rate(source, settlement),
-            deposit_account=Ref(deposit.qbo_account_id.qbo_id) if deposit else None,
-            reference=settlement.reference, private_note=_("From Odoo: %s", source.display_name))
-
-    def _bill_payment_data(self, backend, source, settlement, vendor, applications):
-        """The BillPayment of a vendor settlement: paid by check from the journal's bank account, or on the
-        credit card its account is mapped to (None when the journal's account is not mapped)."""
-        mapping = self._journal_mapping(backend, settlement)
-        if mapping is None:
-            if settlement.cash:
-                return None
-            # A vendor refund applied to a bill moves no money: QuickBooks still wants a bank account.
-            mapping = self.env["quickbooks.account.mapping"].sudo().search([
-                ("backend_id", "=", backend.id), ("qbo_account_id.account_type", "=", "Bank"),
-                ("state", "=", "mapped")], limit=1)
-            if not mapping:
-                return None
-        qbo_account = mapping.qbo_account_id
-        pay_type = "CreditCard" if qbo_account.account_type == "Credit Card" else "Check"
-        return BillPaymentData(
-            vendor=Ref(vendor.qbo_id), total_amount=settlement.cash, pay_type=pay_type,
-            account=Ref(qbo_account.qbo_id, qbo_account.name), applications=applications, txn_date=settlement.date,
-            currency_code=settlement.currency.name, exchange_rate=self._settlement_rate(source, settlement),
-            doc_number=(settlement.reference or "")[:21] or None,
-            private_note=_("From Odoo: %s", source.display_name))
 
     def _settle_reductions_first(self, backend, row, ours, client, depth):
         """Sync first the other sources whose QBO payments apply more to these documents than Odoo now does."""

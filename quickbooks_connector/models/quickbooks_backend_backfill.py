@@ -17,9 +17,6 @@ from ..adapters.sides import RECEIVABLE, side_of_move_type
 from ..tools.access import check_manager
 from ..tools.jobs import enqueue
 
-#: Documents prepared by one job (a job's look-ups: about one query per 200 documents).
-BACKFILL_CHUNK = 1000
-
 
 class QuickbooksBackend(models.Model):
     _inherit = "quickbooks.backend"
@@ -29,11 +26,11 @@ class QuickbooksBackend(models.Model):
         self.ensure_one()
         check_manager(self)
         moves = moves.sorted(lambda move: (move.invoice_date or move.date, move.id))
-        for start in range(0, len(moves), BACKFILL_CHUNK):
-            chunk = moves[start:start + BACKFILL_CHUNK]
+        for start in range(0, len(moves), const.BACKFILL_CHUNK):
+            chunk = moves[start:start + const.BACKFILL_CHUNK]
             for move in chunk:  # shown as waiting in the sync records right away
-                entity = side_of_move_type(move.move_type).entity_of(move.move_type)
-                self.env["quickbooks.sync.state"]._binding_for(self, move, entity).sudo().state = "pending"
+                self.env["quickbooks.sync.state"]._binding_for(self, move, move._quickbooks_entity()).sudo().state = \
+                    "pending"
             enqueue(self.sudo(), _("QuickBooks: prepare the backfill of %s document(s)", len(chunk)),
                     priority=const.BACKFILL_PRIORITY)._quickbooks_prepare_backfill_job(chunk.ids)
 

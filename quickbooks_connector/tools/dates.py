@@ -1,0 +1,21 @@
+"""Datetimes as Odoo stores them: a ``fields.Datetime`` holds naive UTC."""
+
+from datetime import datetime, timezone
+
+
+def naive_utc(moment: datetime | None):
+    """``moment`` as naive UTC (an aware one converted, a naive one taken as UTC already); False for None."""
+    if moment is None:
+        return False
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def parse_qbo_time(value) -> datetime | None:
+    """A QBO ``LastUpdatedTime`` (ISO 8601 with an offset) as naive UTC; None when unreadable."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return naive_utc(moment)
