@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 #: (benchmark, figure, label, unit) shown in the table besides the figures that have a target
@@ -100,33 +101,41 @@ def _size(name: str, data: dict) -> str:
     return json.dumps(size)
 
 
-def _load(benchmarks: dict) -> str:
-    """The machine's 5-minute load average at the end of each benchmark, when it was recorded."""
-    loads = [d["machine_at_end"]["load_average"][1] for d in benchmarks.values()
-             if (d.get("machine_at_end") or {}).get("load_average")]
-    if not loads:
-        return ""
-    return (f" Load average (5 min) at the end of the benchmarks: {min(loads):.1f} to {max(loads):.1f}"
-            f" on {len(loads)} of them; above 2, other work shared the two cores.")
+def _when(data: dict, channels: str) -> str:
+    """When a benchmark ran, how loaded the machine was at its end (5-minute load average; above the
+    number of cores, other work shared them) and its Odoo configuration when not the usual one."""
+    parts = [f"run {data['date'][:16].replace('T', ' ')} UTC"] if data.get("date") else []
+    load = ((data.get("machine_at_end") or {}).get("load_average") or [None, None])[1]
+    if load is not None:
+        parts.append(f"load {load:.1f}")
+    size = data.get("size") or {}
+    if size.get("channels") and (size.get("channels") != channels or size.get("workers") != 2):
+        parts.append(f"{size.get('workers')} HTTP workers, channels `{size['channels']}`")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def table(results: dict) -> str:
     benchmarks = results.get("benchmarks", {})
     dates = sorted(d.get("date", "") for d in benchmarks.values() if d.get("date"))
     machine = next((d.get("machine") for d in benchmarks.values() if d.get("machine")), {}) or {}
-    channels = next(((d.get("size") or {}).get("channels") for d in benchmarks.values()
-                     if (d.get("size") or {}).get("channels")), "?")
-    lines = [f"Run of {dates[0][:10] if dates else '?'} (size `{results.get('size')}`), on a machine with "
+    used = Counter((d.get("size") or {}).get("channels") for d in benchmarks.values()
+                   if (d.get("size") or {}).get("channels"))
+    channels = used.most_common(1)[0][0] if used else "?"
+    span = f"{dates[0][:10]} to {dates[-1][:10]}" if dates and dates[0][:10] != dates[-1][:10] else \
+        (dates[0][:10] if dates else "?")
+    lines = [f"Runs of {span} (size `{results.get('size')}`), on a machine with "
              f"{machine.get('cores', '?')} cores ({machine.get('system', '')} {machine.get('machine', '')}, Python "
              f"{machine.get('python', '?')}); Odoo with 2 HTTP workers, the cron worker and queue_job's runner "
-             f"(channels `{channels}`); the emulator with QuickBooks' limits (500 requests/min/realm, "
-             f"10 concurrent, 40 batch calls/min, one-minute window).{_load(benchmarks)}", "",
+             f"(channels `{channels}`) unless said otherwise; the emulator with QuickBooks' limits (500 "
+             f"requests/min/realm, 10 concurrent, 40 batch calls/min, one-minute window). Each benchmark says "
+             f"when it ran and the machine's load average (5 min) at its end: above {machine.get('cores', 2)}, "
+             "other work shared the cores.", "",
              "| benchmark | size | figure | measured | target | |", "| --- | --- | --- | --- | --- | --- |"]
     for name in ("latency", "latency_load", "backfill", "two_nodes", "realms", "overhead", "reconciliation"):
         data = benchmarks.get(name)
         if not data:
             continue
-        title, size = TITLES[name], _size(name, data)
+        title, size = TITLES[name], _size(name, data) + _when(data, channels)
         if data.get("error") or data.get("exit_status"):
             why = data.get("error") or f"exit {data.get('exit_status')}"
             lines.append(f"| {title} | {size} | did not run | {why} | | |")
