@@ -54,11 +54,11 @@ class QuickbooksBackend(models.Model):
     # --- the Intuit app (secrets are stored encrypted; the plain fields are write-only)
     client_id = fields.Char("Client ID", groups=const.GROUP_MANAGER, copy=False)
     client_secret_encrypted = fields.Char(groups="base.group_system", copy=False)
-    client_secret = fields.Char("Client Secret", compute="_compute_secret_inputs",
+    client_secret = fields.Char(compute="_compute_secret_inputs",
                                 inverse="_inverse_client_secret", groups=const.GROUP_MANAGER)
     client_secret_set = fields.Boolean(compute="_compute_secret_inputs", groups=const.GROUP_MANAGER)
     webhook_verifier_token_encrypted = fields.Char(groups="base.group_system", copy=False)
-    webhook_verifier_token = fields.Char("Webhook Verifier Token", compute="_compute_secret_inputs",
+    webhook_verifier_token = fields.Char(compute="_compute_secret_inputs",
                                          inverse="_inverse_webhook_verifier_token", groups=const.GROUP_MANAGER)
     webhook_verifier_token_set = fields.Boolean(compute="_compute_secret_inputs", groups=const.GROUP_MANAGER)
     redirect_uri = fields.Char(compute="_compute_urls", groups=const.GROUP_MANAGER,

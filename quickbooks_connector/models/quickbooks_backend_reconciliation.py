@@ -18,7 +18,7 @@ class QuickbooksBackend(models.Model):
         "Drift Threshold (%)", default=0.1, digits=(16, 3), groups=const.GROUP_MANAGER,
         help="A figure that differs between Odoo and QuickBooks by more than this percentage alerts.")
     reconciliation_hour = fields.Integer(
-        "Reconciliation Hour", default=2, groups=const.GROUP_MANAGER,
+        default=2, groups=const.GROUP_MANAGER,
         help="Local hour (0-23) after which the nightly reconciliation runs.")
     reconciliation_tz = fields.Selection(
         _tz_get, string="Reconciliation Time Zone", groups=const.GROUP_MANAGER,

@@ -26,7 +26,7 @@ class QuickbooksBackend(models.Model):
         help="Incoming-webhook URL of the Slack channel that receives reconciliation alerts. Stored encrypted.")
     slack_webhook_set = fields.Boolean("Slack Webhook Stored", compute="_compute_slack_webhook",
                                        groups=const.GROUP_MANAGER)
-    slack_webhook_host = fields.Char("Slack Webhook Host", compute="_compute_slack_webhook",
+    slack_webhook_host = fields.Char(compute="_compute_slack_webhook",
                                      groups=const.GROUP_MANAGER)
 
     def _compute_slack_webhook(self):

@@ -57,8 +57,8 @@ class QuickbooksReconciliation(models.Model):
                                  readonly=True)
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
-    run_at = fields.Datetime("Run At", required=True, readonly=True, default=fields.Datetime.now)
-    local_date = fields.Date("Local Date", readonly=True, index=True,
+    run_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    local_date = fields.Date(readonly=True, index=True,
                              help="Date of the run in the backend's reconciliation time zone.")
     trigger = fields.Selection([("cron", "Nightly"), ("manual", "On demand")], default="manual",
                                required=True, readonly=True)
@@ -121,9 +121,9 @@ class QuickbooksReconciliation(models.Model):
                                        help="How many documents were found; the first ones are listed.")
 
     alert_state = fields.Selection(ALERT_STATES, "Slack Alert", default="none", required=True, readonly=True)
-    alert_message = fields.Text("Alert Message", readonly=True)
-    alert_sent_at = fields.Datetime("Alert Sent At", readonly=True)
-    alert_attempts = fields.Integer("Alert Attempts", readonly=True)
+    alert_message = fields.Text(readonly=True)
+    alert_sent_at = fields.Datetime(readonly=True)
+    alert_attempts = fields.Integer(readonly=True)
     alert_last_error = fields.Text("Last Alert Error", readonly=True)
 
     @api.depends("odoo_open_count", "qbo_open_count", "odoo_receivable", "qbo_receivable", "odoo_unapplied",

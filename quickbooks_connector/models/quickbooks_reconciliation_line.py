@@ -20,7 +20,7 @@ class QuickbooksReconciliationLine(models.Model):
         ("vendor", "Vendor balance differs"),
     ], required=True)
     move_id = fields.Many2one("account.move", "Odoo Document", ondelete="set null")
-    partner_id = fields.Many2one("res.partner", "Partner", ondelete="set null")
+    partner_id = fields.Many2one("res.partner", ondelete="set null")
     customer_currency = fields.Char("Partner Currency",
                                     help="The currency of a customer or vendor balance line's amounts.")
     qbo_entity = fields.Char("QuickBooks Entity")
