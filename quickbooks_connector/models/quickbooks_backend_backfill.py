@@ -19,7 +19,7 @@ from ..tools.jobs import enqueue
 
 
 class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
+    _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     def _quickbooks_schedule_backfill(self, moves):
         """Queue the preparation of a backfill (it queues the pushes once the look-ups are done)."""

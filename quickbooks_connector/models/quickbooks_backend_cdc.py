@@ -32,7 +32,7 @@ CDC_ENTITIES = PULLED_ENTITIES
 
 
 class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
+    _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     cdc_cursor = fields.Datetime(
         "Changes Read Until", copy=False, readonly=True, groups=const.GROUP_MANAGER,

@@ -12,7 +12,7 @@ from .quickbooks_reconciliation import RUN_STATES
 
 
 class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
+    _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     reconciliation_threshold = fields.Float(
         "Drift Threshold (%)", default=0.1, digits=(16, 3), groups=const.GROUP_MANAGER,

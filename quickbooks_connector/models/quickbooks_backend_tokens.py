@@ -27,7 +27,7 @@ _logger = get_logger(__name__)
 
 
 class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
+    _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     # ------------------------------------------------------------------ storage
     def _token_values(self, tokens: TokenSet) -> dict:
@@ -216,20 +216,25 @@ class QuickbooksBackend(models.Model):
             refresh_token = crypto.decrypt(backend.refresh_token_encrypted)
             if not refresh_token:
                 backend._mark_reconnect_needed(_("No refresh token is stored."))
-                cr.commit()
+                # This cursor is the refresh's own (not the caller's): the reconnect state must survive
+                # the UserError below, which rolls the caller's transaction back.
+                cr.commit()  # pylint: disable=invalid-commit
                 raise UserError(_("QuickBooks needs to be reconnected for %s.", backend.company_id.name))
             try:
                 tokens = backend._oauth_client().refresh(refresh_token)
             except InvalidGrantError as error:
                 backend._mark_reconnect_needed(str(error))
-                cr.commit()
+                # Own cursor, as above: the reconnect state survives the UserError's rollback.
+                cr.commit()  # pylint: disable=invalid-commit
                 raise UserError(_(
                     "QuickBooks refused to renew the connection of %(company)s (%(error)s). A manager must "
                     "reconnect from the settings.", company=backend.company_id.name, error=error)) from None
             except OAuthError as error:
                 raise UserError(_("Could not renew the QuickBooks token: %s", error)) from None
             backend.write({**backend._token_values(tokens), "last_error": False})
-            cr.commit()  # the rotated refresh token is safe from here on
+            # Own cursor: QuickBooks has already rotated the refresh token, the old one is dead; the new
+            # one must be stored now, whatever becomes of the caller's transaction.
+            cr.commit()  # pylint: disable=invalid-commit  # the rotated refresh token is safe from here on
             _logger.info("QuickBooks: refreshed the access token of realm %s", backend.realm_id)
             return tokens.access_token
 

@@ -53,7 +53,7 @@ def _owned(body, entity="Invoice"):
 
 
 class QuickbooksPush(models.AbstractModel):
-    _inherit = "quickbooks.push"
+    _inherit = "quickbooks.push"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     @api.model
     def _push_move(self, backend, move, client=None):

@@ -42,7 +42,7 @@ def _body(side, partner, currency, home, suffix, **identity):
 
 
 class QuickbooksPush(models.AbstractModel):
-    _inherit = "quickbooks.push"
+    _inherit = "quickbooks.push"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     @api.model
     def _customer_key(self, backend, currency, side=RECEIVABLE):

@@ -44,7 +44,7 @@ def _applied(values):
 
 
 class QuickbooksPush(models.AbstractModel):
-    _inherit = "quickbooks.push"
+    _inherit = "quickbooks.push"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     # ------------------------------------------------------------------ the payment
     @api.model
@@ -212,5 +212,5 @@ class QuickbooksPush(models.AbstractModel):
             client.delete(entity, row.qbo_id, current["SyncToken"],
                           request_id=self._request_id(entity, res_model, res_id, "delete", row.qbo_id))
         except NotFoundError:
-            pass
+            _logger.debug("QuickBooks: %s %s of the write-off was already deleted", entity, row.qbo_id)
         row.write({"qbo_state": "deleted", "state": "done"})

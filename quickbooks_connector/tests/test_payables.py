@@ -16,7 +16,7 @@ class PayablesCase(SettlementCase):
     #: QuickBooks' country: outside the US bills carry purchase tax.
     country = "GB"
 
-    def prepare_quickbooks(self):
+    def prepare_quickbooks(self):  # pylint: disable=missing-return  # a set-up step: returns nothing
         super().prepare_quickbooks()
         self.assertTrue(self.backend.sync_bills, "new connections sync bills")
         self.emulator.call("POST", "settings", {"country": self.country})
