@@ -27,12 +27,16 @@ class QuickbooksBackend(models.Model):
         check_manager(self)
         moves = moves.sorted(lambda move: (move.invoice_date or move.date, move.id))
         for start in range(0, len(moves), const.BACKFILL_CHUNK):
-            chunk = moves[start:start + const.BACKFILL_CHUNK]
+            chunk = moves[start : start + const.BACKFILL_CHUNK]
             for move in chunk:  # shown as waiting in the sync records right away
-                self.env["quickbooks.sync.state"]._binding_for(self, move, move._quickbooks_entity()).sudo().state = \
-                    "pending"
-            enqueue(self.sudo(), _("QuickBooks: prepare the backfill of %s document(s)", len(chunk)),
-                    priority=const.BACKFILL_PRIORITY)._quickbooks_prepare_backfill_job(chunk.ids)
+                self.env["quickbooks.sync.state"]._binding_for(
+                    self, move, move._quickbooks_entity()
+                ).sudo().state = "pending"
+            enqueue(
+                self.sudo(),
+                _("QuickBooks: prepare the backfill of %s document(s)", len(chunk)),
+                priority=const.BACKFILL_PRIORITY,
+            )._quickbooks_prepare_backfill_job(chunk.ids)
 
     def _quickbooks_prepare_backfill_job(self, move_ids):
         """Job: look a backfill's customers and numbers up in batches, bind what QuickBooks already has,
@@ -65,9 +69,12 @@ class QuickbooksBackend(models.Model):
                 wanted[customer_display_name(partner, currency, home)] = (row, currency)
         found = client.find_in("Customer", "DisplayName", wanted, where="Active in (true, false)") if wanted else {}
         for name, (row, currency) in wanted.items():
-            mine = [customer for customer in found.get(name, [])
-                    if (customer.get("CurrencyRef") or {}).get("value", home) == currency.name
-                    and not Ledger._binding_for_qbo(self, "Customer", customer["Id"])]
+            mine = [
+                customer
+                for customer in found.get(name, [])
+                if (customer.get("CurrencyRef") or {}).get("value", home) == currency.name
+                and not Ledger._binding_for_qbo(self, "Customer", customer["Id"])
+            ]
             if mine:  # adopted by the push (it makes the customer match Odoo)
                 row.qbo_absent_at = False
             else:

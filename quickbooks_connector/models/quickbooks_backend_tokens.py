@@ -36,8 +36,11 @@ class QuickbooksBackend(models.Model):
             "refresh_token_encrypted": crypto.encrypt(tokens.refresh_token),
             "access_token_expires_at": naive_utc(tokens.access_expires_at),
             "refresh_token_expires_at": naive_utc(tokens.refresh_expires_at),
-            **({"refresh_token_hard_expires_at": naive_utc(tokens.refresh_hard_expires_at)}
-               if tokens.refresh_hard_expires_at else {}),
+            **(
+                {"refresh_token_hard_expires_at": naive_utc(tokens.refresh_hard_expires_at)}
+                if tokens.refresh_hard_expires_at
+                else {}
+            ),
         }
 
     def _access_token_expiring(self, margin=const.ACCESS_TOKEN_REFRESH_MARGIN) -> bool:
@@ -60,52 +63,94 @@ class QuickbooksBackend(models.Model):
         backend = self.sudo()
         if backend.realm_id and backend.realm_id != realm_id:
             if backend.state in ("connected", "reconnect"):
-                raise UserError(_(
-                    "This Odoo company is linked to QuickBooks company %(old)s; Intuit authorized %(new)s. "
-                    "Disconnect first to switch companies.", old=backend.realm_id, new=realm_id))
+                raise UserError(
+                    _(
+                        "This Odoo company is linked to QuickBooks company %(old)s; Intuit authorized %(new)s. "
+                        "Disconnect first to switch companies.",
+                        old=backend.realm_id,
+                        new=realm_id,
+                    )
+                )
             held = backend._realm_bound_counts()
             if held:
-                raise UserError(_(
-                    "This connection still holds what Odoo knows of QuickBooks company %(old)s (%(held)s); "
-                    "QuickBooks ids belong to one company, so connecting %(new)s would apply them to unrelated "
-                    "documents. Authorize %(old)s again, or use 'Forget QuickBooks Company' on the connection "
-                    "first.", old=backend.realm_id, new=realm_id, held=held))
-        other = self.sudo().with_context(active_test=False).search(
-            [("realm_id", "=", realm_id), ("id", "!=", backend.id)], limit=1)
+                raise UserError(
+                    _(
+                        "This connection still holds what Odoo knows of QuickBooks company %(old)s (%(held)s); "
+                        "QuickBooks ids belong to one company, so connecting %(new)s would apply them to unrelated "
+                        "documents. Authorize %(old)s again, or use 'Forget QuickBooks Company' on the connection "
+                        "first.",
+                        old=backend.realm_id,
+                        new=realm_id,
+                        held=held,
+                    )
+                )
+        other = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("realm_id", "=", realm_id), ("id", "!=", backend.id)], limit=1)
+        )
         if other:
-            raise UserError(_("QuickBooks company %(realm)s is already connected to the Odoo company %(company)s: "
-                              "one QuickBooks company per Odoo company.", realm=realm_id,
-                              company=other.company_id.name))
+            raise UserError(
+                _(
+                    "QuickBooks company %(realm)s is already connected to the Odoo company %(company)s: "
+                    "one QuickBooks company per Odoo company.",
+                    realm=realm_id,
+                    company=other.company_id.name,
+                )
+            )
         tokens = backend._oauth_client().exchange_code(code)
         info = backend._company_info_for(realm_id, tokens)
-        backend.write({
-            **backend._token_values(tokens),
-            "realm_id": realm_id, "state": "connected", "connected_at": fields.Datetime.now(),
-            "last_error": False, "qbo_company_name": info.get("CompanyName") or False,
-        })
+        backend.write(
+            {
+                **backend._token_values(tokens),
+                "realm_id": realm_id,
+                "state": "connected",
+                "connected_at": fields.Datetime.now(),
+                "last_error": False,
+                "qbo_company_name": info.get("CompanyName") or False,
+            }
+        )
         try:
             backend._refresh_company_facts()
         except Exception as error:  # the connection works even if the preferences lookup did not
             _logger.warning("QuickBooks: connected %s but could not read its preferences: %s", realm_id, error)
         backend.activity_unlink(["mail.mail_activity_data_warning"])
-        backend.message_post(body=_("Connected to QuickBooks company %(name)s (realm %(realm)s).",
-                                    name=backend.qbo_company_name or "-", realm=realm_id))
+        backend.message_post(
+            body=_(
+                "Connected to QuickBooks company %(name)s (realm %(realm)s).",
+                name=backend.qbo_company_name or "-",
+                realm=realm_id,
+            )
+        )
         backend._resume_waiting_jobs()
 
     def _resume_waiting_jobs(self):
         """After a (re)connect, the QuickBooks jobs that were waiting run now, not at their next look
         (a paused connection makes them look again every 15 minutes).  Jobs of other connections that
         are made to look early simply wait again."""
-        waiting = self.env["queue.job"].sudo().search([
-            ("state", "=", "pending"), ("eta", ">", fields.Datetime.now()),
-            ("channel", "=like", f"{const.JOB_CHANNEL}%")])
+        waiting = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "pending"),
+                    ("eta", ">", fields.Datetime.now()),
+                    ("channel", "=like", f"{const.JOB_CHANNEL}%"),
+                ]
+            )
+        )
         waiting.write({"eta": False})
 
     def _company_info_for(self, realm_id, tokens):
         """CompanyInfo of ``realm_id`` read with the new tokens: the proof they belong to that company."""
         self.ensure_one()
-        client = QBOClient(realm_id, lambda: tokens.access_token, base_url=self._api_base_url(),
-                           minorversion=self.sudo().minorversion, retry=self._qbo_retry_policy)
+        client = QBOClient(
+            realm_id,
+            lambda: tokens.access_token,
+            base_url=self._api_base_url(),
+            minorversion=self.sudo().minorversion,
+            retry=self._qbo_retry_policy,
+        )
         try:
             return client.company_info()
         except QBOError as error:
@@ -113,22 +158,36 @@ class QuickbooksBackend(models.Model):
                 self._oauth_client().revoke(tokens.refresh_token)
             except Exception:
                 _logger.info("QuickBooks: revoking the unconfirmed grant failed")
-            raise UserError(_("QuickBooks did not open company %(realm)s with this authorization (%(error)s); "
-                              "nothing was stored. Connect again.", realm=realm_id, error=error)) from None
+            raise UserError(
+                _(
+                    "QuickBooks did not open company %(realm)s with this authorization (%(error)s); "
+                    "nothing was stored. Connect again.",
+                    realm=realm_id,
+                    error=error,
+                )
+            ) from None
 
     def _realm_bound_counts(self):
         """What this connection holds of its QuickBooks company, in words (empty when nothing)."""
         self.ensure_one()
         counts = [
-            (self.env["quickbooks.sync.state"].sudo().search_count([("backend_id", "=", self.id)]),
-             _("synchronised records")),
-            (self.env["quickbooks.account.mapping"].sudo().search_count(
-                [("backend_id", "=", self.id), "|", ("qbo_account_id", "!=", False), ("qbo_item_id", "!=", False)]),
-             _("account mappings")),
-            (self.env["quickbooks.qbo.tax.code"].sudo().search_count([("backend_id", "=", self.id)]),
-             _("tax codes")),
-            (self.env["quickbooks.webhook.event"].sudo().search_count([("backend_id", "=", self.id)]),
-             _("notifications")),
+            (
+                self.env["quickbooks.sync.state"].sudo().search_count([("backend_id", "=", self.id)]),
+                _("synchronised records"),
+            ),
+            (
+                self.env["quickbooks.account.mapping"]
+                .sudo()
+                .search_count(
+                    [("backend_id", "=", self.id), "|", ("qbo_account_id", "!=", False), ("qbo_item_id", "!=", False)]
+                ),
+                _("account mappings"),
+            ),
+            (self.env["quickbooks.qbo.tax.code"].sudo().search_count([("backend_id", "=", self.id)]), _("tax codes")),
+            (
+                self.env["quickbooks.webhook.event"].sudo().search_count([("backend_id", "=", self.id)]),
+                _("notifications"),
+            ),
         ]
         return ", ".join(f"{count} {label}" for count, label in counts if count)
 
@@ -151,11 +210,26 @@ class QuickbooksBackend(models.Model):
         env["quickbooks.qbo.tax.code"].search([("backend_id", "=", backend.id)]).unlink()
         env["quickbooks.qbo.account"].search([("backend_id", "=", backend.id)]).unlink()
         old_realm = backend.realm_id
-        backend.write({"realm_id": False, "qbo_company_name": False, "qbo_country": False, "qbo_home_currency": False,
-                       "qbo_automated_sales_tax": False, "cdc_cursor": False, "state": "draft", **TOKEN_RESET})
-        backend.message_post(body=_("Forgot QuickBooks company %(realm)s (%(held)s). Odoo documents are kept; "
-                                    "they will be sent to the next QuickBooks company connected.",
-                                    realm=old_realm or "-", held=held or _("nothing")))
+        backend.write(
+            {
+                "realm_id": False,
+                "qbo_company_name": False,
+                "qbo_country": False,
+                "qbo_home_currency": False,
+                "qbo_automated_sales_tax": False,
+                "cdc_cursor": False,
+                "state": "draft",
+                **TOKEN_RESET,
+            }
+        )
+        backend.message_post(
+            body=_(
+                "Forgot QuickBooks company %(realm)s (%(held)s). Odoo documents are kept; "
+                "they will be sent to the next QuickBooks company connected.",
+                realm=old_realm or "-",
+                held=held or _("nothing"),
+            )
+        )
         return True
 
     # ------------------------------------------------------------------ access token
@@ -174,8 +248,9 @@ class QuickbooksBackend(models.Model):
         """QBO answered 401 to ``rejected``: refresh, unless another worker already did."""
         return self.sudo()._refresh_tokens(force=True, rejected=rejected)
 
-    def _refresh_tokens(self, force: bool = False, rejected: str | None = None,
-                        margin=const.ACCESS_TOKEN_REFRESH_MARGIN) -> str:
+    def _refresh_tokens(
+        self, force: bool = False, rejected: str | None = None, margin=const.ACCESS_TOKEN_REFRESH_MARGIN
+    ) -> str:
         """Refresh on a separate, immediately committed cursor; returns the access token to use.
 
         ``force`` refreshes even when the stored token looks valid, unless the stored token is no
@@ -226,9 +301,14 @@ class QuickbooksBackend(models.Model):
                 backend._mark_reconnect_needed(str(error))
                 # Own cursor, as above: the reconnect state survives the UserError's rollback.
                 cr.commit()  # pylint: disable=invalid-commit
-                raise UserError(_(
-                    "QuickBooks refused to renew the connection of %(company)s (%(error)s). A manager must "
-                    "reconnect from the settings.", company=backend.company_id.name, error=error)) from None
+                raise UserError(
+                    _(
+                        "QuickBooks refused to renew the connection of %(company)s (%(error)s). A manager must "
+                        "reconnect from the settings.",
+                        company=backend.company_id.name,
+                        error=error,
+                    )
+                ) from None
             except OAuthError as error:
                 raise UserError(_("Could not renew the QuickBooks token: %s", error)) from None
             backend.write({**backend._token_values(tokens), "last_error": False})
@@ -241,12 +321,22 @@ class QuickbooksBackend(models.Model):
     def _mark_reconnect_needed(self, reason: str):
         """Stop using this connection and tell the managers; called on ``invalid_grant``."""
         for backend in self:
-            backend.write({"state": "reconnect", "last_error": reason,
-                           "access_token_encrypted": False, "access_token_expires_at": False})
+            backend.write(
+                {
+                    "state": "reconnect",
+                    "last_error": reason,
+                    "access_token_encrypted": False,
+                    "access_token_expires_at": False,
+                }
+            )
             backend._notify_managers(
                 _("Reconnect QuickBooks"),
-                _("QuickBooks refused the stored authorization (%s). Open Settings and click "
-                  "'Connect to QuickBooks' again; synchronisation is paused until then.", reason))
+                _(
+                    "QuickBooks refused the stored authorization (%s). Open Settings and click "
+                    "'Connect to QuickBooks' again; synchronisation is paused until then.",
+                    reason,
+                ),
+            )
             _logger.warning("QuickBooks: realm %s needs to be reconnected: %s", backend.realm_id, reason)
 
     def _notify_managers(self, summary: str, note: str):
@@ -254,10 +344,12 @@ class QuickbooksBackend(models.Model):
         self.ensure_one()
         group = self.env.ref(const.GROUP_MANAGER)
         managers = group.sudo().all_user_ids.filtered(
-            lambda user: self.company_id in user.company_ids and not user.share and user.active)
+            lambda user: self.company_id in user.company_ids and not user.share and user.active
+        )
         activity_type = self.env.ref("mail.mail_activity_data_warning")
         open_for = self.activity_ids.filtered(
-            lambda a: a.activity_type_id == activity_type and a.summary == summary).user_id
+            lambda a: a.activity_type_id == activity_type and a.summary == summary
+        ).user_id
         for user in managers - open_for:
             self.activity_schedule(activity_type_id=activity_type.id, summary=summary, note=note, user_id=user.id)
 
@@ -287,7 +379,11 @@ class QuickbooksBackend(models.Model):
             if expiry and expiry - now <= const.REFRESH_EXPIRY_WARNING:
                 self._notify_managers(
                     _("QuickBooks authorization expires soon"),
-                    _("The QuickBooks authorization of %(company)s expires on %(date)s. Reconnect from "
-                      "Settings before then to keep synchronising.", company=self.company_id.name,
-                      date=fields.Datetime.to_string(expiry)))
+                    _(
+                        "The QuickBooks authorization of %(company)s expires on %(date)s. Reconnect from "
+                        "Settings before then to keep synchronising.",
+                        company=self.company_id.name,
+                        date=fields.Datetime.to_string(expiry),
+                    ),
+                )
                 break

@@ -13,22 +13,38 @@ class QuickbooksBoundMixin(models.AbstractModel):
     _description = "Record synchronised with QuickBooks"
 
     # Computed with sudo from the ledger: only QuickBooks users may read them (portal users never).
-    quickbooks_sync_state_id = fields.Many2one("quickbooks.sync.state", compute="_compute_quickbooks_status",
-                                               string="QuickBooks Binding", groups=const.GROUP_USER)
-    quickbooks_status = fields.Selection([*SYNC_STATES, ("none", "Not synced")], string="QuickBooks Status",
-                                         compute="_compute_quickbooks_status", groups=const.GROUP_USER)
+    quickbooks_sync_state_id = fields.Many2one(
+        "quickbooks.sync.state",
+        compute="_compute_quickbooks_status",
+        string="QuickBooks Binding",
+        groups=const.GROUP_USER,
+    )
+    quickbooks_status = fields.Selection(
+        [*SYNC_STATES, ("none", "Not synced")],
+        string="QuickBooks Status",
+        compute="_compute_quickbooks_status",
+        groups=const.GROUP_USER,
+    )
     quickbooks_url = fields.Char("View in QuickBooks", compute="_compute_quickbooks_status", groups=const.GROUP_USER)
-    quickbooks_last_error = fields.Text("QuickBooks Error", compute="_compute_quickbooks_status",
-                                        groups=const.GROUP_USER)
-    quickbooks_drift_note = fields.Text("Changed in QuickBooks", compute="_compute_quickbooks_status",
-                                        groups=const.GROUP_USER)
+    quickbooks_last_error = fields.Text(
+        "QuickBooks Error", compute="_compute_quickbooks_status", groups=const.GROUP_USER
+    )
+    quickbooks_drift_note = fields.Text(
+        "Changed in QuickBooks", compute="_compute_quickbooks_status", groups=const.GROUP_USER
+    )
 
     @api.depends_context("company")
     def _compute_quickbooks_status(self):
         Ledger = self.env["quickbooks.sync.state"].sudo()
         backend = self.env["quickbooks.backend"].sudo()._for_company(self.env.company)
-        rows = Ledger.search([("backend_id", "=", backend.id), ("res_model", "=", self._name),
-                              ("res_id", "in", self.ids)], order="binding_key desc") if backend and self.ids else Ledger
+        rows = (
+            Ledger.search(
+                [("backend_id", "=", backend.id), ("res_model", "=", self._name), ("res_id", "in", self.ids)],
+                order="binding_key desc",
+            )
+            if backend and self.ids
+            else Ledger
+        )
         by_id = {row.res_id: row for row in rows}  # the main binding (key "") comes last and wins
         for record in self:
             row = by_id.get(record.id, Ledger)
@@ -50,5 +66,10 @@ class QuickbooksBoundMixin(models.AbstractModel):
         check_user(self)
         if not self.quickbooks_sync_state_id:
             raise UserError(_("This record has no QuickBooks history yet."))
-        return {"type": "ir.actions.act_window", "res_model": "quickbooks.sync.state",
-                "res_id": self.quickbooks_sync_state_id.id, "view_mode": "form", "target": "current"}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "quickbooks.sync.state",
+            "res_id": self.quickbooks_sync_state_id.id,
+            "view_mode": "form",
+            "target": "current",
+        }

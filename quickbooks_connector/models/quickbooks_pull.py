@@ -57,21 +57,32 @@ class QuickbooksPull(models.AbstractModel):
             return _("Not bound to an Odoo record: left alone.")
         record = row._record()
         voided = (qbo_object is not None and operation == "void") or (
-            qbo_object is not None and entity not in ("Customer", "Vendor")
+            qbo_object is not None
+            and entity not in ("Customer", "Vendor")
             and "Voided" in (qbo_object.get("PrivateNote") or "")
-            and not float(qbo_object.get("TotalAmt") or 0))
+            and not float(qbo_object.get("TotalAmt") or 0)
+        )
         if qbo_object is None or voided:
             state = "deleted" if qbo_object is None else "voided"
             if row.qbo_state == state:
                 return _("Already known as %s.", state)
-            if row.qbo_state != "active" and record is not None and record._name == "account.move" \
-                    and record.state == "cancel":
+            if (
+                row.qbo_state != "active"
+                and record is not None
+                and record._name == "account.move"
+                and record.state == "cancel"
+            ):
                 return _("Our own cancellation.")
-            note = _("%(entity)s %(number)s was %(state)s in QuickBooks. Odoo does not re-create it: a manager "
-                     "must decide (cancel it in Odoo, or send it again).", entity=entity,
-                     number=row.qbo_doc_number or qbo_id, state=state)
-            row.sudo().write({"qbo_state": state, "drift_detected": True, "drift_note": note,
-                              "drift_at": fields.Datetime.now()})
+            note = _(
+                "%(entity)s %(number)s was %(state)s in QuickBooks. Odoo does not re-create it: a manager "
+                "must decide (cancel it in Odoo, or send it again).",
+                entity=entity,
+                number=row.qbo_doc_number or qbo_id,
+                state=state,
+            )
+            row.sudo().write(
+                {"qbo_state": state, "drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now()}
+            )
             if record is not None:
                 record.message_post(body=note)
             backend._notify_managers(_("%(entity)s %(state)s in QuickBooks", entity=entity, state=state), note)
@@ -80,11 +91,19 @@ class QuickbooksPull(models.AbstractModel):
         if current == row.qbo_fingerprint:
             return _("No change to fields Odoo owns.")
         changes = describe_changes(row.qbo_fingerprint, current)
-        note = _("Changed in QuickBooks, not by Odoo (Odoo is master; the next push restores Odoo's values):\n%s",
-                 "\n".join(changes))
+        note = _(
+            "Changed in QuickBooks, not by Odoo (Odoo is master; the next push restores Odoo's values):\n%s",
+            "\n".join(changes),
+        )
         if row.drift_note != note:
-            row.sudo().write({"drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now(),
-                              "sync_token": str(qbo_object.get("SyncToken", row.sync_token))})
+            row.sudo().write(
+                {
+                    "drift_detected": True,
+                    "drift_note": note,
+                    "drift_at": fields.Datetime.now(),
+                    "sync_token": str(qbo_object.get("SyncToken", row.sync_token)),
+                }
+            )
             if record is not None:
                 record.message_post(body=note)
         return note
@@ -96,12 +115,20 @@ class QuickbooksPull(models.AbstractModel):
         qbo_account = self._paid_from_account(payment)
         Journal = self.env["account.journal"].sudo()
         if qbo_account:
-            mapping = self.env["quickbooks.account.mapping"].sudo().search([
-                ("backend_id", "=", backend.id), ("qbo_account_id.qbo_id", "=", qbo_account)], limit=1)
+            mapping = (
+                self.env["quickbooks.account.mapping"]
+                .sudo()
+                .search([("backend_id", "=", backend.id), ("qbo_account_id.qbo_id", "=", qbo_account)], limit=1)
+            )
             if mapping:
-                journal = Journal.search([("company_id", "=", backend.company_id.id),
-                                          ("default_account_id", "=", mapping.account_id.id),
-                                          ("type", "in", ("bank", "cash", "credit"))], limit=1)
+                journal = Journal.search(
+                    [
+                        ("company_id", "=", backend.company_id.id),
+                        ("default_account_id", "=", mapping.account_id.id),
+                        ("type", "in", ("bank", "cash", "credit")),
+                    ],
+                    limit=1,
+                )
                 if journal:
                     return journal
         return Journal.search([("company_id", "=", backend.company_id.id), ("type", "=", "bank")], limit=1)

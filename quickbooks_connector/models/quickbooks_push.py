@@ -44,10 +44,14 @@ class QuickbooksPush(models.AbstractModel):
         """Jobs for a paused connection wait instead of burning their retries."""
         if backend.state != "connected":
             raise RetryableJobError(
-                _("QuickBooks connection of %(company)s is %(state)s: waiting for a manager to reconnect.",
-                  company=backend.company_id.name, state=backend.state),
-                seconds=const.PAUSED_RECHECK_SECONDS, ignore_retry=True)
-
+                _(
+                    "QuickBooks connection of %(company)s is %(state)s: waiting for a manager to reconnect.",
+                    company=backend.company_id.name,
+                    state=backend.state,
+                ),
+                seconds=const.PAUSED_RECHECK_SECONDS,
+                ignore_retry=True,
+            )
 
     @api.model
     def _run_bound(self, backend, record, entity, work, **binding):
@@ -68,16 +72,25 @@ class QuickbooksPush(models.AbstractModel):
         except QBOError as error:
             if isinstance(error, AuthenticationError) or error.retryable:
                 message = _("Temporary QuickBooks problem, will retry: %s", error)
-                note_and_retry(row.sudo(), lambda r: {"attempts": r.attempts + 1, "last_error": message,
-                                                      "failure_kind": "transient", "state": "pending"},
-                               message, retry_after=getattr(error, "retry_after", None))
+                note_and_retry(
+                    row.sudo(),
+                    lambda r: {
+                        "attempts": r.attempts + 1,
+                        "last_error": message,
+                        "failure_kind": "transient",
+                        "state": "pending",
+                    },
+                    message,
+                    retry_after=getattr(error, "retry_after", None),
+                )
             # Permanent: QBO refused the content.  Recorded, shown on the record, and not retried by
             # itself (a manager fixes the cause, then uses Retry).
             stale = isinstance(error, StaleObjectError)
             message = _("QuickBooks refused the update: %s", error) if not stale else row.last_error or str(error)
             if row:
-                row._mark_failed(message, state="conflict" if stale else "failed",
-                                 kind="conflict" if stale else "validation")
+                row._mark_failed(
+                    message, state="conflict" if stale else "failed", kind="conflict" if stale else "validation"
+                )
                 record = row._record()
                 if record is not None and hasattr(record, "message_post"):
                     record.message_post(body=message)
@@ -95,11 +108,21 @@ class QuickbooksPush(models.AbstractModel):
         the ledger's last synced values and retried.  Returns the stored object."""
         try:
             stored, conflicts = client.update_merging(
-                entity, row.qbo_id, row.sync_token or "0", ours, row.synced_values or {}, prefer="ours",
-                fields=set(owned_fields), request_id=request_id)
+                entity,
+                row.qbo_id,
+                row.sync_token or "0",
+                ours,
+                row.synced_values or {},
+                prefer="ours",
+                fields=set(owned_fields),
+                request_id=request_id,
+            )
         except StaleObjectError:
-            row._mark_failed(_("QuickBooks kept changing this record while Odoo updated it; retry later."),
-                             state="conflict", kind="conflict")
+            row._mark_failed(
+                _("QuickBooks kept changing this record while Odoo updated it; retry later."),
+                state="conflict",
+                kind="conflict",
+            )
             raise
         row._mark_done(stored, ours, last_request_id=request_id, attempts=row.attempts + 1)
         self._note_conflicts(record, conflicts)
@@ -111,8 +134,11 @@ class QuickbooksPush(models.AbstractModel):
         if not conflicts:
             return
         items = Markup("").join(
-            Markup("<li>%s: QuickBooks had %s, Odoo has %s; kept %s</li>") % (
-                c.path, c.theirs, c.ours, c.resolved) for c in conflicts)
-        record.message_post(body=Markup("%s<ul>%s</ul>") % (
-            _("QuickBooks and Odoo both changed this record; Odoo is master for these fields:"), items))
+            Markup("<li>%s: QuickBooks had %s, Odoo has %s; kept %s</li>") % (c.path, c.theirs, c.ours, c.resolved)
+            for c in conflicts
+        )
+        record.message_post(
+            body=Markup("%s<ul>%s</ul>")
+            % (_("QuickBooks and Odoo both changed this record; Odoo is master for these fields:"), items)
+        )
         _logger.info("QuickBooks: %d conflict(s) on %s resolved for Odoo", len(conflicts), record)

@@ -52,13 +52,15 @@ class QuickbooksReconciliation(models.Model):
             lines.append(
                 f"{label}: Odoo {show(self[f'odoo_{key}'])} | QuickBooks {show(self[f'qbo_{key}'])} | "
                 f"difference {_signed(self[f'{key}_difference'], None if is_count else currency)} "
-                f"({self[f'{key}_drift']:.2f} %){flag}")
+                f"({self[f'{key}_drift']:.2f} %){flag}"
+            )
         if self.fx_state != "none":
             flag = mark if self.fx_state == "drift" else ""
             lines.append(
                 f"FX gain/loss {self.fx_date_from:%Y-%m}: Odoo {_amount(self.odoo_fx_balance, currency)} | "
                 f"QuickBooks {_amount(self.qbo_fx_balance, currency)} | difference "
-                f"{_signed(self.fx_difference, currency)} (tolerance {_amount(self.fx_tolerance, currency)}){flag}")
+                f"{_signed(self.fx_difference, currency)} (tolerance {_amount(self.fx_tolerance, currency)}){flag}"
+            )
         return lines
 
     def _explanation_lines(self, limit):
@@ -78,9 +80,14 @@ class QuickbooksReconciliation(models.Model):
     def _alert_text(self):
         self.ensure_one()
         backend = self.backend_id.sudo()
-        title = _("QuickBooks reconciliation drift for %(company)s (QuickBooks: %(qbo)s), %(date)s, threshold "
-                  "%(threshold)s %%", company=self.company_id.name, qbo=backend.qbo_company_name or backend.realm_id,
-                  date=self.local_date, threshold=f"{self.threshold:g}")
+        title = _(
+            "QuickBooks reconciliation drift for %(company)s (QuickBooks: %(qbo)s), %(date)s, threshold "
+            "%(threshold)s %%",
+            company=self.company_id.name,
+            qbo=backend.qbo_company_name or backend.realm_id,
+            date=self.local_date,
+            threshold=f"{self.threshold:g}",
+        )
         lines = [f"*{title}*", *(f"• {line}" for line in self._figure_lines())]
         if self.line_ids:
             lines.append(_("Documents explaining the gap:"))
@@ -103,20 +110,25 @@ class QuickbooksReconciliation(models.Model):
             run._enqueue_slack_alert()
         else:
             run.alert_last_error = _("No Slack webhook URL is configured for this connection.")
-        lines = [_("Odoo and QuickBooks disagree on: %s.", ", ".join(run._drifting_figures())),
-                 *run._figure_lines(mark=" ⚠")]
+        lines = [
+            _("Odoo and QuickBooks disagree on: %s.", ", ".join(run._drifting_figures())),
+            *run._figure_lines(mark=" ⚠"),
+        ]
         if run.line_ids:
             lines += run._explanation_lines(const.ALERT_NOTE_LINES)
         backend._notify_managers(
-            _("QuickBooks reconciliation drift"),
-            Markup("").join(Markup("<p>%s</p>") % line for line in lines))
+            _("QuickBooks reconciliation drift"), Markup("").join(Markup("<p>%s</p>") % line for line in lines)
+        )
 
     def _enqueue_slack_alert(self):
         self.ensure_one()
         self.sudo().write({"alert_state": "pending", "alert_last_error": False})
         # An alert is given up after const.SLACK_MAX_ATTEMPTS (a stale alert is worse than none): its own limit.
-        return enqueue(self.sudo(), _("Slack alert of QuickBooks reconciliation %s", self.display_name),
-                       max_retries=const.SLACK_MAX_ATTEMPTS + 1)._send_slack_alert()
+        return enqueue(
+            self.sudo(),
+            _("Slack alert of QuickBooks reconciliation %s", self.display_name),
+            max_retries=const.SLACK_MAX_ATTEMPTS + 1,
+        )._send_slack_alert()
 
     def _send_slack_alert(self):
         """Job: post the alert to the backend's Slack webhook (``{"text": ...}``)."""
@@ -133,8 +145,9 @@ class QuickbooksReconciliation(models.Model):
         retry_after = None
         try:
             # No redirect is followed: the alert goes to the stored webhook or nowhere.
-            response = requests.post(url, json={"text": run.alert_message}, timeout=const.SLACK_TIMEOUT,
-                                     allow_redirects=False)
+            response = requests.post(
+                url, json={"text": run.alert_message}, timeout=const.SLACK_TIMEOUT, allow_redirects=False
+            )
         except requests.RequestException as error:
             # The exception text names the URL: keep only its kind.
             reason = _("Slack could not be reached (%s).", type(error).__name__)
@@ -142,8 +155,14 @@ class QuickbooksReconciliation(models.Model):
         else:
             status = response.status_code
             if 200 <= status < 300:
-                run.write({"alert_state": "sent", "alert_sent_at": fields.Datetime.now(), "alert_attempts": attempt,
-                           "alert_last_error": False})
+                run.write(
+                    {
+                        "alert_state": "sent",
+                        "alert_sent_at": fields.Datetime.now(),
+                        "alert_attempts": attempt,
+                        "alert_last_error": False,
+                    }
+                )
                 return "sent"
             # Only the status: a reply body is never stored (it could be anything the URL's host says).
             reason = _("Slack answered HTTP %s.", status)
@@ -154,10 +173,15 @@ class QuickbooksReconciliation(models.Model):
                     retry_after = None
         if status in SLACK_PERMANENT_STATUSES or attempt >= const.SLACK_MAX_ATTEMPTS:
             return run._alert_given_up(attempt, reason)
-        _logger.info("QuickBooks: Slack alert of reconciliation %s not delivered (attempt %s): %s",
-                     run.id, attempt, reason)
-        note_and_retry(run, {"alert_attempts": attempt, "alert_last_error": reason, "alert_state": "pending"},
-                       reason, retry_after=retry_after)
+        _logger.info(
+            "QuickBooks: Slack alert of reconciliation %s not delivered (attempt %s): %s", run.id, attempt, reason
+        )
+        note_and_retry(
+            run,
+            {"alert_attempts": attempt, "alert_last_error": reason, "alert_state": "pending"},
+            reason,
+            retry_after=retry_after,
+        )
 
     def _alert_given_up(self, attempt, reason):
         self.ensure_one()
@@ -165,8 +189,13 @@ class QuickbooksReconciliation(models.Model):
         _logger.warning("QuickBooks: Slack alert of reconciliation %s failed: %s", self.id, reason)
         self.backend_id.sudo()._notify_managers(
             _("QuickBooks reconciliation alert not delivered"),
-            _("Slack did not accept the alert of %(run)s (%(reason)s). Check the webhook URL of the connection, "
-              "then use 'Send Alert Again' on the reconciliation.", run=self.display_name, reason=reason))
+            _(
+                "Slack did not accept the alert of %(run)s (%(reason)s). Check the webhook URL of the connection, "
+                "then use 'Send Alert Again' on the reconciliation.",
+                run=self.display_name,
+                reason=reason,
+            ),
+        )
         return reason
 
     def _on_slack_alert_job_failed(self, exc_info=None, exc_name=None, exc_message=None):

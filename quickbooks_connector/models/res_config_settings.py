@@ -43,8 +43,12 @@ class ResConfigSettings(models.TransientModel):
 
     def _action_open_backend(self, backend):
         return {
-            "type": "ir.actions.act_window", "res_model": "quickbooks.backend", "res_id": backend.id,
-            "view_mode": "form", "target": "current", "name": _("QuickBooks Connection"),
+            "type": "ir.actions.act_window",
+            "res_model": "quickbooks.backend",
+            "res_id": backend.id,
+            "view_mode": "form",
+            "target": "current",
+            "name": _("QuickBooks Connection"),
         }
 
     def action_quickbooks_connect(self):
