@@ -10,7 +10,7 @@ import time
 
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
-from odoo import _, http
+from odoo import http
 from odoo.exceptions import UserError
 from odoo.http import request
 
@@ -27,17 +27,17 @@ class QuickbooksOAuthController(http.Controller):
     def quickbooks_oauth_start(self, backend_id=None, **kwargs):
         """Send the manager's browser to Intuit.  Also Intuit's "Reconnect URL" (no backend_id)."""
         if not is_manager(request.env):
-            raise Forbidden(_("Only QuickBooks managers can connect Odoo to QuickBooks."))
+            raise Forbidden(request.env._("Only QuickBooks managers can connect Odoo to QuickBooks."))
         Backend = request.env["quickbooks.backend"]
         if backend_id:
             try:
                 backend = Backend.browse(int(backend_id)).exists()
             except ValueError:
-                raise BadRequest(_("Invalid connection id.")) from None
+                raise BadRequest(request.env._("Invalid connection id.")) from None
         else:
             backend = Backend._for_company(self._current_company())
         if not backend:
-            raise NotFound(_("No QuickBooks connection is configured for this company."))
+            raise NotFound(request.env._("No QuickBooks connection is configured for this company."))
         backend.check_access("write")
         try:
             oauth = backend._oauth_client()
@@ -62,7 +62,7 @@ class QuickbooksOAuthController(http.Controller):
                 "QuickBooks OAuth callback refused: missing, expired or wrong state (uid %s)", request.env.uid
             )
             return self._error_page(
-                _(
+                request.env._(
                     "This QuickBooks authorization is not the one Odoo started, or it has "
                     "expired. Start again from the settings."
                 ),
@@ -70,9 +70,9 @@ class QuickbooksOAuthController(http.Controller):
             )
         backend = request.env["quickbooks.backend"].browse(pending["backend_id"]).exists()
         if not backend:
-            return self._error_page(_("The QuickBooks connection no longer exists."), status=400)
+            return self._error_page(request.env._("The QuickBooks connection no longer exists."), status=400)
         if error:
-            message = _(
+            message = request.env._(
                 "QuickBooks did not authorize the connection: %(error)s%(detail)s",
                 error=redact(error),
                 detail=f" ({redact(error_description)})" if error_description else "",

@@ -5,7 +5,7 @@ QuickBooks Payment (BillPayment) of the settlement sources involved (see ``adapt
 
 import json
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..adapters.settlement import sources_of_moves
 
@@ -52,7 +52,7 @@ class AccountPartialReconcile(models.Model):
                 [json.dumps({"pulled": {"partials": [partial.id]}})],
             )
             for row in Ledger.browse([r[0] for r in self.env.cr.fetchall()]):
-                note = _(
+                note = self.env._(
                     "A reconciliation made by QuickBooks payment %(id)s was undone in Odoo (%(move)s); "
                     "QuickBooks still applies it. Retry the row to apply QuickBooks' payment again.",
                     id=row.qbo_id,

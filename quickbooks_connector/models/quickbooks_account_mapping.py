@@ -5,7 +5,7 @@ not from the line itself.  Mapping an Odoo income account therefore also means c
 creating) a service Item bound to the mapped QBO income account.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..qbo import NotFoundError
@@ -100,7 +100,7 @@ class QuickbooksAccountMapping(models.Model):
                         ItemData(
                             name=name,
                             income_account=Ref(qbo_account.qbo_id, qbo_account.name),
-                            description=_("Sales posted from Odoo to %s", qbo_account.name),
+                            description=self.env._("Sales posted from Odoo to %s", qbo_account.name),
                         )
                     ),
                     request_id=f"odoo-item-{mapping.backend_id.id}-{mapping.account_id.id}-{qbo_account.qbo_id}",
@@ -120,10 +120,10 @@ class QuickbooksAccountMapping(models.Model):
         for account in accounts:
             mapping = by_account.get(account)
             if not mapping or mapping.state == "unmapped":
-                problems.append(_("Account %s is not mapped to a QuickBooks account.", account.display_name))
+                problems.append(self.env._("Account %s is not mapped to a QuickBooks account.", account.display_name))
             elif mapping.state == "inactive":
                 problems.append(
-                    _(
+                    self.env._(
                         "Account %(account)s is mapped to the QuickBooks account %(qbo)s, which is "
                         "inactive in QuickBooks.",
                         account=account.display_name,
@@ -131,7 +131,9 @@ class QuickbooksAccountMapping(models.Model):
                     )
                 )
             elif items and (sales_lines or mapping._needs_item()) and not mapping.qbo_item_id:
-                problems.append(_("Account %s has no QuickBooks Item for invoice lines.", account.display_name))
+                problems.append(
+                    self.env._("Account %s has no QuickBooks Item for invoice lines.", account.display_name)
+                )
         return problems
 
     def action_create_items(self):
@@ -144,7 +146,7 @@ class QuickbooksAccountMapping(models.Model):
         problems = self._problems_for_accounts(backend, accounts)
         if problems:
             raise UserError(
-                _(
+                self.env._(
                     "This document cannot be sent to QuickBooks:\n%s\n\nFix the mapping under "
                     "Accounting › Configuration › QuickBooks › Account Mapping.",
                     "\n".join(problems),

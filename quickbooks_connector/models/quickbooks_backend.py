@@ -1,6 +1,6 @@
 """One QuickBooks Online connection per Odoo company: configuration, state and API clients."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
@@ -38,7 +38,7 @@ class QuickbooksBackend(models.Model):
     _check_company_auto = True
     _order = "company_id, id"
 
-    name = fields.Char(required=True, default=lambda self: _("QuickBooks Online"), tracking=True)
+    name = fields.Char(required=True, default=lambda self: self.env._("QuickBooks Online"), tracking=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, ondelete="cascade", default=lambda self: self.env.company
@@ -192,7 +192,9 @@ class QuickbooksBackend(models.Model):
             if backend.environment == "custom" and not (backend.custom_base_url or "").startswith(
                 ("http://", "https://")
             ):
-                raise ValidationError(_("A custom QuickBooks server needs a URL starting with http:// or https://."))
+                raise ValidationError(
+                    self.env._("A custom QuickBooks server needs a URL starting with http:// or https://.")
+                )
 
     # ------------------------------------------------------------------ clients
     def _api_base_url(self) -> str:
@@ -212,7 +214,7 @@ class QuickbooksBackend(models.Model):
         self.ensure_one()
         secret = crypto.decrypt(self.sudo().client_secret_encrypted)
         if not self.sudo().client_id or not secret:
-            raise UserError(_("Enter the Client ID and Client Secret of your Intuit app first."))
+            raise UserError(self.env._("Enter the Client ID and Client Secret of your Intuit app first."))
         return secret
 
     def _get_webhook_verifier_token(self) -> str | None:
@@ -283,7 +285,7 @@ class QuickbooksBackend(models.Model):
         self.ensure_one()
         if self.state != "connected" or not self.realm_id:
             raise UserError(
-                _(
+                self.env._(
                     "%(name)s is not connected to QuickBooks (state: %(state)s).",
                     name=self.display_name,
                     state=dict(const.BACKEND_STATES).get(self.state, self.state),
@@ -328,14 +330,16 @@ class QuickbooksBackend(models.Model):
                 except Exception as error:  # a failed revoke must not keep tokens around
                     _logger.warning("QuickBooks: revoking the token of %s failed: %s", backend.display_name, error)
                     backend.message_post(
-                        body=_(
+                        body=self.env._(
                             "Intuit did not confirm the token revocation (%s); the tokens "
                             "were removed from Odoo anyway.",
                             error,
                         )
                     )
             backend.sudo().write({**TOKEN_RESET, "state": "disconnected", "last_error": False})
-            backend.message_post(body=_("Disconnected from QuickBooks company %s.", backend.qbo_company_name or "-"))
+            backend.message_post(
+                body=self.env._("Disconnected from QuickBooks company %s.", backend.qbo_company_name or "-")
+            )
         return True
 
     def _refresh_company_facts(self, client=None):
@@ -397,7 +401,9 @@ class QuickbooksBackend(models.Model):
             # Tokens granted for one server are never sent to another: the connection starts over.
             moved.sudo().write({**TOKEN_RESET, "state": "disconnected" if moved.realm_id else "draft"})
             for backend in moved:
-                backend.message_post(body=_("QuickBooks server changed: the tokens were removed, connect again."))
+                backend.message_post(
+                    body=self.env._("QuickBooks server changed: the tokens were removed, connect again.")
+                )
         if "qbo_exempt_tax_code_id" in vals:
             self._retry_mapping_failures()
         return result
@@ -422,8 +428,8 @@ class QuickbooksBackend(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "title": _("QuickBooks"),
-                "message": _("Connected to %s.", info.get("CompanyName") or self.realm_id),
+                "title": self.env._("QuickBooks"),
+                "message": self.env._("Connected to %s.", info.get("CompanyName") or self.realm_id),
             },
         }
 

@@ -9,7 +9,7 @@ QuickBooks", then queues the pushes, which skip their own look-up.  A duplicate 
 at create time is still looked up and bound by the push itself.
 """
 
-from odoo import _, fields, models
+from odoo import fields, models
 
 from .. import const
 from ..adapters import customer_display_name
@@ -34,7 +34,7 @@ class QuickbooksBackend(models.Model):
                 ).sudo().state = "pending"
             enqueue(
                 self.sudo(),
-                _("QuickBooks: prepare the backfill of %s document(s)", len(chunk)),
+                self.env._("QuickBooks: prepare the backfill of %s document(s)", len(chunk)),
                 priority=const.BACKFILL_PRIORITY,
             )._quickbooks_prepare_backfill_job(chunk.ids)
 
@@ -46,7 +46,7 @@ class QuickbooksBackend(models.Model):
         Push = self.env["quickbooks.push"]
         Push._run(self, self.env["quickbooks.sync.state"], lambda: self._quickbooks_look_up_backfill(moves))
         moves._quickbooks_schedule_sync(self, priority=const.BACKFILL_PRIORITY)
-        return _("%s document(s) looked up and queued.", len(moves))
+        return self.env._("%s document(s) looked up and queued.", len(moves))
 
     def _quickbooks_look_up_backfill(self, moves):
         client = self._qbo_client()

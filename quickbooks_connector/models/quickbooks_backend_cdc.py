@@ -16,7 +16,7 @@ stored twice.
 
 from datetime import timedelta, timezone
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
@@ -78,14 +78,14 @@ class QuickbooksBackend(models.Model):
         try:
             rows = self._cdc_catch_up()
         except QBOError as error:
-            raise UserError(_("QuickBooks did not answer the catch-up: %s", error)) from None
+            raise UserError(self.env._("QuickBooks did not answer the catch-up: %s", error)) from None
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "title": _("QuickBooks"),
-                "message": _("%s new change(s) read from QuickBooks.", len(rows)),
+                "title": self.env._("QuickBooks"),
+                "message": self.env._("%s new change(s) read from QuickBooks.", len(rows)),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

@@ -1,6 +1,6 @@
 """How far a backlog of documents waiting for QuickBooks has got (shown on the connection form)."""
 
-from odoo import _, fields, models
+from odoo import fields, models
 
 from .. import const
 
@@ -43,11 +43,11 @@ class QuickbooksBackend(models.Model):
             backend.backlog_progress = 100.0 * backend.backlog_done / total if total else 100.0
             backend.backlog_rate = rate
             if not backend.backlog_pending:
-                backend.backlog_eta = _("Nothing waiting")
+                backend.backlog_eta = self.env._("Nothing waiting")
             elif not rate:
-                backend.backlog_eta = _(
+                backend.backlog_eta = self.env._(
                     "Not moving (connection paused, QuickBooks unreachable, or the job runner is not running)"
                 )
             else:
                 minutes = backend.backlog_pending / rate
-                backend.backlog_eta = _("About %s minute(s)", max(1, round(minutes)))
+                backend.backlog_eta = self.env._("About %s minute(s)", max(1, round(minutes)))

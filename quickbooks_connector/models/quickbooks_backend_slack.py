@@ -8,7 +8,7 @@ administrator allows another prefix.
 
 from urllib.parse import urlsplit
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 from .. import const
@@ -48,7 +48,7 @@ class QuickbooksBackend(models.Model):
             url = backend.slack_webhook_url.strip()
             if not backend._slack_url_allowed(url):
                 raise UserError(
-                    _("The Slack webhook URL must be a Slack incoming webhook: %s...", const.SLACK_URL_PREFIX)
+                    self.env._("The Slack webhook URL must be a Slack incoming webhook: %s...", const.SLACK_URL_PREFIX)
                 )
             backend.sudo().slack_webhook_url_encrypted = crypto.encrypt(url)
 

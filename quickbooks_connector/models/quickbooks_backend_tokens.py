@@ -12,7 +12,7 @@ import time
 
 from psycopg2 import errors as pg_errors
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 from .. import const
@@ -58,13 +58,13 @@ class QuickbooksBackend(models.Model):
         """
         self.ensure_one()
         if not code or not realm_id or not str(realm_id).isdigit():
-            raise UserError(_("Intuit did not send an authorization code and company id."))
+            raise UserError(self.env._("Intuit did not send an authorization code and company id."))
         realm_id = str(realm_id)
         backend = self.sudo()
         if backend.realm_id and backend.realm_id != realm_id:
             if backend.state in ("connected", "reconnect"):
                 raise UserError(
-                    _(
+                    self.env._(
                         "This Odoo company is linked to QuickBooks company %(old)s; Intuit authorized %(new)s. "
                         "Disconnect first to switch companies.",
                         old=backend.realm_id,
@@ -74,7 +74,7 @@ class QuickbooksBackend(models.Model):
             held = backend._realm_bound_counts()
             if held:
                 raise UserError(
-                    _(
+                    self.env._(
                         "This connection still holds what Odoo knows of QuickBooks company %(old)s (%(held)s); "
                         "QuickBooks ids belong to one company, so connecting %(new)s would apply them to unrelated "
                         "documents. Authorize %(old)s again, or use 'Forget QuickBooks Company' on the connection "
@@ -91,7 +91,7 @@ class QuickbooksBackend(models.Model):
         )
         if other:
             raise UserError(
-                _(
+                self.env._(
                     "QuickBooks company %(realm)s is already connected to the Odoo company %(company)s: "
                     "one QuickBooks company per Odoo company.",
                     realm=realm_id,
@@ -116,7 +116,7 @@ class QuickbooksBackend(models.Model):
             _logger.warning("QuickBooks: connected %s but could not read its preferences: %s", realm_id, error)
         backend.activity_unlink(["mail.mail_activity_data_warning"])
         backend.message_post(
-            body=_(
+            body=self.env._(
                 "Connected to QuickBooks company %(name)s (realm %(realm)s).",
                 name=backend.qbo_company_name or "-",
                 realm=realm_id,
@@ -159,7 +159,7 @@ class QuickbooksBackend(models.Model):
             except Exception:
                 _logger.info("QuickBooks: revoking the unconfirmed grant failed")
             raise UserError(
-                _(
+                self.env._(
                     "QuickBooks did not open company %(realm)s with this authorization (%(error)s); "
                     "nothing was stored. Connect again.",
                     realm=realm_id,
@@ -173,7 +173,7 @@ class QuickbooksBackend(models.Model):
         counts = [
             (
                 self.env["quickbooks.sync.state"].sudo().search_count([("backend_id", "=", self.id)]),
-                _("synchronised records"),
+                self.env._("synchronised records"),
             ),
             (
                 self.env["quickbooks.account.mapping"]
@@ -181,12 +181,15 @@ class QuickbooksBackend(models.Model):
                 .search_count(
                     [("backend_id", "=", self.id), "|", ("qbo_account_id", "!=", False), ("qbo_item_id", "!=", False)]
                 ),
-                _("account mappings"),
+                self.env._("account mappings"),
             ),
-            (self.env["quickbooks.qbo.tax.code"].sudo().search_count([("backend_id", "=", self.id)]), _("tax codes")),
+            (
+                self.env["quickbooks.qbo.tax.code"].sudo().search_count([("backend_id", "=", self.id)]),
+                self.env._("tax codes"),
+            ),
             (
                 self.env["quickbooks.webhook.event"].sudo().search_count([("backend_id", "=", self.id)]),
-                _("notifications"),
+                self.env._("notifications"),
             ),
         ]
         return ", ".join(f"{count} {label}" for count, label in counts if count)
@@ -199,7 +202,7 @@ class QuickbooksBackend(models.Model):
         check_manager(self)
         backend = self.sudo()
         if backend.state in ("connected", "reconnect"):
-            raise UserError(_("Disconnect from QuickBooks first."))
+            raise UserError(self.env._("Disconnect from QuickBooks first."))
         held = backend._realm_bound_counts()
         env = self.env(su=True)
         env["quickbooks.sync.state"].search([("backend_id", "=", backend.id)]).unlink()
@@ -223,11 +226,11 @@ class QuickbooksBackend(models.Model):
             }
         )
         backend.message_post(
-            body=_(
+            body=self.env._(
                 "Forgot QuickBooks company %(realm)s (%(held)s). Odoo documents are kept; "
                 "they will be sent to the next QuickBooks company connected.",
                 realm=old_realm or "-",
-                held=held or _("nothing"),
+                held=held or self.env._("nothing"),
             )
         )
         return True
@@ -241,7 +244,7 @@ class QuickbooksBackend(models.Model):
             return backend._refresh_tokens()
         token = crypto.decrypt(backend.access_token_encrypted)
         if not token:
-            raise UserError(_("QuickBooks is not connected: no access token is stored."))
+            raise UserError(self.env._("QuickBooks is not connected: no access token is stored."))
         return token
 
     def _refresh_after_unauthorized(self, rejected: str | None) -> str:
@@ -270,7 +273,7 @@ class QuickbooksBackend(models.Model):
                 time.sleep(const.REFRESH_LOCK_RETRY_STEP_SECONDS * (attempt + 1))
             finally:
                 self.invalidate_recordset()
-        raise UserError(_("Could not refresh the QuickBooks token: the connection is busy. Try again."))
+        raise UserError(self.env._("Could not refresh the QuickBooks token: the connection is busy. Try again."))
 
     def _refresh_tokens_locked(self, force, rejected, margin) -> str:
         with self.env.registry.cursor() as cr:
@@ -283,18 +286,18 @@ class QuickbooksBackend(models.Model):
             backend = self.with_env(self.env(cr=cr, su=True))
             backend.invalidate_recordset()
             if backend.state not in ("connected",):
-                raise UserError(_("QuickBooks needs to be reconnected for %s.", backend.company_id.name))
+                raise UserError(self.env._("QuickBooks needs to be reconnected for %s.", backend.company_id.name))
             current = crypto.decrypt(backend.access_token_encrypted)
             still_valid = current and not backend._access_token_expiring(margin)
             if still_valid and (not force or (rejected and current != rejected)):
                 return current
             refresh_token = crypto.decrypt(backend.refresh_token_encrypted)
             if not refresh_token:
-                backend._mark_reconnect_needed(_("No refresh token is stored."))
+                backend._mark_reconnect_needed(self.env._("No refresh token is stored."))
                 # This cursor is the refresh's own (not the caller's): the reconnect state must survive
                 # the UserError below, which rolls the caller's transaction back.
                 cr.commit()  # pylint: disable=invalid-commit
-                raise UserError(_("QuickBooks needs to be reconnected for %s.", backend.company_id.name))
+                raise UserError(self.env._("QuickBooks needs to be reconnected for %s.", backend.company_id.name))
             try:
                 tokens = backend._oauth_client().refresh(refresh_token)
             except InvalidGrantError as error:
@@ -302,7 +305,7 @@ class QuickbooksBackend(models.Model):
                 # Own cursor, as above: the reconnect state survives the UserError's rollback.
                 cr.commit()  # pylint: disable=invalid-commit
                 raise UserError(
-                    _(
+                    self.env._(
                         "QuickBooks refused to renew the connection of %(company)s (%(error)s). A manager must "
                         "reconnect from the settings.",
                         company=backend.company_id.name,
@@ -310,7 +313,7 @@ class QuickbooksBackend(models.Model):
                     )
                 ) from None
             except OAuthError as error:
-                raise UserError(_("Could not renew the QuickBooks token: %s", error)) from None
+                raise UserError(self.env._("Could not renew the QuickBooks token: %s", error)) from None
             backend.write({**backend._token_values(tokens), "last_error": False})
             # Own cursor: QuickBooks has already rotated the refresh token, the old one is dead; the new
             # one must be stored now, whatever becomes of the caller's transaction.
@@ -330,8 +333,8 @@ class QuickbooksBackend(models.Model):
                 }
             )
             backend._notify_managers(
-                _("Reconnect QuickBooks"),
-                _(
+                self.env._("Reconnect QuickBooks"),
+                self.env._(
                     "QuickBooks refused the stored authorization (%s). Open Settings and click "
                     "'Connect to QuickBooks' again; synchronisation is paused until then.",
                     reason,
@@ -378,8 +381,8 @@ class QuickbooksBackend(models.Model):
         for expiry in (self.refresh_token_hard_expires_at, self.refresh_token_expires_at):
             if expiry and expiry - now <= const.REFRESH_EXPIRY_WARNING:
                 self._notify_managers(
-                    _("QuickBooks authorization expires soon"),
-                    _(
+                    self.env._("QuickBooks authorization expires soon"),
+                    self.env._(
                         "The QuickBooks authorization of %(company)s expires on %(date)s. Reconnect from "
                         "Settings before then to keep synchronising.",
                         company=self.company_id.name,

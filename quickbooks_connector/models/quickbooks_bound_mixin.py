@@ -1,6 +1,6 @@
 """QuickBooks status on the records the connector binds (partners, invoices)."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
@@ -58,14 +58,14 @@ class QuickbooksBoundMixin(models.AbstractModel):
         self.ensure_one()
         check_user(self)
         if not self.quickbooks_url:
-            raise UserError(_("This record is not in QuickBooks yet."))
+            raise UserError(self.env._("This record is not in QuickBooks yet."))
         return {"type": "ir.actions.act_url", "url": self.quickbooks_url, "target": "new"}
 
     def action_open_quickbooks_ledger(self):
         self.ensure_one()
         check_user(self)
         if not self.quickbooks_sync_state_id:
-            raise UserError(_("This record has no QuickBooks history yet."))
+            raise UserError(self.env._("This record has no QuickBooks history yet."))
         return {
             "type": "ir.actions.act_window",
             "res_model": "quickbooks.sync.state",

@@ -14,7 +14,7 @@ the same state twice changes nothing.
   or delete in QBO of an Odoo invoice is flagged for a manager and never re-created silently.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..qbo import NotFoundError
 from ..qbo.fingerprint import describe_changes, fingerprint
@@ -40,21 +40,21 @@ class QuickbooksPull(models.AbstractModel):
             except NotFoundError:
                 qbo_object = None  # deleted since the notification: treat it as a delete
         if entity in ("Bill", "VendorCredit", "Vendor", "BillPayment") and not backend.sync_bills:
-            return _("Vendor bills are not synced.")
+            return self.env._("Vendor bills are not synced.")
         if entity in ("Payment", "BillPayment"):
             if not backend.sync_payments_from_qbo:
-                return _("Pulling payments is switched off.")
+                return self.env._("Pulling payments is switched off.")
             return self._apply_payment(backend, qbo_id, qbo_object, client, entity)
         if entity in ("Invoice", "CreditMemo", "Customer", "Bill", "VendorCredit", "Vendor"):
             return self._check_drift(backend, entity, qbo_id, qbo_object, operation)
-        return _("Nothing to do for %s.", entity)
+        return self.env._("Nothing to do for %s.", entity)
 
     # ------------------------------------------------------------------ drift
     def _check_drift(self, backend, entity, qbo_id, qbo_object, operation):
         Ledger = self.env["quickbooks.sync.state"]
         row = Ledger._binding_for_qbo(backend, entity, qbo_id)
         if not row:
-            return _("Not bound to an Odoo record: left alone.")
+            return self.env._("Not bound to an Odoo record: left alone.")
         record = row._record()
         voided = (qbo_object is not None and operation == "void") or (
             qbo_object is not None
@@ -65,15 +65,15 @@ class QuickbooksPull(models.AbstractModel):
         if qbo_object is None or voided:
             state = "deleted" if qbo_object is None else "voided"
             if row.qbo_state == state:
-                return _("Already known as %s.", state)
+                return self.env._("Already known as %s.", state)
             if (
                 row.qbo_state != "active"
                 and record is not None
                 and record._name == "account.move"
                 and record.state == "cancel"
             ):
-                return _("Our own cancellation.")
-            note = _(
+                return self.env._("Our own cancellation.")
+            note = self.env._(
                 "%(entity)s %(number)s was %(state)s in QuickBooks. Odoo does not re-create it: a manager "
                 "must decide (cancel it in Odoo, or send it again).",
                 entity=entity,
@@ -85,13 +85,13 @@ class QuickbooksPull(models.AbstractModel):
             )
             if record is not None:
                 record.message_post(body=note)
-            backend._notify_managers(_("%(entity)s %(state)s in QuickBooks", entity=entity, state=state), note)
+            backend._notify_managers(self.env._("%(entity)s %(state)s in QuickBooks", entity=entity, state=state), note)
             return note
         current = fingerprint(entity, qbo_object)
         if current == row.qbo_fingerprint:
-            return _("No change to fields Odoo owns.")
+            return self.env._("No change to fields Odoo owns.")
         changes = describe_changes(row.qbo_fingerprint, current)
-        note = _(
+        note = self.env._(
             "Changed in QuickBooks, not by Odoo (Odoo is master; the next push restores Odoo's values):\n%s",
             "\n".join(changes),
         )

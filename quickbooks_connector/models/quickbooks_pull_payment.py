@@ -16,7 +16,7 @@ of ``CreditCardPayment``) and applications to bills and vendor credits, pulled a
 
 from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..adapters.sides import PAYABLE, side_of_entity
@@ -56,9 +56,9 @@ class QuickbooksPull(models.AbstractModel):
         wanted = None if payment is None or voided else self._wanted_payment(backend, payment, client, side)
         done = self._done_by_pull(row)
         if wanted and done.get("key") == wanted["key"]:
-            return _("Payment already applied.")
+            return self.env._("Payment already applied.")
         if not wanted and not done:
-            return _("Nothing in Odoo to apply it to.")
+            return self.env._("Nothing in Odoo to apply it to.")
         self._undo_pulled_payment(done)
         applied = self._apply_wanted_payment(backend, payment, wanted, side) if wanted else {}
         anchor = applied.get("anchor")
@@ -84,8 +84,8 @@ class QuickbooksPull(models.AbstractModel):
         elif anchor:
             Ledger.create({**values, "backend_id": backend.id, "qbo_entity": entity, "qbo_id": str(qbo_id)})
         if not applied:
-            return _("QuickBooks payment %s removed: what it did in Odoo is undone.", qbo_id)
-        return _(
+            return self.env._("QuickBooks payment %s removed: what it did in Odoo is undone.", qbo_id)
+        return self.env._(
             "QuickBooks payment %(id)s applied: %(cash)s received, %(count)s document(s).",
             id=qbo_id,
             cash=wanted["cash"],
@@ -154,7 +154,7 @@ class QuickbooksPull(models.AbstractModel):
             bound = Ledger._binding_for(backend, odoo_payment, entity, create=False)
             if not bound.qbo_id:
                 raise RetryableJobError(
-                    _(
+                    self.env._(
                         "QuickBooks %(entity)s %(id)s was sent by Odoo for %(payment)s, whose push has not recorded "
                         "it yet: will look again.",
                         entity=entity,
@@ -179,7 +179,7 @@ class QuickbooksPull(models.AbstractModel):
             [("company_id", "=", backend.company_id.id), ("name", "=", number), ("move_type", "=", move_type)]
         ):
             raise RetryableJobError(
-                _(
+                self.env._(
                     "QuickBooks payment %(payment)s is for %(entity)s %(number)s, not synced to Odoo yet: will retry.",
                     payment=payment["Id"],
                     entity=entity,
@@ -192,7 +192,9 @@ class QuickbooksPull(models.AbstractModel):
         Move = self.env["account.move"].sudo()
         moves = Move.browse([*wanted["invoices"], *wanted["credits"]]).exists()
         if moves.filtered(lambda m: m.state != "posted"):
-            raise RetryableJobError(_("A document of QuickBooks payment %s is not posted in Odoo.", payment["Id"]))
+            raise RetryableJobError(
+                self.env._("A document of QuickBooks payment %s is not posted in Odoo.", payment["Id"])
+            )
         pulled = self.with_context(quickbooks_pulled=True)
         odoo_payment = pulled._register_cash(backend, payment, wanted, side) if wanted["cash"] else None
         credits = [
@@ -215,7 +217,7 @@ class QuickbooksPull(models.AbstractModel):
                     source[1] -= done
                     left -= done
             invoice.message_post(
-                body=_(
+                body=self.env._(
                     "%(amount)s %(currency)s applied by QuickBooks payment %(id)s.",
                     amount=amount,
                     currency=invoice.currency_id.name,
@@ -285,9 +287,9 @@ class QuickbooksPull(models.AbstractModel):
             "company_id": company.id,
             "date": payment.get("TxnDate") or fields.Date.context_today(self),
             "journal_id": self._deposit_journal(backend, payment).id,
-            "memo": _("QuickBooks bill payment %s", reference)
+            "memo": self.env._("QuickBooks bill payment %s", reference)
             if side is PAYABLE
-            else _("QuickBooks payment %s", reference),
+            else self.env._("QuickBooks payment %s", reference),
         }
         if currency != company.currency_id:
             values["force_balance"] = float(cents(wanted["cash"] * wanted["rate"]))
@@ -305,7 +307,7 @@ class QuickbooksPull(models.AbstractModel):
         partner = row._record() if row else None
         if partner is None:
             raise RetryableJobError(
-                _(
+                self.env._(
                     "QuickBooks payment %(id)s is for a %(party)s not bound to Odoo.",
                     id=payment["Id"],
                     party=side.party_entity.lower(),
@@ -338,7 +340,7 @@ class QuickbooksPull(models.AbstractModel):
             odoo_payment.with_context(quickbooks_pulled=True).action_cancel()
             for invoice in invoices:
                 invoice.message_post(
-                    body=_(
+                    body=self.env._(
                         "A payment was changed or removed in QuickBooks: %s cancelled in Odoo.",
                         odoo_payment.display_name,
                     )
@@ -370,7 +372,7 @@ class QuickbooksPull(models.AbstractModel):
             row.sudo().synced_values = values
         enqueue(
             self,
-            _("QuickBooks: apply payment %s again", row.qbo_id),
+            self.env._("QuickBooks: apply payment %s again", row.qbo_id),
         )._quickbooks_repull_job(row.backend_id, row.qbo_entity, row.qbo_id)
 
     @api.model
@@ -391,9 +393,9 @@ class QuickbooksPull(models.AbstractModel):
         """A payment Odoo pushed and someone changed in QuickBooks: Odoo is master, it is flagged."""
         if payment is None or _is_voided(payment):
             if row.qbo_state != "active":
-                return _("Our own removal.")
+                return self.env._("Our own removal.")
             state = "voided" if payment is not None else "deleted"
-            note = _(
+            note = self.env._(
                 "%(entity)s %(id)s was %(state)s in QuickBooks; Odoo still has it. A manager must decide (remove "
                 "it in Odoo, or retry to record it again).",
                 entity=row.qbo_entity,
@@ -403,8 +405,8 @@ class QuickbooksPull(models.AbstractModel):
         else:
             current = fingerprint(row.qbo_entity, payment)
             if current == row.qbo_fingerprint:
-                return _("Our own payment: not pulled back.")
-            note = _(
+                return self.env._("Our own payment: not pulled back.")
+            note = self.env._(
                 "%(entity)s changed in QuickBooks, not by Odoo (Odoo is master; a retry restores Odoo's "
                 "version):\n%(changes)s",
                 entity=row.qbo_entity,
@@ -415,5 +417,5 @@ class QuickbooksPull(models.AbstractModel):
             record = row._record()
             if record is not None:
                 record._quickbooks_note(note)
-            backend._notify_managers(_("Payment changed in QuickBooks"), note)
+            backend._notify_managers(self.env._("Payment changed in QuickBooks"), note)
         return note

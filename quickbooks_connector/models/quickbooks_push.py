@@ -13,7 +13,7 @@ import hashlib
 
 from markupsafe import Markup
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
@@ -44,7 +44,7 @@ class QuickbooksPush(models.AbstractModel):
         """Jobs for a paused connection wait instead of burning their retries."""
         if backend.state != "connected":
             raise RetryableJobError(
-                _(
+                self.env._(
                     "QuickBooks connection of %(company)s is %(state)s: waiting for a manager to reconnect.",
                     company=backend.company_id.name,
                     state=backend.state,
@@ -71,7 +71,7 @@ class QuickbooksPush(models.AbstractModel):
             return work()
         except QBOError as error:
             if isinstance(error, AuthenticationError) or error.retryable:
-                message = _("Temporary QuickBooks problem, will retry: %s", error)
+                message = self.env._("Temporary QuickBooks problem, will retry: %s", error)
                 note_and_retry(
                     row.sudo(),
                     lambda r: {
@@ -86,7 +86,9 @@ class QuickbooksPush(models.AbstractModel):
             # Permanent: QBO refused the content.  Recorded, shown on the record, and not retried by
             # itself (a manager fixes the cause, then uses Retry).
             stale = isinstance(error, StaleObjectError)
-            message = _("QuickBooks refused the update: %s", error) if not stale else row.last_error or str(error)
+            message = (
+                self.env._("QuickBooks refused the update: %s", error) if not stale else row.last_error or str(error)
+            )
             if row:
                 row._mark_failed(
                     message, state="conflict" if stale else "failed", kind="conflict" if stale else "validation"
@@ -119,7 +121,7 @@ class QuickbooksPush(models.AbstractModel):
             )
         except StaleObjectError:
             row._mark_failed(
-                _("QuickBooks kept changing this record while Odoo updated it; retry later."),
+                self.env._("QuickBooks kept changing this record while Odoo updated it; retry later."),
                 state="conflict",
                 kind="conflict",
             )
@@ -139,6 +141,6 @@ class QuickbooksPush(models.AbstractModel):
         )
         record.message_post(
             body=Markup("%s<ul>%s</ul>")
-            % (_("QuickBooks and Odoo both changed this record; Odoo is master for these fields:"), items)
+            % (self.env._("QuickBooks and Odoo both changed this record; Odoo is master for these fields:"), items)
         )
         _logger.info("QuickBooks: %d conflict(s) on %s resolved for Odoo", len(conflicts), record)

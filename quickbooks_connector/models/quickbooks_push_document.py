@@ -12,7 +12,7 @@ that would disagree is not sent.  After the push, QBO's stored totals must equal
 
 import time
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import const
@@ -61,7 +61,7 @@ class QuickbooksPush(models.AbstractModel):
         entity = move._quickbooks_entity()
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity)
         if move.quickbooks_skip:
-            row._mark_skipped(_("Marked 'Skip QuickBooks'."))
+            row._mark_skipped(self.env._("Marked 'Skip QuickBooks'."))
             return row
         if move.state == "cancel" and not row.qbo_id:
             return self._cancelled_before_sent(backend, move, row, client or backend._qbo_client())
@@ -88,13 +88,13 @@ class QuickbooksPush(models.AbstractModel):
                     term_qbo_id=term_id,
                 )
         except MappingProblem as problem:
-            message = _("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
+            message = self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
             self._fail_with_note(move, row, message, "mapping")
             return row
         body = DOCUMENTS[entity][0](document.data)
         predicted = differences(document.odoo_totals, payload_totals(body), per_rate=document.compare_per_rate)
         if predicted:
-            message = _(
+            message = self.env._(
                 "Not sent to QuickBooks: the document would not agree with Odoo (%(diff)s). Odoo: %(odoo)s.",
                 diff="; ".join(predicted),
                 odoo=document.odoo_totals.describe(move.currency_id.name),
@@ -176,7 +176,7 @@ class QuickbooksPush(models.AbstractModel):
             other = self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, theirs["Id"])
             if other and other != row:
                 row._mark_failed(
-                    _(
+                    self.env._(
                         "QuickBooks %(entity)s %(number)s is already bound to %(other)s.",
                         entity=entity,
                         number=move.name,
@@ -187,7 +187,7 @@ class QuickbooksPush(models.AbstractModel):
                 return None
             row._mark_done(theirs, _owned(theirs, entity))
             move.message_post(
-                body=_(
+                body=self.env._(
                     "Linked to the existing QuickBooks %(entity)s #%(number)s.",
                     entity=entity,
                     number=theirs.get("DocNumber") or theirs["Id"],
@@ -195,7 +195,7 @@ class QuickbooksPush(models.AbstractModel):
             )
             return self._update_document(backend, move, row, entity, body, client)
         row._mark_done(stored, _owned(body, entity), last_request_id=request_id, attempts=row.attempts + 1)
-        move.message_post(body=_("Sent to QuickBooks as #%s.", stored.get("DocNumber") or stored["Id"]))
+        move.message_post(body=self.env._("Sent to QuickBooks as #%s.", stored.get("DocNumber") or stored["Id"]))
         return stored
 
     def _cancelled_before_sent(self, backend, move, row, client):
@@ -222,7 +222,7 @@ class QuickbooksPush(models.AbstractModel):
         if theirs and not self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, theirs["Id"]):
             row._mark_done(theirs, row.synced_values)
             return self._void_move(backend, move, client)
-        row._mark_skipped(_("Cancelled before it reached QuickBooks: nothing was sent."))
+        row._mark_skipped(self.env._("Cancelled before it reached QuickBooks: nothing was sent."))
         return row
 
     def _find_document(self, client, entity, move, body):
@@ -247,12 +247,12 @@ class QuickbooksPush(models.AbstractModel):
             stored = self._merged_update(client, row, move, entity, ours, DOCUMENTS[entity][1], request_id)
         except NotFoundError:
             row._mark_failed(
-                _("The QuickBooks %s was deleted; a manager must decide whether to send it again.", entity),
+                self.env._("The QuickBooks %s was deleted; a manager must decide whether to send it again.", entity),
                 kind="validation",
             )
             row.sudo().qbo_state = "deleted"
             return None
-        move.message_post(body=_("Updated in QuickBooks (#%s).", stored.get("DocNumber") or stored["Id"]))
+        move.message_post(body=self.env._("Updated in QuickBooks (#%s).", stored.get("DocNumber") or stored["Id"]))
         return stored
 
     def _check_totals(self, move, row, stored, document):
@@ -260,7 +260,7 @@ class QuickbooksPush(models.AbstractModel):
         home-currency total); any difference is marked on the ledger row and the invoice."""
         found = differences(document.odoo_totals, document_totals(stored), per_rate=document.compare_per_rate)
         if found:
-            message = _(
+            message = self.env._(
                 "Totals differ between Odoo and QuickBooks (Odoo ≠ QuickBooks): %(diff)s. Odoo: %(odoo)s. "
                 "Check the tax mapping.",
                 diff="; ".join(found),
@@ -306,7 +306,7 @@ class QuickbooksPush(models.AbstractModel):
         if row and not row.qbo_id and row.state == "pending" and move.state == "cancel":
             # Its push may be running now: once it ends, the document is bound (then voided here) or
             # the push itself finds the move cancelled and sends nothing.
-            raise RetryableJobError(_("Waiting for the push of %s to end before voiding it.", move.name))
+            raise RetryableJobError(self.env._("Waiting for the push of %s to end before voiding it.", move.name))
         if not row or not row.qbo_id or row.qbo_state != "active":
             return row
         if move.state != "cancel":
@@ -319,9 +319,9 @@ class QuickbooksPush(models.AbstractModel):
         if entity not in VOIDABLE:
             client.delete(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
             row._mark_done(current, row.synced_values, qbo_state="deleted", last_request_id=request_id)
-            move.message_post(body=_("Deleted in QuickBooks (QuickBooks cannot void a %s).", entity))
+            move.message_post(body=self.env._("Deleted in QuickBooks (QuickBooks cannot void a %s).", entity))
         else:
             voided = client.void(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
             row._mark_done(voided, row.synced_values, qbo_state="voided", last_request_id=request_id)
-            move.message_post(body=_("Voided in QuickBooks."))
+            move.message_post(body=self.env._("Voided in QuickBooks."))
         return row

@@ -11,7 +11,7 @@ carries the partner's name; a vendor too, unless the partner is also a customer:
 "<name> [Vendor]".  A name already taken by someone else gets the partner's Odoo id as well.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from .. import const
 from ..adapters import CUSTOMER_OWNED_FIELDS, customer_data, customer_display_name, vendor_data
@@ -93,7 +93,7 @@ class QuickbooksPush(models.AbstractModel):
                     continue  # already bound to another Odoo partner
                 row._mark_done(existing, _owned(existing))  # adopt, then make it match Odoo (Odoo is master)
                 partner.message_post(
-                    body=_(
+                    body=self.env._(
                         "Linked to the existing QuickBooks %(entity)s %(name)s.",
                         entity=entity.lower(),
                         name=existing["DisplayName"],
@@ -109,13 +109,13 @@ class QuickbooksPush(models.AbstractModel):
                 continue  # another customer, vendor or employee holds the name: try the next one
             row._mark_done(created, _owned(body), last_request_id=request_id, attempts=row.attempts + 1)
             partner.message_post(
-                body=_(
+                body=self.env._(
                     "Created in QuickBooks as %(entity)s %(name)s.", entity=entity.lower(), name=created["DisplayName"]
                 )
             )
             return row
         raise DuplicateNameError(
-            _(
+            self.env._(
                 "QuickBooks already uses the name %s for another customer, vendor or employee; rename the "
                 "partner or the QuickBooks record.",
                 customer_display_name(partner, currency, home),

@@ -12,7 +12,7 @@ are synced first.
 
 import json
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.tools import SQL
 
@@ -66,7 +66,7 @@ class QuickbooksPush(models.AbstractModel):
             row.sudo().write({"qbo_entity": entity, "qbo_id": False, "sync_token": False, "synced_values": False})
         row = row or Ledger._binding_for(backend, source, entity, key=key)
         if settlement.problems:
-            message = _("Not sent to QuickBooks:\n%s", "\n".join(settlement.problems))
+            message = self.env._("Not sent to QuickBooks:\n%s", "\n".join(settlement.problems))
             if row.last_error != message:
                 source._quickbooks_note(message)
             row._mark_failed(message, kind="validation")
@@ -79,13 +79,13 @@ class QuickbooksPush(models.AbstractModel):
                 waiting.append(application.move.name)
             documents[application.move] = (side.entity_of(application.move.move_type), bound.qbo_id)
         if waiting:
-            raise RetryableJobError(_("Waiting for %s to reach QuickBooks first.", ", ".join(waiting)))
+            raise RetryableJobError(self.env._("Waiting for %s to reach QuickBooks first.", ", ".join(waiting)))
         client = client or backend._qbo_client()
         party = self._push_party(backend, settlement.partner, settlement.currency, client, side)
         try:
             memo = self._sync_writeoff_memo(backend, source, settlement, party.qbo_id, client)
         except MappingProblem as problem:
-            message = _("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
+            message = self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
             if row.last_error != message:
                 source._quickbooks_note(message)
             row._mark_failed(message, kind="mapping")
@@ -99,7 +99,7 @@ class QuickbooksPush(models.AbstractModel):
         if side is PAYABLE:
             data = bill_payment_data(self.env, backend, source, settlement, party.qbo_id, applications)
             if data is None:
-                message = _(
+                message = self.env._(
                     "Not sent to QuickBooks, map first:\nThe account of journal %s is not mapped to a "
                     "QuickBooks bank or credit card account.",
                     settlement.journal.display_name,
@@ -127,9 +127,9 @@ class QuickbooksPush(models.AbstractModel):
                 created, ours, last_request_id=request_id, qbo_state="active", origin="odoo", attempts=row.attempts + 1
             )
             source._quickbooks_note(
-                _(
+                self.env._(
                     "Recorded in QuickBooks as %(entity)s %(id)s.",
-                    entity=_("bill payment") if side is PAYABLE else _("payment"),
+                    entity=self.env._("bill payment") if side is PAYABLE else self.env._("payment"),
                     id=created["Id"],
                 )
             )
@@ -183,10 +183,12 @@ class QuickbooksPush(models.AbstractModel):
             record = row._record()
             if record is not None:
                 record._quickbooks_note(
-                    _("Its QuickBooks payment %s was deleted: it no longer settles anything in Odoo.", row.qbo_id)
+                    self.env._(
+                        "Its QuickBooks payment %s was deleted: it no longer settles anything in Odoo.", row.qbo_id
+                    )
                 )
         elif row.state in ("pending", "failed"):
-            row._mark_skipped(_("Nothing to record in QuickBooks (draft, cancelled or not reconciled)."))
+            row._mark_skipped(self.env._("Nothing to record in QuickBooks (draft, cancelled or not reconciled)."))
         if row.origin == "odoo":
             self._remove_writeoff_memo(backend, row.res_model, row.res_id, client)
         return row

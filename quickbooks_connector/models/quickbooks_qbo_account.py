@@ -1,6 +1,6 @@
 """A local copy of the QuickBooks chart of accounts, so mappings can point at real QBO accounts."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..qbo.redact import get_logger
 
@@ -37,7 +37,7 @@ class QuickbooksQboAccount(models.Model):
             if account.account_type:
                 label += f" ({account.account_type})"
             if not account.qbo_active:
-                label += _(" [inactive in QuickBooks]")
+                label += self.env._(" [inactive in QuickBooks]")
             account.display_name = label
 
     @api.model
@@ -90,8 +90,8 @@ class QuickbooksQboAccount(models.Model):
                     )
                     if broken:
                         backend._notify_managers(
-                            _("QuickBooks accounts became inactive"),
-                            _(
+                            self.env._("QuickBooks accounts became inactive"),
+                            self.env._(
                                 "These mappings point to QuickBooks accounts that are now inactive; documents using "
                                 "them will not be sent until they are remapped: %s",
                                 ", ".join(broken.mapped("display_name")),

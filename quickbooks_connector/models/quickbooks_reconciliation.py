@@ -16,7 +16,7 @@ run of a month also compares the FX gain/loss accounts over the previous month.
 
 from datetime import date, timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
@@ -175,7 +175,7 @@ class QuickbooksReconciliation(models.Model):
     def _compute_display_name(self):
         for run in self:
             when = fields.Datetime.context_timestamp(run, run.run_at) if run.run_at else None
-            run.display_name = _(
+            run.display_name = self.env._(
                 "%(backend)s, %(when)s",
                 backend=run.backend_id.display_name,
                 when=when.strftime("%Y-%m-%d %H:%M") if when else "-",
@@ -235,8 +235,8 @@ class QuickbooksReconciliation(models.Model):
             _logger.warning("QuickBooks reconciliation of %s failed: %s", backend.company_id.name, message)
             run.write({"state": "error", "error_message": message})
             backend._notify_managers(
-                _("QuickBooks reconciliation failed"),
-                _(
+                self.env._("QuickBooks reconciliation failed"),
+                self.env._(
                     "The reconciliation of %(company)s with QuickBooks could not run: %(error)s",
                     company=backend.company_id.name,
                     error=message,
@@ -407,7 +407,7 @@ class QuickbooksReconciliation(models.Model):
         )
         check_manager(backends)
         if not backends:
-            raise UserError(_("No company selected is connected to QuickBooks."))
+            raise UserError(self.env._("No company selected is connected to QuickBooks."))
         runs = self.browse()
         for backend in backends:
             runs |= self._run_for_backend(backend, trigger="manual")

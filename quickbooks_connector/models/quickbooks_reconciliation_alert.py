@@ -12,7 +12,7 @@ the alert ``failed`` and tells the managers.
 import requests
 from markupsafe import Markup
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 from .. import const
@@ -74,13 +74,13 @@ class QuickbooksReconciliation(models.Model):
                 odoo, qbo = _amount(line.odoo_amount, self.currency_id), _amount(line.qbo_amount, self.currency_id)
             lines.append(f"{labels[line.kind]}: {line._label()} (Odoo {odoo}, QuickBooks {qbo})")
         if self.explanation_count > len(lines):
-            lines.append(_("... and %s more in Odoo.", self.explanation_count - len(lines)))
+            lines.append(self.env._("... and %s more in Odoo.", self.explanation_count - len(lines)))
         return lines
 
     def _alert_text(self):
         self.ensure_one()
         backend = self.backend_id.sudo()
-        title = _(
+        title = self.env._(
             "QuickBooks reconciliation drift for %(company)s (QuickBooks: %(qbo)s), %(date)s, threshold "
             "%(threshold)s %%",
             company=self.company_id.name,
@@ -90,10 +90,10 @@ class QuickbooksReconciliation(models.Model):
         )
         lines = [f"*{title}*", *(f"• {line}" for line in self._figure_lines())]
         if self.line_ids:
-            lines.append(_("Documents explaining the gap:"))
+            lines.append(self.env._("Documents explaining the gap:"))
             lines += [f"• {line}" for line in self._explanation_lines(const.SLACK_EXPLANATION_LINES)]
         if self.notes:
-            lines += [_("Note: %s", note) for note in self.notes.splitlines()]
+            lines += [self.env._("Note: %s", note) for note in self.notes.splitlines()]
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
         if base:
             lines.append(f"{base}/odoo/action-quickbooks_connector.action_quickbooks_reconciliation/{self.id}")
@@ -109,15 +109,15 @@ class QuickbooksReconciliation(models.Model):
         if backend._get_slack_webhook_url():
             run._enqueue_slack_alert()
         else:
-            run.alert_last_error = _("No Slack webhook URL is configured for this connection.")
+            run.alert_last_error = self.env._("No Slack webhook URL is configured for this connection.")
         lines = [
-            _("Odoo and QuickBooks disagree on: %s.", ", ".join(run._drifting_figures())),
+            self.env._("Odoo and QuickBooks disagree on: %s.", ", ".join(run._drifting_figures())),
             *run._figure_lines(mark=" ⚠"),
         ]
         if run.line_ids:
             lines += run._explanation_lines(const.ALERT_NOTE_LINES)
         backend._notify_managers(
-            _("QuickBooks reconciliation drift"), Markup("").join(Markup("<p>%s</p>") % line for line in lines)
+            self.env._("QuickBooks reconciliation drift"), Markup("").join(Markup("<p>%s</p>") % line for line in lines)
         )
 
     def _enqueue_slack_alert(self):
@@ -126,7 +126,7 @@ class QuickbooksReconciliation(models.Model):
         # An alert is given up after const.SLACK_MAX_ATTEMPTS (a stale alert is worse than none): its own limit.
         return enqueue(
             self.sudo(),
-            _("Slack alert of QuickBooks reconciliation %s", self.display_name),
+            self.env._("Slack alert of QuickBooks reconciliation %s", self.display_name),
             max_retries=const.SLACK_MAX_ATTEMPTS + 1,
         )._send_slack_alert()
 
@@ -139,9 +139,11 @@ class QuickbooksReconciliation(models.Model):
         attempt = run.alert_attempts + 1
         url = run.backend_id._get_slack_webhook_url()
         if not url:
-            return run._alert_given_up(attempt, _("No Slack webhook URL is configured for this connection."))
+            return run._alert_given_up(attempt, self.env._("No Slack webhook URL is configured for this connection."))
         if not run.backend_id._slack_url_allowed(url):
-            return run._alert_given_up(attempt, _("The stored Slack webhook URL is not a Slack incoming webhook."))
+            return run._alert_given_up(
+                attempt, self.env._("The stored Slack webhook URL is not a Slack incoming webhook.")
+            )
         retry_after = None
         try:
             # No redirect is followed: the alert goes to the stored webhook or nowhere.
@@ -150,7 +152,7 @@ class QuickbooksReconciliation(models.Model):
             )
         except requests.RequestException as error:
             # The exception text names the URL: keep only its kind.
-            reason = _("Slack could not be reached (%s).", type(error).__name__)
+            reason = self.env._("Slack could not be reached (%s).", type(error).__name__)
             status = None
         else:
             status = response.status_code
@@ -165,7 +167,7 @@ class QuickbooksReconciliation(models.Model):
                 )
                 return "sent"
             # Only the status: a reply body is never stored (it could be anything the URL's host says).
-            reason = _("Slack answered HTTP %s.", status)
+            reason = self.env._("Slack answered HTTP %s.", status)
             if status == 429:
                 try:
                     retry_after = int(response.headers.get("Retry-After", ""))
@@ -188,8 +190,8 @@ class QuickbooksReconciliation(models.Model):
         self.sudo().write({"alert_state": "failed", "alert_attempts": attempt, "alert_last_error": reason})
         _logger.warning("QuickBooks: Slack alert of reconciliation %s failed: %s", self.id, reason)
         self.backend_id.sudo()._notify_managers(
-            _("QuickBooks reconciliation alert not delivered"),
-            _(
+            self.env._("QuickBooks reconciliation alert not delivered"),
+            self.env._(
                 "Slack did not accept the alert of %(run)s (%(reason)s). Check the webhook URL of the connection, "
                 "then use 'Send Alert Again' on the reconciliation.",
                 run=self.display_name,
@@ -201,15 +203,17 @@ class QuickbooksReconciliation(models.Model):
     def _on_slack_alert_job_failed(self, exc_info=None, exc_name=None, exc_message=None):
         """queue_job gave up on the job (unexpected error): the run must not stay 'pending'."""
         for run in self.sudo().filtered(lambda r: r.alert_state == "pending"):
-            run._alert_given_up(run.alert_attempts, redact(exc_message or exc_name or _("The alert job failed.")))
+            run._alert_given_up(
+                run.alert_attempts, redact(exc_message or exc_name or self.env._("The alert job failed."))
+            )
 
     def action_resend_alert(self):
         check_manager(self)  # record rules: another company's run is refused before any sudo
         for run in self.sudo():
             if run.state != "drift":
-                raise UserError(_("Only a drifting reconciliation has an alert to send."))
+                raise UserError(self.env._("Only a drifting reconciliation has an alert to send."))
             if not run.backend_id._get_slack_webhook_url():
-                raise UserError(_("Enter the Slack webhook URL of the connection first."))
+                raise UserError(self.env._("Enter the Slack webhook URL of the connection first."))
             run.write({"alert_attempts": 0, "alert_message": run.alert_message or run._alert_text()})
             run._enqueue_slack_alert()
         return True

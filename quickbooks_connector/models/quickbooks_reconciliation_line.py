@@ -1,6 +1,6 @@
 """The documents (and partner balances) that explain a reconciliation's gap, one line each."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class QuickbooksReconciliationLine(models.Model):
@@ -45,11 +45,11 @@ class QuickbooksReconciliationLine(models.Model):
         self.ensure_one()
         if self.kind in ("customer", "vendor"):
             label = (
-                _("Customer %(name)s (%(currency)s)")
+                self.env._("Customer %(name)s (%(currency)s)")
                 if self.kind == "customer"
-                else _("Vendor %(name)s (%(currency)s)")
+                else self.env._("Vendor %(name)s (%(currency)s)")
             )
             return label % {"name": self.partner_id.display_name or self.qbo_id, "currency": self.customer_currency}
-        odoo = self.move_id.name or (self.kind != "qbo_only" and _("(deleted move)")) or ""
+        odoo = self.move_id.name or (self.kind != "qbo_only" and self.env._("(deleted move)")) or ""
         qbo = f"{self.qbo_entity} {self.qbo_doc_number or self.qbo_id}" if self.qbo_id else ""
         return " / ".join(part for part in (odoo, qbo) if part)

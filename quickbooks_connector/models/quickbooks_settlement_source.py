@@ -2,7 +2,7 @@
 settlement sources: one QuickBooks Payment (BillPayment) each, kept in line with what the record
 settles in Odoo by one job."""
 
-from odoo import _, models
+from odoo import models
 
 from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES
 from ..tools.jobs import enqueue
@@ -62,7 +62,7 @@ class QuickbooksSettlementSource(models.AbstractModel):
                 for row in record._quickbooks_bound_payments():
                     enqueue(
                         record,
-                        _("QuickBooks: remove payment %s", row.qbo_id),
+                        self.env._("QuickBooks: remove payment %s", row.qbo_id),
                     )._quickbooks_settle_job(row.backend_id)
                 continue
             if not record._quickbooks_is_settlement_candidate():
@@ -70,7 +70,7 @@ class QuickbooksSettlementSource(models.AbstractModel):
             target = backend or record._quickbooks_settlement_backend()
             if not target:
                 continue
-            enqueue(record, _("QuickBooks: payment of %s", record.display_name))._quickbooks_settle_job(target)
+            enqueue(record, self.env._("QuickBooks: payment of %s", record.display_name))._quickbooks_settle_job(target)
 
     def _quickbooks_settle_job(self, backend):
         """Job: make this record's QuickBooks payment record what it settles in Odoo now (create, update

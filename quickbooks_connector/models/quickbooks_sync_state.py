@@ -8,7 +8,7 @@ state, attempts, last error, last requestid.  Unique per (backend, Odoo record) 
 
 from psycopg2 import errors as pg_errors
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
@@ -195,7 +195,7 @@ class QuickbooksSyncState(models.Model):
         for row in self.filtered(lambda r: r.state in ("failed", "conflict", "pending") or r.drift_detected):
             record = row._record()
             if record is None:
-                row._mark_skipped(_("The Odoo record no longer exists."))
+                row._mark_skipped(self.env._("The Odoo record no longer exists."))
                 continue
             row.sudo().write({"state": "pending", "last_error": False})
             if row.origin == "qbo" and row.qbo_entity in ("Payment", "BillPayment"):
@@ -209,8 +209,8 @@ class QuickbooksSyncState(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "title": _("QuickBooks"),
-                "message": _("%s synchronisation(s) scheduled again.", retried),
+                "title": self.env._("QuickBooks"),
+                "message": self.env._("%s synchronisation(s) scheduled again.", retried),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -220,7 +220,7 @@ class QuickbooksSyncState(models.Model):
         check_user(self)
         record = self._record()
         if record is None:
-            raise UserError(_("The Odoo record no longer exists."))
+            raise UserError(self.env._("The Odoo record no longer exists."))
         return {
             "type": "ir.actions.act_window",
             "res_model": record._name,
@@ -233,5 +233,5 @@ class QuickbooksSyncState(models.Model):
         self.ensure_one()
         check_user(self)
         if not self.qbo_url:
-            raise UserError(_("This record is not in QuickBooks yet."))
+            raise UserError(self.env._("This record is not in QuickBooks yet."))
         return {"type": "ir.actions.act_url", "url": self.qbo_url, "target": "new"}

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from psycopg2 import errors as pg_errors
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
@@ -309,14 +309,14 @@ class QuickbooksWebhookEvent(models.Model):
     def _ignore_reason(self):
         self.ensure_one()
         if self.entity not in PULLED_ENTITIES:
-            return _("Odoo does not synchronise %s from QuickBooks.", self.entity)
+            return self.env._("Odoo does not synchronise %s from QuickBooks.", self.entity)
         if self.operation == "emailed":
-            return _("Sent by e-mail in QuickBooks: nothing changed.")
+            return self.env._("Sent by e-mail in QuickBooks: nothing changed.")
         backend = self.backend_id.sudo()
         if self.entity in PAYABLE_ENTITIES and not backend.sync_bills:
-            return _("Vendor bills are not synced.")
+            return self.env._("Vendor bills are not synced.")
         if self.entity in ("Payment", "BillPayment") and not backend.sync_payments_from_qbo:
-            return _("Pulling payments is switched off.")
+            return self.env._("Pulling payments is switched off.")
         return False
 
     @api.model
@@ -348,7 +348,7 @@ class QuickbooksWebhookEvent(models.Model):
             order="occurred_at, id",
         )
         if not rows:
-            return _("Nothing left to process for %(entity)s %(id)s.", entity=entity, id=qbo_id)
+            return self.env._("Nothing left to process for %(entity)s %(id)s.", entity=entity, id=qbo_id)
         operation = max(rows.mapped("operation"), key=lambda op: OPERATION_WEIGHT.get(op, 0))
         self.env["quickbooks.push"]._check_backend_active(backend)  # paused: wait without using retries
         self._lock_object(backend, entity, qbo_id)
@@ -371,8 +371,8 @@ class QuickbooksWebhookEvent(models.Model):
             )
         except QBOError as error:
             if not (error.retryable or isinstance(error, AuthenticationError)):
-                return rows._mark_failed(_("QuickBooks refused the request: %s", error))
-            message = _("Temporary QuickBooks problem, will retry: %s", error)
+                return rows._mark_failed(self.env._("QuickBooks refused the request: %s", error))
+            message = self.env._("Temporary QuickBooks problem, will retry: %s", error)
             note_and_retry(
                 rows,
                 rows._attempt_values(message, final=self._is_last_try(None)),
@@ -385,7 +385,7 @@ class QuickbooksWebhookEvent(models.Model):
                 self.env["quickbooks.push"]._check_backend_active(backend)
             return rows._mark_failed(str(error))
         except CONCURRENCY_ERRORS as error:
-            message = _("Changed by another worker meanwhile, will apply again: %s", type(error).__name__)
+            message = self.env._("Changed by another worker meanwhile, will apply again: %s", type(error).__name__)
             note_and_retry(rows, rows._attempt_values(message, final=self._is_last_try(None)), message)
         except Exception as error:
             _logger.exception("QuickBooks: applying %s %s failed", entity, qbo_id)
@@ -459,7 +459,9 @@ class QuickbooksWebhookEvent(models.Model):
         )
         if not self.env.cr.fetchone()[0]:
             raise RetryableJobError(
-                _("%(entity)s %(id)s is being applied by another worker: will look again.", entity=entity, id=qbo_id),
+                self.env._(
+                    "%(entity)s %(id)s is being applied by another worker: will look again.", entity=entity, id=qbo_id
+                ),
                 seconds=const.OBJECT_BUSY_RETRY_SECONDS,
                 ignore_retry=True,
             )
@@ -490,7 +492,9 @@ class QuickbooksWebhookEvent(models.Model):
                 values.update(
                     state="failed",
                     processed_at=fields.Datetime.now(),
-                    last_error=_("Gave up after %(count)s attempts: %(error)s", count=row.attempts + 1, error=message),
+                    last_error=self.env._(
+                        "Gave up after %(count)s attempts: %(error)s", count=row.attempts + 1, error=message
+                    ),
                 )
             return values
 
@@ -516,8 +520,8 @@ class QuickbooksWebhookEvent(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "title": _("QuickBooks"),
-                "message": _("%s notification(s) scheduled again.", len(rows)),
+                "title": self.env._("QuickBooks"),
+                "message": self.env._("%s notification(s) scheduled again.", len(rows)),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

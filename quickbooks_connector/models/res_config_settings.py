@@ -1,6 +1,6 @@
 """The QuickBooks block of the Invoicing/Accounting settings, for the current company."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from .. import const
 from ..tools import crypto
@@ -48,7 +48,7 @@ class ResConfigSettings(models.TransientModel):
             "res_id": backend.id,
             "view_mode": "form",
             "target": "current",
-            "name": _("QuickBooks Connection"),
+            "name": self.env._("QuickBooks Connection"),
         }
 
     def action_quickbooks_connect(self):

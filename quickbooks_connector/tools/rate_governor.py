@@ -89,7 +89,11 @@ class PostgresRateLimiter:
                 # Nothing sent yet: the job can run again later at no cost; asleep here it would hold
                 # a job slot an interactive push may need.  Not an attempt (ignore_retry).
                 raise RetryableJobError(
-                    _("QuickBooks' request budget is used up for now: the backfill resumes in %s s.", math.ceil(wait)),
+                    # No env here (the limiter holds the registry, not a cursor of the job): Odoo's ``_``
+                    # finds the language where it can.
+                    _(  # pylint: disable=prefer-env-translation
+                        "QuickBooks' request budget is used up for now: the backfill resumes in %s s.", math.ceil(wait)
+                    ),
                     seconds=math.ceil(wait),
                     ignore_retry=True,
                 )

@@ -6,7 +6,7 @@ accept the proposals in bulk.  Saving creates the mappings and, for income accou
 QBO service Item that invoice lines will reference.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.access import check_manager
@@ -140,7 +140,7 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
             "res_id": self.id,
             "view_mode": "form",
             "target": "new",
-            "name": _("Map accounts to QuickBooks"),
+            "name": self.env._("Map accounts to QuickBooks"),
         }
 
     def action_accept_proposals(self):
@@ -156,7 +156,7 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         inactive = self.line_ids.filtered(lambda line: line.qbo_account_id and line.qbo_account_inactive)
         if inactive:
             raise UserError(
-                _(
+                self.env._(
                     "These QuickBooks accounts are inactive and cannot receive postings: %s. Pick active accounts.",
                     ", ".join(inactive.qbo_account_id.mapped("name")),
                 )
@@ -185,13 +185,13 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         new_tax_mappings = self.backend_id._map_taxes_by_rate(client=client)
         unmapped_taxes = self.env["quickbooks.tax.mapping"]._unmapped_sale_taxes(self.backend_id)
         self.backend_id._retry_mapping_failures()
-        message = _(
+        message = self.env._(
             "%(accounts)s account mapping(s) saved, %(taxes)s tax mapping(s) added by rate.",
             accounts=len(touched),
             taxes=len(new_tax_mappings),
         )
         if unmapped_taxes:
-            message += " " + _(
+            message += " " + self.env._(
                 "Map these taxes in the connection's Taxes section: %s.", ", ".join(unmapped_taxes.mapped("name"))
             )
         return {
@@ -199,7 +199,7 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "type": "warning" if unmapped_taxes else "success",
-                "title": _("QuickBooks"),
+                "title": self.env._("QuickBooks"),
                 "message": message,
                 "sticky": bool(unmapped_taxes),
                 "next": {"type": "ir.actions.act_window_close"},

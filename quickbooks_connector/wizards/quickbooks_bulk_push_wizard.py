@@ -6,7 +6,7 @@ gets its own job on the QuickBooks channel, behind interactive work; the jobs sh
 rate governor, so a backlog of thousands drains at close to QBO's limit without 429s.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..tools.access import check_manager
 
@@ -72,8 +72,8 @@ class QuickbooksBulkPushWizard(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "title": _("QuickBooks"),
-                "message": _("%s document(s) queued for QuickBooks.", len(moves)),
+                "title": self.env._("QuickBooks"),
+                "message": self.env._("%s document(s) queued for QuickBooks.", len(moves)),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
