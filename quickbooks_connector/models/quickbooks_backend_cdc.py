@@ -72,7 +72,11 @@ class QuickbooksBackend(models.Model):
                 self.env["ir.cron"]._commit_progress(1, remaining=len(backends) - position)
 
     def action_cdc_catch_up(self):
-        """ "Catch up from QuickBooks": run change data capture now."""
+        """ "Catch up from QuickBooks": run change data capture now.
+
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if QuickBooks refuses the catch-up or cannot be reached
+        """
         self.ensure_one()
         check_manager(self)
         try:

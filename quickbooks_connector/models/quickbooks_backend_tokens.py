@@ -197,7 +197,11 @@ class QuickbooksBackend(models.Model):
     def action_forget_qbo_company(self):
         """Managers, when disconnected: forget the QuickBooks company this connection was bound to (ledger,
         account and tax mappings, QuickBooks accounts and tax codes, notifications, catch-up cursor), so
-        another QuickBooks company can be connected.  The Odoo documents themselves are not touched."""
+        another QuickBooks company can be connected.  The Odoo documents themselves are not touched.
+
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if the connection is still connected (or waiting to be reconnected)
+        """
         self.ensure_one()
         check_manager(self)
         backend = self.sudo()

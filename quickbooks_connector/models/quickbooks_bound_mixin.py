@@ -55,6 +55,11 @@ class QuickbooksBoundMixin(models.AbstractModel):
             record.quickbooks_drift_note = row.drift_note if row.drift_detected else False
 
     def action_view_in_quickbooks(self):
+        """Open this record's object in QuickBooks, in a new tab.
+
+        :raise AccessError: if the user is not a QuickBooks user
+        :raise UserError: if the record is not in QuickBooks yet
+        """
         self.ensure_one()
         check_user(self)
         if not self.quickbooks_url:
@@ -62,6 +67,11 @@ class QuickbooksBoundMixin(models.AbstractModel):
         return {"type": "ir.actions.act_url", "url": self.quickbooks_url, "target": "new"}
 
     def action_open_quickbooks_ledger(self):
+        """Open this record's sync record.
+
+        :raise AccessError: if the user is not a QuickBooks user
+        :raise UserError: if the record has no sync record yet
+        """
         self.ensure_one()
         check_user(self)
         if not self.quickbooks_sync_state_id:

@@ -41,7 +41,11 @@ class QuickbooksPush(models.AbstractModel):
 
     @api.model
     def _check_backend_active(self, backend):
-        """Jobs for a paused connection wait instead of burning their retries."""
+        """Jobs for a paused connection wait instead of burning their retries.
+
+        :raise RetryableJobError: while the connection is not connected (the job waits, its
+            retries are not spent)
+        """
         if backend.state != "connected":
             raise RetryableJobError(
                 self.env._(

@@ -401,7 +401,11 @@ class QuickbooksReconciliation(models.Model):
     # ------------------------------------------------------------------ actions
     @api.model
     def action_reconcile_current_companies(self):
-        """Menu "Reconcile Now": run every connected backend of the selected companies."""
+        """Menu "Reconcile Now": run every connected backend of the selected companies.
+
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if no selected company is connected to QuickBooks
+        """
         backends = self.env["quickbooks.backend"].search(
             [("company_id", "in", self.env.companies.ids), ("state", "=", "connected")]
         )

@@ -208,6 +208,11 @@ class QuickbooksReconciliation(models.Model):
             )
 
     def action_resend_alert(self):
+        """Send the Slack alert of these drifting runs again, from a fresh count of tries.
+
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if a run is not drifting, or its connection has no Slack webhook URL
+        """
         check_manager(self)  # record rules: another company's run is refused before any sudo
         for run in self.sudo():
             if run.state != "drift":

@@ -216,6 +216,11 @@ class QuickbooksSyncState(models.Model):
         }
 
     def action_open_record(self):
+        """Open the Odoo record this sync record is bound to.
+
+        :raise AccessError: if the user is not a QuickBooks user
+        :raise UserError: if the Odoo record no longer exists
+        """
         self.ensure_one()
         check_user(self)
         record = self._record()
@@ -230,6 +235,11 @@ class QuickbooksSyncState(models.Model):
         }
 
     def action_view_in_quickbooks(self):
+        """Open the bound object in QuickBooks, in a new tab.
+
+        :raise AccessError: if the user is not a QuickBooks user
+        :raise UserError: if the record is not in QuickBooks yet
+        """
         self.ensure_one()
         check_user(self)
         if not self.qbo_url:

@@ -452,7 +452,11 @@ class QuickbooksWebhookEvent(models.Model):
     @api.model
     def _lock_object(self, backend, entity, qbo_id):
         """One worker at a time per object: a job started while another one applies the same object
-        (identity keys only merge jobs that have not started) waits for it instead of racing it."""
+        (identity keys only merge jobs that have not started) waits for it instead of racing it.
+
+        :raise RetryableJobError: while another worker holds the object (looked at again later,
+            not counted as an attempt)
+        """
         self.env.cr.execute(
             "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))",
             [OBJECT_LOCK_NAMESPACE, f"{backend.id}:{entity}:{qbo_id}"],

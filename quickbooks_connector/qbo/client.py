@@ -189,13 +189,21 @@ class QBOClient:
     def create(
         self, entity: str, body: dict[str, Any], *, request_id: str | None = None, include: str | None = None
     ) -> dict[str, Any]:
-        """Create an object; returns it as QBO stored it (with ``Id`` and ``SyncToken``)."""
+        """Create an object; returns it as QBO stored it (with ``Id`` and ``SyncToken``).
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
         params = {"include": include} if include else None
         response = self._write(f"/{entity.lower()}", body, request_id=request_id, params=params)
         return self._unwrap(response, entity)
 
     def get(self, entity: str, object_id: str) -> dict[str, Any]:
-        """Read one object by Id; :class:`NotFoundError` when it does not exist."""
+        """Read one object by Id; :class:`NotFoundError` when it does not exist.
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
         response = self._call("GET", f"/{entity.lower()}/{object_id}")
         return self._unwrap(response, entity)
 
@@ -205,6 +213,10 @@ class QBOClient:
         """Update an object; ``body`` must carry ``Id`` and the current ``SyncToken``.
 
         Sparse by default: a full update nulls every writable field it does not send.
+
+        :raise ValueError: if ``body`` lacks ``Id`` or ``SyncToken``
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
         """
         if not body.get("Id") or body.get("SyncToken") in (None, ""):
             raise ValueError("an update needs the object's Id and SyncToken")
@@ -236,6 +248,10 @@ class QBOClient:
         requestid (the content differs), derived from ``request_id`` when given.  Returns the stored
         object and the conflicts that were resolved.  Lines of entities that QBO only changes in a
         full update are sent that way: QBO's current object with ours laid over it.
+
+        :raise StaleObjectError: if the SyncToken is still stale after ``max_tries``
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
         """
         conflicts: list[Conflict] = []
         body = {**ours, "Id": str(object_id), "SyncToken": str(sync_token)}
@@ -270,7 +286,11 @@ class QBOClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def delete(self, entity: str, object_id: str, sync_token: str, *, request_id: str | None = None) -> dict[str, Any]:
-        """Delete a transaction (names and accounts cannot be deleted: make them inactive)."""
+        """Delete a transaction (names and accounts cannot be deleted: make them inactive).
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
         response = self._write(
             f"/{entity.lower()}",
             {"Id": str(object_id), "SyncToken": str(sync_token)},
@@ -280,7 +300,11 @@ class QBOClient:
         return self._unwrap(response, entity)
 
     def void(self, entity: str, object_id: str, sync_token: str, *, request_id: str | None = None) -> dict[str, Any]:
-        """Void a transaction: invoices by ``operation=void``, payments by a sparse voiding update."""
+        """Void a transaction: invoices by ``operation=void``, payments by a sparse voiding update.
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
         body = {"Id": str(object_id), "SyncToken": str(sync_token)}
         if entity in _VOID_BY_OPERATION:
             params = {"operation": "void"}
@@ -300,7 +324,11 @@ class QBOClient:
 
     # ----------------------------------------------------------------- queries
     def query(self, statement: str) -> dict[str, Any]:
-        """Run one query statement; returns the raw ``QueryResponse`` (one page)."""
+        """Run one query statement; returns the raw ``QueryResponse`` (one page).
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
         response = self._call("POST", "/query", data=statement.encode(), headers={"Content-Type": "application/text"})
         return response.body.get("QueryResponse", {})
 
@@ -312,7 +340,11 @@ class QBOClient:
     def query_all(
         self, entity: str, where: str | None = None, *, order_by: str | None = None, page_size: int = MAX_QUERY_RESULTS
     ) -> Iterator[dict[str, Any]]:
-        """Yield every object matching ``where``, reading as many pages as there are."""
+        """Yield every object matching ``where``, reading as many pages as there are.
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
         page_size = min(max(page_size, 1), MAX_QUERY_RESULTS)
         start = 1
         while True:
@@ -354,6 +386,10 @@ class QBOClient:
 
         Every batch item is metered like a single call, so batch saves round trips, not quota.
         ``request_id`` (<= 36 characters) makes each chunk idempotent (suffixed per chunk).
+
+        :raise ValueError: if a batch item id is longer than 10 characters
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
         """
         ops = list(operations)
         for index, op in enumerate(ops):
@@ -399,6 +435,9 @@ class QBOClient:
         Deleted objects come back as ``{"Id": ..., "status": "Deleted"}``.  QBO returns at most
         1,000 objects per entity and looks back at most 30 days: the caller keeps a watermark and
         splits the window when an entity comes back with 1,000 rows.
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
         """
         names = list(entities)
         response = self._call(

@@ -80,6 +80,11 @@ class PostgresRateLimiter:
 
     @contextmanager
     def acquire(self, realm_id, cost=1, *, batch=False):
+        """Hold one of the realm's request slots for the block: wait until the budget allows it.
+
+        :raise RetryableJobError: in the bulk lane, when nothing was sent yet and the wait would be long:
+            the job gives its slot back and runs again later (not counted as an attempt)
+        """
         cost = min(max(cost, 1), self.bulk_budget if self.bulk else self.budget)
         while True:
             slot_id, wait = self._try_take(realm_id, cost, batch)

@@ -151,6 +151,11 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         return self._reopen()
 
     def action_apply(self):
+        """Store the wizard's lines as the connection's account mappings.
+
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if a line maps to an inactive QuickBooks account
+        """
         self.ensure_one()
         check_manager(self.backend_id)
         inactive = self.line_ids.filtered(lambda line: line.qbo_account_id and line.qbo_account_inactive)
