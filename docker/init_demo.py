@@ -54,8 +54,12 @@ def company_for(realm):
     Company = env["res.company"].sudo()  # noqa: F821
     company = Company.search([("name", "=", second_name)], limit=1)
     if not company:
-        currency = env["res.currency"].sudo().with_context(active_test=False).search(  # noqa: F821
-            [("name", "=", realm["home_currency"])], limit=1)
+        currency = (
+            env["res.currency"]  # noqa: F821
+            .sudo()
+            .with_context(active_test=False)
+            .search([("name", "=", realm["home_currency"])], limit=1)
+        )
         currency.active = True
         country = env["res.country"].sudo().search([("code", "=", realm["country"])], limit=1)  # noqa: F821
         company = Company.create({"name": second_name, "currency_id": currency.id, "country_id": country.id})
@@ -65,7 +69,7 @@ def company_for(realm):
 
 
 def connect(backend, realm_id):
-    """"Connect to QuickBooks" without a browser: the emulator authorizes ``realm_id`` (picked in advance, as
+    """ "Connect to QuickBooks" without a browser: the emulator authorizes ``realm_id`` (picked in advance, as
     on Intuit's company selector) and redirects with a code, which Odoo exchanges and checks."""
     if backend.state == "connected" and backend.realm_id == realm_id:
         return
@@ -93,6 +97,8 @@ else:
 for company, backend, realm in pairs:
     connect(backend, realm["realmId"])
     env.cr.commit()  # noqa: F821
-    print(f"QuickBooks connection #{backend.id}: {company.name} -> {realm['company_name']} "
-          f"(realm {backend.realm_id}, {backend.state}) at {emulator_url}")
+    print(
+        f"QuickBooks connection #{backend.id}: {company.name} -> {realm['company_name']} "
+        f"(realm {backend.realm_id}, {backend.state}) at {emulator_url}"
+    )
 print(f"Redirect URI {pairs[0][1].redirect_uri}, webhook URL {pairs[0][1].webhook_url}")

@@ -2,11 +2,6 @@
     "name": "QuickBooks Online Connector",
     "version": "19.0.1.2.0",
     "summary": "Keep Odoo invoices, bills, customers, vendors and payments in lockstep with QuickBooks Online",
-    "description": """
-Odoo is master for customers, vendors, invoices, credit notes, bills and refunds; payments flow both ways.
-Every push is idempotent, every update honours QuickBooks' SyncToken, and the sync records
-keep every binding, attempt and error.
-""",
     "category": "Accounting/Accounting",
     "author": "quickbooks_connector contributors",
     "license": "LGPL-3",
@@ -37,6 +32,4 @@ keep every binding, attempt and error.
             "quickbooks_connector/static/tests/tours/**/*",
         ],
     },
-    "installable": True,
-    "application": False,
 }

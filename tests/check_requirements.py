@@ -18,8 +18,10 @@ from pathlib import Path
 
 
 def installed_versions(python: str) -> dict[str, str]:
-    script = ("import importlib.metadata as m, json; print(json.dumps({d.metadata['Name'].lower(): d.version "
-              "for d in m.distributions() if d.metadata['Name']}))")
+    script = (
+        "import importlib.metadata as m, json; print(json.dumps({d.metadata['Name'].lower(): d.version "
+        "for d in m.distributions() if d.metadata['Name']}))"
+    )
     output = subprocess.run([python, "-c", script], check=True, capture_output=True, text=True).stdout
     return json.loads(output)
 
@@ -27,8 +29,17 @@ def installed_versions(python: str) -> dict[str, str]:
 def planned_installs(python: str, files: list[str]) -> dict[str, str]:
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
-        command = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--dry-run",
-                   "--report", str(report)]
+        command = [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--dry-run",
+            "--report",
+            str(report),
+        ]
         for name in files:
             command += ["-r", name]
         subprocess.run(command, check=True)
@@ -42,12 +53,18 @@ def main(argv: list[str]) -> int:
         return 2
     python, files = argv[1], argv[2:]
     before = installed_versions(python)
-    changes = [(name, before[name], version) for name, version in sorted(planned_installs(python, files).items())
-               if name in before and before[name] != version]
+    changes = [
+        (name, before[name], version)
+        for name, version in sorted(planned_installs(python, files).items())
+        if name in before and before[name] != version
+    ]
     if changes:
         for name, old, new in changes:
-            print(f"Installing {' '.join(files)} would change {name} {old} -> {new}, a package of the Odoo "
-                  f"environment: pin a range that accepts {old}.", file=sys.stderr)
+            print(
+                f"Installing {' '.join(files)} would change {name} {old} -> {new}, a package of the Odoo "
+                f"environment: pin a range that accepts {old}.",
+                file=sys.stderr,
+            )
         return 1
     print(f"{' '.join(files)}: no package of the Odoo environment ({len(before)} installed) would change.")
     return 0

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The project's test command.  Layer 1 (always): ruff + pytest on the QBO library and the emulator,
-# in a virtualenv built from the pinned requirements.  Layer 2 (when Odoo 19 is found): the addon's
-# Odoo tests, on a fresh throw-away database, run by Odoo's own test runner; then a plain SQL dump of
-# that database (pg_dump, required) and the Odoo log are searched for every token, code, secret,
+# The project's test command.  Layer 1 (always): ruff, pylint-odoo (Odoo's conventions), ruff's format
+# check, and pytest on the QBO library and the emulator, in a virtualenv built from the pinned
+# requirements.  Layer 2 (when Odoo 19 is found): the addon's Odoo tests, on a fresh throw-away
+# database, run by Odoo's own test runner; then a plain SQL dump of that database (pg_dump, required)
+# and the Odoo log are searched for every token, code, secret,
 # verifier and key the tests used: one found in plain text fails the run.
 #
 # Environment:
@@ -30,6 +31,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 "$VENV/bin/ruff" check .
+# Odoo's conventions (pylint-odoo, .pylintrc): any finding fails the run.
+"$VENV/bin/pylint" --rcfile=.pylintrc quickbooks_connector
+"$VENV/bin/ruff" format --check .
 PYTEST_LOG=$(mktemp -t qbo-pytest.XXXXXX.log)
 set +e
 "$VENV/bin/python" -m pytest tests -q -p no:cacheprovider 2>&1 | tee "$PYTEST_LOG"

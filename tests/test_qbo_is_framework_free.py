@@ -18,8 +18,9 @@ def test_no_module_under_qbo_imports_odoo_or_uses_absolute_imports():
                 names = [node.module or ""] if node.level == 0 else []
             else:
                 continue
-            offenders += [f"{path.name}: {n}" for n in names
-                          if n.split(".")[0] in ("odoo", "quickbooks_connector", "qbo")]
+            offenders += [
+                f"{path.name}: {n}" for n in names if n.split(".")[0] in ("odoo", "quickbooks_connector", "qbo")
+            ]
     assert offenders == []
     assert len(list(QBO.glob("*.py"))) >= 8
 

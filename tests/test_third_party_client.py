@@ -64,14 +64,19 @@ def qb(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> QuickBooks:
     control.trust_env = False
     control.post(f"{emulator.url}/_emulator/reset", json={}, timeout=10).raise_for_status()
     tokens = control.post(f"{emulator.url}/_emulator/tokens", json={}, timeout=10).json()
-    auth_client = AuthClient(CLIENT_ID, CLIENT_SECRET, "http://127.0.0.1:8069/callback",
-                             environment=f"{emulator.url}/.well-known/openid_configuration")
+    auth_client = AuthClient(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        "http://127.0.0.1:8069/callback",
+        environment=f"{emulator.url}/.well-known/openid_configuration",
+    )
     auth_client.trust_env = False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         # No access token yet: the client refreshes through the emulator's token endpoint first.
-        client = QuickBooks(auth_client=auth_client, refresh_token=tokens["refresh_token"], company_id=REALM,
-                            minorversion=75)
+        client = QuickBooks(
+            auth_client=auth_client, refresh_token=tokens["refresh_token"], company_id=REALM, minorversion=75
+        )
     assert client.refresh_token != tokens["refresh_token"]  # rotated by the refresh
     client.api_url_v3 = f"{emulator.url}/v3"
     client.session.trust_env = False

@@ -4,9 +4,17 @@ from ..qbo.payables import VendorData
 from ..qbo.payloads import Address, CustomerData
 
 # The Customer (and Vendor) fields Odoo owns (master rule); everything else a CPA sets in QBO is kept.
-CUSTOMER_OWNED_FIELDS = frozenset({
-    "DisplayName", "CompanyName", "PrimaryEmailAddr", "PrimaryPhone", "WebAddr", "BillAddr", "Active",
-})
+CUSTOMER_OWNED_FIELDS = frozenset(
+    {
+        "DisplayName",
+        "CompanyName",
+        "PrimaryEmailAddr",
+        "PrimaryPhone",
+        "WebAddr",
+        "BillAddr",
+        "Active",
+    }
+)
 VENDOR_OWNED_FIELDS = CUSTOMER_OWNED_FIELDS
 
 
@@ -23,8 +31,11 @@ def customer_display_name(partner, currency, home_currency_code, suffix=None) ->
 
 def _address(partner):
     address = Address(
-        line1=partner.street or None, line2=partner.street2 or None, city=partner.city or None,
-        region=partner.state_id.code or None, postal_code=partner.zip or None,
+        line1=partner.street or None,
+        line2=partner.street2 or None,
+        city=partner.city or None,
+        region=partner.state_id.code or None,
+        postal_code=partner.zip or None,
         country=partner.country_id.code or None,
     )
     return address if any(vars(address).values()) else None

@@ -17,10 +17,22 @@ from .sales_document import MappingProblem, SalesDocument, document_exchange_rat
 from .tax_plan import plan_taxes
 
 # Fields of a Bill/VendorCredit that Odoo owns; QBO-side additions are kept by the merge.
-PURCHASE_DOCUMENT_OWNED_FIELDS = frozenset({
-    "VendorRef", "Line", "DocNumber", "TxnDate", "DueDate", "CurrencyRef", "ExchangeRate", "GlobalTaxCalculation",
-    "TxnTaxDetail", "APAccountRef", "PrivateNote", "SalesTermRef",
-})
+PURCHASE_DOCUMENT_OWNED_FIELDS = frozenset(
+    {
+        "VendorRef",
+        "Line",
+        "DocNumber",
+        "TxnDate",
+        "DueDate",
+        "CurrencyRef",
+        "ExchangeRate",
+        "GlobalTaxCalculation",
+        "TxnTaxDetail",
+        "APAccountRef",
+        "PrivateNote",
+        "SalesTermRef",
+    }
+)
 
 
 def vendor_reference(move):
@@ -33,16 +45,20 @@ def account_refs(env, backend, accounts, problems):
     """Account → Ref of the QBO account it is mapped to (problems noted for the others)."""
     Mapping = env["quickbooks.account.mapping"].sudo()
     problems += Mapping._problems_for_accounts(backend, accounts, items=False)
-    mappings = Mapping.search([("backend_id", "=", backend.id), ("account_id", "in", accounts.ids),
-                               ("state", "=", "mapped")])
+    mappings = Mapping.search(
+        [("backend_id", "=", backend.id), ("account_id", "in", accounts.ids), ("state", "=", "mapped")]
+    )
     return {m.account_id: Ref(m.qbo_account_id.qbo_id, m.qbo_account_id.name) for m in mappings}
 
 
 def payable_account_ref(env, backend, move):
     """The QBO A/P account of the move's payable account, when it is mapped to one (else QBO's default)."""
     payable = move.line_ids.filtered(lambda line: line.account_id.account_type == "liability_payable").account_id[:1]
-    mapping = env["quickbooks.account.mapping"].sudo().search([
-        ("backend_id", "=", backend.id), ("account_id", "=", payable.id), ("state", "=", "mapped")], limit=1)
+    mapping = (
+        env["quickbooks.account.mapping"]
+        .sudo()
+        .search([("backend_id", "=", backend.id), ("account_id", "=", payable.id), ("state", "=", "mapped")], limit=1)
+    )
     if mapping and mapping.qbo_account_id.account_type == "Accounts Payable":
         return Ref(mapping.qbo_account_id.qbo_id, mapping.qbo_account_id.name)
     return None
@@ -53,16 +69,29 @@ def _lines(move, plan, accounts):
     for line in move.invoice_line_ids.sorted(lambda aml: (aml.sequence, aml.id)):
         if line.display_type != "product":
             continue  # sections and notes: a bill has no text-only line
-        lines.append(ExpenseLine(
-            account=accounts.get(line.account_id), amount=cents(line.amount_currency * move.direction_sign),
-            description=line.name or None, tax_code=plan.line_codes.get(line.id),
-            tax_inclusive_amount=cents(line.price_total) if plan.inclusive else None))
+        lines.append(
+            ExpenseLine(
+                account=accounts.get(line.account_id),
+                amount=cents(line.amount_currency * move.direction_sign),
+                description=line.name or None,
+                tax_code=plan.line_codes.get(line.id),
+                tax_inclusive_amount=cents(line.price_total) if plan.inclusive else None,
+            )
+        )
     for account, amount in plan.rounding_lines:
-        lines.append(ExpenseLine(account=accounts.get(account), amount=amount, description=move.env._("Cash rounding"),
-                                 tax_code=plan.untaxed_code, tax_inclusive_amount=amount if plan.inclusive else None))
+        lines.append(
+            ExpenseLine(
+                account=accounts.get(account),
+                amount=amount,
+                description=move.env._("Cash rounding"),
+                tax_code=plan.untaxed_code,
+                tax_inclusive_amount=amount if plan.inclusive else None,
+            )
+        )
     for account, amount in plan.tax_expense_lines:
-        lines.append(ExpenseLine(account=accounts.get(account), amount=amount,
-                                 description=move.env._("Tax: %s", account.name)))
+        lines.append(
+            ExpenseLine(account=accounts.get(account), amount=amount, description=move.env._("Tax: %s", account.name))
+        )
     return lines
 
 
@@ -85,17 +114,27 @@ def purchase_document_data(move, backend, vendor_qbo_id, *, is_us, term_qbo_id=N
     home_total = cents(abs(move.amount_total_signed))
     rate = document_exchange_rate(move, home_total)
     common = dict(
-        vendor=Ref(vendor_qbo_id), lines=lines,
+        vendor=Ref(vendor_qbo_id),
+        lines=lines,
         doc_number=vendor_reference(move),
-        txn_date=move.invoice_date or move.date, currency_code=move.currency_id.name, exchange_rate=rate,
+        txn_date=move.invoice_date or move.date,
+        currency_code=move.currency_id.name,
+        exchange_rate=rate,
         global_tax_calculation=None if is_us else ("TaxInclusive" if plan.inclusive else "TaxExcluded"),
-        tax_lines=plan.tax_lines, total_tax=None if is_us else plan.total_tax,
-        ap_account=payable_account_ref(env, backend, move), private_note=env._("From Odoo: %s", move.name))
+        tax_lines=plan.tax_lines,
+        total_tax=None if is_us else plan.total_tax,
+        ap_account=payable_account_ref(env, backend, move),
+        private_note=env._("From Odoo: %s", move.name),
+    )
     tax = Decimal(0) if is_us else cents(move.amount_tax)
     subtotal = cents(move.amount_total) - tax
     odoo_totals = DocumentTotals(
-        subtotal=subtotal, total_tax=tax, total=cents(move.amount_total), home_total=home_total,
-        tax_by_rate={line.rate.value: cents(line.amount) for line in plan.tax_lines})
+        subtotal=subtotal,
+        total_tax=tax,
+        total=cents(move.amount_total),
+        home_total=home_total,
+        tax_by_rate={line.rate.value: cents(line.amount) for line in plan.tax_lines},
+    )
     if move.move_type == "in_refund":
         data = PurchaseDocumentData(**common)
     else:

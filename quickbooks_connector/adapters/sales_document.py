@@ -15,11 +15,24 @@ from .tax_plan import plan_taxes
 
 # Fields of an Invoice/CreditMemo that Odoo owns; QBO-side additions (e.g. a memo the CPA typed on a
 # field we do not send) are kept by the merge.
-SALES_DOCUMENT_OWNED_FIELDS = frozenset({
-    "CustomerRef", "Line", "DocNumber", "TxnDate", "DueDate", "CurrencyRef", "ExchangeRate",
-    "GlobalTaxCalculation", "TxnTaxDetail", "PrivateNote", "CustomerMemo", "BillEmail", "SalesTermRef",
-    "ShipAddr",
-})
+SALES_DOCUMENT_OWNED_FIELDS = frozenset(
+    {
+        "CustomerRef",
+        "Line",
+        "DocNumber",
+        "TxnDate",
+        "DueDate",
+        "CurrencyRef",
+        "ExchangeRate",
+        "GlobalTaxCalculation",
+        "TxnTaxDetail",
+        "PrivateNote",
+        "CustomerMemo",
+        "BillEmail",
+        "SalesTermRef",
+        "ShipAddr",
+    }
+)
 
 
 class MappingProblem(Exception):
@@ -40,9 +53,14 @@ class SalesDocument:
 
 
 def _address(partner):
-    address = Address(line1=partner.street or None, line2=partner.street2 or None, city=partner.city or None,
-                      region=partner.state_id.code or None, postal_code=partner.zip or None,
-                      country=partner.country_id.code or None)
+    address = Address(
+        line1=partner.street or None,
+        line2=partner.street2 or None,
+        city=partner.city or None,
+        region=partner.state_id.code or None,
+        postal_code=partner.zip or None,
+        country=partner.country_id.code or None,
+    )
     return address if any(vars(address).values()) else None
 
 
@@ -63,21 +81,34 @@ def _lines(move, plan, items):
             continue
         if line.display_type != "product":
             continue
-        lines.append(SalesLine(
-            kind="sales", description=line.name or None, item=items.get(line.account_id),
-            quantity=to_decimal(line.quantity), unit_price=to_decimal(line.price_unit),
-            discount_percent=to_decimal(line.discount),
-            # The line's journal amount, not price_subtotal: with global rounding of tax-included
-            # prices Odoo moves the rounding difference into the lines' amounts.
-            amount=cents(line.amount_currency * move.direction_sign), tax_code=plan.line_codes.get(line.id),
-            tax_inclusive_amount=cents(line.price_total) if plan.inclusive else None,
-        ))
+        lines.append(
+            SalesLine(
+                kind="sales",
+                description=line.name or None,
+                item=items.get(line.account_id),
+                quantity=to_decimal(line.quantity),
+                unit_price=to_decimal(line.price_unit),
+                discount_percent=to_decimal(line.discount),
+                # The line's journal amount, not price_subtotal: with global rounding of tax-included
+                # prices Odoo moves the rounding difference into the lines' amounts.
+                amount=cents(line.amount_currency * move.direction_sign),
+                tax_code=plan.line_codes.get(line.id),
+                tax_inclusive_amount=cents(line.price_total) if plan.inclusive else None,
+            )
+        )
     for account, amount in plan.rounding_lines:
-        lines.append(SalesLine(
-            kind="sales", description=move.env._("Cash rounding"), item=items.get(account), quantity=Decimal(1),
-            unit_price=amount, amount=amount, tax_code=plan.untaxed_code,
-            tax_inclusive_amount=amount if plan.inclusive else None,
-        ))
+        lines.append(
+            SalesLine(
+                kind="sales",
+                description=move.env._("Cash rounding"),
+                item=items.get(account),
+                quantity=Decimal(1),
+                unit_price=amount,
+                amount=amount,
+                tax_code=plan.untaxed_code,
+                tax_inclusive_amount=amount if plan.inclusive else None,
+            )
+        )
     return lines
 
 
@@ -115,8 +146,11 @@ def document_exchange_rate(move, home_total):
     if move.currency_id == move.company_id.currency_id:
         return None
     # Odoo's rate is foreign units per company unit; QBO's the other way round.
-    fallback = (Decimal(1) / to_decimal(move.invoice_currency_rate)).quantize(Decimal("0.000001")) \
-        if move.invoice_currency_rate else None
+    fallback = (
+        (Decimal(1) / to_decimal(move.invoice_currency_rate)).quantize(Decimal("0.000001"))
+        if move.invoice_currency_rate
+        else None
+    )
     return exchange_rate(to_decimal(move.amount_total), home_total, fallback=fallback)
 
 
@@ -139,11 +173,16 @@ def sales_document_data(move, backend, customer_qbo_id, *, is_us, automated_sale
         shipping_address=_address(move.partner_shipping_id or move.partner_id) if is_us else None,
     )
     odoo_totals = DocumentTotals(
-        subtotal=cents(move.amount_untaxed), total_tax=cents(move.amount_tax), total=cents(move.amount_total),
-        home_total=home_total, tax_by_rate={line.rate.value: cents(line.amount) for line in plan.tax_lines})
+        subtotal=cents(move.amount_untaxed),
+        total_tax=cents(move.amount_tax),
+        total=cents(move.amount_total),
+        home_total=home_total,
+        tax_by_rate={line.rate.value: cents(line.amount) for line in plan.tax_lines},
+    )
     if move.move_type == "out_refund":
         data = SalesDocumentData(**common)
     else:
-        data = InvoiceData(**common, due_date=move.invoice_date_due,
-                           sales_term=Ref(term_qbo_id) if term_qbo_id else None)
+        data = InvoiceData(
+            **common, due_date=move.invoice_date_due, sales_term=Ref(term_qbo_id) if term_qbo_id else None
+        )
     return SalesDocument(data=data, odoo_totals=odoo_totals, compare_per_rate=not is_us)

@@ -94,8 +94,15 @@ def _writeoffs(lines, sign):
     """Write-off lines as amounts that reduce the partner's balance (``sign``: the side's sign)."""
     found = []
     for line in lines:
-        found.append(WriteOff(account=line.account_id, amount=cents(sign * line.amount_currency),
-                              taxes=line.tax_ids, tax_line=line.tax_line_id, home_amount=cents(sign * line.balance)))
+        found.append(
+            WriteOff(
+                account=line.account_id,
+                amount=cents(sign * line.amount_currency),
+                taxes=line.tax_ids,
+                tax_line=line.tax_line_id,
+                home_amount=cents(sign * line.balance),
+            )
+        )
     return [w for w in found if w.amount]
 
 
@@ -103,10 +110,16 @@ def _currency_problems(env, settlement):
     problems = []
     for application in settlement.invoices + settlement.credit_notes:
         if application.move.currency_id != settlement.currency:
-            problems.append(env._(
-                "%(source)s is in %(currency)s but %(move)s is in %(other)s: QuickBooks applies a payment only to "
-                "documents in its own currency.", source=settlement.source.display_name,
-                currency=settlement.currency.name, move=application.move.name, other=application.move.currency_id.name))
+            problems.append(
+                env._(
+                    "%(source)s is in %(currency)s but %(move)s is in %(other)s: QuickBooks applies a payment only to "
+                    "documents in its own currency.",
+                    source=settlement.source.display_name,
+                    currency=settlement.currency.name,
+                    move=application.move.name,
+                    other=application.move.currency_id.name,
+                )
+            )
     return problems
 
 
@@ -117,9 +130,16 @@ def payment_settlement(payment):
     side = side_of_payment(payment)
     if side is None or payment.state not in ("in_process", "paid", "draft"):
         return None
-    settlement = Settlement(side=side, source=payment, partner=payment.partner_id.commercial_partner_id,
-                            currency=payment.currency_id, date=payment.date, journal=payment.journal_id,
-                            reference=payment.memo or payment.name, cash=cents(payment.amount))
+    settlement = Settlement(
+        side=side,
+        source=payment,
+        partner=payment.partner_id.commercial_partner_id,
+        currency=payment.currency_id,
+        date=payment.date,
+        journal=payment.journal_id,
+        reference=payment.memo or payment.name,
+        cash=cents(payment.amount),
+    )
     if payment.state == "draft":
         return _draft_payment_settlement(payment, settlement)
     if payment.move_id:
@@ -165,8 +185,9 @@ def _moveless_applications(payment):
     left = cents(payment.amount)
     applications = []
     invoice_type = side_of_payment(payment).invoice_type
-    for invoice in payment.invoice_ids.filtered(lambda m: m.move_type == invoice_type and m.state == "posted") \
-            .sorted(lambda m: (m.invoice_date or m.date, m.id)):
+    for invoice in payment.invoice_ids.filtered(lambda m: m.move_type == invoice_type and m.state == "posted").sorted(
+        lambda m: (m.invoice_date or m.date, m.id)
+    ):
         statement_paid = sum((amount for _line, amount in statement_partials(invoice)), Decimal(0))
         open_amount = cents(invoice.amount_residual) + statement_paid
         take = min(left, open_amount)
@@ -210,13 +231,19 @@ def statement_line_settlement(statement_line):
     liquidity, _suspense, other = statement_line._seek_for_lines()
     other = other - receivable
     settlement = Settlement(
-        side=side, source=statement_line,
+        side=side,
+        source=statement_line,
         partner=(statement_line.partner_id or receivable.partner_id[:1]).commercial_partner_id,
-        currency=currency, date=statement_line.date, journal=statement_line.journal_id,
-        reference=statement_line.payment_ref or move.name, invoices=invoices,
-        writeoffs=_writeoffs(other, side.sign))
-    settlement.cash = cents(-side.sign * sum(receivable.mapped("amount_currency"))) - settlement.writeoff_total \
-        - absorbed
+        currency=currency,
+        date=statement_line.date,
+        journal=statement_line.journal_id,
+        reference=statement_line.payment_ref or move.name,
+        invoices=invoices,
+        writeoffs=_writeoffs(other, side.sign),
+    )
+    settlement.cash = (
+        cents(-side.sign * sum(receivable.mapped("amount_currency"))) - settlement.writeoff_total - absorbed
+    )
     if not settlement.cash and not invoices:
         return None  # all of it is the cash of payments registered without journal entry
     home = Decimal(str(abs(sum(liquidity.mapped("balance")))))
@@ -242,9 +269,15 @@ def credit_note_settlement(credit_note):
     invoices = _applications(receivable, side.invoice_type)
     if not invoices:
         return None
-    settlement = Settlement(side=side, source=credit_note, partner=credit_note.commercial_partner_id,
-                            currency=credit_note.currency_id, date=credit_note.invoice_date or credit_note.date,
-                            reference=credit_note.name, invoices=invoices)
+    settlement = Settlement(
+        side=side,
+        source=credit_note,
+        partner=credit_note.commercial_partner_id,
+        currency=credit_note.currency_id,
+        date=credit_note.invoice_date or credit_note.date,
+        reference=credit_note.name,
+        invoices=invoices,
+    )
     settlement.credit_notes = [Application(credit_note, sum((a.amount for a in invoices), Decimal(0)))]
     settlement.problems = _currency_problems(env, settlement)
     return settlement

@@ -38,13 +38,33 @@ class Side:
 
 
 RECEIVABLE = Side(
-    name="receivable", account_type="asset_receivable", party_entity="Customer", invoice_type="out_invoice",
-    refund_type="out_refund", invoice_entity="Invoice", refund_entity="CreditMemo", payment_entity="Payment",
-    partner_type="customer", payment_type="inbound", sign=1, party_key_prefix="")
+    name="receivable",
+    account_type="asset_receivable",
+    party_entity="Customer",
+    invoice_type="out_invoice",
+    refund_type="out_refund",
+    invoice_entity="Invoice",
+    refund_entity="CreditMemo",
+    payment_entity="Payment",
+    partner_type="customer",
+    payment_type="inbound",
+    sign=1,
+    party_key_prefix="",
+)
 PAYABLE = Side(
-    name="payable", account_type="liability_payable", party_entity="Vendor", invoice_type="in_invoice",
-    refund_type="in_refund", invoice_entity="Bill", refund_entity="VendorCredit", payment_entity="BillPayment",
-    partner_type="supplier", payment_type="outbound", sign=-1, party_key_prefix="vendor")
+    name="payable",
+    account_type="liability_payable",
+    party_entity="Vendor",
+    invoice_type="in_invoice",
+    refund_type="in_refund",
+    invoice_entity="Bill",
+    refund_entity="VendorCredit",
+    payment_entity="BillPayment",
+    partner_type="supplier",
+    payment_type="outbound",
+    sign=-1,
+    party_key_prefix="vendor",
+)
 SIDES = (RECEIVABLE, PAYABLE)
 PAYMENT_ENTITIES = tuple(side.payment_entity for side in SIDES)
 
@@ -56,11 +76,23 @@ def side_of_move_type(move_type):
 
 def side_of_entity(entity):
     """The side a QBO entity belongs to (None for entities of neither)."""
-    return next((side for side in SIDES if entity in (side.party_entity, side.invoice_entity, side.refund_entity,
-                                                     side.payment_entity)), None)
+    return next(
+        (
+            side
+            for side in SIDES
+            if entity in (side.party_entity, side.invoice_entity, side.refund_entity, side.payment_entity)
+        ),
+        None,
+    )
 
 
 def side_of_payment(payment):
     """The side of an Odoo payment (None for internal transfers and refunds paid out to customers)."""
-    return next((side for side in SIDES if payment.partner_type == side.partner_type
-                 and payment.payment_type == side.payment_type), None)
+    return next(
+        (
+            side
+            for side in SIDES
+            if payment.partner_type == side.partner_type and payment.payment_type == side.payment_type
+        ),
+        None,
+    )

@@ -74,8 +74,11 @@ class _OdooTaxes:
 
         aggregated = AccountTax._aggregate_base_lines_tax_details(base_lines, grouping)
         totals = AccountTax._aggregate_base_lines_aggregated_values(aggregated)
-        self.per_unit = {key: (cents(values["base_amount_currency"]), cents(values["tax_amount_currency"]))
-                         for key, values in totals.items() if key}
+        self.per_unit = {
+            key: (cents(values["base_amount_currency"]), cents(values["tax_amount_currency"]))
+            for key, values in totals.items()
+            if key
+        }
         self.units_of_line = {}
         for base_line in base_lines:
             record = base_line.get("record")
@@ -101,8 +104,10 @@ def plan_taxes(move, backend, *, is_us, automated_sales_tax=False) -> TaxPlan:
     env = move.env
     plan = TaxPlan()
     purchase = move.is_purchase_document()
-    tax_maps = {m.tax_id: m.qbo_tax_code_id for m in env["quickbooks.tax.mapping"].sudo().search(
-        [("backend_id", "=", backend.id)])}
+    tax_maps = {
+        m.tax_id: m.qbo_tax_code_id
+        for m in env["quickbooks.tax.mapping"].sudo().search([("backend_id", "=", backend.id)])
+    }
 
     def unit_of(tax_data):
         # A group tax mapped as a whole stands for its children; otherwise each tax is mapped itself.
@@ -124,8 +129,12 @@ def plan_taxes(move, backend, *, is_us, automated_sales_tax=False) -> TaxPlan:
         exempt = backend.qbo_exempt_tax_code_id
         plan.untaxed_code = Ref(exempt.qbo_id, exempt.name) if exempt else None
         if plan.rounding_lines and not exempt:
-            plan.problems.append(env._("The cash-rounding line has no tax: choose the QuickBooks tax code for "
-                                       "untaxed lines on the connection."))
+            plan.problems.append(
+                env._(
+                    "The cash-rounding line has no tax: choose the QuickBooks tax code for "
+                    "untaxed lines on the connection."
+                )
+            )
         _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps, purchase)
     plan.problems = list(dict.fromkeys(plan.problems))
     return plan
@@ -136,7 +145,8 @@ def _us_purchase_tax_lines(move):
     amounts = {}
     for line in move.line_ids.filtered(lambda aml: aml.display_type == "tax"):
         amounts[line.account_id] = amounts.get(line.account_id, Decimal(0)) + cents(
-            line.amount_currency * move.direction_sign)
+            line.amount_currency * move.direction_sign
+        )
     return [(account, amount) for account, amount in amounts.items() if amount]
 
 
@@ -166,10 +176,13 @@ def _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax):
         # Nothing to override with: "TotalTax 0" may read as "compute it", so no line is taxable.
         plan.line_codes = dict.fromkeys(plan.line_codes, Ref("NON"))
     if len(codes) > 1:
-        plan.problems.append(env._(
-            "With manual sales tax a US QuickBooks document carries one sales tax code; this one uses %s. "
-            "Split the document, or turn on automated sales tax in QuickBooks.",
-            ", ".join(sorted(code.name for code in codes))))
+        plan.problems.append(
+            env._(
+                "With manual sales tax a US QuickBooks document carries one sales tax code; this one uses %s. "
+                "Split the document, or turn on automated sales tax in QuickBooks.",
+                ", ".join(sorted(code.name for code in codes)),
+            )
+        )
     elif codes:
         code = next(iter(codes))
         plan.txn_tax_code = Ref(code.qbo_id, code.name)
@@ -177,9 +190,15 @@ def _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax):
         # TotalTax of 0 alone for "compute it yourself", so the amounts must travel per rate.
         rates = rates_of(code)
         base = sum((base for _unit, (base, _tax) in odoo.per_unit.items()), Decimal(0))
-        plan.tax_lines = [TaxLineData(rate=Ref(rate["id"], rate.get("name")), percent=Decimal(str(rate["rate"])),
-                                      amount=share, taxable_amount=base)
-                          for rate, share in zip(rates, spread(plan.total_tax, rates), strict=True)]
+        plan.tax_lines = [
+            TaxLineData(
+                rate=Ref(rate["id"], rate.get("name")),
+                percent=Decimal(str(rate["rate"])),
+                amount=share,
+                taxable_amount=base,
+            )
+            for rate, share in zip(rates, spread(plan.total_tax, rates), strict=True)
+        ]
 
 
 def _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps, purchase):
@@ -201,19 +220,29 @@ def _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps, purchase
         rates = rates_of(code, purchase)
         if not rates:
             if tax:
-                plan.problems.append(env._(
-                    "Tax %(tax)s is mapped to the QuickBooks code %(code)s, which has no tax rate: QuickBooks "
-                    "cannot carry its %(amount)s of tax. Map it to a code with a rate.",
-                    tax=unit.display_name, code=code.name, amount=tax))
+                plan.problems.append(
+                    env._(
+                        "Tax %(tax)s is mapped to the QuickBooks code %(code)s, which has no tax rate: QuickBooks "
+                        "cannot carry its %(amount)s of tax. Map it to a code with a rate.",
+                        tax=unit.display_name,
+                        code=code.name,
+                        amount=tax,
+                    )
+                )
             continue
         for rate, share in zip(rates, spread(tax, rates), strict=True):
             entry = by_rate.setdefault(rate["id"], {"rate": rate, "amount": Decimal(0), "base": Decimal(0)})
             entry["amount"] += share
             entry["base"] += base
-    plan.tax_lines = [TaxLineData(rate=Ref(rate_id, entry["rate"].get("name")),
-                                  percent=Decimal(str(entry["rate"]["rate"])), amount=entry["amount"],
-                                  taxable_amount=entry["base"])
-                      for rate_id, entry in sorted(by_rate.items())]
+    plan.tax_lines = [
+        TaxLineData(
+            rate=Ref(rate_id, entry["rate"].get("name")),
+            percent=Decimal(str(entry["rate"]["rate"])),
+            amount=entry["amount"],
+            taxable_amount=entry["base"],
+        )
+        for rate_id, entry in sorted(by_rate.items())
+    ]
 
 
 def _percent(unit):
@@ -231,10 +260,16 @@ def _check_rate(plan, env, unit, code, purchase=False):
         return
     code_percent = sum((Decimal(str(rate["rate"])) for rate in rates_of(code, purchase)), Decimal(0))
     if abs(percent - code_percent) > Decimal("0.0001"):
-        plan.problems.append(env._(
-            "Tax %(tax)s (%(percent)s %%) is mapped to the QuickBooks tax code %(code)s (%(code_percent)s %%): "
-            "the rates differ. Map it to a code with the same rate.", tax=unit.display_name,
-            percent=f"{percent.normalize():f}", code=code.name, code_percent=f"{code_percent.normalize():f}"))
+        plan.problems.append(
+            env._(
+                "Tax %(tax)s (%(percent)s %%) is mapped to the QuickBooks tax code %(code)s (%(code_percent)s %%): "
+                "the rates differ. Map it to a code with the same rate.",
+                tax=unit.display_name,
+                percent=f"{percent.normalize():f}",
+                code=code.name,
+                code_percent=f"{code_percent.normalize():f}",
+            )
+        )
 
 
 def _line_code(plan, env, backend, line, units, tax_maps, codes, purchase):
@@ -242,13 +277,17 @@ def _line_code(plan, env, backend, line, units, tax_maps, codes, purchase):
     if not units:
         if backend.qbo_exempt_tax_code_id:
             return backend.qbo_exempt_tax_code_id
-        plan.problems.append(env._("Line '%s' has no tax: choose the QuickBooks tax code for untaxed lines on "
-                                   "the connection.", line.name))
+        plan.problems.append(
+            env._(
+                "Line '%s' has no tax: choose the QuickBooks tax code for untaxed lines on the connection.", line.name
+            )
+        )
         return None
     unmapped = [unit for unit in units if unit not in tax_maps]
     if unmapped:
-        plan.problems += [env._("Tax %s is not mapped to a QuickBooks tax code.", unit.display_name)
-                          for unit in unmapped]
+        plan.problems += [
+            env._("Tax %s is not mapped to a QuickBooks tax code.", unit.display_name) for unit in unmapped
+        ]
         return None
     for unit in units:
         _check_rate(plan, env, unit, tax_maps[unit], purchase)
@@ -259,10 +298,14 @@ def _line_code(plan, env, backend, line, units, tax_maps, codes, purchase):
     combined = codes.filtered(lambda code: {rate["id"] for rate in rates_of(code, purchase)} == wanted)
     if len(combined) >= 1 and wanted:
         return combined.sorted("qbo_id")[0]
-    names = sorted({rate.get("name") or rate["id"] for unit in units
-                    for rate in rates_of(tax_maps[unit], purchase)})
-    plan.problems.append(env._(
-        "Line '%(line)s' has the taxes %(taxes)s together: QuickBooks needs one tax code combining the rates "
-        "%(rates)s. Create that combined tax code in QuickBooks, then press 'Read QuickBooks tax codes'.",
-        line=line.name, taxes=" + ".join(unit.display_name for unit in units), rates=", ".join(names)))
+    names = sorted({rate.get("name") or rate["id"] for unit in units for rate in rates_of(tax_maps[unit], purchase)})
+    plan.problems.append(
+        env._(
+            "Line '%(line)s' has the taxes %(taxes)s together: QuickBooks needs one tax code combining the rates "
+            "%(rates)s. Create that combined tax code in QuickBooks, then press 'Read QuickBooks tax codes'.",
+            line=line.name,
+            taxes=" + ".join(unit.display_name for unit in units),
+            rates=", ".join(names),
+        )
+    )
     return None

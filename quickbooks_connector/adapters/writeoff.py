@@ -27,8 +27,10 @@ def writeoff_memo_data(env, backend, settlement, party_qbo_id, *, is_us):
     accounts = env["account.account"].union(*[w.account for w in base_lines])
     # Vendor-credit lines name their accounts; credit-memo lines take them from Items.
     refs = (account_refs if purchase else item_refs)(env, backend, accounts, problems)
-    tax_maps = {m.tax_id: m.qbo_tax_code_id for m in env["quickbooks.tax.mapping"].sudo().search(
-        [("backend_id", "=", backend.id)])}
+    tax_maps = {
+        m.tax_id: m.qbo_tax_code_id
+        for m in env["quickbooks.tax.mapping"].sudo().search([("backend_id", "=", backend.id)])
+    }
     exempt = backend.qbo_exempt_tax_code_id
     lines = []
     for writeoff in base_lines:
@@ -40,19 +42,37 @@ def writeoff_memo_data(env, backend, settlement, party_qbo_id, *, is_us):
         elif not taxes and exempt:
             code = Ref(exempt.qbo_id, exempt.name)
         else:
-            problems.append(env._("The write-off on %(account)s has taxes QuickBooks cannot carry on one line "
-                                  "(%(taxes)s): map them, or choose the tax code for untaxed lines on the connection.",
-                                  account=writeoff.account.display_name,
-                                  taxes=", ".join(writeoff.taxes.mapped("name")) or "-"))
+            problems.append(
+                env._(
+                    "The write-off on %(account)s has taxes QuickBooks cannot carry on one line "
+                    "(%(taxes)s): map them, or choose the tax code for untaxed lines on the connection.",
+                    account=writeoff.account.display_name,
+                    taxes=", ".join(writeoff.taxes.mapped("name")) or "-",
+                )
+            )
             continue
         description = env._("Write-off: %s", writeoff.account.name)
         if purchase:
-            lines.append(ExpenseLine(account=refs.get(writeoff.account), amount=writeoff.amount,
-                                     description=description, tax_code=None if is_us else code))
+            lines.append(
+                ExpenseLine(
+                    account=refs.get(writeoff.account),
+                    amount=writeoff.amount,
+                    description=description,
+                    tax_code=None if is_us else code,
+                )
+            )
         else:
-            lines.append(SalesLine(kind="sales", description=description, item=refs.get(writeoff.account),
-                                   quantity=Decimal(1), unit_price=writeoff.amount, amount=writeoff.amount,
-                                   tax_code=code))
+            lines.append(
+                SalesLine(
+                    kind="sales",
+                    description=description,
+                    item=refs.get(writeoff.account),
+                    quantity=Decimal(1),
+                    unit_price=writeoff.amount,
+                    amount=writeoff.amount,
+                    tax_code=code,
+                )
+            )
     by_rate, txn_code = {}, None
     for part in tax_parts:
         code = tax_maps.get(part.tax_line)
@@ -67,8 +87,12 @@ def writeoff_memo_data(env, backend, settlement, party_qbo_id, *, is_us):
     if problems:
         raise MappingProblem(list(dict.fromkeys(problems)))
     base = sum((w.amount for w in base_lines), Decimal(0))
-    tax_lines = [TaxLineData(rate=Ref(rate_id, rate.get("name")), percent=Decimal(str(rate["rate"])), amount=amount,
-                             taxable_amount=base) for rate_id, (rate, amount) in sorted(by_rate.items())]
+    tax_lines = [
+        TaxLineData(
+            rate=Ref(rate_id, rate.get("name")), percent=Decimal(str(rate["rate"])), amount=amount, taxable_amount=base
+        )
+        for rate_id, (rate, amount) in sorted(by_rate.items())
+    ]
     total_tax = sum((part.amount for part in tax_parts), Decimal(0))
     rate = None
     if settlement.currency != settlement.source.company_id.currency_id:
@@ -76,13 +100,25 @@ def writeoff_memo_data(env, backend, settlement, party_qbo_id, *, is_us):
         rate = exchange_rate(base + total_tax, home)
     if purchase:
         return PurchaseDocumentData(
-            vendor=Ref(party_qbo_id), lines=lines, txn_date=settlement.date, currency_code=settlement.currency.name,
-            exchange_rate=rate, global_tax_calculation=None if is_us else "TaxExcluded", tax_lines=tax_lines,
+            vendor=Ref(party_qbo_id),
+            lines=lines,
+            txn_date=settlement.date,
+            currency_code=settlement.currency.name,
+            exchange_rate=rate,
+            global_tax_calculation=None if is_us else "TaxExcluded",
+            tax_lines=tax_lines,
             total_tax=None if is_us else total_tax,
-            private_note=env._("Write-off of %s, from Odoo", settlement.source.display_name))
+            private_note=env._("Write-off of %s, from Odoo", settlement.source.display_name),
+        )
     return SalesDocumentData(
-        customer=Ref(party_qbo_id), lines=lines, txn_date=settlement.date, currency_code=settlement.currency.name,
-        exchange_rate=rate, global_tax_calculation=None if is_us else "TaxExcluded",
+        customer=Ref(party_qbo_id),
+        lines=lines,
+        txn_date=settlement.date,
+        currency_code=settlement.currency.name,
+        exchange_rate=rate,
+        global_tax_calculation=None if is_us else "TaxExcluded",
         txn_tax_code=Ref(txn_code.qbo_id, txn_code.name) if is_us and txn_code else None,
-        tax_lines=tax_lines, total_tax=total_tax,
-        private_note=env._("Write-off of %s, from Odoo", settlement.source.display_name))
+        tax_lines=tax_lines,
+        total_tax=total_tax,
+        private_note=env._("Write-off of %s, from Odoo", settlement.source.display_name),
+    )

@@ -10,7 +10,7 @@ import time
 
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
-from odoo import _, http
+from odoo import http
 from odoo.exceptions import UserError
 from odoo.http import request
 
@@ -23,22 +23,21 @@ _logger = get_logger(__name__)
 
 
 class QuickbooksOAuthController(http.Controller):
-
     @http.route(const.OAUTH_START_ROUTE, type="http", auth="user", methods=["GET"])
     def quickbooks_oauth_start(self, backend_id=None, **kwargs):
         """Send the manager's browser to Intuit.  Also Intuit's "Reconnect URL" (no backend_id)."""
         if not is_manager(request.env):
-            raise Forbidden(_("Only QuickBooks managers can connect Odoo to QuickBooks."))
+            raise Forbidden(request.env._("Only QuickBooks managers can connect Odoo to QuickBooks."))
         Backend = request.env["quickbooks.backend"]
         if backend_id:
             try:
                 backend = Backend.browse(int(backend_id)).exists()
             except ValueError:
-                raise BadRequest(_("Invalid connection id.")) from None
+                raise BadRequest(request.env._("Invalid connection id.")) from None
         else:
             backend = Backend._for_company(self._current_company())
         if not backend:
-            raise NotFound(_("No QuickBooks connection is configured for this company."))
+            raise NotFound(request.env._("No QuickBooks connection is configured for this company."))
         backend.check_access("write")
         try:
             oauth = backend._oauth_client()
@@ -46,25 +45,38 @@ class QuickbooksOAuthController(http.Controller):
             return self._error_page(str(error), status=400)
         state = new_state()
         request.session[const.OAUTH_SESSION_KEY] = {
-            "state": state, "uid": request.env.uid, "backend_id": backend.id, "created": time.time(),
+            "state": state,
+            "uid": request.env.uid,
+            "backend_id": backend.id,
+            "created": time.time(),
         }
         return request.redirect(oauth.authorization_url(state), local=False)
 
     @http.route(const.OAUTH_CALLBACK_ROUTE, type="http", auth="user", methods=["GET"])
-    def quickbooks_oauth_callback(self, state=None, code=None, realmId=None, error=None,
-                                  error_description=None, **kwargs):
+    def quickbooks_oauth_callback(
+        self, state=None, code=None, realmId=None, error=None, error_description=None, **kwargs
+    ):
         pending = request.session.pop(const.OAUTH_SESSION_KEY, None)
         if not self._state_matches(pending, state):
-            _logger.warning("QuickBooks OAuth callback refused: missing, expired or wrong state (uid %s)",
-                            request.env.uid)
-            return self._error_page(_("This QuickBooks authorization is not the one Odoo started, or it has "
-                                      "expired. Start again from the settings."), status=400)
+            _logger.warning(
+                "QuickBooks OAuth callback refused: missing, expired or wrong state (uid %s)", request.env.uid
+            )
+            return self._error_page(
+                request.env._(
+                    "This QuickBooks authorization is not the one Odoo started, or it has "
+                    "expired. Start again from the settings."
+                ),
+                status=400,
+            )
         backend = request.env["quickbooks.backend"].browse(pending["backend_id"]).exists()
         if not backend:
-            return self._error_page(_("The QuickBooks connection no longer exists."), status=400)
+            return self._error_page(request.env._("The QuickBooks connection no longer exists."), status=400)
         if error:
-            message = _("QuickBooks did not authorize the connection: %(error)s%(detail)s", error=redact(error),
-                        detail=f" ({redact(error_description)})" if error_description else "")
+            message = request.env._(
+                "QuickBooks did not authorize the connection: %(error)s%(detail)s",
+                error=redact(error),
+                detail=f" ({redact(error_description)})" if error_description else "",
+            )
             backend.sudo().last_error = message
             return self._error_page(message, status=200, backend=backend)
         try:
@@ -97,8 +109,12 @@ class QuickbooksOAuthController(http.Controller):
 
     @staticmethod
     def _error_page(message, status=400, backend=None):
-        response = request.render("quickbooks_connector.oauth_error_page", {
-            "message": message, "backend": backend,
-        })
+        response = request.render(
+            "quickbooks_connector.oauth_error_page",
+            {
+                "message": message,
+                "backend": backend,
+            },
+        )
         response.status_code = status
         return response

@@ -56,9 +56,15 @@ _logger = get_logger(__name__)
 
 
 class QuickbooksWebhookController(http.Controller):
-
-    @http.route(const.WEBHOOK_ROUTE, type="http", auth="public", methods=["POST"], csrf=False,
-                save_session=False, max_content_length=const.MAX_WEBHOOK_BYTES)
+    @http.route(
+        const.WEBHOOK_ROUTE,
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        max_content_length=const.MAX_WEBHOOK_BYTES,
+    )
     def quickbooks_webhook(self, **kwargs):
         httprequest = request.httprequest
         if (httprequest.content_length or 0) > const.MAX_WEBHOOK_BYTES:
@@ -74,8 +80,9 @@ class QuickbooksWebhookController(http.Controller):
             raise  # Odoo rolls back and replays the request
         except Exception:
             _logger.exception("QuickBooks webhook: a delivery of %d bytes could not be stored", len(raw_body))
-            return request.make_json_response({"error": "temporarily unavailable"}, status=503,
-                                              headers=[("Retry-After", "60")])
+            return request.make_json_response(
+                {"error": "temporarily unavailable"}, status=503, headers=[("Retry-After", "60")]
+            )
         return request.make_json_response(body, status=status)
 
     def _handle(self, raw_body, signature):

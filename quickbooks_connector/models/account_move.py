@@ -14,12 +14,17 @@ class AccountMove(models.Model):
     _quickbooks_settlement_key = "application"
 
     quickbooks_post_version = fields.Integer(
-        copy=False, readonly=True,
+        copy=False,
+        readonly=True,
         help="How many times the move was posted: part of the QuickBooks requestid, so a re-post is a new "
-             "operation while retries of one post are the same one.")
+        "operation while retries of one post are the same one.",
+    )
     quickbooks_skip = fields.Boolean(
-        "Skip QuickBooks", copy=False, tracking=True,
-        help="Never send this entry to QuickBooks (e.g. deferrals or accruals the accountant keeps in QuickBooks).")
+        "Skip QuickBooks",
+        copy=False,
+        tracking=True,
+        help="Never send this entry to QuickBooks (e.g. deferrals or accruals the accountant keeps in QuickBooks).",
+    )
 
     def _quickbooks_side(self):
         """Receivable or payable (None for entries and receipts)."""
@@ -58,8 +63,13 @@ class AccountMove(models.Model):
             if not backend:
                 continue
             accounts = move._quickbooks_accounts_to_map()
-            inactive = self.env["quickbooks.account.mapping"].sudo().search([
-                ("backend_id", "=", backend.id), ("account_id", "in", accounts.ids), ("state", "=", "inactive")])
+            inactive = (
+                self.env["quickbooks.account.mapping"]
+                .sudo()
+                .search(
+                    [("backend_id", "=", backend.id), ("account_id", "in", accounts.ids), ("state", "=", "inactive")]
+                )
+            )
             if inactive:
                 self.env["quickbooks.account.mapping"]._check_accounts_or_raise(backend, inactive.account_id)
         posted = super()._post(soft=soft)
@@ -74,9 +84,17 @@ class AccountMove(models.Model):
         for move in self.filtered(lambda m: m.state == "cancel" and m._quickbooks_side()):
             # A row still pending may have its push running right now (it would create what the user
             # just cancelled): the void job waits for it to end.
-            for row in Ledger.search([("res_model", "=", "account.move"), ("res_id", "=", move.id),
-                                      ("binding_key", "=", ""), ("qbo_state", "=", "active"), "|",
-                                      ("qbo_id", "!=", False), ("state", "=", "pending")]):
+            for row in Ledger.search(
+                [
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "=", move.id),
+                    ("binding_key", "=", ""),
+                    ("qbo_state", "=", "active"),
+                    "|",
+                    ("qbo_id", "!=", False),
+                    ("state", "=", "pending"),
+                ]
+            ):
                 enqueue(move, f"QuickBooks: void {move.name}")._quickbooks_void_job(row.backend_id)
         return result
 
@@ -90,8 +108,9 @@ class AccountMove(models.Model):
             target = backend or move._quickbooks_backend()
             if not target or not move._quickbooks_is_candidate() or move.state != "posted":
                 continue
-            self.env["quickbooks.sync.state"]._binding_for(target, move, move._quickbooks_entity()).sudo().state = \
-                "pending"
+            self.env["quickbooks.sync.state"]._binding_for(
+                target, move, move._quickbooks_entity()
+            ).sudo().state = "pending"
             options = {"priority": priority} if priority else {}
             enqueue(move, f"QuickBooks: push {move.name}", **options)._quickbooks_push_job(target)
 
@@ -105,8 +124,9 @@ class AccountMove(models.Model):
         """Job: void (or, for what QuickBooks cannot void, delete) the QBO document of this cancelled move."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
-        row = Push._run_bound(backend, self, self._quickbooks_entity(), lambda: Push._void_move(backend, self),
-                              create=False)
+        row = Push._run_bound(
+            backend, self, self._quickbooks_entity(), lambda: Push._void_move(backend, self), create=False
+        )
         return row.qbo_state if row else "not bound"
 
     # ------------------------------------------------------------------ credit note applications

@@ -30,5 +30,6 @@ class AccountMoveLine(models.Model):
                 values["amount_residual"] = sign * cap
             else:  # at the line's own rate, as the engine values it
                 values["amount_residual"] = aml.company_currency_id.round(
-                    sign * cap * abs(aml.balance / aml.amount_currency))
+                    sign * cap * abs(aml.balance / aml.amount_currency)
+                )
         return super()._prepare_reconciliation_plan(plan, amls_values_map, shadowed_aml_values)

@@ -5,7 +5,7 @@ QuickBooks Payment (BillPayment) of the settlement sources involved (see ``adapt
 
 import json
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..adapters.settlement import sources_of_moves
 
@@ -14,9 +14,12 @@ class AccountPartialReconcile(models.Model):
     _inherit = "account.partial.reconcile"
 
     quickbooks_pulled = fields.Boolean(
-        "From QuickBooks", readonly=True, copy=False,
+        "From QuickBooks",
+        readonly=True,
+        copy=False,
         help="Made by applying a payment recorded in QuickBooks: that payment already records it, so it is "
-             "never pushed back.")
+        "never pushed back.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -46,16 +49,21 @@ class AccountPartialReconcile(models.Model):
             self.env.cr.execute(
                 """SELECT id FROM quickbooks_sync_state WHERE qbo_entity IN ('Payment', 'BillPayment')
                     AND origin = 'qbo' AND synced_values @> %s::jsonb""",
-                [json.dumps({"pulled": {"partials": [partial.id]}})])
+                [json.dumps({"pulled": {"partials": [partial.id]}})],
+            )
             for row in Ledger.browse([r[0] for r in self.env.cr.fetchall()]):
-                note = _("A reconciliation made by QuickBooks payment %(id)s was undone in Odoo (%(move)s); "
-                         "QuickBooks still applies it. Retry the row to apply QuickBooks' payment again.",
-                         id=row.qbo_id, move=partial.debit_move_id.move_id.name)
+                note = self.env._(
+                    "A reconciliation made by QuickBooks payment %(id)s was undone in Odoo (%(move)s); "
+                    "QuickBooks still applies it. Retry the row to apply QuickBooks' payment again.",
+                    id=row.qbo_id,
+                    move=partial.debit_move_id.move_id.name,
+                )
                 row.write({"drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now()})
 
     def _quickbooks_sources(self):
         lines = (self.debit_move_id | self.credit_move_id).filtered(
-            lambda line: line.account_id.account_type in ("asset_receivable", "liability_payable"))
+            lambda line: line.account_id.account_type in ("asset_receivable", "liability_payable")
+        )
         return sources_of_moves(lines.move_id)
 
     def _quickbooks_schedule_settlements(self):

@@ -5,7 +5,7 @@ not from the line itself.  Mapping an Odoo income account therefore also means c
 creating) a service Item bound to the mapped QBO income account.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..qbo import NotFoundError
@@ -26,20 +26,26 @@ class QuickbooksAccountMapping(models.Model):
 
     backend_id = fields.Many2one("quickbooks.backend", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
-    account_id = fields.Many2one("account.account", "Odoo Account", required=True, ondelete="cascade",
-                                 check_company=True)
+    account_id = fields.Many2one(
+        "account.account", "Odoo Account", required=True, ondelete="cascade", check_company=True
+    )
     account_code = fields.Char(related="account_id.code", string="Code")
     account_type = fields.Selection(related="account_id.account_type")
-    qbo_account_id = fields.Many2one("quickbooks.qbo.account", "QuickBooks Account", ondelete="restrict",
-                                     domain="[('backend_id', '=', backend_id)]")
+    qbo_account_id = fields.Many2one(
+        "quickbooks.qbo.account", "QuickBooks Account", ondelete="restrict", domain="[('backend_id', '=', backend_id)]"
+    )
     qbo_account_active = fields.Boolean(related="qbo_account_id.qbo_active", string="Active in QuickBooks")
     qbo_item_id = fields.Char("QuickBooks Item ID", help="Item used for invoice lines posted to this account.")
     qbo_item_name = fields.Char("QuickBooks Item")
-    state = fields.Selection([("mapped", "Mapped"), ("inactive", "QuickBooks account inactive"),
-                              ("unmapped", "Not mapped")], compute="_compute_state", store=True)
+    state = fields.Selection(
+        [("mapped", "Mapped"), ("inactive", "QuickBooks account inactive"), ("unmapped", "Not mapped")],
+        compute="_compute_state",
+        store=True,
+    )
 
     _backend_account_uniq = models.Constraint(
-        "UNIQUE(backend_id, account_id)", "This Odoo account is already mapped for this connection.")
+        "UNIQUE(backend_id, account_id)", "This Odoo account is already mapped for this connection."
+    )
 
     @api.depends("qbo_account_id", "qbo_account_id.qbo_active")
     def _compute_state(self):
@@ -80,17 +86,25 @@ class QuickbooksAccountMapping(models.Model):
                     continue
             name = f"Odoo {mapping.account_id.code} {mapping.account_id.name}"[:100]
             candidates = [
-                item for item in client.query_all("Item", "Type = 'Service'")
+                item
+                for item in client.query_all("Item", "Type = 'Service'")
                 if (item.get("IncomeAccountRef") or {}).get("value") == qbo_account.qbo_id and item.get("Active", True)
             ]
             candidates.sort(key=lambda item: item.get("Name") != name)
             if candidates:
                 item = candidates[0]
             else:
-                item = client.create("Item", build_item(ItemData(
-                    name=name, income_account=Ref(qbo_account.qbo_id, qbo_account.name),
-                    description=_("Sales posted from Odoo to %s", qbo_account.name))),
-                    request_id=f"odoo-item-{mapping.backend_id.id}-{mapping.account_id.id}-{qbo_account.qbo_id}")
+                item = client.create(
+                    "Item",
+                    build_item(
+                        ItemData(
+                            name=name,
+                            income_account=Ref(qbo_account.qbo_id, qbo_account.name),
+                            description=self.env._("Sales posted from Odoo to %s", qbo_account.name),
+                        )
+                    ),
+                    request_id=f"odoo-item-{mapping.backend_id.id}-{mapping.account_id.id}-{qbo_account.qbo_id}",
+                )
             mapping.write({"qbo_item_id": item["Id"], "qbo_item_name": item.get("Name")})
 
     @api.model
@@ -106,13 +120,20 @@ class QuickbooksAccountMapping(models.Model):
         for account in accounts:
             mapping = by_account.get(account)
             if not mapping or mapping.state == "unmapped":
-                problems.append(_("Account %s is not mapped to a QuickBooks account.", account.display_name))
+                problems.append(self.env._("Account %s is not mapped to a QuickBooks account.", account.display_name))
             elif mapping.state == "inactive":
-                problems.append(_("Account %(account)s is mapped to the QuickBooks account %(qbo)s, which is "
-                                  "inactive in QuickBooks.", account=account.display_name,
-                                  qbo=mapping.qbo_account_id.name))
+                problems.append(
+                    self.env._(
+                        "Account %(account)s is mapped to the QuickBooks account %(qbo)s, which is "
+                        "inactive in QuickBooks.",
+                        account=account.display_name,
+                        qbo=mapping.qbo_account_id.name,
+                    )
+                )
             elif items and (sales_lines or mapping._needs_item()) and not mapping.qbo_item_id:
-                problems.append(_("Account %s has no QuickBooks Item for invoice lines.", account.display_name))
+                problems.append(
+                    self.env._("Account %s has no QuickBooks Item for invoice lines.", account.display_name)
+                )
         return problems
 
     def action_create_items(self):
@@ -124,5 +145,10 @@ class QuickbooksAccountMapping(models.Model):
     def _check_accounts_or_raise(self, backend, accounts):
         problems = self._problems_for_accounts(backend, accounts)
         if problems:
-            raise UserError(_("This document cannot be sent to QuickBooks:\n%s\n\nFix the mapping under "
-                              "Accounting › Configuration › QuickBooks › Account Mapping.", "\n".join(problems)))
+            raise UserError(
+                self.env._(
+                    "This document cannot be sent to QuickBooks:\n%s\n\nFix the mapping under "
+                    "Accounting › Configuration › QuickBooks › Account Mapping.",
+                    "\n".join(problems),
+                )
+            )

@@ -1,6 +1,6 @@
 """One QuickBooks Online connection per Odoo company: configuration, state and API clients."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
@@ -23,8 +23,11 @@ _logger = get_logger(__name__)
 
 #: What forgetting an authorization clears.
 TOKEN_RESET = {
-    "access_token_encrypted": False, "refresh_token_encrypted": False, "access_token_expires_at": False,
-    "refresh_token_expires_at": False, "refresh_token_hard_expires_at": False,
+    "access_token_encrypted": False,
+    "refresh_token_encrypted": False,
+    "access_token_expires_at": False,
+    "refresh_token_expires_at": False,
+    "refresh_token_hard_expires_at": False,
 }
 
 
@@ -35,59 +38,85 @@ class QuickbooksBackend(models.Model):
     _check_company_auto = True
     _order = "company_id, id"
 
-    name = fields.Char(required=True, default=lambda self: _("QuickBooks Online"), tracking=True)
+    name = fields.Char(required=True, default=lambda self: self.env._("QuickBooks Online"), tracking=True)
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade",
-                                 default=lambda self: self.env.company)
-    state = fields.Selection(const.BACKEND_STATES, default="draft", required=True, readonly=True,
-                             tracking=True, copy=False)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, ondelete="cascade", default=lambda self: self.env.company
+    )
+    state = fields.Selection(
+        const.BACKEND_STATES, default="draft", required=True, readonly=True, tracking=True, copy=False
+    )
 
     # --- where QuickBooks is
-    environment = fields.Selection(const.ENVIRONMENTS, default="production", required=True,
-                                   groups=const.GROUP_MANAGER)
+    environment = fields.Selection(const.ENVIRONMENTS, default="production", required=True, groups=const.GROUP_MANAGER)
     custom_base_url = fields.Char(
-        "Server URL", groups=const.GROUP_MANAGER,
-        help="Base URL of a server speaking QuickBooks' API and OAuth paths (the bundled emulator).")
-    minorversion = fields.Integer("API minor version", default=DEFAULT_MINOR_VERSION, required=True,
-                                  groups=const.GROUP_MANAGER)
+        "Server URL",
+        groups=const.GROUP_MANAGER,
+        help="Base URL of a server speaking QuickBooks' API and OAuth paths (the bundled emulator).",
+    )
+    minorversion = fields.Integer(
+        "API minor version", default=DEFAULT_MINOR_VERSION, required=True, groups=const.GROUP_MANAGER
+    )
 
     # --- the Intuit app (secrets are stored encrypted; the plain fields are write-only)
     client_id = fields.Char("Client ID", groups=const.GROUP_MANAGER, copy=False)
     client_secret_encrypted = fields.Char(groups="base.group_system", copy=False)
-    client_secret = fields.Char("Client Secret", compute="_compute_secret_inputs",
-                                inverse="_inverse_client_secret", groups=const.GROUP_MANAGER)
+    client_secret = fields.Char(
+        compute="_compute_secret_inputs", inverse="_inverse_client_secret", groups=const.GROUP_MANAGER
+    )
     client_secret_set = fields.Boolean(compute="_compute_secret_inputs", groups=const.GROUP_MANAGER)
     webhook_verifier_token_encrypted = fields.Char(groups="base.group_system", copy=False)
-    webhook_verifier_token = fields.Char("Webhook Verifier Token", compute="_compute_secret_inputs",
-                                         inverse="_inverse_webhook_verifier_token", groups=const.GROUP_MANAGER)
+    webhook_verifier_token = fields.Char(
+        compute="_compute_secret_inputs", inverse="_inverse_webhook_verifier_token", groups=const.GROUP_MANAGER
+    )
     webhook_verifier_token_set = fields.Boolean(compute="_compute_secret_inputs", groups=const.GROUP_MANAGER)
-    redirect_uri = fields.Char(compute="_compute_urls", groups=const.GROUP_MANAGER,
-                               help="Register this exact URL as a Redirect URI of your Intuit app.")
-    webhook_url = fields.Char(compute="_compute_urls", groups=const.GROUP_MANAGER,
-                              help="Register this URL as the Webhooks endpoint of your Intuit app.")
+    redirect_uri = fields.Char(
+        compute="_compute_urls",
+        groups=const.GROUP_MANAGER,
+        help="Register this exact URL as a Redirect URI of your Intuit app.",
+    )
+    webhook_url = fields.Char(
+        compute="_compute_urls",
+        groups=const.GROUP_MANAGER,
+        help="Register this URL as the Webhooks endpoint of your Intuit app.",
+    )
 
     # --- the connected QuickBooks company and its tokens
     realm_id = fields.Char("Realm ID", readonly=True, copy=False, index=True)
     qbo_company_name = fields.Char("QuickBooks Company", readonly=True, copy=False)
-    qbo_country = fields.Char("QuickBooks Country", readonly=True, copy=False,
-                              help="US companies tax documents with TAX/NON lines and one document tax code.")
+    qbo_country = fields.Char(
+        "QuickBooks Country",
+        readonly=True,
+        copy=False,
+        help="US companies tax documents with TAX/NON lines and one document tax code.",
+    )
     qbo_home_currency = fields.Char("QuickBooks Home Currency", readonly=True, copy=False)
     qbo_automated_sales_tax = fields.Boolean(
-        "Automated Sales Tax", readonly=True, copy=False,
+        "Automated Sales Tax",
+        readonly=True,
+        copy=False,
         help="US QuickBooks companies with automated sales tax pick the tax rate from the ship-to address; "
-             "Odoo sends its own tax amount, which QuickBooks keeps.")
+        "Odoo sends its own tax amount, which QuickBooks keeps.",
+    )
     qbo_exempt_tax_code_id = fields.Many2one(
-        "quickbooks.qbo.tax.code", "Tax Code for Untaxed Lines", domain="[('backend_id', '=', id)]",
+        "quickbooks.qbo.tax.code",
+        "Tax Code for Untaxed Lines",
+        domain="[('backend_id', '=', id)]",
         help="Outside the US every QuickBooks sales line needs a tax code: this one is used for lines "
-             "without tax in Odoo.")
+        "without tax in Odoo.",
+    )
     tax_mapping_ids = fields.One2many("quickbooks.tax.mapping", "backend_id", string="Tax Mappings")
     access_token_encrypted = fields.Char(groups="base.group_system", copy=False)
     refresh_token_encrypted = fields.Char(groups="base.group_system", copy=False)
     access_token_expires_at = fields.Datetime(readonly=True, copy=False, groups=const.GROUP_MANAGER)
     refresh_token_expires_at = fields.Datetime(readonly=True, copy=False, groups=const.GROUP_MANAGER)
     refresh_token_hard_expires_at = fields.Datetime(
-        "Authorization Hard Expiry", readonly=True, copy=False, groups=const.GROUP_MANAGER,
-        help="Intuit ends every authorization 5 years after it was first granted: reconnect before then.")
+        "Authorization Hard Expiry",
+        readonly=True,
+        copy=False,
+        groups=const.GROUP_MANAGER,
+        help="Intuit ends every authorization 5 years after it was first granted: reconnect before then.",
+    )
     connected_at = fields.Datetime(readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
 
@@ -97,10 +126,12 @@ class QuickbooksBackend(models.Model):
     sync_payments_to_qbo = fields.Boolean("Push Odoo payments", default=True)
     sync_payments_from_qbo = fields.Boolean("Pull QuickBooks payments", default=True)
     sync_bills = fields.Boolean(
-        "Sync vendor bills", default=True,
+        "Sync vendor bills",
+        default=True,
         help="Vendors, vendor bills and refunds go to QuickBooks as Vendors, Bills and VendorCredits; vendor "
-             "payments both ways as BillPayments (with the two payment switches). Connections made before "
-             "payables existed start with it off.")
+        "payments both ways as BillPayments (with the two payment switches). Connections made before "
+        "payables existed start with it off.",
+    )
 
     mapping_ids = fields.One2many("quickbooks.account.mapping", "backend_id", string="Account Mappings")
     qbo_account_ids = fields.One2many("quickbooks.qbo.account", "backend_id", string="QuickBooks Accounts")
@@ -109,15 +140,19 @@ class QuickbooksBackend(models.Model):
 
     # Few, short retries inside a job (same requestid, so a lost response is recovered at once);
     # longer outages are queue_job's business: the worker is freed and the job retried later.
-    _qbo_retry_policy = RetryPolicy(max_attempts=const.QBO_CALL_MAX_ATTEMPTS,
-                                    base_delay=const.QBO_CALL_RETRY_BASE_DELAY,
-                                    max_delay=const.QBO_CALL_RETRY_MAX_DELAY)
+    _qbo_retry_policy = RetryPolicy(
+        max_attempts=const.QBO_CALL_MAX_ATTEMPTS,
+        base_delay=const.QBO_CALL_RETRY_BASE_DELAY,
+        max_delay=const.QBO_CALL_RETRY_MAX_DELAY,
+    )
 
     _company_uniq = models.Constraint(
-        "UNIQUE(company_id)", "A company can be connected to one QuickBooks company only.")
+        "UNIQUE(company_id)", "A company can be connected to one QuickBooks company only."
+    )
     _minorversion_check = models.Constraint(
         f"CHECK(minorversion >= {MINIMUM_MINOR_VERSION})",
-        f"QuickBooks retired API minor versions below {MINIMUM_MINOR_VERSION}.")
+        f"QuickBooks retired API minor versions below {MINIMUM_MINOR_VERSION}.",
+    )
 
     # ------------------------------------------------------------------ computes
     def _compute_secret_inputs(self):
@@ -145,7 +180,8 @@ class QuickbooksBackend(models.Model):
 
     def _compute_failed_sync_count(self):
         groups = self.env["quickbooks.sync.state"]._read_group(
-            [("backend_id", "in", self.ids), ("state", "in", ("failed", "conflict"))], ["backend_id"], ["__count"])
+            [("backend_id", "in", self.ids), ("state", "in", ("failed", "conflict"))], ["backend_id"], ["__count"]
+        )
         counts = {backend.id: count for backend, count in groups}
         for backend in self:
             backend.failed_sync_count = counts.get(backend.id, 0)
@@ -153,8 +189,12 @@ class QuickbooksBackend(models.Model):
     @api.constrains("environment", "custom_base_url")
     def _check_custom_base_url(self):
         for backend in self.sudo():
-            if backend.environment == "custom" and not (backend.custom_base_url or "").startswith(("http://", "https://")):
-                raise ValidationError(_("A custom QuickBooks server needs a URL starting with http:// or https://."))
+            if backend.environment == "custom" and not (backend.custom_base_url or "").startswith(
+                ("http://", "https://")
+            ):
+                raise ValidationError(
+                    self.env._("A custom QuickBooks server needs a URL starting with http:// or https://.")
+                )
 
     # ------------------------------------------------------------------ clients
     def _api_base_url(self) -> str:
@@ -174,7 +214,7 @@ class QuickbooksBackend(models.Model):
         self.ensure_one()
         secret = crypto.decrypt(self.sudo().client_secret_encrypted)
         if not self.sudo().client_id or not secret:
-            raise UserError(_("Enter the Client ID and Client Secret of your Intuit app first."))
+            raise UserError(self.env._("Enter the Client ID and Client Secret of your Intuit app first."))
         return secret
 
     def _get_webhook_verifier_token(self) -> str | None:
@@ -183,8 +223,12 @@ class QuickbooksBackend(models.Model):
 
     def _oauth_client(self) -> OAuthClient:
         self.ensure_one()
-        return OAuthClient(self.sudo().client_id, self._get_client_secret(), self.sudo().redirect_uri,
-                           endpoints=self._oauth_endpoints())
+        return OAuthClient(
+            self.sudo().client_id,
+            self._get_client_secret(),
+            self.sudo().redirect_uri,
+            endpoints=self._oauth_endpoints(),
+        )
 
     def _qbo_client(self, **options) -> QBOClient:
         """An API client for this company.
@@ -207,8 +251,9 @@ class QuickbooksBackend(models.Model):
             return held["token"]
 
         options.setdefault("retry", self._qbo_retry_policy)
-        options.setdefault("limiter", PostgresRateLimiter(self.env.registry, backend._qbo_rate_limits(),
-                                                          bulk=self._qbo_in_bulk_job()))
+        options.setdefault(
+            "limiter", PostgresRateLimiter(self.env.registry, backend._qbo_rate_limits(), bulk=self._qbo_in_bulk_job())
+        )
         return QBOClient(
             backend.realm_id,
             current_token,
@@ -239,9 +284,13 @@ class QuickbooksBackend(models.Model):
     def _ensure_connected(self):
         self.ensure_one()
         if self.state != "connected" or not self.realm_id:
-            raise UserError(_("%(name)s is not connected to QuickBooks (state: %(state)s).",
-                              name=self.display_name,
-                              state=dict(const.BACKEND_STATES).get(self.state, self.state)))
+            raise UserError(
+                self.env._(
+                    "%(name)s is not connected to QuickBooks (state: %(state)s).",
+                    name=self.display_name,
+                    state=dict(const.BACKEND_STATES).get(self.state, self.state),
+                )
+            )
 
     @api.model
     def _for_company(self, company=None):
@@ -280,10 +329,17 @@ class QuickbooksBackend(models.Model):
                     backend._oauth_client().revoke(refresh)
                 except Exception as error:  # a failed revoke must not keep tokens around
                     _logger.warning("QuickBooks: revoking the token of %s failed: %s", backend.display_name, error)
-                    backend.message_post(body=_("Intuit did not confirm the token revocation (%s); the tokens "
-                                                "were removed from Odoo anyway.", error))
+                    backend.message_post(
+                        body=self.env._(
+                            "Intuit did not confirm the token revocation (%s); the tokens "
+                            "were removed from Odoo anyway.",
+                            error,
+                        )
+                    )
             backend.sudo().write({**TOKEN_RESET, "state": "disconnected", "last_error": False})
-            backend.message_post(body=_("Disconnected from QuickBooks company %s.", backend.qbo_company_name or "-"))
+            backend.message_post(
+                body=self.env._("Disconnected from QuickBooks company %s.", backend.qbo_company_name or "-")
+            )
         return True
 
     def _refresh_company_facts(self, client=None):
@@ -293,9 +349,12 @@ class QuickbooksBackend(models.Model):
         info = client.company_info()
         prefs = (client.query("select * from Preferences").get("Preferences") or [{}])[0]
         home = ((prefs.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}).get("value")
-        values = {"qbo_company_name": info.get("CompanyName"), "qbo_country": info.get("Country") or False,
-                  "qbo_home_currency": home or False,
-                  "qbo_automated_sales_tax": bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled"))}
+        values = {
+            "qbo_company_name": info.get("CompanyName"),
+            "qbo_country": info.get("Country") or False,
+            "qbo_home_currency": home or False,
+            "qbo_automated_sales_tax": bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled")),
+        }
         backend = self.sudo()
         if any(backend[name] != value for name, value in values.items()):
             backend.write(values)
@@ -310,8 +369,11 @@ class QuickbooksBackend(models.Model):
     def _retry_mapping_failures(self):
         """Documents that waited for a mapping are scheduled again once mappings change."""
         for backend in self:
-            rows = self.env["quickbooks.sync.state"].sudo().search(
-                [("backend_id", "=", backend.id), ("state", "=", "failed"), ("failure_kind", "=", "mapping")])
+            rows = (
+                self.env["quickbooks.sync.state"]
+                .sudo()
+                .search([("backend_id", "=", backend.id), ("state", "=", "failed"), ("failure_kind", "=", "mapping")])
+            )
             for row in rows:
                 record = row._record()
                 if record is not None and hasattr(record, "_quickbooks_schedule_sync"):
@@ -329,8 +391,9 @@ class QuickbooksBackend(models.Model):
     def write(self, vals):
         moved = self.browse()
         if any(name in vals for name in self.ENDPOINT_FIELDS):
-            moved = self.filtered(lambda b: any(b.sudo()[name] != vals[name] for name in self.ENDPOINT_FIELDS
-                                                if name in vals))
+            moved = self.filtered(
+                lambda b: any(b.sudo()[name] != vals[name] for name in self.ENDPOINT_FIELDS if name in vals)
+            )
             if moved:
                 check_system(self.env)
         result = super().write(vals)
@@ -338,7 +401,9 @@ class QuickbooksBackend(models.Model):
             # Tokens granted for one server are never sent to another: the connection starts over.
             moved.sudo().write({**TOKEN_RESET, "state": "disconnected" if moved.realm_id else "draft"})
             for backend in moved:
-                backend.message_post(body=_("QuickBooks server changed: the tokens were removed, connect again."))
+                backend.message_post(
+                    body=self.env._("QuickBooks server changed: the tokens were removed, connect again.")
+                )
         if "qbo_exempt_tax_code_id" in vals:
             self._retry_mapping_failures()
         return result
@@ -358,9 +423,15 @@ class QuickbooksBackend(models.Model):
         self.ensure_one()
         check_manager(self)
         info = self._refresh_company_facts()
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
-            "type": "success", "title": _("QuickBooks"),
-            "message": _("Connected to %s.", info.get("CompanyName") or self.realm_id)}}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("QuickBooks"),
+                "message": self.env._("Connected to %s.", info.get("CompanyName") or self.realm_id),
+            },
+        }
 
     def action_open_ledger_failed(self):
         check_user(self)

@@ -9,7 +9,7 @@ QuickBooks", then queues the pushes, which skip their own look-up.  A duplicate 
 at create time is still looked up and bound by the push itself.
 """
 
-from odoo import _, fields, models
+from odoo import fields, models
 
 from .. import const
 from ..adapters import customer_display_name
@@ -19,7 +19,7 @@ from ..tools.jobs import enqueue
 
 
 class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
+    _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     def _quickbooks_schedule_backfill(self, moves):
         """Queue the preparation of a backfill (it queues the pushes once the look-ups are done)."""
@@ -27,12 +27,16 @@ class QuickbooksBackend(models.Model):
         check_manager(self)
         moves = moves.sorted(lambda move: (move.invoice_date or move.date, move.id))
         for start in range(0, len(moves), const.BACKFILL_CHUNK):
-            chunk = moves[start:start + const.BACKFILL_CHUNK]
+            chunk = moves[start : start + const.BACKFILL_CHUNK]
             for move in chunk:  # shown as waiting in the sync records right away
-                self.env["quickbooks.sync.state"]._binding_for(self, move, move._quickbooks_entity()).sudo().state = \
-                    "pending"
-            enqueue(self.sudo(), _("QuickBooks: prepare the backfill of %s document(s)", len(chunk)),
-                    priority=const.BACKFILL_PRIORITY)._quickbooks_prepare_backfill_job(chunk.ids)
+                self.env["quickbooks.sync.state"]._binding_for(
+                    self, move, move._quickbooks_entity()
+                ).sudo().state = "pending"
+            enqueue(
+                self.sudo(),
+                self.env._("QuickBooks: prepare the backfill of %s document(s)", len(chunk)),
+                priority=const.BACKFILL_PRIORITY,
+            )._quickbooks_prepare_backfill_job(chunk.ids)
 
     def _quickbooks_prepare_backfill_job(self, move_ids):
         """Job: look a backfill's customers and numbers up in batches, bind what QuickBooks already has,
@@ -42,7 +46,7 @@ class QuickbooksBackend(models.Model):
         Push = self.env["quickbooks.push"]
         Push._run(self, self.env["quickbooks.sync.state"], lambda: self._quickbooks_look_up_backfill(moves))
         moves._quickbooks_schedule_sync(self, priority=const.BACKFILL_PRIORITY)
-        return _("%s document(s) looked up and queued.", len(moves))
+        return self.env._("%s document(s) looked up and queued.", len(moves))
 
     def _quickbooks_look_up_backfill(self, moves):
         client = self._qbo_client()
@@ -65,9 +69,12 @@ class QuickbooksBackend(models.Model):
                 wanted[customer_display_name(partner, currency, home)] = (row, currency)
         found = client.find_in("Customer", "DisplayName", wanted, where="Active in (true, false)") if wanted else {}
         for name, (row, currency) in wanted.items():
-            mine = [customer for customer in found.get(name, [])
-                    if (customer.get("CurrencyRef") or {}).get("value", home) == currency.name
-                    and not Ledger._binding_for_qbo(self, "Customer", customer["Id"])]
+            mine = [
+                customer
+                for customer in found.get(name, [])
+                if (customer.get("CurrencyRef") or {}).get("value", home) == currency.name
+                and not Ledger._binding_for_qbo(self, "Customer", customer["Id"])
+            ]
             if mine:  # adopted by the push (it makes the customer match Odoo)
                 row.qbo_absent_at = False
             else:

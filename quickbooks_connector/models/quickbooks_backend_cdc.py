@@ -16,7 +16,7 @@ stored twice.
 
 from datetime import timedelta, timezone
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
@@ -32,18 +32,23 @@ CDC_ENTITIES = PULLED_ENTITIES
 
 
 class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
+    _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     cdc_cursor = fields.Datetime(
-        "Changes Read Until", copy=False, readonly=True, groups=const.GROUP_MANAGER,
-        help="Change data capture resumes from here (UTC): every QuickBooks change before it was read.")
+        "Changes Read Until",
+        copy=False,
+        readonly=True,
+        groups=const.GROUP_MANAGER,
+        help="Change data capture resumes from here (UTC): every QuickBooks change before it was read.",
+    )
     cdc_last_run_at = fields.Datetime("Last Catch-up", copy=False, readonly=True, groups=const.GROUP_MANAGER)
     cdc_last_error = fields.Text("Last Catch-up Error", copy=False, readonly=True, groups=const.GROUP_MANAGER)
     webhook_event_count = fields.Integer(compute="_compute_webhook_event_count", groups=const.GROUP_MANAGER)
 
     def _compute_webhook_event_count(self):
         groups = self.env["quickbooks.webhook.event"]._read_group(
-            [("backend_id", "in", self.ids), ("state", "=", "failed")], ["backend_id"], ["__count"])
+            [("backend_id", "in", self.ids), ("state", "=", "failed")], ["backend_id"], ["__count"]
+        )
         counts = {backend.id: count for backend, count in groups}
         for backend in self:
             backend.webhook_event_count = counts.get(backend.id, 0)
@@ -67,17 +72,27 @@ class QuickbooksBackend(models.Model):
                 self.env["ir.cron"]._commit_progress(1, remaining=len(backends) - position)
 
     def action_cdc_catch_up(self):
-        """"Catch up from QuickBooks": run change data capture now."""
+        """ "Catch up from QuickBooks": run change data capture now.
+
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if QuickBooks refuses the catch-up or cannot be reached
+        """
         self.ensure_one()
         check_manager(self)
         try:
             rows = self._cdc_catch_up()
         except QBOError as error:
-            raise UserError(_("QuickBooks did not answer the catch-up: %s", error)) from None
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
-            "type": "success", "title": _("QuickBooks"),
-            "message": _("%s new change(s) read from QuickBooks.", len(rows)),
-            "next": {"type": "ir.actions.act_window_close"}}}
+            raise UserError(self.env._("QuickBooks did not answer the catch-up: %s", error)) from None
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("QuickBooks"),
+                "message": self.env._("%s new change(s) read from QuickBooks.", len(rows)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_open_webhook_events(self):
         check_user(self)
@@ -92,7 +107,11 @@ class QuickbooksBackend(models.Model):
         if since < oldest:
             _logger.warning(
                 "QuickBooks change data capture for %s: cursor %s is beyond QuickBooks' 30-day look-back; "
-                "reading from %s (older changes are left to the reconciliation)", self.display_name, since, oldest)
+                "reading from %s (older changes are left to the reconciliation)",
+                self.display_name,
+                since,
+                oldest,
+            )
             since = oldest
         return since
 
@@ -123,16 +142,22 @@ class QuickbooksBackend(models.Model):
             if not full:
                 break
             # Oldest first: before the last change of a full page, everything was returned.
-            split = min(max((parse_qbo_time((o.get("MetaData") or {}).get("LastUpdatedTime")) or since)
-                            for o in objects) for objects in full)
+            split = min(
+                max((parse_qbo_time((o.get("MetaData") or {}).get("LastUpdatedTime")) or since) for o in objects)
+                for objects in full
+            )
             if split <= since:
                 _logger.error(
                     "QuickBooks change data capture for %s: more than %d changes of one entity at %s; "
                     "the ones QuickBooks did not return cannot be read (the reconciliation will show them)",
-                    backend.display_name, const.CDC_PAGE_LIMIT, since)
+                    backend.display_name,
+                    const.CDC_PAGE_LIMIT,
+                    since,
+                )
                 split = since + timedelta(seconds=1)
-            _logger.info("QuickBooks change data capture for %s: a full page, window split at %s",
-                         backend.display_name, split)
+            _logger.info(
+                "QuickBooks change data capture for %s: a full page, window split at %s", backend.display_name, split
+            )
             since = split
             if request == const.CDC_MAX_REQUESTS:
                 resume = split  # a large backlog: the next run continues from here
@@ -141,6 +166,7 @@ class QuickbooksBackend(models.Model):
         cursor = resume or max(filter(None, (newest and newest - const.CDC_OVERLAP, now - const.CDC_IDLE_LAG, start)))
         backend.write({"cdc_cursor": cursor, "cdc_last_run_at": now, "cdc_last_error": False})
         if rows:
-            _logger.info("QuickBooks change data capture for %s: %d change(s) not seen before",
-                         backend.display_name, len(rows))
+            _logger.info(
+                "QuickBooks change data capture for %s: %d change(s) not seen before", backend.display_name, len(rows)
+            )
         return rows

@@ -1,17 +1,18 @@
 """How far a backlog of documents waiting for QuickBooks has got (shown on the connection form)."""
 
-from odoo import _, fields, models
+from odoo import fields, models
 
 from .. import const
 
 
 class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
+    _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     backlog_pending = fields.Integer("Waiting", compute="_compute_backlog")
     backlog_failed = fields.Integer("Failed", compute="_compute_backlog")
-    backlog_done = fields.Integer("Sent", compute="_compute_backlog",
-                                  help="Documents sent since the oldest one still waiting was queued.")
+    backlog_done = fields.Integer(
+        "Sent", compute="_compute_backlog", help="Documents sent since the oldest one still waiting was queued."
+    )
     backlog_progress = fields.Float("Progress", compute="_compute_backlog")
     backlog_rate = fields.Float("Documents per Minute", compute="_compute_backlog", digits=(16, 1))
     backlog_eta = fields.Char("Time Left", compute="_compute_backlog")
@@ -20,8 +21,11 @@ class QuickbooksBackend(models.Model):
         Ledger = self.env["quickbooks.sync.state"].sudo()
         now = fields.Datetime.now()
         for backend in self:
-            documents = [("backend_id", "=", backend.id), ("res_model", "=", "account.move"),
-                         ("qbo_entity", "in", ("Invoice", "CreditMemo"))]
+            documents = [
+                ("backend_id", "=", backend.id),
+                ("res_model", "=", "account.move"),
+                ("qbo_entity", "in", ("Invoice", "CreditMemo")),
+            ]
             pending = Ledger.search([*documents, ("state", "=", "pending")], order="write_date", limit=1)
             backend.backlog_pending = Ledger.search_count([*documents, ("state", "=", "pending")])
             backend.backlog_failed = Ledger.search_count([*documents, ("state", "in", ("failed", "conflict"))])
@@ -39,10 +43,11 @@ class QuickbooksBackend(models.Model):
             backend.backlog_progress = 100.0 * backend.backlog_done / total if total else 100.0
             backend.backlog_rate = rate
             if not backend.backlog_pending:
-                backend.backlog_eta = _("Nothing waiting")
+                backend.backlog_eta = self.env._("Nothing waiting")
             elif not rate:
-                backend.backlog_eta = _("Not moving (connection paused, QuickBooks unreachable, or the job runner "
-                                        "is not running)")
+                backend.backlog_eta = self.env._(
+                    "Not moving (connection paused, QuickBooks unreachable, or the job runner is not running)"
+                )
             else:
                 minutes = backend.backlog_pending / rate
-                backend.backlog_eta = _("About %s minute(s)", max(1, round(minutes)))
+                backend.backlog_eta = self.env._("About %s minute(s)", max(1, round(minutes)))

@@ -12,27 +12,42 @@ from .quickbooks_reconciliation import RUN_STATES
 
 
 class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
+    _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     reconciliation_threshold = fields.Float(
-        "Drift Threshold (%)", default=0.1, digits=(16, 3), groups=const.GROUP_MANAGER,
-        help="A figure that differs between Odoo and QuickBooks by more than this percentage alerts.")
+        "Drift Threshold (%)",
+        default=0.1,
+        digits=(16, 3),
+        groups=const.GROUP_MANAGER,
+        help="A figure that differs between Odoo and QuickBooks by more than this percentage alerts.",
+    )
     reconciliation_hour = fields.Integer(
-        "Reconciliation Hour", default=2, groups=const.GROUP_MANAGER,
-        help="Local hour (0-23) after which the nightly reconciliation runs.")
+        default=2, groups=const.GROUP_MANAGER, help="Local hour (0-23) after which the nightly reconciliation runs."
+    )
     reconciliation_tz = fields.Selection(
-        _tz_get, string="Reconciliation Time Zone", groups=const.GROUP_MANAGER,
-        help="Time zone of the reconciliation hour; empty: the company address's time zone, else UTC.")
+        _tz_get,
+        string="Reconciliation Time Zone",
+        groups=const.GROUP_MANAGER,
+        help="Time zone of the reconciliation hour; empty: the company address's time zone, else UTC.",
+    )
     fx_gain_account_code = fields.Char(
-        "Other QuickBooks FX Account (number)", groups=const.GROUP_MANAGER,
+        "Other QuickBooks FX Account (number)",
+        groups=const.GROUP_MANAGER,
         help="QuickBooks' own Exchange Gain or Loss account is found by its type (detail type \"Exchange Gain or "
-             "Loss\"), numbered or not. Give the number of any other account holding exchange differences.")
+        "Loss\"), numbered or not. Give the number of any other account holding exchange differences.",
+    )
     fx_loss_account_code = fields.Char(
-        "Another QuickBooks FX Account (number)", groups=const.GROUP_MANAGER,
-        help="A second account holding exchange differences, by number (optional).")
+        "Another QuickBooks FX Account (number)",
+        groups=const.GROUP_MANAGER,
+        help="A second account holding exchange differences, by number (optional).",
+    )
     fx_tolerance = fields.Monetary(
-        "FX Tolerance", default=1.0, currency_field="reconciliation_currency_id", groups=const.GROUP_MANAGER,
-        help="The monthly FX gain/loss comparison alerts when the two sides differ by more than this amount.")
+        "FX Tolerance",
+        default=1.0,
+        currency_field="reconciliation_currency_id",
+        groups=const.GROUP_MANAGER,
+        help="The monthly FX gain/loss comparison alerts when the two sides differ by more than this amount.",
+    )
     reconciliation_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
     reconciliation_ids = fields.One2many("quickbooks.reconciliation", "backend_id", string="Reconciliations")
     reconciliation_count = fields.Integer(compute="_compute_reconciliation_count")
@@ -40,7 +55,8 @@ class QuickbooksBackend(models.Model):
 
     _reconciliation_hour_check = models.Constraint(
         "CHECK(reconciliation_hour >= 0 AND reconciliation_hour <= 23)",
-        "The reconciliation hour must be between 0 and 23.")
+        "The reconciliation hour must be between 0 and 23.",
+    )
 
     def _compute_reconciliation_count(self):
         Run = self.env["quickbooks.reconciliation"]
@@ -77,8 +93,7 @@ class QuickbooksBackend(models.Model):
     def action_open_reconciliations(self):
         self.ensure_one()
         check_user(self)
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "quickbooks_connector.action_quickbooks_reconciliation")
+        action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_quickbooks_reconciliation")
         action["domain"] = [("backend_id", "=", self.id)]
         action["context"] = {"default_backend_id": self.id}
         return action

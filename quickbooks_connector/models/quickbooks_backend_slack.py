@@ -8,7 +8,7 @@ administrator allows another prefix.
 
 from urllib.parse import urlsplit
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 from .. import const
@@ -17,17 +17,20 @@ from ..tools.access import check_manager
 
 
 class QuickbooksBackend(models.Model):
-    _inherit = "quickbooks.backend"
+    _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     slack_webhook_url_encrypted = fields.Char(groups="base.group_system", copy=False)
     slack_webhook_url = fields.Char(
-        "Slack Webhook URL", compute="_compute_slack_webhook", inverse="_inverse_slack_webhook_url",
+        "Slack Webhook URL",
+        compute="_compute_slack_webhook",
+        inverse="_inverse_slack_webhook_url",
         groups=const.GROUP_MANAGER,
-        help="Incoming-webhook URL of the Slack channel that receives reconciliation alerts. Stored encrypted.")
-    slack_webhook_set = fields.Boolean("Slack Webhook Stored", compute="_compute_slack_webhook",
-                                       groups=const.GROUP_MANAGER)
-    slack_webhook_host = fields.Char("Slack Webhook Host", compute="_compute_slack_webhook",
-                                     groups=const.GROUP_MANAGER)
+        help="Incoming-webhook URL of the Slack channel that receives reconciliation alerts. Stored encrypted.",
+    )
+    slack_webhook_set = fields.Boolean(
+        "Slack Webhook Stored", compute="_compute_slack_webhook", groups=const.GROUP_MANAGER
+    )
+    slack_webhook_host = fields.Char(compute="_compute_slack_webhook", groups=const.GROUP_MANAGER)
 
     def _compute_slack_webhook(self):
         for backend in self:
@@ -44,8 +47,9 @@ class QuickbooksBackend(models.Model):
         for backend in self.filtered("slack_webhook_url"):
             url = backend.slack_webhook_url.strip()
             if not backend._slack_url_allowed(url):
-                raise UserError(_("The Slack webhook URL must be a Slack incoming webhook: %s...",
-                                  const.SLACK_URL_PREFIX))
+                raise UserError(
+                    self.env._("The Slack webhook URL must be a Slack incoming webhook: %s...", const.SLACK_URL_PREFIX)
+                )
             backend.sudo().slack_webhook_url_encrypted = crypto.encrypt(url)
 
     def _slack_url_allowed(self, url):

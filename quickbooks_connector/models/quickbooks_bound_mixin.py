@@ -1,6 +1,6 @@
 """QuickBooks status on the records the connector binds (partners, invoices)."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
@@ -13,22 +13,38 @@ class QuickbooksBoundMixin(models.AbstractModel):
     _description = "Record synchronised with QuickBooks"
 
     # Computed with sudo from the ledger: only QuickBooks users may read them (portal users never).
-    quickbooks_sync_state_id = fields.Many2one("quickbooks.sync.state", compute="_compute_quickbooks_status",
-                                               string="QuickBooks Binding", groups=const.GROUP_USER)
-    quickbooks_status = fields.Selection([*SYNC_STATES, ("none", "Not synced")], string="QuickBooks Status",
-                                         compute="_compute_quickbooks_status", groups=const.GROUP_USER)
+    quickbooks_sync_state_id = fields.Many2one(
+        "quickbooks.sync.state",
+        compute="_compute_quickbooks_status",
+        string="QuickBooks Binding",
+        groups=const.GROUP_USER,
+    )
+    quickbooks_status = fields.Selection(
+        [*SYNC_STATES, ("none", "Not synced")],
+        string="QuickBooks Status",
+        compute="_compute_quickbooks_status",
+        groups=const.GROUP_USER,
+    )
     quickbooks_url = fields.Char("View in QuickBooks", compute="_compute_quickbooks_status", groups=const.GROUP_USER)
-    quickbooks_last_error = fields.Text("QuickBooks Error", compute="_compute_quickbooks_status",
-                                        groups=const.GROUP_USER)
-    quickbooks_drift_note = fields.Text("Changed in QuickBooks", compute="_compute_quickbooks_status",
-                                        groups=const.GROUP_USER)
+    quickbooks_last_error = fields.Text(
+        "QuickBooks Error", compute="_compute_quickbooks_status", groups=const.GROUP_USER
+    )
+    quickbooks_drift_note = fields.Text(
+        "Changed in QuickBooks", compute="_compute_quickbooks_status", groups=const.GROUP_USER
+    )
 
     @api.depends_context("company")
     def _compute_quickbooks_status(self):
         Ledger = self.env["quickbooks.sync.state"].sudo()
         backend = self.env["quickbooks.backend"].sudo()._for_company(self.env.company)
-        rows = Ledger.search([("backend_id", "=", backend.id), ("res_model", "=", self._name),
-                              ("res_id", "in", self.ids)], order="binding_key desc") if backend and self.ids else Ledger
+        rows = (
+            Ledger.search(
+                [("backend_id", "=", backend.id), ("res_model", "=", self._name), ("res_id", "in", self.ids)],
+                order="binding_key desc",
+            )
+            if backend and self.ids
+            else Ledger
+        )
         by_id = {row.res_id: row for row in rows}  # the main binding (key "") comes last and wins
         for record in self:
             row = by_id.get(record.id, Ledger)
@@ -39,16 +55,31 @@ class QuickbooksBoundMixin(models.AbstractModel):
             record.quickbooks_drift_note = row.drift_note if row.drift_detected else False
 
     def action_view_in_quickbooks(self):
+        """Open this record's object in QuickBooks, in a new tab.
+
+        :raise AccessError: if the user is not a QuickBooks user
+        :raise UserError: if the record is not in QuickBooks yet
+        """
         self.ensure_one()
         check_user(self)
         if not self.quickbooks_url:
-            raise UserError(_("This record is not in QuickBooks yet."))
+            raise UserError(self.env._("This record is not in QuickBooks yet."))
         return {"type": "ir.actions.act_url", "url": self.quickbooks_url, "target": "new"}
 
     def action_open_quickbooks_ledger(self):
+        """Open this record's sync record.
+
+        :raise AccessError: if the user is not a QuickBooks user
+        :raise UserError: if the record has no sync record yet
+        """
         self.ensure_one()
         check_user(self)
         if not self.quickbooks_sync_state_id:
-            raise UserError(_("This record has no QuickBooks history yet."))
-        return {"type": "ir.actions.act_window", "res_model": "quickbooks.sync.state",
-                "res_id": self.quickbooks_sync_state_id.id, "view_mode": "form", "target": "current"}
+            raise UserError(self.env._("This record has no QuickBooks history yet."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "quickbooks.sync.state",
+            "res_id": self.quickbooks_sync_state_id.id,
+            "view_mode": "form",
+            "target": "current",
+        }

@@ -14,7 +14,7 @@ the same state twice changes nothing.
   or delete in QBO of an Odoo invoice is flagged for a manager and never re-created silently.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..qbo import NotFoundError
 from ..qbo.fingerprint import describe_changes, fingerprint
@@ -40,51 +40,70 @@ class QuickbooksPull(models.AbstractModel):
             except NotFoundError:
                 qbo_object = None  # deleted since the notification: treat it as a delete
         if entity in ("Bill", "VendorCredit", "Vendor", "BillPayment") and not backend.sync_bills:
-            return _("Vendor bills are not synced.")
+            return self.env._("Vendor bills are not synced.")
         if entity in ("Payment", "BillPayment"):
             if not backend.sync_payments_from_qbo:
-                return _("Pulling payments is switched off.")
+                return self.env._("Pulling payments is switched off.")
             return self._apply_payment(backend, qbo_id, qbo_object, client, entity)
         if entity in ("Invoice", "CreditMemo", "Customer", "Bill", "VendorCredit", "Vendor"):
             return self._check_drift(backend, entity, qbo_id, qbo_object, operation)
-        return _("Nothing to do for %s.", entity)
+        return self.env._("Nothing to do for %s.", entity)
 
     # ------------------------------------------------------------------ drift
     def _check_drift(self, backend, entity, qbo_id, qbo_object, operation):
         Ledger = self.env["quickbooks.sync.state"]
         row = Ledger._binding_for_qbo(backend, entity, qbo_id)
         if not row:
-            return _("Not bound to an Odoo record: left alone.")
+            return self.env._("Not bound to an Odoo record: left alone.")
         record = row._record()
         voided = (qbo_object is not None and operation == "void") or (
-            qbo_object is not None and entity not in ("Customer", "Vendor")
+            qbo_object is not None
+            and entity not in ("Customer", "Vendor")
             and "Voided" in (qbo_object.get("PrivateNote") or "")
-            and not float(qbo_object.get("TotalAmt") or 0))
+            and not float(qbo_object.get("TotalAmt") or 0)
+        )
         if qbo_object is None or voided:
             state = "deleted" if qbo_object is None else "voided"
             if row.qbo_state == state:
-                return _("Already known as %s.", state)
-            if row.qbo_state != "active" and record is not None and record._name == "account.move" \
-                    and record.state == "cancel":
-                return _("Our own cancellation.")
-            note = _("%(entity)s %(number)s was %(state)s in QuickBooks. Odoo does not re-create it: a manager "
-                     "must decide (cancel it in Odoo, or send it again).", entity=entity,
-                     number=row.qbo_doc_number or qbo_id, state=state)
-            row.sudo().write({"qbo_state": state, "drift_detected": True, "drift_note": note,
-                              "drift_at": fields.Datetime.now()})
+                return self.env._("Already known as %s.", state)
+            if (
+                row.qbo_state != "active"
+                and record is not None
+                and record._name == "account.move"
+                and record.state == "cancel"
+            ):
+                return self.env._("Our own cancellation.")
+            note = self.env._(
+                "%(entity)s %(number)s was %(state)s in QuickBooks. Odoo does not re-create it: a manager "
+                "must decide (cancel it in Odoo, or send it again).",
+                entity=entity,
+                number=row.qbo_doc_number or qbo_id,
+                state=state,
+            )
+            row.sudo().write(
+                {"qbo_state": state, "drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now()}
+            )
             if record is not None:
                 record.message_post(body=note)
-            backend._notify_managers(_("%(entity)s %(state)s in QuickBooks", entity=entity, state=state), note)
+            backend._notify_managers(self.env._("%(entity)s %(state)s in QuickBooks", entity=entity, state=state), note)
             return note
         current = fingerprint(entity, qbo_object)
         if current == row.qbo_fingerprint:
-            return _("No change to fields Odoo owns.")
+            return self.env._("No change to fields Odoo owns.")
         changes = describe_changes(row.qbo_fingerprint, current)
-        note = _("Changed in QuickBooks, not by Odoo (Odoo is master; the next push restores Odoo's values):\n%s",
-                 "\n".join(changes))
+        note = self.env._(
+            "Changed in QuickBooks, not by Odoo (Odoo is master; the next push restores Odoo's values):\n%s",
+            "\n".join(changes),
+        )
         if row.drift_note != note:
-            row.sudo().write({"drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now(),
-                              "sync_token": str(qbo_object.get("SyncToken", row.sync_token))})
+            row.sudo().write(
+                {
+                    "drift_detected": True,
+                    "drift_note": note,
+                    "drift_at": fields.Datetime.now(),
+                    "sync_token": str(qbo_object.get("SyncToken", row.sync_token)),
+                }
+            )
             if record is not None:
                 record.message_post(body=note)
         return note
@@ -96,12 +115,20 @@ class QuickbooksPull(models.AbstractModel):
         qbo_account = self._paid_from_account(payment)
         Journal = self.env["account.journal"].sudo()
         if qbo_account:
-            mapping = self.env["quickbooks.account.mapping"].sudo().search([
-                ("backend_id", "=", backend.id), ("qbo_account_id.qbo_id", "=", qbo_account)], limit=1)
+            mapping = (
+                self.env["quickbooks.account.mapping"]
+                .sudo()
+                .search([("backend_id", "=", backend.id), ("qbo_account_id.qbo_id", "=", qbo_account)], limit=1)
+            )
             if mapping:
-                journal = Journal.search([("company_id", "=", backend.company_id.id),
-                                          ("default_account_id", "=", mapping.account_id.id),
-                                          ("type", "in", ("bank", "cash", "credit"))], limit=1)
+                journal = Journal.search(
+                    [
+                        ("company_id", "=", backend.company_id.id),
+                        ("default_account_id", "=", mapping.account_id.id),
+                        ("type", "in", ("bank", "cash", "credit")),
+                    ],
+                    limit=1,
+                )
                 if journal:
                     return journal
         return Journal.search([("company_id", "=", backend.company_id.id), ("type", "=", "bank")], limit=1)

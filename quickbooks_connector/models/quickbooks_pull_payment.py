@@ -16,7 +16,7 @@ of ``CreditCardPayment``) and applications to bills and vendor credits, pulled a
 
 from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..adapters.sides import PAYABLE, side_of_entity
@@ -34,8 +34,11 @@ def _odoo_name_in_memo(qbo_object):
 
 
 def _is_voided(payment):
-    return payment is not None and not float(payment.get("TotalAmt") or 0) and \
-        "Voided" in (payment.get("PrivateNote") or "")
+    return (
+        payment is not None
+        and not float(payment.get("TotalAmt") or 0)
+        and "Voided" in (payment.get("PrivateNote") or "")
+    )
 
 
 class QuickbooksPull(models.AbstractModel):
@@ -53,27 +56,41 @@ class QuickbooksPull(models.AbstractModel):
         wanted = None if payment is None or voided else self._wanted_payment(backend, payment, client, side)
         done = self._done_by_pull(row)
         if wanted and done.get("key") == wanted["key"]:
-            return _("Payment already applied.")
+            return self.env._("Payment already applied.")
         if not wanted and not done:
-            return _("Nothing in Odoo to apply it to.")
+            return self.env._("Nothing in Odoo to apply it to.")
         self._undo_pulled_payment(done)
         applied = self._apply_wanted_payment(backend, payment, wanted, side) if wanted else {}
         anchor = applied.get("anchor")
-        values = {"synced_values": {"pulled": applied} if applied else {}, "origin": "qbo", "state": "done",
-                  "qbo_state": "active" if applied else ("voided" if voided else "deleted"),
-                  "sync_token": str((payment or {}).get("SyncToken", "")), "last_error": False,
-                  "last_success_at": fields.Datetime.now()}
+        values = {
+            "synced_values": {"pulled": applied} if applied else {},
+            "origin": "qbo",
+            "state": "done",
+            "qbo_state": "active" if applied else ("voided" if voided else "deleted"),
+            "sync_token": str((payment or {}).get("SyncToken", "")),
+            "last_error": False,
+            "last_success_at": fields.Datetime.now(),
+        }
         if anchor:
-            values.update({"res_model": anchor[0], "res_id": anchor[1],
-                           "binding_key": "" if anchor[0] == "account.payment" else f"qbo:{qbo_id}"})
+            values.update(
+                {
+                    "res_model": anchor[0],
+                    "res_id": anchor[1],
+                    "binding_key": "" if anchor[0] == "account.payment" else f"qbo:{qbo_id}",
+                }
+            )
         if row:
             row.write(values)
         elif anchor:
             Ledger.create({**values, "backend_id": backend.id, "qbo_entity": entity, "qbo_id": str(qbo_id)})
         if not applied:
-            return _("QuickBooks payment %s removed: what it did in Odoo is undone.", qbo_id)
-        return _("QuickBooks payment %(id)s applied: %(cash)s received, %(count)s document(s).", id=qbo_id,
-                 cash=wanted["cash"], count=len(wanted["invoices"]))
+            return self.env._("QuickBooks payment %s removed: what it did in Odoo is undone.", qbo_id)
+        return self.env._(
+            "QuickBooks payment %(id)s applied: %(cash)s received, %(count)s document(s).",
+            id=qbo_id,
+            cash=wanted["cash"],
+            count=len(wanted["invoices"]),
+        )
 
     # ------------------------------------------------------------------ reading QuickBooks
     def _wanted_payment(self, backend, payment, client, side):
@@ -103,12 +120,24 @@ class QuickbooksPull(models.AbstractModel):
             return None  # nothing of it concerns Odoo's books
         currency_code = (payment.get("CurrencyRef") or {}).get("value") or backend.company_id.currency_id.name
         rate = Decimal(str(payment.get("ExchangeRate") or 1))
-        key = {"cash": str(cash), "currency": currency_code, "rate": str(rate), "date": payment.get("TxnDate"),
-               "deposit": self._paid_from_account(payment), "customer": party_ref,
-               "invoices": {str(k): str(v) for k, v in sorted(invoices.items())},
-               "credits": {str(k): str(v) for k, v in sorted(credits.items())}}
-        return {"key": key, "cash": cash, "currency_code": currency_code, "rate": rate, "invoices": invoices,
-                "credits": credits}
+        key = {
+            "cash": str(cash),
+            "currency": currency_code,
+            "rate": str(rate),
+            "date": payment.get("TxnDate"),
+            "deposit": self._paid_from_account(payment),
+            "customer": party_ref,
+            "invoices": {str(k): str(v) for k, v in sorted(invoices.items())},
+            "credits": {str(k): str(v) for k, v in sorted(credits.items())},
+        }
+        return {
+            "key": key,
+            "cash": cash,
+            "currency_code": currency_code,
+            "rate": rate,
+            "invoices": invoices,
+            "credits": credits,
+        }
 
     def _wait_if_pushed_from_odoo(self, backend, payment, entity):
         """A payment Odoo itself sent, whose binding is not committed yet (its push is still running, or
@@ -117,15 +146,22 @@ class QuickbooksPull(models.AbstractModel):
         name = _odoo_name_in_memo(payment)
         if not name:
             return
-        payments = self.env["account.payment"].sudo().search([
-            ("company_id", "=", backend.company_id.id), ("name", "=", name)])
+        payments = (
+            self.env["account.payment"].sudo().search([("company_id", "=", backend.company_id.id), ("name", "=", name)])
+        )
         Ledger = self.env["quickbooks.sync.state"].sudo()
         for odoo_payment in payments:
             bound = Ledger._binding_for(backend, odoo_payment, entity, create=False)
             if not bound.qbo_id:
-                raise RetryableJobError(_(
-                    "QuickBooks %(entity)s %(id)s was sent by Odoo for %(payment)s, whose push has not recorded "
-                    "it yet: will look again.", entity=entity, id=payment["Id"], payment=name))
+                raise RetryableJobError(
+                    self.env._(
+                        "QuickBooks %(entity)s %(id)s was sent by Odoo for %(payment)s, whose push has not recorded "
+                        "it yet: will look again.",
+                        entity=entity,
+                        id=payment["Id"],
+                        payment=name,
+                    )
+                )
 
     def _wait_if_from_odoo(self, backend, entity, txn_id, payment, client):
         """An Odoo document whose binding is not committed yet: retry later rather than lose the payment."""
@@ -139,22 +175,33 @@ class QuickbooksPull(models.AbstractModel):
         if side is PAYABLE:
             # A bill's number is the vendor's reference; Odoo's own name is in its memo.
             number = _odoo_name_in_memo(document)
-        if number and self.env["account.move"].sudo().search_count([
-                ("company_id", "=", backend.company_id.id), ("name", "=", number), ("move_type", "=", move_type)]):
+        if number and self.env["account.move"].sudo().search_count(
+            [("company_id", "=", backend.company_id.id), ("name", "=", number), ("move_type", "=", move_type)]
+        ):
             raise RetryableJobError(
-                _("QuickBooks payment %(payment)s is for %(entity)s %(number)s, not synced to Odoo yet: will retry.",
-                  payment=payment["Id"], entity=entity, number=number))
+                self.env._(
+                    "QuickBooks payment %(payment)s is for %(entity)s %(number)s, not synced to Odoo yet: will retry.",
+                    payment=payment["Id"],
+                    entity=entity,
+                    number=number,
+                )
+            )
 
     # ------------------------------------------------------------------ doing it in Odoo
     def _apply_wanted_payment(self, backend, payment, wanted, side):
         Move = self.env["account.move"].sudo()
         moves = Move.browse([*wanted["invoices"], *wanted["credits"]]).exists()
         if moves.filtered(lambda m: m.state != "posted"):
-            raise RetryableJobError(_("A document of QuickBooks payment %s is not posted in Odoo.", payment["Id"]))
+            raise RetryableJobError(
+                self.env._("A document of QuickBooks payment %s is not posted in Odoo.", payment["Id"])
+            )
         pulled = self.with_context(quickbooks_pulled=True)
         odoo_payment = pulled._register_cash(backend, payment, wanted, side) if wanted["cash"] else None
-        credits = [[self._open_receivables(Move.browse(move_id), side), amount]
-                   for move_id, amount in wanted["credits"].items() if Move.browse(move_id).exists()]
+        credits = [
+            [self._open_receivables(Move.browse(move_id), side), amount]
+            for move_id, amount in wanted["credits"].items()
+            if Move.browse(move_id).exists()
+        ]
         cash = [self._open_receivables(odoo_payment.move_id, side) if odoo_payment else None, wanted["cash"]]
         partials = self.env["account.partial.reconcile"]
         for move_id, amount in sorted(wanted["invoices"].items()):
@@ -169,22 +216,32 @@ class QuickbooksPull(models.AbstractModel):
                     partials |= found
                     source[1] -= done
                     left -= done
-            invoice.message_post(body=_("%(amount)s %(currency)s applied by QuickBooks payment %(id)s.",
-                                        amount=amount, currency=invoice.currency_id.name, id=payment["Id"]))
+            invoice.message_post(
+                body=self.env._(
+                    "%(amount)s %(currency)s applied by QuickBooks payment %(id)s.",
+                    amount=amount,
+                    currency=invoice.currency_id.name,
+                    id=payment["Id"],
+                )
+            )
         if odoo_payment:
             anchor = ("account.payment", odoo_payment.id)
         else:
             first = Move.browse(sorted(wanted["credits"]) or sorted(wanted["invoices"]))[:1]
             anchor = ("account.move", first.id)
-        return {"key": wanted["key"], "payment_id": odoo_payment.id if odoo_payment else False,
-                "partials": partials.ids, "anchor": list(anchor)}
+        return {
+            "key": wanted["key"],
+            "payment_id": odoo_payment.id if odoo_payment else False,
+            "partials": partials.ids,
+            "anchor": list(anchor),
+        }
 
     @api.model
     def _open_receivables(self, move, side):
         """A move's open receivable (payable) lines, earliest due first (payment terms may make several)."""
-        return move.line_ids.filtered(lambda line: line.account_id.account_type == side.account_type
-                                      and not line.reconciled).sorted(lambda line: (line.date_maturity or line.date,
-                                                                                     line.id))
+        return move.line_ids.filtered(
+            lambda line: line.account_id.account_type == side.account_type and not line.reconciled
+        ).sorted(lambda line: (line.date_maturity or line.date, line.id))
 
     def _reconcile_amount(self, lines, invoice_lines, amount):
         """Reconcile ``amount`` (document currency) of ``lines`` with ``invoice_lines``, line by line.
@@ -198,8 +255,9 @@ class QuickbooksPull(models.AbstractModel):
             for invoice_line in invoice_lines:
                 line.invalidate_recordset(["amount_residual_currency"])
                 invoice_line.invalidate_recordset(["amount_residual_currency"])
-                take = min(left, cents(abs(line.amount_residual_currency)),
-                           cents(abs(invoice_line.amount_residual_currency)))
+                take = min(
+                    left, cents(abs(line.amount_residual_currency)), cents(abs(invoice_line.amount_residual_currency))
+                )
                 if take <= 0:
                     continue
                 before = line.matched_debit_ids | line.matched_credit_ids
@@ -214,17 +272,24 @@ class QuickbooksPull(models.AbstractModel):
     def _register_cash(self, backend, payment, wanted, side):
         """The Odoo customer (vendor) payment of the cash QuickBooks received (paid), at QuickBooks' rate."""
         company = backend.company_id
-        currency = self.env["res.currency"].sudo().search([("name", "=", wanted["currency_code"])], limit=1) \
+        currency = (
+            self.env["res.currency"].sudo().search([("name", "=", wanted["currency_code"])], limit=1)
             or company.currency_id
+        )
         partner = self._payment_partner(backend, payment, wanted, side)
         reference = payment.get("PaymentRefNum") or payment.get("DocNumber") or payment["Id"]
         values = {
-            "payment_type": side.payment_type, "partner_type": side.partner_type, "partner_id": partner.id,
-            "amount": float(wanted["cash"]), "currency_id": currency.id, "company_id": company.id,
+            "payment_type": side.payment_type,
+            "partner_type": side.partner_type,
+            "partner_id": partner.id,
+            "amount": float(wanted["cash"]),
+            "currency_id": currency.id,
+            "company_id": company.id,
             "date": payment.get("TxnDate") or fields.Date.context_today(self),
             "journal_id": self._deposit_journal(backend, payment).id,
-            "memo": _("QuickBooks bill payment %s", reference) if side is PAYABLE
-            else _("QuickBooks payment %s", reference),
+            "memo": self.env._("QuickBooks bill payment %s", reference)
+            if side is PAYABLE
+            else self.env._("QuickBooks payment %s", reference),
         }
         if currency != company.currency_id:
             values["force_balance"] = float(cents(wanted["cash"] * wanted["rate"]))
@@ -241,8 +306,13 @@ class QuickbooksPull(models.AbstractModel):
         row = self.env["quickbooks.sync.state"].sudo()._binding_for_qbo(backend, side.party_entity, party_id)
         partner = row._record() if row else None
         if partner is None:
-            raise RetryableJobError(_("QuickBooks payment %(id)s is for a %(party)s not bound to Odoo.",
-                                      id=payment["Id"], party=side.party_entity.lower()))
+            raise RetryableJobError(
+                self.env._(
+                    "QuickBooks payment %(id)s is for a %(party)s not bound to Odoo.",
+                    id=payment["Id"],
+                    party=side.party_entity.lower(),
+                )
+            )
         return partner
 
     @api.model
@@ -269,16 +339,23 @@ class QuickbooksPull(models.AbstractModel):
             odoo_payment.with_context(quickbooks_pulled=True).action_draft()
             odoo_payment.with_context(quickbooks_pulled=True).action_cancel()
             for invoice in invoices:
-                invoice.message_post(body=_("A payment was changed or removed in QuickBooks: %s cancelled in Odoo.",
-                                            odoo_payment.display_name))
+                invoice.message_post(
+                    body=self.env._(
+                        "A payment was changed or removed in QuickBooks: %s cancelled in Odoo.",
+                        odoo_payment.display_name,
+                    )
+                )
 
     # ------------------------------------------------------------------ retry
     @api.model
     def _paid_from_account(self, payment):
         """The QBO bank (card) account of a payment: where a Payment was deposited, or what a BillPayment
         was paid from."""
-        for path in (("DepositToAccountRef",), ("CheckPayment", "BankAccountRef"),
-                     ("CreditCardPayment", "CCAccountRef")):
+        for path in (
+            ("DepositToAccountRef",),
+            ("CheckPayment", "BankAccountRef"),
+            ("CreditCardPayment", "CCAccountRef"),
+        ):
             value = payment or {}
             for key in path:
                 value = (value or {}).get(key)
@@ -293,15 +370,19 @@ class QuickbooksPull(models.AbstractModel):
         if values.get("pulled"):
             values["pulled"] = {**values["pulled"], "key": None}
             row.sudo().synced_values = values
-        enqueue(self, _("QuickBooks: apply payment %s again", row.qbo_id),
-                )._quickbooks_repull_job(row.backend_id, row.qbo_entity, row.qbo_id)
+        enqueue(
+            self,
+            self.env._("QuickBooks: apply payment %s again", row.qbo_id),
+        )._quickbooks_repull_job(row.backend_id, row.qbo_entity, row.qbo_id)
 
     @api.model
     def _quickbooks_repull_job(self, backend, entity, qbo_id):
         """Job: apply QuickBooks' current version of one object again (a manager's Retry)."""
         result = self.env["quickbooks.push"]._run(
-            backend, self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, qbo_id),
-            lambda: self._process_change(backend, entity, qbo_id, "update"))
+            backend,
+            self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, qbo_id),
+            lambda: self._process_change(backend, entity, qbo_id, "update"),
+        )
         row = self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, qbo_id)
         if row:
             row.sudo().write({"drift_detected": False, "drift_note": False})
@@ -312,21 +393,29 @@ class QuickbooksPull(models.AbstractModel):
         """A payment Odoo pushed and someone changed in QuickBooks: Odoo is master, it is flagged."""
         if payment is None or _is_voided(payment):
             if row.qbo_state != "active":
-                return _("Our own removal.")
+                return self.env._("Our own removal.")
             state = "voided" if payment is not None else "deleted"
-            note = _("%(entity)s %(id)s was %(state)s in QuickBooks; Odoo still has it. A manager must decide (remove "
-                     "it in Odoo, or retry to record it again).", entity=row.qbo_entity, id=row.qbo_id, state=state)
+            note = self.env._(
+                "%(entity)s %(id)s was %(state)s in QuickBooks; Odoo still has it. A manager must decide (remove "
+                "it in Odoo, or retry to record it again).",
+                entity=row.qbo_entity,
+                id=row.qbo_id,
+                state=state,
+            )
         else:
             current = fingerprint(row.qbo_entity, payment)
             if current == row.qbo_fingerprint:
-                return _("Our own payment: not pulled back.")
-            note = _("%(entity)s changed in QuickBooks, not by Odoo (Odoo is master; a retry restores Odoo's "
-                     "version):\n%(changes)s", entity=row.qbo_entity,
-                     changes="\n".join(describe_changes(row.qbo_fingerprint, current)))
+                return self.env._("Our own payment: not pulled back.")
+            note = self.env._(
+                "%(entity)s changed in QuickBooks, not by Odoo (Odoo is master; a retry restores Odoo's "
+                "version):\n%(changes)s",
+                entity=row.qbo_entity,
+                changes="\n".join(describe_changes(row.qbo_fingerprint, current)),
+            )
         if row.drift_note != note:
             row.sudo().write({"drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now()})
             record = row._record()
             if record is not None:
                 record._quickbooks_note(note)
-            backend._notify_managers(_("Payment changed in QuickBooks"), note)
+            backend._notify_managers(self.env._("Payment changed in QuickBooks"), note)
         return note

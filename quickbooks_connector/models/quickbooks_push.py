@@ -13,7 +13,7 @@ import hashlib
 
 from markupsafe import Markup
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
@@ -41,13 +41,21 @@ class QuickbooksPush(models.AbstractModel):
 
     @api.model
     def _check_backend_active(self, backend):
-        """Jobs for a paused connection wait instead of burning their retries."""
+        """Jobs for a paused connection wait instead of burning their retries.
+
+        :raise RetryableJobError: while the connection is not connected (the job waits, its
+            retries are not spent)
+        """
         if backend.state != "connected":
             raise RetryableJobError(
-                _("QuickBooks connection of %(company)s is %(state)s: waiting for a manager to reconnect.",
-                  company=backend.company_id.name, state=backend.state),
-                seconds=const.PAUSED_RECHECK_SECONDS, ignore_retry=True)
-
+                self.env._(
+                    "QuickBooks connection of %(company)s is %(state)s: waiting for a manager to reconnect.",
+                    company=backend.company_id.name,
+                    state=backend.state,
+                ),
+                seconds=const.PAUSED_RECHECK_SECONDS,
+                ignore_retry=True,
+            )
 
     @api.model
     def _run_bound(self, backend, record, entity, work, **binding):
@@ -67,17 +75,28 @@ class QuickbooksPush(models.AbstractModel):
             return work()
         except QBOError as error:
             if isinstance(error, AuthenticationError) or error.retryable:
-                message = _("Temporary QuickBooks problem, will retry: %s", error)
-                note_and_retry(row.sudo(), lambda r: {"attempts": r.attempts + 1, "last_error": message,
-                                                      "failure_kind": "transient", "state": "pending"},
-                               message, retry_after=getattr(error, "retry_after", None))
+                message = self.env._("Temporary QuickBooks problem, will retry: %s", error)
+                note_and_retry(
+                    row.sudo(),
+                    lambda r: {
+                        "attempts": r.attempts + 1,
+                        "last_error": message,
+                        "failure_kind": "transient",
+                        "state": "pending",
+                    },
+                    message,
+                    retry_after=getattr(error, "retry_after", None),
+                )
             # Permanent: QBO refused the content.  Recorded, shown on the record, and not retried by
             # itself (a manager fixes the cause, then uses Retry).
             stale = isinstance(error, StaleObjectError)
-            message = _("QuickBooks refused the update: %s", error) if not stale else row.last_error or str(error)
+            message = (
+                self.env._("QuickBooks refused the update: %s", error) if not stale else row.last_error or str(error)
+            )
             if row:
-                row._mark_failed(message, state="conflict" if stale else "failed",
-                                 kind="conflict" if stale else "validation")
+                row._mark_failed(
+                    message, state="conflict" if stale else "failed", kind="conflict" if stale else "validation"
+                )
                 record = row._record()
                 if record is not None and hasattr(record, "message_post"):
                     record.message_post(body=message)
@@ -95,11 +114,21 @@ class QuickbooksPush(models.AbstractModel):
         the ledger's last synced values and retried.  Returns the stored object."""
         try:
             stored, conflicts = client.update_merging(
-                entity, row.qbo_id, row.sync_token or "0", ours, row.synced_values or {}, prefer="ours",
-                fields=set(owned_fields), request_id=request_id)
+                entity,
+                row.qbo_id,
+                row.sync_token or "0",
+                ours,
+                row.synced_values or {},
+                prefer="ours",
+                fields=set(owned_fields),
+                request_id=request_id,
+            )
         except StaleObjectError:
-            row._mark_failed(_("QuickBooks kept changing this record while Odoo updated it; retry later."),
-                             state="conflict", kind="conflict")
+            row._mark_failed(
+                self.env._("QuickBooks kept changing this record while Odoo updated it; retry later."),
+                state="conflict",
+                kind="conflict",
+            )
             raise
         row._mark_done(stored, ours, last_request_id=request_id, attempts=row.attempts + 1)
         self._note_conflicts(record, conflicts)
@@ -111,8 +140,11 @@ class QuickbooksPush(models.AbstractModel):
         if not conflicts:
             return
         items = Markup("").join(
-            Markup("<li>%s: QuickBooks had %s, Odoo has %s; kept %s</li>") % (
-                c.path, c.theirs, c.ours, c.resolved) for c in conflicts)
-        record.message_post(body=Markup("%s<ul>%s</ul>") % (
-            _("QuickBooks and Odoo both changed this record; Odoo is master for these fields:"), items))
+            Markup("<li>%s: QuickBooks had %s, Odoo has %s; kept %s</li>") % (c.path, c.theirs, c.ours, c.resolved)
+            for c in conflicts
+        )
+        record.message_post(
+            body=Markup("%s<ul>%s</ul>")
+            % (self.env._("QuickBooks and Odoo both changed this record; Odoo is master for these fields:"), items)
+        )
         _logger.info("QuickBooks: %d conflict(s) on %s resolved for Odoo", len(conflicts), record)

@@ -12,7 +12,7 @@ that would disagree is not sent.  After the push, QBO's stored totals must equal
 
 import time
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import const
@@ -53,7 +53,7 @@ def _owned(body, entity="Invoice"):
 
 
 class QuickbooksPush(models.AbstractModel):
-    _inherit = "quickbooks.push"
+    _inherit = "quickbooks.push"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     @api.model
     def _push_move(self, backend, move, client=None):
@@ -61,7 +61,7 @@ class QuickbooksPush(models.AbstractModel):
         entity = move._quickbooks_entity()
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity)
         if move.quickbooks_skip:
-            row._mark_skipped(_("Marked 'Skip QuickBooks'."))
+            row._mark_skipped(self.env._("Marked 'Skip QuickBooks'."))
             return row
         if move.state == "cancel" and not row.qbo_id:
             return self._cancelled_before_sent(backend, move, row, client or backend._qbo_client())
@@ -73,24 +73,32 @@ class QuickbooksPush(models.AbstractModel):
         try:
             if payable:
                 vendor_row = self._push_vendor(backend, move.commercial_partner_id, move.currency_id, client)
-                document = purchase_document_data(move, backend, vendor_row.qbo_id, is_us=backend._is_us_company(),
-                                                  term_qbo_id=term_id)
+                document = purchase_document_data(
+                    move, backend, vendor_row.qbo_id, is_us=backend._is_us_company(), term_qbo_id=term_id
+                )
             else:
                 customer_row = self._push_customer(backend, move.commercial_partner_id, move.currency_id, client)
                 self._ensure_line_items(backend, move, client)
                 document = sales_document_data(
-                    move, backend, customer_row.qbo_id, is_us=backend._is_us_company(),
-                    automated_sales_tax=backend.qbo_automated_sales_tax, term_qbo_id=term_id)
+                    move,
+                    backend,
+                    customer_row.qbo_id,
+                    is_us=backend._is_us_company(),
+                    automated_sales_tax=backend.qbo_automated_sales_tax,
+                    term_qbo_id=term_id,
+                )
         except MappingProblem as problem:
-            message = _("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
+            message = self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
             self._fail_with_note(move, row, message, "mapping")
             return row
         body = DOCUMENTS[entity][0](document.data)
         predicted = differences(document.odoo_totals, payload_totals(body), per_rate=document.compare_per_rate)
         if predicted:
-            message = _("Not sent to QuickBooks: the document would not agree with Odoo (%(diff)s). "
-                        "Odoo: %(odoo)s.", diff="; ".join(predicted),
-                        odoo=document.odoo_totals.describe(move.currency_id.name))
+            message = self.env._(
+                "Not sent to QuickBooks: the document would not agree with Odoo (%(diff)s). Odoo: %(odoo)s.",
+                diff="; ".join(predicted),
+                odoo=document.odoo_totals.describe(move.currency_id.name),
+            )
             self._fail_with_note(move, row, message, "totals")
             return row
         if row.qbo_id:
@@ -112,14 +120,24 @@ class QuickbooksPush(models.AbstractModel):
         others (a deposit on a liability account, cash rounding) get one the first time they are used."""
         accounts = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").account_id
         accounts |= move.line_ids.filtered(
-            lambda line: line.display_type == "rounding" and not line.tax_repartition_line_id).account_id
+            lambda line: line.display_type == "rounding" and not line.tax_repartition_line_id
+        ).account_id
         self._ensure_items(backend, accounts, client)
 
     def _ensure_items(self, backend, accounts, client):
         """The QBO Items of mapped ``accounts`` that have none yet (sales lines take their account from one)."""
-        mappings = self.env["quickbooks.account.mapping"].sudo().search([
-            ("backend_id", "=", backend.id), ("account_id", "in", accounts.ids), ("qbo_item_id", "=", False),
-            ("qbo_account_id", "!=", False)])
+        mappings = (
+            self.env["quickbooks.account.mapping"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("account_id", "in", accounts.ids),
+                    ("qbo_item_id", "=", False),
+                    ("qbo_account_id", "!=", False),
+                ]
+            )
+        )
         if mappings:
             mappings._ensure_item(client, any_account=True)
 
@@ -157,15 +175,27 @@ class QuickbooksPush(models.AbstractModel):
             theirs = existing[0]
             other = self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, theirs["Id"])
             if other and other != row:
-                row._mark_failed(_("QuickBooks %(entity)s %(number)s is already bound to %(other)s.",
-                                   entity=entity, number=move.name, other=other.res_name), kind="validation")
+                row._mark_failed(
+                    self.env._(
+                        "QuickBooks %(entity)s %(number)s is already bound to %(other)s.",
+                        entity=entity,
+                        number=move.name,
+                        other=other.res_name,
+                    ),
+                    kind="validation",
+                )
                 return None
             row._mark_done(theirs, _owned(theirs, entity))
-            move.message_post(body=_("Linked to the existing QuickBooks %(entity)s #%(number)s.",
-                                     entity=entity, number=theirs.get("DocNumber") or theirs["Id"]))
+            move.message_post(
+                body=self.env._(
+                    "Linked to the existing QuickBooks %(entity)s #%(number)s.",
+                    entity=entity,
+                    number=theirs.get("DocNumber") or theirs["Id"],
+                )
+            )
             return self._update_document(backend, move, row, entity, body, client)
         row._mark_done(stored, _owned(body, entity), last_request_id=request_id, attempts=row.attempts + 1)
-        move.message_post(body=_("Sent to QuickBooks as #%s.", stored.get("DocNumber") or stored["Id"]))
+        move.message_post(body=self.env._("Sent to QuickBooks as #%s.", stored.get("DocNumber") or stored["Id"]))
         return stored
 
     def _cancelled_before_sent(self, backend, move, row, client):
@@ -178,16 +208,21 @@ class QuickbooksPush(models.AbstractModel):
             existing = self._find_document(client, entity, move, {})
         elif vendor_reference(move):
             vendor = self.env["quickbooks.sync.state"]._binding_for(
-                backend, move.commercial_partner_id, "Vendor", create=False,
-                key=self._customer_key(backend, move.currency_id, PAYABLE))
+                backend,
+                move.commercial_partner_id,
+                "Vendor",
+                create=False,
+                key=self._customer_key(backend, move.currency_id, PAYABLE),
+            )
             if vendor.qbo_id:  # the same reference and vendor as purchase_document_data sends
-                existing = self._find_document(client, entity, move, {"DocNumber": vendor_reference(move),
-                                                                       "VendorRef": {"value": vendor.qbo_id}})
+                existing = self._find_document(
+                    client, entity, move, {"DocNumber": vendor_reference(move), "VendorRef": {"value": vendor.qbo_id}}
+                )
         theirs = existing[0] if existing else None
         if theirs and not self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, theirs["Id"]):
             row._mark_done(theirs, row.synced_values)
             return self._void_move(backend, move, client)
-        row._mark_skipped(_("Cancelled before it reached QuickBooks: nothing was sent."))
+        row._mark_skipped(self.env._("Cancelled before it reached QuickBooks: nothing was sent."))
         return row
 
     def _find_document(self, client, entity, move, body):
@@ -199,9 +234,11 @@ class QuickbooksPush(models.AbstractModel):
         if not body.get("DocNumber"):
             return []
         vendor = body["VendorRef"]["value"]
-        return [found for found in client.find_by(entity, "DocNumber", body["DocNumber"])
-                if (found.get("VendorRef") or {}).get("value") == vendor
-                and move.name in (found.get("PrivateNote") or "")]
+        return [
+            found
+            for found in client.find_by(entity, "DocNumber", body["DocNumber"])
+            if (found.get("VendorRef") or {}).get("value") == vendor and move.name in (found.get("PrivateNote") or "")
+        ]
 
     def _update_document(self, backend, move, row, entity, body, client):
         ours = _owned(body, entity)
@@ -209,11 +246,13 @@ class QuickbooksPush(models.AbstractModel):
         try:
             stored = self._merged_update(client, row, move, entity, ours, DOCUMENTS[entity][1], request_id)
         except NotFoundError:
-            row._mark_failed(_("The QuickBooks %s was deleted; a manager must decide whether to send it again.",
-                               entity), kind="validation")
+            row._mark_failed(
+                self.env._("The QuickBooks %s was deleted; a manager must decide whether to send it again.", entity),
+                kind="validation",
+            )
             row.sudo().qbo_state = "deleted"
             return None
-        move.message_post(body=_("Updated in QuickBooks (#%s).", stored.get("DocNumber") or stored["Id"]))
+        move.message_post(body=self.env._("Updated in QuickBooks (#%s).", stored.get("DocNumber") or stored["Id"]))
         return stored
 
     def _check_totals(self, move, row, stored, document):
@@ -221,9 +260,12 @@ class QuickbooksPush(models.AbstractModel):
         home-currency total); any difference is marked on the ledger row and the invoice."""
         found = differences(document.odoo_totals, document_totals(stored), per_rate=document.compare_per_rate)
         if found:
-            message = _("Totals differ between Odoo and QuickBooks (Odoo ≠ QuickBooks): %(diff)s. Odoo: %(odoo)s. "
-                        "Check the tax mapping.", diff="; ".join(found),
-                        odoo=document.odoo_totals.describe(move.currency_id.name))
+            message = self.env._(
+                "Totals differ between Odoo and QuickBooks (Odoo ≠ QuickBooks): %(diff)s. Odoo: %(odoo)s. "
+                "Check the tax mapping.",
+                diff="; ".join(found),
+                odoo=document.odoo_totals.describe(move.currency_id.name),
+            )
             row._mark_failed(message, kind="totals")
             move.message_post(body=message)
 
@@ -237,8 +279,14 @@ class QuickbooksPush(models.AbstractModel):
             entity = "BillPayment" if (linked.get("TxnType") or "").startswith("BillPayment") else linked.get("TxnType")
             if entity in ("Payment", "BillPayment"):
                 rows |= Ledger._binding_for_qbo(backend, entity, linked.get("TxnId"))
-        rows |= Ledger.search([("backend_id", "=", backend.id), ("res_model", "=", "account.move"),
-                               ("res_id", "=", move.id), ("binding_key", "=", "application")])
+        rows |= Ledger.search(
+            [
+                ("backend_id", "=", backend.id),
+                ("res_model", "=", "account.move"),
+                ("res_id", "=", move.id),
+                ("binding_key", "=", "application"),
+            ]
+        )
         changed = False
         for row in rows.filtered(lambda r: r.origin == "odoo" and r.qbo_state == "active"):
             record = row._record()
@@ -258,7 +306,7 @@ class QuickbooksPush(models.AbstractModel):
         if row and not row.qbo_id and row.state == "pending" and move.state == "cancel":
             # Its push may be running now: once it ends, the document is bound (then voided here) or
             # the push itself finds the move cancelled and sends nothing.
-            raise RetryableJobError(_("Waiting for the push of %s to end before voiding it.", move.name))
+            raise RetryableJobError(self.env._("Waiting for the push of %s to end before voiding it.", move.name))
         if not row or not row.qbo_id or row.qbo_state != "active":
             return row
         if move.state != "cancel":
@@ -271,9 +319,9 @@ class QuickbooksPush(models.AbstractModel):
         if entity not in VOIDABLE:
             client.delete(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
             row._mark_done(current, row.synced_values, qbo_state="deleted", last_request_id=request_id)
-            move.message_post(body=_("Deleted in QuickBooks (QuickBooks cannot void a %s).", entity))
+            move.message_post(body=self.env._("Deleted in QuickBooks (QuickBooks cannot void a %s).", entity))
         else:
             voided = client.void(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
             row._mark_done(voided, row.synced_values, qbo_state="voided", last_request_id=request_id)
-            move.message_post(body=_("Voided in QuickBooks."))
+            move.message_post(body=self.env._("Voided in QuickBooks."))
         return row

@@ -11,7 +11,7 @@ carries the partner's name; a vendor too, unless the partner is also a customer:
 "<name> [Vendor]".  A name already taken by someone else gets the partner's Odoo id as well.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from .. import const
 from ..adapters import CUSTOMER_OWNED_FIELDS, customer_data, customer_display_name, vendor_data
@@ -42,7 +42,7 @@ def _body(side, partner, currency, home, suffix, **identity):
 
 
 class QuickbooksPush(models.AbstractModel):
-    _inherit = "quickbooks.push"
+    _inherit = "quickbooks.push"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     @api.model
     def _customer_key(self, backend, currency, side=RECEIVABLE):
@@ -67,7 +67,8 @@ class QuickbooksPush(models.AbstractModel):
         client = client or backend._qbo_client()
         home = backend.qbo_home_currency or backend.company_id.currency_id.name
         row = self.env["quickbooks.sync.state"]._binding_for(
-            backend, partner, side.party_entity, key=self._customer_key(backend, currency, side))
+            backend, partner, side.party_entity, key=self._customer_key(backend, currency, side)
+        )
         if row.qbo_id:
             return self._update_party(backend, partner, currency, row, client, home, side)
         return self._create_party(backend, partner, currency, row, client, home, side)
@@ -91,8 +92,13 @@ class QuickbooksPush(models.AbstractModel):
                 if self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, existing["Id"]):
                     continue  # already bound to another Odoo partner
                 row._mark_done(existing, _owned(existing))  # adopt, then make it match Odoo (Odoo is master)
-                partner.message_post(body=_("Linked to the existing QuickBooks %(entity)s %(name)s.",
-                                            entity=entity.lower(), name=existing["DisplayName"]))
+                partner.message_post(
+                    body=self.env._(
+                        "Linked to the existing QuickBooks %(entity)s %(name)s.",
+                        entity=entity.lower(),
+                        name=existing["DisplayName"],
+                    )
+                )
                 return self._update_party(backend, partner, currency, row, client, home, side)
             if name_is_customers and suffix is None:
                 continue
@@ -102,23 +108,33 @@ class QuickbooksPush(models.AbstractModel):
             except DuplicateNameError:
                 continue  # another customer, vendor or employee holds the name: try the next one
             row._mark_done(created, _owned(body), last_request_id=request_id, attempts=row.attempts + 1)
-            partner.message_post(body=_("Created in QuickBooks as %(entity)s %(name)s.", entity=entity.lower(),
-                                        name=created["DisplayName"]))
+            partner.message_post(
+                body=self.env._(
+                    "Created in QuickBooks as %(entity)s %(name)s.", entity=entity.lower(), name=created["DisplayName"]
+                )
+            )
             return row
         raise DuplicateNameError(
-            _("QuickBooks already uses the name %s for another customer, vendor or employee; rename the "
-              "partner or the QuickBooks record.", customer_display_name(partner, currency, home)), code="6240")
+            self.env._(
+                "QuickBooks already uses the name %s for another customer, vendor or employee; rename the "
+                "partner or the QuickBooks record.",
+                customer_display_name(partner, currency, home),
+            ),
+            code="6240",
+        )
 
     def _update_party(self, backend, partner, currency, row, client, home, side):
         base = row.synced_values or {}
         # Keep the suffix chosen at creation (also when the partner was renamed since).
         chosen = base.get("DisplayName") or ""
         suffix = next((s for s in reversed(_suffixes(side, partner)) if s and chosen.endswith(f" [{s}]")), None)
-        ours = _owned(_body(side, partner, currency, home, suffix, object_id=row.qbo_id,
-                            sync_token=row.sync_token or "0"))
+        ours = _owned(
+            _body(side, partner, currency, home, suffix, object_id=row.qbo_id, sync_token=row.sync_token or "0")
+        )
         if ours == base:
             return row  # nothing Odoo owns changed since the last push
-        request_id = self._request_id(side.party_entity, partner.id, currency.name, "update", row.sync_token,
-                                      sorted(ours.items()))
+        request_id = self._request_id(
+            side.party_entity, partner.id, currency.name, "update", row.sync_token, sorted(ours.items())
+        )
         self._merged_update(client, row, partner, side.party_entity, ours, CUSTOMER_OWNED_FIELDS, request_id)
         return row

@@ -12,7 +12,7 @@ are synced first.
 
 import json
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.tools import SQL
 
@@ -44,7 +44,7 @@ def _applied(values):
 
 
 class QuickbooksPush(models.AbstractModel):
-    _inherit = "quickbooks.push"
+    _inherit = "quickbooks.push"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     # ------------------------------------------------------------------ the payment
     @api.model
@@ -66,7 +66,7 @@ class QuickbooksPush(models.AbstractModel):
             row.sudo().write({"qbo_entity": entity, "qbo_id": False, "sync_token": False, "synced_values": False})
         row = row or Ledger._binding_for(backend, source, entity, key=key)
         if settlement.problems:
-            message = _("Not sent to QuickBooks:\n%s", "\n".join(settlement.problems))
+            message = self.env._("Not sent to QuickBooks:\n%s", "\n".join(settlement.problems))
             if row.last_error != message:
                 source._quickbooks_note(message)
             row._mark_failed(message, kind="validation")
@@ -79,26 +79,31 @@ class QuickbooksPush(models.AbstractModel):
                 waiting.append(application.move.name)
             documents[application.move] = (side.entity_of(application.move.move_type), bound.qbo_id)
         if waiting:
-            raise RetryableJobError(_("Waiting for %s to reach QuickBooks first.", ", ".join(waiting)))
+            raise RetryableJobError(self.env._("Waiting for %s to reach QuickBooks first.", ", ".join(waiting)))
         client = client or backend._qbo_client()
         party = self._push_party(backend, settlement.partner, settlement.currency, client, side)
         try:
             memo = self._sync_writeoff_memo(backend, source, settlement, party.qbo_id, client)
         except MappingProblem as problem:
-            message = _("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
+            message = self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
             if row.last_error != message:
                 source._quickbooks_note(message)
             row._mark_failed(message, kind="mapping")
             return row
-        applications = [PaymentApplication(documents[a.move][1], a.amount, documents[a.move][0])
-                        for a in settlement.invoices + settlement.credit_notes]
+        applications = [
+            PaymentApplication(documents[a.move][1], a.amount, documents[a.move][0])
+            for a in settlement.invoices + settlement.credit_notes
+        ]
         if memo:
             applications.append(PaymentApplication(memo.qbo_id, settlement.writeoff_total, side.refund_entity))
         if side is PAYABLE:
             data = bill_payment_data(self.env, backend, source, settlement, party.qbo_id, applications)
             if data is None:
-                message = _("Not sent to QuickBooks, map first:\nThe account of journal %s is not mapped to a "
-                            "QuickBooks bank or credit card account.", settlement.journal.display_name)
+                message = self.env._(
+                    "Not sent to QuickBooks, map first:\nThe account of journal %s is not mapped to a "
+                    "QuickBooks bank or credit card account.",
+                    settlement.journal.display_name,
+                )
                 if row.last_error != message:
                     source._quickbooks_note(message)
                 row._mark_failed(message, kind="mapping")
@@ -118,10 +123,16 @@ class QuickbooksPush(models.AbstractModel):
             # A new requestid once an earlier QBO payment of this source was removed (it is part of it).
             request_id = self._request_id(entity, source._name, source.id, "create", row.qbo_id or "")
             created = client.create(entity, body, request_id=request_id)
-            row._mark_done(created, ours, last_request_id=request_id, qbo_state="active", origin="odoo",
-                           attempts=row.attempts + 1)
-            source._quickbooks_note(_("Recorded in QuickBooks as %(entity)s %(id)s.",
-                                      entity=_("bill payment") if side is PAYABLE else _("payment"), id=created["Id"]))
+            row._mark_done(
+                created, ours, last_request_id=request_id, qbo_state="active", origin="odoo", attempts=row.attempts + 1
+            )
+            source._quickbooks_note(
+                self.env._(
+                    "Recorded in QuickBooks as %(entity)s %(id)s.",
+                    entity=self.env._("bill payment") if side is PAYABLE else self.env._("payment"),
+                    id=created["Id"],
+                )
+            )
         if not memo:
             self._remove_writeoff_memo(backend, source._name, source.id, client)
         return row
@@ -134,12 +145,17 @@ class QuickbooksPush(models.AbstractModel):
         grown = [key for key, amount in _applied(ours).items() if amount > before.get(key, 0) + 0.004]
         for txn_type, txn_id in grown:
             self.env.flush_all()
-            self.env.cr.execute(SQL(
-                """SELECT id FROM quickbooks_sync_state
+            self.env.cr.execute(
+                SQL(
+                    """SELECT id FROM quickbooks_sync_state
                     WHERE backend_id = %s AND qbo_entity = %s AND origin = 'odoo' AND qbo_state = 'active'
                       AND id != %s AND synced_values @> %s::jsonb""",
-                backend.id, row.qbo_entity, row.id or 0,
-                json.dumps({"Line": [{"LinkedTxn": [{"TxnId": txn_id, "TxnType": txn_type}]}]})))
+                    backend.id,
+                    row.qbo_entity,
+                    row.id or 0,
+                    json.dumps({"Line": [{"LinkedTxn": [{"TxnId": txn_id, "TxnType": txn_type}]}]}),
+                )
+            )
             for other in self.env["quickbooks.sync.state"].sudo().browse([r[0] for r in self.env.cr.fetchall()]):
                 record = other._record()
                 if record is None:
@@ -166,10 +182,13 @@ class QuickbooksPush(models.AbstractModel):
             row.sudo().write({"qbo_state": "deleted", "state": "done", "last_error": False, "failure_kind": False})
             record = row._record()
             if record is not None:
-                record._quickbooks_note(_("Its QuickBooks payment %s was deleted: it no longer settles anything "
-                                          "in Odoo.", row.qbo_id))
+                record._quickbooks_note(
+                    self.env._(
+                        "Its QuickBooks payment %s was deleted: it no longer settles anything in Odoo.", row.qbo_id
+                    )
+                )
         elif row.state in ("pending", "failed"):
-            row._mark_skipped(_("Nothing to record in QuickBooks (draft, cancelled or not reconciled)."))
+            row._mark_skipped(self.env._("Nothing to record in QuickBooks (draft, cancelled or not reconciled)."))
         if row.origin == "odoo":
             self._remove_writeoff_memo(backend, row.res_model, row.res_id, client)
         return row
@@ -200,17 +219,32 @@ class QuickbooksPush(models.AbstractModel):
         return row
 
     def _remove_writeoff_memo(self, backend, res_model, res_id, client):
-        row = self.env["quickbooks.sync.state"].sudo().search([
-            ("backend_id", "=", backend.id), ("res_model", "=", res_model), ("res_id", "=", res_id),
-            ("binding_key", "=", "writeoff"), ("qbo_state", "=", "active")], limit=1)
+        row = (
+            self.env["quickbooks.sync.state"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("res_model", "=", res_model),
+                    ("res_id", "=", res_id),
+                    ("binding_key", "=", "writeoff"),
+                    ("qbo_state", "=", "active"),
+                ],
+                limit=1,
+            )
+        )
         if not row.qbo_id:
             return
         client = client or backend._qbo_client()
         entity = row.qbo_entity
         try:
             current = client.get(entity, row.qbo_id)
-            client.delete(entity, row.qbo_id, current["SyncToken"],
-                          request_id=self._request_id(entity, res_model, res_id, "delete", row.qbo_id))
+            client.delete(
+                entity,
+                row.qbo_id,
+                current["SyncToken"],
+                request_id=self._request_id(entity, res_model, res_id, "delete", row.qbo_id),
+            )
         except NotFoundError:
-            pass
+            _logger.debug("QuickBooks: %s %s of the write-off was already deleted", entity, row.qbo_id)
         row.write({"qbo_state": "deleted", "state": "done"})

@@ -1,6 +1,6 @@
 """A local copy of the QuickBooks chart of accounts, so mappings can point at real QBO accounts."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..qbo.redact import get_logger
 
@@ -27,7 +27,8 @@ class QuickbooksQboAccount(models.Model):
     last_pulled_at = fields.Datetime(readonly=True)
 
     _backend_qbo_uniq = models.Constraint(
-        "UNIQUE(backend_id, qbo_id)", "This QuickBooks account is already known for this connection.")
+        "UNIQUE(backend_id, qbo_id)", "This QuickBooks account is already known for this connection."
+    )
 
     @api.depends("name", "acct_num", "account_type", "qbo_active")
     def _compute_display_name(self):
@@ -36,7 +37,7 @@ class QuickbooksQboAccount(models.Model):
             if account.account_type:
                 label += f" ({account.account_type})"
             if not account.qbo_active:
-                label += _(" [inactive in QuickBooks]")
+                label += self.env._(" [inactive in QuickBooks]")
             account.display_name = label
 
     @api.model
@@ -85,13 +86,18 @@ class QuickbooksQboAccount(models.Model):
                 with self.env.cr.savepoint():
                     went_inactive = self._pull_for_backend(backend)
                     broken = self.env["quickbooks.account.mapping"].search(
-                        [("backend_id", "=", backend.id), ("qbo_account_id", "in", went_inactive.ids)])
+                        [("backend_id", "=", backend.id), ("qbo_account_id", "in", went_inactive.ids)]
+                    )
                     if broken:
                         backend._notify_managers(
-                            _("QuickBooks accounts became inactive"),
-                            _("These mappings point to QuickBooks accounts that are now inactive; documents using "
-                              "them will not be sent until they are remapped: %s",
-                              ", ".join(broken.mapped("display_name"))))
+                            self.env._("QuickBooks accounts became inactive"),
+                            self.env._(
+                                "These mappings point to QuickBooks accounts that are now inactive; documents using "
+                                "them will not be sent until they are remapped: %s",
+                                ", ".join(broken.mapped("display_name")),
+                            ),
+                        )
             except Exception as error:  # one company's failure (SQL or QuickBooks) must not stop the others
-                _logger.warning("QuickBooks: pulling the chart of accounts of %s failed: %s",
-                                backend.company_id.name, error)
+                _logger.warning(
+                    "QuickBooks: pulling the chart of accounts of %s failed: %s", backend.company_id.name, error
+                )

@@ -19,10 +19,12 @@ class QuickbooksQboTaxCode(models.Model):
     rate = fields.Float("Combined Rate (%)", digits=(16, 4))
     rate_details = fields.Json(
         help="The QuickBooks sales tax rates of this code: [{'id', 'name', 'rate'}]. Odoo's tax amounts are "
-             "sent per rate.")
+        "sent per rate."
+    )
     purchase_rate = fields.Float("Combined Purchase Rate (%)", digits=(16, 4))
     purchase_rate_details = fields.Json(
-        help="The QuickBooks purchase tax rates of this code (input tax on bills): [{'id', 'name', 'rate'}].")
+        help="The QuickBooks purchase tax rates of this code (input tax on bills): [{'id', 'name', 'rate'}]."
+    )
     qbo_active = fields.Boolean("Active in QuickBooks", default=True)
 
     _backend_qbo_uniq = models.Constraint("UNIQUE(backend_id, qbo_id)", "This tax code is already known.")
@@ -38,13 +40,19 @@ class QuickbooksQboTaxCode(models.Model):
         client = client or backend._qbo_client()
         rates = {row["Id"]: row for row in client.query_all("TaxRate", "Active in (true, false)")}
         known = {code.qbo_id: code for code in self.search([("backend_id", "=", backend.id)])}
+
         def details_of(rate_list):
             found = []
             for detail in (rate_list or {}).get("TaxRateDetail") or []:
                 rate_id = str((detail.get("TaxRateRef") or {}).get("value") or "")
                 rate = rates.get(rate_id) or {}
-                found.append({"id": rate_id, "name": rate.get("Name") or (detail.get("TaxRateRef") or {}).get(
-                    "name"), "rate": float(rate.get("RateValue") or 0)})
+                found.append(
+                    {
+                        "id": rate_id,
+                        "name": rate.get("Name") or (detail.get("TaxRateRef") or {}).get("name"),
+                        "rate": float(rate.get("RateValue") or 0),
+                    }
+                )
             return found
 
         for row in client.query_all("TaxCode", "Active in (true, false)"):

@@ -16,7 +16,7 @@ run of a month also compares the FX gain/loss accounts over the previous month.
 
 from datetime import date, timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
@@ -53,15 +53,16 @@ class QuickbooksReconciliation(models.Model):
     _order = "run_at desc, id desc"
     _check_company_auto = True
 
-    backend_id = fields.Many2one("quickbooks.backend", required=True, index=True, ondelete="cascade",
-                                 readonly=True)
+    backend_id = fields.Many2one("quickbooks.backend", required=True, index=True, ondelete="cascade", readonly=True)
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
-    run_at = fields.Datetime("Run At", required=True, readonly=True, default=fields.Datetime.now)
-    local_date = fields.Date("Local Date", readonly=True, index=True,
-                             help="Date of the run in the backend's reconciliation time zone.")
-    trigger = fields.Selection([("cron", "Nightly"), ("manual", "On demand")], default="manual",
-                               required=True, readonly=True)
+    run_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    local_date = fields.Date(
+        readonly=True, index=True, help="Date of the run in the backend's reconciliation time zone."
+    )
+    trigger = fields.Selection(
+        [("cron", "Nightly"), ("manual", "On demand")], default="manual", required=True, readonly=True
+    )
     state = fields.Selection(RUN_STATES, readonly=True, index=True)
     error_message = fields.Text(readonly=True)
     notes = fields.Text(readonly=True, help="What could not be compared, and why.")
@@ -70,65 +71,95 @@ class QuickbooksReconciliation(models.Model):
     odoo_open_count = fields.Integer("Open Invoices (Odoo)", readonly=True)
     qbo_open_count = fields.Integer("Open Invoices (QuickBooks)", readonly=True)
     open_count_difference = fields.Integer("Open Invoices Difference", compute="_compute_differences", store=True)
-    open_count_drift = fields.Float("Open Invoices Drift (%)", compute="_compute_differences", store=True,
-                                    digits=(16, 4), aggregator="max")
+    open_count_drift = fields.Float(
+        "Open Invoices Drift (%)", compute="_compute_differences", store=True, digits=(16, 4), aggregator="max"
+    )
     odoo_receivable = fields.Monetary("Receivables (Odoo)", readonly=True)
     qbo_receivable = fields.Monetary("Receivables (QuickBooks)", readonly=True)
     receivable_difference = fields.Monetary("Receivables Difference", compute="_compute_differences", store=True)
-    receivable_drift = fields.Float("Receivables Drift (%)", compute="_compute_differences", store=True,
-                                    digits=(16, 4), aggregator="max")
-    odoo_unapplied = fields.Monetary("Unapplied Payments (Odoo)", readonly=True,
-                                     help="Customers' credit: payments not applied to any document.")
+    receivable_drift = fields.Float(
+        "Receivables Drift (%)", compute="_compute_differences", store=True, digits=(16, 4), aggregator="max"
+    )
+    odoo_unapplied = fields.Monetary(
+        "Unapplied Payments (Odoo)", readonly=True, help="Customers' credit: payments not applied to any document."
+    )
     qbo_unapplied = fields.Monetary("Unapplied Payments (QuickBooks)", readonly=True)
-    unapplied_difference = fields.Monetary("Unapplied Payments Difference", compute="_compute_differences",
-                                           store=True)
-    unapplied_drift = fields.Float("Unapplied Payments Drift (%)", compute="_compute_differences", store=True,
-                                   digits=(16, 4), aggregator="max")
+    unapplied_difference = fields.Monetary("Unapplied Payments Difference", compute="_compute_differences", store=True)
+    unapplied_drift = fields.Float(
+        "Unapplied Payments Drift (%)", compute="_compute_differences", store=True, digits=(16, 4), aggregator="max"
+    )
     customer_mismatch_count = fields.Integer(
-        "Customers Differing", readonly=True,
+        "Customers Differing",
+        readonly=True,
         help="Customers whose balance (in their currency) differs between Odoo and QuickBooks by more than the "
-             "threshold; listed among the explaining documents.")
+        "threshold; listed among the explaining documents.",
+    )
     vendor_mismatch_count = fields.Integer(
-        "Vendors with Another Balance", readonly=True,
-        help="Vendors whose balance in QuickBooks differs from what Odoo owes them (in the vendor's currency).")
+        "Vendors with Another Balance",
+        readonly=True,
+        help="Vendors whose balance in QuickBooks differs from what Odoo owes them (in the vendor's currency).",
+    )
     odoo_open_bill_count = fields.Integer("Open Bills (Odoo)", readonly=True)
     qbo_open_bill_count = fields.Integer("Open Bills (QuickBooks)", readonly=True)
     open_bill_count_difference = fields.Integer("Open Bills Difference", compute="_compute_differences", store=True)
-    open_bill_count_drift = fields.Float("Open Bills Drift (%)", compute="_compute_differences", store=True,
-                                         digits=(16, 4))
+    open_bill_count_drift = fields.Float(
+        "Open Bills Drift (%)", compute="_compute_differences", store=True, digits=(16, 4)
+    )
     odoo_payable = fields.Monetary("Payables (Odoo)", readonly=True)
     qbo_payable = fields.Monetary("Payables (QuickBooks)", readonly=True)
     payable_difference = fields.Monetary("Payables Difference", compute="_compute_differences", store=True)
-    payable_drift = fields.Float("Payables Drift (%)", compute="_compute_differences", store=True,
-                                 digits=(16, 4), aggregator="max")
-    max_drift = fields.Float("Drift (%)", compute="_compute_differences", store=True, digits=(16, 4),
-                             aggregator="max", help="The largest drift of the three figures.")
+    payable_drift = fields.Float(
+        "Payables Drift (%)", compute="_compute_differences", store=True, digits=(16, 4), aggregator="max"
+    )
+    max_drift = fields.Float(
+        "Drift (%)",
+        compute="_compute_differences",
+        store=True,
+        digits=(16, 4),
+        aggregator="max",
+        help="The largest drift of the three figures.",
+    )
 
     fx_state = fields.Selection(FX_STATES, "FX Check", default="none", readonly=True)
     fx_date_from = fields.Date("FX Period Start", readonly=True)
     fx_date_to = fields.Date("FX Period End", readonly=True)
-    odoo_fx_balance = fields.Monetary("FX Gain/Loss (Odoo)", readonly=True,
-                                      help="Net result of the exchange difference accounts; a loss is positive.")
+    odoo_fx_balance = fields.Monetary(
+        "FX Gain/Loss (Odoo)", readonly=True, help="Net result of the exchange difference accounts; a loss is positive."
+    )
     qbo_fx_balance = fields.Monetary("FX Gain/Loss (QuickBooks)", readonly=True)
     fx_difference = fields.Monetary("FX Difference", compute="_compute_differences", store=True)
     fx_tolerance = fields.Monetary("FX Tolerance", readonly=True)
-    fx_source = fields.Selection([("report", "ProfitAndLoss report"), ("balance", "Account balances")],
-                                 "QuickBooks FX Source", readonly=True)
+    fx_source = fields.Selection(
+        [("report", "ProfitAndLoss report"), ("balance", "Account balances")], "QuickBooks FX Source", readonly=True
+    )
 
-    line_ids = fields.One2many("quickbooks.reconciliation.line", "reconciliation_id", string="Explaining Documents",
-                               readonly=True)
-    explanation_count = fields.Integer("Documents Explaining the Gap", readonly=True,
-                                       help="How many documents were found; the first ones are listed.")
+    line_ids = fields.One2many(
+        "quickbooks.reconciliation.line", "reconciliation_id", string="Explaining Documents", readonly=True
+    )
+    explanation_count = fields.Integer(
+        "Documents Explaining the Gap", readonly=True, help="How many documents were found; the first ones are listed."
+    )
 
     alert_state = fields.Selection(ALERT_STATES, "Slack Alert", default="none", required=True, readonly=True)
-    alert_message = fields.Text("Alert Message", readonly=True)
-    alert_sent_at = fields.Datetime("Alert Sent At", readonly=True)
-    alert_attempts = fields.Integer("Alert Attempts", readonly=True)
+    alert_message = fields.Text(readonly=True)
+    alert_sent_at = fields.Datetime(readonly=True)
+    alert_attempts = fields.Integer(readonly=True)
     alert_last_error = fields.Text("Last Alert Error", readonly=True)
 
-    @api.depends("odoo_open_count", "qbo_open_count", "odoo_receivable", "qbo_receivable", "odoo_unapplied",
-                 "qbo_unapplied", "odoo_open_bill_count", "qbo_open_bill_count", "odoo_payable", "qbo_payable",
-                 "odoo_fx_balance", "qbo_fx_balance")
+    @api.depends(
+        "odoo_open_count",
+        "qbo_open_count",
+        "odoo_receivable",
+        "qbo_receivable",
+        "odoo_unapplied",
+        "qbo_unapplied",
+        "odoo_open_bill_count",
+        "qbo_open_bill_count",
+        "odoo_payable",
+        "qbo_payable",
+        "odoo_fx_balance",
+        "qbo_fx_balance",
+    )
     def _compute_differences(self):
         for run in self:
             drifts = []
@@ -144,13 +175,21 @@ class QuickbooksReconciliation(models.Model):
     def _compute_display_name(self):
         for run in self:
             when = fields.Datetime.context_timestamp(run, run.run_at) if run.run_at else None
-            run.display_name = _("%(backend)s, %(when)s", backend=run.backend_id.display_name,
-                                 when=when.strftime("%Y-%m-%d %H:%M") if when else "-")
+            run.display_name = self.env._(
+                "%(backend)s, %(when)s",
+                backend=run.backend_id.display_name,
+                when=when.strftime("%Y-%m-%d %H:%M") if when else "-",
+            )
 
     def _open_form(self):
         self.ensure_one()
-        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-                "view_mode": "form", "target": "current"}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+        }
 
     def _drifting_figures(self):
         """Labels of the figures beyond the threshold (and the FX check when it drifts)."""
@@ -178,10 +217,16 @@ class QuickbooksReconciliation(models.Model):
         period_start = period_end.replace(day=1)
         if with_fx is None:
             with_fx = trigger == "manual" or not self._fx_checked(backend, period_start)
-        run = self.sudo().create({
-            "backend_id": backend.id, "run_at": now, "local_date": local_now.date(), "trigger": trigger,
-            "threshold": backend.reconciliation_threshold, "fx_tolerance": backend.fx_tolerance,
-        })
+        run = self.sudo().create(
+            {
+                "backend_id": backend.id,
+                "run_at": now,
+                "local_date": local_now.date(),
+                "trigger": trigger,
+                "threshold": backend.reconciliation_threshold,
+                "fx_tolerance": backend.fx_tolerance,
+            }
+        )
         try:
             with self.env.cr.savepoint():
                 run._compare(backend, period_start if with_fx else None, period_end)
@@ -190,9 +235,13 @@ class QuickbooksReconciliation(models.Model):
             _logger.warning("QuickBooks reconciliation of %s failed: %s", backend.company_id.name, message)
             run.write({"state": "error", "error_message": message})
             backend._notify_managers(
-                _("QuickBooks reconciliation failed"),
-                _("The reconciliation of %(company)s with QuickBooks could not run: %(error)s",
-                  company=backend.company_id.name, error=message))
+                self.env._("QuickBooks reconciliation failed"),
+                self.env._(
+                    "The reconciliation of %(company)s with QuickBooks could not run: %(error)s",
+                    company=backend.company_id.name,
+                    error=message,
+                ),
+            )
             return run
         if run.state == "drift":
             run._alert()
@@ -200,9 +249,16 @@ class QuickbooksReconciliation(models.Model):
 
     @api.model
     def _fx_checked(self, backend, period_start: date) -> bool:
-        return bool(self.sudo().search_count([
-            ("backend_id", "=", backend.id), ("fx_date_from", "=", period_start),
-            ("fx_state", "in", ("match", "drift"))], limit=1))
+        return bool(
+            self.sudo().search_count(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("fx_date_from", "=", period_start),
+                    ("fx_state", "in", ("match", "drift")),
+                ],
+                limit=1,
+            )
+        )
 
     def _compare(self, backend, fx_date_from, fx_date_to):
         """Read both sides, store the figures, decide the state and list what explains a gap."""
@@ -219,15 +275,22 @@ class QuickbooksReconciliation(models.Model):
         if fx_date_from:
             odoo_fx = figures.odoo_fx_balance(self.env, company, backend._fx_accounts(), fx_date_from, fx_date_to)
             qbo_fx, source, fx_notes = figures.qbo_fx_balance(
-                client, (backend.fx_gain_account_code, backend.fx_loss_account_code), fx_date_from, fx_date_to)
+                client, (backend.fx_gain_account_code, backend.fx_loss_account_code), fx_date_from, fx_date_to
+            )
             qbo_fx = currency.round(qbo_fx)
-            values.update({
-                "fx_date_from": fx_date_from, "fx_date_to": fx_date_to, "odoo_fx_balance": odoo_fx,
-                "qbo_fx_balance": qbo_fx, "fx_source": source,
-                "fx_state": "drift" if currency.compare_amounts(abs(odoo_fx - qbo_fx), self.fx_tolerance) > 0
-                else "match",
-                "notes": "\n".join(notes + fx_notes) or False,
-            })
+            values.update(
+                {
+                    "fx_date_from": fx_date_from,
+                    "fx_date_to": fx_date_to,
+                    "odoo_fx_balance": odoo_fx,
+                    "qbo_fx_balance": qbo_fx,
+                    "fx_source": source,
+                    "fx_state": "drift"
+                    if currency.compare_amounts(abs(odoo_fx - qbo_fx), self.fx_tolerance) > 0
+                    else "match",
+                    "notes": "\n".join(notes + fx_notes) or False,
+                }
+            )
         customers = self._compare_customers(backend, client)
         vendors = self._compare_customers(backend, client, "Vendor") if backend.sync_bills else []
         values["customer_mismatch_count"] = len(customers)
@@ -238,8 +301,7 @@ class QuickbooksReconciliation(models.Model):
         payables = bool(self.open_bill_count_difference or not currency.is_zero(self.payable_difference) or vendors)
         if receivables or payables:
             # Also under the threshold: the run then shows what differs without alerting.
-            self._store_explanation(backend, client, customers + vendors, receivables=receivables,
-                                    payables=payables)
+            self._store_explanation(backend, client, customers + vendors, receivables=receivables, payables=payables)
 
     def _compare_customers(self, backend, client, entity="Customer"):
         """Customers (vendors) whose balance differs by more than the threshold (at least a cent)."""
@@ -249,9 +311,14 @@ class QuickbooksReconciliation(models.Model):
         odoo_balances = figures.odoo_customer_balances(self.env, company, account_type)
         qbo_balances = figures.qbo_customer_balances(client, entity)
         lines = []
-        for line in figures.compare_customers(odoo_balances, qbo_balances,
-                                              figures.customer_bindings(self.env, backend, entity),
-                                              company.currency_id.name, 0.005, kind=entity.lower()):
+        for line in figures.compare_customers(
+            odoo_balances,
+            qbo_balances,
+            figures.customer_bindings(self.env, backend, entity),
+            company.currency_id.name,
+            0.005,
+            kind=entity.lower(),
+        ):
             if abs(line["difference"]) > max(0.005, threshold * max(abs(line["odoo_amount"]), abs(line["qbo_amount"]))):
                 lines.append(line)
         return lines
@@ -264,18 +331,35 @@ class QuickbooksReconciliation(models.Model):
         if payables:
             move_types, entities = move_types + figures.VENDOR_TYPES, (*entities, "Bill", "VendorCredit")
         documents = figures.qbo_open_documents(client, entities)
-        lines = list(customers) + figures.explain(figures.odoo_open_documents(self.env, company, move_types), documents,
-                                                  figures.ledger_bindings(self.env, backend, entities),
-                                                  company.currency_id)
-        kept = lines[:const.RECONCILIATION_EXPLANATION_LINES]
-        existing = set(self.env["account.move"].sudo().browse(
-            [line["move_id"] for line in kept if line.get("move_id")]).exists().ids)
-        self.write({
-            "explanation_count": len(lines),
-            "line_ids": [fields.Command.create({
-                **line, "move_id": line.get("move_id") if line.get("move_id") in existing else False,
-                "sequence": index}) for index, line in enumerate(kept)],
-        })
+        lines = list(customers) + figures.explain(
+            figures.odoo_open_documents(self.env, company, move_types),
+            documents,
+            figures.ledger_bindings(self.env, backend, entities),
+            company.currency_id,
+        )
+        kept = lines[: const.RECONCILIATION_EXPLANATION_LINES]
+        existing = set(
+            self.env["account.move"]
+            .sudo()
+            .browse([line["move_id"] for line in kept if line.get("move_id")])
+            .exists()
+            .ids
+        )
+        self.write(
+            {
+                "explanation_count": len(lines),
+                "line_ids": [
+                    fields.Command.create(
+                        {
+                            **line,
+                            "move_id": line.get("move_id") if line.get("move_id") in existing else False,
+                            "sequence": index,
+                        }
+                    )
+                    for index, line in enumerate(kept)
+                ],
+            }
+        )
 
     # ------------------------------------------------------------------ scheduling
     @api.model
@@ -288,10 +372,15 @@ class QuickbooksReconciliation(models.Model):
                 continue
             runs = self.sudo()._read_group(
                 [("backend_id", "=", backend.id), ("trigger", "=", "cron"), ("local_date", "=", local_now.date())],
-                ["state"], ["__count"])
+                ["state"],
+                ["__count"],
+            )
             by_state = dict(runs)
-            if by_state.get("match") or by_state.get("drift") \
-                    or by_state.get("error", 0) >= const.RECONCILIATION_MAX_NIGHTLY_ERRORS:
+            if (
+                by_state.get("match")
+                or by_state.get("drift")
+                or by_state.get("error", 0) >= const.RECONCILIATION_MAX_NIGHTLY_ERRORS
+            ):
                 continue
             due |= backend
         return due
@@ -312,12 +401,17 @@ class QuickbooksReconciliation(models.Model):
     # ------------------------------------------------------------------ actions
     @api.model
     def action_reconcile_current_companies(self):
-        """Menu "Reconcile Now": run every connected backend of the selected companies."""
+        """Menu "Reconcile Now": run every connected backend of the selected companies.
+
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if no selected company is connected to QuickBooks
+        """
         backends = self.env["quickbooks.backend"].search(
-            [("company_id", "in", self.env.companies.ids), ("state", "=", "connected")])
+            [("company_id", "in", self.env.companies.ids), ("state", "=", "connected")]
+        )
         check_manager(backends)
         if not backends:
-            raise UserError(_("No company selected is connected to QuickBooks."))
+            raise UserError(self.env._("No company selected is connected to QuickBooks."))
         runs = self.browse()
         for backend in backends:
             runs |= self._run_for_backend(backend, trigger="manual")

@@ -1,6 +1,6 @@
 """The documents (and partner balances) that explain a reconciliation's gap, one line each."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class QuickbooksReconciliationLine(models.Model):
@@ -12,17 +12,21 @@ class QuickbooksReconciliationLine(models.Model):
     company_id = fields.Many2one(related="reconciliation_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="reconciliation_id.currency_id")
     sequence = fields.Integer(default=10)
-    kind = fields.Selection([
-        ("odoo_only", "Only in Odoo"),
-        ("qbo_only", "Only in QuickBooks"),
-        ("amount", "Open amounts differ"),
-        ("customer", "Customer balance differs"),
-        ("vendor", "Vendor balance differs"),
-    ], required=True)
+    kind = fields.Selection(
+        [
+            ("odoo_only", "Only in Odoo"),
+            ("qbo_only", "Only in QuickBooks"),
+            ("amount", "Open amounts differ"),
+            ("customer", "Customer balance differs"),
+            ("vendor", "Vendor balance differs"),
+        ],
+        required=True,
+    )
     move_id = fields.Many2one("account.move", "Odoo Document", ondelete="set null")
-    partner_id = fields.Many2one("res.partner", "Partner", ondelete="set null")
-    customer_currency = fields.Char("Partner Currency",
-                                    help="The currency of a customer or vendor balance line's amounts.")
+    partner_id = fields.Many2one("res.partner", ondelete="set null")
+    customer_currency = fields.Char(
+        "Partner Currency", help="The currency of a customer or vendor balance line's amounts."
+    )
     qbo_entity = fields.Char("QuickBooks Entity")
     qbo_id = fields.Char("QuickBooks ID")
     qbo_doc_number = fields.Char("QuickBooks Number")
@@ -40,9 +44,12 @@ class QuickbooksReconciliationLine(models.Model):
     def _label(self):
         self.ensure_one()
         if self.kind in ("customer", "vendor"):
-            label = _("Customer %(name)s (%(currency)s)") if self.kind == "customer" else \
-                _("Vendor %(name)s (%(currency)s)")
+            label = (
+                self.env._("Customer %(name)s (%(currency)s)")
+                if self.kind == "customer"
+                else self.env._("Vendor %(name)s (%(currency)s)")
+            )
             return label % {"name": self.partner_id.display_name or self.qbo_id, "currency": self.customer_currency}
-        odoo = self.move_id.name or (self.kind != "qbo_only" and _("(deleted move)")) or ""
+        odoo = self.move_id.name or (self.kind != "qbo_only" and self.env._("(deleted move)")) or ""
         qbo = f"{self.qbo_entity} {self.qbo_doc_number or self.qbo_id}" if self.qbo_id else ""
         return " / ".join(part for part in (odoo, qbo) if part)

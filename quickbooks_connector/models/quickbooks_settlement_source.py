@@ -2,7 +2,7 @@
 settlement sources: one QuickBooks Payment (BillPayment) each, kept in line with what the record
 settles in Odoo by one job."""
 
-from odoo import _, models
+from odoo import models
 
 from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES
 from ..tools.jobs import enqueue
@@ -30,16 +30,24 @@ class QuickbooksSettlementSource(models.AbstractModel):
         self.ensure_one()
         backend = self.env["quickbooks.backend"].sudo()._for_company(self.company_id)
         payable = self._quickbooks_settlement_side() is PAYABLE
-        if backend and backend.state == "connected" and backend.sync_payments_to_qbo \
-                and (backend.sync_bills or not payable):
+        if (
+            backend
+            and backend.state == "connected"
+            and backend.sync_payments_to_qbo
+            and (backend.sync_bills or not payable)
+        ):
             return backend
         return backend.browse()
 
     def _quickbooks_bound_payments(self, backend=None, active_only=True):
         """Ledger rows of this record's QBO payments (of either side: a record edited since may have
         changed sides)."""
-        domain = [("res_model", "=", self._name), ("res_id", "in", self.ids),
-                  ("qbo_entity", "in", PAYMENT_ENTITIES), ("binding_key", "=", self._quickbooks_settlement_key)]
+        domain = [
+            ("res_model", "=", self._name),
+            ("res_id", "in", self.ids),
+            ("qbo_entity", "in", PAYMENT_ENTITIES),
+            ("binding_key", "=", self._quickbooks_settlement_key),
+        ]
         if backend:
             domain.append(("backend_id", "=", backend.id))
         if active_only:
@@ -52,15 +60,17 @@ class QuickbooksSettlementSource(models.AbstractModel):
             if not record.exists():
                 # Deleted (a statement line with its move): its QuickBooks payment, if any, must go.
                 for row in record._quickbooks_bound_payments():
-                    enqueue(record, _("QuickBooks: remove payment %s", row.qbo_id),
-                            )._quickbooks_settle_job(row.backend_id)
+                    enqueue(
+                        record,
+                        self.env._("QuickBooks: remove payment %s", row.qbo_id),
+                    )._quickbooks_settle_job(row.backend_id)
                 continue
             if not record._quickbooks_is_settlement_candidate():
                 continue
             target = backend or record._quickbooks_settlement_backend()
             if not target:
                 continue
-            enqueue(record, _("QuickBooks: payment of %s", record.display_name))._quickbooks_settle_job(target)
+            enqueue(record, self.env._("QuickBooks: payment of %s", record.display_name))._quickbooks_settle_job(target)
 
     def _quickbooks_settle_job(self, backend):
         """Job: make this record's QuickBooks payment record what it settles in Odoo now (create, update

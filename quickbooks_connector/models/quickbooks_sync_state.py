@@ -8,7 +8,7 @@ state, attempts, last error, last requestid.  Unique per (backend, Odoo record) 
 
 from psycopg2 import errors as pg_errors
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
@@ -36,35 +36,54 @@ class QuickbooksSyncState(models.Model):
     res_model = fields.Char("Odoo Model", required=True, index=True)
     res_id = fields.Many2oneReference("Odoo Record ID", model_field="res_model", required=True, index=True)
     binding_key = fields.Char(
-        default="", required=True,
+        default="",
+        required=True,
         help="Distinguishes several QBO objects for one record: a customer invoiced in a second currency "
-             "gets its own QBO customer, keyed by that currency.")
+        "gets its own QBO customer, keyed by that currency.",
+    )
     res_name = fields.Char("Record", compute="_compute_res_name", store=True)
     qbo_entity = fields.Char("QuickBooks Entity", required=True)
     qbo_id = fields.Char("QuickBooks ID", index=True, copy=False)
     qbo_doc_number = fields.Char("QuickBooks Number")
     sync_token = fields.Char("SyncToken", copy=False)
-    synced_values = fields.Json("Last Synced Values", copy=False,
-                                help="What was last sent to (or read from) QuickBooks: the merge base.")
-    qbo_fingerprint = fields.Json("QuickBooks Fingerprint", copy=False,
-                                  help="The Odoo-owned fields as QuickBooks last returned them: a later "
-                                       "version that differs was changed in QuickBooks.")
+    synced_values = fields.Json(
+        "Last Synced Values", copy=False, help="What was last sent to (or read from) QuickBooks: the merge base."
+    )
+    qbo_fingerprint = fields.Json(
+        "QuickBooks Fingerprint",
+        copy=False,
+        help="The Odoo-owned fields as QuickBooks last returned them: a later "
+        "version that differs was changed in QuickBooks.",
+    )
     drift_detected = fields.Boolean("Changed in QuickBooks", copy=False, index=True)
     drift_note = fields.Text("QuickBooks Changes", copy=False)
     drift_at = fields.Datetime("Changed in QuickBooks on", copy=False)
-    origin = fields.Selection([("odoo", "Created in Odoo"), ("qbo", "Created in QuickBooks")],
-                              default="odoo", required=True)
+    origin = fields.Selection(
+        [("odoo", "Created in Odoo"), ("qbo", "Created in QuickBooks")], default="odoo", required=True
+    )
     state = fields.Selection(SYNC_STATES, default="pending", required=True, index=True)
-    failure_kind = fields.Selection([
-        ("mapping", "Missing mapping"), ("validation", "Refused by QuickBooks"), ("totals", "Totals differ"),
-        ("transient", "Temporary problem"), ("conflict", "Conflict"), ("other", "Other"),
-    ], help="Why the last attempt failed; missing mappings are retried once the mapping exists.")
-    qbo_state = fields.Selection([("active", "Active"), ("voided", "Voided"), ("deleted", "Deleted")],
-                                 string="QuickBooks State", default="active")
+    failure_kind = fields.Selection(
+        [
+            ("mapping", "Missing mapping"),
+            ("validation", "Refused by QuickBooks"),
+            ("totals", "Totals differ"),
+            ("transient", "Temporary problem"),
+            ("conflict", "Conflict"),
+            ("other", "Other"),
+        ],
+        help="Why the last attempt failed; missing mappings are retried once the mapping exists.",
+    )
+    qbo_state = fields.Selection(
+        [("active", "Active"), ("voided", "Voided"), ("deleted", "Deleted")],
+        string="QuickBooks State",
+        default="active",
+    )
     qbo_absent_at = fields.Datetime(
-        "Not in QuickBooks on", copy=False,
+        "Not in QuickBooks on",
+        copy=False,
         help="A backfill looked this record's number (or name) up in QuickBooks, in a batch, and found "
-             "nothing: its push creates it without looking again.")
+        "nothing: its push creates it without looking again.",
+    )
     attempts = fields.Integer(default=0)
     last_error = fields.Text()
     last_request_id = fields.Char("Last requestid")
@@ -73,9 +92,11 @@ class QuickbooksSyncState(models.Model):
     qbo_url = fields.Char("View in QuickBooks", compute="_compute_qbo_url")
 
     _record_uniq = models.Constraint(
-        "UNIQUE(backend_id, res_model, res_id, binding_key)", "This Odoo record already has a QuickBooks binding.")
+        "UNIQUE(backend_id, res_model, res_id, binding_key)", "This Odoo record already has a QuickBooks binding."
+    )
     _qbo_uniq = models.Constraint(
-        "UNIQUE(backend_id, qbo_entity, qbo_id)", "This QuickBooks object is already bound to an Odoo record.")
+        "UNIQUE(backend_id, qbo_entity, qbo_id)", "This QuickBooks object is already bound to an Odoo record."
+    )
 
     @api.depends("res_model", "res_id")
     def _compute_res_name(self):
@@ -100,16 +121,29 @@ class QuickbooksSyncState(models.Model):
     def _binding_for(self, backend, record, qbo_entity=None, create=True, key=""):
         """The row of ``record`` for ``backend`` (created pending when missing and ``create``)."""
         record.ensure_one()
-        row = self.sudo().search([("backend_id", "=", backend.id), ("res_model", "=", record._name),
-                                  ("res_id", "=", record.id), ("binding_key", "=", key or "")], limit=1)
+        row = self.sudo().search(
+            [
+                ("backend_id", "=", backend.id),
+                ("res_model", "=", record._name),
+                ("res_id", "=", record.id),
+                ("binding_key", "=", key or ""),
+            ],
+            limit=1,
+        )
         if not row and create:
             if not qbo_entity:
                 raise ValueError("a new binding needs the QBO entity name")
             try:
                 with self.env.cr.savepoint():
-                    row = self.sudo().create({"backend_id": backend.id, "res_model": record._name,
-                                              "res_id": record.id, "qbo_entity": qbo_entity,
-                                              "binding_key": key or ""})
+                    row = self.sudo().create(
+                        {
+                            "backend_id": backend.id,
+                            "res_model": record._name,
+                            "res_id": record.id,
+                            "qbo_entity": qbo_entity,
+                            "binding_key": key or "",
+                        }
+                    )
             except pg_errors.UniqueViolation as error:
                 # Another job bound the same record meanwhile (two invoices of one new customer pushed
                 # side by side).  Its row is invisible to this transaction's snapshot: try again in a
@@ -123,8 +157,9 @@ class QuickbooksSyncState(models.Model):
 
     @api.model
     def _binding_for_qbo(self, backend, qbo_entity, qbo_id):
-        return self.sudo().search([("backend_id", "=", backend.id), ("qbo_entity", "=", qbo_entity),
-                                  ("qbo_id", "=", str(qbo_id))], limit=1)
+        return self.sudo().search(
+            [("backend_id", "=", backend.id), ("qbo_entity", "=", qbo_entity), ("qbo_id", "=", str(qbo_id))], limit=1
+        )
 
     def _mark_done(self, qbo_object, synced_values=None, **extra):
         """Record a successful sync: QBO's Id and SyncToken, and what is now the merge base."""
@@ -132,12 +167,19 @@ class QuickbooksSyncState(models.Model):
         if summary is not None:  # our own write is the new reference for drift detection
             extra.setdefault("qbo_fingerprint", summary)
             extra.setdefault("drift_detected", False)
-        self.sudo().write({
-            "state": "done", "qbo_id": str(qbo_object["Id"]), "sync_token": str(qbo_object.get("SyncToken", "")),
-            "qbo_doc_number": qbo_object.get("DocNumber") or self.qbo_doc_number,
-            "synced_values": synced_values if synced_values is not None else self.synced_values,
-            "last_error": False, "failure_kind": False, "last_success_at": fields.Datetime.now(), **extra,
-        })
+        self.sudo().write(
+            {
+                "state": "done",
+                "qbo_id": str(qbo_object["Id"]),
+                "sync_token": str(qbo_object.get("SyncToken", "")),
+                "qbo_doc_number": qbo_object.get("DocNumber") or self.qbo_doc_number,
+                "synced_values": synced_values if synced_values is not None else self.synced_values,
+                "last_error": False,
+                "failure_kind": False,
+                "last_success_at": fields.Datetime.now(),
+                **extra,
+            }
+        )
 
     def _mark_failed(self, message, state="failed", kind="other"):
         self.sudo().write({"state": state, "last_error": message, "failure_kind": kind})
@@ -153,7 +195,7 @@ class QuickbooksSyncState(models.Model):
         for row in self.filtered(lambda r: r.state in ("failed", "conflict", "pending") or r.drift_detected):
             record = row._record()
             if record is None:
-                row._mark_skipped(_("The Odoo record no longer exists."))
+                row._mark_skipped(self.env._("The Odoo record no longer exists."))
                 continue
             row.sudo().write({"state": "pending", "last_error": False})
             if row.origin == "qbo" and row.qbo_entity in ("Payment", "BillPayment"):
@@ -162,23 +204,44 @@ class QuickbooksSyncState(models.Model):
             elif hasattr(record, "_quickbooks_schedule_sync"):
                 record._quickbooks_schedule_sync(row.backend_id)
             retried += 1
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
-            "type": "info", "title": _("QuickBooks"),
-            "message": _("%s synchronisation(s) scheduled again.", retried),
-            "next": {"type": "ir.actions.act_window_close"}}}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("QuickBooks"),
+                "message": self.env._("%s synchronisation(s) scheduled again.", retried),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_open_record(self):
+        """Open the Odoo record this sync record is bound to.
+
+        :raise AccessError: if the user is not a QuickBooks user
+        :raise UserError: if the Odoo record no longer exists
+        """
         self.ensure_one()
         check_user(self)
         record = self._record()
         if record is None:
-            raise UserError(_("The Odoo record no longer exists."))
-        return {"type": "ir.actions.act_window", "res_model": record._name, "res_id": record.id,
-                "view_mode": "form", "target": "current"}
+            raise UserError(self.env._("The Odoo record no longer exists."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "view_mode": "form",
+            "target": "current",
+        }
 
     def action_view_in_quickbooks(self):
+        """Open the bound object in QuickBooks, in a new tab.
+
+        :raise AccessError: if the user is not a QuickBooks user
+        :raise UserError: if the record is not in QuickBooks yet
+        """
         self.ensure_one()
         check_user(self)
         if not self.qbo_url:
-            raise UserError(_("This record is not in QuickBooks yet."))
+            raise UserError(self.env._("This record is not in QuickBooks yet."))
         return {"type": "ir.actions.act_url", "url": self.qbo_url, "target": "new"}

@@ -21,10 +21,21 @@ class QuickbooksTaxMapping(models.Model):
 
     backend_id = fields.Many2one("quickbooks.backend", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
-    tax_id = fields.Many2one("account.tax", "Odoo Tax", required=True, ondelete="cascade", check_company=True,
-                             domain="[('type_tax_use', 'in', ('sale', 'purchase'))]")
-    qbo_tax_code_id = fields.Many2one("quickbooks.qbo.tax.code", "QuickBooks Tax Code", required=True,
-                                      ondelete="restrict", domain="[('backend_id', '=', backend_id)]")
+    tax_id = fields.Many2one(
+        "account.tax",
+        "Odoo Tax",
+        required=True,
+        ondelete="cascade",
+        check_company=True,
+        domain="[('type_tax_use', 'in', ('sale', 'purchase'))]",
+    )
+    qbo_tax_code_id = fields.Many2one(
+        "quickbooks.qbo.tax.code",
+        "QuickBooks Tax Code",
+        required=True,
+        ondelete="restrict",
+        domain="[('backend_id', '=', backend_id)]",
+    )
 
     _backend_tax_uniq = models.Constraint("UNIQUE(backend_id, tax_id)", "This tax is already mapped.")
 
@@ -45,21 +56,27 @@ class QuickbooksTaxMapping(models.Model):
         code yet: sales taxes, and purchase taxes when vendor bills are synced."""
         mapped = self.search([("backend_id", "=", backend.id)]).tax_id
         uses = ("sale", "purchase") if backend.sync_bills else ("sale",)
-        taxes = self.env["account.tax"].search([("company_id", "=", backend.company_id.id),
-                                                ("type_tax_use", "in", uses), ("amount_type", "=", "percent")])
+        taxes = self.env["account.tax"].search(
+            [("company_id", "=", backend.company_id.id), ("type_tax_use", "in", uses), ("amount_type", "=", "percent")]
+        )
         return taxes - mapped
 
     def _propose_for_backend(self, backend):
         """Map each unmapped tax to the active QBO code with the same combined rate (its purchase rate for a
         purchase tax), if only one code has it."""
         codes = self.env["quickbooks.qbo.tax.code"].search(
-            [("backend_id", "=", backend.id), ("qbo_active", "=", True), ("taxable", "=", True)])
+            [("backend_id", "=", backend.id), ("qbo_active", "=", True), ("taxable", "=", True)]
+        )
         created = self.browse()
         for tax in self._unmapped_sale_taxes(backend):
             purchase = tax.type_tax_use == "purchase"
-            same_rate = codes.filtered(lambda code, tax=tax, purchase=purchase: (
-                abs(code.purchase_rate - tax.amount) < 1e-6 and bool(code.purchase_rate_details)) if purchase
-                else abs(code.rate - tax.amount) < 1e-6)
+            same_rate = codes.filtered(
+                lambda code, tax=tax, purchase=purchase: (
+                    (abs(code.purchase_rate - tax.amount) < 1e-6 and bool(code.purchase_rate_details))
+                    if purchase
+                    else abs(code.rate - tax.amount) < 1e-6
+                )
+            )
             if len(same_rate) == 1:
                 created |= self.create({"backend_id": backend.id, "tax_id": tax.id, "qbo_tax_code_id": same_rate.id})
         return created

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from psycopg2 import errors as pg_errors
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
@@ -96,8 +96,9 @@ class QuickbooksWebhookEvent(models.Model):
     event_id = fields.Char("Event ID", help="CloudEvents id of the notification.")
     dedupe_key = fields.Char(required=True, readonly=True)
     change_key = fields.Char(readonly=True, index=True)
-    source = fields.Selection([("webhook", "Webhook"), ("cdc", "Change data capture")], required=True,
-                              default="webhook")
+    source = fields.Selection(
+        [("webhook", "Webhook"), ("cdc", "Change data capture")], required=True, default="webhook"
+    )
     payload = fields.Json(readonly=True, help="The notification itself (never the request headers).")
     state = fields.Selection(EVENT_STATES, default="received", required=True, index=True)
     attempts = fields.Integer(default=0, readonly=True)
@@ -106,7 +107,8 @@ class QuickbooksWebhookEvent(models.Model):
     outcome = fields.Char(readonly=True)
 
     _dedupe_uniq = models.Constraint(
-        "UNIQUE(backend_id, dedupe_key)", "This QuickBooks notification is already in the inbox.")
+        "UNIQUE(backend_id, dedupe_key)", "This QuickBooks notification is already in the inbox."
+    )
     _object_idx = models.Index("(backend_id, entity, qbo_id, state)")
 
     @api.depends("entity", "qbo_id", "operation")
@@ -126,21 +128,29 @@ class QuickbooksWebhookEvent(models.Model):
         """
         signed = self._backends_signed(raw_body, signature)
         if not signed:
-            _logger.warning("QuickBooks webhook refused: %s signature (%d bytes)",
-                            "bad" if signature else "missing", len(raw_body))
+            _logger.warning(
+                "QuickBooks webhook refused: %s signature (%d bytes)", "bad" if signature else "missing", len(raw_body)
+            )
             return 401, {"error": "invalid signature"}
         try:
             delivery = read_delivery(raw_body)
         except WebhookPayloadError as error:
-            _logger.warning("QuickBooks webhook: signed delivery of %d bytes is not an Intuit delivery: %s",
-                            len(raw_body), error)
+            _logger.warning(
+                "QuickBooks webhook: signed delivery of %d bytes is not an Intuit delivery: %s", len(raw_body), error
+            )
             return UNREADABLE_STATUS, {"error": "unreadable delivery"}
-        for skipped in delivery.skipped[:const.INBOX_LOGGED_SKIPS]:
-            _logger.warning("QuickBooks webhook: %s event %s skipped (change data capture will catch up): %s",
-                            delivery.format, skipped.position, skipped.reason)
+        for skipped in delivery.skipped[: const.INBOX_LOGGED_SKIPS]:
+            _logger.warning(
+                "QuickBooks webhook: %s event %s skipped (change data capture will catch up): %s",
+                delivery.format,
+                skipped.position,
+                skipped.reason,
+            )
         if len(delivery.skipped) > const.INBOX_LOGGED_SKIPS:
-            _logger.warning("QuickBooks webhook: %d more malformed event(s) of the delivery skipped",
-                            len(delivery.skipped) - const.INBOX_LOGGED_SKIPS)
+            _logger.warning(
+                "QuickBooks webhook: %d more malformed event(s) of the delivery skipped",
+                len(delivery.skipped) - const.INBOX_LOGGED_SKIPS,
+            )
         if delivery.skipped and not delivery.events:
             return UNREADABLE_STATUS, {"error": "unreadable delivery"}
         events = delivery.events
@@ -156,8 +166,12 @@ class QuickbooksWebhookEvent(models.Model):
             for backend in targets:
                 values.extend(self._webhook_values(backend, event))
         for realm, count in unrouted.items():
-            _logger.info("QuickBooks webhook: %d event(s) for realm %s dropped: no connection of this database "
-                         "with that realm and verifier token", count, realm)
+            _logger.info(
+                "QuickBooks webhook: %d event(s) for realm %s dropped: no connection of this database "
+                "with that realm and verifier token",
+                count,
+                realm,
+            )
         rows = self._insert_new(values)
         rows._schedule_processing()
         _logger.debug("QuickBooks webhook: %d event(s) read, %d new", len(events), len(rows))
@@ -174,8 +188,9 @@ class QuickbooksWebhookEvent(models.Model):
             try:
                 token = backend._get_webhook_verifier_token()
             except UserError:  # unreadable with the configured key: that connection cannot verify anything
-                _logger.warning("QuickBooks webhook: the verifier token of %s cannot be decrypted",
-                                backend.display_name)
+                _logger.warning(
+                    "QuickBooks webhook: the verifier token of %s cannot be decrypted", backend.display_name
+                )
                 continue
             if token and verify_signature(raw_body, signature, token):
                 matched |= backend
@@ -186,20 +201,43 @@ class QuickbooksWebhookEvent(models.Model):
         """Inbox values of one parsed event (a merge also retires the object merged away)."""
         occurred = naive_utc(event.occurred_at)
         payload = {
-            "realm_id": event.realm_id, "entity": event.entity, "entity_id": event.entity_id,
-            "operation": event.operation, "occurred_at": event.occurred_at.isoformat() if event.occurred_at else None,
-            "event_id": event.event_id, "deleted_id": event.deleted_id,
+            "realm_id": event.realm_id,
+            "entity": event.entity,
+            "entity_id": event.entity_id,
+            "operation": event.operation,
+            "occurred_at": event.occurred_at.isoformat() if event.occurred_at else None,
+            "event_id": event.event_id,
+            "deleted_id": event.deleted_id,
             "format": "cloudevents" if event.event_id else "classic",
         }
-        common = {"backend_id": backend.id, "realm_id": event.realm_id, "entity": event.entity,
-                  "occurred_at": occurred, "event_id": event.event_id, "source": "webhook", "payload": payload}
-        values = [{**common, "qbo_id": event.entity_id, "operation": event.operation,
-                   "dedupe_key": event.dedupe_key,
-                   "change_key": change_key(event.entity, event.entity_id, occurred, event.operation == "delete")}]
+        common = {
+            "backend_id": backend.id,
+            "realm_id": event.realm_id,
+            "entity": event.entity,
+            "occurred_at": occurred,
+            "event_id": event.event_id,
+            "source": "webhook",
+            "payload": payload,
+        }
+        values = [
+            {
+                **common,
+                "qbo_id": event.entity_id,
+                "operation": event.operation,
+                "dedupe_key": event.dedupe_key,
+                "change_key": change_key(event.entity, event.entity_id, occurred, event.operation == "delete"),
+            }
+        ]
         if event.operation == "merge" and event.deleted_id:
-            values.append({**common, "qbo_id": event.deleted_id, "operation": "delete",
-                           "dedupe_key": f"{event.dedupe_key}:merged-away",
-                           "change_key": change_key(event.entity, event.deleted_id, occurred, True)})
+            values.append(
+                {
+                    **common,
+                    "qbo_id": event.deleted_id,
+                    "operation": "delete",
+                    "dedupe_key": f"{event.dedupe_key}:merged-away",
+                    "change_key": change_key(event.entity, event.deleted_id, occurred, True),
+                }
+            )
         return values
 
     # ------------------------------------------------------------------ storage
@@ -223,13 +261,16 @@ class QuickbooksWebhookEvent(models.Model):
         for backend_id in {values["backend_id"] for values in fresh}:
             mine = [values for values in fresh if values["backend_id"] == backend_id]
             existing = Inbox.search_fetch(
-                [("backend_id", "=", backend_id), ("dedupe_key", "in", [v["dedupe_key"] for v in mine])],
-                ["dedupe_key"])
+                [("backend_id", "=", backend_id), ("dedupe_key", "in", [v["dedupe_key"] for v in mine])], ["dedupe_key"]
+            )
             known.update((backend_id, row.dedupe_key) for row in existing)
             if skip_known_changes:
                 keys = [v["change_key"] for v in mine if v.get("change_key")]
-                existing = Inbox.search_fetch([("backend_id", "=", backend_id), ("change_key", "in", keys)],
-                                              ["change_key"]) if keys else Inbox
+                existing = (
+                    Inbox.search_fetch([("backend_id", "=", backend_id), ("change_key", "in", keys)], ["change_key"])
+                    if keys
+                    else Inbox
+                )
                 changes = set(existing.mapped("change_key"))
                 known.update((backend_id, v["dedupe_key"]) for v in mine if v.get("change_key") in changes)
         fresh = [values for values in fresh if (values["backend_id"], values["dedupe_key"]) not in known]
@@ -268,14 +309,14 @@ class QuickbooksWebhookEvent(models.Model):
     def _ignore_reason(self):
         self.ensure_one()
         if self.entity not in PULLED_ENTITIES:
-            return _("Odoo does not synchronise %s from QuickBooks.", self.entity)
+            return self.env._("Odoo does not synchronise %s from QuickBooks.", self.entity)
         if self.operation == "emailed":
-            return _("Sent by e-mail in QuickBooks: nothing changed.")
+            return self.env._("Sent by e-mail in QuickBooks: nothing changed.")
         backend = self.backend_id.sudo()
         if self.entity in PAYABLE_ENTITIES and not backend.sync_bills:
-            return _("Vendor bills are not synced.")
+            return self.env._("Vendor bills are not synced.")
         if self.entity in ("Payment", "BillPayment") and not backend.sync_payments_from_qbo:
-            return _("Pulling payments is switched off.")
+            return self.env._("Pulling payments is switched off.")
         return False
 
     @api.model
@@ -283,8 +324,11 @@ class QuickbooksWebhookEvent(models.Model):
         """The job of one QuickBooks object; identical waiting jobs collapse into one."""
         Inbox = self.env[self._name].with_user(SUPERUSER_ID).with_company(backend.company_id)
         options = {"eta": const.DRIFT_DELAY_SECONDS} if entity in DRIFT_ENTITIES else {}
-        return enqueue(Inbox, f"QuickBooks: apply {entity} {qbo_id}", **options,
-                       )._quickbooks_process_object(backend.with_env(Inbox.env), entity, str(qbo_id))
+        return enqueue(
+            Inbox,
+            f"QuickBooks: apply {entity} {qbo_id}",
+            **options,
+        )._quickbooks_process_object(backend.with_env(Inbox.env), entity, str(qbo_id))
 
     # ------------------------------------------------------------------ processing (job)
     @api.model
@@ -294,12 +338,17 @@ class QuickbooksWebhookEvent(models.Model):
         Marks the object's waiting rows done (with the pull's outcome) or failed (with the error); a
         :class:`RetryableJobError` notes the attempt and lets queue_job retry.
         """
-        rows = self.sudo().search([
-            ("backend_id", "=", backend.id), ("entity", "=", entity), ("qbo_id", "=", qbo_id),
-            ("state", "in", ("received", "queued", "failed")),
-        ], order="occurred_at, id")
+        rows = self.sudo().search(
+            [
+                ("backend_id", "=", backend.id),
+                ("entity", "=", entity),
+                ("qbo_id", "=", qbo_id),
+                ("state", "in", ("received", "queued", "failed")),
+            ],
+            order="occurred_at, id",
+        )
         if not rows:
-            return _("Nothing left to process for %(entity)s %(id)s.", entity=entity, id=qbo_id)
+            return self.env._("Nothing left to process for %(entity)s %(id)s.", entity=entity, id=qbo_id)
         operation = max(rows.mapped("operation"), key=lambda op: OPERATION_WEIGHT.get(op, 0))
         self.env["quickbooks.push"]._check_backend_active(backend)  # paused: wait without using retries
         self._lock_object(backend, entity, qbo_id)
@@ -308,26 +357,35 @@ class QuickbooksWebhookEvent(models.Model):
             with self.env.cr.savepoint():
                 if entity in DRIFT_ENTITIES and operation != "delete":
                     batch = self._read_drift_batch(backend, entity, qbo_id)
-                outcome = self.env["quickbooks.pull"]._process_change(backend, entity, qbo_id, operation,
-                                                                      qbo_object=batch.pop(qbo_id, None))
+                outcome = self.env["quickbooks.pull"]._process_change(
+                    backend, entity, qbo_id, operation, qbo_object=batch.pop(qbo_id, None)
+                )
         except RetryableJobError as error:
             if getattr(error, "ignore_retry", False):
                 raise  # a deliberate wait (paused connection, object busy): not an attempt
-            note_and_retry(rows, rows._attempt_values(str(error), final=self._is_last_try(error)), str(error),
-                           retry_after=error.seconds)
+            note_and_retry(
+                rows,
+                rows._attempt_values(str(error), final=self._is_last_try(error)),
+                str(error),
+                retry_after=error.seconds,
+            )
         except QBOError as error:
             if not (error.retryable or isinstance(error, AuthenticationError)):
-                return rows._mark_failed(_("QuickBooks refused the request: %s", error))
-            message = _("Temporary QuickBooks problem, will retry: %s", error)
-            note_and_retry(rows, rows._attempt_values(message, final=self._is_last_try(None)), message,
-                           retry_after=getattr(error, "retry_after", None))
+                return rows._mark_failed(self.env._("QuickBooks refused the request: %s", error))
+            message = self.env._("Temporary QuickBooks problem, will retry: %s", error)
+            note_and_retry(
+                rows,
+                rows._attempt_values(message, final=self._is_last_try(None)),
+                message,
+                retry_after=getattr(error, "retry_after", None),
+            )
         except UserError as error:
             backend.invalidate_recordset(["state"])
             if backend.state != "connected":  # the authorization was revoked meanwhile
                 self.env["quickbooks.push"]._check_backend_active(backend)
             return rows._mark_failed(str(error))
         except CONCURRENCY_ERRORS as error:
-            message = _("Changed by another worker meanwhile, will apply again: %s", type(error).__name__)
+            message = self.env._("Changed by another worker meanwhile, will apply again: %s", type(error).__name__)
             note_and_retry(rows, rows._attempt_values(message, final=self._is_last_try(None)), message)
         except Exception as error:
             _logger.exception("QuickBooks: applying %s %s failed", entity, qbo_id)
@@ -340,8 +398,15 @@ class QuickbooksWebhookEvent(models.Model):
     def _mark_processed(self, outcome):
         self.invalidate_recordset()
         for row in self:
-            row.write({"state": "done", "outcome": (outcome or "")[:250] or False, "last_error": False,
-                       "processed_at": fields.Datetime.now(), "attempts": row.attempts + 1})
+            row.write(
+                {
+                    "state": "done",
+                    "outcome": (outcome or "")[:250] or False,
+                    "last_error": False,
+                    "processed_at": fields.Datetime.now(),
+                    "attempts": row.attempts + 1,
+                }
+            )
 
     def _waiting(self, backend, entity, qbo_ids=None):
         domain = [("backend_id", "=", backend.id), ("entity", "=", entity), ("state", "in", ("received", "queued"))]
@@ -354,7 +419,7 @@ class QuickbooksWebhookEvent(models.Model):
         """``{Id: object}`` of ``qbo_id`` and of the other waiting objects of ``entity`` (not deletions),
         read in one query; objects the query does not return (deleted meanwhile) are read by their own job."""
         waiting = self._waiting(backend, entity).filtered(lambda row: row.operation != "delete")
-        ids = list(dict.fromkeys([qbo_id, *waiting.mapped("qbo_id")]))[:const.DRIFT_BATCH]
+        ids = list(dict.fromkeys([qbo_id, *waiting.mapped("qbo_id")]))[: const.DRIFT_BATCH]
         if len(ids) == 1:
             return {}
         where = "Active in (true, false)" if entity in ("Customer", "Vendor") else None
@@ -376,8 +441,9 @@ class QuickbooksWebhookEvent(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._lock_object(backend, entity, qbo_id)
-                outcome = self.env["quickbooks.pull"]._process_change(backend, entity, qbo_id, operation,
-                                                                      qbo_object=qbo_object)
+                outcome = self.env["quickbooks.pull"]._process_change(
+                    backend, entity, qbo_id, operation, qbo_object=qbo_object
+                )
         except Exception as error:  # its own job applies it again, with the usual handling
             _logger.info("QuickBooks: %s %s left to its own job: %s", entity, qbo_id, error)
             return
@@ -386,21 +452,39 @@ class QuickbooksWebhookEvent(models.Model):
     @api.model
     def _lock_object(self, backend, entity, qbo_id):
         """One worker at a time per object: a job started while another one applies the same object
-        (identity keys only merge jobs that have not started) waits for it instead of racing it."""
-        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))",
-                            [OBJECT_LOCK_NAMESPACE, f"{backend.id}:{entity}:{qbo_id}"])
+        (identity keys only merge jobs that have not started) waits for it instead of racing it.
+
+        :raise RetryableJobError: while another worker holds the object (looked at again later,
+            not counted as an attempt)
+        """
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))",
+            [OBJECT_LOCK_NAMESPACE, f"{backend.id}:{entity}:{qbo_id}"],
+        )
         if not self.env.cr.fetchone()[0]:
             raise RetryableJobError(
-                _("%(entity)s %(id)s is being applied by another worker: will look again.", entity=entity, id=qbo_id),
-                seconds=const.OBJECT_BUSY_RETRY_SECONDS, ignore_retry=True)
+                self.env._(
+                    "%(entity)s %(id)s is being applied by another worker: will look again.", entity=entity, id=qbo_id
+                ),
+                seconds=const.OBJECT_BUSY_RETRY_SECONDS,
+                ignore_retry=True,
+            )
 
     def _mark_failed(self, message):
         self.invalidate_recordset()
         for row in self.sudo():
-            row.write({"state": "failed", "last_error": message, "processed_at": fields.Datetime.now(),
-                       "attempts": row.attempts + 1, "outcome": False})
-        _logger.warning("QuickBooks: %d notification(s) of %s %s failed: %s",
-                        len(self), self[:1].entity, self[:1].qbo_id, message)
+            row.write(
+                {
+                    "state": "failed",
+                    "last_error": message,
+                    "processed_at": fields.Datetime.now(),
+                    "attempts": row.attempts + 1,
+                    "outcome": False,
+                }
+            )
+        _logger.warning(
+            "QuickBooks: %d notification(s) of %s %s failed: %s", len(self), self[:1].entity, self[:1].qbo_id, message
+        )
         return message
 
     def _attempt_values(self, message, final=False):
@@ -409,10 +493,15 @@ class QuickbooksWebhookEvent(models.Model):
         def values(row):
             values = {"attempts": row.attempts + 1, "last_error": message}
             if final:
-                values.update(state="failed", processed_at=fields.Datetime.now(),
-                              last_error=_("Gave up after %(count)s attempts: %(error)s",
-                                           count=row.attempts + 1, error=message))
+                values.update(
+                    state="failed",
+                    processed_at=fields.Datetime.now(),
+                    last_error=self.env._(
+                        "Gave up after %(count)s attempts: %(error)s", count=row.attempts + 1, error=message
+                    ),
+                )
             return values
+
         return values
 
     def _is_last_try(self, error):
@@ -430,10 +519,16 @@ class QuickbooksWebhookEvent(models.Model):
         rows = self.filtered(lambda r: r.state in ("failed", "received", "queued")).sudo()
         rows.write({"state": "received", "last_error": False})
         rows._schedule_processing()
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
-            "type": "info", "title": _("QuickBooks"),
-            "message": _("%s notification(s) scheduled again.", len(rows)),
-            "next": {"type": "ir.actions.act_window_close"}}}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("QuickBooks"),
+                "message": self.env._("%s notification(s) scheduled again.", len(rows)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     @api.autovacuum
     def _gc_processed_events(self):

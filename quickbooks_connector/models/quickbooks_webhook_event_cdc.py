@@ -22,13 +22,27 @@ class QuickbooksWebhookEvent(models.Model):
         if deleted:
             operation = "delete"
         else:
-            operation = "create" if meta.get("CreateTime") and meta.get("CreateTime") == meta.get("LastUpdatedTime") \
+            operation = (
+                "create"
+                if meta.get("CreateTime") and meta.get("CreateTime") == meta.get("LastUpdatedTime")
                 else "update"
+            )
         key = change_key(entity, str(obj.get("Id")), updated, deleted)
         return {
-            "backend_id": backend.id, "realm_id": backend.realm_id, "entity": entity, "qbo_id": str(obj.get("Id")),
-            "operation": operation, "occurred_at": updated or False, "source": "cdc",
-            "dedupe_key": f"cdc:{key}", "change_key": key,
-            "payload": {"entity": entity, "Id": obj.get("Id"), "SyncToken": obj.get("SyncToken"),
-                        "status": obj.get("status"), "MetaData": meta},
+            "backend_id": backend.id,
+            "realm_id": backend.realm_id,
+            "entity": entity,
+            "qbo_id": str(obj.get("Id")),
+            "operation": operation,
+            "occurred_at": updated or False,
+            "source": "cdc",
+            "dedupe_key": f"cdc:{key}",
+            "change_key": key,
+            "payload": {
+                "entity": entity,
+                "Id": obj.get("Id"),
+                "SyncToken": obj.get("SyncToken"),
+                "status": obj.get("status"),
+                "MetaData": meta,
+            },
         }

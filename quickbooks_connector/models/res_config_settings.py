@@ -1,6 +1,6 @@
 """The QuickBooks block of the Invoicing/Accounting settings, for the current company."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from .. import const
 from ..tools import crypto
@@ -43,8 +43,12 @@ class ResConfigSettings(models.TransientModel):
 
     def _action_open_backend(self, backend):
         return {
-            "type": "ir.actions.act_window", "res_model": "quickbooks.backend", "res_id": backend.id,
-            "view_mode": "form", "target": "current", "name": _("QuickBooks Connection"),
+            "type": "ir.actions.act_window",
+            "res_model": "quickbooks.backend",
+            "res_id": backend.id,
+            "view_mode": "form",
+            "target": "current",
+            "name": self.env._("QuickBooks Connection"),
         }
 
     def action_quickbooks_connect(self):

@@ -4,10 +4,23 @@ from ..adapters.sides import side_of_entity
 from ..tools.jobs import enqueue
 
 # Partner fields that end up in the QBO customer (vendor): editing one of them schedules a push.
-CUSTOMER_SOURCE_FIELDS = frozenset({
-    "name", "is_company", "parent_id", "email", "phone", "website", "street", "street2", "city",
-    "state_id", "zip", "country_id", "active",
-})
+CUSTOMER_SOURCE_FIELDS = frozenset(
+    {
+        "name",
+        "is_company",
+        "parent_id",
+        "email",
+        "phone",
+        "website",
+        "street",
+        "street2",
+        "city",
+        "state_id",
+        "zip",
+        "country_id",
+        "active",
+    }
+)
 
 
 class ResPartner(models.Model):
@@ -37,8 +50,11 @@ class ResPartner(models.Model):
         Backend = self.env["quickbooks.backend"].sudo()
         for partner in self.commercial_partner_id:
             rows = Ledger.search([("res_model", "=", "res.partner"), ("res_id", "=", partner.id)])
-            targets = {(row.backend_id, row.qbo_entity, row.binding_key) for row in rows
-                       if not backend or row.backend_id == backend}
+            targets = {
+                (row.backend_id, row.qbo_entity, row.binding_key)
+                for row in rows
+                if not backend or row.backend_id == backend
+            }
             if not any(entity == "Customer" for _b, entity, _k in targets) and partner.customer_rank > 0:
                 default = backend or Backend._for_company(partner.company_id or self.env.company)
                 if default:
@@ -49,10 +65,15 @@ class ResPartner(models.Model):
                 if side is None or target.state != "connected" or not enabled:
                     continue
                 code = key.removeprefix(side.party_key_prefix).lstrip(":")
-                currency = self.env["res.currency"].search([("name", "=", code)], limit=1) if code \
+                currency = (
+                    self.env["res.currency"].search([("name", "=", code)], limit=1)
+                    if code
                     else target.company_id.currency_id
-                enqueue(partner, f"QuickBooks: push {entity.lower()} {partner.display_name}",
-                        )._quickbooks_push_job(target, currency, entity)
+                )
+                enqueue(
+                    partner,
+                    f"QuickBooks: push {entity.lower()} {partner.display_name}",
+                )._quickbooks_push_job(target, currency, entity)
 
     def _quickbooks_push_job(self, backend, currency, entity="Customer"):
         """Job: create or update this partner's QBO customer (or vendor) in ``currency``."""
@@ -60,5 +81,6 @@ class ResPartner(models.Model):
         Push = self.env["quickbooks.push"]
         side = side_of_entity(entity)
         key = Push._customer_key(backend, currency, side)
-        return Push._run_bound(backend, self, entity, lambda: Push._push_party(backend, self, currency, None, side),
-                               key=key).state
+        return Push._run_bound(
+            backend, self, entity, lambda: Push._push_party(backend, self, currency, None, side), key=key
+        ).state

@@ -168,9 +168,7 @@ class QBOClient:
         if not realm_id:
             raise ValueError("realm_id is required")
         if int(minorversion) < MINIMUM_MINOR_VERSION:
-            raise ValueError(
-                f"minorversion {minorversion} is retired by Intuit; use {MINIMUM_MINOR_VERSION} or later"
-            )
+            raise ValueError(f"minorversion {minorversion} is retired by Intuit; use {MINIMUM_MINOR_VERSION} or later")
         if base_url is None:
             if environment not in ENVIRONMENT_URLS:
                 raise ValueError(f"unknown environment {environment!r}; give base_url for a custom server")
@@ -187,23 +185,38 @@ class QBOClient:
         self._token_source = access_token if callable(access_token) else (lambda: access_token)
 
     # ----------------------------------------------------------------- entity operations
-    def create(self, entity: str, body: dict[str, Any], *, request_id: str | None = None,
-               include: str | None = None) -> dict[str, Any]:
-        """Create an object; returns it as QBO stored it (with ``Id`` and ``SyncToken``)."""
+    # pylint: disable-next=method-required-super  # not an Odoo model's create: this client has no parent
+    def create(
+        self, entity: str, body: dict[str, Any], *, request_id: str | None = None, include: str | None = None
+    ) -> dict[str, Any]:
+        """Create an object; returns it as QBO stored it (with ``Id`` and ``SyncToken``).
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
         params = {"include": include} if include else None
         response = self._write(f"/{entity.lower()}", body, request_id=request_id, params=params)
         return self._unwrap(response, entity)
 
     def get(self, entity: str, object_id: str) -> dict[str, Any]:
-        """Read one object by Id; :class:`NotFoundError` when it does not exist."""
+        """Read one object by Id; :class:`NotFoundError` when it does not exist.
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
         response = self._call("GET", f"/{entity.lower()}/{object_id}")
         return self._unwrap(response, entity)
 
-    def update(self, entity: str, body: dict[str, Any], *, request_id: str | None = None,
-               sparse: bool = True) -> dict[str, Any]:
+    def update(
+        self, entity: str, body: dict[str, Any], *, request_id: str | None = None, sparse: bool = True
+    ) -> dict[str, Any]:
         """Update an object; ``body`` must carry ``Id`` and the current ``SyncToken``.
 
         Sparse by default: a full update nulls every writable field it does not send.
+
+        :raise ValueError: if ``body`` lacks ``Id`` or ``SyncToken``
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
         """
         if not body.get("Id") or body.get("SyncToken") in (None, ""):
             raise ValueError("an update needs the object's Id and SyncToken")
@@ -212,8 +225,7 @@ class QBOClient:
             payload["sparse"] = True
         else:
             payload.pop("sparse", None)
-        response = self._write(f"/{entity.lower()}", payload, request_id=request_id,
-                               params={"operation": "update"})
+        response = self._write(f"/{entity.lower()}", payload, request_id=request_id, params={"operation": "update"})
         return self._unwrap(response, entity)
 
     def update_merging(
@@ -236,6 +248,10 @@ class QBOClient:
         requestid (the content differs), derived from ``request_id`` when given.  Returns the stored
         object and the conflicts that were resolved.  Lines of entities that QBO only changes in a
         full update are sent that way: QBO's current object with ours laid over it.
+
+        :raise StaleObjectError: if the SyncToken is still stale after ``max_tries``
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
         """
         conflicts: list[Conflict] = []
         body = {**ours, "Id": str(object_id), "SyncToken": str(sync_token)}
@@ -245,8 +261,9 @@ class QBOClient:
         for attempt in range(1, max_tries + 1):
             payload = {**current, **body} if full else body
             try:
-                stored = self.update(entity, payload, request_id=f"{root}-{attempt}" if attempt > 1 else root,
-                                     sparse=not full)
+                stored = self.update(
+                    entity, payload, request_id=f"{root}-{attempt}" if attempt > 1 else root, sparse=not full
+                )
                 return stored, conflicts
             except StaleObjectError:
                 if attempt == max_tries:
@@ -255,24 +272,39 @@ class QBOClient:
                 result = three_way_merge(base, ours, theirs, prefer=prefer, fields=fields or set(ours))
                 conflicts = result.conflicts
                 patch = result.patch_for(theirs)
-                _logger.info("Stale %s %s: merged with QuickBooks' version %s (%d conflict(s))",
-                             entity, object_id, theirs.get("SyncToken"), len(conflicts))
+                _logger.info(
+                    "Stale %s %s: merged with QuickBooks' version %s (%d conflict(s))",
+                    entity,
+                    object_id,
+                    theirs.get("SyncToken"),
+                    len(conflicts),
+                )
                 if not patch:
                     return theirs, conflicts
                 current = theirs if full else None
                 body = {**patch, "Id": str(object_id), "SyncToken": str(theirs["SyncToken"])}
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def delete(self, entity: str, object_id: str, sync_token: str, *,
-               request_id: str | None = None) -> dict[str, Any]:
-        """Delete a transaction (names and accounts cannot be deleted: make them inactive)."""
-        response = self._write(f"/{entity.lower()}", {"Id": str(object_id), "SyncToken": str(sync_token)},
-                               request_id=request_id, params={"operation": "delete"})
+    def delete(self, entity: str, object_id: str, sync_token: str, *, request_id: str | None = None) -> dict[str, Any]:
+        """Delete a transaction (names and accounts cannot be deleted: make them inactive).
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
+        response = self._write(
+            f"/{entity.lower()}",
+            {"Id": str(object_id), "SyncToken": str(sync_token)},
+            request_id=request_id,
+            params={"operation": "delete"},
+        )
         return self._unwrap(response, entity)
 
-    def void(self, entity: str, object_id: str, sync_token: str, *,
-             request_id: str | None = None) -> dict[str, Any]:
-        """Void a transaction: invoices by ``operation=void``, payments by a sparse voiding update."""
+    def void(self, entity: str, object_id: str, sync_token: str, *, request_id: str | None = None) -> dict[str, Any]:
+        """Void a transaction: invoices by ``operation=void``, payments by a sparse voiding update.
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
         body = {"Id": str(object_id), "SyncToken": str(sync_token)}
         if entity in _VOID_BY_OPERATION:
             params = {"operation": "void"}
@@ -292,9 +324,12 @@ class QBOClient:
 
     # ----------------------------------------------------------------- queries
     def query(self, statement: str) -> dict[str, Any]:
-        """Run one query statement; returns the raw ``QueryResponse`` (one page)."""
-        response = self._call("POST", "/query", data=statement.encode(),
-                              headers={"Content-Type": "application/text"})
+        """Run one query statement; returns the raw ``QueryResponse`` (one page).
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
+        response = self._call("POST", "/query", data=statement.encode(), headers={"Content-Type": "application/text"})
         return response.body.get("QueryResponse", {})
 
     def count(self, entity: str, where: str | None = None) -> int:
@@ -302,9 +337,14 @@ class QBOClient:
         statement = f"select count(*) from {entity}" + (f" where {where}" if where else "")
         return int(self.query(statement).get("totalCount", 0))
 
-    def query_all(self, entity: str, where: str | None = None, *, order_by: str | None = None,
-                  page_size: int = MAX_QUERY_RESULTS) -> Iterator[dict[str, Any]]:
-        """Yield every object matching ``where``, reading as many pages as there are."""
+    def query_all(
+        self, entity: str, where: str | None = None, *, order_by: str | None = None, page_size: int = MAX_QUERY_RESULTS
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every object matching ``where``, reading as many pages as there are.
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
+        """
         page_size = min(max(page_size, 1), MAX_QUERY_RESULTS)
         start = 1
         while True:
@@ -324,14 +364,15 @@ class QBOClient:
         """All objects whose ``field_name`` equals ``value`` (quoted safely)."""
         return list(self.query_all(entity, f"{field_name} = {quote_literal(value)}"))
 
-    def find_in(self, entity: str, field_name: str, values: Iterable[str], *, where: str | None = None,
-                chunk: int = 200) -> dict[str, list[dict[str, Any]]]:
+    def find_in(
+        self, entity: str, field_name: str, values: Iterable[str], *, where: str | None = None, chunk: int = 200
+    ) -> dict[str, list[dict[str, Any]]]:
         """Objects whose ``field_name`` is one of ``values``, by value: one query per ``chunk`` values
         (QBO has no ``OR`` but has ``IN``), so looking up a backlog costs a few requests, not one each."""
         wanted = list(dict.fromkeys(str(value) for value in values if value))
         found: dict[str, list[dict[str, Any]]] = {value: [] for value in wanted}
         for start in range(0, len(wanted), chunk):
-            listed = ", ".join(quote_literal(value) for value in wanted[start:start + chunk])
+            listed = ", ".join(quote_literal(value) for value in wanted[start : start + chunk])
             condition = f"{field_name} IN ({listed})" + (f" and {where}" if where else "")
             for obj in self.query_all(entity, condition):
                 key = str(obj.get(field_name))
@@ -340,12 +381,15 @@ class QBOClient:
         return found
 
     # ----------------------------------------------------------------- batch and CDC
-    def batch(self, operations: Iterable[BatchOperation], *,
-              request_id: str | None = None) -> list[BatchResult]:
+    def batch(self, operations: Iterable[BatchOperation], *, request_id: str | None = None) -> list[BatchResult]:
         """Run operations through ``/batch``, at most 30 a call, answers in the order given.
 
         Every batch item is metered like a single call, so batch saves round trips, not quota.
         ``request_id`` (<= 36 characters) makes each chunk idempotent (suffixed per chunk).
+
+        :raise ValueError: if a batch item id is longer than 10 characters
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
         """
         ops = list(operations)
         for index, op in enumerate(ops):
@@ -354,14 +398,18 @@ class QBOClient:
                 raise ValueError("batch item ids are limited to 10 characters")
         results: list[BatchResult] = []
         for chunk_no, first in enumerate(range(0, len(ops), MAX_BATCH_ITEMS)):
-            chunk = ops[first:first + MAX_BATCH_ITEMS]
+            chunk = ops[first : first + MAX_BATCH_ITEMS]
             chunk_request_id = None
             if request_id is not None or any(op.query is None for op in chunk):
                 base = request_id or new_request_id()[:32]
                 chunk_request_id = f"{base[:32]}-{chunk_no}"[:MAX_BATCH_REQUEST_ID_LENGTH]
             response = self._call(
-                "POST", "/batch", json_body={"BatchItemRequest": [op.to_json() for op in chunk]},
-                request_id=chunk_request_id, cost=len(chunk), batch=True,
+                "POST",
+                "/batch",
+                json_body={"BatchItemRequest": [op.to_json() for op in chunk]},
+                request_id=chunk_request_id,
+                cost=len(chunk),
+                batch=True,
                 max_request_id=MAX_BATCH_REQUEST_ID_LENGTH,
             )
             by_id = {item.get("bId"): item for item in response.body.get("BatchItemResponse", [])}
@@ -371,8 +419,9 @@ class QBOClient:
 
     def _batch_result(self, op: BatchOperation, item: dict[str, Any] | None) -> BatchResult:
         if item is None:
-            return BatchResult(op.batch_id, op.entity,
-                               error=QBOError("QuickBooks returned no answer for this batch item"))
+            return BatchResult(
+                op.batch_id, op.entity, error=QBOError("QuickBooks returned no answer for this batch item")
+            )
         if "Fault" in item:
             return BatchResult(op.batch_id, op.entity, error=_fault_to_error(200, item, {}))
         if "QueryResponse" in item:
@@ -386,10 +435,14 @@ class QBOClient:
         Deleted objects come back as ``{"Id": ..., "status": "Deleted"}``.  QBO returns at most
         1,000 objects per entity and looks back at most 30 days: the caller keeps a watermark and
         splits the window when an entity comes back with 1,000 rows.
+
+        :raise QBOError: its typed subclass (qbo/errors.py) when QuickBooks refuses the call, or cannot
+            be reached once the retries are spent
         """
         names = list(entities)
-        response = self._call("GET", "/cdc", params={"entities": ",".join(names),
-                                                     "changedSince": _utc_iso(changed_since)})
+        response = self._call(
+            "GET", "/cdc", params={"entities": ",".join(names), "changedSince": _utc_iso(changed_since)}
+        )
         changes: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
         for cdc in response.body.get("CDCResponse", []):
             for query_response in cdc.get("QueryResponse", []):
@@ -399,10 +452,10 @@ class QBOClient:
         return changes
 
     # ----------------------------------------------------------------- transport
-    def _write(self, path: str, body: dict[str, Any], *, request_id: str | None,
-               params: dict[str, str] | None = None) -> _Response:
-        return self._call("POST", path, json_body=body, params=params,
-                          request_id=request_id or new_request_id())
+    def _write(
+        self, path: str, body: dict[str, Any], *, request_id: str | None, params: dict[str, str] | None = None
+    ) -> _Response:
+        return self._call("POST", path, json_body=body, params=params, request_id=request_id or new_request_id())
 
     @staticmethod
     def _unwrap(response: _Response, entity: str) -> dict[str, Any]:
@@ -455,19 +508,26 @@ class QBOClient:
                     continue
                 if error.retryable and attempt < self.retry.max_attempts:
                     wait = self.retry.delay(attempt, getattr(error, "retry_after", None))
-                    _logger.warning("QBO %s %s failed (%s); retry %d/%d in %.1fs%s", method, path, error,
-                                    attempt, self.retry.max_attempts - 1, wait,
-                                    f" with the same requestid {request_id}" if request_id else "")
+                    _logger.warning(
+                        "QBO %s %s failed (%s); retry %d/%d in %.1fs%s",
+                        method,
+                        path,
+                        error,
+                        attempt,
+                        self.retry.max_attempts - 1,
+                        wait,
+                        f" with the same requestid {request_id}" if request_id else "",
+                    )
                     self._sleep(wait)
                     continue
                 raise
             return response
 
-    def _send(self, method: str, url: str, params: dict[str, str], data: bytes | None,
-              headers: dict[str, str]) -> _Response:
+    def _send(
+        self, method: str, url: str, params: dict[str, str], data: bytes | None, headers: dict[str, str]
+    ) -> _Response:
         try:
-            raw = self.session.request(method, url, params=params, data=data, headers=headers,
-                                       timeout=self.timeout)
+            raw = self.session.request(method, url, params=params, data=data, headers=headers, timeout=self.timeout)
         except requests.Timeout as error:
             raise TransportError(f"QuickBooks did not answer in time ({type(error).__name__})") from None
         except requests.RequestException as error:
@@ -506,8 +566,7 @@ def _parse_retry_after(headers: Any) -> float | None:
         return None
 
 
-def _fault_to_error(status: int, body: dict[str, Any], headers: Any,
-                    intuit_tid: str | None = None) -> QBOError:
+def _fault_to_error(status: int, body: dict[str, Any], headers: Any, intuit_tid: str | None = None) -> QBOError:
     """Turn any QBO error answer (JSON Fault, lower-case fault, XML, plain text) into a typed error."""
     fault = body.get("Fault") or body.get("fault")
     details: list[FaultDetail] = []
@@ -515,21 +574,27 @@ def _fault_to_error(status: int, body: dict[str, Any], headers: Any,
     if isinstance(fault, dict):
         fault_type = fault.get("type")
         for error in fault.get("Error") or fault.get("error") or []:
-            details.append(FaultDetail(
-                code=str(error.get("code")) if error.get("code") is not None else None,
-                message=error.get("Message") or error.get("message") or "",
-                detail=error.get("Detail") or error.get("detail"),
-                element=error.get("element"),
-            ))
+            details.append(
+                FaultDetail(
+                    code=str(error.get("code")) if error.get("code") is not None else None,
+                    message=error.get("Message") or error.get("message") or "",
+                    detail=error.get("Detail") or error.get("detail"),
+                    element=error.get("element"),
+                )
+            )
     elif "_text" in body:
         source = body["_text"]
         code = _XML_CODE.search(source)
         tags = dict((name.lower(), value.strip()) for name, value in _XML_TAG.findall(source))
         kind = _XML_FAULT_TYPE.search(source)
         fault_type = kind.group(1) if kind else None
-        details.append(FaultDetail(code=code.group(1) if code else None,
-                                   message=tags.get("message") or f"HTTP {status}",
-                                   detail=tags.get("detail")))
+        details.append(
+            FaultDetail(
+                code=code.group(1) if code else None,
+                message=tags.get("message") or f"HTTP {status}",
+                detail=tags.get("detail"),
+            )
+        )
     if not details:
         details.append(FaultDetail(code=None, message=f"QuickBooks answered HTTP {status}"))
     first = details[0]
@@ -540,8 +605,13 @@ def _fault_to_error(status: int, body: dict[str, Any], headers: Any,
             code = embedded.group(1)
     cls = error_class_for(status, code, fault_type)
     kwargs: dict[str, Any] = dict(
-        code=code, detail=redact(first.detail) if first.detail else None, status=status,
-        fault_type=fault_type, element=first.element, intuit_tid=intuit_tid, errors=tuple(details),
+        code=code,
+        detail=redact(first.detail) if first.detail else None,
+        status=status,
+        fault_type=fault_type,
+        element=first.element,
+        intuit_tid=intuit_tid,
+        errors=tuple(details),
     )
     message = redact(first.message) or f"HTTP {status}"
     if issubclass(cls, ThrottledError):

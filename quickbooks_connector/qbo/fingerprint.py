@@ -25,8 +25,9 @@ def customer_fingerprint(customer):
         "CompanyName": customer.get("CompanyName"),
         "Email": (customer.get("PrimaryEmailAddr") or {}).get("Address"),
         "Phone": (customer.get("PrimaryPhone") or {}).get("FreeFormNumber"),
-        "Address": [address.get(key) for key in ("Line1", "Line2", "City", "CountrySubDivisionCode",
-                                                 "PostalCode", "Country")],
+        "Address": [
+            address.get(key) for key in ("Line1", "Line2", "City", "CountrySubDivisionCode", "PostalCode", "Country")
+        ],
         "Active": customer.get("Active", True),
     }
 
@@ -36,8 +37,15 @@ def sales_document_fingerprint(document):
     for line in document.get("Line") or []:
         if line.get("DetailType") == "SalesItemLineDetail":
             detail = line.get("SalesItemLineDetail") or {}
-            lines.append([_ref(detail.get("ItemRef")), str(detail.get("Qty")), _money(line.get("Amount")),
-                          line.get("Description"), _ref(detail.get("TaxCodeRef"))])
+            lines.append(
+                [
+                    _ref(detail.get("ItemRef")),
+                    str(detail.get("Qty")),
+                    _money(line.get("Amount")),
+                    line.get("Description"),
+                    _ref(detail.get("TaxCodeRef")),
+                ]
+            )
         elif line.get("DetailType") == "DescriptionOnly":
             lines.append([line.get("Description")])
     return {
@@ -57,8 +65,14 @@ def purchase_document_fingerprint(document):
     for line in document.get("Line") or []:
         if line.get("DetailType") == "AccountBasedExpenseLineDetail":
             detail = line.get("AccountBasedExpenseLineDetail") or {}
-            lines.append([_ref(detail.get("AccountRef")), _money(line.get("Amount")), line.get("Description"),
-                          _ref(detail.get("TaxCodeRef"))])
+            lines.append(
+                [
+                    _ref(detail.get("AccountRef")),
+                    _money(line.get("Amount")),
+                    line.get("Description"),
+                    _ref(detail.get("TaxCodeRef")),
+                ]
+            )
     return {
         "DocNumber": document.get("DocNumber"),
         "TxnDate": document.get("TxnDate"),
@@ -108,5 +122,8 @@ def fingerprint(entity, qbo_object):
 def describe_changes(before, after):
     """Human-readable list of what differs between two fingerprints."""
     before, after = before or {}, after or {}
-    return [f"{key}: {before.get(key)!r} → {after.get(key)!r}"
-            for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
+    return [
+        f"{key}: {before.get(key)!r} → {after.get(key)!r}"
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    ]

@@ -36,8 +36,14 @@ class MergeResult:
         return {key: value for key, value in self.merged.items() if theirs.get(key, MISSING) != value}
 
 
-def three_way_merge(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, Any], *,
-                    prefer: str = "ours", fields: set[str] | None = None) -> MergeResult:
+def three_way_merge(
+    base: dict[str, Any] | None,
+    ours: dict[str, Any],
+    theirs: dict[str, Any],
+    *,
+    prefer: str = "ours",
+    fields: set[str] | None = None,
+) -> MergeResult:
     """Merge ``ours`` and ``theirs`` against ``base``.
 
     :param prefer: ``ours`` or ``theirs``: who wins a real conflict (the master system).
@@ -52,9 +58,14 @@ def three_way_merge(base: dict[str, Any] | None, ours: dict[str, Any], theirs: d
         merged = _merge_dict(base, ours, theirs, prefer, "", conflicts)
     else:
         merged = dict(theirs)
-        scoped = _merge_dict({k: v for k, v in base.items() if k in fields},
-                             {k: v for k, v in ours.items() if k in fields},
-                             {k: v for k, v in theirs.items() if k in fields}, prefer, "", conflicts)
+        scoped = _merge_dict(
+            {k: v for k, v in base.items() if k in fields},
+            {k: v for k, v in ours.items() if k in fields},
+            {k: v for k, v in theirs.items() if k in fields},
+            prefer,
+            "",
+            conflicts,
+        )
         for key in fields:
             if key in scoped:
                 merged[key] = scoped[key]
@@ -63,8 +74,7 @@ def three_way_merge(base: dict[str, Any] | None, ours: dict[str, Any], theirs: d
     return MergeResult(merged, conflicts)
 
 
-def _merge_value(base: Any, ours: Any, theirs: Any, prefer: str, path: str,
-                 conflicts: list[Conflict]) -> Any:
+def _merge_value(base: Any, ours: Any, theirs: Any, prefer: str, path: str, conflicts: list[Conflict]) -> Any:
     if ours == theirs:
         return ours
     if ours == base:
@@ -78,13 +88,20 @@ def _merge_value(base: Any, ours: Any, theirs: Any, prefer: str, path: str,
     return resolved
 
 
-def _merge_dict(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any], prefer: str,
-                prefix: str, conflicts: list[Conflict]) -> dict[str, Any]:
+def _merge_dict(
+    base: dict[str, Any],
+    ours: dict[str, Any],
+    theirs: dict[str, Any],
+    prefer: str,
+    prefix: str,
+    conflicts: list[Conflict],
+) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for key in [*ours, *(k for k in theirs if k not in ours), *(k for k in base if k not in ours and k not in theirs)]:
         path = f"{prefix}.{key}" if prefix else key
-        value = _merge_value(base.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING),
-                             prefer, path, conflicts)
+        value = _merge_value(
+            base.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING), prefer, path, conflicts
+        )
         if value is not MISSING:
             merged[key] = value
     return merged

@@ -65,8 +65,10 @@ class TokenSet:
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
 
     def __repr__(self) -> str:  # tokens must never end up in a log through repr()
-        return (f"TokenSet(access_expires_at={self.access_expires_at.isoformat()}, "
-                f"refresh_expires_at={self.refresh_expires_at and self.refresh_expires_at.isoformat()})")
+        return (
+            f"TokenSet(access_expires_at={self.access_expires_at.isoformat()}, "
+            f"refresh_expires_at={self.refresh_expires_at and self.refresh_expires_at.isoformat()})"
+        )
 
     def access_expires_within(self, seconds: float, now: datetime | None = None) -> bool:
         now = now or datetime.now(timezone.utc)
@@ -75,6 +77,7 @@ class TokenSet:
     @classmethod
     def from_response(cls, data: dict[str, Any], now: datetime) -> TokenSet:
         """Build from the token endpoint's JSON, turning ``*_expires_in`` seconds into times."""
+
         def after(key: str) -> datetime | None:
             value = data.get(key)
             return now + timedelta(seconds=int(value)) if value not in (None, "") else None
@@ -122,19 +125,22 @@ class OAuthClient:
 
     def authorization_url(self, state: str, scopes: Iterable[str] = (SCOPE_ACCOUNTING,)) -> str:
         """The URL to send the user's browser to; Intuit comes back with code, state and realmId."""
-        query = urlencode({
-            "client_id": self.client_id,
-            "response_type": "code",
-            "scope": " ".join(scopes),
-            "redirect_uri": self.redirect_uri,
-            "state": state,
-        })
+        query = urlencode(
+            {
+                "client_id": self.client_id,
+                "response_type": "code",
+                "scope": " ".join(scopes),
+                "redirect_uri": self.redirect_uri,
+                "state": state,
+            }
+        )
         return f"{self.endpoints.authorize_url}?{query}"
 
     def exchange_code(self, code: str) -> TokenSet:
         """Trade the one-use authorization code for the first token pair."""
-        return self._token_request({"grant_type": "authorization_code", "code": code,
-                                    "redirect_uri": self.redirect_uri})
+        return self._token_request(
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri}
+        )
 
     def refresh(self, refresh_token: str) -> TokenSet:
         """Get a new access token; the returned refresh token replaces the old one at once."""
@@ -144,8 +150,11 @@ class OAuthClient:
         """Revoke a refresh (or access) token: the whole grant stops working."""
         try:
             response = self.session.post(
-                self.endpoints.revoke_url, json={"token": token}, auth=(self.client_id, self._client_secret),
-                headers={"Accept": "application/json"}, timeout=self.timeout,
+                self.endpoints.revoke_url,
+                json={"token": token},
+                auth=(self.client_id, self._client_secret),
+                headers={"Accept": "application/json"},
+                timeout=self.timeout,
             )
         except requests.RequestException as error:
             raise TransportError(f"Could not reach Intuit to revoke the token ({type(error).__name__})") from None
@@ -156,8 +165,11 @@ class OAuthClient:
         now = self.clock()
         try:
             response = self.session.post(
-                self.endpoints.token_url, data=form, auth=(self.client_id, self._client_secret),
-                headers={"Accept": "application/json", HARD_EXPIRY_HEADER: "true"}, timeout=self.timeout,
+                self.endpoints.token_url,
+                data=form,
+                auth=(self.client_id, self._client_secret),
+                headers={"Accept": "application/json", HARD_EXPIRY_HEADER: "true"},
+                timeout=self.timeout,
             )
         except requests.RequestException as error:
             raise TransportError(f"Could not reach Intuit's token endpoint ({type(error).__name__})") from None
@@ -166,8 +178,7 @@ class OAuthClient:
         try:
             return TokenSet.from_response(response.json(), now)
         except (ValueError, KeyError) as error:
-            raise OAuthError("Intuit's token endpoint answered without tokens",
-                             status=response.status_code) from error
+            raise OAuthError("Intuit's token endpoint answered without tokens", status=response.status_code) from error
 
     @staticmethod
     def _error(response: requests.Response) -> OAuthError:

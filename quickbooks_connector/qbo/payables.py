@@ -44,20 +44,21 @@ class VendorData:
     active: bool = True
 
 
-def build_vendor(vendor: VendorData, *, object_id: str | None = None,
-                 sync_token: str | None = None) -> dict[str, Any]:
+def build_vendor(vendor: VendorData, *, object_id: str | None = None, sync_token: str | None = None) -> dict[str, Any]:
     """Vendor JSON; with ``object_id`` a sparse update (currency left out: QBO fixes it)."""
     if not vendor.display_name or not vendor.display_name.strip():
         raise ValueError("a QBO vendor needs a display name")
-    body = _drop_none({
-        "DisplayName": vendor.display_name.strip()[:500],
-        "CompanyName": vendor.company_name,
-        "PrimaryEmailAddr": {"Address": vendor.email} if vendor.email else None,
-        "PrimaryPhone": {"FreeFormNumber": vendor.phone} if vendor.phone else None,
-        "WebAddr": {"URI": vendor.website} if vendor.website else None,
-        "BillAddr": vendor.billing_address.to_json() if vendor.billing_address else None,
-        "Active": vendor.active,
-    })
+    body = _drop_none(
+        {
+            "DisplayName": vendor.display_name.strip()[:500],
+            "CompanyName": vendor.company_name,
+            "PrimaryEmailAddr": {"Address": vendor.email} if vendor.email else None,
+            "PrimaryPhone": {"FreeFormNumber": vendor.phone} if vendor.phone else None,
+            "WebAddr": {"URI": vendor.website} if vendor.website else None,
+            "BillAddr": vendor.billing_address.to_json() if vendor.billing_address else None,
+            "Active": vendor.active,
+        }
+    )
     if object_id is None and vendor.currency_code:
         body["CurrencyRef"] = {"value": vendor.currency_code}
     return with_identity(body, object_id, sync_token)
@@ -100,19 +101,25 @@ class BillData(PurchaseDocumentData):
 
 
 def _expense_line_json(line: ExpenseLine, number: int) -> dict[str, Any]:
-    detail = _drop_none({
-        "AccountRef": line.account.to_json(),
-        "TaxCodeRef": line.tax_code.to_json() if line.tax_code else None,
-        "TaxInclusiveAmt": _money_json(line.tax_inclusive_amount) if line.tax_inclusive_amount is not None else None,
-        "BillableStatus": "NotBillable",
-    })
-    return _drop_none({
-        "LineNum": number,
-        "DetailType": "AccountBasedExpenseLineDetail",
-        "Amount": _money_json(line.amount),
-        "Description": line.description[:4000] if line.description else None,
-        "AccountBasedExpenseLineDetail": detail,
-    })
+    detail = _drop_none(
+        {
+            "AccountRef": line.account.to_json(),
+            "TaxCodeRef": line.tax_code.to_json() if line.tax_code else None,
+            "TaxInclusiveAmt": _money_json(line.tax_inclusive_amount)
+            if line.tax_inclusive_amount is not None
+            else None,
+            "BillableStatus": "NotBillable",
+        }
+    )
+    return _drop_none(
+        {
+            "LineNum": number,
+            "DetailType": "AccountBasedExpenseLineDetail",
+            "Amount": _money_json(line.amount),
+            "Description": line.description[:4000] if line.description else None,
+            "AccountBasedExpenseLineDetail": detail,
+        }
+    )
 
 
 def _purchase_document(doc: PurchaseDocumentData) -> dict[str, Any]:
@@ -124,21 +131,26 @@ def _purchase_document(doc: PurchaseDocumentData) -> dict[str, Any]:
     if doc.tax_lines:
         detail["TaxLine"] = [tax_line.to_json() for tax_line in doc.tax_lines]
     if doc.total_tax is not None or doc.tax_lines:
-        total = doc.total_tax if doc.total_tax is not None else sum(
-            (cents(tax_line.amount) for tax_line in doc.tax_lines), Decimal(0))
+        total = (
+            doc.total_tax
+            if doc.total_tax is not None
+            else sum((cents(tax_line.amount) for tax_line in doc.tax_lines), Decimal(0))
+        )
         detail["TotalTax"] = _money_json(total)
-    return _drop_none({
-        "VendorRef": doc.vendor.to_json(),
-        "Line": [_expense_line_json(line, number) for number, line in enumerate(doc.lines, start=1)],
-        "DocNumber": doc.doc_number[:21] if doc.doc_number else None,
-        "TxnDate": doc.txn_date.isoformat() if doc.txn_date else None,
-        "CurrencyRef": {"value": doc.currency_code} if doc.currency_code else None,
-        "ExchangeRate": _number(Decimal(doc.exchange_rate)) if doc.exchange_rate is not None else None,
-        "GlobalTaxCalculation": doc.global_tax_calculation,
-        "TxnTaxDetail": detail or None,
-        "APAccountRef": doc.ap_account.to_json() if doc.ap_account else None,
-        "PrivateNote": doc.private_note[:4000] if doc.private_note else None,
-    })
+    return _drop_none(
+        {
+            "VendorRef": doc.vendor.to_json(),
+            "Line": [_expense_line_json(line, number) for number, line in enumerate(doc.lines, start=1)],
+            "DocNumber": doc.doc_number[:21] if doc.doc_number else None,
+            "TxnDate": doc.txn_date.isoformat() if doc.txn_date else None,
+            "CurrencyRef": {"value": doc.currency_code} if doc.currency_code else None,
+            "ExchangeRate": _number(Decimal(doc.exchange_rate)) if doc.exchange_rate is not None else None,
+            "GlobalTaxCalculation": doc.global_tax_calculation,
+            "TxnTaxDetail": detail or None,
+            "APAccountRef": doc.ap_account.to_json() if doc.ap_account else None,
+            "PrivateNote": doc.private_note[:4000] if doc.private_note else None,
+        }
+    )
 
 
 def build_bill(bill: BillData, *, object_id: str | None = None, sync_token: str | None = None) -> dict[str, Any]:
@@ -150,8 +162,9 @@ def build_bill(bill: BillData, *, object_id: str | None = None, sync_token: str 
     return with_identity(body, object_id, sync_token)
 
 
-def build_vendor_credit(credit: PurchaseDocumentData, *, object_id: str | None = None,
-                        sync_token: str | None = None) -> dict[str, Any]:
+def build_vendor_credit(
+    credit: PurchaseDocumentData, *, object_id: str | None = None, sync_token: str | None = None
+) -> dict[str, Any]:
     return with_identity(_purchase_document(credit), object_id, sync_token)
 
 
@@ -173,33 +186,36 @@ class BillPaymentData:
     private_note: str | None = None
 
 
-def build_bill_payment(payment: BillPaymentData, *, object_id: str | None = None,
-                       sync_token: str | None = None) -> dict[str, Any]:
+def build_bill_payment(
+    payment: BillPaymentData, *, object_id: str | None = None, sync_token: str | None = None
+) -> dict[str, Any]:
     """BillPayment JSON.  Vendor credits count against the bills they pay: the cash paid is the bills'
     amounts minus the credits' (0 for a vendor credit applied to a bill)."""
     if payment.pay_type not in PAY_TYPES:
         raise ValueError(f"unknown PayType {payment.pay_type!r}")
-    applied = sum((cents(app.amount) * (-1 if app.txn_type == "VendorCredit" else 1)
-                   for app in payment.applications), Decimal(0))
+    applied = sum(
+        (cents(app.amount) * (-1 if app.txn_type == "VendorCredit" else 1) for app in payment.applications), Decimal(0)
+    )
     if applied > cents(payment.total_amount):
         raise ValueError(f"bill payment applies {applied} but only {cents(payment.total_amount)} was paid")
     account_key = "CheckPayment" if payment.pay_type == "Check" else "CreditCardPayment"
     account_field = "BankAccountRef" if payment.pay_type == "Check" else "CCAccountRef"
-    body = _drop_none({
-        "VendorRef": payment.vendor.to_json(),
-        "PayType": payment.pay_type,
-        account_key: {account_field: payment.account.to_json()},
-        "TotalAmt": _money_json(payment.total_amount),
-        "TxnDate": payment.txn_date.isoformat() if payment.txn_date else None,
-        "CurrencyRef": {"value": payment.currency_code} if payment.currency_code else None,
-        "ExchangeRate": _number(Decimal(payment.exchange_rate)) if payment.exchange_rate is not None else None,
-        "APAccountRef": payment.ap_account.to_json() if payment.ap_account else None,
-        "DocNumber": payment.doc_number[:21] if payment.doc_number else None,
-        "PrivateNote": payment.private_note[:4000] if payment.private_note else None,
-        "Line": [
-            {"Amount": _money_json(app.amount),
-             "LinkedTxn": [{"TxnId": str(app.txn_id), "TxnType": app.txn_type}]}
-            for app in payment.applications
-        ],
-    })
+    body = _drop_none(
+        {
+            "VendorRef": payment.vendor.to_json(),
+            "PayType": payment.pay_type,
+            account_key: {account_field: payment.account.to_json()},
+            "TotalAmt": _money_json(payment.total_amount),
+            "TxnDate": payment.txn_date.isoformat() if payment.txn_date else None,
+            "CurrencyRef": {"value": payment.currency_code} if payment.currency_code else None,
+            "ExchangeRate": _number(Decimal(payment.exchange_rate)) if payment.exchange_rate is not None else None,
+            "APAccountRef": payment.ap_account.to_json() if payment.ap_account else None,
+            "DocNumber": payment.doc_number[:21] if payment.doc_number else None,
+            "PrivateNote": payment.private_note[:4000] if payment.private_note else None,
+            "Line": [
+                {"Amount": _money_json(app.amount), "LinkedTxn": [{"TxnId": str(app.txn_id), "TxnType": app.txn_type}]}
+                for app in payment.applications
+            ],
+        }
+    )
     return with_identity(body, object_id, sync_token)

@@ -54,9 +54,15 @@ class Address:
     country: str | None = None
 
     def to_json(self) -> dict[str, str]:
-        pairs = (("Line1", self.line1), ("Line2", self.line2), ("Line3", self.line3),
-                 ("City", self.city), ("CountrySubDivisionCode", self.region),
-                 ("PostalCode", self.postal_code), ("Country", self.country))
+        pairs = (
+            ("Line1", self.line1),
+            ("Line2", self.line2),
+            ("Line3", self.line3),
+            ("City", self.city),
+            ("CountrySubDivisionCode", self.region),
+            ("PostalCode", self.postal_code),
+            ("Country", self.country),
+        )
         return {key: value for key, value in pairs if value}
 
 
@@ -91,24 +97,27 @@ class CustomerData:
     tax_id: str | None = None  # not written: QBO only exposes it on some regions' customers
 
 
-def build_customer(customer: CustomerData, *, object_id: str | None = None,
-                   sync_token: str | None = None) -> dict[str, Any]:
+def build_customer(
+    customer: CustomerData, *, object_id: str | None = None, sync_token: str | None = None
+) -> dict[str, Any]:
     """Customer JSON; with ``object_id`` a sparse update (currency is left out: QBO fixes it)."""
     if not customer.display_name or not customer.display_name.strip():
         raise ValueError("a QBO customer needs a display name")
-    body = _drop_none({
-        "DisplayName": customer.display_name.strip()[:500],
-        "CompanyName": customer.company_name,
-        "GivenName": customer.given_name,
-        "FamilyName": customer.family_name,
-        "PrimaryEmailAddr": {"Address": customer.email} if customer.email else None,
-        "PrimaryPhone": {"FreeFormNumber": customer.phone} if customer.phone else None,
-        "Mobile": {"FreeFormNumber": customer.mobile} if customer.mobile else None,
-        "WebAddr": {"URI": customer.website} if customer.website else None,
-        "BillAddr": customer.billing_address.to_json() if customer.billing_address else None,
-        "ShipAddr": customer.shipping_address.to_json() if customer.shipping_address else None,
-        "Active": customer.active,
-    })
+    body = _drop_none(
+        {
+            "DisplayName": customer.display_name.strip()[:500],
+            "CompanyName": customer.company_name,
+            "GivenName": customer.given_name,
+            "FamilyName": customer.family_name,
+            "PrimaryEmailAddr": {"Address": customer.email} if customer.email else None,
+            "PrimaryPhone": {"FreeFormNumber": customer.phone} if customer.phone else None,
+            "Mobile": {"FreeFormNumber": customer.mobile} if customer.mobile else None,
+            "WebAddr": {"URI": customer.website} if customer.website else None,
+            "BillAddr": customer.billing_address.to_json() if customer.billing_address else None,
+            "ShipAddr": customer.shipping_address.to_json() if customer.shipping_address else None,
+            "Active": customer.active,
+        }
+    )
     if object_id is None and customer.currency_code:
         body["CurrencyRef"] = {"value": customer.currency_code}
     return with_identity(body, object_id, sync_token)
@@ -124,17 +133,18 @@ class ItemData:
     active: bool = True
 
 
-def build_item(item: ItemData, *, object_id: str | None = None,
-               sync_token: str | None = None) -> dict[str, Any]:
+def build_item(item: ItemData, *, object_id: str | None = None, sync_token: str | None = None) -> dict[str, Any]:
     """A (service) Item: a sales line's income account is the one of the Item it references."""
-    body = _drop_none({
-        "Name": item.name.strip()[:100],
-        "Type": item.item_type,
-        "IncomeAccountRef": item.income_account.to_json(),
-        "Description": item.description,
-        "UnitPrice": _number(item.unit_price) if item.unit_price is not None else None,
-        "Active": item.active,
-    })
+    body = _drop_none(
+        {
+            "Name": item.name.strip()[:100],
+            "Type": item.item_type,
+            "IncomeAccountRef": item.income_account.to_json(),
+            "Description": item.description,
+            "UnitPrice": _number(item.unit_price) if item.unit_price is not None else None,
+            "Active": item.active,
+        }
+    )
     return with_identity(body, object_id, sync_token)
 
 
@@ -186,29 +196,39 @@ def _quantity_and_price(line: SalesLine, amount: Decimal) -> tuple[Decimal, Deci
 
 def _line_json(line: SalesLine, number: int) -> dict[str, Any]:
     if line.kind == "description":
-        return {"LineNum": number, "DetailType": "DescriptionOnly",
-                "Description": line.description or "", "DescriptionLineDetail": {}}
+        return {
+            "LineNum": number,
+            "DetailType": "DescriptionOnly",
+            "Description": line.description or "",
+            "DescriptionLineDetail": {},
+        }
     if line.kind != "sales":
         raise ValueError(f"unknown line kind {line.kind!r}")
     if line.item is None:
         raise ValueError(f"line {number} has no QBO Item (map its account first)")
     amount = line.net_amount()
     priced = _quantity_and_price(line, amount)
-    detail = _drop_none({
-        "ItemRef": line.item.to_json(),
-        "Qty": _number(priced[0]) if priced else None,
-        "UnitPrice": _number(priced[1]) if priced else None,
-        "TaxCodeRef": line.tax_code.to_json() if line.tax_code else None,
-        "TaxInclusiveAmt": _money_json(line.tax_inclusive_amount) if line.tax_inclusive_amount is not None else None,
-        "ServiceDate": line.service_date.isoformat() if line.service_date else None,
-    })
-    return _drop_none({
-        "LineNum": number,
-        "DetailType": "SalesItemLineDetail",
-        "Amount": _money_json(amount),
-        "Description": line.description,
-        "SalesItemLineDetail": detail,
-    })
+    detail = _drop_none(
+        {
+            "ItemRef": line.item.to_json(),
+            "Qty": _number(priced[0]) if priced else None,
+            "UnitPrice": _number(priced[1]) if priced else None,
+            "TaxCodeRef": line.tax_code.to_json() if line.tax_code else None,
+            "TaxInclusiveAmt": _money_json(line.tax_inclusive_amount)
+            if line.tax_inclusive_amount is not None
+            else None,
+            "ServiceDate": line.service_date.isoformat() if line.service_date else None,
+        }
+    )
+    return _drop_none(
+        {
+            "LineNum": number,
+            "DetailType": "SalesItemLineDetail",
+            "Amount": _money_json(amount),
+            "Description": line.description,
+            "SalesItemLineDetail": detail,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -221,9 +241,16 @@ class TaxLineData:
     taxable_amount: Decimal
 
     def to_json(self) -> dict[str, Any]:
-        return {"Amount": _money_json(self.amount), "DetailType": "TaxLineDetail", "TaxLineDetail": {
-            "TaxRateRef": self.rate.to_json(), "PercentBased": True, "TaxPercent": _number(Decimal(self.percent)),
-            "NetAmountTaxable": _money_json(self.taxable_amount)}}
+        return {
+            "Amount": _money_json(self.amount),
+            "DetailType": "TaxLineDetail",
+            "TaxLineDetail": {
+                "TaxRateRef": self.rate.to_json(),
+                "PercentBased": True,
+                "TaxPercent": _number(Decimal(self.percent)),
+                "NetAmountTaxable": _money_json(self.taxable_amount),
+            },
+        }
 
 
 @dataclass
@@ -261,21 +288,23 @@ def _sales_document(doc: SalesDocumentData) -> dict[str, Any]:
         raise ValueError("a sales document needs at least one line")
     if doc.global_tax_calculation not in (None, *GLOBAL_TAX_CALCULATIONS):
         raise ValueError(f"unknown GlobalTaxCalculation {doc.global_tax_calculation!r}")
-    body = _drop_none({
-        "CustomerRef": doc.customer.to_json(),
-        "Line": [_line_json(line, number) for number, line in enumerate(doc.lines, start=1)],
-        "DocNumber": doc.doc_number[:21] if doc.doc_number else None,
-        "TxnDate": doc.txn_date.isoformat() if doc.txn_date else None,
-        "CurrencyRef": {"value": doc.currency_code} if doc.currency_code else None,
-        "ExchangeRate": _number(Decimal(doc.exchange_rate)) if doc.exchange_rate is not None else None,
-        "GlobalTaxCalculation": doc.global_tax_calculation,
-        "TxnTaxDetail": _txn_tax_detail(doc),
-        "PrivateNote": doc.private_note[:4000] if doc.private_note else None,
-        "CustomerMemo": {"value": doc.customer_memo[:1000]} if doc.customer_memo else None,
-        "BillEmail": {"Address": doc.bill_email} if doc.bill_email else None,
-        "BillAddr": doc.billing_address.to_json() if doc.billing_address else None,
-        "ShipAddr": doc.shipping_address.to_json() if doc.shipping_address else None,
-    })
+    body = _drop_none(
+        {
+            "CustomerRef": doc.customer.to_json(),
+            "Line": [_line_json(line, number) for number, line in enumerate(doc.lines, start=1)],
+            "DocNumber": doc.doc_number[:21] if doc.doc_number else None,
+            "TxnDate": doc.txn_date.isoformat() if doc.txn_date else None,
+            "CurrencyRef": {"value": doc.currency_code} if doc.currency_code else None,
+            "ExchangeRate": _number(Decimal(doc.exchange_rate)) if doc.exchange_rate is not None else None,
+            "GlobalTaxCalculation": doc.global_tax_calculation,
+            "TxnTaxDetail": _txn_tax_detail(doc),
+            "PrivateNote": doc.private_note[:4000] if doc.private_note else None,
+            "CustomerMemo": {"value": doc.customer_memo[:1000]} if doc.customer_memo else None,
+            "BillEmail": {"Address": doc.bill_email} if doc.bill_email else None,
+            "BillAddr": doc.billing_address.to_json() if doc.billing_address else None,
+            "ShipAddr": doc.shipping_address.to_json() if doc.shipping_address else None,
+        }
+    )
     return body
 
 
@@ -287,14 +316,18 @@ def _txn_tax_detail(doc: SalesDocumentData) -> dict[str, Any] | None:
     if doc.tax_lines:
         detail["TaxLine"] = [tax_line.to_json() for tax_line in doc.tax_lines]
     if doc.total_tax is not None or doc.tax_lines:
-        total = doc.total_tax if doc.total_tax is not None else sum(
-            (cents(tax_line.amount) for tax_line in doc.tax_lines), Decimal(0))
+        total = (
+            doc.total_tax
+            if doc.total_tax is not None
+            else sum((cents(tax_line.amount) for tax_line in doc.tax_lines), Decimal(0))
+        )
         detail["TotalTax"] = _money_json(total)
     return detail or None
 
 
-def build_invoice(invoice: InvoiceData, *, object_id: str | None = None,
-                  sync_token: str | None = None) -> dict[str, Any]:
+def build_invoice(
+    invoice: InvoiceData, *, object_id: str | None = None, sync_token: str | None = None
+) -> dict[str, Any]:
     body = _sales_document(invoice)
     if invoice.due_date:
         body["DueDate"] = invoice.due_date.isoformat()
@@ -303,8 +336,9 @@ def build_invoice(invoice: InvoiceData, *, object_id: str | None = None,
     return with_identity(body, object_id, sync_token)
 
 
-def build_credit_memo(credit_memo: SalesDocumentData, *, object_id: str | None = None,
-                      sync_token: str | None = None) -> dict[str, Any]:
+def build_credit_memo(
+    credit_memo: SalesDocumentData, *, object_id: str | None = None, sync_token: str | None = None
+) -> dict[str, Any]:
     return with_identity(_sales_document(credit_memo), object_id, sync_token)
 
 
@@ -336,32 +370,35 @@ class PaymentData:
     private_note: str | None = None
 
 
-def build_payment(payment: PaymentData, *, object_id: str | None = None,
-                  sync_token: str | None = None) -> dict[str, Any]:
+def build_payment(
+    payment: PaymentData, *, object_id: str | None = None, sync_token: str | None = None
+) -> dict[str, Any]:
     """Payment JSON; what is not applied stays as the payment's unapplied amount in QBO.
 
     Credit memos applied count against the invoices they pay: the cash applied is the invoices'
     amounts minus the credit memos' (0 for a credit memo applied to an invoice).
     """
-    applied = sum((cents(app.amount) * (-1 if app.txn_type == "CreditMemo" else 1)
-                   for app in payment.applications), Decimal(0))
+    applied = sum(
+        (cents(app.amount) * (-1 if app.txn_type == "CreditMemo" else 1) for app in payment.applications), Decimal(0)
+    )
     if applied > cents(payment.total_amount):
         raise ValueError(f"payment applies {applied} but only {cents(payment.total_amount)} was received")
-    body = _drop_none({
-        "CustomerRef": payment.customer.to_json(),
-        "TotalAmt": _money_json(payment.total_amount),
-        "TxnDate": payment.txn_date.isoformat() if payment.txn_date else None,
-        "DepositToAccountRef": payment.deposit_account.to_json() if payment.deposit_account else None,
-        "CurrencyRef": {"value": payment.currency_code} if payment.currency_code else None,
-        "ExchangeRate": _number(Decimal(payment.exchange_rate)) if payment.exchange_rate is not None else None,
-        "PaymentRefNum": payment.reference[:21] if payment.reference else None,
-        "PrivateNote": payment.private_note[:4000] if payment.private_note else None,
-        "Line": [
-            {"Amount": _money_json(app.amount),
-             "LinkedTxn": [{"TxnId": str(app.txn_id), "TxnType": app.txn_type}]}
-            for app in payment.applications
-        ],
-    })
+    body = _drop_none(
+        {
+            "CustomerRef": payment.customer.to_json(),
+            "TotalAmt": _money_json(payment.total_amount),
+            "TxnDate": payment.txn_date.isoformat() if payment.txn_date else None,
+            "DepositToAccountRef": payment.deposit_account.to_json() if payment.deposit_account else None,
+            "CurrencyRef": {"value": payment.currency_code} if payment.currency_code else None,
+            "ExchangeRate": _number(Decimal(payment.exchange_rate)) if payment.exchange_rate is not None else None,
+            "PaymentRefNum": payment.reference[:21] if payment.reference else None,
+            "PrivateNote": payment.private_note[:4000] if payment.private_note else None,
+            "Line": [
+                {"Amount": _money_json(app.amount), "LinkedTxn": [{"TxnId": str(app.txn_id), "TxnType": app.txn_type}]}
+                for app in payment.applications
+            ],
+        }
+    )
     return with_identity(body, object_id, sync_token)
 
 

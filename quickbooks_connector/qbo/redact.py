@@ -14,14 +14,19 @@ REDACTED = "***"
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Authorization headers, in any case, Bearer or Basic.
-    (re.compile(r"(?i)\b(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
-     rf"\1\2 {REDACTED}"),
+    (
+        re.compile(r"(?i)\b(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
+        rf"\1\2 {REDACTED}",
+    ),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {REDACTED}"),
     # key=value and "key": "value" pairs for the secrets OAuth and webhooks carry.
-    (re.compile(
-        r"(?i)([\"']?\b(?:access_token|refresh_token|id_token|client_secret|verifier_token|"
-        r"code|token|password|intuit-signature)\b[\"']?\s*[:=]\s*[\"']?)([^\"'&\s,}]+)"),
-     rf"\1{REDACTED}"),
+    (
+        re.compile(
+            r"(?i)([\"']?\b(?:access_token|refresh_token|id_token|client_secret|verifier_token|"
+            r"code|token|password|intuit-signature)\b[\"']?\s*[:=]\s*[\"']?)([^\"'&\s,}]+)"
+        ),
+        rf"\1{REDACTED}",
+    ),
 )
 
 

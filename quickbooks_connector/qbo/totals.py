@@ -41,8 +41,7 @@ AMOUNT_DETAIL_TYPES = ("SalesItemLineDetail", "AccountBasedExpenseLineDetail", "
 
 
 def _amount_lines(lines: Any) -> list[dict[str, Any]]:
-    return [line for line in lines or [] if isinstance(line, dict)
-            and line.get("DetailType") in AMOUNT_DETAIL_TYPES]
+    return [line for line in lines or [] if isinstance(line, dict) and line.get("DetailType") in AMOUNT_DETAIL_TYPES]
 
 
 def _tax_by_rate(detail: Mapping[str, Any]) -> dict[str, Decimal]:
@@ -55,8 +54,14 @@ def _tax_by_rate(detail: Mapping[str, Any]) -> dict[str, Decimal]:
 
 
 def _discounts(lines: Any) -> Decimal:
-    return sum((cents(line.get("Amount")) for line in lines or [] if isinstance(line, dict)
-                and line.get("DetailType") == "DiscountLineDetail"), Decimal(0))
+    return sum(
+        (
+            cents(line.get("Amount"))
+            for line in lines or []
+            if isinstance(line, dict) and line.get("DetailType") == "DiscountLineDetail"
+        ),
+        Decimal(0),
+    )
 
 
 def payload_totals(body: Mapping[str, Any]) -> DocumentTotals:
@@ -68,30 +73,40 @@ def payload_totals(body: Mapping[str, Any]) -> DocumentTotals:
     subtotal = sum((cents(line.get("Amount")) for line in _amount_lines(body.get("Line"))), Decimal(0))
     detail = body.get("TxnTaxDetail") or {}
     by_rate = _tax_by_rate(detail)
-    total_tax = cents(detail.get("TotalTax")) if detail.get("TotalTax") is not None else sum(
-        by_rate.values(), Decimal(0))
+    total_tax = (
+        cents(detail.get("TotalTax")) if detail.get("TotalTax") is not None else sum(by_rate.values(), Decimal(0))
+    )
     total = subtotal - _discounts(body.get("Line")) + total_tax
     rate = body.get("ExchangeRate")
     home = cents(total * Decimal(str(rate))) if rate is not None else total
-    return DocumentTotals(subtotal=subtotal, total_tax=total_tax, total=total, home_total=home,
-                          tax_by_rate=by_rate)
+    return DocumentTotals(subtotal=subtotal, total_tax=total_tax, total=total, home_total=home, tax_by_rate=by_rate)
 
 
 def document_totals(document: Mapping[str, Any]) -> DocumentTotals:
     """The totals of a sales document (or a bill, a vendor credit) as QuickBooks stored it."""
-    subtotal_lines = [line for line in document.get("Line") or [] if isinstance(line, dict)
-                      and line.get("DetailType") == "SubTotalLineDetail"]
-    subtotal = cents(subtotal_lines[-1].get("Amount")) if subtotal_lines else sum(
-        (cents(line.get("Amount")) for line in _amount_lines(document.get("Line"))), Decimal(0))
+    subtotal_lines = [
+        line
+        for line in document.get("Line") or []
+        if isinstance(line, dict) and line.get("DetailType") == "SubTotalLineDetail"
+    ]
+    subtotal = (
+        cents(subtotal_lines[-1].get("Amount"))
+        if subtotal_lines
+        else sum((cents(line.get("Amount")) for line in _amount_lines(document.get("Line"))), Decimal(0))
+    )
     detail = document.get("TxnTaxDetail") or {}
     home = document.get("HomeTotalAmt")
     total = cents(document.get("TotalAmt"))
     if home is None and document.get("ExchangeRate") is not None:
         # Entities without HomeTotalAmt (a vendor credit): the home total is the total at the rate.
         home = total * Decimal(str(document["ExchangeRate"]))
-    return DocumentTotals(subtotal=subtotal, total_tax=cents(detail.get("TotalTax")), total=total,
-                          home_total=cents(home) if home is not None else total,
-                          tax_by_rate=_tax_by_rate(detail))
+    return DocumentTotals(
+        subtotal=subtotal,
+        total_tax=cents(detail.get("TotalTax")),
+        total=total,
+        home_total=cents(home) if home is not None else total,
+        tax_by_rate=_tax_by_rate(detail),
+    )
 
 
 def differences(expected: DocumentTotals, actual: DocumentTotals, *, per_rate: bool = True) -> list[str]:
@@ -101,9 +116,11 @@ def differences(expected: DocumentTotals, actual: DocumentTotals, *, per_rate: b
     own (automated sales tax picks them), so only the total can be compared with the source.
     """
     problems = []
-    for label, mine, theirs in (("subtotal", expected.subtotal, actual.subtotal),
-                                ("tax", expected.total_tax, actual.total_tax),
-                                ("total", expected.total, actual.total)):
+    for label, mine, theirs in (
+        ("subtotal", expected.subtotal, actual.subtotal),
+        ("tax", expected.total_tax, actual.total_tax),
+        ("total", expected.total, actual.total),
+    ):
         if mine != theirs:
             problems.append(f"{label} {mine} ≠ {theirs}")
     if expected.home_total is not None and actual.home_total is not None and expected.home_total != actual.home_total:

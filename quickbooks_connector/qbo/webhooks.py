@@ -41,20 +41,53 @@ SIGNATURE_HEADER = "intuit-signature"
 MAX_DEPTH = 32
 
 #: QBO entity names by their lower-case spelling in CloudEvents ``type`` strings.
-ENTITY_NAMES = {name.lower(): name for name in (
-    "Account", "Bill", "BillPayment", "Budget", "Class", "CreditMemo", "Currency", "Customer",
-    "Department", "Deposit", "Employee", "Estimate", "Invoice", "Item", "JournalCode", "JournalEntry",
-    "Payment", "PaymentMethod", "Preferences", "Purchase", "PurchaseOrder", "RefundReceipt",
-    "SalesReceipt", "TaxAgency", "Term", "TimeActivity", "Transfer", "Vendor", "VendorCredit",
-)}
+ENTITY_NAMES = {
+    name.lower(): name
+    for name in (
+        "Account",
+        "Bill",
+        "BillPayment",
+        "Budget",
+        "Class",
+        "CreditMemo",
+        "Currency",
+        "Customer",
+        "Department",
+        "Deposit",
+        "Employee",
+        "Estimate",
+        "Invoice",
+        "Item",
+        "JournalCode",
+        "JournalEntry",
+        "Payment",
+        "PaymentMethod",
+        "Preferences",
+        "Purchase",
+        "PurchaseOrder",
+        "RefundReceipt",
+        "SalesReceipt",
+        "TaxAgency",
+        "Term",
+        "TimeActivity",
+        "Transfer",
+        "Vendor",
+        "VendorCredit",
+    )
+}
 
 #: Operation words of both formats, normalised.  Voids have been seen as both "void" and "voided".
 _OPERATIONS = {
-    "create": "create", "created": "create",
-    "update": "update", "updated": "update",
-    "delete": "delete", "deleted": "delete",
-    "merge": "merge", "merged": "merge",
-    "void": "void", "voided": "void",
+    "create": "create",
+    "created": "create",
+    "update": "update",
+    "updated": "update",
+    "delete": "delete",
+    "deleted": "delete",
+    "merge": "merge",
+    "merged": "merge",
+    "void": "void",
+    "voided": "void",
     "emailed": "emailed",
 }
 OPERATIONS = frozenset(_OPERATIONS.values())
@@ -66,12 +99,14 @@ ENTITY_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 #: CloudEvents ids (a UUID in practice): printable ASCII, no spaces.
 EVENT_ID_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
 #: CloudEvents ``type``: ``qbo.<entity>.<operation>.v<N>`` (the version is optional).
-TYPE_PATTERN = re.compile(r"qbo\.([A-Za-z][A-Za-z0-9]{0,63})\.([A-Za-z]{1,32})(?:\.v[0-9]{1,4})?",
-                          re.IGNORECASE | re.ASCII)
+TYPE_PATTERN = re.compile(
+    r"qbo\.([A-Za-z][A-Za-z0-9]{0,63})\.([A-Za-z]{1,32})(?:\.v[0-9]{1,4})?", re.IGNORECASE | re.ASCII
+)
 SPECVERSION_PATTERN = re.compile(r"1\.[0-9]{1,3}")
 #: ISO 8601 date-time with an optional offset; Python alone would also take week dates and more.
 TIME_PATTERN = re.compile(
-    r"([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,9}))?(Z|z|[+-][0-9]{2}:?[0-9]{2})?")
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,9}))?(Z|z|[+-][0-9]{2}:?[0-9]{2})?"
+)
 MIN_YEAR, MAX_YEAR = 1970, 9998
 #: Classic operation words ("Create") and the ``type`` string before it is split.
 WORD_PATTERN = re.compile(r"[A-Za-z]{1,32}")
@@ -246,7 +281,9 @@ def _classic_event(realm: Any, item: dict[str, Any]) -> WebhookEvent:
     realm_id = _string({"realmId": realm}, "realmId", ID_PATTERN)
     name = _string(item, "name", ENTITY_PATTERN)
     return WebhookEvent(
-        realm_id=realm_id, entity=_entity(name), entity_id=_string(item, "id", ID_PATTERN),
+        realm_id=realm_id,
+        entity=_entity(name),
+        entity_id=_string(item, "id", ID_PATTERN),
         operation=_operation(_string(item, "operation", WORD_PATTERN)),
         occurred_at=_time(item, "lastUpdated"),
         deleted_id=_string(item, "deletedId", ID_PATTERN, optional=True),
@@ -267,11 +304,16 @@ def _cloudevent(item: dict[str, Any]) -> WebhookEvent:
     elif not isinstance(data, dict):
         raise WebhookPayloadError(f"'data' must be an object, got {_kind(data)}")
     deleted = _string(data, "deletedId", ID_PATTERN, optional=True) or _string(
-        data, "deletedEntityId", ID_PATTERN, optional=True)
+        data, "deletedEntityId", ID_PATTERN, optional=True
+    )
     return WebhookEvent(
-        realm_id=_string(item, "intuitaccountid", ID_PATTERN), entity=_entity(match.group(1)),
-        entity_id=_string(item, "intuitentityid", ID_PATTERN), operation=_operation(match.group(2)),
-        occurred_at=_time(item, "time"), event_id=_string(item, "id", EVENT_ID_PATTERN), deleted_id=deleted,
+        realm_id=_string(item, "intuitaccountid", ID_PATTERN),
+        entity=_entity(match.group(1)),
+        entity_id=_string(item, "intuitentityid", ID_PATTERN),
+        operation=_operation(match.group(2)),
+        occurred_at=_time(item, "time"),
+        event_id=_string(item, "id", EVENT_ID_PATTERN),
+        deleted_id=deleted,
     )
 
 

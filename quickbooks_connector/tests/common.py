@@ -113,9 +113,25 @@ class EmulatorProcess:
             raise unittest.SkipTest(f"the QBO emulator is not next to the addon ({EMULATOR_PACKAGE})")
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "tests.qbo_emulator", "--host", "127.0.0.1", "--port", str(self.port),
-                "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--realm-id", REALM_ID,
-                "--verifier-token", VERIFIER_TOKEN, "--webhook-format", webhook_format]
+        args = [
+            sys.executable,
+            "-m",
+            "tests.qbo_emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--realm-id",
+            REALM_ID,
+            "--verifier-token",
+            VERIFIER_TOKEN,
+            "--webhook-format",
+            webhook_format,
+        ]
         if webhook_url:
             args += ["--webhook-url", webhook_url]
         for spec in realms:  # more companies served from the start (kept by a full reset), e.g. "9130354000000043:uk"
@@ -187,9 +203,13 @@ class EmulatorProcess:
     def api(self, access_token, method, path, realm=None, **kwargs):
         """Call the emulator's QBO API directly, as another QBO user (the CPA) would."""
         response = self.http.request(
-            method, f"{self.url}/v3/company/{realm or REALM_ID}/{path.lstrip('/')}",
+            method,
+            f"{self.url}/v3/company/{realm or REALM_ID}/{path.lstrip('/')}",
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
-            params={"minorversion": "75", **kwargs.pop("params", {})}, timeout=30, **kwargs)
+            params={"minorversion": "75", **kwargs.pop("params", {})},
+            timeout=30,
+            **kwargs,
+        )
         response.raise_for_status()
         return response.json()
 
@@ -214,14 +234,16 @@ class QuickbooksTestMixin:
     @classmethod
     def new_backend(cls, company):
         """A connection of ``company`` to the class's emulator, with the one Intuit app every company shares."""
-        return cls.env["quickbooks.backend"].create({
-            "company_id": company.id,
-            "environment": "custom",
-            "custom_base_url": cls.emulator.url,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "webhook_verifier_token": VERIFIER_TOKEN,
-        })
+        return cls.env["quickbooks.backend"].create(
+            {
+                "company_id": company.id,
+                "environment": "custom",
+                "custom_base_url": cls.emulator.url,
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "webhook_verifier_token": VERIFIER_TOKEN,
+            }
+        )
 
     def setUp(self):
         super().setUp()
@@ -255,15 +277,20 @@ class QuickbooksTestMixin:
         patterns = [f"%{secret}%" for secret in secrets]
         found = []
         for table, column in cr.fetchall():
-            cr.execute(SQL("SELECT 1 FROM %s WHERE %s::text LIKE ANY(%s) LIMIT 1",
-                           SQL.identifier(table), SQL.identifier(column), patterns))
+            cr.execute(
+                SQL(
+                    "SELECT 1 FROM %s WHERE %s::text LIKE ANY(%s) LIMIT 1",
+                    SQL.identifier(table),
+                    SQL.identifier(column),
+                    patterns,
+                )
+            )
             if cr.fetchone():
                 found.append(f"{table}.{column}")
         self.assertEqual(found, [], "a secret is stored in plain text")
 
 
 class QuickbooksCase(QuickbooksTestMixin, TransactionCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -6,7 +6,6 @@ from .common import QuickbooksCase
 
 @tagged("post_install", "-at_install")
 class TestAccess(QuickbooksCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -22,16 +21,23 @@ class TestAccess(QuickbooksCase):
         self.connect_backend()
         backend = self.backend.with_user(self.invoicing_user)
         self.assertEqual(backend.state, "connected")
-        for field_name in ("client_secret_encrypted", "access_token_encrypted", "refresh_token_encrypted",
-                           "webhook_verifier_token_encrypted", "client_id", "client_secret"):
+        for field_name in (
+            "client_secret_encrypted",
+            "access_token_encrypted",
+            "refresh_token_encrypted",
+            "webhook_verifier_token_encrypted",
+            "client_id",
+            "client_secret",
+        ):
             backend.invalidate_recordset()
             with self.assertRaises(AccessError, msg=field_name):
                 backend.read([field_name])
         with self.assertRaises(AccessError):
             backend.write({"name": "renamed"})
         with self.assertRaises(AccessError):
-            self.env["quickbooks.sync.state"].with_user(self.invoicing_user).create({
-                "backend_id": self.backend.id, "res_model": "res.partner", "res_id": 1, "qbo_entity": "Customer"})
+            self.env["quickbooks.sync.state"].with_user(self.invoicing_user).create(
+                {"backend_id": self.backend.id, "res_model": "res.partner", "res_id": 1, "qbo_entity": "Customer"}
+            )
 
     def test_accounting_admin_cannot_read_raw_ciphertext_either(self):
         backend = self.backend.with_user(self.accounting_admin)
@@ -42,8 +48,13 @@ class TestAccess(QuickbooksCase):
     def test_a_company_never_sees_another_companys_connection(self):
         company_b = self.env["res.company"].create({"name": "QBO Company B"})
         backend_b = self.env["quickbooks.backend"].create({"company_id": company_b.id, "name": "B's QuickBooks"})
-        user_a = new_test_user(self.env, "qbo_admin_a", groups="account.group_account_manager",
-                               company_id=self.company.id, company_ids=[(6, 0, self.company.ids)])
+        user_a = new_test_user(
+            self.env,
+            "qbo_admin_a",
+            groups="account.group_account_manager",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
         visible = self.env["quickbooks.backend"].with_user(user_a).search([])
         self.assertIn(self.backend, visible)
         self.assertNotIn(backend_b, visible)

@@ -10,10 +10,10 @@ from .common import CLIENT_ID, CLIENT_SECRET, QuickbooksCase
 
 @tagged("post_install", "-at_install")
 class TestTokens(QuickbooksCase):
-
     def _oauth(self):
-        return OAuthClient(CLIENT_ID, CLIENT_SECRET, self.backend.redirect_uri,
-                           endpoints=OAuthEndpoints.for_server(self.emulator.url))
+        return OAuthClient(
+            CLIENT_ID, CLIENT_SECRET, self.backend.redirect_uri, endpoints=OAuthEndpoints.for_server(self.emulator.url)
+        )
 
     def _expire_in(self, minutes):
         self.backend.sudo().access_token_expires_at = fields.Datetime.now() + timedelta(minutes=minutes)

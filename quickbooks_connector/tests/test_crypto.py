@@ -13,13 +13,14 @@ from .common import CLIENT_SECRET, VERIFIER_TOKEN, QuickbooksCase
 
 @tagged("post_install", "-at_install")
 class TestSecretsAtRest(QuickbooksCase):
-
     def test_secrets_are_stored_encrypted_and_never_read_back(self):
         self.backend.invalidate_recordset()
         self.assertFalse(self.backend.client_secret, "the secret input field must never show the secret")
         self.assertTrue(self.backend.client_secret_set)
-        self.env.cr.execute("SELECT client_secret_encrypted, webhook_verifier_token_encrypted "
-                            "FROM quickbooks_backend WHERE id = %s", [self.backend.id])
+        self.env.cr.execute(
+            "SELECT client_secret_encrypted, webhook_verifier_token_encrypted FROM quickbooks_backend WHERE id = %s",
+            [self.backend.id],
+        )
         secret_column, verifier_column = self.env.cr.fetchone()
         self.assertNotIn(CLIENT_SECRET, secret_column)
         self.assertNotIn(VERIFIER_TOKEN, verifier_column)
@@ -37,8 +38,10 @@ class TestSecretsAtRest(QuickbooksCase):
             self.assertFalse(settings.quickbooks_encryption_ok)
 
     def test_secret_stored_with_another_key_is_reported_not_leaked(self):
-        with patch.dict(os.environ, {ENCRYPTION_KEY_ENV: Fernet.generate_key().decode()}), \
-                self.assertRaises(UserError) as caught:
+        with (
+            patch.dict(os.environ, {ENCRYPTION_KEY_ENV: Fernet.generate_key().decode()}),
+            self.assertRaises(UserError) as caught,
+        ):
             self.backend._get_client_secret()
         self.assertIn("cannot be decrypted", str(caught.exception))
         self.assertNotIn(self.backend.sudo().client_secret_encrypted, str(caught.exception))

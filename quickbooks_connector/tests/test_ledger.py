@@ -9,7 +9,6 @@ from .common import QuickbooksCase
 
 @tagged("post_install", "-at_install")
 class TestLedger(QuickbooksCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -22,8 +21,14 @@ class TestLedger(QuickbooksCase):
         self.assertEqual(self.Ledger._binding_for(self.backend, self.partner, "Customer"), row)
         row._mark_done({"Id": "58", "SyncToken": "0"}, {"DisplayName": "Ledger Customer"})
         with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.UniqueViolation), self.cr.savepoint():
-            self.Ledger.create({"backend_id": self.backend.id, "res_model": "res.partner",
-                                "res_id": self.partner.id, "qbo_entity": "Customer"})
+            self.Ledger.create(
+                {
+                    "backend_id": self.backend.id,
+                    "res_model": "res.partner",
+                    "res_id": self.partner.id,
+                    "qbo_entity": "Customer",
+                }
+            )
         other = self.Ledger._binding_for(self.backend, self.other_partner, "Customer")
         with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.UniqueViolation), self.cr.savepoint():
             other._mark_done({"Id": "58", "SyncToken": "0"})

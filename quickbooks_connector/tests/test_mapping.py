@@ -7,7 +7,6 @@ from .common import QuickbooksTestMixin
 
 @tagged("post_install", "-at_install")
 class TestAccountMapping(QuickbooksTestMixin, AccountTestInvoicingCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -60,7 +59,8 @@ class TestAccountMapping(QuickbooksTestMixin, AccountTestInvoicingCommon):
         item = next(i for i in self.emulator.entities("Item") if i["Id"] == mapping.qbo_item_id)
         self.assertEqual(item["IncomeAccountRef"]["value"], mapping.qbo_account_id.qbo_id)
         receivable = self.env["quickbooks.account.mapping"].search(
-            [("account_id", "=", self.company_data["default_account_receivable"].id)])
+            [("account_id", "=", self.company_data["default_account_receivable"].id)]
+        )
         self.assertFalse(receivable.qbo_item_id, "only income accounts need an Item")
 
         # Running the wizard again changes nothing and creates no second Item.
@@ -87,8 +87,12 @@ class TestAccountMapping(QuickbooksTestMixin, AccountTestInvoicingCommon):
         # The CPA deactivates that account in QuickBooks.
         token = self.emulator.mint_tokens()["access_token"]
         qbo = self.emulator.api(token, "GET", f"account/{mapping.qbo_account_id.qbo_id}")["Account"]
-        self.emulator.api(token, "POST", "account", json={
-            "Id": qbo["Id"], "SyncToken": qbo["SyncToken"], "sparse": True, "Active": False})
+        self.emulator.api(
+            token,
+            "POST",
+            "account",
+            json={"Id": qbo["Id"], "SyncToken": qbo["SyncToken"], "sparse": True, "Active": False},
+        )
 
         self.env["quickbooks.qbo.account"]._cron_pull_charts()
         self.assertEqual(mapping.state, "inactive")
@@ -104,18 +108,22 @@ class TestAccountMapping(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertEqual(invoice.state, "posted")
 
     def test_saving_maps_sales_taxes_by_rate_and_names_the_rest(self):
-        odd_rate = self.env["account.tax"].create({"name": "Odd 7.3%", "amount": 7.3, "type_tax_use": "sale",
-                                                   "company_id": self.company_data["company"].id})
+        odd_rate = self.env["account.tax"].create(
+            {"name": "Odd 7.3%", "amount": 7.3, "type_tax_use": "sale", "company_id": self.company_data["company"].id}
+        )
         wizard = self._wizard()
         wizard.action_accept_proposals()
         result = wizard.action_apply()
 
-        mapping = self.env["quickbooks.tax.mapping"].search([("backend_id", "=", self.backend.id),
-                                                             ("tax_id", "=", self.tax_sale_a.id)])
+        mapping = self.env["quickbooks.tax.mapping"].search(
+            [("backend_id", "=", self.backend.id), ("tax_id", "=", self.tax_sale_a.id)]
+        )
         self.assertEqual(self.tax_sale_a.amount, 15)
         self.assertEqual(mapping.qbo_tax_code_id.name, "Standard 15%")
-        self.assertFalse(self.env["quickbooks.tax.mapping"].search([("tax_id", "=", odd_rate.id)]),
-                         "no QBO code has that rate: nothing is guessed")
+        self.assertFalse(
+            self.env["quickbooks.tax.mapping"].search([("tax_id", "=", odd_rate.id)]),
+            "no QBO code has that rate: nothing is guessed",
+        )
         params = result["params"]
         self.assertEqual(params["type"], "warning")
         self.assertIn("Odd 7.3%", params["message"])

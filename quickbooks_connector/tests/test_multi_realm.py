@@ -46,7 +46,6 @@ CRON_LOGGERS = (
 
 @tagged("post_install", "-at_install")
 class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
-
     chart_template = "generic_coa"  # the same chart for the three companies, whatever their country
     emulator_realms = (f"{UK_REALM}:uk", f"{FR_REALM}:fr")
 
@@ -57,10 +56,12 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         for code in ("GBP", "EUR"):
             cls.env.ref(f"base.{code}").active = True
         cls.us = cls.company_data
-        cls.uk = cls.setup_other_company(name="Holding UK Ltd", country_id=cls.env.ref("base.uk").id,
-                                         currency_id=cls.env.ref("base.GBP").id)
-        cls.fr = cls.setup_other_company(name="Filiale France SAS", country_id=cls.env.ref("base.fr").id,
-                                         currency_id=cls.env.ref("base.EUR").id)
+        cls.uk = cls.setup_other_company(
+            name="Holding UK Ltd", country_id=cls.env.ref("base.uk").id, currency_id=cls.env.ref("base.GBP").id
+        )
+        cls.fr = cls.setup_other_company(
+            name="Filiale France SAS", country_id=cls.env.ref("base.fr").id, currency_id=cls.env.ref("base.EUR").id
+        )
         cls.us["backend"], cls.us["realm"] = cls.backend, REALM_ID
         cls.uk["backend"], cls.uk["realm"] = cls.new_backend(cls.uk["company"]), UK_REALM
         cls.fr["backend"], cls.fr["realm"] = cls.new_backend(cls.fr["company"]), FR_REALM
@@ -68,8 +69,9 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
 
     def setUp(self):
         super().setUp()
-        patcher = patch.object(type(self.backend), "_qbo_retry_policy",
-                               RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02))
+        patcher = patch.object(
+            type(self.backend), "_qbo_retry_policy", RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
+        )
         patcher.start()
         self.addCleanup(patcher.stop)
         for side in self.sides:
@@ -87,26 +89,44 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         self.env["quickbooks.qbo.tax.code"]._pull_for_backend(backend)
         codes = self.env["quickbooks.qbo.tax.code"].search([("backend_id", "=", backend.id)])
         mapping = self.env["quickbooks.tax.mapping"].search(
-            [("backend_id", "=", backend.id), ("tax_id", "=", side["default_tax_sale"].id)])
+            [("backend_id", "=", backend.id), ("tax_id", "=", side["default_tax_sale"].id)]
+        )
         standard = codes.filtered(lambda code: code.name == "Standard 15%")
         if mapping:
             mapping.qbo_tax_code_id = standard
         else:
             self.env["quickbooks.tax.mapping"].create(
-                {"backend_id": backend.id, "tax_id": side["default_tax_sale"].id, "qbo_tax_code_id": standard.id})
+                {"backend_id": backend.id, "tax_id": side["default_tax_sale"].id, "qbo_tax_code_id": standard.id}
+            )
         if not backend._is_us_company():
             backend.qbo_exempt_tax_code_id = codes.filtered(lambda code: code.name == "Exempt")
         side["token"] = self.emulator.mint_tokens(realm=side["realm"])["access_token"]
 
     def document(self, side, price, move_type="out_invoice", partner=None, taxed=True, **values):
         company = side["company"]
-        return self.env["account.move"].with_company(company).create({
-            "move_type": move_type, "company_id": company.id, "partner_id": (partner or self.partner_a).id,
-            "invoice_date": fields.Date.today(),
-            "invoice_line_ids": [Command.create({
-                "name": "Consulting", "quantity": 1, "price_unit": price,
-                "tax_ids": [Command.set(side["default_tax_sale"].ids if taxed else [])]})],
-            **values})
+        return (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": move_type,
+                    "company_id": company.id,
+                    "partner_id": (partner or self.partner_a).id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Consulting",
+                                "quantity": 1,
+                                "price_unit": price,
+                                "tax_ids": [Command.set(side["default_tax_sale"].ids if taxed else [])],
+                            }
+                        )
+                    ],
+                    **values,
+                }
+            )
+        )
 
     def post_all(self, *moves):
         """Post the moves; returns the trap holding their push jobs."""
@@ -132,9 +152,14 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         return waiting
 
     def ledger(self, side, record):
-        row = self.env["quickbooks.sync.state"].search([
-            ("backend_id", "=", side["backend"].id), ("res_model", "=", record._name), ("res_id", "=", record.id),
-            ("binding_key", "=", "")])
+        row = self.env["quickbooks.sync.state"].search(
+            [
+                ("backend_id", "=", side["backend"].id),
+                ("res_model", "=", record._name),
+                ("res_id", "=", record.id),
+                ("binding_key", "=", ""),
+            ]
+        )
         row.invalidate_recordset()
         return row
 
@@ -170,12 +195,17 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
 
     # ------------------------------------------------------------------ tests
     def test_three_companies_connected_at_once_each_to_its_own_realm(self):
-        self.assertEqual([(side["backend"].state, side["backend"].realm_id, side["backend"].qbo_home_currency)
-                          for side in self.sides],
-                         [("connected", REALM_ID, "USD"), ("connected", UK_REALM, "GBP"),
-                          ("connected", FR_REALM, "EUR")])
-        self.assertEqual([side["backend"].qbo_company_name for side in self.sides[1:]],
-                         ["Emulated UK Company Ltd", "Emulated France Company SAS"])
+        self.assertEqual(
+            [
+                (side["backend"].state, side["backend"].realm_id, side["backend"].qbo_home_currency)
+                for side in self.sides
+            ],
+            [("connected", REALM_ID, "USD"), ("connected", UK_REALM, "GBP"), ("connected", FR_REALM, "EUR")],
+        )
+        self.assertEqual(
+            [side["backend"].qbo_company_name for side in self.sides[1:]],
+            ["Emulated UK Company Ltd", "Emulated France Company SAS"],
+        )
         # The grant of one company opens no other.
         with self.assertRaises(Exception) as refused:
             self.emulator.api(self.uk["token"], "GET", "companyinfo/" + FR_REALM, realm=FR_REALM)
@@ -200,11 +230,12 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         back = urlparse(requests.get(authorize, allow_redirects=False, timeout=10).headers["Location"])
         self.assertEqual(parse_qs(back.query)["realmId"], [FR_REALM])
         done = self.url_open(f"{back.path}?{back.query}", allow_redirects=False)
-        self.assertIn(done.status_code, (302, 303), done.text[done.text.find("alert"):][:500])
+        self.assertIn(done.status_code, (302, 303), done.text[done.text.find("alert") :][:500])
         self.assertIn(f"/odoo/quickbooks/{fr.id}", done.headers["Location"])
         fr.invalidate_recordset()
-        self.assertEqual((fr.state, fr.realm_id, fr.qbo_company_name),
-                         ("connected", FR_REALM, "Emulated France Company SAS"))
+        self.assertEqual(
+            (fr.state, fr.realm_id, fr.qbo_company_name), ("connected", FR_REALM, "Emulated France Company SAS")
+        )
         token = self.stored_secret("access_token_encrypted", fr)
         self.assertTrue(self.emulator.api(token, "GET", f"companyinfo/{FR_REALM}", realm=FR_REALM))
         with self.assertRaises(requests.HTTPError):
@@ -231,16 +262,23 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
             self.assertEqual(row.state, "done", row.last_error)
             invoices = self.qbo_live(side, "Invoice")
             self.assertEqual(len(invoices), 1, side["realm"])
-            self.assertEqual((invoices[0]["Id"], invoices[0]["DocNumber"], invoices[0]["TotalAmt"]),
-                             (row.qbo_id, move.name, round(prices[side["realm"]] * 1.15, 2)))
+            self.assertEqual(
+                (invoices[0]["Id"], invoices[0]["DocNumber"], invoices[0]["TotalAmt"]),
+                (row.qbo_id, move.name, round(prices[side["realm"]] * 1.15, 2)),
+            )
             self.assertEqual(invoices[0]["CurrencyRef"]["value"], side["company"].currency_id.name)
             # The shared partner is a customer of each realm, bound once per connection.
             customer = self.ledger(side, self.partner_a)
-            self.assertEqual([c["Id"] for c in self.qbo_live(side, "Customer") if c["DisplayName"] == "partner_a"],
-                             [customer.qbo_id])
+            self.assertEqual(
+                [c["Id"] for c in self.qbo_live(side, "Customer") if c["DisplayName"] == "partner_a"], [customer.qbo_id]
+            )
             # No other connection holds a binding of this move.
-            self.assertEqual(self.env["quickbooks.sync.state"].search(
-                [("res_model", "=", "account.move"), ("res_id", "=", move.id)]).backend_id, side["backend"])
+            self.assertEqual(
+                self.env["quickbooks.sync.state"]
+                .search([("res_model", "=", "account.move"), ("res_id", "=", move.id)])
+                .backend_id,
+                side["backend"],
+            )
         # Every API call went to the realm of the connection that made it (the log of all realms).
         api_calls = [entry for entry in self.emulator.requests_log() if "/v3/company/" in entry["path"]]
         self.assertEqual({entry["realmId"] for entry in api_calls}, {REALM_ID, UK_REALM, FR_REALM})
@@ -248,19 +286,38 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
 
     def test_one_multi_realm_webhook_delivery_updates_each_company_and_nothing_else(self):
         moves = {side["realm"]: self.pushed(side, 100.0, taxed=False)[0] for side in self.sides}
-        rows = {realm: self.ledger(side, moves[realm]) for realm, side in
-                zip((REALM_ID, UK_REALM, FR_REALM), self.sides, strict=True)}
+        rows = {
+            realm: self.ledger(side, moves[realm])
+            for realm, side in zip((REALM_ID, UK_REALM, FR_REALM), self.sides, strict=True)
+        }
         self.assertEqual(len({row.qbo_id for row in rows.values()}), 1, "each realm numbers from 1")
-        self.emulator.call("POST", "webhooks", {
-            "url": f"{self.base_url()}{const.WEBHOOK_ROUTE}", "verifier_token": VERIFIER_TOKEN,
-            "format": "classic", "enabled": True, "hold": True})
+        self.emulator.call(
+            "POST",
+            "webhooks",
+            {
+                "url": f"{self.base_url()}{const.WEBHOOK_ROUTE}",
+                "verifier_token": VERIFIER_TOKEN,
+                "format": "classic",
+                "enabled": True,
+                "hold": True,
+            },
+        )
         paid = {}
         for side in (self.uk, self.fr):  # the CPAs record a payment in two of the three companies
-            invoice = self.emulator.api(side["token"], "GET", f"invoice/{rows[side['realm']].qbo_id}",
-                                        realm=side["realm"])["Invoice"]
-            paid[side["realm"]] = self.emulator.api(side["token"], "POST", "payment", realm=side["realm"], json={
-                "CustomerRef": invoice["CustomerRef"], "TotalAmt": 100,
-                "Line": [{"Amount": 100, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}]})["Payment"]
+            invoice = self.emulator.api(
+                side["token"], "GET", f"invoice/{rows[side['realm']].qbo_id}", realm=side["realm"]
+            )["Invoice"]
+            paid[side["realm"]] = self.emulator.api(
+                side["token"],
+                "POST",
+                "payment",
+                realm=side["realm"],
+                json={
+                    "CustomerRef": invoice["CustomerRef"],
+                    "TotalAmt": 100,
+                    "Line": [{"Amount": 100, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+                },
+            )["Payment"]
         self.assertEqual(paid[UK_REALM]["Id"], paid[FR_REALM]["Id"])
         self.env.flush_all()
         with self.allow_requests(all_requests=True):
@@ -273,13 +330,26 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
 
         Inbox = self.env["quickbooks.webhook.event"]
         payments = Inbox.search([("entity", "=", "Payment")])
-        self.assertEqual(sorted((row.backend_id.realm_id, row.company_id.id, row.qbo_id) for row in payments),
-                         sorted([(UK_REALM, self.uk["company"].id, paid[UK_REALM]["Id"]),
-                                 (FR_REALM, self.fr["company"].id, paid[FR_REALM]["Id"])]))
-        jobs = self.env["queue.job"].sudo().search([("model_name", "=", "quickbooks.webhook.event"),
-                                                    ("method_name", "=", "_quickbooks_process_object")])
-        self.assertEqual(sorted((job.args[0].realm_id, *job.args[1:]) for job in jobs),
-                         [(UK_REALM, "Payment", paid[UK_REALM]["Id"]), (FR_REALM, "Payment", paid[FR_REALM]["Id"])])
+        self.assertEqual(
+            sorted((row.backend_id.realm_id, row.company_id.id, row.qbo_id) for row in payments),
+            sorted(
+                [
+                    (UK_REALM, self.uk["company"].id, paid[UK_REALM]["Id"]),
+                    (FR_REALM, self.fr["company"].id, paid[FR_REALM]["Id"]),
+                ]
+            ),
+        )
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [("model_name", "=", "quickbooks.webhook.event"), ("method_name", "=", "_quickbooks_process_object")]
+            )
+        )
+        self.assertEqual(
+            sorted((job.args[0].realm_id, *job.args[1:]) for job in jobs),
+            [(UK_REALM, "Payment", paid[UK_REALM]["Id"]), (FR_REALM, "Payment", paid[FR_REALM]["Id"])],
+        )
         self.assertEqual(sorted(jobs.company_id.ids), sorted((self.uk["company"] | self.fr["company"]).ids))
         for job in jobs:
             Job.load(self.env, job.uuid).perform()
@@ -290,8 +360,9 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
             move = moves[realm]
             self.assertIn(move.payment_state, ("paid", "in_payment"), realm)
             payment = self.env["account.payment"].search([("reconciled_invoice_ids", "in", move.ids)])
-            self.assertEqual((payment.company_id, payment.currency_id, payment.amount),
-                             (move.company_id, move.currency_id, 100.0))
+            self.assertEqual(
+                (payment.company_id, payment.currency_id, payment.amount), (move.company_id, move.currency_id, 100.0)
+            )
         self.assertFalse(self.env["account.payment"].search([("company_id", "=", self.us["company"].id)]))
 
     def test_a_connection_that_needs_a_reconnect_leaves_the_other_two_syncing(self):
@@ -300,8 +371,10 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         self.us["backend"]._mark_reconnect_needed("invalid_grant (test)")
         waiting = self.run_trapped(trap)
         self.assertTrue(waiting)
-        self.assertTrue(all(job.recordset.company_id == self.us["company"] and error.ignore_retry
-                            for job, error in waiting), "only the paused company waits, without using retries")
+        self.assertTrue(
+            all(job.recordset.company_id == self.us["company"] and error.ignore_retry for job, error in waiting),
+            "only the paused company waits, without using retries",
+        )
         self.assertEqual(self.ledger(self.us, moves[0]).state, "pending")
         for side, move in zip(self.sides[1:], moves[1:], strict=True):
             self.assertEqual(self.ledger(side, move).state, "done", self.ledger(side, move).last_error)
@@ -354,17 +427,41 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
             self.pushed(side, 50.0)
         self.env["quickbooks.reconciliation"]._cron_nightly_reconciliation(now=datetime.now().replace(hour=12))
         for side in self.sides:
-            self.env["quickbooks.webhook.event"]._insert_new([{
-                "backend_id": side["backend"].id, "realm_id": side["realm"], "entity": "Customer", "qbo_id": "1",
-                "operation": "update", "dedupe_key": f"rules:{side['realm']}", "source": "webhook"}])
+            self.env["quickbooks.webhook.event"]._insert_new(
+                [
+                    {
+                        "backend_id": side["backend"].id,
+                        "realm_id": side["realm"],
+                        "entity": "Customer",
+                        "qbo_id": "1",
+                        "operation": "update",
+                        "dedupe_key": f"rules:{side['realm']}",
+                        "source": "webhook",
+                    }
+                ]
+            )
         groups = "account.group_account_invoice,quickbooks_connector.group_quickbooks_user"
-        us_user = new_test_user(self.env, "mr_us_user", groups=groups, company_id=self.us["company"].id,
-                                company_ids=[Command.set(self.us["company"].ids)])
+        us_user = new_test_user(
+            self.env,
+            "mr_us_user",
+            groups=groups,
+            company_id=self.us["company"].id,
+            company_ids=[Command.set(self.us["company"].ids)],
+        )
         both = self.us["company"] | self.uk["company"]
-        holding_user = new_test_user(self.env, "mr_holding_user", groups=groups, company_id=self.us["company"].id,
-                                     company_ids=[Command.set(both.ids)])
-        models = ("quickbooks.backend", "quickbooks.sync.state", "quickbooks.webhook.event",
-                  "quickbooks.reconciliation")
+        holding_user = new_test_user(
+            self.env,
+            "mr_holding_user",
+            groups=groups,
+            company_id=self.us["company"].id,
+            company_ids=[Command.set(both.ids)],
+        )
+        models = (
+            "quickbooks.backend",
+            "quickbooks.sync.state",
+            "quickbooks.webhook.event",
+            "quickbooks.reconciliation",
+        )
         everything = {model: self.env[model].sudo().search([]) for model in models}
         for model, records in everything.items():
             self.assertEqual(records.company_id, self.us["company"] | both | self.fr["company"], model)
@@ -419,8 +516,9 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         for failure in ("sql", "quickbooks"):
             with self.subTest(failure=failure):
                 for side in self.sides:
-                    side["backend"].sudo().write({"cdc_cursor": False, "cdc_last_run_at": False,
-                                                  "cdc_last_error": False})
+                    side["backend"].sudo().write(
+                        {"cdc_cursor": False, "cdc_last_run_at": False, "cdc_last_error": False}
+                    )
                 if failure == "sql":
                     with self.sql_error_for(self.uk, "quickbooks.backend", "_cdc_catch_up"):
                         self.env["quickbooks.backend"]._cron_cdc_catch_up()
@@ -456,8 +554,13 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
 
         def refreshed():
             Account.invalidate_model()
-            return [all(account.last_pulled_at > long_ago for account in
-                        Account.search([("backend_id", "=", side["backend"].id)])) for side in self.sides]
+            return [
+                all(
+                    account.last_pulled_at > long_ago
+                    for account in Account.search([("backend_id", "=", side["backend"].id)])
+                )
+                for side in self.sides
+            ]
 
         Account.search([]).write({"last_pulled_at": long_ago})
         with self.sql_error_for(self.uk, "quickbooks.qbo.account", "_pull_for_backend", backend_arg=True):
@@ -481,13 +584,22 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         self.assertEqual(qbo_invoice["TotalAmt"], 500)
         customer = self.ledger(self.us, uk_partner)
         self.assertEqual(qbo_invoice["CustomerRef"]["value"], customer.qbo_id)
-        self.assertEqual([c["DisplayName"] for c in self.qbo_live(self.us, "Customer") if c["Id"] == customer.qbo_id],
-                         ["Holding UK Ltd"])
+        self.assertEqual(
+            [c["DisplayName"] for c in self.qbo_live(self.us, "Customer") if c["Id"] == customer.qbo_id],
+            ["Holding UK Ltd"],
+        )
         self.assertFalse(self.qbo_live(self.uk, "Invoice"))
 
         self.assertTrue(self.uk["backend"].sync_bills)
-        bill = self.document(self.uk, 500.0, move_type="in_invoice", partner=us_partner, taxed=False,
-                             ref=invoice.name, currency_id=invoice.currency_id.id)
+        bill = self.document(
+            self.uk,
+            500.0,
+            move_type="in_invoice",
+            partner=us_partner,
+            taxed=False,
+            ref=invoice.name,
+            currency_id=invoice.currency_id.id,
+        )
         self.assertFalse(self.run_trapped(self.post_all(bill)))
         bill_row = self.ledger(self.uk, bill)
         self.assertEqual((bill_row.state, bill_row.qbo_entity), ("done", "Bill"), bill_row.last_error)
@@ -495,11 +607,18 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         self.assertEqual(len(bills), 1)
         qbo_bill = bills[0]
         currency = qbo_bill["CurrencyRef"]["value"]
-        self.assertEqual((qbo_bill["Id"], qbo_bill["DocNumber"], qbo_bill["TotalAmt"], currency),
-                         (bill_row.qbo_id, invoice.name, 500, "USD"))
-        vendor = self.env["quickbooks.sync.state"].search([
-            ("backend_id", "=", self.uk["backend"].id), ("res_model", "=", "res.partner"),
-            ("res_id", "=", us_partner.id), ("qbo_entity", "=", "Vendor")])
+        self.assertEqual(
+            (qbo_bill["Id"], qbo_bill["DocNumber"], qbo_bill["TotalAmt"], currency),
+            (bill_row.qbo_id, invoice.name, 500, "USD"),
+        )
+        vendor = self.env["quickbooks.sync.state"].search(
+            [
+                ("backend_id", "=", self.uk["backend"].id),
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", us_partner.id),
+                ("qbo_entity", "=", "Vendor"),
+            ]
+        )
         self.assertEqual(qbo_bill["VendorRef"]["value"], vendor.qbo_id)
         self.assertFalse(self.qbo_live(self.us, "Bill"))
         self.assertFalse(self.qbo_live(self.uk, "Invoice"))
@@ -511,4 +630,3 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         self.assertFalse(trap.enqueued_jobs)
         self.assertFalse(self.ledger(self.uk, other))
         self.assertEqual(len(self.qbo_live(self.uk, "Bill")), 1)
-

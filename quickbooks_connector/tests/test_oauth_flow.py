@@ -89,9 +89,15 @@ class TestOAuthFlow(QuickbooksTestMixin, HttpCase):
         # Odoo's HTTP server logs each request line (logger "werkzeug", after the answer is sent): the
         # callback's carries Intuit's one-time code.  The record as werkzeug makes it:
         code = "PlainAuthorizationCode1234567890"
-        record = logging.LogRecord("werkzeug", logging.INFO, __file__, 0, '127.0.0.1 - - [now] "%s" %s %s',
-                                   (f"GET /quickbooks/oauth/callback?code={code}&state=abc&realmId={REALM_ID} "
-                                    "HTTP/1.1", "303", "-"), None)
+        record = logging.LogRecord(
+            "werkzeug",
+            logging.INFO,
+            __file__,
+            0,
+            '127.0.0.1 - - [now] "%s" %s %s',
+            (f"GET /quickbooks/oauth/callback?code={code}&state=abc&realmId={REALM_ID} HTTP/1.1", "303", "-"),
+            None,
+        )
         self.assertTrue(logging.getLogger("werkzeug").filter(record), "the line is still logged")
         self.assertNotIn(code, record.getMessage())
         self.assertIn("/quickbooks/oauth/callback?code=***", record.getMessage())

@@ -16,22 +16,27 @@ class PayablesCase(SettlementCase):
     #: QuickBooks' country: outside the US bills carry purchase tax.
     country = "GB"
 
-    def prepare_quickbooks(self):
+    def prepare_quickbooks(self):  # pylint: disable=missing-return  # a set-up step: returns nothing
         super().prepare_quickbooks()
         self.assertTrue(self.backend.sync_bills, "new connections sync bills")
         self.emulator.call("POST", "settings", {"country": self.country})
         self.backend._refresh_company_facts()
         if self.country != "US":
             self.backend.qbo_exempt_tax_code_id = self.env["quickbooks.qbo.tax.code"].search(
-                [("backend_id", "=", self.backend.id), ("name", "=", "Exempt")])
+                [("backend_id", "=", self.backend.id), ("name", "=", "Exempt")]
+            )
         self.map_tax(self.tax_purchase_a, "Standard 15%")
         self.expense = self.company_data["default_account_expense"]
         self.vendor = self.env["res.partner"].create({"name": "Acme Supplies", "is_company": True})
 
     def bill(self, price=100.0, move_type="in_invoice", taxes=None, partner=None, **kwargs):
-        return self.invoice(price=price, move_type=move_type,
-                            taxes=self.env["account.tax"] if taxes is None else taxes,
-                            partner=partner or self.vendor, **kwargs)
+        return self.invoice(
+            price=price,
+            move_type=move_type,
+            taxes=self.env["account.tax"] if taxes is None else taxes,
+            partner=partner or self.vendor,
+            **kwargs,
+        )
 
     def pushed_bill(self, price=100.0, **kwargs):
         move = self.bill(price, **kwargs)
@@ -60,9 +65,14 @@ class PayablesCase(SettlementCase):
         for partner in moves.commercial_partner_id:
             for currency in moves.filtered(lambda m, p=partner: m.commercial_partner_id == p).currency_id:
                 key = "vendor" if currency == self.company.currency_id else f"vendor:{currency.name}"
-                lines = self.env["account.move.line"].search([
-                    ("partner_id", "=", partner.id), ("account_id.account_type", "=", "liability_payable"),
-                    ("parent_state", "=", "posted"), ("currency_id", "=", currency.id)])
+                lines = self.env["account.move.line"].search(
+                    [
+                        ("partner_id", "=", partner.id),
+                        ("account_id.account_type", "=", "liability_payable"),
+                        ("parent_state", "=", "posted"),
+                        ("currency_id", "=", currency.id),
+                    ]
+                )
                 odoo_owed = -money(sum(lines.mapped("amount_residual_currency")))
                 vendor = self.qbo("Vendor", self.vendor_row(partner, key).qbo_id)
                 self.assertEqual(odoo_owed, money(vendor["Balance"]), f"{partner.name} {currency.name}")
@@ -70,28 +80,32 @@ class PayablesCase(SettlementCase):
 
 @tagged("post_install", "-at_install")
 class TestBillPush(PayablesCase):
-
     def test_a_posted_bill_reaches_quickbooks_with_its_lines_taxes_and_total(self):
         bill = self.bill(200.0, taxes=self.tax_purchase_a, ref="INV-7781")
         row = self.post_and_push(bill)
         self.assertEqual((row.qbo_entity, row.state), ("Bill", "done"), row.last_error)
         qbo_bill = self.qbo("Bill", row.qbo_id)
-        office = self.env["quickbooks.qbo.account"].search([("backend_id", "=", self.backend.id),
-                                                           ("name", "=", "Office Expenses")])
+        office = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", "Office Expenses")]
+        )
         [line] = qbo_bill["Line"]
         self.assertEqual(line["DetailType"], "AccountBasedExpenseLineDetail")
         self.assertEqual(line["AccountBasedExpenseLineDetail"]["AccountRef"]["value"], office.qbo_id)
         self.assertEqual((qbo_bill["DocNumber"], money(line["Amount"])), ("INV-7781", money(200)))
-        self.assertEqual((money(qbo_bill["TxnTaxDetail"]["TotalTax"]), money(qbo_bill["TotalAmt"])),
-                         (money(bill.amount_tax), money(bill.amount_total)))
+        self.assertEqual(
+            (money(qbo_bill["TxnTaxDetail"]["TotalTax"]), money(qbo_bill["TotalAmt"])),
+            (money(bill.amount_tax), money(bill.amount_total)),
+        )
         # Input tax on the code's purchase rate, not its sales rate.
-        code = self.env["quickbooks.qbo.tax.code"].search([("backend_id", "=", self.backend.id),
-                                                          ("name", "=", "Standard 15%")])
+        code = self.env["quickbooks.qbo.tax.code"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", "Standard 15%")]
+        )
         [tax_line] = qbo_bill["TxnTaxDetail"]["TaxLine"]
         self.assertEqual(tax_line["TaxLineDetail"]["TaxRateRef"]["value"], code.purchase_rate_details[0]["id"])
         self.assertNotEqual(code.purchase_rate_details[0]["id"], code.rate_details[0]["id"])
-        ap = self.env["quickbooks.qbo.account"].search([("backend_id", "=", self.backend.id),
-                                                       ("account_type", "=", "Accounts Payable")])
+        ap = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("account_type", "=", "Accounts Payable")]
+        )
         self.assertEqual(qbo_bill["APAccountRef"]["value"], ap.qbo_id)
         self.assertEqual(qbo_bill["DueDate"], str(bill.invoice_date_due))
         vendor = self.qbo("Vendor", qbo_bill["VendorRef"]["value"])
@@ -100,17 +114,25 @@ class TestBillPush(PayablesCase):
         self.assertIn("Sent to QuickBooks", self.chatter(bill))
 
     def test_a_tax_included_bill_agrees_to_the_cent(self):
-        included = self.env["account.tax"].create({
-            "name": "15% incl. (purchases)", "amount": 15, "type_tax_use": "purchase", "price_include_override":
-            "tax_included", "company_id": self.company.id})
+        included = self.env["account.tax"].create(
+            {
+                "name": "15% incl. (purchases)",
+                "amount": 15,
+                "type_tax_use": "purchase",
+                "price_include_override": "tax_included",
+                "company_id": self.company.id,
+            }
+        )
         self.map_tax(included, "Standard 15%")
         bill = self.bill(100.0, taxes=included)
         row = self.post_and_push(bill)
         self.assertEqual(row.state, "done", row.last_error)
         qbo_bill = self.qbo("Bill", row.qbo_id)
         self.assertEqual(qbo_bill["GlobalTaxCalculation"], "TaxInclusive")
-        self.assertEqual((money(qbo_bill["TotalAmt"]), money(qbo_bill["TxnTaxDetail"]["TotalTax"])),
-                         (money(100), money(bill.amount_tax)))
+        self.assertEqual(
+            (money(qbo_bill["TotalAmt"]), money(qbo_bill["TxnTaxDetail"]["TotalTax"])),
+            (money(100), money(bill.amount_tax)),
+        )
         self.assertEqual(money(qbo_bill["Line"][0]["Amount"]), money(bill.amount_untaxed))
 
     def test_a_foreign_currency_bill_carries_the_rate_of_its_home_total(self):
@@ -140,8 +162,9 @@ class TestBillPush(PayablesCase):
         refund.invoice_line_ids.price_unit = 55.0
         self.post_and_push(refund)
         row.invalidate_recordset()
-        self.assertEqual((row.state, money(self.qbo("VendorCredit", row.qbo_id)["TotalAmt"])), ("done", money(55)),
-                         row.last_error)
+        self.assertEqual(
+            (row.state, money(self.qbo("VendorCredit", row.qbo_id)["TotalAmt"])), ("done", money(55)), row.last_error
+        )
         self.assertEqual(len(self.qbo_all("VendorCredit")), 1)
 
     def test_a_cancelled_bill_is_deleted_in_quickbooks(self):
@@ -172,8 +195,9 @@ class TestBillPush(PayablesCase):
         existing = self.emulator.call("POST", "entities/Vendor", {"DisplayName": "Acme Supplies"})
         bill = self.pushed_bill(100.0)
         self.assertEqual(self.qbo_doc(bill)["VendorRef"]["value"], existing["Id"])
-        self.assertEqual([v["Id"] for v in self.qbo_all("Vendor") if v["DisplayName"] == "Acme Supplies"],
-                         [existing["Id"]])
+        self.assertEqual(
+            [v["Id"] for v in self.qbo_all("Vendor") if v["DisplayName"] == "Acme Supplies"], [existing["Id"]]
+        )
 
     def test_an_unmapped_expense_account_waits_for_its_mapping(self):
         other = self.expense.copy({"code": "619900", "name": "Subscriptions"})
@@ -200,8 +224,12 @@ class TestBillPush(PayablesCase):
     def test_a_bill_edited_in_quickbooks_is_flagged_as_drift(self):
         bill = self.pushed_bill(100.0)
         current = self.qbo_doc(bill)
-        self.emulator.api(self.token, "POST", "bill", json={
-            "Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True, "DocNumber": "CHANGED"})
+        self.emulator.api(
+            self.token,
+            "POST",
+            "bill",
+            json={"Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True, "DocNumber": "CHANGED"},
+        )
         note = self.Pull._process_change(self.backend, "Bill", current["Id"], "update")
         self.assertIn("DocNumber", note)
         self.assertTrue(self.ledger(bill).drift_detected)
@@ -226,15 +254,18 @@ class TestBillPushUS(PayablesCase):
         bill = self.bill(200.0, taxes=self.tax_purchase_a)
         tax_account = bill.line_ids.filtered(lambda line: line.display_type == "tax").account_id
         # The mapping wizard (run when connecting) offered and mapped the account of US purchase taxes.
-        mapping = self.env["quickbooks.account.mapping"].search([("backend_id", "=", self.backend.id),
-                                                                ("account_id", "=", tax_account.id)])
+        mapping = self.env["quickbooks.account.mapping"].search(
+            [("backend_id", "=", self.backend.id), ("account_id", "=", tax_account.id)]
+        )
         self.assertEqual(mapping.state, "mapped")
         row = self.post_and_push(bill)
         self.assertEqual(row.state, "done", row.last_error)
         qbo_bill = self.qbo("Bill", row.qbo_id)
         self.assertFalse(qbo_bill.get("TxnTaxDetail", {}).get("TaxLine"))
-        by_account = {line["AccountBasedExpenseLineDetail"]["AccountRef"]["value"]: money(line["Amount"])
-                      for line in qbo_bill["Line"]}
+        by_account = {
+            line["AccountBasedExpenseLineDetail"]["AccountRef"]["value"]: money(line["Amount"])
+            for line in qbo_bill["Line"]
+        }
         self.assertEqual(by_account.get(mapping.qbo_account_id.qbo_id), money(bill.amount_tax))
         self.assertEqual(money(qbo_bill["TotalAmt"]), money(bill.amount_total))
         # Unmapped, the bill waits for its mapping and says which account it needs.
@@ -247,7 +278,6 @@ class TestBillPushUS(PayablesCase):
 
 @tagged("post_install", "-at_install")
 class TestBillPaymentsFromOdoo(PayablesCase):
-
     def pay(self, bills, amount=None, journal=None, **values):
         if journal:
             values["journal_id"] = journal.id
@@ -259,8 +289,9 @@ class TestBillPaymentsFromOdoo(PayablesCase):
         self.assertEqual(bill.payment_state, "paid")
         qbo_payment = self.qbo_bill_payment_of(payment)
         self.assertEqual((qbo_payment["PayType"], money(qbo_payment["TotalAmt"])), ("Check", money(100)))
-        bank = self.env["quickbooks.account.mapping"].search([
-            ("backend_id", "=", self.backend.id), ("account_id", "=", payment.journal_id.default_account_id.id)])
+        bank = self.env["quickbooks.account.mapping"].search(
+            [("backend_id", "=", self.backend.id), ("account_id", "=", payment.journal_id.default_account_id.id)]
+        )
         self.assertEqual(qbo_payment["CheckPayment"]["BankAccountRef"]["value"], bank.qbo_account_id.qbo_id)
         self.assertEqual(self.lines_of(qbo_payment), [("Bill", money(100))])
         self.assert_same_payables(bill)
@@ -300,43 +331,62 @@ class TestBillPaymentsFromOdoo(PayablesCase):
         self.assert_same_payables(bill)
 
     def test_a_payment_by_credit_card_is_a_credit_card_bill_payment(self):
-        card_account = self.env["account.account"].create({
-            "code": "205000", "name": "Company Mastercard", "account_type": "liability_credit_card"})
+        card_account = self.env["account.account"].create(
+            {"code": "205000", "name": "Company Mastercard", "account_type": "liability_credit_card"}
+        )
         self.map_account(card_account, "Mastercard")
-        card = self.env["account.journal"].create({
-            "name": "Mastercard", "code": "MC", "type": "credit", "default_account_id": card_account.id})
+        card = self.env["account.journal"].create(
+            {"name": "Mastercard", "code": "MC", "type": "credit", "default_account_id": card_account.id}
+        )
         outstanding = self.company_data["default_journal_bank"].outbound_payment_method_line_ids[:1].payment_account_id
         card.outbound_payment_method_line_ids.payment_account_id = outstanding
         bill = self.pushed_bill(100.0)
         payment = self.pay(bill, journal=card)
         qbo_payment = self.qbo_bill_payment_of(payment)
-        mastercard = self.env["quickbooks.qbo.account"].search([("backend_id", "=", self.backend.id),
-                                                               ("name", "=", "Mastercard")])
-        self.assertEqual((qbo_payment["PayType"], qbo_payment["CreditCardPayment"]["CCAccountRef"]["value"]),
-                         ("CreditCard", mastercard.qbo_id))
+        mastercard = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", "Mastercard")]
+        )
+        self.assertEqual(
+            (qbo_payment["PayType"], qbo_payment["CreditCardPayment"]["CCAccountRef"]["value"]),
+            ("CreditCard", mastercard.qbo_id),
+        )
         self.assert_same_payables(bill)
 
     def test_a_write_off_becomes_a_vendor_credit_applied_with_the_cash(self):
         income = self.company_data["default_account_revenue"]
         bill = self.pushed_bill(100.0)
-        payment = self.pay(bill, 97.0, payment_difference_handling="reconcile", writeoff_account_id=income.id,
-                           writeoff_label="Rounding with the vendor")
+        payment = self.pay(
+            bill,
+            97.0,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=income.id,
+            writeoff_label="Rounding with the vendor",
+        )
         self.assertEqual(bill.payment_state, "paid")
         qbo_payment = self.qbo_bill_payment_of(payment)
         self.assertEqual(money(qbo_payment["TotalAmt"]), money(97))
         self.assertEqual(self.lines_of(qbo_payment), [("Bill", money(100)), ("VendorCredit", money(3))])
         credit = self.qbo("VendorCredit", self.ledger(payment, key="writeoff").qbo_id)
-        sales = self.env["quickbooks.account.mapping"].search([("backend_id", "=", self.backend.id),
-                                                              ("account_id", "=", income.id)])
-        self.assertEqual(credit["Line"][0]["AccountBasedExpenseLineDetail"]["AccountRef"]["value"],
-                         sales.qbo_account_id.qbo_id)
+        sales = self.env["quickbooks.account.mapping"].search(
+            [("backend_id", "=", self.backend.id), ("account_id", "=", income.id)]
+        )
+        self.assertEqual(
+            credit["Line"][0]["AccountBasedExpenseLineDetail"]["AccountRef"]["value"], sales.qbo_account_id.qbo_id
+        )
         self.assert_same_payables(bill)
 
     def test_a_bank_statement_line_paying_a_bill(self):
         bill = self.pushed_bill(80.0)
-        line = self.run_jobs(self.env["account.bank.statement.line"].create, {
-            "journal_id": self.company_data["default_journal_bank"].id, "partner_id": self.vendor.id,
-            "amount": -80.0, "date": fields.Date.today(), "payment_ref": "Vendor transfer"})
+        line = self.run_jobs(
+            self.env["account.bank.statement.line"].create,
+            {
+                "journal_id": self.company_data["default_journal_bank"].id,
+                "partner_id": self.vendor.id,
+                "amount": -80.0,
+                "date": fields.Date.today(),
+                "payment_ref": "Vendor transfer",
+            },
+        )
         _liquidity, suspense, _other = line._seek_for_lines()
         suspense.account_id = self.payable(bill).account_id
         self.run_jobs((suspense + self.payable(bill)).reconcile)
@@ -348,17 +398,26 @@ class TestBillPaymentsFromOdoo(PayablesCase):
 
 @tagged("post_install", "-at_install")
 class TestBillPaymentsFromQuickBooks(PayablesCase):
-
     def record_in_qbo(self, lines, total, **extra):
         """The CPA pays bills in QuickBooks ("Pay bills", by check from Checking)."""
-        checking = self.env["quickbooks.qbo.account"].search([("backend_id", "=", self.backend.id),
-                                                             ("name", "=", "Checking")])
+        checking = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", "Checking")]
+        )
         first = lines[0][0]
-        body = {"VendorRef": self.qbo_doc(first)["VendorRef"], "TotalAmt": total, "PayType": "Check",
-                "CheckPayment": {"BankAccountRef": {"value": checking.qbo_id}}, **extra,
-                "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": self.ledger(move).qbo_id,
-                                                           "TxnType": self.ledger(move).qbo_entity}]}
-                         for move, amount in lines]}
+        body = {
+            "VendorRef": self.qbo_doc(first)["VendorRef"],
+            "TotalAmt": total,
+            "PayType": "Check",
+            "CheckPayment": {"BankAccountRef": {"value": checking.qbo_id}},
+            **extra,
+            "Line": [
+                {
+                    "Amount": amount,
+                    "LinkedTxn": [{"TxnId": self.ledger(move).qbo_id, "TxnType": self.ledger(move).qbo_entity}],
+                }
+                for move, amount in lines
+            ],
+        }
         return self.emulator.api(self.token, "POST", "billpayment", json=body)["BillPayment"]
 
     def pull(self, qbo_id, operation="create"):
@@ -392,16 +451,32 @@ class TestBillPaymentsFromQuickBooks(PayablesCase):
         qbo_payment = self.record_in_qbo([(bill, 100.0)], 100.0)
         self.pull(qbo_payment["Id"])
         current = self.qbo("BillPayment", qbo_payment["Id"])
-        self.emulator.api(self.token, "POST", "billpayment", json={
-            "Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True, "TotalAmt": 110, "Line": [
-                {"Amount": 60, "LinkedTxn": [{"TxnId": self.ledger(bill).qbo_id, "TxnType": "Bill"}]},
-                {"Amount": 50, "LinkedTxn": [{"TxnId": self.ledger(other).qbo_id, "TxnType": "Bill"}]}]})
+        self.emulator.api(
+            self.token,
+            "POST",
+            "billpayment",
+            json={
+                "Id": current["Id"],
+                "SyncToken": current["SyncToken"],
+                "sparse": True,
+                "TotalAmt": 110,
+                "Line": [
+                    {"Amount": 60, "LinkedTxn": [{"TxnId": self.ledger(bill).qbo_id, "TxnType": "Bill"}]},
+                    {"Amount": 50, "LinkedTxn": [{"TxnId": self.ledger(other).qbo_id, "TxnType": "Bill"}]},
+                ],
+            },
+        )
         self.pull(qbo_payment["Id"], "update")
         self.assertEqual((money(bill.amount_residual), money(other.amount_residual)), (money(40), money(30)))
         self.assert_same_payables(bill, other)
         current = self.qbo("BillPayment", qbo_payment["Id"])
-        self.emulator.api(self.token, "POST", "billpayment", params={"operation": "delete"},
-                          json={"Id": current["Id"], "SyncToken": current["SyncToken"]})
+        self.emulator.api(
+            self.token,
+            "POST",
+            "billpayment",
+            params={"operation": "delete"},
+            json={"Id": current["Id"], "SyncToken": current["SyncToken"]},
+        )
         self.pull(qbo_payment["Id"], "delete")
         self.assertEqual((bill.payment_state, other.payment_state), ("not_paid", "not_paid"))
         self.assert_same_payables(bill, other)
@@ -410,8 +485,17 @@ class TestBillPaymentsFromQuickBooks(PayablesCase):
         bill = self.pushed_bill(100.0)
         payment = self.register(bill, 100.0)
         qbo_payment = self.qbo_bill_payment_of(payment)
-        self.emulator.api(self.token, "POST", "billpayment", json={
-            "Id": qbo_payment["Id"], "SyncToken": qbo_payment["SyncToken"], "sparse": True, "TxnDate": "2020-01-01"})
+        self.emulator.api(
+            self.token,
+            "POST",
+            "billpayment",
+            json={
+                "Id": qbo_payment["Id"],
+                "SyncToken": qbo_payment["SyncToken"],
+                "sparse": True,
+                "TxnDate": "2020-01-01",
+            },
+        )
         note = self.Pull._process_change(self.backend, "BillPayment", qbo_payment["Id"], "update")
         self.assertIn("TxnDate", note)
         self.assertTrue(self.ledger(payment).drift_detected)
@@ -438,13 +522,21 @@ class TestBillPaymentWebhook(InboxMixin, PayablesCase, HttpCase):
     def test_a_signed_delivery_pays_the_odoo_bill(self):
         bill = self.pushed_bill(100.0)
         self.configure_webhooks()
-        checking = self.env["quickbooks.qbo.account"].search([("backend_id", "=", self.backend.id),
-                                                             ("name", "=", "Checking")])
-        qbo_payment = self.emulator.api(self.token, "POST", "billpayment", json={
-            "VendorRef": self.qbo_doc(bill)["VendorRef"], "TotalAmt": 100, "PayType": "Check",
-            "CheckPayment": {"BankAccountRef": {"value": checking.qbo_id}},
-            "Line": [{"Amount": 100, "LinkedTxn": [{"TxnId": self.ledger(bill).qbo_id, "TxnType": "Bill"}]}],
-        })["BillPayment"]
+        checking = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", "Checking")]
+        )
+        qbo_payment = self.emulator.api(
+            self.token,
+            "POST",
+            "billpayment",
+            json={
+                "VendorRef": self.qbo_doc(bill)["VendorRef"],
+                "TotalAmt": 100,
+                "PayType": "Check",
+                "CheckPayment": {"BankAccountRef": {"value": checking.qbo_id}},
+                "Line": [{"Amount": 100, "LinkedTxn": [{"TxnId": self.ledger(bill).qbo_id, "TxnType": "Bill"}]}],
+            },
+        )["BillPayment"]
         deliveries = self.flush_webhooks()
         self.assertEqual({d["attempts"][-1]["status"] for d in deliveries}, {200}, deliveries)
         [job] = self.jobs("BillPayment", qbo_payment["Id"])
@@ -452,4 +544,3 @@ class TestBillPaymentWebhook(InboxMixin, PayablesCase, HttpCase):
         bill.invalidate_recordset()
         self.assertEqual(bill.payment_state, "paid")
         self.assert_same_payables(bill)
-

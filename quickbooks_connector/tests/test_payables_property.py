@@ -36,21 +36,30 @@ operations = st.one_of(
     st.tuples(st.just("odoo_refund"), st.integers(0, 7), st.integers(0, 7)),
     st.tuples(st.just("odoo_unreconcile"), st.integers(0, 7)),
     st.tuples(st.just("odoo_reset"), st.integers(0, 7), st.booleans()),
-    st.tuples(st.just("qbo_pay"), st.integers(0, 7), st.sampled_from((Decimal("0.5"), Decimal("1"))), st.booleans(),
-              st.sampled_from((Decimal("1.9"), Decimal("2"), Decimal("2.35")))),
+    st.tuples(
+        st.just("qbo_pay"),
+        st.integers(0, 7),
+        st.sampled_from((Decimal("0.5"), Decimal("1"))),
+        st.booleans(),
+        st.sampled_from((Decimal("1.9"), Decimal("2"), Decimal("2.35"))),
+    ),
     st.tuples(st.just("qbo_edit"), st.integers(0, 7), st.sampled_from((Decimal("0.5"), Decimal("0.8")))),
     st.tuples(st.just("qbo_delete"), st.integers(0, 7)),
 )
-scenarios = st.fixed_dictionaries({
-    "documents": st.lists(st.tuples(st.sampled_from(("home", "eur")), st.sampled_from(("bill", "bill", "refund")),
-                                    amounts), min_size=2, max_size=5),
-    "operations": st.lists(operations, min_size=2, max_size=10),
-})
+scenarios = st.fixed_dictionaries(
+    {
+        "documents": st.lists(
+            st.tuples(st.sampled_from(("home", "eur")), st.sampled_from(("bill", "bill", "refund")), amounts),
+            min_size=2,
+            max_size=5,
+        ),
+        "operations": st.lists(operations, min_size=2, max_size=10),
+    }
+)
 
 
 @tagged("post_install", "-at_install")
 class TestPayablesProperty(PayablesCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -72,10 +81,14 @@ class TestPayablesProperty(PayablesCase):
     def documents(self, spec):
         moves = self.env["account.move"]
         for currency, kind, amount in spec:
-            partner, values = (self.vendor, {}) if currency == "home" else (
-                self.foreign_vendor, {"currency_id": self.eur.id, "invoice_date": "2016-06-01"})
-            move = self.bill(float(amount), move_type="in_invoice" if kind == "bill" else "in_refund",
-                             partner=partner, **values)
+            partner, values = (
+                (self.vendor, {})
+                if currency == "home"
+                else (self.foreign_vendor, {"currency_id": self.eur.id, "invoice_date": "2016-06-01"})
+            )
+            move = self.bill(
+                float(amount), move_type="in_invoice" if kind == "bill" else "in_refund", partner=partner, **values
+            )
             self.assertEqual(self.post_and_push(move).state, "done")
             moves |= move
         return moves
@@ -99,14 +112,18 @@ class TestPayablesProperty(PayablesCase):
             values = {}
             if writeoff and fraction == 1 and amount > 5:
                 amount -= Decimal("1.50")
-                values = {"payment_difference_handling": "reconcile", "writeoff_account_id": self.writeoff_account.id,
-                          "writeoff_label": "Agreed discount"}
+                values = {
+                    "payment_difference_handling": "reconcile",
+                    "writeoff_account_id": self.writeoff_account.id,
+                    "writeoff_label": "Agreed discount",
+                }
             self.register(bill, float(amount), payment_date=fields.Date.today(), **values)
         elif kind == "odoo_refund":
             refunds = moves.filtered(lambda m: m.move_type == "in_refund" and m.amount_residual > 0)
             refund = self.pick(refunds, index)
-            candidates = bills.filtered(lambda m: refund and m.partner_id == refund.partner_id
-                                        and m.currency_id == refund.currency_id)
+            candidates = bills.filtered(
+                lambda m: refund and m.partner_id == refund.partner_id and m.currency_id == refund.currency_id
+            )
             bill = self.pick(candidates, rest[0])
             if refund and bill:
                 line = self.payable(refund).filtered(lambda line: not line.reconciled)[:1]
@@ -118,8 +135,9 @@ class TestPayablesProperty(PayablesCase):
                 move = partial.credit_move_id.move_id
                 self.run_jobs(move.js_remove_outstanding_partial, partial.id)
         elif kind == "odoo_reset":
-            payments = self.env["account.payment"].search([
-                ("partner_id", "in", self.vendors().ids), ("state", "in", ("in_process", "paid"))])
+            payments = self.env["account.payment"].search(
+                [("partner_id", "in", self.vendors().ids), ("state", "in", ("in_process", "paid"))]
+            )
             payment = self.pick(payments.filtered(lambda p: not self.is_pulled(p)), index)
             if payment:
                 self.run_jobs(payment.action_draft)
@@ -128,9 +146,15 @@ class TestPayablesProperty(PayablesCase):
         elif kind == "qbo_pay" and bills:
             self.pay_in_qbo(self.pick(bills, index), moves, *rest)
         elif kind in ("qbo_edit", "qbo_delete"):
-            pulled = self.env["quickbooks.sync.state"].search([
-                ("backend_id", "=", self.backend.id), ("qbo_entity", "=", "BillPayment"), ("origin", "=", "qbo"),
-                ("qbo_state", "=", "active")], order="id")
+            pulled = self.env["quickbooks.sync.state"].search(
+                [
+                    ("backend_id", "=", self.backend.id),
+                    ("qbo_entity", "=", "BillPayment"),
+                    ("origin", "=", "qbo"),
+                    ("qbo_state", "=", "active"),
+                ],
+                order="id",
+            )
             row = self.pick(pulled, index)
             if row:
                 self.change_in_qbo(row, kind, *rest)
@@ -139,8 +163,11 @@ class TestPayablesProperty(PayablesCase):
         return True
 
     def is_pulled(self, payment):
-        return bool(self.env["quickbooks.sync.state"].search_count([
-            ("res_model", "=", "account.payment"), ("res_id", "=", payment.id), ("origin", "=", "qbo")]))
+        return bool(
+            self.env["quickbooks.sync.state"].search_count(
+                [("res_model", "=", "account.payment"), ("res_id", "=", payment.id), ("origin", "=", "qbo")]
+            )
+        )
 
     def pay_in_qbo(self, bill, moves, fraction, with_credit, rate):
         document = self.qbo_doc(bill)
@@ -151,20 +178,31 @@ class TestPayablesProperty(PayablesCase):
         lines = [{"Amount": float(applied), "LinkedTxn": [{"TxnId": document["Id"], "TxnType": "Bill"}]}]
         credit_used = Decimal(0)
         if with_credit:
-            same_vendor = moves.filtered(lambda m: m.partner_id == bill.partner_id
-                                         and m.currency_id == bill.currency_id)
+            same_vendor = moves.filtered(
+                lambda m: m.partner_id == bill.partner_id and m.currency_id == bill.currency_id
+            )
             for refund in same_vendor.filtered(lambda m: m.move_type == "in_refund"):
                 remaining = money(self.qbo_doc(refund)["Balance"])
                 if remaining:
                     credit_used = min(remaining, applied)
-                    lines.append({"Amount": float(credit_used), "LinkedTxn": [{"TxnId": self.ledger(refund).qbo_id,
-                                                                               "TxnType": "VendorCredit"}]})
+                    lines.append(
+                        {
+                            "Amount": float(credit_used),
+                            "LinkedTxn": [{"TxnId": self.ledger(refund).qbo_id, "TxnType": "VendorCredit"}],
+                        }
+                    )
                     break
-        checking = self.env["quickbooks.qbo.account"].search([("backend_id", "=", self.backend.id),
-                                                             ("name", "=", "Checking")])
-        body = {"VendorRef": document["VendorRef"], "TotalAmt": float(applied - credit_used), "Line": lines,
-                "PayType": "Check", "CheckPayment": {"BankAccountRef": {"value": checking.qbo_id}},
-                "TxnDate": fields.Date.today().isoformat()}
+        checking = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", "Checking")]
+        )
+        body = {
+            "VendorRef": document["VendorRef"],
+            "TotalAmt": float(applied - credit_used),
+            "Line": lines,
+            "PayType": "Check",
+            "CheckPayment": {"BankAccountRef": {"value": checking.qbo_id}},
+            "TxnDate": fields.Date.today().isoformat(),
+        }
         if bill.currency_id != self.company.currency_id:
             body.update({"CurrencyRef": {"value": bill.currency_id.name}, "ExchangeRate": float(rate)})
         payment = self.emulator.api(self.token, "POST", "billpayment", json=body)["BillPayment"]
@@ -173,16 +211,35 @@ class TestPayablesProperty(PayablesCase):
     def change_in_qbo(self, row, kind, *rest):
         current = self.qbo("BillPayment", row.qbo_id)
         if kind == "qbo_delete":
-            self.emulator.api(self.token, "POST", "billpayment", params={"operation": "delete"},
-                              json={"Id": row.qbo_id, "SyncToken": current["SyncToken"]})
+            self.emulator.api(
+                self.token,
+                "POST",
+                "billpayment",
+                params={"operation": "delete"},
+                json={"Id": row.qbo_id, "SyncToken": current["SyncToken"]},
+            )
             self.pull_payment(row.qbo_id, "delete")
             return
         lines = [{**line, "Amount": float(money(Decimal(str(line["Amount"])) * rest[0]))} for line in current["Line"]]
-        total = sum((Decimal(str(line["Amount"])) * (-1 if line["LinkedTxn"][0]["TxnType"] == "VendorCredit" else 1)
-                     for line in lines), Decimal(0))
-        self.emulator.api(self.token, "POST", "billpayment", json={
-            "Id": row.qbo_id, "SyncToken": current["SyncToken"], "sparse": True, "Line": lines,
-            "TotalAmt": float(money(total))})
+        total = sum(
+            (
+                Decimal(str(line["Amount"])) * (-1 if line["LinkedTxn"][0]["TxnType"] == "VendorCredit" else 1)
+                for line in lines
+            ),
+            Decimal(0),
+        )
+        self.emulator.api(
+            self.token,
+            "POST",
+            "billpayment",
+            json={
+                "Id": row.qbo_id,
+                "SyncToken": current["SyncToken"],
+                "sparse": True,
+                "Line": lines,
+                "TotalAmt": float(money(total)),
+            },
+        )
         self.pull_payment(row.qbo_id, "update")
 
     def pull_payment(self, qbo_id, operation):
@@ -193,8 +250,11 @@ class TestPayablesProperty(PayablesCase):
         self.assert_same_payables(moves)
         run = self.env["quickbooks.reconciliation"]._run_for_backend(self.backend, with_fx=False)
         gaps = [(line.kind, line._label(), line.difference) for line in run.line_ids]
-        self.assertEqual((run.vendor_mismatch_count, money(run.odoo_payable), run.odoo_open_bill_count),
-                         (0, money(run.qbo_payable), run.qbo_open_bill_count), f"{run.notes or ''} {gaps}")
+        self.assertEqual(
+            (run.vendor_mismatch_count, money(run.odoo_payable), run.odoo_open_bill_count),
+            (0, money(run.qbo_payable), run.qbo_open_bill_count),
+            f"{run.notes or ''} {gaps}",
+        )
 
     def check(self, scenario):
         moves = self.documents(scenario["documents"])
@@ -204,8 +264,14 @@ class TestPayablesProperty(PayablesCase):
         self.assert_books_agree(moves)
         self.checked["scenarios"] += 1
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, print_blob=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(scenario=scenarios)
     def test_any_sequence_of_bill_payments_leaves_both_books_equal(self, scenario):
         # Each scenario in its own books: Odoo's rolled back, QuickBooks' reset.
@@ -217,6 +283,8 @@ class TestPayablesProperty(PayablesCase):
                 self.env.invalidate_all()
 
     def tearDown(self):
-        _logger.info("Payables property: %(scenarios)d scenarios (%(operations)d settlements) left both books "
-                     "equal", self.checked)
+        _logger.info(
+            "Payables property: %(scenarios)d scenarios (%(operations)d settlements) left both books equal",
+            self.checked,
+        )
         super().tearDown()

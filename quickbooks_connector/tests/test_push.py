@@ -38,15 +38,17 @@ class PushCase(QuickbooksTestMixin, AccountTestInvoicingCommon):
     # --- helpers
     def fast_client_retries(self):
         """The client's own retries without their real pauses (queue_job's back-off is tested apart)."""
-        patcher = patch.object(type(self.backend), "_qbo_retry_policy",
-                               RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02))
+        patcher = patch.object(
+            type(self.backend), "_qbo_retry_policy", RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02)
+        )
         patcher.start()
         self.addCleanup(patcher.stop)
 
     def map_account(self, account, qbo_account_name):
         """Map ``account`` to the QuickBooks account named so (its Item is made when first needed)."""
         qbo_account = self.env["quickbooks.qbo.account"].search(
-            [("backend_id", "=", self.backend.id), ("name", "=", qbo_account_name)])
+            [("backend_id", "=", self.backend.id), ("name", "=", qbo_account_name)]
+        )
         self.assertTrue(qbo_account, qbo_account_name)
         Mapping = self.env["quickbooks.account.mapping"]
         mapping = Mapping.search([("backend_id", "=", self.backend.id), ("account_id", "=", account.id)])
@@ -58,7 +60,8 @@ class PushCase(QuickbooksTestMixin, AccountTestInvoicingCommon):
 
     def map_tax(self, tax, qbo_code_name):
         code = self.env["quickbooks.qbo.tax.code"].search(
-            [("backend_id", "=", self.backend.id), ("name", "=", qbo_code_name)])
+            [("backend_id", "=", self.backend.id), ("name", "=", qbo_code_name)]
+        )
         self.assertTrue(code, qbo_code_name)
         Mapping = self.env["quickbooks.tax.mapping"]
         existing = Mapping.search([("backend_id", "=", self.backend.id), ("tax_id", "=", tax.id)])
@@ -69,9 +72,13 @@ class PushCase(QuickbooksTestMixin, AccountTestInvoicingCommon):
 
     def invoice(self, price=1000.0, move_type="out_invoice", taxes=None, partner=None, **kwargs):
         return self._create_invoice_one_line(
-            move_type=move_type, product_id=self.product_a, price_unit=price,
-            tax_ids=self.tax_sale_a if taxes is None else taxes, partner_id=(partner or self.partner_a).id,
-            **kwargs)
+            move_type=move_type,
+            product_id=self.product_a,
+            price_unit=price,
+            tax_ids=self.tax_sale_a if taxes is None else taxes,
+            partner_id=(partner or self.partner_a).id,
+            **kwargs,
+        )
 
     def post_and_push(self, move):
         with trap_jobs() as trap:
@@ -97,9 +104,14 @@ class PushCase(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertFalse(trap.enqueued_jobs, "jobs still waiting after the queue was drained")
 
     def ledger(self, record, key=""):
-        row = self.env["quickbooks.sync.state"].search([
-            ("backend_id", "=", self.backend.id), ("res_model", "=", record._name), ("res_id", "=", record.id),
-            ("binding_key", "=", key)])
+        row = self.env["quickbooks.sync.state"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("res_model", "=", record._name),
+                ("res_id", "=", record.id),
+                ("binding_key", "=", key),
+            ]
+        )
         row.invalidate_recordset()
         return row
 
@@ -115,7 +127,6 @@ class PushCase(QuickbooksTestMixin, AccountTestInvoicingCommon):
 
 @tagged("post_install", "-at_install")
 class TestInvoicePush(PushCase):
-
     def test_posting_sends_the_invoice_with_its_customer_number_lines_tax_and_total(self):
         move = self.invoice(price=1000.0)
         row = self.post_and_push(move)
@@ -158,7 +169,8 @@ class TestInvoicePush(PushCase):
 
     def test_unmapped_account_fails_naming_it_and_is_retried_once_mapped(self):
         account = self.env["account.account"].create(
-            {"code": "499100", "name": "Odd Revenue", "account_type": "income"})
+            {"code": "499100", "name": "Odd Revenue", "account_type": "income"}
+        )
         move = self.invoice(account_id=account.id)
         row = self.post_and_push(move)
         self.assertEqual((row.state, row.failure_kind), ("failed", "mapping"))
@@ -177,11 +189,24 @@ class TestInvoicePush(PushCase):
         with trap_jobs() as trap:
             move.action_post()
             customer_id = self.emulator.api(self.token, "POST", "customer", json={"DisplayName": "Someone"})[
-                "Customer"]["Id"]
-            self.emulator.api(self.token, "POST", "invoice", json={
-                "DocNumber": move.name, "CustomerRef": {"value": customer_id},
-                "Line": [{"Amount": 10, "DetailType": "SalesItemLineDetail",
-                          "SalesItemLineDetail": {"Qty": 1, "UnitPrice": 10}}]})
+                "Customer"
+            ]["Id"]
+            self.emulator.api(
+                self.token,
+                "POST",
+                "invoice",
+                json={
+                    "DocNumber": move.name,
+                    "CustomerRef": {"value": customer_id},
+                    "Line": [
+                        {
+                            "Amount": 10,
+                            "DetailType": "SalesItemLineDetail",
+                            "SalesItemLineDetail": {"Qty": 1, "UnitPrice": 10},
+                        }
+                    ],
+                },
+            )
             trap.perform_enqueued_jobs()
         row = self.ledger(move)
         same_number = [i for i in self.qbo_all("Invoice") if i["DocNumber"] == move.name]
@@ -331,7 +356,6 @@ class TestInvoicePush(PushCase):
 
 @tagged("post_install", "-at_install")
 class TestCustomerPush(PushCase):
-
     def test_editing_a_synced_customer_updates_it_in_place(self):
         self.post_and_push(self.invoice())
         row = self.ledger(self.partner_a)
@@ -346,8 +370,9 @@ class TestCustomerPush(PushCase):
         self.assertEqual(len([c for c in self.qbo_all("Customer") if c["DisplayName"] == self.partner_a.name]), 1)
 
     def test_existing_qbo_customer_with_the_same_name_is_adopted(self):
-        existing = self.emulator.api(self.token, "POST", "customer", json={
-            "DisplayName": self.partner_a.name, "Notes": "kept by the CPA"})["Customer"]
+        existing = self.emulator.api(
+            self.token, "POST", "customer", json={"DisplayName": self.partner_a.name, "Notes": "kept by the CPA"}
+        )["Customer"]
         row = self.post_and_push(self.invoice())
         self.assertEqual(row.state, "done", row.last_error)
         self.assertEqual(self.ledger(self.partner_a).qbo_id, existing["Id"])
@@ -355,8 +380,9 @@ class TestCustomerPush(PushCase):
 
     def test_a_name_with_quotes_and_backslashes_is_looked_up_and_adopted(self):
         self.partner_a.name = "O'Brien \\ Sons"
-        existing = self.emulator.api(self.token, "POST", "customer", json={
-            "DisplayName": self.partner_a.name})["Customer"]
+        existing = self.emulator.api(self.token, "POST", "customer", json={"DisplayName": self.partner_a.name})[
+            "Customer"
+        ]
         row = self.post_and_push(self.invoice())
         self.assertEqual(row.state, "done", row.last_error)
         self.assertEqual(self.ledger(self.partner_a).qbo_id, existing["Id"])
@@ -401,24 +427,30 @@ class TestInvoicePushOutsideUS(PushCase):
         self.backend._refresh_company_facts()
         self.assertFalse(self.backend._is_us_company())
         self.exempt = self.env["quickbooks.qbo.tax.code"].search(
-            [("backend_id", "=", self.backend.id), ("name", "=", "Exempt")])
+            [("backend_id", "=", self.backend.id), ("name", "=", "Exempt")]
+        )
         self.backend.qbo_exempt_tax_code_id = self.exempt
 
     def test_every_line_carries_its_tax_code_and_sections_become_description_lines(self):
-        move = self._create_invoice(invoice_line_ids=[
-            Command.create({"display_type": "line_section", "name": "Consulting"}),
-            self._prepare_invoice_line(product_id=self.product_a, price_unit=1000.0, tax_ids=self.tax_sale_a),
-            Command.create({"display_type": "line_note", "name": "Delivered on site"}),
-            self._prepare_invoice_line(product_id=self.product_a, price_unit=50.0, tax_ids=self.env["account.tax"]),
-        ])
+        move = self._create_invoice(
+            invoice_line_ids=[
+                Command.create({"display_type": "line_section", "name": "Consulting"}),
+                self._prepare_invoice_line(product_id=self.product_a, price_unit=1000.0, tax_ids=self.tax_sale_a),
+                Command.create({"display_type": "line_note", "name": "Delivered on site"}),
+                self._prepare_invoice_line(product_id=self.product_a, price_unit=50.0, tax_ids=self.env["account.tax"]),
+            ]
+        )
         row = self.post_and_push(move)
         self.assertEqual(row.state, "done", row.last_error)
         invoice = self.qbo("Invoice", row.qbo_id)
         self.assertEqual(invoice["GlobalTaxCalculation"], "TaxExcluded")
         kinds = [line["DetailType"] for line in invoice["Line"] if line["DetailType"] != "SubTotalLineDetail"]
         self.assertEqual(kinds, ["DescriptionOnly", "SalesItemLineDetail", "DescriptionOnly", "SalesItemLineDetail"])
-        codes = [line["SalesItemLineDetail"]["TaxCodeRef"]["value"] for line in invoice["Line"]
-                 if line["DetailType"] == "SalesItemLineDetail"]
+        codes = [
+            line["SalesItemLineDetail"]["TaxCodeRef"]["value"]
+            for line in invoice["Line"]
+            if line["DetailType"] == "SalesItemLineDetail"
+        ]
         standard = self.env["quickbooks.tax.mapping"].search([("tax_id", "=", self.tax_sale_a.id)]).qbo_tax_code_id
         self.assertEqual(codes, [standard.qbo_id, self.exempt.qbo_id])
         self.assertEqual((invoice["TotalAmt"], invoice["TxnTaxDetail"]["TotalTax"]), (1200, 150))

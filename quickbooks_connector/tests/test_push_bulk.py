@@ -11,22 +11,25 @@ from .test_push import PushCase
 
 @tagged("post_install", "-at_install")
 class TestBulkPush(PushCase):
-
     def scale_limits(self, requests_, window):
         """QBO's 500/minute budget, scaled down on both sides so a test sees it bite in seconds."""
         ICP = self.env["ir.config_parameter"].sudo()
         ICP.set_param("quickbooks.rate_requests", requests_)
         ICP.set_param("quickbooks.rate_window_seconds", window)
-        self.emulator.call("POST", "rate_limits", {"enabled": True, "per_minute": requests_,
-                                                   "window_seconds": window, "concurrent": 10})
+        self.emulator.call(
+            "POST",
+            "rate_limits",
+            {"enabled": True, "per_minute": requests_, "window_seconds": window, "concurrent": 10},
+        )
 
     def test_a_period_backlog_drains_through_the_governor_with_no_429(self):
         self.scale_limits(40, 2)
         with trap_jobs():
             moves = self.env["account.move"].concat(*(self.invoice(price=10.0 + n) for n in range(25)))
             moves.action_post()
-        wizard = self.env["quickbooks.bulk.push.wizard"].create({
-            "backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()})
+        wizard = self.env["quickbooks.bulk.push.wizard"].create(
+            {"backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()}
+        )
         self.assertEqual(wizard.move_count, 25)
         with trap_jobs() as trap:
             wizard.action_push()
@@ -47,26 +50,38 @@ class TestBulkPush(PushCase):
         self.assertEqual(stats["throttled"], 0, "no request may be refused for throttling")
         self.assertGreater(stats["served"], 40, "the backlog needed more than one window")
         self.assertEqual(set(self.ledger(move).state for move in moves), {"done"})
-        again = self.env["quickbooks.bulk.push.wizard"].create({
-            "backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()})
+        again = self.env["quickbooks.bulk.push.wizard"].create(
+            {"backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()}
+        )
         self.assertEqual(again.move_count, 0, "synced documents are not sent twice")
 
     def test_a_backfill_costs_about_one_request_per_invoice_and_still_binds_what_exists(self):
         self.emulator.call("POST", "rate_limits", {"enabled": False})
         partners = self.env["res.partner"].create([{"name": f"Backfill Customer {n}"} for n in range(5)])
         with trap_jobs():
-            moves = self.env["account.move"].concat(*(
-                self.invoice(price=10.0 + n, partner=partners[n % 5], taxes=self.env["account.tax"])
-                for n in range(60)))
+            moves = self.env["account.move"].concat(
+                *(
+                    self.invoice(price=10.0 + n, partner=partners[n % 5], taxes=self.env["account.tax"])
+                    for n in range(60)
+                )
+            )
             moves.action_post()
         # The CPA typed one invoice and one customer in QuickBooks before the first sync.
         typed = self.emulator.api(self.token, "POST", "customer", json={"DisplayName": partners[0].name})["Customer"]
-        self.emulator.api(self.token, "POST", "invoice", json={
-            "DocNumber": moves[7].name, "CustomerRef": {"value": typed["Id"]},
-            "Line": [{"Amount": 1, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}]})
+        self.emulator.api(
+            self.token,
+            "POST",
+            "invoice",
+            json={
+                "DocNumber": moves[7].name,
+                "CustomerRef": {"value": typed["Id"]},
+                "Line": [{"Amount": 1, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}],
+            },
+        )
         self.emulator.call("DELETE", "requests")
-        wizard = self.env["quickbooks.bulk.push.wizard"].create({
-            "backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()})
+        wizard = self.env["quickbooks.bulk.push.wizard"].create(
+            {"backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()}
+        )
         with trap_jobs() as trap:
             wizard.action_push()
             # The connection shows the backlog waiting (60 documents), then drained.
@@ -115,8 +130,9 @@ class TestBulkPush(PushCase):
             with user.acquire("realm-lanes"):  # would sleep (and hang the test) if there were no room
                 pass
         self.assertIsNone(user._try_take("realm-lanes", 1, False)[0], "the whole budget is never exceeded")
-        next_job = PostgresRateLimiter(self.registry, limits, bulk=True,
-                                       sleep=lambda seconds: self.fail("a bulk job must not sleep in its slot"))
+        next_job = PostgresRateLimiter(
+            self.registry, limits, bulk=True, sleep=lambda seconds: self.fail("a bulk job must not sleep in its slot")
+        )
         with self.assertRaises(RetryableJobError) as caught, next_job.acquire("realm-lanes"):
             pass
         self.assertTrue(caught.exception.ignore_retry, "waiting for room is not a failed attempt")

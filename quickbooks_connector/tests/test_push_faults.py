@@ -19,7 +19,6 @@ class WorkerKilled(Exception):
 
 @tagged("post_install", "-at_install")
 class TestPushFaults(PushCase):
-
     def setUp(self):
         super().setUp()
         patcher = patch.object(type(self.backend), "_qbo_retry_policy", FAST)
@@ -77,9 +76,18 @@ class TestPushFaults(PushCase):
         row = self.ledger(self.partner_a)
         # The CPA adds a phone and a note in QuickBooks (SyncToken moves on)...
         current = self.qbo("Customer", row.qbo_id)
-        self.emulator.api(self.token, "POST", "customer", json={
-            "Id": row.qbo_id, "SyncToken": current["SyncToken"], "sparse": True,
-            "PrimaryPhone": {"FreeFormNumber": "+1 555 0199"}, "Notes": "prefers email"})
+        self.emulator.api(
+            self.token,
+            "POST",
+            "customer",
+            json={
+                "Id": row.qbo_id,
+                "SyncToken": current["SyncToken"],
+                "sparse": True,
+                "PrimaryPhone": {"FreeFormNumber": "+1 555 0199"},
+                "Notes": "prefers email",
+            },
+        )
         # ...while an accountant changes the email in Odoo, from the old SyncToken.
         with trap_jobs() as trap:
             self.partner_a.email = "ap@partner-a.test"
@@ -95,9 +103,17 @@ class TestPushFaults(PushCase):
         self.post_and_push(self.invoice())
         row = self.ledger(self.partner_a)
         current = self.qbo("Customer", row.qbo_id)
-        self.emulator.api(self.token, "POST", "customer", json={
-            "Id": row.qbo_id, "SyncToken": current["SyncToken"], "sparse": True,
-            "PrimaryEmailAddr": {"Address": "cpa-typed@partner-a.test"}})
+        self.emulator.api(
+            self.token,
+            "POST",
+            "customer",
+            json={
+                "Id": row.qbo_id,
+                "SyncToken": current["SyncToken"],
+                "sparse": True,
+                "PrimaryEmailAddr": {"Address": "cpa-typed@partner-a.test"},
+            },
+        )
         with trap_jobs() as trap:
             self.partner_a.email = "odoo@partner-a.test"
             trap.perform_enqueued_jobs()
@@ -126,8 +142,9 @@ class TestPushFaults(PushCase):
             self.assertEqual(row.state, "done", f"{move.name}: {row.last_error}")
             qbo = (credits if move.move_type == "out_refund" else invoices)[move.name]
             self.assertEqual(Decimal(str(qbo["TotalAmt"])), Decimal(str(move.amount_total)).quantize(Decimal("0.01")))
-            self.assertEqual(Decimal(str(qbo["TxnTaxDetail"]["TotalTax"])),
-                             Decimal(str(move.amount_tax)).quantize(Decimal("0.01")))
+            self.assertEqual(
+                Decimal(str(qbo["TxnTaxDetail"]["TotalTax"])), Decimal(str(move.amount_tax)).quantize(Decimal("0.01"))
+            )
             self.assertEqual(qbo["Id"], row.qbo_id)
         names = set(moves.mapped("name"))
         self.assertEqual(len([i for i in self.qbo_all("Invoice") if i["DocNumber"] in names]), 100)

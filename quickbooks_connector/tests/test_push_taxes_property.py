@@ -26,36 +26,51 @@ TAX_RATES = (15, 5, 0)  # mapped to Standard 15%, Reduced 5%, Zero-rated 0%
 COMPANIES = ("GB", "US manual", "US automated")
 
 prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=2) | st.decimals(
-    min_value=Decimal("0.0001"), max_value=Decimal("20"), places=4)
+    min_value=Decimal("0.0001"), max_value=Decimal("20"), places=4
+)
 quantities = st.integers(min_value=1, max_value=40).map(Decimal) | st.decimals(
-    min_value=Decimal("0.01"), max_value=Decimal("999"), places=2)
+    min_value=Decimal("0.01"), max_value=Decimal("999"), places=2
+)
 discounts = st.just(Decimal(0)) | st.decimals(min_value=Decimal("0.5"), max_value=Decimal("60"), places=1)
-lines = st.fixed_dictionaries({
-    "price": prices, "quantity": quantities, "discount": discounts,
-    "taxes": st.lists(st.sampled_from(TAX_RATES), max_size=2, unique=True),
-})
-documents = st.fixed_dictionaries({
-    "company": st.sampled_from(COMPANIES),
-    "move_type": st.sampled_from(("out_invoice", "out_refund")),
-    "foreign": st.booleans(),
-    "included": st.sampled_from(("excluded", "included", "mixed")),
-    "rounding_method": st.sampled_from(("round_per_line", "round_globally")),
-    "cash_rounding": st.sampled_from((None, "add_invoice_line", "biggest_tax")),
-    "lines": st.lists(lines, min_size=1, max_size=8),
-})
+lines = st.fixed_dictionaries(
+    {
+        "price": prices,
+        "quantity": quantities,
+        "discount": discounts,
+        "taxes": st.lists(st.sampled_from(TAX_RATES), max_size=2, unique=True),
+    }
+)
+documents = st.fixed_dictionaries(
+    {
+        "company": st.sampled_from(COMPANIES),
+        "move_type": st.sampled_from(("out_invoice", "out_refund")),
+        "foreign": st.booleans(),
+        "included": st.sampled_from(("excluded", "included", "mixed")),
+        "rounding_method": st.sampled_from(("round_per_line", "round_globally")),
+        "cash_rounding": st.sampled_from((None, "add_invoice_line", "biggest_tax")),
+        "lines": st.lists(lines, min_size=1, max_size=8),
+    }
+)
 
 
 @tagged("post_install", "-at_install")
 class TestBooksAgreeProperty(TaxCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         Tax = cls.env["account.tax"]
-        cls.taxes = {(rate, included): Tax.create({
-            "name": f"Sales {rate}% {'incl.' if included else 'excl.'}", "amount": rate, "type_tax_use": "sale",
-            "price_include_override": "tax_included" if included else "tax_excluded"})
-            for rate in TAX_RATES for included in (False, True)}
+        cls.taxes = {
+            (rate, included): Tax.create(
+                {
+                    "name": f"Sales {rate}% {'incl.' if included else 'excl.'}",
+                    "amount": rate,
+                    "type_tax_use": "sale",
+                    "price_include_override": "tax_included" if included else "tax_excluded",
+                }
+            )
+            for rate in TAX_RATES
+            for included in (False, True)
+        }
         cls.eur = cls.setup_other_currency("EUR", rates=[("2016-01-01", 0.8123457)])
 
     def setUp(self):
@@ -63,30 +78,53 @@ class TestBooksAgreeProperty(TaxCase):
         # Hundreds of documents a minute: QuickBooks' rate limit is not what this property is about.
         self.emulator.call("POST", "rate_limits", {"enabled": False})
         rates = {r["Name"]: r["Id"] for r in self.emulator.entities("TaxRate")}
-        for first, second in (("Standard Rate", "Reduced Rate"), ("Standard Rate", "Zero Rate"),
-                              ("Reduced Rate", "Zero Rate")):
+        for first, second in (
+            ("Standard Rate", "Reduced Rate"),
+            ("Standard Rate", "Zero Rate"),
+            ("Reduced Rate", "Zero Rate"),
+        ):
             # The combined codes a CPA creates in QuickBooks for lines carrying two taxes.
-            self.emulator.call("POST", "entities/TaxCode", {
-                "Name": f"{first} + {second}", "Taxable": True, "TaxGroup": True, "Active": True,
-                "SalesTaxRateList": {"TaxRateDetail": [{"TaxRateRef": {"value": rates[first]}},
-                                                       {"TaxRateRef": {"value": rates[second]}}]}})
+            self.emulator.call(
+                "POST",
+                "entities/TaxCode",
+                {
+                    "Name": f"{first} + {second}",
+                    "Taxable": True,
+                    "TaxGroup": True,
+                    "Active": True,
+                    "SalesTaxRateList": {
+                        "TaxRateDetail": [
+                            {"TaxRateRef": {"value": rates[first]}},
+                            {"TaxRateRef": {"value": rates[second]}},
+                        ]
+                    },
+                },
+            )
         self.backend.action_pull_tax_codes()
         for (rate, _included), tax in self.taxes.items():
             self.map_tax(tax, {15: "Standard 15%", 5: "Reduced 5%", 0: "Zero-rated 0%"}[rate])
         self.backend.qbo_exempt_tax_code_id = self.env["quickbooks.qbo.tax.code"].search(
-            [("backend_id", "=", self.backend.id), ("name", "=", "Exempt")])
+            [("backend_id", "=", self.backend.id), ("name", "=", "Exempt")]
+        )
         services = self.env["quickbooks.qbo.account"].search(
-            [("backend_id", "=", self.backend.id), ("name", "=", "Services")])
+            [("backend_id", "=", self.backend.id), ("name", "=", "Services")]
+        )
         Mapping = self.env["quickbooks.account.mapping"]
         for account in self.cash_rounding_a.profit_account_id | self.cash_rounding_a.loss_account_id:
             mapping = Mapping.search([("backend_id", "=", self.backend.id), ("account_id", "=", account.id)])
             if not mapping:
-                Mapping.create({"backend_id": self.backend.id, "account_id": account.id,
-                                "qbo_account_id": services.id})
-        self.partner_a.write({"street": "1 Broadway", "city": "New York", "zip": "10004",
-                              "country_id": self.env.ref("base.us").id,
-                              "state_id": self.env["res.country.state"].search(
-                                  [("code", "=", "NY"), ("country_id.code", "=", "US")]).id})
+                Mapping.create({"backend_id": self.backend.id, "account_id": account.id, "qbo_account_id": services.id})
+        self.partner_a.write(
+            {
+                "street": "1 Broadway",
+                "city": "New York",
+                "zip": "10004",
+                "country_id": self.env.ref("base.us").id,
+                "state_id": self.env["res.country.state"]
+                .search([("code", "=", "NY"), ("country_id.code", "=", "US")])
+                .id,
+            }
+        )
         self.checked = {"agreed": 0, "refused": 0}
         self.company_now = None
 
@@ -94,22 +132,28 @@ class TestBooksAgreeProperty(TaxCase):
         if company == self.company_now:
             return
         country = "GB" if company == "GB" else "US"
-        self.emulator.call("POST", "settings", {"country": country,
-                                                "automated_sales_tax": company == "US automated"})
+        self.emulator.call("POST", "settings", {"country": country, "automated_sales_tax": company == "US automated"})
         self.backend._refresh_company_facts()
         self.company_now = company
 
     def build(self, doc):
         self.company.tax_calculation_rounding_method = doc["rounding_method"]
         rounding = {"add_invoice_line": self.cash_rounding_a, "biggest_tax": self.cash_rounding_b}.get(
-            doc["cash_rounding"])
+            doc["cash_rounding"]
+        )
         invoice_lines = []
         for index, line in enumerate(doc["lines"]):
             included = doc["included"] == "included" or (doc["included"] == "mixed" and index % 2 == 0)
             taxes = self.env["account.tax"].union(*[self.taxes[rate, included] for rate in line["taxes"]])
-            invoice_lines.append(self._prepare_invoice_line(
-                product_id=self.product_a, price_unit=float(line["price"]), quantity=float(line["quantity"]),
-                discount=float(line["discount"]), tax_ids=taxes))
+            invoice_lines.append(
+                self._prepare_invoice_line(
+                    product_id=self.product_a,
+                    price_unit=float(line["price"]),
+                    quantity=float(line["quantity"]),
+                    discount=float(line["discount"]),
+                    tax_ids=taxes,
+                )
+            )
         values = {"invoice_line_ids": invoice_lines}
         if doc["foreign"]:
             values["currency_id"] = self.eur.id
@@ -127,8 +171,11 @@ class TestBooksAgreeProperty(TaxCase):
     def odoo_tax_per_rate(self, move):
         by_rate = {}
         for line in move.line_ids.filtered("tax_line_id"):
-            code = self.env["quickbooks.tax.mapping"].search(
-                [("backend_id", "=", self.backend.id), ("tax_id", "=", line.tax_line_id.id)]).qbo_tax_code_id
+            code = (
+                self.env["quickbooks.tax.mapping"]
+                .search([("backend_id", "=", self.backend.id), ("tax_id", "=", line.tax_line_id.id)])
+                .qbo_tax_code_id
+            )
             amount = money(-line.amount_currency if move.move_type == "out_invoice" else line.amount_currency)
             for rate in code.rate_details:
                 by_rate[rate["id"]] = by_rate.get(rate["id"], Decimal(0)) + amount
@@ -151,13 +198,21 @@ class TestBooksAgreeProperty(TaxCase):
             self.assertEqual(per_rate, self.odoo_tax_per_rate(move), doc)
         self.checked["agreed"] += 1
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, print_blob=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(doc=documents)
     def test_every_generated_document_agrees_to_the_cent_or_is_refused(self, doc):
         self.check(doc)
 
     def tearDown(self):
-        _logger.info("Books-agree property: %(agreed)d documents agreed to the cent, %(refused)d refused "
-                     "as expected", self.checked)
+        _logger.info(
+            "Books-agree property: %(agreed)d documents agreed to the cent, %(refused)d refused as expected",
+            self.checked,
+        )
         super().tearDown()

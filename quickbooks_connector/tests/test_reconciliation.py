@@ -35,8 +35,13 @@ class SlackSink:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                sink.requests.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
-                                      "json": json.loads(body or b"null")})
+                sink.requests.append(
+                    {
+                        "path": self.path,
+                        "content_type": self.headers.get("Content-Type"),
+                        "json": json.loads(body or b"null"),
+                    }
+                )
                 answer = b"ok" if sink.status == 200 else sink.reply
                 self.send_response(sink.status)
                 if sink.location:
@@ -71,7 +76,6 @@ class SlackSink:
 
 @tagged("post_install", "-at_install")
 class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -102,35 +106,68 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
     def post_move(self, amount, move_type="out_invoice", partner=None, **values):
         """An Odoo document posted while the backend is not connected (so no push is scheduled)."""
         return self._create_invoice_one_line(
-            price_unit=amount, name="Consulting", tax_ids=self.no_tax, move_type=move_type,
-            partner_id=partner or self.partner_a, post=True, **values)
+            price_unit=amount,
+            name="Consulting",
+            tax_ids=self.no_tax,
+            move_type=move_type,
+            partner_id=partner or self.partner_a,
+            post=True,
+            **values,
+        )
 
     def push(self, move):
         """Put ``move`` in QuickBooks and bind it in the ledger, as the push flow does."""
         entity = "Invoice" if move.move_type == "out_invoice" else "CreditMemo"
-        qbo_object = self.qbo("POST", entity.lower(), json={
-            "CustomerRef": {"value": self.customer["Id"]}, "DocNumber": move.name,
-            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": move.amount_total}]})[entity]
+        qbo_object = self.qbo(
+            "POST",
+            entity.lower(),
+            json={
+                "CustomerRef": {"value": self.customer["Id"]},
+                "DocNumber": move.name,
+                "Line": [{"DetailType": "SalesItemLineDetail", "Amount": move.amount_total}],
+            },
+        )[entity]
         self.Ledger._binding_for(self.backend, move, entity)._mark_done(qbo_object)
         return qbo_object
 
     def qbo_invoice(self, amount):
-        return self.qbo("POST", "invoice", json={
-            "CustomerRef": {"value": self.customer["Id"]},
-            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": amount}]})["Invoice"]
+        return self.qbo(
+            "POST",
+            "invoice",
+            json={
+                "CustomerRef": {"value": self.customer["Id"]},
+                "Line": [{"DetailType": "SalesItemLineDetail", "Amount": amount}],
+            },
+        )["Invoice"]
 
     def qbo_payment(self, invoice, amount):
-        return self.qbo("POST", "payment", json={
-            "CustomerRef": {"value": self.customer["Id"]}, "TotalAmt": amount,
-            "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}]})["Payment"]
+        return self.qbo(
+            "POST",
+            "payment",
+            json={
+                "CustomerRef": {"value": self.customer["Id"]},
+                "TotalAmt": amount,
+                "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+            },
+        )["Payment"]
 
     def qbo_bill(self, amount):
         vendor = next(v for v in self.emulator.entities("Vendor") if v["DisplayName"] == "Office Supplies Co.")
         expense = next(a for a in self.emulator.entities("Account") if a.get("AcctNum") == "6000")
-        return self.qbo("POST", "bill", json={
-            "VendorRef": {"value": vendor["Id"]},
-            "Line": [{"DetailType": "AccountBasedExpenseLineDetail", "Amount": amount,
-                      "AccountBasedExpenseLineDetail": {"AccountRef": {"value": expense["Id"]}}}]})["Bill"]
+        return self.qbo(
+            "POST",
+            "bill",
+            json={
+                "VendorRef": {"value": vendor["Id"]},
+                "Line": [
+                    {
+                        "DetailType": "AccountBasedExpenseLineDetail",
+                        "Amount": amount,
+                        "AccountBasedExpenseLineDetail": {"AccountRef": {"value": expense["Id"]}},
+                    }
+                ],
+            },
+        )["Bill"]
 
     def reconcile(self, **kwargs):
         self.connect_backend()
@@ -167,8 +204,9 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
             run = self.reconcile()
             trap.assert_jobs_count(1, only=run._send_slack_alert)
             trap.assert_enqueued_job(run._send_slack_alert)
-            self.assertEqual([job.channel for job in trap.enqueued_jobs], ["root.quickbooks"],
-                             "the channel of the job function")
+            self.assertEqual(
+                [job.channel for job in trap.enqueued_jobs], ["root.quickbooks"], "the channel of the job function"
+            )
             self.assertEqual(run.alert_state, "pending")
             trap.perform_enqueued_jobs()
         run.invalidate_recordset()
@@ -205,11 +243,20 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
     def test_foreign_currency_documents_compare_in_the_home_currency(self):
         invoice = self.post_move(200.0, currency_id=self.eur.id)
         self.assertEqual(invoice.amount_residual_signed, 100.0)
-        euro_customer = self.qbo("POST", "customer", json={
-            "DisplayName": "Euro Customer", "CurrencyRef": {"value": "EUR"}})["Customer"]
-        qbo_invoice = self.qbo("POST", "invoice", json={
-            "CustomerRef": {"value": euro_customer["Id"]}, "CurrencyRef": {"value": "EUR"}, "ExchangeRate": 0.5,
-            "DocNumber": invoice.name, "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 200.0}]})["Invoice"]
+        euro_customer = self.qbo(
+            "POST", "customer", json={"DisplayName": "Euro Customer", "CurrencyRef": {"value": "EUR"}}
+        )["Customer"]
+        qbo_invoice = self.qbo(
+            "POST",
+            "invoice",
+            json={
+                "CustomerRef": {"value": euro_customer["Id"]},
+                "CurrencyRef": {"value": "EUR"},
+                "ExchangeRate": 0.5,
+                "DocNumber": invoice.name,
+                "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 200.0}],
+            },
+        )["Invoice"]
         self.Ledger._binding_for(self.backend, invoice, "Invoice")._mark_done(qbo_invoice)
         run = self.reconcile()
         self.assertEqual(run.state, "match")
@@ -232,10 +279,14 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertEqual(self.slack.texts(), [run.alert_message])
         text = self.slack.texts()[0]
         self.assertIn("Open invoices: Odoo 2 | QuickBooks 1 | difference +1 (50.00 %)", text)
-        self.assertIn(f"Receivables: Odoo {self.money(1500)} | QuickBooks {self.money(1000)} | "
-                      f"difference +{self.money(500)} (33.33 %)", text)
-        self.assertIn(f"Payables: Odoo {self.money(0)} | QuickBooks {self.money(0)} | difference {self.money(0)} "
-                      "(0.00 %)", text)
+        self.assertIn(
+            f"Receivables: Odoo {self.money(1500)} | QuickBooks {self.money(1000)} | "
+            f"difference +{self.money(500)} (33.33 %)",
+            text,
+        )
+        self.assertIn(
+            f"Payables: Odoo {self.money(0)} | QuickBooks {self.money(0)} | difference {self.money(0)} (0.00 %)", text
+        )
         self.assertIn(paid.name, text)
         self.assertEqual(self.slack.requests[0]["path"].rsplit("/", 1)[-1], self.slack.secret)
         self.assertEqual(self.slack.requests[0]["content_type"], "application/json")
@@ -245,8 +296,9 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
 
         self.assertEqual(run.line_ids.mapped("kind"), ["amount"])
         self.assertEqual(run.line_ids.move_id, paid)
-        self.assertEqual((run.line_ids.odoo_amount, run.line_ids.qbo_amount, run.line_ids.difference),
-                         (500.0, 0.0, 500.0))
+        self.assertEqual(
+            (run.line_ids.odoo_amount, run.line_ids.qbo_amount, run.line_ids.difference), (500.0, 0.0, 500.0)
+        )
         activity = self.drift_activities()
         self.assertTrue(activity)
         self.assertIn("Receivables", str(activity[0].note))
@@ -261,8 +313,11 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertEqual(run.line_ids.move_id, missing)
         text = self.slack.texts()[0]
         self.assertIn("Open invoices: Odoo 2 | QuickBooks 1 | difference +1", text)
-        self.assertIn(f"Receivables: Odoo {self.money(1000)} | QuickBooks {self.money(400)} | "
-                      f"difference +{self.money(600)} (60.00 %)", text)
+        self.assertIn(
+            f"Receivables: Odoo {self.money(1000)} | QuickBooks {self.money(400)} | "
+            f"difference +{self.money(600)} (60.00 %)",
+            text,
+        )
         self.assertIn(f"Only in Odoo: {missing.name}", text)
         self.assertTrue(self.drift_activities())
 
@@ -272,9 +327,16 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         def scenario():
             qbo_invoice = self.push(invoice)
             # The bookkeeper changes the amount in QuickBooks.
-            self.qbo("POST", "invoice", json={
-                "Id": qbo_invoice["Id"], "SyncToken": qbo_invoice["SyncToken"], "sparse": True,
-                "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 900.0}]})
+            self.qbo(
+                "POST",
+                "invoice",
+                json={
+                    "Id": qbo_invoice["Id"],
+                    "SyncToken": qbo_invoice["SyncToken"],
+                    "sparse": True,
+                    "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 900.0}],
+                },
+            )
 
         run = self.drift_with_slack(scenario)
         self.assertEqual(run.state, "drift")
@@ -282,10 +344,12 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertEqual(run.open_count_drift, 0.0)
         text = self.slack.texts()[0]
         self.assertIn("Open invoices: Odoo 1 | QuickBooks 1 | difference 0 (0.00 %)", text)
-        self.assertIn(f"Receivables: Odoo {self.money(1000)} | QuickBooks {self.money(900)} | "
-                      f"difference +{self.money(100)} (10.00 %)", text)
-        self.assertEqual((run.line_ids.kind, run.line_ids.move_id, run.line_ids.difference),
-                         ("amount", invoice, 100.0))
+        self.assertIn(
+            f"Receivables: Odoo {self.money(1000)} | QuickBooks {self.money(900)} | "
+            f"difference +{self.money(100)} (10.00 %)",
+            text,
+        )
+        self.assertEqual((run.line_ids.kind, run.line_ids.move_id, run.line_ids.difference), ("amount", invoice, 100.0))
         self.assertTrue(self.drift_activities())
 
     def test_quickbooks_only_invoice_is_listed(self):
@@ -293,8 +357,9 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         run = self.reconcile()
         self.assertEqual(run.state, "drift")
         self.assert_figures(run, (0, 0.0, 0.0), (1, 70.0, 0.0))
-        self.assertEqual((run.line_ids.kind, run.line_ids.qbo_amount, run.line_ids.difference),
-                         ("qbo_only", 70.0, -70.0))
+        self.assertEqual(
+            (run.line_ids.kind, run.line_ids.qbo_amount, run.line_ids.difference), ("qbo_only", 70.0, -70.0)
+        )
         self.assertIn("Receivables: Odoo", run.alert_message)
 
     def test_explanation_is_bounded(self):
@@ -310,8 +375,16 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         for invoice in invoices[:-1]:
             self.push(invoice)
         last = self.push(invoices[-1])
-        self.qbo("POST", "invoice", json={"Id": last["Id"], "SyncToken": last["SyncToken"], "sparse": True,
-                                          "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 998.0}]})
+        self.qbo(
+            "POST",
+            "invoice",
+            json={
+                "Id": last["Id"],
+                "SyncToken": last["SyncToken"],
+                "sparse": True,
+                "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 998.0}],
+            },
+        )
         self.backend.reconciliation_threshold = 0.1
         run = self.reconcile()
         self.assertAlmostEqual(run.receivable_drift, 2 / 3000 * 100, places=4)
@@ -430,14 +503,22 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
     def odoo_fx(self, day, amount):
         """An exchange difference posted in Odoo: a loss (> 0) or a gain (< 0) on the company's FX accounts."""
         company = self.company
-        fx_account = (company.expense_currency_exchange_account_id if amount > 0
-                      else company.income_currency_exchange_account_id)
+        fx_account = (
+            company.expense_currency_exchange_account_id if amount > 0 else company.income_currency_exchange_account_id
+        )
         other = self.company_data["default_account_assets"]
         loss, gain = max(amount, 0.0), max(-amount, 0.0)
-        entry = self.env["account.move"].create({
-            "move_type": "entry", "date": day, "journal_id": self.company_data["default_journal_misc"].id,
-            "line_ids": [Command.create({"account_id": fx_account.id, "debit": loss, "credit": gain, "name": "FX"}),
-                         Command.create({"account_id": other.id, "debit": gain, "credit": loss, "name": "FX"})]})
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": day,
+                "journal_id": self.company_data["default_journal_misc"].id,
+                "line_ids": [
+                    Command.create({"account_id": fx_account.id, "debit": loss, "credit": gain, "name": "FX"}),
+                    Command.create({"account_id": other.id, "debit": gain, "credit": loss, "name": "FX"}),
+                ],
+            }
+        )
         entry.action_post()
         return entry
 
@@ -447,17 +528,27 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         accounts = {account.get("AcctNum"): account["Id"] for account in self.emulator.entities("Account")}
 
         def line(account_number, posting):
-            return {"DetailType": "JournalEntryLineDetail", "Amount": abs(amount), "JournalEntryLineDetail": {
-                "PostingType": posting, "AccountRef": {"value": accounts[account_number]}}}
+            return {
+                "DetailType": "JournalEntryLineDetail",
+                "Amount": abs(amount),
+                "JournalEntryLineDetail": {"PostingType": posting, "AccountRef": {"value": accounts[account_number]}},
+            }
 
         fx_side, bank_side = ("Debit", "Credit") if amount > 0 else ("Credit", "Debit")
-        return self.qbo("POST", "journalentry", json={
-            "TxnDate": day.isoformat(), "PrivateNote": "Exchange difference",
-            "Line": [line(number, fx_side), line("1000", bank_side)]})["JournalEntry"]
+        return self.qbo(
+            "POST",
+            "journalentry",
+            json={
+                "TxnDate": day.isoformat(),
+                "PrivateNote": "Exchange difference",
+                "Line": [line(number, fx_side), line("1000", bank_side)],
+            },
+        )["JournalEntry"]
 
     def report_requests(self):
-        return [entry["query"] for entry in self.emulator.requests_log()
-                if entry["subpath"] == "/reports/ProfitAndLoss"]
+        return [
+            entry["query"] for entry in self.emulator.requests_log() if entry["subpath"] == "/reports/ProfitAndLoss"
+        ]
 
     def test_monthly_fx_accounts_are_compared_within_tolerance(self):
         # QuickBooks' own Exchange Gain or Loss account is found by its detail type; the unrealized
@@ -476,9 +567,13 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         run = self.reconcile(now=now)
         self.assertEqual((run.fx_date_from, run.fx_date_to), (date(2026, 2, 1), date(2026, 2, 28)))
         self.assertEqual(run.fx_source, "report", run.notes)
-        self.assertEqual([{key: query[key] for key in ("start_date", "end_date", "accounting_method")}
-                          for query in self.report_requests()],
-                         [{"start_date": "2026-02-01", "end_date": "2026-02-28", "accounting_method": "Accrual"}])
+        self.assertEqual(
+            [
+                {key: query[key] for key in ("start_date", "end_date", "accounting_method")}
+                for query in self.report_requests()
+            ],
+            [{"start_date": "2026-02-01", "end_date": "2026-02-28", "accounting_method": "Accrual"}],
+        )
         self.assertEqual((run.odoo_fx_balance, run.qbo_fx_balance, run.fx_difference), (12.34, 12.34, 0.0))
         self.assertEqual((run.fx_state, run.state), ("match", "match"), run.notes)
 
@@ -494,7 +589,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
     def test_monthly_fx_mismatch_beyond_tolerance_is_reported(self):
         self.odoo_fx(date(2026, 2, 15), 12.34)
         self.odoo_fx(date(2026, 2, 20), -2.0)  # a gain, on the income exchange account
-        self.qbo_fx(date(2026, 2, 15), 8.0)    # QuickBooks books less of the loss
+        self.qbo_fx(date(2026, 2, 15), 8.0)  # QuickBooks books less of the loss
         now = datetime(2026, 3, 2, 3, 0)
         with trap_jobs() as trap:
             run = self.reconcile(now=now)
@@ -502,8 +597,11 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertEqual(run.fx_source, "report")
         self.assertEqual((run.odoo_fx_balance, run.qbo_fx_balance), (10.34, 8.0))
         self.assertEqual((run.fx_state, run.state), ("drift", "drift"))
-        self.assertIn(f"FX gain/loss 2026-02: Odoo {self.money(10.34)} | QuickBooks {self.money(8)} | "
-                      f"difference +{self.money(2.34)}", run.alert_message)
+        self.assertIn(
+            f"FX gain/loss 2026-02: Odoo {self.money(10.34)} | QuickBooks {self.money(8)} | "
+            f"difference +{self.money(2.34)}",
+            run.alert_message,
+        )
         self.assertIn("FX gain/loss", run._drifting_figures())
         self.assertTrue(self.drift_activities())
 
@@ -537,14 +635,20 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
 
     def test_users_read_runs_managers_run_them(self):
         run = self.reconcile()
-        clerk = new_test_user(self.env, "qbo_recon_clerk", groups="account.group_account_invoice",
-                              company_ids=[Command.set(self.company.ids)], company_id=self.company.id)
+        clerk = new_test_user(
+            self.env,
+            "qbo_recon_clerk",
+            groups="account.group_account_invoice",
+            company_ids=[Command.set(self.company.ids)],
+            company_id=self.company.id,
+        )
         self.assertEqual(self.Run.with_user(clerk).search([("id", "=", run.id)]), run)
         with self.assertRaises(AccessError):
             self.backend.with_user(clerk).read(["slack_webhook_url_encrypted"])
         other_company = self.env["res.company"].create({"name": "Reconciliation Company B"})
-        other_run = self.Run.create({"backend_id": self.env["quickbooks.backend"].create(
-            {"company_id": other_company.id}).id, "state": "match"})
+        other_run = self.Run.create(
+            {"backend_id": self.env["quickbooks.backend"].create({"company_id": other_company.id}).id, "state": "match"}
+        )
         self.assertFalse(self.Run.with_user(clerk).search([("id", "=", other_run.id)]), "companies stay apart")
         with self.assertRaises(UserError):
             self.backend.with_user(clerk).action_reconcile_now()
@@ -555,16 +659,41 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
 
 @tagged("post_install", "-at_install")
 class TestReportParsing(TransactionCase):
-
     def test_a_parent_accounts_own_amount_in_a_section_header_is_read(self):
         from ..tools.reconciliation_figures import _report_amounts
 
-        report = {"Rows": {"Row": [{"type": "Section", "group": "OtherExpenses", "Rows": {"Row": [{
-            "type": "Section",
-            "Header": {"ColData": [{"value": "Exchange Gain or Loss", "id": "13"}, {"value": "3.00"}]},
-            "Rows": {"Row": [{"type": "Data", "ColData": [{"value": "Realised FX", "id": "31"},
-                                                            {"value": "4.00"}]}]},
-            "Summary": {"ColData": [{"value": "Total Exchange Gain or Loss"}, {"value": "7.00"}]},
-        }]}}]}}
-        self.assertEqual(sorted((account, str(amount)) for account, amount in _report_amounts(report)),
-                         [("13", "3.00"), ("31", "4.00")])
+        report = {
+            "Rows": {
+                "Row": [
+                    {
+                        "type": "Section",
+                        "group": "OtherExpenses",
+                        "Rows": {
+                            "Row": [
+                                {
+                                    "type": "Section",
+                                    "Header": {
+                                        "ColData": [{"value": "Exchange Gain or Loss", "id": "13"}, {"value": "3.00"}]
+                                    },
+                                    "Rows": {
+                                        "Row": [
+                                            {
+                                                "type": "Data",
+                                                "ColData": [{"value": "Realised FX", "id": "31"}, {"value": "4.00"}],
+                                            }
+                                        ]
+                                    },
+                                    "Summary": {
+                                        "ColData": [{"value": "Total Exchange Gain or Loss"}, {"value": "7.00"}]
+                                    },
+                                }
+                            ]
+                        },
+                    }
+                ]
+            }
+        }
+        self.assertEqual(
+            sorted((account, str(amount)) for account, amount in _report_amounts(report)),
+            [("13", "3.00"), ("31", "4.00")],
+        )

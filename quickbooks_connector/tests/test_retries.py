@@ -18,7 +18,6 @@ SIX_HOURS = 6 * 3600
 
 @tagged("post_install", "-at_install")
 class TestRetries(PushCase):
-
     def setUp(self):
         super().setUp()
         # One HTTP try per run: the outage is outlasted by queue_job's back-off, not by the client's.
@@ -29,8 +28,11 @@ class TestRetries(PushCase):
     def queued_push(self, move):
         """Post ``move`` for real: its push job is a queue.job record, as the runner finds it."""
         move.action_post()
-        jobs = self.env["queue.job"].sudo().search([("model_name", "=", "account.move"),
-                                                    ("method_name", "=", "_quickbooks_push_job")])
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search([("model_name", "=", "account.move"), ("method_name", "=", "_quickbooks_push_job")])
+        )
         job = jobs.filtered(lambda j: j.records == move)
         self.assertEqual(len(job), 1)
         self.assertEqual((job.channel, job.max_retries), (const.JOB_CHANNEL, const.JOB_MAX_RETRIES))

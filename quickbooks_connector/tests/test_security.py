@@ -34,7 +34,13 @@ HARMLESS = {
 #: Overrides of Odoo's own methods: Odoo's access rights decide (they run ``super()`` first), and what
 #: the connector adds only queues jobs; listed here so that a new public method still fails the test.
 ODOO_GUARDED = {
-    "create", "write", "unlink", "button_cancel", "action_post", "action_draft", "action_cancel",
+    "create",
+    "write",
+    "unlink",
+    "button_cancel",
+    "action_post",
+    "action_draft",
+    "action_cancel",
 }
 
 
@@ -52,10 +58,16 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
             "portal": new_test_user(cls.env, "rpc_portal", groups="base.group_portal"),
             "internal": new_test_user(cls.env, "rpc_internal", groups="base.group_user"),
             "billing": new_test_user(cls.env, "rpc_billing", groups="account.group_account_invoice"),
-            "qbo_user": new_test_user(cls.env, "rpc_qbo_user",
-                                      groups="base.group_user,quickbooks_connector.group_quickbooks_user"),
-            "other_manager": new_test_user(cls.env, "rpc_other_manager", groups="account.group_account_manager",
-                                           company_id=other.id, company_ids=[(6, 0, other.ids)]),
+            "qbo_user": new_test_user(
+                cls.env, "rpc_qbo_user", groups="base.group_user,quickbooks_connector.group_quickbooks_user"
+            ),
+            "other_manager": new_test_user(
+                cls.env,
+                "rpc_other_manager",
+                groups="account.group_account_manager",
+                company_id=other.id,
+                company_ids=[(6, 0, other.ids)],
+            ),
         }
 
     def setUp(self):
@@ -68,37 +80,72 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
     def _targets(self, partner):
         env = self.env
         backend = self.backend
-        ledger = env["quickbooks.sync.state"].create({
-            "backend_id": backend.id, "res_model": "res.partner", "res_id": partner.id, "qbo_entity": "Customer",
-            "qbo_id": "1", "state": "failed"})
-        qbo_account = env["quickbooks.qbo.account"].create({
-            "backend_id": backend.id, "qbo_id": "77", "name": "RPC Income", "account_type": "Income"})
+        ledger = env["quickbooks.sync.state"].create(
+            {
+                "backend_id": backend.id,
+                "res_model": "res.partner",
+                "res_id": partner.id,
+                "qbo_entity": "Customer",
+                "qbo_id": "1",
+                "state": "failed",
+            }
+        )
+        qbo_account = env["quickbooks.qbo.account"].create(
+            {"backend_id": backend.id, "qbo_id": "77", "name": "RPC Income", "account_type": "Income"}
+        )
         account = env["account.account"].search([("account_type", "=", "income")], limit=1)
-        mapping = env["quickbooks.account.mapping"].create({
-            "backend_id": backend.id, "account_id": account.id, "qbo_account_id": qbo_account.id})
+        mapping = env["quickbooks.account.mapping"].create(
+            {"backend_id": backend.id, "account_id": account.id, "qbo_account_id": qbo_account.id}
+        )
         code = env["quickbooks.qbo.tax.code"].create({"backend_id": backend.id, "qbo_id": "3", "name": "RPC 15%"})
         tax = env["account.tax"].search([("type_tax_use", "=", "sale")], limit=1)
         tax_mapping = env["quickbooks.tax.mapping"].create(
-            {"backend_id": backend.id, "tax_id": tax.id, "qbo_tax_code_id": code.id})
+            {"backend_id": backend.id, "tax_id": tax.id, "qbo_tax_code_id": code.id}
+        )
         run = env["quickbooks.reconciliation"].create(
-            {"backend_id": backend.id, "state": "drift", "alert_message": "rpc", "threshold": 0.1})
-        event = env["quickbooks.webhook.event"].create({
-            "backend_id": backend.id, "realm_id": REALM_ID, "entity": "Payment", "qbo_id": "5",
-            "operation": "create", "dedupe_key": "rpc-surface", "source": "webhook", "state": "failed"})
+            {"backend_id": backend.id, "state": "drift", "alert_message": "rpc", "threshold": 0.1}
+        )
+        event = env["quickbooks.webhook.event"].create(
+            {
+                "backend_id": backend.id,
+                "realm_id": REALM_ID,
+                "entity": "Payment",
+                "qbo_id": "5",
+                "operation": "create",
+                "dedupe_key": "rpc-surface",
+                "source": "webhook",
+                "state": "failed",
+            }
+        )
         move = env["account.move"].create({"move_type": "out_invoice", "partner_id": partner.id})
         journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", self.company.id)], limit=1)
-        payment = env["account.payment"].create({"payment_type": "inbound", "partner_type": "customer",
-                                                 "partner_id": partner.id, "amount": 10, "journal_id": journal.id})
+        payment = env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": partner.id,
+                "amount": 10,
+                "journal_id": journal.id,
+            }
+        )
         wizard = env["quickbooks.account.mapping.wizard"].create({"backend_id": backend.id})
         bulk = env["quickbooks.bulk.push.wizard"].create({"backend_id": backend.id})
         settings = env["res.config.settings"].create({})
         return {
-            "quickbooks.backend": backend, "quickbooks.sync.state": ledger, "quickbooks.account.mapping": mapping,
-            "quickbooks.qbo.account": qbo_account, "quickbooks.qbo.tax.code": code,
-            "quickbooks.tax.mapping": tax_mapping, "quickbooks.reconciliation": run,
-            "quickbooks.webhook.event": event, "account.move": move, "res.partner": partner,
-            "account.payment": payment, "quickbooks.account.mapping.wizard": wizard,
-            "quickbooks.bulk.push.wizard": bulk, "res.config.settings": settings,
+            "quickbooks.backend": backend,
+            "quickbooks.sync.state": ledger,
+            "quickbooks.account.mapping": mapping,
+            "quickbooks.qbo.account": qbo_account,
+            "quickbooks.qbo.tax.code": code,
+            "quickbooks.tax.mapping": tax_mapping,
+            "quickbooks.reconciliation": run,
+            "quickbooks.webhook.event": event,
+            "account.move": move,
+            "res.partner": partner,
+            "account.payment": payment,
+            "quickbooks.account.mapping.wizard": wizard,
+            "quickbooks.bulk.push.wizard": bulk,
+            "res.config.settings": settings,
         }
 
     def _public_methods(self):
@@ -119,19 +166,29 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
         """Call it as the web client does (a button: ids first; a model method: no ids)."""
         function = getattr(type(self.env[model]), method)
         args = [] if getattr(function, "_api_model", False) else [record.ids]
-        response = self.url_open("/web/dataset/call_button", data=json.dumps({
-            "jsonrpc": "2.0", "method": "call", "id": 1,
-            "params": {"model": model, "method": method, "args": args, "kwargs": {}}}),
-            headers={"Content-Type": "application/json"})
+        response = self.url_open(
+            "/web/dataset/call_button",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 1,
+                    "params": {"model": model, "method": method, "args": args, "kwargs": {}},
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
         self.assertNotEqual(response.status_code, 500, f"{model}.{method}")
         body = response.json()
         return body.get("error", {}).get("data", {}).get("name") if "error" in body else None
 
     def test_every_public_method_refuses_who_must_be_refused_and_sends_nothing(self):
         methods = self._public_methods()
-        unknown = sorted(f"{model}.{name}" for model, name in methods
-                         if name not in ODOO_GUARDED and (model, name) not in HARMLESS
-                         and not name.startswith("action_"))
+        unknown = sorted(
+            f"{model}.{name}"
+            for model, name in methods
+            if name not in ODOO_GUARDED and (model, name) not in HARMLESS and not name.startswith("action_")
+        )
         self.assertEqual(unknown, [], "a new public method: make it private, or check who calls it and list it here")
         buttons = sorted((model, name) for model, name in methods if name not in ODOO_GUARDED)
         self.assertGreater(len(buttons), 30)
@@ -147,16 +204,23 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
                 who = HARMLESS.get((model, method), (None,))[0]
                 if error is None:
                     allowed.append(f"{kind}: {model}.{method}")
-                    self.assertTrue(who == "users" and kind in ("billing", "qbo_user"),
-                                    f"{kind} could call {model}.{method}")
+                    self.assertTrue(
+                        who == "users" and kind in ("billing", "qbo_user"), f"{kind} could call {model}.{method}"
+                    )
                 else:
-                    self.assertIn(error.rsplit(".", 1)[-1], ("AccessError", "UserError", "MissingError",
-                                                             "ValidationError"), f"{kind} {model}.{method}: {error}")
+                    self.assertIn(
+                        error.rsplit(".", 1)[-1],
+                        ("AccessError", "UserError", "MissingError", "ValidationError"),
+                        f"{kind} {model}.{method}: {error}",
+                    )
         self.assertEqual(self.emulator.requests_log(), [], "nothing may reach QuickBooks")
         self.backend.invalidate_recordset()
         self.assertEqual(self.backend.state, "connected")
-        self.assertEqual(self.backend.sudo().read(["access_token_encrypted", "refresh_token_encrypted"]),
-                         tokens_before, "no token was revoked or refreshed")
+        self.assertEqual(
+            self.backend.sudo().read(["access_token_encrypted", "refresh_token_encrypted"]),
+            tokens_before,
+            "no token was revoked or refreshed",
+        )
         self.assertTrue(self.backend.slack_webhook_set, "the Slack webhook is still there")
         self.assertTrue(allowed, "QuickBooks users can still use their buttons")
 
@@ -215,15 +279,22 @@ class TestConnectionSecurity(QuickbooksTestMixin, HttpCase):
     def test_reconnecting_another_realm_is_refused_while_bindings_exist_then_forgotten_on_purpose(self):
         self.connect_backend()
         partner = self.env["res.partner"].create({"name": "Bound Customer"})
-        self.env["quickbooks.sync.state"].create({
-            "backend_id": self.backend.id, "res_model": "res.partner", "res_id": partner.id,
-            "qbo_entity": "Customer", "qbo_id": "58"})
+        self.env["quickbooks.sync.state"].create(
+            {
+                "backend_id": self.backend.id,
+                "res_model": "res.partner",
+                "res_id": partner.id,
+                "qbo_entity": "Customer",
+                "qbo_id": "58",
+            }
+        )
         self.backend.with_user(self.manager).action_disconnect()
         with self.assertRaisesRegex(UserError, "Forget QuickBooks Company"):
             self.backend._complete_authorization("any-code", "9130354000000777")
         with self.assertRaises(AccessError):
-            self.backend.with_user(new_test_user(self.env, "sec_billing", groups="account.group_account_invoice")
-                                   ).action_forget_qbo_company()
+            self.backend.with_user(
+                new_test_user(self.env, "sec_billing", groups="account.group_account_invoice")
+            ).action_forget_qbo_company()
         self.backend.with_user(self.manager).action_forget_qbo_company()
         self.assertFalse(self.env["quickbooks.sync.state"].search([("backend_id", "=", self.backend.id)]))
         self.assertFalse(self.backend.realm_id)
@@ -231,9 +302,15 @@ class TestConnectionSecurity(QuickbooksTestMixin, HttpCase):
     def test_a_realm_is_connected_to_one_odoo_company_only(self):
         self.connect_backend()
         other = self.env["res.company"].create({"name": "Second Company"})
-        second = self.env["quickbooks.backend"].create({
-            "company_id": other.id, "environment": "custom", "custom_base_url": self.emulator.url,
-            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+        second = self.env["quickbooks.backend"].create(
+            {
+                "company_id": other.id,
+                "environment": "custom",
+                "custom_base_url": self.emulator.url,
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            }
+        )
         with self.assertRaisesRegex(UserError, "already connected"):
             second._complete_authorization("any-code", REALM_ID)
 
@@ -263,8 +340,12 @@ class TestConnectionSecurity(QuickbooksTestMixin, HttpCase):
 
     def test_the_slack_url_must_be_a_slack_webhook_and_no_reply_is_kept(self):
         self.env["ir.config_parameter"].sudo().set_param("quickbooks.slack_webhook_url_prefixes", "")
-        for url in ("http://127.0.0.1:8765/_emulator/reset", "https://hooks.slack.com.attacker.example/x",
-                    "https://user@hooks.slack.com/services/x", "ftp://hooks.slack.com/services/x"):
+        for url in (
+            "http://127.0.0.1:8765/_emulator/reset",
+            "https://hooks.slack.com.attacker.example/x",
+            "https://user@hooks.slack.com/services/x",
+            "ftp://hooks.slack.com/services/x",
+        ):
             with self.assertRaises(UserError, msg=url):
                 self.backend.slack_webhook_url = url
         self.backend.slack_webhook_url = "https://hooks.slack.com/services/T000/B000/abc"

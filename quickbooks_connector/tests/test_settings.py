@@ -6,7 +6,6 @@ from .common import QuickbooksCase
 
 @tagged("post_install", "-at_install")
 class TestSettingsBlock(QuickbooksCase):
-
     def settings(self):
         return self.env["res.config.settings"].create({})
 

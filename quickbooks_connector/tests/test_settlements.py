@@ -25,8 +25,9 @@ class SettlementCase(PushCase):
         self.Pull = self.env["quickbooks.pull"]
 
     def pushed(self, price=100.0, move_type="out_invoice", **kwargs):
-        move = self.invoice(price=price, move_type=move_type, taxes=kwargs.pop("taxes", self.env["account.tax"]),
-                            **kwargs)
+        move = self.invoice(
+            price=price, move_type=move_type, taxes=kwargs.pop("taxes", self.env["account.tax"]), **kwargs
+        )
         row = self.post_and_push(move)
         self.assertEqual(row.state, "done", row.last_error)
         return move
@@ -39,9 +40,11 @@ class SettlementCase(PushCase):
         return result
 
     def register(self, moves, amount=None, **values):
-        wizard = self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=moves.ids).create({
-                **({"amount": amount} if amount is not None else {}), **values})
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=moves.ids)
+            .create({**({"amount": amount} if amount is not None else {}), **values})
+        )
         return self.run_jobs(wizard._create_payments)
 
     def receivable(self, record):
@@ -66,25 +69,33 @@ class SettlementCase(PushCase):
         for partner in moves.commercial_partner_id:
             for currency in moves.filtered(lambda m, p=partner: m.commercial_partner_id == p).currency_id:
                 key = "" if currency == self.company.currency_id else currency.name
-                lines = self.env["account.move.line"].search([
-                    ("partner_id", "=", partner.id), ("account_id.account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"), ("currency_id", "=", currency.id)])
+                lines = self.env["account.move.line"].search(
+                    [
+                        ("partner_id", "=", partner.id),
+                        ("account_id.account_type", "=", "asset_receivable"),
+                        ("parent_state", "=", "posted"),
+                        ("currency_id", "=", currency.id),
+                    ]
+                )
                 odoo_balance = money(sum(lines.mapped("amount_residual_currency")))
                 customer = self.qbo("Customer", self.ledger(partner, key=key).qbo_id)
                 self.assertEqual(odoo_balance, money(customer["Balance"]), f"{partner.name} {currency.name}")
 
     def lines_of(self, payment):
-        return sorted((linked["TxnType"], money(line["Amount"])) for line in payment["Line"]
-                      for linked in line["LinkedTxn"])
+        return sorted(
+            (linked["TxnType"], money(line["Amount"])) for line in payment["Line"] for linked in line["LinkedTxn"]
+        )
 
 
 @tagged("post_install", "-at_install")
 class TestSettlementsFromOdoo(SettlementCase):
-
     def test_a_reversed_invoice_is_settled_by_its_credit_memo_with_no_cash(self):
         invoice = self.pushed(100.0)
-        reversal = self.env["account.move.reversal"].with_context(
-            active_model="account.move", active_ids=invoice.ids).create({"journal_id": invoice.journal_id.id})
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id})
+        )
         credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
         row = self.post_and_push(credit_note)  # posting reconciles it with the invoice
         self.assertEqual(row.state, "done", row.last_error)
@@ -111,8 +122,13 @@ class TestSettlementsFromOdoo(SettlementCase):
         expense = self.company_data["default_account_expense"]
         self.map_account(expense, "Office Expenses")
         invoice = self.pushed(100.0)
-        payment = self.register(invoice, 95.0, payment_difference_handling="reconcile",
-                                writeoff_account_id=expense.id, writeoff_label="Bank fee")
+        payment = self.register(
+            invoice,
+            95.0,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=expense.id,
+            writeoff_label="Bank fee",
+        )
         self.assertEqual(invoice.payment_state, "paid")
         qbo_payment = self.qbo_payment_of(payment)
         self.assertEqual(qbo_payment["TotalAmt"], 95)
@@ -127,14 +143,22 @@ class TestSettlementsFromOdoo(SettlementCase):
         self.emulator.call("POST", "settings", {"country": "GB"})
         self.backend._refresh_company_facts()
         self.backend.qbo_exempt_tax_code_id = self.env["quickbooks.qbo.tax.code"].search(
-            [("backend_id", "=", self.backend.id), ("name", "=", "Exempt")])
+            [("backend_id", "=", self.backend.id), ("name", "=", "Exempt")]
+        )
         self.map_account(self.company.account_journal_early_pay_discount_loss_account_id, "Discounts given")
-        term = self.env["account.payment.term"].create({
-            "name": "2/10 net 30", "early_discount": True, "discount_percentage": 2, "discount_days": 10,
-            "early_pay_discount_computation": "included",
-            "line_ids": [Command.create({"value": "percent", "value_amount": 100, "nb_days": 30})]})
-        invoice = self.pushed(1000.0, taxes=self.tax_sale_a, invoice_payment_term_id=term.id,
-                              invoice_date=fields.Date.today())
+        term = self.env["account.payment.term"].create(
+            {
+                "name": "2/10 net 30",
+                "early_discount": True,
+                "discount_percentage": 2,
+                "discount_days": 10,
+                "early_pay_discount_computation": "included",
+                "line_ids": [Command.create({"value": "percent", "value_amount": 100, "nb_days": 30})],
+            }
+        )
+        invoice = self.pushed(
+            1000.0, taxes=self.tax_sale_a, invoice_payment_term_id=term.id, invoice_date=fields.Date.today()
+        )
         payment = self.register(invoice, payment_date=fields.Date.today())
         self.assertEqual((money(payment.amount), invoice.payment_state), (money(1127), "paid"))
         memo = self.qbo("CreditMemo", self.ledger(payment, key="writeoff").qbo_id)
@@ -176,15 +200,23 @@ class TestSettlementsFromOdoo(SettlementCase):
         payment = self.register(invoice, 100.0, payment_date=fields.Date.today())
         qbo_payment = self.qbo_payment_of(payment)
         self.assertEqual((qbo_payment["CurrencyRef"]["value"], qbo_payment["ExchangeRate"]), ("EUR", 2.5))
-        self.assertEqual(money(qbo_payment["TotalAmt"] * qbo_payment["ExchangeRate"]),
-                         money(payment.amount_company_currency_signed))
+        self.assertEqual(
+            money(qbo_payment["TotalAmt"] * qbo_payment["ExchangeRate"]), money(payment.amount_company_currency_signed)
+        )
         self.assert_same_balances(invoice)
 
     def test_a_bank_statement_line_matched_with_an_invoice_is_a_payment(self):
         invoice = self.pushed(100.0)
-        line = self.run_jobs(self.env["account.bank.statement.line"].create, {
-            "journal_id": self.company_data["default_journal_bank"].id, "partner_id": self.partner_a.id,
-            "amount": 100.0, "date": fields.Date.today(), "payment_ref": invoice.name})
+        line = self.run_jobs(
+            self.env["account.bank.statement.line"].create,
+            {
+                "journal_id": self.company_data["default_journal_bank"].id,
+                "partner_id": self.partner_a.id,
+                "amount": 100.0,
+                "date": fields.Date.today(),
+                "payment_ref": invoice.name,
+            },
+        )
         _liquidity, suspense, _other = line._seek_for_lines()
         suspense.account_id = self.receivable(invoice).account_id
         self.run_jobs((suspense + self.receivable(invoice)).reconcile)
@@ -218,19 +250,29 @@ class TestSettlementsFromOdoo(SettlementCase):
         self.assertEqual(self.qbo_payment_of(payment)["UnappliedAmt"], 100)
 
 
-
 @tagged("post_install", "-at_install")
 class TestSettlementsFromQuickBooks(SettlementCase):
-
     def record_in_qbo(self, lines, total, customer=None, **extra):
         """The CPA receives a payment in QuickBooks."""
         first = lines[0][0]
         customer = customer or self.qbo_doc(first)["CustomerRef"]
-        return self.emulator.api(self.token, "POST", "payment", json={
-            "CustomerRef": customer, "TotalAmt": total, **extra,
-            "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": self.ledger(move).qbo_id,
-                                                       "TxnType": self.ledger(move).qbo_entity}]}
-                     for move, amount in lines]})["Payment"]
+        return self.emulator.api(
+            self.token,
+            "POST",
+            "payment",
+            json={
+                "CustomerRef": customer,
+                "TotalAmt": total,
+                **extra,
+                "Line": [
+                    {
+                        "Amount": amount,
+                        "LinkedTxn": [{"TxnId": self.ledger(move).qbo_id, "TxnType": self.ledger(move).qbo_entity}],
+                    }
+                    for move, amount in lines
+                ],
+            },
+        )["Payment"]
 
     def pull(self, qbo_id, operation="create"):
         with trap_jobs() as trap:
@@ -281,19 +323,40 @@ class TestSettlementsFromQuickBooks(SettlementCase):
         invoice, other = self.pushed(100.0), self.pushed(80.0)
         payment = self.record_in_qbo([(invoice, 100.0)], 100.0)
         self.pull(payment["Id"])
-        self.emulator.api(self.token, "POST", "payment", json={
-            "Id": payment["Id"], "SyncToken": self.qbo("Payment", payment["Id"])["SyncToken"], "sparse": True,
-            "TotalAmt": 110, "Line": [
-                {"Amount": 60, "LinkedTxn": [{"TxnId": self.ledger(invoice).qbo_id, "TxnType": "Invoice"}]},
-                {"Amount": 50, "LinkedTxn": [{"TxnId": self.ledger(other).qbo_id, "TxnType": "Invoice"}]}]})
+        self.emulator.api(
+            self.token,
+            "POST",
+            "payment",
+            json={
+                "Id": payment["Id"],
+                "SyncToken": self.qbo("Payment", payment["Id"])["SyncToken"],
+                "sparse": True,
+                "TotalAmt": 110,
+                "Line": [
+                    {"Amount": 60, "LinkedTxn": [{"TxnId": self.ledger(invoice).qbo_id, "TxnType": "Invoice"}]},
+                    {"Amount": 50, "LinkedTxn": [{"TxnId": self.ledger(other).qbo_id, "TxnType": "Invoice"}]},
+                ],
+            },
+        )
         self.pull(payment["Id"], "update")
         self.assertEqual((money(invoice.amount_residual), money(other.amount_residual)), (money(40), money(30)))
-        self.assertEqual(len(self.env["account.payment"].search([("state", "!=", "canceled"),
-                                                                 ("partner_id", "=", self.partner_a.id)])), 1)
+        self.assertEqual(
+            len(
+                self.env["account.payment"].search(
+                    [("state", "!=", "canceled"), ("partner_id", "=", self.partner_a.id)]
+                )
+            ),
+            1,
+        )
         self.assert_same_balances(invoice, other)
         current = self.qbo("Payment", payment["Id"])
-        self.emulator.api(self.token, "POST", "payment", params={"operation": "delete"},
-                          json={"Id": payment["Id"], "SyncToken": current["SyncToken"]})
+        self.emulator.api(
+            self.token,
+            "POST",
+            "payment",
+            params={"operation": "delete"},
+            json={"Id": payment["Id"], "SyncToken": current["SyncToken"]},
+        )
         self.pull(payment["Id"], "delete")
         self.assertEqual((invoice.payment_state, other.payment_state), ("not_paid", "not_paid"))
 
@@ -315,8 +378,12 @@ class TestSettlementsFromQuickBooks(SettlementCase):
         invoice = self.pushed(100.0)
         payment = self.register(invoice, 100.0)
         qbo_payment = self.qbo_payment_of(payment)
-        self.emulator.api(self.token, "POST", "payment", json={
-            "Id": qbo_payment["Id"], "SyncToken": qbo_payment["SyncToken"], "sparse": True, "TotalAmt": 150})
+        self.emulator.api(
+            self.token,
+            "POST",
+            "payment",
+            json={"Id": qbo_payment["Id"], "SyncToken": qbo_payment["SyncToken"], "sparse": True, "TotalAmt": 150},
+        )
         note = self.Pull._process_change(self.backend, "Payment", qbo_payment["Id"], "update")
         self.assertIn("TotalAmt", note)
         self.assertTrue(self.ledger(payment).drift_detected)

@@ -37,21 +37,30 @@ operations = st.one_of(
     st.tuples(st.just("odoo_use_credit"), st.integers(0, 7)),
     st.tuples(st.just("odoo_unreconcile"), st.integers(0, 7)),
     st.tuples(st.just("odoo_reset"), st.integers(0, 7), st.booleans()),
-    st.tuples(st.just("qbo_pay"), st.integers(0, 7), fractions, st.booleans(),
-              st.sampled_from((Decimal("1.9"), Decimal("2"), Decimal("2.35")))),
+    st.tuples(
+        st.just("qbo_pay"),
+        st.integers(0, 7),
+        fractions,
+        st.booleans(),
+        st.sampled_from((Decimal("1.9"), Decimal("2"), Decimal("2.35"))),
+    ),
     st.tuples(st.just("qbo_edit"), st.integers(0, 7), fractions),
     st.tuples(st.just("qbo_delete"), st.integers(0, 7)),
 )
-scenarios = st.fixed_dictionaries({
-    "documents": st.lists(st.tuples(st.sampled_from(("home", "eur")), st.sampled_from(("invoice", "credit")),
-                                    amounts), min_size=2, max_size=5),
-    "operations": st.lists(operations, min_size=2, max_size=10),
-})
+scenarios = st.fixed_dictionaries(
+    {
+        "documents": st.lists(
+            st.tuples(st.sampled_from(("home", "eur")), st.sampled_from(("invoice", "credit")), amounts),
+            min_size=2,
+            max_size=5,
+        ),
+        "operations": st.lists(operations, min_size=2, max_size=10),
+    }
+)
 
 
 @tagged("post_install", "-at_install")
 class TestSettlementsProperty(SettlementCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -68,20 +77,30 @@ class TestSettlementsProperty(SettlementCase):
         self.prepare_quickbooks()
         self.writeoff_account = self.company_data["default_account_expense"]
         office = self.env["quickbooks.qbo.account"].search(
-            [("backend_id", "=", self.backend.id), ("name", "=", "Office Expenses")])
+            [("backend_id", "=", self.backend.id), ("name", "=", "Office Expenses")]
+        )
         Mapping = self.env["quickbooks.account.mapping"]
         if not Mapping.search([("backend_id", "=", self.backend.id), ("account_id", "=", self.writeoff_account.id)]):
-            Mapping.create({"backend_id": self.backend.id, "account_id": self.writeoff_account.id,
-                            "qbo_account_id": office.id})
+            Mapping.create(
+                {"backend_id": self.backend.id, "account_id": self.writeoff_account.id, "qbo_account_id": office.id}
+            )
 
     # ------------------------------------------------------------------ the scenario
     def documents(self, spec):
         moves = self.env["account.move"]
         for currency, kind, amount in spec:
-            partner, values = (self.partner_a, {}) if currency == "home" else (
-                self.partner_b, {"currency_id": self.eur.id, "invoice_date": "2016-06-01"})
-            move = self.invoice(price=float(amount), move_type="out_invoice" if kind == "invoice" else "out_refund",
-                                taxes=self.env["account.tax"], partner=partner, **values)
+            partner, values = (
+                (self.partner_a, {})
+                if currency == "home"
+                else (self.partner_b, {"currency_id": self.eur.id, "invoice_date": "2016-06-01"})
+            )
+            move = self.invoice(
+                price=float(amount),
+                move_type="out_invoice" if kind == "invoice" else "out_refund",
+                taxes=self.env["account.tax"],
+                partner=partner,
+                **values,
+            )
             self.assertEqual(self.post_and_push(move).state, "done")
             moves |= move
         return moves
@@ -102,24 +121,38 @@ class TestSettlementsProperty(SettlementCase):
             values = {}
             if writeoff and fraction == 1 and amount > 5:
                 amount -= Decimal("1.50")
-                values = {"payment_difference_handling": "reconcile", "writeoff_account_id": self.writeoff_account.id,
-                          "writeoff_label": "Write-off"}
+                values = {
+                    "payment_difference_handling": "reconcile",
+                    "writeoff_account_id": self.writeoff_account.id,
+                    "writeoff_label": "Write-off",
+                }
             self.register(invoice, float(amount), payment_date=fields.Date.today(), **values)
         elif kind == "odoo_credit":
             credit_notes = moves.filtered(lambda m: m.move_type == "out_refund" and m.amount_residual > 0)
             credit_note = self.pick(credit_notes, index)
-            candidates = invoices.filtered(lambda m: credit_note and m.partner_id == credit_note.partner_id
-                                           and m.currency_id == credit_note.currency_id)
+            candidates = invoices.filtered(
+                lambda m: (
+                    credit_note and m.partner_id == credit_note.partner_id and m.currency_id == credit_note.currency_id
+                )
+            )
             invoice = self.pick(candidates, rest[0])
             if credit_note and invoice:
                 line = self.receivable(credit_note).filtered(lambda line: not line.reconciled)[:1]
                 self.run_jobs(invoice.js_assign_outstanding_line, line.id)
         elif kind == "odoo_use_credit" and invoices:
             invoice = self.pick(invoices, index)
-            credit = self.env["account.move.line"].search([
-                ("partner_id", "=", invoice.commercial_partner_id.id), ("currency_id", "=", invoice.currency_id.id),
-                ("account_id.account_type", "=", "asset_receivable"), ("reconciled", "=", False),
-                ("parent_state", "=", "posted"), ("move_id.move_type", "=", "entry"), ("balance", "<", 0)], limit=1)
+            credit = self.env["account.move.line"].search(
+                [
+                    ("partner_id", "=", invoice.commercial_partner_id.id),
+                    ("currency_id", "=", invoice.currency_id.id),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("reconciled", "=", False),
+                    ("parent_state", "=", "posted"),
+                    ("move_id.move_type", "=", "entry"),
+                    ("balance", "<", 0),
+                ],
+                limit=1,
+            )
             if credit and not self.is_pulled(credit):
                 self.run_jobs(invoice.js_assign_outstanding_line, credit.id)
         elif kind == "odoo_unreconcile":
@@ -129,8 +162,9 @@ class TestSettlementsProperty(SettlementCase):
                 move = partial.debit_move_id.move_id
                 self.run_jobs(move.js_remove_outstanding_partial, partial.id)
         elif kind == "odoo_reset":
-            payments = self.env["account.payment"].search([
-                ("partner_id", "in", (self.partner_a | self.partner_b).ids), ("state", "in", ("in_process", "paid"))])
+            payments = self.env["account.payment"].search(
+                [("partner_id", "in", (self.partner_a | self.partner_b).ids), ("state", "in", ("in_process", "paid"))]
+            )
             payment = self.pick(payments.filtered(lambda p: not self.is_pulled(self.receivable(p))), index)
             if payment:
                 self.run_jobs(payment.action_draft)
@@ -139,9 +173,15 @@ class TestSettlementsProperty(SettlementCase):
         elif kind == "qbo_pay" and invoices:
             self.pay_in_qbo(self.pick(invoices, index), moves, *rest)
         elif kind in ("qbo_edit", "qbo_delete"):
-            pulled = self.env["quickbooks.sync.state"].search([
-                ("backend_id", "=", self.backend.id), ("qbo_entity", "=", "Payment"), ("origin", "=", "qbo"),
-                ("qbo_state", "=", "active")], order="id")
+            pulled = self.env["quickbooks.sync.state"].search(
+                [
+                    ("backend_id", "=", self.backend.id),
+                    ("qbo_entity", "=", "Payment"),
+                    ("origin", "=", "qbo"),
+                    ("qbo_state", "=", "active"),
+                ],
+                order="id",
+            )
             row = self.pick(pulled, index)
             if row:
                 self.change_in_qbo(row, kind, *rest)
@@ -152,9 +192,15 @@ class TestSettlementsProperty(SettlementCase):
     def is_pulled(self, lines):
         partials = lines.matched_debit_ids | lines.matched_credit_ids
         return bool(partials.filtered("quickbooks_pulled")) or bool(
-            lines.move_id.origin_payment_id and self.env["quickbooks.sync.state"].search_count([
-                ("res_model", "=", "account.payment"), ("res_id", "in", lines.move_id.origin_payment_id.ids),
-                ("origin", "=", "qbo")]))
+            lines.move_id.origin_payment_id
+            and self.env["quickbooks.sync.state"].search_count(
+                [
+                    ("res_model", "=", "account.payment"),
+                    ("res_id", "in", lines.move_id.origin_payment_id.ids),
+                    ("origin", "=", "qbo"),
+                ]
+            )
+        )
 
     def pay_in_qbo(self, invoice, moves, fraction, with_credit, rate):
         document = self.qbo_doc(invoice)
@@ -165,19 +211,25 @@ class TestSettlementsProperty(SettlementCase):
         lines = [{"Amount": float(applied), "LinkedTxn": [{"TxnId": document["Id"], "TxnType": "Invoice"}]}]
         credit_used = Decimal(0)
         if with_credit:
-            same_customer = moves.filtered(lambda m: m.partner_id == invoice.partner_id
-                                           and m.currency_id == invoice.currency_id)
+            same_customer = moves.filtered(
+                lambda m: m.partner_id == invoice.partner_id and m.currency_id == invoice.currency_id
+            )
             for credit_note in same_customer.filtered(lambda m: m.move_type == "out_refund"):
                 memo = self.qbo_doc(credit_note)
                 remaining = money(memo.get("RemainingCredit", memo.get("Balance")))
                 if remaining:
                     credit_used = min(remaining, applied)
-                    lines.append({"Amount": float(credit_used), "LinkedTxn": [{"TxnId": memo["Id"],
-                                                                               "TxnType": "CreditMemo"}]})
+                    lines.append(
+                        {"Amount": float(credit_used), "LinkedTxn": [{"TxnId": memo["Id"], "TxnType": "CreditMemo"}]}
+                    )
                     break
         total = applied - credit_used + (money(applied * Decimal("0.1")) if fraction > 1 else 0)
-        body = {"CustomerRef": document["CustomerRef"], "TotalAmt": float(total), "Line": lines,
-                "TxnDate": fields.Date.today().isoformat()}
+        body = {
+            "CustomerRef": document["CustomerRef"],
+            "TotalAmt": float(total),
+            "Line": lines,
+            "TxnDate": fields.Date.today().isoformat(),
+        }
         if invoice.currency_id != self.company.currency_id:
             body.update({"CurrencyRef": {"value": invoice.currency_id.name}, "ExchangeRate": float(rate)})
         payment = self.emulator.api(self.token, "POST", "payment", json=body)["Payment"]
@@ -186,18 +238,37 @@ class TestSettlementsProperty(SettlementCase):
     def change_in_qbo(self, row, kind, *rest):
         current = self.qbo("Payment", row.qbo_id)
         if kind == "qbo_delete":
-            self.emulator.api(self.token, "POST", "payment", params={"operation": "delete"},
-                              json={"Id": row.qbo_id, "SyncToken": current["SyncToken"]})
+            self.emulator.api(
+                self.token,
+                "POST",
+                "payment",
+                params={"operation": "delete"},
+                json={"Id": row.qbo_id, "SyncToken": current["SyncToken"]},
+            )
             self.pull_payment(row.qbo_id, "delete")
             return
         fraction = min(rest[0], Decimal(1))  # smaller applications only: they always fit
         lines = [{**line, "Amount": float(money(Decimal(str(line["Amount"])) * fraction))} for line in current["Line"]]
-        applied = sum((Decimal(str(line["Amount"])) * (-1 if line["LinkedTxn"][0]["TxnType"] == "CreditMemo" else 1)
-                       for line in lines), Decimal(0))
+        applied = sum(
+            (
+                Decimal(str(line["Amount"])) * (-1 if line["LinkedTxn"][0]["TxnType"] == "CreditMemo" else 1)
+                for line in lines
+            ),
+            Decimal(0),
+        )
         total = max(money(applied), money(Decimal(str(current["TotalAmt"])) * fraction))
-        self.emulator.api(self.token, "POST", "payment", json={
-            "Id": row.qbo_id, "SyncToken": current["SyncToken"], "sparse": True, "Line": lines,
-            "TotalAmt": float(total)})
+        self.emulator.api(
+            self.token,
+            "POST",
+            "payment",
+            json={
+                "Id": row.qbo_id,
+                "SyncToken": current["SyncToken"],
+                "sparse": True,
+                "Line": lines,
+                "TotalAmt": float(total),
+            },
+        )
         self.pull_payment(row.qbo_id, "update")
 
     def pull_payment(self, qbo_id, operation):
@@ -210,9 +281,12 @@ class TestSettlementsProperty(SettlementCase):
         A payment reset to draft whose reconciliation Odoo 19 kept counts for what it still applies.
         """
         odoo = {}
-        for payment in self.env["account.payment"].search([
+        for payment in self.env["account.payment"].search(
+            [
                 ("partner_id", "in", (self.partner_a | self.partner_b).ids),
-                ("state", "in", ("in_process", "paid", "draft"))]):
+                ("state", "in", ("in_process", "paid", "draft")),
+            ]
+        ):
             amount = money(payment.amount)
             if payment.state == "draft":
                 partials = self.receivable(payment).matched_debit_ids
@@ -237,8 +311,9 @@ class TestSettlementsProperty(SettlementCase):
         # In the company currency an open foreign-currency credit may differ by a cent: after an
         # unreconciliation Odoo keeps the rounding of the exchange difference it had booked, QuickBooks
         # values the credit at the payment's rate (both agree in the payment's currency, checked above).
-        foreign = self.env["account.payment"].search_count([
-            ("partner_id", "=", self.partner_b.id), ("state", "!=", "canceled")])
+        foreign = self.env["account.payment"].search_count(
+            [("partner_id", "=", self.partner_b.id), ("state", "!=", "canceled")]
+        )
         self.assertLessEqual(abs(money(run.odoo_unapplied) - money(run.qbo_unapplied)), Decimal("0.01") * foreign)
 
     def check(self, scenario):
@@ -249,8 +324,14 @@ class TestSettlementsProperty(SettlementCase):
         self.assert_books_agree(moves)
         self.checked["scenarios"] += 1
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, print_blob=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(scenario=scenarios)
     def test_any_sequence_of_settlements_leaves_both_books_equal(self, scenario):
         # Each scenario in its own books: Odoo's rolled back, QuickBooks' reset.
@@ -262,6 +343,8 @@ class TestSettlementsProperty(SettlementCase):
                 self.env.invalidate_all()
 
     def tearDown(self):
-        _logger.info("Settlements property: %(scenarios)d scenarios (%(operations)d settlements) left both books "
-                     "equal", self.checked)
+        _logger.info(
+            "Settlements property: %(scenarios)d scenarios (%(operations)d settlements) left both books equal",
+            self.checked,
+        )
         super().tearDown()

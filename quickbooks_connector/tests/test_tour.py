@@ -14,15 +14,22 @@ class TestConnectTour(QuickbooksTestMixin, HttpCase):
         super().setUpClass()
         cls.setup_quickbooks()
         cls.manager = new_test_user(
-            cls.env, "qbo_tour_manager", name="QuickBooks Tour Manager",
-            groups="base.group_system,account.group_account_manager,quickbooks_connector.group_quickbooks_manager")
+            cls.env,
+            "qbo_tour_manager",
+            name="QuickBooks Tour Manager",
+            groups="base.group_system,account.group_account_manager,quickbooks_connector.group_quickbooks_manager",
+        )
 
     def test_manager_connects_from_the_settings(self):
         self.emulator.call("POST", "settings", {"company_name": COMPANY_NAME})
         self.assertEqual(self.backend.state, "draft")
 
-        self.start_tour("/odoo/action-account.action_account_config", "quickbooks_connect_tour",
-                        login=self.manager.login, timeout=120)
+        self.start_tour(
+            "/odoo/action-account.action_account_config",
+            "quickbooks_connect_tour",
+            login=self.manager.login,
+            timeout=120,
+        )
 
         self.backend.invalidate_recordset()
         self.assertEqual(self.backend.state, "connected")

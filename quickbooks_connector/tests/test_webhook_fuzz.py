@@ -41,38 +41,50 @@ _logger = logging.getLogger(__name__)
 
 EXAMPLES = int(os.environ.get("QBO_WEBHOOK_FUZZ_EXAMPLES", "100"))
 UNKNOWN_REALM = "4620816365000000001"
-QUIET_LOGGERS = ("odoo.addons.quickbooks_connector.controllers.webhook",
-                 "odoo.addons.quickbooks_connector.models.quickbooks_webhook_event")
+QUIET_LOGGERS = (
+    "odoo.addons.quickbooks_connector.controllers.webhook",
+    "odoo.addons.quickbooks_connector.models.quickbooks_webhook_event",
+)
 
 #: Operation -> (classic word, CloudEvents words).
-OPERATION_WORDS = {"create": ("Create", ("created",)), "update": ("Update", ("updated",)),
-                   "delete": ("Delete", ("deleted",)), "merge": ("Merge", ("merged",)),
-                   "void": ("Void", ("void", "voided")), "emailed": ("Emailed", ("emailed",))}
+OPERATION_WORDS = {
+    "create": ("Create", ("created",)),
+    "update": ("Update", ("updated",)),
+    "delete": ("Delete", ("deleted",)),
+    "merge": ("Merge", ("merged",)),
+    "void": ("Void", ("void", "voided")),
+    "emailed": ("Emailed", ("emailed",)),
+}
 #: Stand-ins for the ids of objects that exist in the emulator (replaced in each example).
 EXISTING = ("@customer", "@payment")
 
 # --------------------------------------------------------------------------- strategies
 ids = st.one_of(st.sampled_from(EXISTING), st.from_regex(r"[1-9][0-9]{0,5}", fullmatch=True))
 times = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)).map(
-    lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000))
+    lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+)
 json_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=10)),
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=6), children,
-                                                                                max_size=4)),
-    max_leaves=12)
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=12,
+)
 not_strings = json_values.filter(lambda value: not isinstance(value, str))
 not_objects = json_values.filter(lambda value: not isinstance(value, dict))
 not_lists = json_values.filter(lambda value: not isinstance(value, list))
-bad_ids = st.one_of(not_strings, st.sampled_from(["", " 12", "12 ", "1/../2", "12?x=1", "12\x00", "\ud800", "é",
-                                                   "١٢", "1" * 65]))
+bad_ids = st.one_of(
+    not_strings, st.sampled_from(["", " 12", "12 ", "1/../2", "12?x=1", "12\x00", "\ud800", "é", "١٢", "1" * 65])
+)
 #: Per field of an event: values that make the event unreadable (null only where a value is required).
 BROKEN = {
     "entity_id": bad_ids,
     "realm": bad_ids,
     "entity": st.one_of(not_strings, st.sampled_from(["", "Pay ment", "1Payment", "Payment\x00", "Paymént"])),
     "operation": st.one_of(not_strings, st.sampled_from(["", "restored", "Create ", "créé"])),
-    "time": st.one_of(not_strings, st.sampled_from(["", "yesterday", "2026-13-01T00:00:00Z",
-                                                    "0001-01-01T00:00:00+01:00"])),
+    "time": st.one_of(
+        not_strings, st.sampled_from(["", "yesterday", "2026-13-01T00:00:00Z", "0001-01-01T00:00:00+01:00"])
+    ),
     "deleted_id": bad_ids.filter(lambda value: value is not None),
 }
 CLOUDEVENT_BROKEN = {
@@ -85,17 +97,23 @@ CLOUDEVENT_BROKEN = {
 
 def events(fmt):
     broken = dict(BROKEN, **(CLOUDEVENT_BROKEN if fmt == "cloudevents" else {}))
-    return st.fixed_dictionaries({
-        "entity": st.sampled_from([*PULLED_ENTITIES, "Item", "Vendor", "Attachable"]),
-        "qbo_id": ids,
-        "operation": st.sampled_from(sorted(OPERATION_WORDS)),
-        "word": st.integers(0, 1),
-        "realm": st.sampled_from([REALM_ID, REALM_ID, REALM_ID, UNKNOWN_REALM]),
-        "deleted_id": st.one_of(st.none(), ids),
-        "time": times,
-        "broken": st.one_of(st.none(), st.none(), st.none(), st.sampled_from(sorted(broken)).flatmap(
-            lambda name: st.tuples(st.just(name), broken[name]))),
-    })
+    return st.fixed_dictionaries(
+        {
+            "entity": st.sampled_from([*PULLED_ENTITIES, "Item", "Vendor", "Attachable"]),
+            "qbo_id": ids,
+            "operation": st.sampled_from(sorted(OPERATION_WORDS)),
+            "word": st.integers(0, 1),
+            "realm": st.sampled_from([REALM_ID, REALM_ID, REALM_ID, UNKNOWN_REALM]),
+            "deleted_id": st.one_of(st.none(), ids),
+            "time": times,
+            "broken": st.one_of(
+                st.none(),
+                st.none(),
+                st.none(),
+                st.sampled_from(sorted(broken)).flatmap(lambda name: st.tuples(st.just(name), broken[name])),
+            ),
+        }
+    )
 
 
 #: Ways to break the envelope of a delivery (each makes the whole body unreadable).
@@ -114,31 +132,57 @@ ENVELOPE_BREAKS = {
     ),
 }
 
-deliveries = st.sampled_from(["classic", "cloudevents"]).flatmap(lambda fmt: st.fixed_dictionaries({
-    "kind": st.just("delivery"),
-    "format": st.just(fmt),
-    "events": st.lists(events(fmt), min_size=1, max_size=5),
-    "structured": st.booleans(),  # a single CloudEvent may come as an object instead of an array
-    "envelope": st.sampled_from(range(6)).flatmap(lambda roll: ENVELOPE_BREAKS[fmt] if roll == 5 else st.none()),
-    "padding": st.sampled_from(range(8)).flatmap(lambda roll: st.sampled_from(["to limit", "over limit"])
-                                                 if roll == 7 else st.integers(0, 5000) if roll == 6 else st.just(0)),
-    "bad_byte": st.sampled_from(range(8)).flatmap(lambda roll: st.floats(0, 1) if roll == 7 else st.none()),
-}))
+deliveries = st.sampled_from(["classic", "cloudevents"]).flatmap(
+    lambda fmt: st.fixed_dictionaries(
+        {
+            "kind": st.just("delivery"),
+            "format": st.just(fmt),
+            "events": st.lists(events(fmt), min_size=1, max_size=5),
+            "structured": st.booleans(),  # a single CloudEvent may come as an object instead of an array
+            "envelope": st.sampled_from(range(6)).flatmap(
+                lambda roll: ENVELOPE_BREAKS[fmt] if roll == 5 else st.none()
+            ),
+            "padding": st.sampled_from(range(8)).flatmap(
+                lambda roll: (
+                    st.sampled_from(["to limit", "over limit"])
+                    if roll == 7
+                    else st.integers(0, 5000)
+                    if roll == 6
+                    else st.just(0)
+                )
+            ),
+            "bad_byte": st.sampled_from(range(8)).flatmap(lambda roll: st.floats(0, 1) if roll == 7 else st.none()),
+        }
+    )
+)
 garbage = st.one_of(
     st.fixed_dictionaries({"kind": st.just("json"), "value": json_values}),
     st.fixed_dictionaries({"kind": st.just("bytes"), "value": st.binary(max_size=300)}),
-    st.fixed_dictionaries({"kind": st.just("deep"), "value": st.sampled_from(
-        [MAX_DEPTH - 1, MAX_DEPTH + 1, 1000, 100_000]), "object": st.booleans()}),
-    st.fixed_dictionaries({"kind": st.just("huge"), "value": st.sampled_from(
-        [MAX_WEBHOOK_BYTES, MAX_WEBHOOK_BYTES + 1, 2 * MAX_WEBHOOK_BYTES])}),
+    st.fixed_dictionaries(
+        {
+            "kind": st.just("deep"),
+            "value": st.sampled_from([MAX_DEPTH - 1, MAX_DEPTH + 1, 1000, 100_000]),
+            "object": st.booleans(),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "kind": st.just("huge"),
+            "value": st.sampled_from([MAX_WEBHOOK_BYTES, MAX_WEBHOOK_BYTES + 1, 2 * MAX_WEBHOOK_BYTES]),
+        }
+    ),
 )
-cases = st.fixed_dictionaries({
-    "body": st.one_of(deliveries, deliveries, deliveries, garbage),
-    "signing": st.sampled_from(["good"] * 12 + ["missing", "wrong token", "garbage", "other body"]),
-    "content_type": st.sampled_from(["application/json"] * 12 + [
-        "application/json; charset=utf-8", "text/plain", None, "application/x-www-form-urlencoded"]),
-    "chunked": st.sampled_from([False] * 7 + [True]),
-})
+cases = st.fixed_dictionaries(
+    {
+        "body": st.one_of(deliveries, deliveries, deliveries, garbage),
+        "signing": st.sampled_from(["good"] * 12 + ["missing", "wrong token", "garbage", "other body"]),
+        "content_type": st.sampled_from(
+            ["application/json"] * 12
+            + ["application/json; charset=utf-8", "text/plain", None, "application/x-www-form-urlencoded"]
+        ),
+        "chunked": st.sampled_from([False] * 7 + [True]),
+    }
+)
 
 
 # --------------------------------------------------------------------------- building a body
@@ -147,8 +191,12 @@ def stamp(moment):
 
 
 def classic_entity(event):
-    item = {"name": event["entity"], "id": event["qbo_id"], "operation": OPERATION_WORDS[event["operation"]][0],
-            "lastUpdated": stamp(event["time"])}
+    item = {
+        "name": event["entity"],
+        "id": event["qbo_id"],
+        "operation": OPERATION_WORDS[event["operation"]][0],
+        "lastUpdated": stamp(event["time"]),
+    }
     if event["deleted_id"]:
         item["deletedId"] = event["deleted_id"]
     return item
@@ -156,11 +204,17 @@ def classic_entity(event):
 
 def cloudevent(event):
     words = OPERATION_WORDS[event["operation"]][1]
-    return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "intuit.fuzz",
-            "type": f"qbo.{event['entity'].lower()}.{words[event['word'] % len(words)]}.v1",
-            "datacontenttype": "application/json", "time": stamp(event["time"]),
-            "intuitentityid": event["qbo_id"], "intuitaccountid": event["realm"],
-            "data": {"deletedId": event["deleted_id"]} if event["deleted_id"] else {}}
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "intuit.fuzz",
+        "type": f"qbo.{event['entity'].lower()}.{words[event['word'] % len(words)]}.v1",
+        "datacontenttype": "application/json",
+        "time": stamp(event["time"]),
+        "intuitentityid": event["qbo_id"],
+        "intuitaccountid": event["realm"],
+        "data": {"deletedId": event["deleted_id"]} if event["deleted_id"] else {},
+    }
 
 
 def break_event(fmt, item, notification, field, value):
@@ -169,8 +223,15 @@ def break_event(fmt, item, notification, field, value):
         if field == "realm":
             notification["realmId"] = value
         else:
-            item[{"entity_id": "id", "entity": "name", "operation": "operation", "time": "lastUpdated",
-                  "deleted_id": "deletedId"}[field]] = value
+            item[
+                {
+                    "entity_id": "id",
+                    "entity": "name",
+                    "operation": "operation",
+                    "time": "lastUpdated",
+                    "deleted_id": "deletedId",
+                }[field]
+            ] = value
         return
     if field == "entity":
         item["type"] = value if not isinstance(value, str) else f"qbo.{value}.created.v1"
@@ -179,8 +240,17 @@ def break_event(fmt, item, notification, field, value):
     elif field == "deleted_id":
         item["data"] = {"deletedId": value}
     else:
-        item[{"entity_id": "intuitentityid", "realm": "intuitaccountid", "time": "time", "event_id": "id",
-              "specversion": "specversion", "data": "data", "source": "source"}[field]] = value
+        item[
+            {
+                "entity_id": "intuitentityid",
+                "realm": "intuitaccountid",
+                "time": "time",
+                "event_id": "id",
+                "specversion": "specversion",
+                "data": "data",
+                "source": "source",
+            }[field]
+        ] = value
 
 
 def break_envelope(fmt, payload, how, value):
@@ -225,8 +295,11 @@ def build(body, existing):
     fmt, expected, seen = body["format"], [], set()
     notifications, items = [], []
     for index, spec in enumerate(body["events"]):
-        event = dict(spec, qbo_id=existing.get(spec["qbo_id"], spec["qbo_id"]),
-                     deleted_id=existing.get(spec["deleted_id"], spec["deleted_id"]))
+        event = dict(
+            spec,
+            qbo_id=existing.get(spec["qbo_id"], spec["qbo_id"]),
+            deleted_id=existing.get(spec["deleted_id"], spec["deleted_id"]),
+        )
         if fmt == "classic":
             event["time"] = event["time"].replace(second=index)  # distinct classic dedupe keys
         item = classic_entity(event) if fmt == "classic" else cloudevent(event)
@@ -238,8 +311,9 @@ def build(body, existing):
         if event["broken"] or event["realm"] != REALM_ID:
             continue
         # CloudEvents spell the entity in lower case: QBO's names are restored, others kept as sent.
-        name = event["entity"] if fmt == "classic" else ENTITY_NAMES.get(event["entity"].lower(),
-                                                                           event["entity"].lower())
+        name = (
+            event["entity"] if fmt == "classic" else ENTITY_NAMES.get(event["entity"].lower(), event["entity"].lower())
+        )
         key = item["id"] if fmt == "cloudevents" else (name, event["qbo_id"], event["operation"], event["time"])
         if key in seen:
             continue
@@ -270,7 +344,7 @@ def build(body, existing):
 def sent(raw, chunked):
     if not chunked or not raw:
         return raw
-    return iter([raw[index:index + 65536] for index in range(0, len(raw), 65536)] or [b""])
+    return iter([raw[index : index + 65536] for index in range(0, len(raw), 65536)] or [b""])
 
 
 @contextmanager
@@ -289,7 +363,6 @@ def quiet(level=logging.ERROR):
 
 @tagged("post_install", "-at_install")
 class TestWebhookFuzz(InboxMixin, QuickbooksTestMixin, HttpCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -314,8 +387,13 @@ class TestWebhookFuzz(InboxMixin, QuickbooksTestMixin, HttpCase):
         return self.url_open(const.WEBHOOK_ROUTE, data=sent(raw, chunked), headers=headers, method="POST")
 
     def signature(self, raw, signing):
-        return {"good": sign(raw, VERIFIER_TOKEN), "missing": None, "wrong token": sign(raw, "not-the-token"),
-                "garbage": "bm90IGEgc2lnbmF0dXJl!", "other body": sign(raw + b" ", VERIFIER_TOKEN)}[signing]
+        return {
+            "good": sign(raw, VERIFIER_TOKEN),
+            "missing": None,
+            "wrong token": sign(raw, "not-the-token"),
+            "garbage": "bm90IGEgc2lnbmF0dXJl!",
+            "other body": sign(raw + b" ", VERIFIER_TOKEN),
+        }[signing]
 
     def expectation(self, case, raw, expected):
         """``(status, rows)`` the endpoint must give."""
@@ -339,8 +417,14 @@ class TestWebhookFuzz(InboxMixin, QuickbooksTestMixin, HttpCase):
             return (400 if delivery.skipped else 200), []
         return 200, expected
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, print_blob=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=cases)
     def test_any_body_gets_a_sensible_answer_and_only_valid_events_are_stored(self, case):
         raw, expected = build(case["body"], self.existing)
@@ -349,8 +433,9 @@ class TestWebhookFuzz(InboxMixin, QuickbooksTestMixin, HttpCase):
         with closing(self.env.cr.savepoint()), quiet():
             try:
                 with trap_jobs() as trap:
-                    response = self.post_raw(raw, self.signature(raw, case["signing"]), case["content_type"],
-                                             case["chunked"])
+                    response = self.post_raw(
+                        raw, self.signature(raw, case["signing"]), case["content_type"], case["chunked"]
+                    )
                 self.assertNotEqual(response.status_code, 500, response.text)
                 self.assertEqual(response.status_code, status, f"{response.text[:300]} for {raw[:300]!r}")
                 self.env.invalidate_all()  # the request thread wrote in this transaction
@@ -395,15 +480,32 @@ class TestWebhookFuzz(InboxMixin, QuickbooksTestMixin, HttpCase):
 
     def tearDown(self):
         if self.counts["examples"]:
-            _logger.info("Webhook fuzz: %d bodies (answers %s), %d events stored, %d objects processed",
-                         self.counts["examples"], dict(sorted(self.statuses.items())), self.counts["stored"],
-                         self.counts["processed"])
+            _logger.info(
+                "Webhook fuzz: %d bodies (answers %s), %d events stored, %d objects processed",
+                self.counts["examples"],
+                dict(sorted(self.statuses.items())),
+                self.counts["stored"],
+                self.counts["processed"],
+            )
         super().tearDown()
 
     # --- a few fixed cases the fuzz may or may not draw
     def test_chunked_bodies_are_limited_while_read(self):
-        raw = json.dumps([cloudevent({"entity": "Payment", "qbo_id": "31", "operation": "create", "word": 0,
-                                      "realm": REALM_ID, "deleted_id": None, "time": datetime(2026, 3, 2)})]).encode()
+        raw = json.dumps(
+            [
+                cloudevent(
+                    {
+                        "entity": "Payment",
+                        "qbo_id": "31",
+                        "operation": "create",
+                        "word": 0,
+                        "realm": REALM_ID,
+                        "deleted_id": None,
+                        "time": datetime(2026, 3, 2),
+                    }
+                )
+            ]
+        ).encode()
         with trap_jobs():
             response = self.post_raw(raw, sign(raw, VERIFIER_TOKEN), "application/json", chunked=True)
         self.assertEqual(response.status_code, 200, response.text)
@@ -418,12 +520,20 @@ class TestWebhookFuzz(InboxMixin, QuickbooksTestMixin, HttpCase):
         shapes = {
             "dataChangeEvent a string": {"eventNotifications": [{"realmId": REALM_ID, "dataChangeEvent": "x"}]},
             "eventNotifications an object": {"eventNotifications": {"realmId": REALM_ID}},
-            "entity a string": {"eventNotifications": [{"realmId": REALM_ID,
-                                                        "dataChangeEvent": {"entities": ["Payment 1"]}}]},
+            "entity a string": {
+                "eventNotifications": [{"realmId": REALM_ID, "dataChangeEvent": {"entities": ["Payment 1"]}}]
+            },
             "CloudEvents with non-objects": [1, "two", None],
             "JSON scalar": 42,
-            "id of the wrong type": [{"specversion": "1.0", "id": "e", "type": "qbo.payment.created.v1",
-                                      "intuitentityid": 12, "intuitaccountid": REALM_ID}],
+            "id of the wrong type": [
+                {
+                    "specversion": "1.0",
+                    "id": "e",
+                    "type": "qbo.payment.created.v1",
+                    "intuitentityid": 12,
+                    "intuitaccountid": REALM_ID,
+                }
+            ],
         }
         with quiet():
             for label, payload in shapes.items():

@@ -21,9 +21,7 @@ _MISSING_KEY = (
     "'quickbooks_encryption_key' in the Odoo configuration file or the QUICKBOOKS_ENCRYPTION_KEY "
     "environment variable to a Fernet key, then restart Odoo."
 )
-_BAD_KEY = (
-    "The QuickBooks encryption key is not a valid Fernet key (32 url-safe base64-encoded bytes)."
-)
+_BAD_KEY = "The QuickBooks encryption key is not a valid Fernet key (32 url-safe base64-encoded bytes)."
 _UNREADABLE = (
     "A stored QuickBooks secret cannot be decrypted with the configured key (was the key changed?). "
     "Enter the client secret again and reconnect to QuickBooks."

@@ -11,8 +11,12 @@ from .. import const
 #: QuickBooks payment whose creation a notification announces (unique binding), a token refresh
 #: writing the connection (serialization).  Done again from a fresh snapshot, they succeed or find
 #: the work done.
-CONCURRENCY_ERRORS = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected, pg_errors.LockNotAvailable,
-                      pg_errors.UniqueViolation)
+CONCURRENCY_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.LockNotAvailable,
+    pg_errors.UniqueViolation,
+)
 
 
 def enqueue(record, description, **options):

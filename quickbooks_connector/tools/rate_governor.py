@@ -48,14 +48,17 @@ class PostgresRateLimiter:
             cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x51B0, zlib.crc32(realm_id.encode()) & 0x7FFFFFFF])
             cr.execute("SELECT extract(epoch from clock_timestamp())::float")
             now = cr.fetchone()[0]
-            cr.execute("""
+            cr.execute(
+                """
                 SELECT coalesce(sum(cost), 0),
                        count(*) FILTER (WHERE is_batch),
                        count(*) FILTER (WHERE finished_at IS NULL AND started_at > %(lease)s),
                        min(started_at)
                   FROM quickbooks_rate_slot
                  WHERE realm_id = %(realm)s AND started_at > %(since)s
-            """, {"realm": realm_id, "since": now - window, "lease": now - const.RATE_SLOT_LEASE_SECONDS})
+            """,
+                {"realm": realm_id, "since": now - window, "lease": now - const.RATE_SLOT_LEASE_SECONDS},
+            )
             used, batches, in_flight, oldest = cr.fetchone()
             waits = [0.0]
             if in_flight >= self.limits.max_concurrent:
@@ -68,12 +71,20 @@ class PostgresRateLimiter:
             wait = max(waits)
             if wait > 0:
                 return None, wait
-            cr.execute("""INSERT INTO quickbooks_rate_slot (realm_id, started_at, cost, is_batch, is_bulk)
-                          VALUES (%s, %s, %s, %s, %s) RETURNING id""", [realm_id, now, cost, batch, self.bulk])
+            cr.execute(
+                """INSERT INTO quickbooks_rate_slot (realm_id, started_at, cost, is_batch, is_bulk)
+                          VALUES (%s, %s, %s, %s, %s) RETURNING id""",
+                [realm_id, now, cost, batch, self.bulk],
+            )
             return cr.fetchone()[0], 0.0
 
     @contextmanager
     def acquire(self, realm_id, cost=1, *, batch=False):
+        """Hold one of the realm's request slots for the block: wait until the budget allows it.
+
+        :raise RetryableJobError: in the bulk lane, when nothing was sent yet and the wait would be long:
+            the job gives its slot back and runs again later (not counted as an attempt)
+        """
         cost = min(max(cost, 1), self.bulk_budget if self.bulk else self.budget)
         while True:
             slot_id, wait = self._try_take(realm_id, cost, batch)
@@ -83,13 +94,21 @@ class PostgresRateLimiter:
                 # Nothing sent yet: the job can run again later at no cost; asleep here it would hold
                 # a job slot an interactive push may need.  Not an attempt (ignore_retry).
                 raise RetryableJobError(
-                    _("QuickBooks' request budget is used up for now: the backfill resumes in %s s.",
-                      math.ceil(wait)), seconds=math.ceil(wait), ignore_retry=True)
+                    # No env here (the limiter holds the registry, not a cursor of the job): Odoo's ``_``
+                    # finds the language where it can.
+                    _(  # pylint: disable=prefer-env-translation
+                        "QuickBooks' request budget is used up for now: the backfill resumes in %s s.", math.ceil(wait)
+                    ),
+                    seconds=math.ceil(wait),
+                    ignore_retry=True,
+                )
             self._sleep(min(max(wait, 0.01), 1.0))
         self._calls += 1
         try:
             yield
         finally:
             with self.registry.cursor() as cr:
-                cr.execute("UPDATE quickbooks_rate_slot SET finished_at = extract(epoch from clock_timestamp()) "
-                           "WHERE id = %s", [slot_id])
+                cr.execute(
+                    "UPDATE quickbooks_rate_slot SET finished_at = extract(epoch from clock_timestamp()) WHERE id = %s",
+                    [slot_id],
+                )

@@ -63,15 +63,26 @@ def home_open_amount(obj: dict, field: str) -> Decimal:
 
 # ---------------------------------------------------------------------------- Odoo
 def _odoo_domain(company, move_types):
-    return [("company_id", "=", company.id), ("state", "=", "posted"), ("move_type", "in", move_types),
-            ("amount_residual", "!=", 0), ("quickbooks_skip", "=", False)]
+    return [
+        ("company_id", "=", company.id),
+        ("state", "=", "posted"),
+        ("move_type", "in", move_types),
+        ("amount_residual", "!=", 0),
+        ("quickbooks_skip", "=", False),
+    ]
 
 
 def odoo_figures(env, company) -> dict:
     """Open invoice count, receivables and payables of ``company`` (one grouped query)."""
-    groups = env["account.move"].sudo()._read_group(
-        _odoo_domain(company, CUSTOMER_TYPES + VENDOR_TYPES), ["move_type"],
-        ["__count", "amount_residual_signed:sum"])
+    groups = (
+        env["account.move"]
+        .sudo()
+        ._read_group(
+            _odoo_domain(company, CUSTOMER_TYPES + VENDOR_TYPES),
+            ["move_type"],
+            ["__count", "amount_residual_signed:sum"],
+        )
+    )
     by_type = {move_type: (count, total or 0.0) for move_type, count, total in groups}
     receivable = sum(by_type.get(t, (0, 0.0))[1] for t in CUSTOMER_TYPES)
     payable = -sum(by_type.get(t, (0, 0.0))[1] for t in VENDOR_TYPES)
@@ -88,23 +99,33 @@ def odoo_figures(env, company) -> dict:
 def odoo_open_documents(env, company, move_types=CUSTOMER_TYPES) -> dict[int, tuple[str, float]]:
     """Open documents of ``move_types``: ``{move id: (number, residual)}``, the residual signed as in
     receivables (customer documents) or payables (vendor documents: what is owed is positive)."""
-    rows = env.execute_query(SQL(
-        """SELECT id, name, move_type, amount_residual_signed FROM account_move
+    rows = env.execute_query(
+        SQL(
+            """SELECT id, name, move_type, amount_residual_signed FROM account_move
             WHERE company_id = %s AND state = 'posted' AND move_type IN %s
               AND amount_residual != 0 AND quickbooks_skip IS NOT TRUE""",
-        company.id, tuple(move_types)))
-    return {move_id: (name, -residual if move_type in VENDOR_TYPES else residual)
-            for move_id, name, move_type, residual in rows}
+            company.id,
+            tuple(move_types),
+        )
+    )
+    return {
+        move_id: (name, -residual if move_type in VENDOR_TYPES else residual)
+        for move_id, name, move_type, residual in rows
+    }
 
 
 def ledger_bindings(env, backend, entities=("Invoice", "CreditMemo")) -> dict[int, tuple[str, str, str | None]]:
     """Moves bound to a QBO document of ``entities``: ``{move id: (entity, QBO id, DocNumber)}``."""
     env["quickbooks.sync.state"].flush_model()
-    rows = env.execute_query(SQL(
-        """SELECT res_id, qbo_entity, qbo_id, qbo_doc_number FROM quickbooks_sync_state
+    rows = env.execute_query(
+        SQL(
+            """SELECT res_id, qbo_entity, qbo_id, qbo_doc_number FROM quickbooks_sync_state
             WHERE backend_id = %s AND res_model = 'account.move' AND qbo_id IS NOT NULL
               AND qbo_entity IN %s AND binding_key = ''""",
-        backend.id, tuple(entities)))
+            backend.id,
+            tuple(entities),
+        )
+    )
     return {res_id: (entity, qbo_id, number) for res_id, entity, qbo_id, number in rows}
 
 
@@ -112,18 +133,42 @@ def odoo_fx_balance(env, company, accounts, date_from, date_to) -> float:
     """Net balance (debit - credit: a loss is positive) of ``accounts`` over the period."""
     if not accounts:
         return 0.0
-    groups = env["account.move.line"].sudo()._read_group(
-        [("company_id", "=", company.id), ("account_id", "in", accounts.ids), ("parent_state", "=", "posted"),
-         ("date", ">=", date_from), ("date", "<=", date_to)], [], ["balance:sum"])
+    groups = (
+        env["account.move.line"]
+        .sudo()
+        ._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("account_id", "in", accounts.ids),
+                ("parent_state", "=", "posted"),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
+            ],
+            [],
+            ["balance:sum"],
+        )
+    )
     return company.currency_id.round(groups[0][0] or 0.0) if groups else 0.0
 
 
 def odoo_unapplied(env, company) -> float:
     """Open credit of customer payments and statement lines (receivable lines not on invoices)."""
-    groups = env["account.move.line"].sudo()._read_group(
-        [("company_id", "=", company.id), ("account_id.account_type", "=", "asset_receivable"),
-         ("parent_state", "=", "posted"), ("reconciled", "=", False), ("balance", "<", 0),
-         ("move_id.move_type", "=", "entry")], [], ["amount_residual:sum"])
+    groups = (
+        env["account.move.line"]
+        .sudo()
+        ._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("balance", "<", 0),
+                ("move_id.move_type", "=", "entry"),
+            ],
+            [],
+            ["amount_residual:sum"],
+        )
+    )
     total = groups[0][0] if groups else 0.0
     return company.currency_id.round(-(total or 0.0))
 
@@ -132,8 +177,9 @@ def odoo_customer_balances(env, company, account_type="asset_receivable") -> dic
     """``{(commercial partner id, currency code): balance in that currency}`` of the posted receivables
     (what customers owe), or of the payables with ``account_type="liability_payable"`` (what is owed to
     vendors, positive)."""
-    rows = env.execute_query(SQL(
-        """SELECT partner.commercial_partner_id, currency.name, SUM(line.amount_residual_currency)
+    rows = env.execute_query(
+        SQL(
+            """SELECT partner.commercial_partner_id, currency.name, SUM(line.amount_residual_currency)
              FROM account_move_line line
              JOIN account_account account ON account.id = line.account_id
              JOIN res_partner partner ON partner.id = line.partner_id
@@ -141,7 +187,10 @@ def odoo_customer_balances(env, company, account_type="asset_receivable") -> dic
             WHERE line.company_id = %s AND line.parent_state = 'posted'
               AND account.account_type = %s AND line.reconciled IS NOT TRUE
          GROUP BY partner.commercial_partner_id, currency.name""",
-        company.id, account_type))
+            company.id,
+            account_type,
+        )
+    )
     sign = -1.0 if account_type == "liability_payable" else 1.0
     return {(partner_id, code): sign * float(total or 0.0) for partner_id, code, total in rows}
 
@@ -149,10 +198,14 @@ def odoo_customer_balances(env, company, account_type="asset_receivable") -> dic
 def customer_bindings(env, backend, entity="Customer") -> dict[str, tuple[int, str]]:
     """QBO customer (vendor) Id -> (Odoo partner id, currency code or "" for the home currency)."""
     env["quickbooks.sync.state"].flush_model()
-    rows = env.execute_query(SQL(
-        """SELECT qbo_id, res_id, binding_key FROM quickbooks_sync_state
+    rows = env.execute_query(
+        SQL(
+            """SELECT qbo_id, res_id, binding_key FROM quickbooks_sync_state
             WHERE backend_id = %s AND res_model = 'res.partner' AND qbo_entity = %s AND qbo_id IS NOT NULL""",
-        backend.id, entity))
+            backend.id,
+            entity,
+        )
+    )
     # Vendor keys are "vendor" or "vendor:<currency>": keep the currency.
     return {qbo_id: (res_id, (key or "").removeprefix("vendor").lstrip(":")) for qbo_id, res_id, key in rows}
 
@@ -167,9 +220,18 @@ def compare_customers(odoo_balances, qbo_customers, bindings, home_code, toleran
         odoo_balance = odoo_balances.get((partner_id, code), 0.0)
         qbo_balance = qbo_customers[qbo_id]
         if abs(odoo_balance - qbo_balance) > tolerance:
-            lines.append({"kind": kind, "partner_id": partner_id, "qbo_entity": kind.capitalize(), "qbo_id": qbo_id,
-                          "customer_currency": code, "odoo_amount": odoo_balance, "qbo_amount": qbo_balance,
-                          "difference": round(odoo_balance - qbo_balance, 2)})
+            lines.append(
+                {
+                    "kind": kind,
+                    "partner_id": partner_id,
+                    "qbo_entity": kind.capitalize(),
+                    "qbo_id": qbo_id,
+                    "customer_currency": code,
+                    "odoo_amount": odoo_balance,
+                    "qbo_amount": qbo_balance,
+                    "difference": round(odoo_balance - qbo_balance, 2),
+                }
+            )
     lines.sort(key=lambda line: -abs(line["difference"]))
     return lines
 
@@ -213,16 +275,21 @@ def qbo_figures(client) -> tuple[dict, list[str]]:
 def qbo_open_documents(client, entities) -> dict[tuple[str, str], tuple[str, float]]:
     """``{(entity, Id): (DocNumber, signed home open amount)}`` of the open documents of ``entities``:
     read again only when a gap has to be explained."""
-    return {(entity, str(obj["Id"])): (obj.get("DocNumber") or "",
-                                       float(QBO_OPEN_DOCUMENTS[entity][1] * home_open_amount(
-                                           obj, QBO_OPEN_DOCUMENTS[entity][0])))
-            for entity, obj in _qbo_open(client, entities, [])}
+    return {
+        (entity, str(obj["Id"])): (
+            obj.get("DocNumber") or "",
+            float(QBO_OPEN_DOCUMENTS[entity][1] * home_open_amount(obj, QBO_OPEN_DOCUMENTS[entity][0])),
+        )
+        for entity, obj in _qbo_open(client, entities, [])
+    }
 
 
 def qbo_customer_balances(client, entity="Customer") -> dict[str, float]:
     """QBO customer (vendor) Id -> ``Balance`` (in its currency), active or not."""
-    return {str(customer["Id"]): float(to_decimal(customer.get("Balance")))
-            for customer in client.query_all(entity, "Active in (true, false)")}
+    return {
+        str(customer["Id"]): float(to_decimal(customer.get("Balance")))
+        for customer in client.query_all(entity, "Active in (true, false)")
+    }
 
 
 #: QuickBooks' detail type of its system "Exchange Gain or Loss" account.
@@ -233,8 +300,11 @@ def qbo_fx_accounts(client, account_numbers) -> tuple[list[dict], list[str]]:
     """QuickBooks' exchange-difference accounts: those of the Exchange Gain or Loss detail type
     (most companies do not number their accounts), plus any numbered ``account_numbers``."""
     wanted = {str(number).strip() for number in account_numbers if number and str(number).strip()}
-    accounts = [account for account in client.query_all("Account", "Active in (true, false)")
-                if account.get("AccountSubType") == FX_SUBTYPE or str(account.get("AcctNum") or "").strip() in wanted]
+    accounts = [
+        account
+        for account in client.query_all("Account", "Active in (true, false)")
+        if account.get("AccountSubType") == FX_SUBTYPE or str(account.get("AcctNum") or "").strip() in wanted
+    ]
     notes = []
     missing = wanted - {str(account.get("AcctNum") or "").strip() for account in accounts}
     if missing:
@@ -258,8 +328,9 @@ def qbo_fx_balance(client, account_numbers, date_from, date_to) -> tuple[float, 
         report = _profit_and_loss(client, date_from, date_to)
     except QBOValidationError as error:
         notes.append(f"The ProfitAndLoss report is not available ({error}); used the accounts' CurrentBalance.")
-        total = sum((signs[str(account["Id"])] * to_decimal(account.get("CurrentBalance")) for account in accounts),
-                    Decimal(0))
+        total = sum(
+            (signs[str(account["Id"])] * to_decimal(account.get("CurrentBalance")) for account in accounts), Decimal(0)
+        )
         return float(total), "balance", notes
     total = Decimal(0)
     for account_id, amount in _report_amounts(report):
@@ -270,8 +341,13 @@ def qbo_fx_balance(client, account_numbers, date_from, date_to) -> tuple[float, 
 
 def _profit_and_loss(client, date_from, date_to) -> dict:
     """``GET /reports/ProfitAndLoss`` (auth, retries and faults handled by the client)."""
-    body = client.report("ProfitAndLoss", start_date=date_from.isoformat(), end_date=date_to.isoformat(),
-                         accounting_method="Accrual", summarize_column_by="Total")
+    body = client.report(
+        "ProfitAndLoss",
+        start_date=date_from.isoformat(),
+        end_date=date_to.isoformat(),
+        accounting_method="Accrual",
+        summarize_column_by="Total",
+    )
     if not isinstance(body.get("Rows"), dict):
         raise QBOError("QuickBooks answered the ProfitAndLoss report without rows")
     return body
@@ -312,17 +388,36 @@ def explain(odoo_documents, qbo_documents, bindings, currency) -> list[dict]:
         qbo_number, qbo_open = qbo_documents.get(key, (bound_number, 0.0))
         if currency.is_zero(odoo_open - qbo_open):
             continue
-        lines.append({"kind": "amount", "move_id": move_id, "qbo_entity": key[0], "qbo_id": key[1],
-                      "qbo_doc_number": qbo_number or False, "odoo_amount": odoo_open, "qbo_amount": qbo_open})
+        lines.append(
+            {
+                "kind": "amount",
+                "move_id": move_id,
+                "qbo_entity": key[0],
+                "qbo_id": key[1],
+                "qbo_doc_number": qbo_number or False,
+                "odoo_amount": odoo_open,
+                "qbo_amount": qbo_open,
+            }
+        )
     for move_id, (_name, odoo_open) in odoo_documents.items():
         if move_id not in bindings:
             lines.append({"kind": "odoo_only", "move_id": move_id, "odoo_amount": odoo_open, "qbo_amount": 0.0})
     for key, (qbo_number, qbo_open) in qbo_documents.items():
         if key not in bound_qbo:
-            lines.append({"kind": "qbo_only", "move_id": False, "qbo_entity": key[0], "qbo_id": key[1],
-                          "qbo_doc_number": qbo_number or False, "odoo_amount": 0.0, "qbo_amount": qbo_open})
+            lines.append(
+                {
+                    "kind": "qbo_only",
+                    "move_id": False,
+                    "qbo_entity": key[0],
+                    "qbo_id": key[1],
+                    "qbo_doc_number": qbo_number or False,
+                    "odoo_amount": 0.0,
+                    "qbo_amount": qbo_open,
+                }
+            )
     for line in lines:
         line["difference"] = currency.round(line["odoo_amount"] - line["qbo_amount"])
-    lines.sort(key=lambda line: (-abs(line["difference"]), line["kind"], str(line.get("qbo_id") or ""),
-                                 line["move_id"] or 0))
+    lines.sort(
+        key=lambda line: (-abs(line["difference"]), line["kind"], str(line.get("qbo_id") or ""), line["move_id"] or 0)
+    )
     return lines

@@ -6,7 +6,7 @@ accept the proposals in bulk.  Saving creates the mappings and, for income accou
 QBO service Item that invoice lines will reference.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.access import check_manager
@@ -32,8 +32,7 @@ QBO_TYPE_BY_ODOO_TYPE = {
 SYNCED_ACCOUNT_TYPES = ("income", "income_other", "asset_receivable", "asset_cash")
 # ... and, when vendor bills are synced, what purchase documents use: expense, direct cost, fixed
 # assets, payables, credit cards (bill payments by card).
-PURCHASE_ACCOUNT_TYPES = ("expense", "expense_direct_cost", "asset_fixed", "liability_payable",
-                          "liability_credit_card")
+PURCHASE_ACCOUNT_TYPES = ("expense", "expense_direct_cost", "asset_fixed", "liability_payable", "liability_credit_card")
 
 
 class QuickbooksAccountMappingWizard(models.TransientModel):
@@ -48,8 +47,11 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
     @api.depends("line_ids.proposed_qbo_account_id", "line_ids.qbo_account_id")
     def _compute_counts(self):
         for wizard in self:
-            wizard.proposal_count = len(wizard.line_ids.filtered(
-                lambda line: line.proposed_qbo_account_id and line.qbo_account_id != line.proposed_qbo_account_id))
+            wizard.proposal_count = len(
+                wizard.line_ids.filtered(
+                    lambda line: line.proposed_qbo_account_id and line.qbo_account_id != line.proposed_qbo_account_id
+                )
+            )
             wizard.inactive_count = len(wizard.line_ids.filtered(lambda line: line.qbo_account_inactive))
 
     @api.model
@@ -61,14 +63,26 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         types = SYNCED_ACCOUNT_TYPES + (PURCHASE_ACCOUNT_TYPES if purchases else ())
         move_types = ("out_invoice", "out_refund") + (("in_invoice", "in_refund") if purchases else ())
         accounts = Account.search([("company_ids", "in", company.id), ("account_type", "in", types)])
-        used = self.env["account.move.line"].sudo().search([
-            ("company_id", "=", company.id), ("parent_state", "=", "posted"), ("display_type", "=", "product"),
-            ("move_id.move_type", "in", move_types),
-        ]).account_id
+        used = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("parent_state", "=", "posted"),
+                    ("display_type", "=", "product"),
+                    ("move_id.move_type", "in", move_types),
+                ]
+            )
+            .account_id
+        )
         if purchase_tax_accounts:
-            used |= self.env["account.tax"].sudo().search([
-                ("company_id", "=", company.id), ("type_tax_use", "=", "purchase")]).mapped(
-                "invoice_repartition_line_ids.account_id")
+            used |= (
+                self.env["account.tax"]
+                .sudo()
+                .search([("company_id", "=", company.id), ("type_tax_use", "=", "purchase")])
+                .mapped("invoice_repartition_line_ids.account_id")
+            )
         return (accounts | used.with_company(company)).sorted(lambda a: a.code or "")
 
     @api.model
@@ -80,8 +94,9 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         if by_number:
             return by_number[0], "number"
         name = (account.name or "").strip().lower()
-        by_name = active.filtered(lambda q: name and name in {(q.name or "").strip().lower(),
-                                                               (q.fully_qualified_name or "").strip().lower()})
+        by_name = active.filtered(
+            lambda q: name and name in {(q.name or "").strip().lower(), (q.fully_qualified_name or "").strip().lower()}
+        )
         if by_name:
             return by_name[0], "name"
         qbo_type = QBO_TYPE_BY_ODOO_TYPE.get(account.account_type)
@@ -96,25 +111,37 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         backend.ensure_one()
         self.env["quickbooks.qbo.account"]._pull_for_backend(backend)
         qbo_accounts = self.env["quickbooks.qbo.account"].search([("backend_id", "=", backend.id)])
-        mappings = {m.account_id: m for m in self.env["quickbooks.account.mapping"].search(
-            [("backend_id", "=", backend.id)])}
+        mappings = {
+            m.account_id: m for m in self.env["quickbooks.account.mapping"].search([("backend_id", "=", backend.id)])
+        }
         lines = []
-        for account in self._accounts_to_map(backend.company_id, purchases=backend.sync_bills,
-                                             purchase_tax_accounts=backend.sync_bills and backend._is_us_company()):
+        for account in self._accounts_to_map(
+            backend.company_id,
+            purchases=backend.sync_bills,
+            purchase_tax_accounts=backend.sync_bills and backend._is_us_company(),
+        ):
             proposal, reason = self._propose(account, qbo_accounts)
             mapping = mappings.get(account)
-            lines.append({
-                "account_id": account.id,
-                "mapping_id": mapping.id if mapping else False,
-                "qbo_account_id": mapping.qbo_account_id.id if mapping else False,
-                "proposed_qbo_account_id": proposal.id,
-                "match_reason": reason,
-            })
+            lines.append(
+                {
+                    "account_id": account.id,
+                    "mapping_id": mapping.id if mapping else False,
+                    "qbo_account_id": mapping.qbo_account_id.id if mapping else False,
+                    "proposed_qbo_account_id": proposal.id,
+                    "match_reason": reason,
+                }
+            )
         return self.create({"backend_id": backend.id, "line_ids": [fields.Command.create(v) for v in lines]})
 
     def _reopen(self):
-        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-                "view_mode": "form", "target": "new", "name": _("Map accounts to QuickBooks")}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Map accounts to QuickBooks"),
+        }
 
     def action_accept_proposals(self):
         """Take every proposal for lines still unmapped (existing choices are kept)."""
@@ -124,22 +151,37 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         return self._reopen()
 
     def action_apply(self):
+        """Store the wizard's lines as the connection's account mappings.
+
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if a line maps to an inactive QuickBooks account
+        """
         self.ensure_one()
         check_manager(self.backend_id)
         inactive = self.line_ids.filtered(lambda line: line.qbo_account_id and line.qbo_account_inactive)
         if inactive:
-            raise UserError(_("These QuickBooks accounts are inactive and cannot receive postings: %s. "
-                              "Pick active accounts.", ", ".join(inactive.qbo_account_id.mapped("name"))))
+            raise UserError(
+                self.env._(
+                    "These QuickBooks accounts are inactive and cannot receive postings: %s. Pick active accounts.",
+                    ", ".join(inactive.qbo_account_id.mapped("name")),
+                )
+            )
         Mapping = self.env["quickbooks.account.mapping"]
         touched = Mapping.browse()
         for line in self.line_ids.filtered("qbo_account_id"):
-            mapping = line.mapping_id or Mapping.search([("backend_id", "=", self.backend_id.id),
-                                                         ("account_id", "=", line.account_id.id)], limit=1)
+            mapping = line.mapping_id or Mapping.search(
+                [("backend_id", "=", self.backend_id.id), ("account_id", "=", line.account_id.id)], limit=1
+            )
             if mapping and mapping.qbo_account_id != line.qbo_account_id:
                 mapping.write({"qbo_account_id": line.qbo_account_id.id, "qbo_item_id": False, "qbo_item_name": False})
             elif not mapping:
-                mapping = Mapping.create({"backend_id": self.backend_id.id, "account_id": line.account_id.id,
-                                          "qbo_account_id": line.qbo_account_id.id})
+                mapping = Mapping.create(
+                    {
+                        "backend_id": self.backend_id.id,
+                        "account_id": line.account_id.id,
+                        "qbo_account_id": line.qbo_account_id.id,
+                    }
+                )
             touched |= mapping
         client = self.backend_id._qbo_client()
         touched._ensure_item(client)
@@ -148,12 +190,23 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         new_tax_mappings = self.backend_id._map_taxes_by_rate(client=client)
         unmapped_taxes = self.env["quickbooks.tax.mapping"]._unmapped_sale_taxes(self.backend_id)
         self.backend_id._retry_mapping_failures()
-        message = _("%(accounts)s account mapping(s) saved, %(taxes)s tax mapping(s) added by rate.",
-                    accounts=len(touched), taxes=len(new_tax_mappings))
+        message = self.env._(
+            "%(accounts)s account mapping(s) saved, %(taxes)s tax mapping(s) added by rate.",
+            accounts=len(touched),
+            taxes=len(new_tax_mappings),
+        )
         if unmapped_taxes:
-            message += " " + _("Map these taxes in the connection's Taxes section: %s.",
-                               ", ".join(unmapped_taxes.mapped("name")))
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
-            "type": "warning" if unmapped_taxes else "success", "title": _("QuickBooks"),
-            "message": message, "sticky": bool(unmapped_taxes),
-            "next": {"type": "ir.actions.act_window_close"}}}
+            message += " " + self.env._(
+                "Map these taxes in the connection's Taxes section: %s.", ", ".join(unmapped_taxes.mapped("name"))
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if unmapped_taxes else "success",
+                "title": self.env._("QuickBooks"),
+                "message": message,
+                "sticky": bool(unmapped_taxes),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

@@ -14,12 +14,14 @@ class QuickbooksAccountMappingWizardLine(models.TransientModel):
     account_code = fields.Char(related="account_id.code", string="Code")
     account_type = fields.Selection(related="account_id.account_type")
     mapping_id = fields.Many2one("quickbooks.account.mapping", readonly=True)
-    qbo_account_id = fields.Many2one("quickbooks.qbo.account", "QuickBooks Account",
-                                     domain="[('backend_id', '=', backend_id)]")
+    qbo_account_id = fields.Many2one(
+        "quickbooks.qbo.account", "QuickBooks Account", domain="[('backend_id', '=', backend_id)]"
+    )
     qbo_account_inactive = fields.Boolean(compute="_compute_qbo_account_inactive", string="Inactive in QuickBooks")
     proposed_qbo_account_id = fields.Many2one("quickbooks.qbo.account", "Proposal", readonly=True)
-    match_reason = fields.Selection([("number", "Same number"), ("name", "Same name"), ("type", "Same type")],
-                                    readonly=True)
+    match_reason = fields.Selection(
+        [("number", "Same number"), ("name", "Same name"), ("type", "Same type")], readonly=True
+    )
 
     @api.depends("qbo_account_id.qbo_active")
     def _compute_qbo_account_inactive(self):

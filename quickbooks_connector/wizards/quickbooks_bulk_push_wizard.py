@@ -6,7 +6,7 @@ gets its own job on the QuickBooks channel, behind interactive work; the jobs sh
 rate governor, so a backlog of thousands drains at close to QBO's limit without 429s.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..tools.access import check_manager
 
@@ -15,27 +15,45 @@ class QuickbooksBulkPushWizard(models.TransientModel):
     _name = "quickbooks.bulk.push.wizard"
     _description = "Push posted invoices to QuickBooks"
 
-    backend_id = fields.Many2one("quickbooks.backend", required=True,
-                                 default=lambda self: self.env["quickbooks.backend"]._for_company())
+    backend_id = fields.Many2one(
+        "quickbooks.backend", required=True, default=lambda self: self.env["quickbooks.backend"]._for_company()
+    )
     date_from = fields.Date(required=True, default=lambda self: fields.Date.today().replace(month=1, day=1))
     date_to = fields.Date(required=True, default=fields.Date.today)
-    include_synced = fields.Boolean("Send already synced documents again",
-                                    help="Re-send documents already in QuickBooks (updates them).")
+    include_synced = fields.Boolean(
+        "Send already synced documents again", help="Re-send documents already in QuickBooks (updates them)."
+    )
     move_count = fields.Integer(compute="_compute_move_count", string="Documents to send")
 
     def _moves(self):
         self.ensure_one()
         move_types = ("out_invoice", "out_refund") + (("in_invoice", "in_refund") if self.backend_id.sync_bills else ())
-        moves = self.env["account.move"].search([
-            ("company_id", "=", self.backend_id.company_id.id), ("state", "=", "posted"),
-            ("move_type", "in", move_types), ("quickbooks_skip", "=", False),
-            ("invoice_date", ">=", self.date_from), ("invoice_date", "<=", self.date_to),
-        ], order="invoice_date, id")
+        moves = self.env["account.move"].search(
+            [
+                ("company_id", "=", self.backend_id.company_id.id),
+                ("state", "=", "posted"),
+                ("move_type", "in", move_types),
+                ("quickbooks_skip", "=", False),
+                ("invoice_date", ">=", self.date_from),
+                ("invoice_date", "<=", self.date_to),
+            ],
+            order="invoice_date, id",
+        )
         if self.include_synced:
             return moves
-        done = self.env["quickbooks.sync.state"].sudo().search([
-            ("backend_id", "=", self.backend_id.id), ("res_model", "=", "account.move"),
-            ("res_id", "in", moves.ids), ("state", "=", "done")]).mapped("res_id")
+        done = (
+            self.env["quickbooks.sync.state"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "=", self.backend_id.id),
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "in", moves.ids),
+                    ("state", "=", "done"),
+                ]
+            )
+            .mapped("res_id")
+        )
         return moves.filtered(lambda move: move.id not in set(done))
 
     @api.depends("backend_id", "date_from", "date_to", "include_synced")
@@ -49,7 +67,13 @@ class QuickbooksBulkPushWizard(models.TransientModel):
         self.backend_id._ensure_connected()
         moves = self._moves()
         self.backend_id._quickbooks_schedule_backfill(moves)
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
-            "type": "info", "title": _("QuickBooks"),
-            "message": _("%s document(s) queued for QuickBooks.", len(moves)),
-            "next": {"type": "ir.actions.act_window_close"}}}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("QuickBooks"),
+                "message": self.env._("%s document(s) queued for QuickBooks.", len(moves)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

@@ -26,21 +26,43 @@ from pathlib import Path
 
 #: size -> benchmark -> its command-line arguments
 SIZES = {
-    "tiny": {"overhead": ["--invoices", "20", "--block", "5"], "reconciliation": ["--sizes", "100,1000"],
-             "latency": ["--invoices", "4"], "backfill": ["--invoices", "40"],
-             "latency_load": ["--invoices", "4", "--load", "60"], "two_nodes": ["--invoices", "40", "--nodes", "2"],
-             "realms": ["--invoices", "20", "--realms", "3"]},
-    "small": {"overhead": ["--invoices", "100"], "reconciliation": ["--sizes", "1000,10000"],
-              "latency": ["--invoices", "40"], "backfill": ["--invoices", "600"],
-              "latency_load": ["--invoices", "40", "--load", "600"],
-              "two_nodes": ["--invoices", "600", "--nodes", "2"], "realms": ["--invoices", "300", "--realms", "3"]},
-    "full": {"overhead": ["--invoices", "500"], "reconciliation": ["--sizes", "10000,100000"],
-             "latency": ["--invoices", "200"], "backfill": ["--invoices", "5000"],
-             "latency_load": ["--invoices", "200", "--load", "5000"],
-             "two_nodes": ["--invoices", "3000", "--nodes", "2"], "realms": ["--invoices", "1500", "--realms", "3"]},
+    "tiny": {
+        "overhead": ["--invoices", "20", "--block", "5"],
+        "reconciliation": ["--sizes", "100,1000"],
+        "latency": ["--invoices", "4"],
+        "backfill": ["--invoices", "40"],
+        "latency_load": ["--invoices", "4", "--load", "60"],
+        "two_nodes": ["--invoices", "40", "--nodes", "2"],
+        "realms": ["--invoices", "20", "--realms", "3"],
+    },
+    "small": {
+        "overhead": ["--invoices", "100"],
+        "reconciliation": ["--sizes", "1000,10000"],
+        "latency": ["--invoices", "40"],
+        "backfill": ["--invoices", "600"],
+        "latency_load": ["--invoices", "40", "--load", "600"],
+        "two_nodes": ["--invoices", "600", "--nodes", "2"],
+        "realms": ["--invoices", "300", "--realms", "3"],
+    },
+    "full": {
+        "overhead": ["--invoices", "500"],
+        "reconciliation": ["--sizes", "10000,100000"],
+        "latency": ["--invoices", "200"],
+        "backfill": ["--invoices", "5000"],
+        "latency_load": ["--invoices", "200", "--load", "5000"],
+        "two_nodes": ["--invoices", "3000", "--nodes", "2"],
+        "realms": ["--invoices", "1500", "--realms", "3"],
+    },
 }
-MODULES = {"latency": "latency", "latency_load": "latency", "two_nodes": "backfill", "overhead": "overhead",
-           "reconciliation": "reconciliation", "backfill": "backfill", "realms": "realms"}
+MODULES = {
+    "latency": "latency",
+    "latency_load": "latency",
+    "two_nodes": "backfill",
+    "overhead": "overhead",
+    "reconciliation": "reconciliation",
+    "backfill": "backfill",
+    "realms": "realms",
+}
 
 
 def make_template() -> str | None:
@@ -50,8 +72,7 @@ def make_template() -> str | None:
     try:
         return make_template_database()
     except Exception as error:  # each benchmark then installs on its own
-        print(f"no template database ({type(error).__name__}: {error}); each benchmark installs the addon",
-              flush=True)
+        print(f"no template database ({type(error).__name__}: {error}); each benchmark installs the addon", flush=True)
         return None
 
 
@@ -77,8 +98,10 @@ def run_all(chosen, options, out: Path, results: dict, problems: list, template:
         data["exit_status"] = status
         results[name] = data
         if status != 0 or not data.get("figures") or data.get("error"):
-            problems.append(f"{name}: exit {status}, {len(data.get('figures') or {})} figures"
-                            f"{', ' + data['error'] if data.get('error') else ''}")
+            problems.append(
+                f"{name}: exit {status}, {len(data.get('figures') or {})} figures"
+                f"{', ' + data['error'] if data.get('error') else ''}"
+            )
 
 
 def main(argv=None) -> int:
@@ -86,8 +109,9 @@ def main(argv=None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--out", default="bench-results", help="directory of the JSON files, the plot and the table")
     parser.add_argument("--only", help="comma-separated: " + ", ".join(SIZES["full"]))
-    parser.add_argument("--check", action="store_true", help="exit 1 when a benchmark did not run or printed "
-                        "no figures")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when a benchmark did not run or printed no figures"
+    )
     options = parser.parse_args(argv)
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -105,8 +129,9 @@ def main(argv=None) -> int:
     if options.only and summary.exists():  # a partial run updates the earlier results
         earlier = json.loads(summary.read_text(encoding="utf-8"))
         results = {**earlier.get("benchmarks", {}), **results}
-    summary.write_text(json.dumps({"size": options.size, "benchmarks": results}, indent=2, default=str),
-                       encoding="utf-8")
+    summary.write_text(
+        json.dumps({"size": options.size, "benchmarks": results}, indent=2, default=str), encoding="utf-8"
+    )
     print(f"\nresults: {summary}", flush=True)
     from .results import render
 

@@ -40,8 +40,9 @@ def push_with_wizard(stack: Stack, rpc=None, backend_id: int | None = None) -> s
     (for ``backend_id``'s company, default the first company's connection)."""
     rpc = rpc or stack.rpc
     context = stack.every_company()
-    wizard = rpc.execute("quickbooks.bulk.push.wizard", "create", {"backend_id": backend_id or stack.backend_id},
-                         **context)
+    wizard = rpc.execute(
+        "quickbooks.bulk.push.wizard", "create", {"backend_id": backend_id or stack.backend_id}, **context
+    )
     count = rpc.execute("quickbooks.bulk.push.wizard", "read", [wizard], ["move_count"], **context)[0]["move_count"]
     result = rpc.execute("quickbooks.bulk.push.wizard", "action_push", [wizard], timeout=900, **context)
     message = (result or {}).get("params", {}).get("message", "")
@@ -66,9 +67,19 @@ class Drain:
     def tick(self, counts, _active) -> None:
         self.timeline.append((time.monotonic() - self.started, counts.get("done", 0)))
         if len(self.timeline) % 5 == 1:
-            form = self.stack.rpc.retrying("quickbooks.backend", "read", [self.stack.backend_id], [
-                "backlog_done", "backlog_pending", "backlog_failed", "backlog_progress", "backlog_rate",
-                "backlog_eta"])[0]
+            form = self.stack.rpc.retrying(
+                "quickbooks.backend",
+                "read",
+                [self.stack.backend_id],
+                [
+                    "backlog_done",
+                    "backlog_pending",
+                    "backlog_failed",
+                    "backlog_progress",
+                    "backlog_rate",
+                    "backlog_eta",
+                ],
+            )[0]
             self.progress_seen.append({"t": round(time.monotonic() - self.started, 1), **form})
 
     def run(self, timeout: float) -> None:
@@ -99,16 +110,29 @@ def report_drain(report: Report, stack: Stack, drain: Drain, invoices: int, cust
     report.figure("invoices_in_qbo", done, f"of {invoices}")
     report.figure("drain_seconds", round(drain.seconds, 1), "s", "" if drain.drained else "NOT DRAINED: timeout")
     report.figure("requests_total", requests, "API requests served by the emulator")
-    report.figure("requests_per_minute", round(requests / minutes, 1), "/min",
-                  f"QuickBooks allows {QBO_PER_MINUTE}; short backlogs fit in the first minute's burst")
-    report.figure("ceiling_invoices_per_minute", round(ceiling, 1), "/min",
-                  f"{QBO_PER_MINUTE} requests/min with one create per invoice and per new customer")
+    report.figure(
+        "requests_per_minute",
+        round(requests / minutes, 1),
+        "/min",
+        f"QuickBooks allows {QBO_PER_MINUTE}; short backlogs fit in the first minute's burst",
+    )
+    report.figure(
+        "ceiling_invoices_per_minute",
+        round(ceiling, 1),
+        "/min",
+        f"{QBO_PER_MINUTE} requests/min with one create per invoice and per new customer",
+    )
     per_minute = done / minutes
-    report.target("invoices_per_minute", round(per_minute, 1), round(TARGET_SHARE * QBO_PER_MINUTE), "/min",
-                  at_most=False)
+    report.target(
+        "invoices_per_minute", round(per_minute, 1), round(TARGET_SHARE * QBO_PER_MINUTE), "/min", at_most=False
+    )
     steady = drain.steady_rate()
-    report.figure("invoices_per_minute_steady", round(steady, 1) if steady else None, "/min",
-                  "between 10 % and 90 % of the backlog")
+    report.figure(
+        "invoices_per_minute_steady",
+        round(steady, 1) if steady else None,
+        "/min",
+        "between 10 % and 90 % of the backlog",
+    )
     report.figure("share_of_ceiling", round(per_minute / ceiling, 3) if ceiling else None)
     report.target("requests_per_invoice", round(requests / max(done, 1), 3), TARGET_REQUESTS_PER_INVOICE)
     report.figure("requests_by_kind", stack.request_breakdown())
@@ -119,16 +143,22 @@ def report_drain(report: Report, stack: Stack, drain: Drain, invoices: int, cust
     report.figure("retried_jobs", errors["retried_jobs"])
     report.figure("failed_ledger_rows", errors["failed_ledger_rows"])
     if len(stack.nodes) > 1:
-        report.figure("jobs_run_by_node", " / ".join(str(n) for n in stack.jobs_run_by_node()), "",
-                      "queue_job's elected runner starts jobs through a load balancer in front of the servers")
+        report.figure(
+            "jobs_run_by_node",
+            " / ".join(str(n) for n in stack.jobs_run_by_node()),
+            "",
+            "queue_job's elected runner starts jobs through a load balancer in front of the servers",
+        )
     duplicates = stack.qbo_duplicates()
     report.target("duplicates_in_qbo", duplicates["Invoice"] + duplicates["Customer"], 0)
     if drain.progress_seen:
         middle = drain.progress_seen[len(drain.progress_seen) // 2]
-        report.figure("connection_form_mid_drain",
-                      f"{middle['backlog_done']} sent, {middle['backlog_pending']} waiting, "
-                      f"{middle['backlog_failed']} failed, {middle['backlog_progress']:.0f} %, "
-                      f"{middle['backlog_rate']:.0f}/min, {middle['backlog_eta'] or '-'} left")
+        report.figure(
+            "connection_form_mid_drain",
+            f"{middle['backlog_done']} sent, {middle['backlog_pending']} waiting, "
+            f"{middle['backlog_failed']} failed, {middle['backlog_progress']:.0f} %, "
+            f"{middle['backlog_rate']:.0f}/min, {middle['backlog_eta'] or '-'} left",
+        )
         report.data["progress_seen"] = drain.progress_seen
     report.data["timeline"] = drain.timeline[:: max(1, len(drain.timeline) // 200)]
 
@@ -143,20 +173,31 @@ def main(argv=None) -> int:
     options = parser.parse_args(argv)
     customers = options.customers or max(1, options.invoices // 10)
     name = "two_nodes" if options.nodes > 1 else "backfill"
-    report = Report(name, {"invoices": options.invoices, "customers": customers, "nodes": options.nodes,
-                           "workers": options.workers, "channels": options.channels})
+    report = Report(
+        name,
+        {
+            "invoices": options.invoices,
+            "customers": customers,
+            "nodes": options.nodes,
+            "workers": options.workers,
+            "channels": options.channels,
+        },
+    )
 
     def body() -> None:
-        with Stack(name, nodes=options.nodes, workers=options.workers, channels=options.channels,
-                   keep=options.keep) as stack:
+        with Stack(
+            name, nodes=options.nodes, workers=options.workers, channels=options.channels, keep=options.keep
+        ) as stack:
             move_ids = prepare(stack, options.invoices, customers)
             drain = Drain(stack, move_ids)
             stack.control.call("DELETE", "requests")
             push_with_wizard(stack)
             drain.run(options.timeout or 180 + 0.5 * options.invoices)
             stack.wait_drained([], timeout=300)  # what follows the pushes (notifications of them) is counted too
-            print(f"\n== {name}: {options.invoices} invoices, {customers} customers, {options.nodes} Odoo "
-                  f"server(s)", flush=True)
+            print(
+                f"\n== {name}: {options.invoices} invoices, {customers} customers, {options.nodes} Odoo server(s)",
+                flush=True,
+            )
             report_drain(report, stack, drain, options.invoices, customers)
 
     return report.run(body, options.json)

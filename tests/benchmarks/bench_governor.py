@@ -32,8 +32,11 @@ def main() -> None:
 
     with EmulatorServer(port=0, realm_id=REALM) as server:
         control = f"{server.url}/_emulator"
-        requests.post(f"{control}/rate_limits", json={"enabled": True, "per_minute": 500, "concurrent": 10,
-                                                      "window_seconds": args.window}, timeout=10)
+        requests.post(
+            f"{control}/rate_limits",
+            json={"enabled": True, "per_minute": 500, "concurrent": 10, "window_seconds": args.window},
+            timeout=10,
+        )
         token = requests.post(f"{control}/tokens", json={}, timeout=10).json()["access_token"]
         limiter = InMemoryRateLimiter(RateLimits(requests_per_window=500, max_concurrent=10, window=args.window))
         client = QBOClient(REALM, token, base_url=server.url, limiter=limiter, retry=RetryPolicy(max_attempts=1))

@@ -76,9 +76,13 @@ def percentile(values: list[float], share: float) -> float | None:
 
 
 def distribution(values: list[float]) -> dict[str, Any]:
-    return {"n": len(values), "p50": percentile(values, 0.5), "p95": percentile(values, 0.95),
-            "max": max(values) if values else None,
-            "mean": round(statistics.fmean(values), 4) if values else None}
+    return {
+        "n": len(values),
+        "p50": percentile(values, 0.5),
+        "p95": percentile(values, 0.95),
+        "max": max(values) if values else None,
+        "mean": round(statistics.fmean(values), 4) if values else None,
+    }
 
 
 def verdict(value, target, at_most: bool = True) -> str:
@@ -88,8 +92,13 @@ def verdict(value, target, at_most: bool = True) -> str:
 
 
 def machine() -> dict[str, Any]:
-    return {"cores": os.cpu_count(), "python": platform.python_version(), "system": platform.system(),
-            "machine": platform.machine(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": platform.system(),
+        "machine": platform.machine(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 class Report:
@@ -97,9 +106,15 @@ class Report:
 
     def __init__(self, name: str, size: dict[str, Any]) -> None:
         self.name = name
-        self.data: dict[str, Any] = {"benchmark": name, "size": size, "figures": {}, "targets": {},
-                                     "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                                     "machine": machine(), "notes": []}
+        self.data: dict[str, Any] = {
+            "benchmark": name,
+            "size": size,
+            "figures": {},
+            "targets": {},
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "notes": [],
+        }
 
     def figure(self, key: str, value: Any, unit: str = "", note: str = "") -> None:
         self.data["figures"][key] = value
@@ -109,10 +124,16 @@ class Report:
     def target(self, key: str, value, target, unit: str = "", at_most: bool = True) -> None:
         state = verdict(value, target, at_most)
         self.data["figures"][key] = value
-        self.data["targets"][key] = {"value": value, "target": target, "at_most": at_most, "unit": unit,
-                                     "verdict": state}
-        shown = "-" if value is None else (f"{value:.3f}".rstrip("0").rstrip(".") if isinstance(value, float)
-                                           else value)
+        self.data["targets"][key] = {
+            "value": value,
+            "target": target,
+            "at_most": at_most,
+            "unit": unit,
+            "verdict": state,
+        }
+        shown = (
+            "-" if value is None else (f"{value:.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else value)
+        )
         sign = "≤" if at_most else "≥"
         print(f"  {key:<46} {shown} {unit}   target {sign} {target} {unit}   {state}", flush=True)
 
@@ -215,8 +236,17 @@ class RoundRobinProxy:
 class Stack:
     """Emulator + ``nodes`` Odoo servers on one fresh database, connected and mapped; torn down on exit."""
 
-    def __init__(self, name: str, *, nodes: int = 1, workers: int = 2, channels: str = DEFAULT_CHANNELS,
-                 keep: bool = False, emulator_data: str | None = None, emulator_realms: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        nodes: int = 1,
+        workers: int = 2,
+        channels: str = DEFAULT_CHANNELS,
+        keep: bool = False,
+        emulator_data: str | None = None,
+        emulator_realms: tuple[str, ...] = (),
+    ) -> None:
         self.name = name
         self.nodes_wanted = nodes
         self.workers = workers
@@ -260,18 +290,32 @@ class Stack:
         self.stop()
 
     def start(self) -> None:
-        first = OdooServer(self.workdir, python=self.python, database=self.database, workers=self.workers,
-                           channels=self.channels, encryption_key=self.encryption_key,
-                           extra_addons=os.environ.get("ODOO_ADDONS_PATH"))
+        first = OdooServer(
+            self.workdir,
+            python=self.python,
+            database=self.database,
+            workers=self.workers,
+            channels=self.channels,
+            encryption_key=self.encryption_key,
+            extra_addons=os.environ.get("ODOO_ADDONS_PATH"),
+        )
         self.nodes.append(first)
         for index in range(1, self.nodes_wanted):
             workdir = self.workdir / f"node{index + 1}"
             workdir.mkdir()
             (self.workdir / "data").mkdir(exist_ok=True)
             (workdir / "data").symlink_to(self.workdir / "data")  # one filestore, as on a shared volume
-            self.nodes.append(OdooServer(workdir, python=self.python, database=self.database, workers=self.workers,
-                                         channels=self.channels, encryption_key=self.encryption_key,
-                                         extra_addons=os.environ.get("ODOO_ADDONS_PATH")))
+            self.nodes.append(
+                OdooServer(
+                    workdir,
+                    python=self.python,
+                    database=self.database,
+                    workers=self.workers,
+                    channels=self.channels,
+                    encryption_key=self.encryption_key,
+                    extra_addons=os.environ.get("ODOO_ADDONS_PATH"),
+                )
+            )
         self.proxy = None
         if len(self.nodes) > 1:
             # queue_job elects one runner per database (the others stand by); it starts jobs through
@@ -292,20 +336,29 @@ class Stack:
         self.start_emulator()
         self.control = EmulatorControl(self.emulator.url)
         limits = self.control.call("GET", "rate_limits")
-        say(f"emulator on port {self.emulator.port}: {limits['per_minute']} requests/min/realm, "
+        say(
+            f"emulator on port {self.emulator.port}: {limits['per_minute']} requests/min/realm, "
             f"{limits['concurrent']} concurrent, {limits['batch_per_minute']} batch calls/min, "
-            f"window {limits['window_seconds']:.0f} s; installing quickbooks_connector in {self.database}")
+            f"window {limits['window_seconds']:.0f} s; installing quickbooks_connector in {self.database}"
+        )
         template = os.environ.get("QBO_BENCH_TEMPLATE_DB")
         if template:
             started = time.monotonic()
-            subprocess.run([shutil.which("createdb") or "createdb", "-T", template, self.database], env=pg_env(),
-                           check=True, capture_output=True, timeout=600)
+            subprocess.run(
+                [shutil.which("createdb") or "createdb", "-T", template, self.database],
+                env=pg_env(),
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
             seconds = time.monotonic() - started
         else:
             seconds = first.install()
         copied = f" (copy of {template})" if template else ""
-        say(f"installed in {seconds:.0f} s{copied}; starting {len(self.nodes)} Odoo server(s) "
-            f"({self.workers} HTTP workers, cron worker, job runner, channels {self.channels} each)")
+        say(
+            f"installed in {seconds:.0f} s{copied}; starting {len(self.nodes)} Odoo server(s) "
+            f"({self.workers} HTTP workers, cron worker, job runner, channels {self.channels} each)"
+        )
         for node in self.nodes:
             node.start()
         for node in self.nodes:
@@ -343,10 +396,16 @@ class Stack:
         return self._emulator_process()
 
     def _emulator_process(self) -> EmulatorProcess:
-        return EmulatorProcess(self.workdir, client_id=self.client_id, client_secret=self.client_secret,
-                               verifier_token=self.verifier_token, realm_id=self.realm_id,
-                               webhook_url=f"{self.nodes[0].url}/quickbooks/webhook", python=self.emulator_python,
-                               rate_limit=True)
+        return EmulatorProcess(
+            self.workdir,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            verifier_token=self.verifier_token,
+            realm_id=self.realm_id,
+            webhook_url=f"{self.nodes[0].url}/quickbooks/webhook",
+            python=self.emulator_python,
+            rate_limit=True,
+        )
 
     def stop(self) -> None:
         with contextlib.suppress(ValueError):  # a second Ctrl-C must not stop the clean-up half-way
@@ -376,48 +435,72 @@ class Stack:
         self.backend_id, self.tax_id, self.bank_journal_id = self.connect_company(company_id)
         say("connected through OAuth, accounts and taxes mapped")
 
-    def connect_company(self, company_id: int, realm_id: str | None = None,
-                        name: str = "QuickBooks Online (benchmark)") -> tuple[int, int, int]:
+    def connect_company(
+        self, company_id: int, realm_id: str | None = None, name: str = "QuickBooks Online (benchmark)"
+    ) -> tuple[int, int, int]:
         """Connect one Odoo company to a QuickBooks company of the emulator (``realm_id``: the one picked
         on Intuit's company selector; default: the start-up realm) and map its accounts and taxes;
         (connection id, its 15 % sales tax, its bank journal)."""
         rpc = self.rpc
         url = self.nodes[0].url
         context = {"allowed_company_ids": [company_id]}
-        values = {"name": name, "environment": "custom",
-                  "custom_base_url": self.emulator.url, "client_id": self.client_id,
-                  "client_secret": self.client_secret, "webhook_verifier_token": self.verifier_token}
+        values = {
+            "name": name,
+            "environment": "custom",
+            "custom_base_url": self.emulator.url,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "webhook_verifier_token": self.verifier_token,
+        }
         found = rpc.retrying("quickbooks.backend", "search", [["company_id", "=", company_id]], context=context)
         if found:
             backend_id = found[0]
             rpc.retrying("quickbooks.backend", "write", [backend_id], values, context=context)
         else:
-            backend_id = rpc.retrying("quickbooks.backend", "create", {"company_id": company_id, **values},
-                                      context=context)
+            backend_id = rpc.retrying(
+                "quickbooks.backend", "create", {"company_id": company_id, **values}, context=context
+            )
         if realm_id or self.emulator_realms:  # several companies: Intuit's page asks which one
             self.control.call("POST", "oauth/company", {"realmId": realm_id or self.realm_id})
         browser = rpc.browser()
-        start = browser.get(f"{url}/quickbooks/oauth/start", params={"backend_id": backend_id},
-                            allow_redirects=False, timeout=120)
+        start = browser.get(
+            f"{url}/quickbooks/oauth/start", params={"backend_id": backend_id}, allow_redirects=False, timeout=120
+        )
         authorize = browser.get(start.headers["Location"], allow_redirects=False, timeout=60)
         back = browser.get(authorize.headers["Location"], allow_redirects=False, timeout=120)
         if back.status_code not in (301, 302, 303):
             raise RuntimeError(f"/quickbooks/oauth/callback answered {back.status_code}")
         connected = rpc.retrying("quickbooks.backend", "read", [backend_id], ["state", "realm_id"], context=context)[0]
         if connected["state"] != "connected" or (realm_id and connected["realm_id"] != realm_id):
-            raise RuntimeError(f"the connection is {connected['state']} (realm {connected['realm_id']}) after the "
-                               "OAuth round trip")
+            raise RuntimeError(
+                f"the connection is {connected['state']} (realm {connected['realm_id']}) after the OAuth round trip"
+            )
         action = rpc.retrying("quickbooks.backend", "action_open_mapping_wizard", [backend_id], context=context)
-        rpc.retrying("quickbooks.account.mapping.wizard", "action_accept_proposals", [action["res_id"]],
-                     context=context)
+        rpc.retrying(
+            "quickbooks.account.mapping.wizard", "action_accept_proposals", [action["res_id"]], context=context
+        )
         rpc.retrying("quickbooks.account.mapping.wizard", "action_apply", [action["res_id"]], context=context)
-        taxes = rpc.retrying("account.tax", "search_read", [["type_tax_use", "=", "sale"], ["amount", "=", 15],
-                                                            ["amount_type", "=", "percent"],
-                                                            ["company_id", "=", company_id]], ["id"], limit=1,
-                             context=context)
-        journals = rpc.retrying("account.journal", "search_read", [["type", "=", "bank"],
-                                                                   ["company_id", "=", company_id]], ["id"], limit=1,
-                                context=context)
+        taxes = rpc.retrying(
+            "account.tax",
+            "search_read",
+            [
+                ["type_tax_use", "=", "sale"],
+                ["amount", "=", 15],
+                ["amount_type", "=", "percent"],
+                ["company_id", "=", company_id],
+            ],
+            ["id"],
+            limit=1,
+            context=context,
+        )
+        journals = rpc.retrying(
+            "account.journal",
+            "search_read",
+            [["type", "=", "bank"], ["company_id", "=", company_id]],
+            ["id"],
+            limit=1,
+            context=context,
+        )
         if not taxes or not journals:
             raise RuntimeError("the company has no 15 % sales tax or no bank journal (chart of accounts?)")
         return backend_id, taxes[0]["id"], journals[0]["id"]
@@ -428,50 +511,95 @@ class Stack:
         rpc = self.rpc
         first = rpc.retrying("res.users", "read", [rpc.uid], ["company_id"])[0]["company_id"][0]
         country, currency = (lambda c: (c["country_id"][0], c["currency_id"][0]))(
-            rpc.retrying("res.company", "read", [first], ["country_id", "currency_id"])[0])
-        company_id = rpc.execute("res.company", "create", {"name": name, "country_id": country,
-                                                           "currency_id": currency}, timeout=600)
+            rpc.retrying("res.company", "read", [first], ["country_id", "currency_id"])[0]
+        )
+        company_id = rpc.execute(
+            "res.company", "create", {"name": name, "country_id": country, "currency_id": currency}, timeout=600
+        )
         rpc.execute("res.users", "write", [rpc.uid], {"company_ids": [[4, company_id]]})
         self.company_ids.append(company_id)
-        rpc.execute("account.chart.template", "try_loading", [], chart_template, company_id, timeout=900,
-                    context={"allowed_company_ids": [company_id]})
+        rpc.execute(
+            "account.chart.template",
+            "try_loading",
+            [],
+            chart_template,
+            company_id,
+            timeout=900,
+            context={"allowed_company_ids": [company_id]},
+        )
         return company_id
 
     # ------------------------------------------------------------------ switches
     def set_sync(self, enabled: bool, backend_id: int | None = None) -> None:
         """The connection's push switches (customers and invoices), as a manager sets them."""
-        self.rpc.retrying("quickbooks.backend", "write", [backend_id or self.backend_id],
-                          {"sync_customers": enabled, "sync_invoices": enabled})
+        self.rpc.retrying(
+            "quickbooks.backend",
+            "write",
+            [backend_id or self.backend_id],
+            {"sync_customers": enabled, "sync_invoices": enabled},
+        )
 
     # ------------------------------------------------------------------ data
     def create_customers(self, count: int, prefix: str, batch: int = 200, company_id: int | None = None) -> list[int]:
         context = {"allowed_company_ids": [company_id]} if company_id else {}
         ids: list[int] = []
         for start in range(0, count, batch):
-            values = [{"name": f"{prefix} Customer {n:06d}", "ref": f"{prefix}-{n:06d}", "is_company": True,
-                       "customer_rank": 1, "city": "Springfield", "email": f"c{n}@{prefix.lower()}.example"}
-                      for n in range(start, min(count, start + batch))]
+            values = [
+                {
+                    "name": f"{prefix} Customer {n:06d}",
+                    "ref": f"{prefix}-{n:06d}",
+                    "is_company": True,
+                    "customer_rank": 1,
+                    "city": "Springfield",
+                    "email": f"c{n}@{prefix.lower()}.example",
+                }
+                for n in range(start, min(count, start + batch))
+            ]
             ids.extend(self.rpc.execute("res.partner", "create", values, timeout=600, context=context))
         return ids
 
     def invoice_values(self, partner_id: int, ref: str, lines: int = 2, tax_id: int | None = None) -> dict:
         tax_id = tax_id or self.tax_id
-        return {"move_type": "out_invoice", "partner_id": partner_id, "ref": ref, "invoice_date": self.today,
-                "invoice_line_ids": [[0, 0, {"name": f"Service {k + 1}", "quantity": 1 + k,
-                                             "price_unit": 100.0 + k * 10,
-                                             "tax_ids": [[6, 0, [tax_id] if k % 2 == 0 else []]]}]
-                                     for k in range(lines)]}
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner_id,
+            "ref": ref,
+            "invoice_date": self.today,
+            "invoice_line_ids": [
+                [
+                    0,
+                    0,
+                    {
+                        "name": f"Service {k + 1}",
+                        "quantity": 1 + k,
+                        "price_unit": 100.0 + k * 10,
+                        "tax_ids": [[6, 0, [tax_id] if k % 2 == 0 else []]],
+                    },
+                ]
+                for k in range(lines)
+            ],
+        }
 
-    def create_invoices(self, partner_ids: list[int], count: int, prefix: str, post: bool = True,
-                        batch: int = 100, progress_every: int = 1000, company_id: int | None = None,
-                        tax_id: int | None = None) -> list[int]:
+    def create_invoices(
+        self,
+        partner_ids: list[int],
+        count: int,
+        prefix: str,
+        post: bool = True,
+        batch: int = 100,
+        progress_every: int = 1000,
+        company_id: int | None = None,
+        tax_id: int | None = None,
+    ) -> list[int]:
         """``count`` invoices spread over ``partner_ids``, created (and posted) in batches through the API
         (in ``company_id``, with ``tax_id`` on every other line, when given)."""
         context = {"allowed_company_ids": [company_id]} if company_id else {}
         ids: list[int] = []
         for start in range(0, count, batch):
-            values = [self.invoice_values(partner_ids[n % len(partner_ids)], f"{prefix}-{n:06d}", tax_id=tax_id)
-                      for n in range(start, min(count, start + batch))]
+            values = [
+                self.invoice_values(partner_ids[n % len(partner_ids)], f"{prefix}-{n:06d}", tax_id=tax_id)
+                for n in range(start, min(count, start + batch))
+            ]
             created = self.rpc.execute("account.move", "create", values, timeout=900, context=context)
             if post:
                 self.rpc.execute("account.move", "action_post", created, timeout=900, context=context)
@@ -486,21 +614,31 @@ class Stack:
         return {"context": {"allowed_company_ids": self.company_ids}} if len(self.company_ids) > 1 else {}
 
     def job_counts(self, channel: str = "root.quickbooks") -> dict[str, int]:
-        groups = self.rpc.retrying("queue.job", "read_group", [["channel", "=", channel]], ["state"], ["state"],
-                                   lazy=False, **self.every_company())
+        groups = self.rpc.retrying(
+            "queue.job",
+            "read_group",
+            [["channel", "=", channel]],
+            ["state"],
+            ["state"],
+            lazy=False,
+            **self.every_company(),
+        )
         return {group["state"]: group["__count"] for group in groups}
 
     def active_jobs(self) -> int:
-        return self.rpc.retrying("queue.job", "search_count", [["state", "in", list(ACTIVE_JOB_STATES)]],
-                                 **self.every_company())
+        return self.rpc.retrying(
+            "queue.job", "search_count", [["state", "in", list(ACTIVE_JOB_STATES)]], **self.every_company()
+        )
 
-    def ledger_counts(self, res_ids: list[int] | None = None, model: str = "account.move",
-                      backend_id: int | None = None) -> dict[str, int]:
+    def ledger_counts(
+        self, res_ids: list[int] | None = None, model: str = "account.move", backend_id: int | None = None
+    ) -> dict[str, int]:
         domain = [["res_model", "=", model], ["backend_id", "=", backend_id or self.backend_id]]
         if res_ids is not None:
             domain.append(["res_id", "in", res_ids])
-        groups = self.rpc.retrying("quickbooks.sync.state", "read_group", domain, ["state"], ["state"], lazy=False,
-                                   **self.every_company())
+        groups = self.rpc.retrying(
+            "quickbooks.sync.state", "read_group", domain, ["state"], ["state"], lazy=False, **self.every_company()
+        )
         return {group["state"]: group["__count"] for group in groups}
 
     def jobs_run_by_node(self) -> list[int]:
@@ -519,25 +657,44 @@ class Stack:
         any of those whose message names a 429 or a rate limit."""
         rpc = self.rpc
         every = self.every_company()
-        failed_jobs = rpc.retrying("queue.job", "search_read", [["channel", "=like", "root.quickbooks%"],
-                                                                ["state", "=", "failed"]], ["exc_info", "result"],
-                                   **every)
-        retried = rpc.retrying("queue.job", "search_read", [["channel", "=like", "root.quickbooks%"],
-                                                            ["retry", ">", 1]], ["exc_info", "result", "exc_message"],
-                               **every)
+        failed_jobs = rpc.retrying(
+            "queue.job",
+            "search_read",
+            [["channel", "=like", "root.quickbooks%"], ["state", "=", "failed"]],
+            ["exc_info", "result"],
+            **every,
+        )
+        retried = rpc.retrying(
+            "queue.job",
+            "search_read",
+            [["channel", "=like", "root.quickbooks%"], ["retry", ">", 1]],
+            ["exc_info", "result", "exc_message"],
+            **every,
+        )
         backends = [["backend_id", "=", self.backend_id]] if not every else []
-        ledger = rpc.retrying("quickbooks.sync.state", "search_read",
-                              [*backends, ["state", "in", ["failed", "conflict"]]], ["last_error"], **every)
+        ledger = rpc.retrying(
+            "quickbooks.sync.state",
+            "search_read",
+            [*backends, ["state", "in", ["failed", "conflict"]]],
+            ["last_error"],
+            **every,
+        )
 
         def throttled(text) -> bool:
             text = (text or "").lower()
             return any(marker in text for marker in ("429", "throttl", "rate limit", "too many requests"))
 
-        surfaced_429 = (sum(throttled(j.get("exc_info")) or throttled(j.get("result")) for j in failed_jobs)
-                        + sum(throttled(j.get("exc_info")) or throttled(j.get("exc_message")) for j in retried)
-                        + sum(throttled(row.get("last_error")) for row in ledger))
-        return {"failed_jobs": len(failed_jobs), "retried_jobs": len(retried), "failed_ledger_rows": len(ledger),
-                "surfaced_429": surfaced_429}
+        surfaced_429 = (
+            sum(throttled(j.get("exc_info")) or throttled(j.get("result")) for j in failed_jobs)
+            + sum(throttled(j.get("exc_info")) or throttled(j.get("exc_message")) for j in retried)
+            + sum(throttled(row.get("last_error")) for row in ledger)
+        )
+        return {
+            "failed_jobs": len(failed_jobs),
+            "retried_jobs": len(retried),
+            "failed_ledger_rows": len(ledger),
+            "surfaced_429": surfaced_429,
+        }
 
     def request_breakdown(self) -> dict[str, int]:
         """The emulator's request log since it was last cleared, by kind (``POST invoice``, ``GET query
@@ -564,8 +721,11 @@ class Stack:
         """Documents and customers QuickBooks holds twice (live ones, by number / display name)."""
         result = {}
         for entity, key in (("Invoice", "DocNumber"), ("Customer", "DisplayName")):
-            objs = [o for o in self.control.entities(entity) if o.get("Active", True) is not False
-                    and o.get("status") != "Deleted" and not o.get("_deleted")]
+            objs = [
+                o
+                for o in self.control.entities(entity)
+                if o.get("Active", True) is not False and o.get("status") != "Deleted" and not o.get("_deleted")
+            ]
             counts = Counter(str(o.get(key)) for o in objs)
             result[entity] = sum(n - 1 for n in counts.values() if n > 1)
         return result
@@ -597,8 +757,15 @@ def make_template_database() -> str:
     workdir = Path(tempfile.mkdtemp(prefix="qbo-bench-template-"))
     database = f"qbo_bench_template_{int(time.time())}_{os.getpid()}"
     try:
-        server = OdooServer(workdir, python=odoo_python(), database=database, workers=2, channels=DEFAULT_CHANNELS,
-                            encryption_key=fernet_key(), extra_addons=os.environ.get("ODOO_ADDONS_PATH"))
+        server = OdooServer(
+            workdir,
+            python=odoo_python(),
+            database=database,
+            workers=2,
+            channels=DEFAULT_CHANNELS,
+            encryption_key=fernet_key(),
+            extra_addons=os.environ.get("ODOO_ADDONS_PATH"),
+        )
         say(f"installing quickbooks_connector once, into the template database {database}")
         seconds = server.install()
         say(f"template installed in {seconds:.0f} s")
@@ -614,13 +781,20 @@ def add_common_arguments(parser) -> None:
     parser.add_argument("--json", help="write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the database and the run directory")
     parser.add_argument("--workers", type=int, default=2, help="Odoo HTTP workers per server (default 2)")
-    parser.add_argument("--channels", default=DEFAULT_CHANNELS,
-                        help=f"queue_job channels (default {DEFAULT_CHANNELS}, the repository's odoo.conf)")
+    parser.add_argument(
+        "--channels",
+        default=DEFAULT_CHANNELS,
+        help=f"queue_job channels (default {DEFAULT_CHANNELS}, the repository's odoo.conf)",
+    )
 
 
 def pg_env() -> dict[str, str]:
-    return {**os.environ, "PGHOST": os.environ.get("PGHOST", "127.0.0.1"),
-            "PGPORT": os.environ.get("PGPORT", "5432"), "PGUSER": os.environ.get("PGUSER") or getpass.getuser()}
+    return {
+        **os.environ,
+        "PGHOST": os.environ.get("PGHOST", "127.0.0.1"),
+        "PGPORT": os.environ.get("PGPORT", "5432"),
+        "PGUSER": os.environ.get("PGUSER") or getpass.getuser(),
+    }
 
 
 __all__ = ["REPO_ROOT", "Report", "Stack", "add_common_arguments", "distribution", "say", "verdict"]

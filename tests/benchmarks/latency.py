@@ -73,8 +73,12 @@ class Sampler:
         started = time.monotonic()
 
         def in_qbo():
-            rows = rpc.execute("quickbooks.sync.state", "search_read", [
-                ["res_model", "=", "account.move"], ["res_id", "=", move], ["state", "=", "done"]], ["qbo_id"])
+            rows = rpc.execute(
+                "quickbooks.sync.state",
+                "search_read",
+                [["res_model", "=", "account.move"], ["res_id", "=", move], ["state", "=", "done"]],
+                ["qbo_id"],
+            )
             return rows[0]["qbo_id"] if rows else None
 
         seconds = self._wait(in_qbo, f"invoice {index}")
@@ -86,10 +90,17 @@ class Sampler:
         qbo_id = in_qbo()
         invoice = self.stack.control.call("GET", f"entities/Invoice/{qbo_id}")
         balance = round(float(invoice.get("Balance") or 0), 2)
-        self.stack.control.call("POST", "entities/Payment", {
-            "CustomerRef": invoice["CustomerRef"], "TotalAmt": balance, "TxnDate": self.stack.today,
-            "PaymentRefNum": f"LAT-{index:05d}",
-            "Line": [{"Amount": balance, "LinkedTxn": [{"TxnId": str(qbo_id), "TxnType": "Invoice"}]}]})
+        self.stack.control.call(
+            "POST",
+            "entities/Payment",
+            {
+                "CustomerRef": invoice["CustomerRef"],
+                "TotalAmt": balance,
+                "TxnDate": self.stack.today,
+                "PaymentRefNum": f"LAT-{index:05d}",
+                "Line": [{"Amount": balance, "LinkedTxn": [{"TxnId": str(qbo_id), "TxnType": "Invoice"}]}],
+            },
+        )
         recorded = time.monotonic()
 
         def paid():
@@ -97,18 +108,29 @@ class Sampler:
             return state in ("paid", "in_payment")
 
         seconds = self._wait(paid, f"payment {index}")
-        self.payment.append({"seconds": None if seconds is None else round(time.monotonic() - recorded, 3),
-                             "new_customer": new_customer, "load": during_load})
+        self.payment.append(
+            {
+                "seconds": None if seconds is None else round(time.monotonic() - recorded, 3),
+                "new_customer": new_customer,
+                "load": during_load,
+            }
+        )
 
 
 def report_latency(report: Report, sampler: Sampler, label: str, during_load: bool) -> None:
-    for kind, samples, target in (("invoice", sampler.invoice, TARGET_INVOICE_P95),
-                                  ("payment", sampler.payment, TARGET_PAYMENT_P95)):
+    for kind, samples, target in (
+        ("invoice", sampler.invoice, TARGET_INVOICE_P95),
+        ("payment", sampler.payment, TARGET_PAYMENT_P95),
+    ):
         chosen = [s for s in samples if s["load"] == during_load]
         values = [s["seconds"] for s in chosen if s["seconds"] is not None]
         stats = distribution(values)
-        report.figure(f"{kind}_{label}_samples", len(chosen), "",
-                      f"{len(chosen) - len(values)} never seen" if len(chosen) != len(values) else "")
+        report.figure(
+            f"{kind}_{label}_samples",
+            len(chosen),
+            "",
+            f"{len(chosen) - len(values)} never seen" if len(chosen) != len(values) else "",
+        )
         report.figure(f"{kind}_{label}_p50", stats["p50"], "s")
         report.target(f"{kind}_{label}_p95", stats["p95"], target, "s")
         report.figure(f"{kind}_{label}_max", stats["max"], "s")
@@ -116,24 +138,35 @@ def report_latency(report: Report, sampler: Sampler, label: str, during_load: bo
             part = [s["seconds"] for s in chosen if s["new_customer"] == new and s["seconds"] is not None]
             if part:
                 stats = distribution(part)
-                report.figure(f"{kind}_{label}_{'new' if new else 'known'}_customer_p50_p95",
-                              f"{stats['p50']} / {stats['p95']}", "s")
+                report.figure(
+                    f"{kind}_{label}_{'new' if new else 'known'}_customer_p50_p95",
+                    f"{stats['p50']} / {stats['p95']}",
+                    "s",
+                )
         report.data.setdefault("samples", {})[f"{kind}_{label}"] = values
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.latency", description=__doc__.split("\n\n")[0])
     parser.add_argument("--invoices", type=int, default=200, help="samples of each kind (default 200)")
-    parser.add_argument("--load", type=int, default=0, help="measure during a backfill of this many invoices "
-                        "(default 0: idle)")
+    parser.add_argument(
+        "--load", type=int, default=0, help="measure during a backfill of this many invoices (default 0: idle)"
+    )
     parser.add_argument("--timeout", type=float, help="seconds to wait for the backfill's drain")
     add_common_arguments(parser)
     options = parser.parse_args(argv)
     name = "latency_load" if options.load else "latency"
     customers = max(1, options.load // 10)
-    report = Report(name, {"samples": options.invoices, "load_invoices": options.load,
-                           "load_customers": customers if options.load else 0, "workers": options.workers,
-                           "channels": options.channels})
+    report = Report(
+        name,
+        {
+            "samples": options.invoices,
+            "load_invoices": options.load,
+            "load_customers": customers if options.load else 0,
+            "workers": options.workers,
+            "channels": options.channels,
+        },
+    )
 
     def body() -> None:
         with Stack(name, workers=options.workers, channels=options.channels, keep=options.keep) as stack:
@@ -150,8 +183,9 @@ def main(argv=None) -> int:
                 drain = Drain(stack, move_ids)
                 stack.control.call("DELETE", "requests")
                 push_with_wizard(stack)
-                watcher = threading.Thread(target=drain.run, args=(options.timeout or 180 + 0.5 * options.load,),
-                                           daemon=True)
+                watcher = threading.Thread(
+                    target=drain.run, args=(options.timeout or 180 + 0.5 * options.load,), daemon=True
+                )
                 watcher.start()
                 time.sleep(3)  # the look-ups are done and the pushes queued: the backlog is draining
                 say(f"under load: sampling while the backlog of {options.load} drains")
@@ -162,12 +196,16 @@ def main(argv=None) -> int:
                 during = sampler.count
                 watcher.join()
                 stack.wait_drained([], timeout=300)  # the notifications of the pushes are counted too
-                print(f"\n== latency under load: {during} samples during a backfill of {options.load} invoices",
-                      flush=True)
+                print(
+                    f"\n== latency under load: {during} samples during a backfill of {options.load} invoices",
+                    flush=True,
+                )
                 report_latency(report, sampler, "load", True)
                 if during < options.invoices:
-                    report.note(f"the backlog drained after {during} samples of {options.invoices}: a larger "
-                                f"--load keeps it busy longer")
+                    report.note(
+                        f"the backlog drained after {during} samples of {options.invoices}: a larger "
+                        f"--load keeps it busy longer"
+                    )
                 print(f"\n== the backfill itself ({options.load} invoices, latency samples interleaved)", flush=True)
                 report_drain(report, stack, drain, options.load, customers)
 

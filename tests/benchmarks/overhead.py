@@ -49,8 +49,15 @@ def main(argv=None) -> int:
     parser.add_argument("--block", type=int, default=10, help="posts per block before switching A/B (default 10)")
     add_common_arguments(parser)
     options = parser.parse_args(argv)
-    report = Report("overhead", {"invoices": options.invoices, "block": options.block, "workers": options.workers,
-                                 "channels": options.channels})
+    report = Report(
+        "overhead",
+        {
+            "invoices": options.invoices,
+            "block": options.block,
+            "workers": options.workers,
+            "channels": options.channels,
+        },
+    )
 
     def body() -> None:
         with Stack("overhead", workers=options.workers, channels=options.channels, keep=options.keep) as stack:
@@ -58,14 +65,23 @@ def main(argv=None) -> int:
             stack.wait_drained([], timeout=300)  # the customers are in QuickBooks: A posts for known customers
             for settle in (True, False):
                 label = "settled" if settle else "back_to_back"
-                say(f"creating {options.invoices} draft invoices; posting them A/B, "
-                    + ("each on a quiet server (its push done before the next post)" if settle else
-                       "back to back (pushes of earlier posts running meanwhile)"))
-                drafts = stack.create_invoices(partners, options.invoices, f"OVH{label[:1].upper()}", post=False,
-                                               progress_every=0)
+                say(
+                    f"creating {options.invoices} draft invoices; posting them A/B, "
+                    + (
+                        "each on a quiet server (its push done before the next post)"
+                        if settle
+                        else "back to back (pushes of earlier posts running meanwhile)"
+                    )
+                )
+                drafts = stack.create_invoices(
+                    partners, options.invoices, f"OVH{label[:1].upper()}", post=False, progress_every=0
+                )
                 connected, disconnected = post_alternating(stack, drafts, options.block, settle)
-                print(f"\n== posting overhead, {label.replace('_', ' ')}: {len(connected)} posts connected (A), "
-                      f"{len(disconnected)} with sync disabled (B), alternating blocks of {options.block}", flush=True)
+                print(
+                    f"\n== posting overhead, {label.replace('_', ' ')}: {len(connected)} posts connected (A), "
+                    f"{len(disconnected)} with sync disabled (B), alternating blocks of {options.block}",
+                    flush=True,
+                )
                 a, b = distribution(connected), distribution(disconnected)
                 report.figure(f"{label}_post_connected_mean", round(a["mean"], 4), "s")
                 report.figure(f"{label}_post_connected_p50_p95", f"{a['p50']:.4f} / {a['p95']:.4f}", "s")
@@ -75,12 +91,21 @@ def main(argv=None) -> int:
                 if settle:
                     report.target("overhead_ratio_mean", ratio, TARGET_RATIO, "x")
                 else:
-                    report.figure("back_to_back_overhead_ratio_mean", ratio, "x",
-                                  "2 cores shared with the pushes of the posts before")
-                report.figure(f"{label}_overhead_ratio_median",
-                              round(statistics.median(connected) / statistics.median(disconnected), 3), "x")
+                    report.figure(
+                        "back_to_back_overhead_ratio_mean",
+                        ratio,
+                        "x",
+                        "2 cores shared with the pushes of the posts before",
+                    )
+                report.figure(
+                    f"{label}_overhead_ratio_median",
+                    round(statistics.median(connected) / statistics.median(disconnected), 3),
+                    "x",
+                )
                 report.data.setdefault("samples", {})[label] = {
-                    "connected": [round(v, 4) for v in connected], "sync_disabled": [round(v, 4) for v in disconnected]}
+                    "connected": [round(v, 4) for v in connected],
+                    "sync_disabled": [round(v, 4) for v in disconnected],
+                }
 
     return report.run(body, options.json)
 

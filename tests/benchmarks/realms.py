@@ -55,7 +55,12 @@ class Company:
 
     def __init__(self, name: str, company_id: int, backend_id: int, tax_id: int, realm_id: str) -> None:
         self.name, self.company_id, self.backend_id, self.tax_id, self.realm_id = (
-            name, company_id, backend_id, tax_id, realm_id)
+            name,
+            company_id,
+            backend_id,
+            tax_id,
+            realm_id,
+        )
         self.move_ids: list[int] = []
         self.timeline: list[tuple[float, int]] = []
         self.drained_at: float | None = None
@@ -70,8 +75,9 @@ def backlog(stack: Stack, company: Company, invoices: int, customers: int, prefi
     """Customers and posted invoices of ``company`` made while its connection's push switches are off."""
     stack.set_sync(False, company.backend_id)
     partners = stack.create_customers(customers, prefix, company_id=company.company_id)
-    company.move_ids = stack.create_invoices(partners, invoices, prefix, company_id=company.company_id,
-                                             tax_id=company.tax_id, progress_every=0)
+    company.move_ids = stack.create_invoices(
+        partners, invoices, prefix, company_id=company.company_id, tax_id=company.tax_id, progress_every=0
+    )
     stack.set_sync(True, company.backend_id)
     say(f"{company.name}: {customers} customers and {invoices} posted invoices waiting")
 
@@ -79,8 +85,9 @@ def backlog(stack: Stack, company: Company, invoices: int, customers: int, prefi
 def drain(stack: Stack, companies: list[Company], timeout: float) -> float:
     """Push every company's backlog with its bulk wizard at once, then follow each to its end; seconds."""
     started = time.monotonic()
-    threads = [threading.Thread(target=push_with_wizard, args=(stack,), kwargs={"backend_id": c.backend_id})
-               for c in companies]  # the managers of the companies press Push at the same moment
+    threads = [
+        threading.Thread(target=push_with_wizard, args=(stack,), kwargs={"backend_id": c.backend_id}) for c in companies
+    ]  # the managers of the companies press Push at the same moment
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -94,7 +101,8 @@ def drain(stack: Stack, companies: list[Company], timeout: float) -> float:
             counts = stack.ledger_counts(company.move_ids, backend_id=company.backend_id)
             company.timeline.append((now, counts.get("done", 0)))
             if counts.get("pending", 0) == 0 and counts.get("done", 0) + counts.get("failed", 0) >= len(
-                    company.move_ids):
+                company.move_ids
+            ):
                 company.drained_at = now
         if all(c.drained_at is not None for c in companies):
             return max(c.drained_at for c in companies)
@@ -111,8 +119,9 @@ def realm_requests(stack: Stack, realm_id: str) -> list[dict]:
     return stack.control.call("GET", f"realms/{realm_id}/requests") or []
 
 
-def wrong_realm_or_twice(stack: Stack, companies: list[Company], prefixes: dict[str, tuple[str, ...]],
-                         expected: dict[str, int]) -> int:
+def wrong_realm_or_twice(
+    stack: Stack, companies: list[Company], prefixes: dict[str, tuple[str, ...]], expected: dict[str, int]
+) -> int:
     """Invoices and customers QuickBooks holds in a realm not of their Odoo company, held twice in one
     realm, or missing (each company's customers are named after its backlogs' prefixes)."""
     found = 0
@@ -139,13 +148,26 @@ def main(argv=None) -> int:
     options = parser.parse_args(argv)
     realms = max(2, min(options.realms, len(EXTRA_REALMS) + 1))
     customers = max(1, options.invoices // 10)
-    report = Report("realms", {"invoices": options.invoices, "customers": customers, "realms": realms,
-                               "workers": options.workers, "channels": options.channels})
+    report = Report(
+        "realms",
+        {
+            "invoices": options.invoices,
+            "customers": customers,
+            "realms": realms,
+            "workers": options.workers,
+            "channels": options.channels,
+        },
+    )
     extra = EXTRA_REALMS[: realms - 1]
 
     def body() -> None:
-        with Stack("realms", workers=options.workers, channels=options.channels, keep=options.keep,
-                   emulator_realms=tuple(f"{realm}:us" for realm in extra)) as stack:
+        with Stack(
+            "realms",
+            workers=options.workers,
+            channels=options.channels,
+            keep=options.keep,
+            emulator_realms=tuple(f"{realm}:us" for realm in extra),
+        ) as stack:
             timeout = options.timeout or 180 + 0.5 * options.invoices * realms
             first = Company("Company 1", stack.company_ids[0], stack.backend_id, stack.tax_id, stack.realm_id)
             companies = [first]
@@ -175,10 +197,17 @@ def main(argv=None) -> int:
             logs = {company.realm_id: realm_requests(stack, company.realm_id) for company in companies}
             stack.wait_drained([], timeout=300)
 
-            print(f"\n== realms: {realms} companies at once, {options.invoices} invoices and {customers} new "
-                  f"customers each", flush=True)
-            report.figure("single_realm_invoices_per_minute", round(single, 1), "/min",
-                          f"one company alone, {options.invoices} invoices, {single_seconds:.0f} s")
+            print(
+                f"\n== realms: {realms} companies at once, {options.invoices} invoices and {customers} new "
+                f"customers each",
+                flush=True,
+            )
+            report.figure(
+                "single_realm_invoices_per_minute",
+                round(single, 1),
+                "/min",
+                f"one company alone, {options.invoices} invoices, {single_seconds:.0f} s",
+            )
             total_done = 0
             for company in companies:
                 done = company.timeline[-1][1] if company.timeline else 0
@@ -187,18 +216,39 @@ def main(argv=None) -> int:
                 minutes = max(company.drained_at or seconds, 1e-9) / 60
                 throttled = sum(1 for entry in log if entry.get("status") == 429)
                 key = company.name.lower().replace(" ", "_")
-                report.figure(f"{key}_invoices_per_minute", round(company.rate() or 0.0, 1), "/min",
-                              f"realm {company.realm_id}: {done} of {len(company.move_ids)} in "
-                              f"{company.drained_at or seconds:.0f} s")
-                report.figure(f"{key}_requests_per_minute", round(len(log) / minutes, 1), "/min",
-                              f"its own limit: {QBO_PER_MINUTE}; {throttled} answered 429")
+                report.figure(
+                    f"{key}_invoices_per_minute",
+                    round(company.rate() or 0.0, 1),
+                    "/min",
+                    f"realm {company.realm_id}: {done} of {len(company.move_ids)} in "
+                    f"{company.drained_at or seconds:.0f} s",
+                )
+                report.figure(
+                    f"{key}_requests_per_minute",
+                    round(len(log) / minutes, 1),
+                    "/min",
+                    f"its own limit: {QBO_PER_MINUTE}; {throttled} answered 429",
+                )
             combined = total_done / max(seconds, 1e-9) * 60
-            report.figure("combined_invoices_per_minute", round(combined, 1), "/min",
-                          f"{total_done} invoices of {realms} companies in {seconds:.0f} s")
-            report.target("scaling_vs_one_realm", round(combined / single, 2) if single else None,
-                          round(TARGET_SCALING_SHARE * realms, 2), "x", at_most=False)
-            report.figure("cpu_busy_share", busy, "", "of the machine's cores, while the companies drained "
-                          "together; near 1 the machine bounds the rate")
+            report.figure(
+                "combined_invoices_per_minute",
+                round(combined, 1),
+                "/min",
+                f"{total_done} invoices of {realms} companies in {seconds:.0f} s",
+            )
+            report.target(
+                "scaling_vs_one_realm",
+                round(combined / single, 2) if single else None,
+                round(TARGET_SCALING_SHARE * realms, 2),
+                "x",
+                at_most=False,
+            )
+            report.figure(
+                "cpu_busy_share",
+                busy,
+                "",
+                "of the machine's cores, while the companies drained together; near 1 the machine bounds the rate",
+            )
             errors = stack.surfaced_errors()
             report.target("surfaced_429", errors["surfaced_429"], 0)
             report.figure("failed_jobs", errors["failed_jobs"])
@@ -206,8 +256,9 @@ def main(argv=None) -> int:
             prefixes[first.realm_id] = ("R1A", "R1B")
             expected = {c.realm_id: len(c.move_ids) for c in companies}
             expected[first.realm_id] += len(alone.move_ids)
-            report.target("wrong_realm_missing_or_duplicated",
-                          wrong_realm_or_twice(stack, companies, prefixes, expected), 0)
+            report.target(
+                "wrong_realm_missing_or_duplicated", wrong_realm_or_twice(stack, companies, prefixes, expected), 0
+            )
 
     return report.run(body, options.json)
 

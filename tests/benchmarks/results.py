@@ -45,8 +45,12 @@ SHOWN = (
     ("overhead", "settled_post_connected_mean", "action_post, connected, mean", "s"),
     ("overhead", "settled_post_sync_disabled_mean", "action_post, sync disabled, mean", "s"),
     ("overhead", "settled_overhead_ratio_median", "overhead ratio of the medians", "x"),
-    ("overhead", "back_to_back_overhead_ratio_mean", "back to back (pushes running meanwhile): ratio of the means",
-     "x"),
+    (
+        "overhead",
+        "back_to_back_overhead_ratio_mean",
+        "back to back (pushes running meanwhile): ratio of the means",
+        "x",
+    ),
 )
 LABELS = {
     "invoice_idle_p95": "invoice post → in QuickBooks, idle, p95",
@@ -64,9 +68,15 @@ LABELS = {
     "scaling_vs_one_realm": "three realms at once / one realm alone (invoices per minute)",
     "wrong_realm_missing_or_duplicated": "documents in the wrong realm, missing or twice",
 }
-TITLES = {"latency": "Latency, idle", "latency_load": "Latency during a backfill", "backfill": "Backfill (one node)",
-          "two_nodes": "Backfill, two Odoo nodes", "realms": "Backfill, three realms at once",
-          "overhead": "Posting overhead", "reconciliation": "Reconciliation"}
+TITLES = {
+    "latency": "Latency, idle",
+    "latency_load": "Latency during a backfill",
+    "backfill": "Backfill (one node)",
+    "two_nodes": "Backfill, two Odoo nodes",
+    "realms": "Backfill, three realms at once",
+    "overhead": "Posting overhead",
+    "reconciliation": "Reconciliation",
+}
 
 
 def _shown(value) -> str:
@@ -88,11 +98,14 @@ def _size(name: str, data: dict) -> str:
     if name == "latency_load":
         return f"{size.get('samples')} samples of each, during a backfill of {size.get('load_invoices'):,}"
     if name in ("backfill", "two_nodes"):
-        return (f"{size.get('invoices'):,} invoices, {size.get('customers'):,} new customers, "
-                f"{size.get('nodes')} node(s)")
+        return (
+            f"{size.get('invoices'):,} invoices, {size.get('customers'):,} new customers, {size.get('nodes')} node(s)"
+        )
     if name == "realms":
-        return (f"{size.get('realms')} companies, {size.get('invoices'):,} invoices and {size.get('customers'):,} "
-                "new customers each")
+        return (
+            f"{size.get('realms')} companies, {size.get('invoices'):,} invoices and {size.get('customers'):,} "
+            "new customers each"
+        )
     if name == "overhead":
         posts = size.get("invoices")
         return f"{posts} posts settled and {posts} back to back, A/B blocks of {size.get('block')}"
@@ -118,19 +131,27 @@ def table(results: dict) -> str:
     benchmarks = results.get("benchmarks", {})
     dates = sorted(d.get("date", "") for d in benchmarks.values() if d.get("date"))
     machine = next((d.get("machine") for d in benchmarks.values() if d.get("machine")), {}) or {}
-    used = Counter((d.get("size") or {}).get("channels") for d in benchmarks.values()
-                   if (d.get("size") or {}).get("channels"))
+    used = Counter(
+        (d.get("size") or {}).get("channels") for d in benchmarks.values() if (d.get("size") or {}).get("channels")
+    )
     channels = used.most_common(1)[0][0] if used else "?"
-    span = f"{dates[0][:10]} to {dates[-1][:10]}" if dates and dates[0][:10] != dates[-1][:10] else \
-        (dates[0][:10] if dates else "?")
-    lines = [f"Runs of {span} (size `{results.get('size')}`), on a machine with "
-             f"{machine.get('cores', '?')} cores ({machine.get('system', '')} {machine.get('machine', '')}, Python "
-             f"{machine.get('python', '?')}); Odoo with 2 HTTP workers, the cron worker and queue_job's runner "
-             f"(channels `{channels}`) unless said otherwise; the emulator with QuickBooks' limits (500 "
-             f"requests/min/realm, 10 concurrent, 40 batch calls/min, one-minute window). Each benchmark says "
-             f"when it ran and the machine's load average (5 min) at its end: above {machine.get('cores', 2)}, "
-             "other work shared the cores.", "",
-             "| benchmark | size | figure | measured | target | |", "| --- | --- | --- | --- | --- | --- |"]
+    span = (
+        f"{dates[0][:10]} to {dates[-1][:10]}"
+        if dates and dates[0][:10] != dates[-1][:10]
+        else (dates[0][:10] if dates else "?")
+    )
+    lines = [
+        f"Runs of {span} (size `{results.get('size')}`), on a machine with "
+        f"{machine.get('cores', '?')} cores ({machine.get('system', '')} {machine.get('machine', '')}, Python "
+        f"{machine.get('python', '?')}); Odoo with 2 HTTP workers, the cron worker and queue_job's runner "
+        f"(channels `{channels}`) unless said otherwise; the emulator with QuickBooks' limits (500 "
+        f"requests/min/realm, 10 concurrent, 40 batch calls/min, one-minute window). Each benchmark says "
+        f"when it ran and the machine's load average (5 min) at its end: above {machine.get('cores', 2)}, "
+        "other work shared the cores.",
+        "",
+        "| benchmark | size | figure | measured | target | |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name in ("latency", "latency_load", "backfill", "two_nodes", "realms", "overhead", "reconciliation"):
         data = benchmarks.get(name)
         if not data:
@@ -144,17 +165,29 @@ def table(results: dict) -> str:
         rows = []
         for key, target in data.get("targets", {}).items():
             sign = "≤" if target.get("at_most", True) else "≥"
-            rows.append((LABELS.get(key, key), f"{_shown(target['value'])} {target.get('unit', '')}".strip(),
-                         f"{sign} {_shown(target['target'])} {target.get('unit', '')}".strip(), target["verdict"]))
+            rows.append(
+                (
+                    LABELS.get(key, key),
+                    f"{_shown(target['value'])} {target.get('unit', '')}".strip(),
+                    f"{sign} {_shown(target['target'])} {target.get('unit', '')}".strip(),
+                    target["verdict"],
+                )
+            )
         for bench, key, label, unit in SHOWN:
             if bench == name and key in figures:
                 rows.append((label, f"{_shown(figures[key])} {unit}".strip(), "", ""))
         if name == "reconciliation":
             for run in data.get("runs", []):
-                rows.append((f"{run['invoices']:,} invoices: wall time (of which QuickBooks answering), worker "
-                             f"memory growth, result",
-                             f"{run['seconds']} s ({run.get('qbo_seconds', '?')} s, {run.get('qbo_requests', '?')} "
-                             f"requests), {run['memory_growth_mib']} MiB, {run['state']}", "", ""))
+                rows.append(
+                    (
+                        f"{run['invoices']:,} invoices: wall time (of which QuickBooks answering), worker "
+                        f"memory growth, result",
+                        f"{run['seconds']} s ({run.get('qbo_seconds', '?')} s, {run.get('qbo_requests', '?')} "
+                        f"requests), {run['memory_growth_mib']} MiB, {run['state']}",
+                        "",
+                        "",
+                    )
+                )
         for label, value, target, state in rows:
             lines.append(f"| {title} | {size} | {label} | {value} | {target} | {state} |")
             title = size = ""
@@ -179,9 +212,14 @@ def plot(results: dict, path: Path) -> bool:
     if not series:
         return False
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for axis, (kind, title, target) in zip(axes, (("invoice", "Invoice posted in Odoo → in QuickBooks", 2.0),
-                                                  ("payment", "Payment in QuickBooks → invoice paid in Odoo", 5.0)),
-                                           strict=True):
+    for axis, (kind, title, target) in zip(
+        axes,
+        (
+            ("invoice", "Invoice posted in Odoo → in QuickBooks", 2.0),
+            ("payment", "Payment in QuickBooks → invoice paid in Odoo", 5.0),
+        ),
+        strict=True,
+    ):
         for label in ("idle", "during a backfill"):
             values = series.get((kind, label))
             if values:

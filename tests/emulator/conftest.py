@@ -111,8 +111,7 @@ class Api:
         return self.create(entity, body, **params)
 
     def query(self, statement: str) -> dict[str, Any]:
-        response = self.request("POST", "/query", data=statement.encode(),
-                                headers={"Content-Type": "application/text"})
+        response = self.request("POST", "/query", data=statement.encode(), headers={"Content-Type": "application/text"})
         assert response.status_code == 200, response.text
         return response.json()["QueryResponse"]
 
@@ -150,8 +149,9 @@ def line(item_id: str, qty: float, price: float, tax: str | None = "NON", **extr
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorServer]:
-    server = EmulatorServer(host="127.0.0.1", port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                            realm_id=REALM).start()
+    server = EmulatorServer(
+        host="127.0.0.1", port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=REALM
+    ).start()
     yield server
     server.stop()
 

@@ -16,15 +16,21 @@ def accounts_by_number(api: Api) -> dict[str, str]:
 
 def je_line(account_id: str, posting: str, amount: Any, **extra: Any) -> dict[str, Any]:
     """One journal entry distribution line."""
-    return {"DetailType": "JournalEntryLineDetail", "Amount": amount,
-            "JournalEntryLineDetail": {"PostingType": posting, "AccountRef": {"value": account_id}}, **extra}
+    return {
+        "DetailType": "JournalEntryLineDetail",
+        "Amount": amount,
+        "JournalEntryLineDetail": {"PostingType": posting, "AccountRef": {"value": account_id}},
+        **extra,
+    }
 
 
-def pay(api: Api, customer: dict[str, Any], total: Any, *applied: tuple[dict[str, Any], str, Any],
-        **fields: Any) -> Any:
+def pay(
+    api: Api, customer: dict[str, Any], total: Any, *applied: tuple[dict[str, Any], str, Any], **fields: Any
+) -> Any:
     """POST a Payment of ``total`` applying ``(target, TxnType, amount)`` lines; the raw response."""
-    lines = [{"Amount": amount, "LinkedTxn": [{"TxnId": target["Id"], "TxnType": kind}]}
-             for target, kind, amount in applied]
+    lines = [
+        {"Amount": amount, "LinkedTxn": [{"TxnId": target["Id"], "TxnType": kind}]} for target, kind, amount in applied
+    ]
     return api.post("/payment", {"CustomerRef": {"value": customer["Id"]}, "TotalAmt": total, "Line": lines, **fields})
 
 
@@ -42,8 +48,11 @@ def walk(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 def amounts(body: dict[str, Any]) -> dict[str, str]:
     """``{account id: amount}`` of the data rows, read as a connector does (``ColData[0].id``)."""
-    return {row["ColData"][0]["id"]: row["ColData"][1]["value"]
-            for row in walk(body["Rows"]["Row"]) if row.get("type") == "Data"}
+    return {
+        row["ColData"][0]["id"]: row["ColData"][1]["value"]
+        for row in walk(body["Rows"]["Row"])
+        if row.get("type") == "Data"
+    }
 
 
 def sections(body: dict[str, Any]) -> dict[str, dict[str, Any]]:

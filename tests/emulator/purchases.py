@@ -11,8 +11,11 @@ from .conftest import Api
 
 def expense(account_id: str, amount: Any, **detail: Any) -> dict[str, Any]:
     """One ``AccountBasedExpenseLineDetail`` line."""
-    return {"DetailType": "AccountBasedExpenseLineDetail", "Amount": amount,
-            "AccountBasedExpenseLineDetail": {"AccountRef": {"value": account_id}, **detail}}
+    return {
+        "DetailType": "AccountBasedExpenseLineDetail",
+        "Amount": amount,
+        "AccountBasedExpenseLineDetail": {"AccountRef": {"value": account_id}, **detail},
+    }
 
 
 def purchase(api: Api, entity: str, vendor: dict[str, Any], *lines: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -20,12 +23,20 @@ def purchase(api: Api, entity: str, vendor: dict[str, Any], *lines: dict[str, An
     return api.create(entity, {"VendorRef": {"value": vendor["Id"]}, "Line": list(lines), **fields})
 
 
-def bill_payment(api: Api, vendor: dict[str, Any], total: Any, *applied: tuple[dict[str, Any], str, Any],
-                 bank: str | None = None, card: str | None = None, **fields: Any) -> requests.Response:
+def bill_payment(
+    api: Api,
+    vendor: dict[str, Any],
+    total: Any,
+    *applied: tuple[dict[str, Any], str, Any],
+    bank: str | None = None,
+    card: str | None = None,
+    **fields: Any,
+) -> requests.Response:
     """POST a BillPayment of ``total`` applying ``(target, TxnType, amount)`` lines, by check from ``bank``
     or by credit card from ``card``; the raw response."""
-    lines = [{"Amount": amount, "LinkedTxn": [{"TxnId": target["Id"], "TxnType": kind}]}
-             for target, kind, amount in applied]
+    lines = [
+        {"Amount": amount, "LinkedTxn": [{"TxnId": target["Id"], "TxnType": kind}]} for target, kind, amount in applied
+    ]
     body: dict[str, Any] = {"VendorRef": {"value": vendor["Id"]}, "TotalAmt": total, "Line": lines}
     if card is not None:
         body.update(PayType="CreditCard", CreditCardPayment={"CCAccountRef": {"value": card}})

@@ -8,15 +8,23 @@ from .conftest import Api, error_of, line
 
 
 def test_batch_items_run_independently(api, ctl, customer):
-    body = {"BatchItemRequest": [
-        {"bId": "1", "operation": "create", "Customer": {"DisplayName": "Batch New"}},
-        {"bId": "2", "operation": "create", "Customer": {"DisplayName": "Acme Ltd"}},
-        {"bId": "3", "Query": "select * from Customer where DisplayName = 'Acme Ltd'"},
-        {"bId": "4", "operation": "update", "Customer": {"Id": customer["Id"], "SyncToken": "5", "sparse": True,
-                                                          "Notes": "stale"}},
-        {"bId": "5", "operation": "update", "Customer": {"Id": customer["Id"], "SyncToken": "0", "sparse": True,
-                                                          "Notes": "fresh"}},
-    ]}
+    body = {
+        "BatchItemRequest": [
+            {"bId": "1", "operation": "create", "Customer": {"DisplayName": "Batch New"}},
+            {"bId": "2", "operation": "create", "Customer": {"DisplayName": "Acme Ltd"}},
+            {"bId": "3", "Query": "select * from Customer where DisplayName = 'Acme Ltd'"},
+            {
+                "bId": "4",
+                "operation": "update",
+                "Customer": {"Id": customer["Id"], "SyncToken": "5", "sparse": True, "Notes": "stale"},
+            },
+            {
+                "bId": "5",
+                "operation": "update",
+                "Customer": {"Id": customer["Id"], "SyncToken": "0", "sparse": True, "Notes": "fresh"},
+            },
+        ]
+    }
     response = api.post("/batch", body)
     assert response.status_code == 200
     items = {item["bId"]: item for item in response.json()["BatchItemResponse"]}
@@ -32,8 +40,14 @@ def test_batch_items_run_independently(api, ctl, customer):
 
 def test_batch_delete_and_limit_of_30(api, ctl, customer, hours):
     invoice = api.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 1, 5)]})
-    deleted = api.post("/batch", {"BatchItemRequest": [{"bId": "d", "operation": "delete", "Invoice": {
-        "Id": invoice["Id"], "SyncToken": invoice["SyncToken"]}}]}).json()
+    deleted = api.post(
+        "/batch",
+        {
+            "BatchItemRequest": [
+                {"bId": "d", "operation": "delete", "Invoice": {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"]}}
+            ]
+        },
+    ).json()
     assert deleted["BatchItemResponse"][0]["Invoice"]["status"] == "Deleted"
     items = [{"bId": str(n), "Query": "select count(*) from Customer"} for n in range(31)]
     too_many = api.post("/batch", {"BatchItemRequest": items})
@@ -45,8 +59,14 @@ def test_batch_delete_and_limit_of_30(api, ctl, customer, hours):
 def test_cdc_returns_changes_and_deletions(api, ctl, customer, hours):
     since = datetime.fromisoformat(api.read("CompanyInfo", "1")["MetaData"]["CreateTime"]) - timedelta(seconds=1)
     invoice = api.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 1, 10)]})
-    payment = api.create("Payment", {"CustomerRef": {"value": customer["Id"]}, "TotalAmt": 10, "Line": [
-        {"Amount": 10, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}]})
+    payment = api.create(
+        "Payment",
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "TotalAmt": 10,
+            "Line": [{"Amount": 10, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+        },
+    )
     api.post("/payment", {"Id": payment["Id"], "SyncToken": payment["SyncToken"]}, operation="delete")
     response = api.get("/cdc", entities="Invoice,Payment,Vendor", changedSince=since.isoformat())
     assert response.status_code == 200
@@ -56,8 +76,9 @@ def test_cdc_returns_changes_and_deletions(api, ctl, customer, hours):
     invoices, payments, vendors = results
     assert [row["Id"] for row in invoices["Invoice"]] == [invoice["Id"]]
     assert invoices["Invoice"][0]["Balance"] == 10  # the deleted payment no longer counts
-    assert payments["Payment"] == [{"Id": payment["Id"], "status": "Deleted", "domain": "QBO",
-                                    "MetaData": payments["Payment"][0]["MetaData"]}]
+    assert payments["Payment"] == [
+        {"Id": payment["Id"], "status": "Deleted", "domain": "QBO", "MetaData": payments["Payment"][0]["MetaData"]}
+    ]
     assert vendors["Vendor"][0]["DisplayName"] == "Office Supplies Co."
     ctl.advance(60)
     later = (datetime.fromisoformat(body["time"]) + timedelta(seconds=30)).isoformat()
@@ -81,8 +102,9 @@ def test_cdc_caps_each_entity_at_1000_oldest_first(api, ctl):
     start = datetime.now().astimezone() - timedelta(minutes=1)
     number = 0
     for _ in range(34):  # 1020 customers, one batch per emulated second
-        items = [{"bId": str(n), "operation": "create", "Customer": {"DisplayName": f"C{number + n:04d}"}}
-                 for n in range(30)]
+        items = [
+            {"bId": str(n), "operation": "create", "Customer": {"DisplayName": f"C{number + n:04d}"}} for n in range(30)
+        ]
         number += 30
         assert api.post("/batch", {"BatchItemRequest": items}).status_code == 200
         ctl.advance(1)

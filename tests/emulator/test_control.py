@@ -31,8 +31,9 @@ def test_reset_wipes_data_and_optionally_keeps_tokens(emulator, api, ctl, custom
 def test_entity_listing_includes_inactive_and_deleted(api, ctl, customer, hours):
     invoice = api.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 1, 9)]})
     api.post("/invoice", {"Id": invoice["Id"], "SyncToken": "0"}, operation="delete")
-    assert ctl.entities("Invoice") == [{"Id": invoice["Id"], "status": "Deleted", "domain": "QBO",
-                                        "MetaData": ctl.entities("Invoice")[0]["MetaData"]}]
+    assert ctl.entities("Invoice") == [
+        {"Id": invoice["Id"], "status": "Deleted", "domain": "QBO", "MetaData": ctl.entities("Invoice")[0]["MetaData"]}
+    ]
     names = {item["Name"]: item["Active"] for item in ctl.entities("Item")}
     assert names["Discontinued Product"] is False and names["Hours"] is True
 
@@ -41,8 +42,11 @@ def test_bookkeeper_changes_need_no_synctoken(api, ctl, customer):
     ctl.call("POST", f"entities/customer/{customer['Id']}", {"Notes": "from the UI"})
     stale = api.post("/customer", {"Id": customer["Id"], "SyncToken": "0", "sparse": True, "Notes": "from Odoo"})
     assert error_of(stale)["code"] == "5010"  # the connector now holds an old SyncToken
-    created = ctl.call("POST", "entities/invoice", {"CustomerRef": {"value": customer["Id"]},
-                                                    "Line": [line(api.find("Item", "Hours")["Id"], 1, 20)]})
+    created = ctl.call(
+        "POST",
+        "entities/invoice",
+        {"CustomerRef": {"value": customer["Id"]}, "Line": [line(api.find("Item", "Hours")["Id"], 1, 20)]},
+    )
     ctl.call("DELETE", f"entities/invoice/{created['Id']}")
     assert error_of(api.get(f"/invoice/{created['Id']}"))["code"] == "610"
     assert ctl.call("POST", "entities/taxcode", {"Name": "x"}, expect=400)["error"]
@@ -67,22 +71,35 @@ def test_estimates_and_sales_receipts(api, customer, hours):
     assert "Balance" not in estimate
     receipt = api.create("SalesReceipt", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 1, 15)]})
     assert (receipt["TotalAmt"], receipt["Balance"]) == (15, 0)
-    voided = api.update("SalesReceipt", {"Id": receipt["Id"], "SyncToken": "0", "sparse": True},
-                        operation="update", include="void")
+    voided = api.update(
+        "SalesReceipt", {"Id": receipt["Id"], "SyncToken": "0", "sparse": True}, operation="update", include="void"
+    )
     assert (voided["TotalAmt"], voided["PrivateNote"]) == (0, "Voided")
 
 
 def test_redirect_uris_can_be_restricted():
     with EmulatorServer(port=0, redirect_uri_allow="http://127.0.0.1:8069/cb") as server:
-        base = {"client_id": "emulator-client-id", "response_type": "code", "state": "s",
-                "scope": "com.intuit.quickbooks.accounting"}
+        base = {
+            "client_id": "emulator-client-id",
+            "response_type": "code",
+            "state": "s",
+            "scope": "com.intuit.quickbooks.accounting",
+        }
         http = session()
-        allowed = http.get(f"{server.url}/connect/oauth2", params={**base, "redirect_uri": "http://127.0.0.1:8069/cb"},
-                           allow_redirects=False, timeout=10)
+        allowed = http.get(
+            f"{server.url}/connect/oauth2",
+            params={**base, "redirect_uri": "http://127.0.0.1:8069/cb"},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert allowed.status_code == 302
         assert parse_qs(urlsplit(allowed.headers["Location"]).query)["realmId"] == ["9130354000000001"]
-        other = http.get(f"{server.url}/connect/oauth2", params={**base, "redirect_uri": "http://evil.test/cb"},
-                         allow_redirects=False, timeout=10)
+        other = http.get(
+            f"{server.url}/connect/oauth2",
+            params={**base, "redirect_uri": "http://evil.test/cb"},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert other.status_code == 400
 
 
@@ -97,10 +114,22 @@ def test_health_and_other_realms(emulator, ctl):
 
 def test_a_combined_tax_code_is_set_up_from_existing_rates(api, ctl):
     rates = {rate["Name"]: rate["Id"] for rate in api.query("select * from TaxRate")["TaxRate"]}
-    created = ctl.call("POST", "entities/TaxCode", {"Name": "Standard + Reduced", "SalesTaxRateList": {
-        "TaxRateDetail": [{"TaxRateRef": {"value": rates["Standard Rate"]}},
-                          {"TaxRateRef": {"value": rates["Reduced Rate"]}}]}})
+    created = ctl.call(
+        "POST",
+        "entities/TaxCode",
+        {
+            "Name": "Standard + Reduced",
+            "SalesTaxRateList": {
+                "TaxRateDetail": [
+                    {"TaxRateRef": {"value": rates["Standard Rate"]}},
+                    {"TaxRateRef": {"value": rates["Reduced Rate"]}},
+                ]
+            },
+        },
+    )
     assert created["TaxGroup"] is True
     code = api.read("TaxCode", created["Id"])
     assert [d["TaxRateRef"]["value"] for d in code["SalesTaxRateList"]["TaxRateDetail"]] == [
-        rates["Standard Rate"], rates["Reduced Rate"]]
+        rates["Standard Rate"],
+        rates["Reduced Rate"],
+    ]

@@ -30,20 +30,23 @@ def test_read_missing_object_is_610(api):
 
 
 def test_sparse_update_keeps_other_fields_and_bumps_synctoken(api, customer):
-    updated = api.update("Customer", {"Id": customer["Id"], "SyncToken": customer["SyncToken"], "sparse": True,
-                                      "Notes": "VIP"})
+    updated = api.update(
+        "Customer", {"Id": customer["Id"], "SyncToken": customer["SyncToken"], "sparse": True, "Notes": "VIP"}
+    )
     assert updated["SyncToken"] == "1"
     assert updated["Notes"] == "VIP"
     assert updated["PrimaryEmailAddr"] == {"Address": "ap@acme.test"}
     assert updated["MetaData"]["CreateTime"] == customer["MetaData"]["CreateTime"]
-    again = api.update("Customer", {"Id": customer["Id"], "SyncToken": "1", "sparse": True, "Notes": "VIP 2"},
-                       operation="update")
+    again = api.update(
+        "Customer", {"Id": customer["Id"], "SyncToken": "1", "sparse": True, "Notes": "VIP 2"}, operation="update"
+    )
     assert again["SyncToken"] == "2"
 
 
 def test_full_update_erases_fields_it_omits(api, customer):
-    updated = api.update("Customer", {"Id": customer["Id"], "SyncToken": "0", "DisplayName": "Acme Ltd",
-                                      "Notes": "only this"})
+    updated = api.update(
+        "Customer", {"Id": customer["Id"], "SyncToken": "0", "DisplayName": "Acme Ltd", "Notes": "only this"}
+    )
     assert updated["Notes"] == "only this"
     assert "PrimaryEmailAddr" not in updated  # that is how QBO erases data on a full update
     assert updated["CurrencyRef"]["value"] == "USD"  # the currency is fixed at creation, even so
@@ -116,20 +119,30 @@ def test_unknown_references_are_2500(api, customer, hours):
     error = error_of(api.post("/invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line("9999", 1, 5)]}))
     assert error["code"] == "2500"
     assert error["Detail"] == "Invalid Reference Id : Line.SalesItemLineDetail.ItemRef"
-    error = error_of(api.post("/invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 1, 5)],
-                                           "CurrencyRef": {"value": "JPY"}}))
+    error = error_of(
+        api.post(
+            "/invoice",
+            {
+                "CustomerRef": {"value": customer["Id"]},
+                "Line": [line(hours["Id"], 1, 5)],
+                "CurrencyRef": {"value": "JPY"},
+            },
+        )
+    )
     assert error["code"] == "2500"
 
 
 def test_inactive_account_and_item_references_are_refused(api, customer):
     old_sales = api.query("select * from Account where Name = 'Old Sales' and Active = false")["Account"][0]
-    error = error_of(api.post("/item", {"Name": "Legacy", "Type": "Service",
-                                        "IncomeAccountRef": {"value": old_sales["Id"]}}))
+    error = error_of(
+        api.post("/item", {"Name": "Legacy", "Type": "Service", "IncomeAccountRef": {"value": old_sales["Id"]}})
+    )
     assert error["code"] == "2500"
     assert "has been made inactive" in error["Detail"]
     discontinued = api.query("select * from Item where Active = false")["Item"][0]
-    error = error_of(api.post("/invoice", {"CustomerRef": {"value": customer["Id"]},
-                                           "Line": [line(discontinued["Id"], 1, 10)]}))
+    error = error_of(
+        api.post("/invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(discontinued["Id"], 1, 10)]})
+    )
     assert error["code"] == "2500" and "inactive" in error["Detail"]
 
 
@@ -153,8 +166,12 @@ def test_duplicate_doc_number_is_6140_unless_allowed(api, ctl, customer, hours):
 def test_doc_number_is_numbered_and_limited_to_21_characters(api, customer, hours):
     numbered = api.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 1, 10)]})
     assert numbered["DocNumber"] == "1001"
-    error = error_of(api.post("/invoice", {"CustomerRef": {"value": customer["Id"]}, "DocNumber": "X" * 22,
-                                           "Line": [line(hours["Id"], 1, 10)]}))
+    error = error_of(
+        api.post(
+            "/invoice",
+            {"CustomerRef": {"value": customer["Id"]}, "DocNumber": "X" * 22, "Line": [line(hours["Id"], 1, 10)]},
+        )
+    )
     assert error["code"] == "2050" and "Max:21" in error["Detail"]
 
 
@@ -181,8 +198,9 @@ def test_void_invoice_zeroes_it(api, customer, hours):
 def test_customer_currency_is_fixed(api):
     euro = api.create("Customer", {"DisplayName": "Euro GmbH", "CurrencyRef": {"value": "EUR"}})
     assert euro["CurrencyRef"] == {"value": "EUR", "name": "Euro"}
-    response = api.post("/customer", {"Id": euro["Id"], "SyncToken": "0", "sparse": True,
-                                      "CurrencyRef": {"value": "USD"}})
+    response = api.post(
+        "/customer", {"Id": euro["Id"], "SyncToken": "0", "sparse": True, "CurrencyRef": {"value": "USD"}}
+    )
     assert error_of(response)["code"] == "6000"
 
 

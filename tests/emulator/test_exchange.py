@@ -25,14 +25,29 @@ def accounts(api) -> dict[str, str]:
     return accounts_by_number(api)
 
 
-def invoice(api: Api, customer: dict[str, Any], hours: dict[str, Any], amount: float, rate: float,
-            entity: str = "Invoice", day: str = "2026-02-10") -> dict[str, Any]:
-    return api.create(entity, {"CustomerRef": {"value": customer["Id"]}, "TxnDate": day, "ExchangeRate": rate,
-                               "Line": [line(hours["Id"], 1, amount)]})
+def invoice(
+    api: Api,
+    customer: dict[str, Any],
+    hours: dict[str, Any],
+    amount: float,
+    rate: float,
+    entity: str = "Invoice",
+    day: str = "2026-02-10",
+) -> dict[str, Any]:
+    return api.create(
+        entity,
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "TxnDate": day,
+            "ExchangeRate": rate,
+            "Line": [line(hours["Id"], 1, amount)],
+        },
+    )
 
 
-def eur_pay(api: Api, customer: dict[str, Any], total: float, rate: float, *applied: Any,
-            day: str = "2026-03-05") -> dict[str, Any]:
+def eur_pay(
+    api: Api, customer: dict[str, Any], total: float, rate: float, *applied: Any, day: str = "2026-03-05"
+) -> dict[str, Any]:
     response = pay(api, customer, total, *applied, TxnDate=day, CurrencyRef={"value": "EUR"}, ExchangeRate=rate)
     assert response.status_code == 200, response.text
     return response.json()["Payment"]
@@ -59,7 +74,9 @@ def test_realized_gain_and_loss_by_payment_date(api, accounts, euro, hours):
     march = report(api, **MARCH)
     assert amounts(march) == {accounts["7990"]: "2.00"}  # net loss 2.00, debit positive
     assert sections(march)["OtherExpenses"]["Rows"]["Row"][0]["ColData"][0] == {
-        "value": "Exchange Gain or Loss", "id": accounts["7990"]}
+        "value": "Exchange Gain or Loss",
+        "id": accounts["7990"],
+    }
     assert (total(march, "NetOtherIncome"), total(march, "NetIncome")) == ("-2.00", "-2.00")
     assert amounts(report(api, start_date="2026-03-01", end_date="2026-03-10")) == {accounts["7990"]: "-4.00"}
     assert amounts(report(api, **FEBRUARY)) == {accounts["4100"]: "120.00"}  # nothing moves back
@@ -68,8 +85,7 @@ def test_realized_gain_and_loss_by_payment_date(api, accounts, euro, hours):
     assert api.find("Account", "Exchange Gain or Loss")["CurrentBalance"] == 0  # P&L accounts carry none
 
 
-def test_unapplied_amounts_realize_nothing_and_home_currency_payments_nothing(api, accounts, euro, hours,
-                                                                              customer):
+def test_unapplied_amounts_realize_nothing_and_home_currency_payments_nothing(api, accounts, euro, hours, customer):
     sale = invoice(api, euro, hours, 100, 1.2)
     payment = eur_pay(api, euro, 150, 1.25, (sale, "Invoice", 100))
     assert payment["UnappliedAmt"] == 50
@@ -97,31 +113,58 @@ def test_voided_or_deleted_payments_realize_nothing(api, accounts, euro, hours):
     assert amounts(report(api, **MARCH)) == {accounts["7990"]: "-10.00"}
     api.post("/payment", {"Id": first["Id"], "SyncToken": first["SyncToken"]}, operation="delete")
     assert amounts(report(api, **MARCH)) == {accounts["7990"]: "-5.00"}
-    api.update("Payment", {"Id": second["Id"], "SyncToken": second["SyncToken"], "sparse": True},
-               operation="update", include="void")
+    api.update(
+        "Payment",
+        {"Id": second["Id"], "SyncToken": second["SyncToken"], "sparse": True},
+        operation="update",
+        include="void",
+    )
     assert amounts(report(api, **MARCH)) == {}
 
 
 def test_bill_payment_at_a_higher_rate_is_a_loss(api, accounts):
     vendor = api.create("Vendor", {"DisplayName": "Lieferant AG", "CurrencyRef": {"value": "EUR"}})
     expense = {"AccountRef": {"value": accounts["6000"]}}
-    bill = api.create("Bill", {"VendorRef": {"value": vendor["Id"]}, "TxnDate": "2026-02-10", "ExchangeRate": 1.2,
-                               "Line": [{"DetailType": "AccountBasedExpenseLineDetail", "Amount": 200,
-                                         "AccountBasedExpenseLineDetail": expense}]})
-    api.create("BillPayment", {"VendorRef": {"value": vendor["Id"]}, "TotalAmt": 200, "PayType": "Check",
-                               "CheckPayment": {"BankAccountRef": {"value": accounts["1000"]}},
-                               "TxnDate": "2026-03-05", "CurrencyRef": {"value": "EUR"}, "ExchangeRate": 1.25,
-                               "Line": [{"Amount": 200, "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}]})
+    bill = api.create(
+        "Bill",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "TxnDate": "2026-02-10",
+            "ExchangeRate": 1.2,
+            "Line": [
+                {"DetailType": "AccountBasedExpenseLineDetail", "Amount": 200, "AccountBasedExpenseLineDetail": expense}
+            ],
+        },
+    )
+    api.create(
+        "BillPayment",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "TotalAmt": 200,
+            "PayType": "Check",
+            "CheckPayment": {"BankAccountRef": {"value": accounts["1000"]}},
+            "TxnDate": "2026-03-05",
+            "CurrencyRef": {"value": "EUR"},
+            "ExchangeRate": 1.25,
+            "Line": [{"Amount": 200, "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}],
+        },
+    )
     assert amounts(report(api, **MARCH)) == {accounts["7990"]: "10.00"}  # 250.00 paid for 240.00 of A/P
 
 
 def test_exchange_accounts_as_quickbooks_shows_them(api, accounts):
     realized = api.read("Account", accounts["7990"])
     assert (realized["Name"], realized["AccountType"], realized["AccountSubType"], realized["Classification"]) == (
-        "Exchange Gain or Loss", "Other Expense", "ExchangeGainOrLoss", "Expense")
+        "Exchange Gain or Loss",
+        "Other Expense",
+        "ExchangeGainOrLoss",
+        "Expense",
+    )
     unrealized = api.read("Account", accounts["7991"])
     assert (unrealized["AccountType"], unrealized["AccountSubType"]) == (
-        "Other Expense", "UnrealisedLossOnSecuritiesNetOfTax")
+        "Other Expense",
+        "UnrealisedLossOnSecuritiesNetOfTax",
+    )
 
 
 def test_account_numbers_setting(api, ctl, hours):

@@ -21,8 +21,17 @@ def recorded(path: Path) -> list[tuple[str, str]]:
 
 def test_cli_records_the_code_every_token_and_the_app_secrets(tmp_path):
     path = tmp_path / "secrets.txt"
-    process, printed = _start_cli("--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--realm-id", REALM,
-                                  "--verifier-token", VERIFIER, env={"QBO_EMULATOR_ISSUED_SECRETS_FILE": str(path)})
+    process, printed = _start_cli(
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        CLIENT_SECRET,
+        "--realm-id",
+        REALM,
+        "--verifier-token",
+        VERIFIER,
+        env={"QBO_EMULATOR_ISSUED_SECRETS_FILE": str(path)},
+    )
     try:
         url = printed["base url"]
         assert printed["issued secrets file"] == str(path)
@@ -49,8 +58,16 @@ def test_cli_records_the_code_every_token_and_the_app_secrets(tmp_path):
 def test_emulators_sharing_a_file_append_whole_lines(tmp_path):
     path = tmp_path / "secrets.txt"
     path.write_text("earlier\tkept-from-an-earlier-writer\n", encoding="utf-8")
-    servers = [EmulatorServer(port=0, client_id=CLIENT_ID, client_secret=f"{CLIENT_SECRET}-{n}", realm_id=REALM,
-                              issued_secrets_file=str(path)).start() for n in range(2)]
+    servers = [
+        EmulatorServer(
+            port=0,
+            client_id=CLIENT_ID,
+            client_secret=f"{CLIENT_SECRET}-{n}",
+            realm_id=REALM,
+            issued_secrets_file=str(path),
+        ).start()
+        for n in range(2)
+    ]
     minted: list[dict[str, str]] = []
     lock = threading.Lock()
 

@@ -18,8 +18,7 @@ def accounts(api) -> dict[str, str]:
 
 def fx_loss(accounts: dict[str, str], amount: float = 12.34, **fields: Any) -> dict[str, Any]:
     """Debit "Exchange Gain or Loss" (7990), credit Checking (1000)."""
-    return {"Line": [je_line(accounts["7990"], "Debit", amount), je_line(accounts["1000"], "Credit", amount)],
-            **fields}
+    return {"Line": [je_line(accounts["7990"], "Debit", amount), je_line(accounts["1000"], "Credit", amount)], **fields}
 
 
 def test_balanced_entry_is_stored_with_totals_and_line_ids(api, accounts):
@@ -32,20 +31,26 @@ def test_balanced_entry_is_stored_with_totals_and_line_ids(api, accounts):
     assert "DocNumber" not in created  # never numbered automatically
     debit, credit = created["Line"]
     assert (debit["Id"], credit["Id"]) == ("0", "1")  # QBO numbers journal lines from 0
-    assert debit["JournalEntryLineDetail"]["AccountRef"] == {"value": accounts["7990"],
-                                                             "name": "Exchange Gain or Loss"}
+    assert debit["JournalEntryLineDetail"]["AccountRef"] == {"value": accounts["7990"], "name": "Exchange Gain or Loss"}
     assert credit["JournalEntryLineDetail"]["PostingType"] == "Credit"
     assert api.read("JournalEntry", created["Id"]) == created
 
 
 def test_split_lines_balance_in_total_and_totals_ignore_what_is_sent(api, accounts):
-    created = api.create("JournalEntry", {
-        "DocNumber": "FX-2026-02", "TotalAmt": 999, "Line": [
-            je_line(accounts["7990"], "Debit", "10.005"),  # rounded half-up to cents
-            je_line(accounts["7991"], "Debit", 5),
-            {"DetailType": "DescriptionOnly", "Description": "February revaluation"},
-            je_line(accounts["1000"], "Credit", 7.51),
-            je_line(accounts["1010"], "Credit", 7.5)]})
+    created = api.create(
+        "JournalEntry",
+        {
+            "DocNumber": "FX-2026-02",
+            "TotalAmt": 999,
+            "Line": [
+                je_line(accounts["7990"], "Debit", "10.005"),  # rounded half-up to cents
+                je_line(accounts["7991"], "Debit", 5),
+                {"DetailType": "DescriptionOnly", "Description": "February revaluation"},
+                je_line(accounts["1000"], "Credit", 7.51),
+                je_line(accounts["1010"], "Credit", 7.5),
+            ],
+        },
+    )
     assert created["DocNumber"] == "FX-2026-02"
     assert created["TotalAmt"] == 15.01
     assert [line["Id"] for line in created["Line"]] == ["0", "1", "2", "3", "4"]
@@ -59,7 +64,10 @@ def test_unbalanced_entry_is_refused_with_2300(api, ctl, accounts):
     assert response.status_code == 400
     error = error_of(response)
     assert (error["code"], error["Message"], error["type"]) == (
-        "2300", "Amount on debits not equal to credits", "ValidationFault")
+        "2300",
+        "Amount on debits not equal to credits",
+        "ValidationFault",
+    )
     assert "Debits: 12.34, Credits: 12.35" in error["Detail"]
     one_sided = {"Line": [je_line(accounts["7990"], "Debit", 5)]}
     assert error_of(api.post("/journalentry", one_sided))["code"] == "2300"
@@ -77,7 +85,9 @@ def test_line_validation(api, ctl, accounts):
     no_account = fx_loss(accounts)
     del no_account["Line"][0]["JournalEntryLineDetail"]["AccountRef"]
     assert (refused(no_account)["code"], refused(no_account)["element"]) == (
-        "2020", "Line.JournalEntryLineDetail.AccountRef")
+        "2020",
+        "Line.JournalEntryLineDetail.AccountRef",
+    )
     unknown = fx_loss(accounts)
     unknown["Line"][0]["JournalEntryLineDetail"]["AccountRef"] = {"value": "9999"}
     assert refused(unknown)["code"] == "2500"
@@ -107,7 +117,9 @@ def test_receivable_and_payable_lines_need_a_name(api, accounts, customer):
     body["Line"][0]["JournalEntryLineDetail"]["Entity"] = {"EntityRef": {"value": customer["Id"]}}
     created = api.create("JournalEntry", body)
     assert created["Line"][0]["JournalEntryLineDetail"]["Entity"] == {
-        "Type": "Customer", "EntityRef": {"value": customer["Id"], "name": "Acme Ltd"}}
+        "Type": "Customer",
+        "EntityRef": {"value": customer["Id"], "name": "Acme Ltd"},
+    }
 
 
 def test_foreign_currency_needs_a_rate(api, accounts):
@@ -121,8 +133,9 @@ def test_foreign_currency_needs_a_rate(api, accounts):
 
 def test_update_delete_and_no_void(api, ctl, accounts):
     created = api.create("JournalEntry", fx_loss(accounts, TxnDate="2026-02-15"))
-    sparse = api.update("JournalEntry", {"Id": created["Id"], "SyncToken": "0", "sparse": True,
-                                         "PrivateNote": "revalued"})
+    sparse = api.update(
+        "JournalEntry", {"Id": created["Id"], "SyncToken": "0", "sparse": True, "PrivateNote": "revalued"}
+    )
     assert sparse["SyncToken"] == "1" and sparse["TotalAmt"] == 12.34 and sparse["PrivateNote"] == "revalued"
     stale = api.post("/journalentry", {**fx_loss(accounts, 20), "Id": created["Id"], "SyncToken": "0"})
     assert error_of(stale)["code"] == "5010"
@@ -131,8 +144,9 @@ def test_update_delete_and_no_void(api, ctl, accounts):
     assert error_of(api.post("/journalentry", {**unbalanced, "Id": created["Id"], "SyncToken": "1"}))["code"] == "2300"
     full = api.update("JournalEntry", {**fx_loss(accounts, 20), "Id": created["Id"], "SyncToken": "1"})
     assert full["TotalAmt"] == 20 and "PrivateNote" not in full  # a full update clears what it omits
-    assert error_of(api.post("/journalentry", {"Id": created["Id"], "SyncToken": "2"}, operation="void"))["code"] \
-        == "500"
+    assert (
+        error_of(api.post("/journalentry", {"Id": created["Id"], "SyncToken": "2"}, operation="void"))["code"] == "500"
+    )
     deleted = api.post("/journalentry", {"Id": created["Id"], "SyncToken": "2"}, operation="delete")
     assert deleted.json()["JournalEntry"] == {"status": "Deleted", "domain": "QBO", "Id": created["Id"]}
     assert error_of(api.get(f"/journalentry/{created['Id']}"))["code"] == "610"
@@ -149,16 +163,28 @@ def test_query_cdc_and_webhook_events(api, ctl, accounts):
     changes = api.get("/cdc", entities="JournalEntry", changedSince=since).json()
     page = changes["CDCResponse"][0]["QueryResponse"][0]["JournalEntry"]
     assert {row["Id"]: row.get("status") for row in page} == {february["Id"]: None, march["Id"]: "Deleted"}
-    events = [(event["entity"], event["operation"], event["entityId"])
-              for event in ctl.call("GET", "webhooks/events") if event["entity"] == "JournalEntry"]
-    assert events == [("JournalEntry", "Create", february["Id"]), ("JournalEntry", "Create", march["Id"]),
-                      ("JournalEntry", "Delete", march["Id"])]
+    events = [
+        (event["entity"], event["operation"], event["entityId"])
+        for event in ctl.call("GET", "webhooks/events")
+        if event["entity"] == "JournalEntry"
+    ]
+    assert events == [
+        ("JournalEntry", "Create", february["Id"]),
+        ("JournalEntry", "Create", march["Id"]),
+        ("JournalEntry", "Delete", march["Id"]),
+    ]
 
 
 def test_batch_and_bookkeeper_entries(api, ctl, accounts):
-    answer = api.post("/batch", {"BatchItemRequest": [
-        {"bId": "1", "operation": "create", "JournalEntry": fx_loss(accounts)},
-        {"bId": "2", "operation": "create", "JournalEntry": {"Line": [je_line(accounts["7990"], "Debit", 1)]}}]})
+    answer = api.post(
+        "/batch",
+        {
+            "BatchItemRequest": [
+                {"bId": "1", "operation": "create", "JournalEntry": fx_loss(accounts)},
+                {"bId": "2", "operation": "create", "JournalEntry": {"Line": [je_line(accounts["7990"], "Debit", 1)]}},
+            ]
+        },
+    )
     first, second = answer.json()["BatchItemResponse"]
     assert first["JournalEntry"]["TotalAmt"] == 12.34
     assert second["Fault"]["Error"][0]["code"] == "2300"

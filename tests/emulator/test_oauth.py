@@ -12,8 +12,14 @@ DAY = 86400
 
 
 def authorize(url: str, **overrides: str):
-    params = {"client_id": CLIENT_ID, "response_type": "code", "scope": "com.intuit.quickbooks.accounting",
-              "redirect_uri": REDIRECT_URI, "state": "st-123", **overrides}
+    params = {
+        "client_id": CLIENT_ID,
+        "response_type": "code",
+        "scope": "com.intuit.quickbooks.accounting",
+        "redirect_uri": REDIRECT_URI,
+        "state": "st-123",
+        **overrides,
+    }
     return session().get(f"{url}/connect/oauth2", params=params, allow_redirects=False, timeout=10)
 
 
@@ -76,8 +82,9 @@ def test_authorize_code_exchange_and_api_access(emulator, ctl):
 
 def test_code_needs_same_redirect_uri_and_expires(emulator, ctl):
     code = code_from(authorize(emulator.url))["code"][0]
-    wrong = token_call(emulator.url, {"grant_type": "authorization_code", "code": code,
-                                      "redirect_uri": "http://127.0.0.1:9/other"})
+    wrong = token_call(
+        emulator.url, {"grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1:9/other"}
+    )
     assert wrong.json() == {"error": "invalid_grant", "error_description": wrong.json()["error_description"]}
     code = code_from(authorize(emulator.url))["code"][0]
     ctl.advance(601)
@@ -161,8 +168,9 @@ def test_revoke_kills_the_whole_grant(emulator, ctl):
     tokens = grant(emulator.url)
     url = f"{emulator.url}/v2/oauth2/tokens/revoke"
     assert session().post(url, json={"token": tokens["refresh_token"]}, timeout=10).status_code == 401  # Basic auth
-    response = session().post(url, json={"token": tokens["refresh_token"]}, headers={"Authorization": basic()},
-                              timeout=10)
+    response = session().post(
+        url, json={"token": tokens["refresh_token"]}, headers={"Authorization": basic()}, timeout=10
+    )
     assert response.status_code == 200
     assert Api(emulator.url, tokens["access_token"]).get(f"/companyinfo/{REALM}").status_code == 401
     assert refresh(emulator.url, tokens["refresh_token"]).json()["error"] == "invalid_grant"
@@ -182,4 +190,6 @@ def test_control_tokens_shortcut(emulator, ctl):
     tokens = ctl.tokens()
     assert tokens["expires_in"] == 3600 and tokens["x_refresh_token_hard_expires_in"] > 0
     assert Api(emulator.url, tokens["access_token"]).get("/preferences").json()["Preferences"]["CurrencyPrefs"] == {
-        "HomeCurrency": {"value": "USD"}, "MultiCurrencyEnabled": True}
+        "HomeCurrency": {"value": "USD"},
+        "MultiCurrencyEnabled": True,
+    }

@@ -14,8 +14,13 @@ from .conftest import Api, Control
 from .ledger import accounts_by_number
 from .purchases import bill_payment, expense, paid, payable, purchase
 
-PROPERTY = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 AMOUNTS = st.integers(min_value=1, max_value=50_000).map(lambda c: Decimal(c) / 100)
 STEPS = st.sampled_from(["bill", "bill", "credit", "pay", "pay", "update", "delete", "void"])
 RATES = {"USD": Decimal(1), "EUR": Decimal("1.1")}
@@ -31,8 +36,10 @@ class Book:
     def __init__(self, api: Api, accounts: dict[str, str]) -> None:
         self.api = api
         self.accounts = accounts
-        self.vendors = [api.create("Vendor", {"DisplayName": "Home Supplies"}),
-                        api.create("Vendor", {"DisplayName": "Euro Supplies", "CurrencyRef": {"value": "EUR"}})]
+        self.vendors = [
+            api.create("Vendor", {"DisplayName": "Home Supplies"}),
+            api.create("Vendor", {"DisplayName": "Euro Supplies", "CurrencyRef": {"value": "EUR"}}),
+        ]
         self.docs: list[tuple[str, dict[str, Any]]] = []  # (entity, created)
         self.payments: list[dict[str, Any]] = []  # live bill payments
 
@@ -41,14 +48,19 @@ class Book:
         return {} if currency == "USD" else {"CurrencyRef": {"value": currency}, "ExchangeRate": float(RATES[currency])}
 
     def open_docs(self, vendor: dict[str, Any], entity: str) -> list[dict[str, Any]]:
-        found = [self.api.read(entity, doc["Id"]) for kind, doc in self.docs
-                 if kind == entity and doc["VendorRef"]["value"] == vendor["Id"]]
+        found = [
+            self.api.read(entity, doc["Id"])
+            for kind, doc in self.docs
+            if kind == entity and doc["VendorRef"]["value"] == vendor["Id"]
+        ]
         return [doc for doc in found if dec(doc["Balance"]) > 0]
 
     def lines(self, data: Any, vendor: dict[str, Any], exclude: dict[str, Any] | None) -> list[tuple[Any, ...]]:
         """Amounts to apply: a share of each open bill, then credits up to what the bills take."""
-        given_back = {(link["LinkedTxn"][0]["TxnType"], link["LinkedTxn"][0]["TxnId"]): dec(link["Amount"])
-                      for link in (exclude or {}).get("Line") or []}
+        given_back = {
+            (link["LinkedTxn"][0]["TxnType"], link["LinkedTxn"][0]["TxnId"]): dec(link["Amount"])
+            for link in (exclude or {}).get("Line") or []
+        }
         applied: list[tuple[Any, ...]] = []
         bills_total = Decimal(0)
         for entity in ("Bill", "VendorCredit"):
@@ -72,32 +84,48 @@ class Book:
     def pay(self, data: Any, vendor: dict[str, Any]) -> None:
         applied = self.lines(data, vendor, None)
         extra = data.draw(st.sampled_from([Decimal(0), Decimal(0), Decimal("12.34"), Decimal("100")]), label="extra")
-        total = sum((dec(amount) * (-1 if kind == "VendorCredit" else 1) for _doc, kind, amount in applied),
-                    Decimal(0)) + extra
+        total = (
+            sum((dec(amount) * (-1 if kind == "VendorCredit" else 1) for _doc, kind, amount in applied), Decimal(0))
+            + extra
+        )
         by_card = data.draw(st.booleans(), label="by card")
         account = {"card": self.accounts["2050"]} if by_card else {"bank": self.accounts["1000"]}
-        self.payments.append(paid(bill_payment(self.api, vendor, float(total), *applied, **account,
-                                               **self.rate_of(vendor))))
+        self.payments.append(
+            paid(bill_payment(self.api, vendor, float(total), *applied, **account, **self.rate_of(vendor)))
+        )
 
     def update(self, data: Any, index: int) -> None:
         payment = self.api.read("BillPayment", self.payments[index]["Id"])
         vendor = next(v for v in self.vendors if v["Id"] == payment["VendorRef"]["value"])
         applied = self.lines(data, vendor, payment)
-        total = sum((dec(amount) * (-1 if kind == "VendorCredit" else 1) for _doc, kind, amount in applied),
-                    Decimal(0))
-        lines = [{"Amount": amount, "LinkedTxn": [{"TxnId": doc["Id"], "TxnType": kind}]}
-                 for doc, kind, amount in applied]
-        self.payments[index] = self.api.update("BillPayment", {
-            "Id": payment["Id"], "SyncToken": payment["SyncToken"], "sparse": True,
-            "TotalAmt": float(max(total, dec(payment["TotalAmt"]))), "Line": lines})
+        total = sum((dec(amount) * (-1 if kind == "VendorCredit" else 1) for _doc, kind, amount in applied), Decimal(0))
+        lines = [
+            {"Amount": amount, "LinkedTxn": [{"TxnId": doc["Id"], "TxnType": kind}]} for doc, kind, amount in applied
+        ]
+        self.payments[index] = self.api.update(
+            "BillPayment",
+            {
+                "Id": payment["Id"],
+                "SyncToken": payment["SyncToken"],
+                "sparse": True,
+                "TotalAmt": float(max(total, dec(payment["TotalAmt"]))),
+                "Line": lines,
+            },
+        )
 
     def check(self) -> None:
         """Each document's balance, each vendor's and A/P, recomputed from what the emulator serves."""
         live = [self.api.read("BillPayment", payment["Id"]) for payment in self.payments]
         for entity, doc in self.docs:
-            taken = sum((dec(row["Amount"]) for payment in live for row in payment["Line"]
-                         if (row["LinkedTxn"][0]["TxnType"], row["LinkedTxn"][0]["TxnId"]) == (entity, doc["Id"])),
-                        Decimal(0))
+            taken = sum(
+                (
+                    dec(row["Amount"])
+                    for payment in live
+                    for row in payment["Line"]
+                    if (row["LinkedTxn"][0]["TxnType"], row["LinkedTxn"][0]["TxnId"]) == (entity, doc["Id"])
+                ),
+                Decimal(0),
+            )
             assert dec(self.api.read(entity, doc["Id"])["Balance"]) == dec(doc["TotalAmt"]) - taken
         home = Decimal(0)
         for vendor in self.vendors:
@@ -110,8 +138,13 @@ class Book:
             for payment in live:
                 if payment["VendorRef"]["value"] != vendor["Id"]:
                     continue
-                applied = sum((dec(row["Amount"]) * (-1 if row["LinkedTxn"][0]["TxnType"] == "VendorCredit" else 1)
-                               for row in payment["Line"]), Decimal(0))
+                applied = sum(
+                    (
+                        dec(row["Amount"]) * (-1 if row["LinkedTxn"][0]["TxnType"] == "VendorCredit" else 1)
+                        for row in payment["Line"]
+                    ),
+                    Decimal(0),
+                )
                 assert applied <= dec(payment["TotalAmt"])
                 expected -= dec(payment["TotalAmt"]) - applied
             assert dec(self.api.read("Vendor", vendor["Id"])["Balance"]) == expected, vendor["DisplayName"]
@@ -130,8 +163,9 @@ def test_vendor_balance_is_open_bills_less_open_credits_less_unapplied(emulator,
         vendor = data.draw(st.sampled_from(book.vendors), label="vendor")
         if step in ("bill", "credit"):
             entity = "Bill" if step == "bill" else "VendorCredit"
-            created = purchase(api, entity, vendor, expense(book.accounts["6000"], float(data.draw(AMOUNTS))),
-                               **book.rate_of(vendor))
+            created = purchase(
+                api, entity, vendor, expense(book.accounts["6000"], float(data.draw(AMOUNTS))), **book.rate_of(vendor)
+            )
             book.docs.append((entity, created))
         elif step == "pay":
             book.pay(data, vendor)
@@ -144,6 +178,10 @@ def test_vendor_balance_is_open_bills_less_open_credits_less_unapplied(emulator,
                 api.post("/billpayment", {"Id": current["Id"], "SyncToken": current["SyncToken"]}, operation="delete")
                 book.payments.pop(index)
             elif step == "void":
-                api.update("BillPayment", {"Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True},
-                           operation="update", include="void")
+                api.update(
+                    "BillPayment",
+                    {"Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True},
+                    operation="update",
+                    include="void",
+                )
         book.check()

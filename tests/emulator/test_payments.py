@@ -51,8 +51,12 @@ def test_delete_and_void_restore_the_invoice_balance(api, customer, invoice):
     deleted = api.post("/payment", {"Id": first["Id"], "SyncToken": first["SyncToken"]}, operation="delete")
     assert deleted.json()["Payment"]["status"] == "Deleted"
     assert api.read("Invoice", invoice["Id"])["Balance"] == 30
-    voided = api.update("Payment", {"Id": second["Id"], "SyncToken": second["SyncToken"], "sparse": True},
-                        operation="update", include="void")
+    voided = api.update(
+        "Payment",
+        {"Id": second["Id"], "SyncToken": second["SyncToken"], "sparse": True},
+        operation="update",
+        include="void",
+    )
     assert (voided["TotalAmt"], voided["PrivateNote"]) == (0, "Voided")
     restored = api.read("Invoice", invoice["Id"])
     assert restored["Balance"] == 100
@@ -61,9 +65,16 @@ def test_delete_and_void_restore_the_invoice_balance(api, customer, invoice):
 
 def test_updating_a_payment_reapplies_it(api, customer, invoice):
     payment = pay(api, customer, 100, (invoice, "Invoice", 100)).json()["Payment"]
-    smaller = api.update("Payment", {"Id": payment["Id"], "SyncToken": payment["SyncToken"], "sparse": True,
-                                     "TotalAmt": 25, "Line": [{"Amount": 25, "LinkedTxn": [
-                                         {"TxnId": invoice["Id"], "TxnType": "Invoice"}]}]})
+    smaller = api.update(
+        "Payment",
+        {
+            "Id": payment["Id"],
+            "SyncToken": payment["SyncToken"],
+            "sparse": True,
+            "TotalAmt": 25,
+            "Line": [{"Amount": 25, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+        },
+    )
     assert smaller["TotalAmt"] == 25
     assert api.read("Invoice", invoice["Id"])["Balance"] == 75
 
@@ -96,8 +107,15 @@ def test_paid_invoices_cannot_be_deleted_or_voided(api, customer, invoice):
     for operation in ("delete", "void"):
         response = api.post("/invoice", {"Id": current["Id"], "SyncToken": current["SyncToken"]}, operation=operation)
         assert error_of(response)["code"] == "6000"
-    shrink = api.post("/invoice", {"Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True,
-                                   "Line": [line(api.find("Item", "Hours")["Id"], 1, 5)]})
+    shrink = api.post(
+        "/invoice",
+        {
+            "Id": current["Id"],
+            "SyncToken": current["SyncToken"],
+            "sparse": True,
+            "Line": [line(api.find("Item", "Hours")["Id"], 1, 5)],
+        },
+    )
     assert error_of(shrink)["code"] == "6000"  # the new total would be below what was paid
 
 
@@ -105,17 +123,38 @@ def test_bill_payment_settles_a_bill(api):
     vendor = api.find("Vendor", "Office Supplies Co.", field="DisplayName")
     expenses = api.find("Account", "Office Expenses")
     checking = {"BankAccountRef": {"value": api.find("Account", "Checking")["Id"]}}
-    bill = api.create("Bill", {"VendorRef": {"value": vendor["Id"]}, "Line": [
-        {"DetailType": "AccountBasedExpenseLineDetail", "Amount": 200,
-         "AccountBasedExpenseLineDetail": {"AccountRef": {"value": expenses["Id"]}}}]})
+    bill = api.create(
+        "Bill",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "Line": [
+                {
+                    "DetailType": "AccountBasedExpenseLineDetail",
+                    "Amount": 200,
+                    "AccountBasedExpenseLineDetail": {"AccountRef": {"value": expenses["Id"]}},
+                }
+            ],
+        },
+    )
     assert (bill["TotalAmt"], bill["Balance"]) == (200, 200)
     assert api.read("Vendor", vendor["Id"])["Balance"] == 200
-    payment = api.create("BillPayment", {"VendorRef": {"value": vendor["Id"]}, "TotalAmt": 200, "PayType": "Check",
-                                         "CheckPayment": checking, "Line": [{"Amount": 200, "LinkedTxn": [
-                                             {"TxnId": bill["Id"], "TxnType": "Bill"}]}]})
+    payment = api.create(
+        "BillPayment",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "TotalAmt": 200,
+            "PayType": "Check",
+            "CheckPayment": checking,
+            "Line": [{"Amount": 200, "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}],
+        },
+    )
     assert api.read("Bill", bill["Id"])["Balance"] == 0
-    api.update("BillPayment", {"Id": payment["Id"], "SyncToken": payment["SyncToken"], "sparse": True},
-               operation="update", include="void")
+    api.update(
+        "BillPayment",
+        {"Id": payment["Id"], "SyncToken": payment["SyncToken"], "sparse": True},
+        operation="update",
+        include="void",
+    )
     assert api.read("Bill", bill["Id"])["Balance"] == 200
     payable = api.find("Account", "Accounts Payable (A/P)")
     assert payable["CurrentBalance"] == 200

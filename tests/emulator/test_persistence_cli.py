@@ -17,14 +17,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_data_file_survives_a_restart(tmp_path):
     data = str(tmp_path / "company.sqlite3")
-    with EmulatorServer(port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=REALM,
-                        data_file=data) as first:
+    with EmulatorServer(
+        port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=REALM, data_file=data
+    ) as first:
         tokens = Control(first.url).tokens()
         api = Api(first.url, tokens["access_token"])
         created = api.create("Customer", {"DisplayName": "Persistent"}, requestid="persist-1")
         items_before = len(api.query("select * from Item")["Item"])
-    with EmulatorServer(port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=REALM,
-                        data_file=data) as second:
+    with EmulatorServer(
+        port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=REALM, data_file=data
+    ) as second:
         api = Api(second.url, tokens["access_token"])  # the grant was kept too
         assert api.read("Customer", created["Id"])["DisplayName"] == "Persistent"
         assert len(api.query("select * from Item")["Item"]) == items_before  # not seeded twice
@@ -40,8 +42,9 @@ def test_data_file_survives_a_restart(tmp_path):
 
 def _start_cli(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, dict[str, str]]:
     command = [sys.executable, "-m", "tests.qbo_emulator", "--port", "0", *args]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+    )
     timer = threading.Timer(30, process.kill)  # a hung start fails the test instead of blocking it
     timer.start()
     printed: dict[str, str] = {}
@@ -78,10 +81,15 @@ def test_cli_starts_and_prints_its_defaults():
 
 
 def test_cli_reads_environment_variables():
-    process, printed = _start_cli("--no-rate-limit", env={"QBO_EMULATOR_REALM_ID": "4620816365000000042",
-                                                          "QBO_EMULATOR_WEBHOOK_FORMAT": "classic",
-                                                          "QBO_EMULATOR_AUTOMATED_SALES_TAX": "1",
-                                                          "QBO_EMULATOR_NO_ACCOUNT_NUMBERS": "1"})
+    process, printed = _start_cli(
+        "--no-rate-limit",
+        env={
+            "QBO_EMULATOR_REALM_ID": "4620816365000000042",
+            "QBO_EMULATOR_WEBHOOK_FORMAT": "classic",
+            "QBO_EMULATOR_AUTOMATED_SALES_TAX": "1",
+            "QBO_EMULATOR_NO_ACCOUNT_NUMBERS": "1",
+        },
+    )
     try:
         assert printed["realm id"] == "4620816365000000042"
         assert printed["webhook format"] == "classic"

@@ -9,10 +9,16 @@ from .conftest import error_of, line
 
 @pytest.fixture
 def customers(api):
-    batch = {"BatchItemRequest": [
-        {"bId": str(n), "operation": "create",
-         "Customer": {"DisplayName": f"Customer {n:02d}", "Notes": "even" if n % 2 else "odd"}}
-        for n in range(1, 26)]}
+    batch = {
+        "BatchItemRequest": [
+            {
+                "bId": str(n),
+                "operation": "create",
+                "Customer": {"DisplayName": f"Customer {n:02d}", "Notes": "even" if n % 2 else "odd"},
+            }
+            for n in range(1, 26)
+        ]
+    }
     response = api.post("/batch", batch).json()
     return [item["Customer"] for item in response["BatchItemResponse"]]
 
@@ -29,8 +35,9 @@ def test_paging_and_count(api, customers):
 
 
 def test_maxresults_is_capped_at_1000(api):
-    response = api.request("POST", "/query", data=b"select * from Customer maxresults 1001",
-                           headers={"Content-Type": "application/text"})
+    response = api.request(
+        "POST", "/query", data=b"select * from Customer maxresults 1001", headers={"Content-Type": "application/text"}
+    )
     error = error_of(response)
     assert error["code"] == "4001" and "1000" in error["Detail"]
 
@@ -61,8 +68,12 @@ def test_orderby(api, customers):
 
 
 def test_or_is_a_parser_error(api, customers):
-    response = api.request("POST", "/query", headers={"Content-Type": "application/text"},
-                           data=b"select * from Customer where DisplayName = 'a' or DisplayName = 'b'")
+    response = api.request(
+        "POST",
+        "/query",
+        headers={"Content-Type": "application/text"},
+        data=b"select * from Customer where DisplayName = 'a' or DisplayName = 'b'",
+    )
     assert response.status_code == 400
     error = error_of(response)
     assert (error["code"], error["Message"]) == ("4000", "Error parsing query")
@@ -81,8 +92,10 @@ def test_active_filter_is_implicit(api, customers):
 def test_references_amounts_and_metadata(api, ctl, customer, hours):
     other = api.create("Customer", {"DisplayName": "Other"})
     for owner, price in ((customer, 10), (customer, 0.5), (other, 99)):
-        api.create("Invoice", {"CustomerRef": {"value": owner["Id"]}, "Line": [line(hours["Id"], 1, price)],
-                               "DocNumber": f"Q-{price}"})
+        api.create(
+            "Invoice",
+            {"CustomerRef": {"value": owner["Id"]}, "Line": [line(hours["Id"], 1, price)], "DocNumber": f"Q-{price}"},
+        )
     rows = api.query(f"select * from Invoice where CustomerRef = '{customer['Id']}'")["Invoice"]  # noqa: S608
     assert len(rows) == 2
     assert len(api.query("select * from Invoice where Balance > '5'")["Invoice"]) == 2
@@ -105,8 +118,13 @@ def test_projection_and_singletons(api, customers):
 
 
 def test_bad_queries(api):
-    for text in ("", "select * from Nothing", "select * from Customer where", "delete from Customer",
-                 "select * from Customer maxresults ten"):
+    for text in (
+        "",
+        "select * from Nothing",
+        "select * from Customer where",
+        "delete from Customer",
+        "select * from Customer maxresults ten",
+    ):
         response = api.request("POST", "/query", data=text.encode(), headers={"Content-Type": "application/text"})
         assert response.status_code == 400, text
         assert error_of(response)["code"] in ("4000", "4001"), text

@@ -29,8 +29,9 @@ class RealmControl(Control):
         self.realm = realm
 
     def call(self, method: str, path: str, payload: Any = None, expect: int = 200) -> Any:
-        response = self.http.request(method, f"{self.url}/_emulator/realms/{self.realm}/{path}", json=payload,
-                                     timeout=15)
+        response = self.http.request(
+            method, f"{self.url}/_emulator/realms/{self.realm}/{path}", json=payload, timeout=15
+        )
         assert response.status_code == expect, response.text
         return response.json()
 
@@ -42,8 +43,10 @@ def realms(emulator: EmulatorServer, ctl: Control) -> dict[str, Any]:
     fr = ctl.call("POST", "realms", {"realmId": FR, "preset": "fr", "company_name": "Filiale SAS"})
     assert uk["realmId"] == UK  # the next Id after the start-up realm's
     assert fr["realmId"] == FR
-    apis = {realm: Api(emulator.url, RealmControl(emulator.url, realm).tokens()["access_token"], realm=realm)
-            for realm in (REALM, UK, FR)}
+    apis = {
+        realm: Api(emulator.url, RealmControl(emulator.url, realm).tokens()["access_token"], realm=realm)
+        for realm in (REALM, UK, FR)
+    }
     return {"api": apis, "ctl": {realm: RealmControl(emulator.url, realm) for realm in (REALM, UK, FR)}}
 
 
@@ -52,8 +55,11 @@ def test_realms_are_companies_of_their_own(emulator, ctl, realms):
     assert list(listed) == [REALM, UK, FR]
     assert listed[REALM]["default"] is True and listed[UK]["default"] is False
     assert ctl.call("GET", "health")["realms"] == [REALM, UK, FR]
-    expected = {REALM: ("US", "USD", "Emulated Company Inc."), UK: ("GB", "GBP", "Emulated UK Company Ltd"),
-                FR: ("FR", "EUR", "Filiale SAS")}
+    expected = {
+        REALM: ("US", "USD", "Emulated Company Inc."),
+        UK: ("GB", "GBP", "Emulated UK Company Ltd"),
+        FR: ("FR", "EUR", "Filiale SAS"),
+    }
     for realm, (country, currency, name) in expected.items():
         api = realms["api"][realm]
         info = api.get(f"/companyinfo/{realm}").json()["CompanyInfo"]
@@ -66,8 +72,10 @@ def test_realms_are_companies_of_their_own(emulator, ctl, realms):
     # A chart of accounts, tax codes and settings per company: a change in one stays there.
     uk_api = realms["api"][UK]
     checking = uk_api.find("Account", "Checking")
-    uk_api.update("Account", {"Id": checking["Id"], "SyncToken": checking["SyncToken"], "sparse": True,
-                              "Name": "Barclays Current"})
+    uk_api.update(
+        "Account",
+        {"Id": checking["Id"], "SyncToken": checking["SyncToken"], "sparse": True, "Name": "Barclays Current"},
+    )
     assert realms["api"][REALM].find("Account", "Checking")["Id"] == checking["Id"]
     realms["ctl"][UK].settings(company_name="Renamed Ltd")
     assert ctl.call("GET", "settings")["company_name"] == "Emulated Company Inc."
@@ -223,8 +231,12 @@ def test_a_token_is_refused_on_another_realm(emulator, ctl, realms):
     unknown = Api(emulator.url, us_token, realm="123").get("/companyinfo/123")
     assert unknown.status_code == 403 and error_of(unknown)["type"] == "AuthorizationFault"
     # Revoking one company's grant leaves the others connected.
-    revoke = session().post(f"{emulator.url}/v2/oauth2/tokens/revoke", json={"token": us_token},
-                            headers={"Authorization": basic()}, timeout=10)
+    revoke = session().post(
+        f"{emulator.url}/v2/oauth2/tokens/revoke",
+        json={"token": us_token},
+        headers={"Authorization": basic()},
+        timeout=10,
+    )
     assert revoke.status_code == 200
     assert realms["api"][REALM].get(f"/companyinfo/{REALM}").status_code == 401
     assert realms["api"][UK].get(f"/companyinfo/{UK}").status_code == 200
@@ -242,8 +254,10 @@ def receiver():
 def test_one_delivery_carries_events_of_several_realms(ctl, realms, receiver, fmt):
     ctl.webhooks(url=receiver.url, verifier_token=VERIFIER, retry_schedule=[30], batch_window=60, format=fmt)
     us, uk, fr = (realms["api"][realm] for realm in (REALM, UK, FR))
-    made = {REALM: us.create("Customer", {"DisplayName": "US One"})["Id"],
-            UK: uk.create("Customer", {"DisplayName": "UK One"})["Id"]}
+    made = {
+        REALM: us.create("Customer", {"DisplayName": "US One"})["Id"],
+        UK: uk.create("Customer", {"DisplayName": "UK One"})["Id"],
+    }
     vendor = uk.create("Vendor", {"DisplayName": "UK Supplier"})["Id"]
     made[FR] = fr.create("Customer", {"DisplayName": "FR Un"})["Id"]
     deliveries = ctl.flush()
@@ -259,15 +273,24 @@ def test_one_delivery_carries_events_of_several_realms(ctl, realms, receiver, fm
         assert [(e["name"], e["id"]) for e in by_realm[FR]] == [("Customer", made[FR])]
     else:
         assert [(event["intuitaccountid"], event["type"]) for event in payload] == [
-            (REALM, "qbo.customer.created.v1"), (UK, "qbo.customer.created.v1"), (UK, "qbo.vendor.created.v1"),
-            (FR, "qbo.customer.created.v1")]
+            (REALM, "qbo.customer.created.v1"),
+            (UK, "qbo.customer.created.v1"),
+            (UK, "qbo.vendor.created.v1"),
+            (FR, "qbo.customer.created.v1"),
+        ]
     assert [e["realmId"] for e in realms["ctl"][UK].call("GET", "webhooks/events")] == [UK, UK]
     assert "the app's" in realms["ctl"][UK].call("POST", "webhooks", {"url": receiver.url}, expect=400)["error"]
 
 
 def test_deliveries_can_be_split_per_realm(ctl, realms, receiver):
-    ctl.webhooks(url=receiver.url, verifier_token=VERIFIER, retry_schedule=[30], batch_window=60, format="classic",
-                 realms_per_delivery="one")
+    ctl.webhooks(
+        url=receiver.url,
+        verifier_token=VERIFIER,
+        retry_schedule=[30],
+        batch_window=60,
+        format="classic",
+        realms_per_delivery="one",
+    )
     realms["api"][REALM].create("Customer", {"DisplayName": "A"})
     realms["api"][UK].create("Customer", {"DisplayName": "B"})
     realms["api"][REALM].create("Customer", {"DisplayName": "C"})

@@ -37,14 +37,22 @@ def test_added_realms_survive_a_restart_until_a_full_reset(tmp_path):
 
 
 def test_cli_adds_realms():
-    process, printed = _start_cli("--add-realm", f"{UK}:uk", "--add-realm",
-                                  "9130354000000003:fr,company_name=Filiale SAS,automated_sales_tax=false")
+    process, printed = _start_cli(
+        "--add-realm",
+        f"{UK}:uk",
+        "--add-realm",
+        "9130354000000003:fr,company_name=Filiale SAS,automated_sales_tax=false",
+    )
     try:
-        assert printed["other realms"] == (f"{UK} (Emulated UK Company Ltd, GB, GBP), "
-                                           "9130354000000003 (Filiale SAS, FR, EUR)")
+        assert printed["other realms"] == (
+            f"{UK} (Emulated UK Company Ltd, GB, GBP), 9130354000000003 (Filiale SAS, FR, EUR)"
+        )
         listed = session().get(f"{printed['base url']}/_emulator/realms", timeout=10).json()
         assert [(realm["realmId"], realm["startup"]) for realm in listed] == [
-            (REALM, True), (UK, True), ("9130354000000003", True)]
+            (REALM, True),
+            (UK, True),
+            ("9130354000000003", True),
+        ]
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -67,12 +75,22 @@ def test_cli_reads_added_realms_from_the_environment():
 
 def test_cli_refuses_a_bad_realm():
     for spec in ("1:uk,colour", "1:colour=red", "1:mars", REALM):
-        bad = subprocess.run([sys.executable, "-m", "tests.qbo_emulator", "--port", "0", "--add-realm", spec],
-                             cwd=ROOT, capture_output=True, text=True, timeout=30, check=False)
+        bad = subprocess.run(
+            [sys.executable, "-m", "tests.qbo_emulator", "--port", "0", "--add-realm", spec],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
         assert bad.returncode == 2 and "--add-realm" in bad.stderr, spec
 
 
 def test_realm_specs():
     assert parse_spec("42") == {"realmId": "42"}
     assert parse_spec("42:uk,account_numbers=off,utc_offset_minutes=0") == {
-        "realmId": "42", "preset": "uk", "account_numbers": False, "utc_offset_minutes": 0}
+        "realmId": "42",
+        "preset": "uk",
+        "account_numbers": False,
+        "utc_offset_minutes": 0,
+    }

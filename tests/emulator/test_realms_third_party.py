@@ -37,20 +37,26 @@ CLIENT_SECRET = "two-company-secret"
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=US,
-                        realms=[{"realmId": UK, "preset": "uk"}]) as server:
+    with EmulatorServer(
+        port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=US, realms=[{"realmId": UK, "preset": "uk"}]
+    ) as server:
         yield server
 
 
 def connect(emulator: EmulatorServer, realm: str) -> QuickBooks:
     control = session()
     tokens = control.post(f"{emulator.url}/_emulator/realms/{realm}/tokens", json={}, timeout=10).json()
-    auth_client = AuthClient(CLIENT_ID, CLIENT_SECRET, "http://127.0.0.1:8069/callback",
-                             environment=f"{emulator.url}/.well-known/openid_configuration")
+    auth_client = AuthClient(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        "http://127.0.0.1:8069/callback",
+        environment=f"{emulator.url}/.well-known/openid_configuration",
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        client = QuickBooks(auth_client=auth_client, refresh_token=tokens["refresh_token"], company_id=realm,
-                            minorversion=75)
+        client = QuickBooks(
+            auth_client=auth_client, refresh_token=tokens["refresh_token"], company_id=realm, minorversion=75
+        )
     client.api_url_v3 = f"{emulator.url}/v3"
     client.session.trust_env = False
     return client

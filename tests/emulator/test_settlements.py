@@ -19,8 +19,9 @@ def invoice(api, customer, hours):
 
 
 def memo(api: Api, customer: dict[str, Any], hours: dict[str, Any], amount: float, **fields: Any) -> dict[str, Any]:
-    return api.create("CreditMemo", {"CustomerRef": {"value": customer["Id"]},
-                                     "Line": [line(hours["Id"], 1, amount)], **fields})
+    return api.create(
+        "CreditMemo", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 1, amount)], **fields}
+    )
 
 
 def receivable(api: Api) -> float:
@@ -40,7 +41,9 @@ def test_credit_memo_pays_an_invoice_through_a_zero_payment(api, customer, hours
     payment = pay(api, customer, 0, (invoice, "Invoice", 100), (credit, "CreditMemo", 100)).json()["Payment"]
     assert (payment["TotalAmt"], payment["UnappliedAmt"]) == (0, 0)
     assert [(row["Amount"], row["LinkedTxn"][0]["TxnType"]) for row in payment["Line"]] == [
-        (100, "Invoice"), (100, "CreditMemo")]  # amounts positive, the type tells them apart
+        (100, "Invoice"),
+        (100, "CreditMemo"),
+    ]  # amounts positive, the type tells them apart
     assert api.read("Invoice", invoice["Id"])["Balance"] == 0
     settled = api.read("CreditMemo", credit["Id"])
     assert (settled["RemainingCredit"], settled["Balance"]) == (0, 0)
@@ -48,10 +51,13 @@ def test_credit_memo_pays_an_invoice_through_a_zero_payment(api, customer, hours
     assert (customer_balance(api, customer), receivable(api)) == (0, 0)
 
     # Applying less gives part of both back, removing the payment gives everything back.
-    lines = [{"Amount": 40, "LinkedTxn": [{"TxnId": target["Id"], "TxnType": kind}]}
-             for target, kind in ((invoice, "Invoice"), (credit, "CreditMemo"))]
-    smaller = api.update("Payment", {"Id": payment["Id"], "SyncToken": payment["SyncToken"], "sparse": True,
-                                     "Line": lines})
+    lines = [
+        {"Amount": 40, "LinkedTxn": [{"TxnId": target["Id"], "TxnType": kind}]}
+        for target, kind in ((invoice, "Invoice"), (credit, "CreditMemo"))
+    ]
+    smaller = api.update(
+        "Payment", {"Id": payment["Id"], "SyncToken": payment["SyncToken"], "sparse": True, "Line": lines}
+    )
     assert api.read("Invoice", invoice["Id"])["Balance"] == 60
     assert api.read("CreditMemo", credit["Id"])["RemainingCredit"] == 60
     deleted = api.post("/payment", {"Id": smaller["Id"], "SyncToken": smaller["SyncToken"]}, operation="delete")
@@ -81,9 +87,15 @@ def test_unapplied_payment_stays_credit_until_applied(api, customer, hours):
     assert (customer_balance(api, customer), receivable(api)) == (-50, -50)
     bill = api.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 1, 100)]})
     assert customer_balance(api, customer) == 50
-    applied = api.update("Payment", {"Id": advance["Id"], "SyncToken": advance["SyncToken"], "sparse": True,
-                                     "Line": [{"Amount": 50, "LinkedTxn": [{"TxnId": bill["Id"],
-                                                                            "TxnType": "Invoice"}]}]})
+    applied = api.update(
+        "Payment",
+        {
+            "Id": advance["Id"],
+            "SyncToken": advance["SyncToken"],
+            "sparse": True,
+            "Line": [{"Amount": 50, "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Invoice"}]}],
+        },
+    )
     assert (applied["TotalAmt"], applied["UnappliedAmt"]) == (50, 0)
     assert api.read("Invoice", bill["Id"])["Balance"] == 50
     assert (customer_balance(api, customer), receivable(api)) == (50, 50)
@@ -91,27 +103,32 @@ def test_unapplied_payment_stays_credit_until_applied(api, customer, hours):
 
 def test_a_voided_payment_is_zero_without_lines_and_says_so(api, customer, hours, invoice):
     credit = memo(api, customer, hours, 30)
-    payment = pay(api, customer, 70, (invoice, "Invoice", 100), (credit, "CreditMemo", 30),
-                  PrivateNote="Cheque 42").json()["Payment"]
-    voided = api.update("Payment", {"Id": payment["Id"], "SyncToken": payment["SyncToken"], "sparse": True},
-                        operation="update", include="void")
+    payment = pay(
+        api, customer, 70, (invoice, "Invoice", 100), (credit, "CreditMemo", 30), PrivateNote="Cheque 42"
+    ).json()["Payment"]
+    voided = api.update(
+        "Payment",
+        {"Id": payment["Id"], "SyncToken": payment["SyncToken"], "sparse": True},
+        operation="update",
+        include="void",
+    )
     assert (voided["TotalAmt"], voided["UnappliedAmt"], voided["Line"]) == (0, 0, [])
     assert voided["PrivateNote"] == "Voided - Cheque 42"  # prepended to the memo
     assert api.read("Invoice", invoice["Id"])["Balance"] == 100
     assert api.read("CreditMemo", credit["Id"])["RemainingCredit"] == 30
     assert (customer_balance(api, customer), receivable(api)) == (70, 70)
-    again = api.post("/payment", {"Id": voided["Id"], "SyncToken": voided["SyncToken"], "sparse": True,
-                                  "TotalAmt": 5})
+    again = api.post("/payment", {"Id": voided["Id"], "SyncToken": voided["SyncToken"], "sparse": True, "TotalAmt": 5})
     assert error_of(again)["code"] == "6000"  # a voided transaction stays as it is
     # operation=void is accepted as well; an invoice's memo gets the same prefix.
-    fresh = api.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "PrivateNote": "Order 7",
-                                   "Line": [line(hours["Id"], 1, 10)]})
+    fresh = api.create(
+        "Invoice",
+        {"CustomerRef": {"value": customer["Id"]}, "PrivateNote": "Order 7", "Line": [line(hours["Id"], 1, 10)]},
+    )
     gone = api.post("/invoice", {"Id": fresh["Id"], "SyncToken": fresh["SyncToken"]}, operation="void").json()
     assert (gone["Invoice"]["TotalAmt"], gone["Invoice"]["PrivateNote"]) == (0, "Voided - Order 7")
 
 
-def test_applied_credit_memos_stay_and_credit_memos_are_not_voided_through_the_api(api, ctl, customer, hours,
-                                                                                   invoice):
+def test_applied_credit_memos_stay_and_credit_memos_are_not_voided_through_the_api(api, ctl, customer, hours, invoice):
     credit = memo(api, customer, hours, 30)
     pay(api, customer, 0, (invoice, "Invoice", 30), (credit, "CreditMemo", 30))
     current = api.read("CreditMemo", credit["Id"])

@@ -63,24 +63,45 @@ def test_fault_mix_adds_up_to_the_rate():
 
 
 def _move(move_id, name, ref, total, residual, move_type="out_invoice"):
-    return {"id": move_id, "name": name, "ref": ref, "move_type": move_type, "state": "posted",
-            "amount_total": total, "amount_residual": residual}
+    return {
+        "id": move_id,
+        "name": name,
+        "ref": ref,
+        "move_type": move_type,
+        "state": "posted",
+        "amount_total": total,
+        "amount_residual": residual,
+    }
 
 
 def _row(res_model, res_id, entity, qbo_id, **extra):
-    return {"id": res_id * 10, "res_model": res_model, "res_id": res_id, "qbo_entity": entity, "qbo_id": qbo_id,
-            "binding_key": "", "state": "done", "origin": "odoo", **extra}
+    return {
+        "id": res_id * 10,
+        "res_model": res_model,
+        "res_id": res_id,
+        "qbo_entity": entity,
+        "qbo_id": qbo_id,
+        "binding_key": "",
+        "state": "done",
+        "origin": "odoo",
+        **extra,
+    }
 
 
 def test_document_check_finds_losses_duplicates_and_strays():
-    moves = [_move(1, "INV/1", "SOAK-INV-1", 100, 100), _move(2, "INV/2", "SOAK-INV-2", 50, 0),
-             _move(3, "INV/3", "SOAK-INV-3", 70, 70)]
+    moves = [
+        _move(1, "INV/1", "SOAK-INV-1", 100, 100),
+        _move(2, "INV/2", "SOAK-INV-2", 50, 0),
+        _move(3, "INV/3", "SOAK-INV-3", 70, 70),
+    ]
     ledger = [_row("account.move", 1, "Invoice", "10"), _row("account.move", 2, "Invoice", "20")]
-    qbo = [{"Id": "10", "DocNumber": "INV/1", "TotalAmt": 100, "Balance": 100},
-           {"Id": "11", "DocNumber": "INV/1", "TotalAmt": 100, "Balance": 100},
-           {"Id": "20", "DocNumber": "INV/2", "TotalAmt": 50, "Balance": 0},
-           {"Id": "30", "DocNumber": "INV/9", "TotalAmt": 5, "Balance": 5},
-           {"Id": "40", "status": "Deleted"}]
+    qbo = [
+        {"Id": "10", "DocNumber": "INV/1", "TotalAmt": 100, "Balance": 100},
+        {"Id": "11", "DocNumber": "INV/1", "TotalAmt": 100, "Balance": 100},
+        {"Id": "20", "DocNumber": "INV/2", "TotalAmt": 50, "Balance": 0},
+        {"Id": "30", "DocNumber": "INV/9", "TotalAmt": 5, "Balance": 5},
+        {"Id": "40", "status": "Deleted"},
+    ]
     check = checks.check_documents(moves, qbo, [], ledger)
     assert check.losses == 1 and "INV/3" in " ".join(check.failures)
     assert check.duplicates == 2  # INV/1 twice, and INV/9 that Odoo does not have
@@ -88,10 +109,14 @@ def test_document_check_finds_losses_duplicates_and_strays():
 
 
 def test_cancellations_must_reach_quickbooks():
-    moves = [{**_move(1, "INV/1", "SOAK-INV-1", 100, 0), "state": "cancel"},
-             {**_move(2, "INV/2", "SOAK-INV-2", 80, 0), "state": "cancel"}]
-    qbo = [{"Id": "10", "DocNumber": "INV/1", "TotalAmt": 100, "Balance": 100},
-           {"Id": "20", "DocNumber": "INV/2", "TotalAmt": 0, "Balance": 0, "PrivateNote": "Voided"}]
+    moves = [
+        {**_move(1, "INV/1", "SOAK-INV-1", 100, 0), "state": "cancel"},
+        {**_move(2, "INV/2", "SOAK-INV-2", 80, 0), "state": "cancel"},
+    ]
+    qbo = [
+        {"Id": "10", "DocNumber": "INV/1", "TotalAmt": 100, "Balance": 100},
+        {"Id": "20", "DocNumber": "INV/2", "TotalAmt": 0, "Balance": 0, "PrivateNote": "Voided"},
+    ]
     check = checks.check_documents(moves, qbo, [], [])
     assert len(check.failures) == 1 and "INV/1" in check.failures[0] and "cancelled in Odoo" in check.failures[0]
     payments = [{"id": 1, "name": "P1", "memo": "SOAK-PAY-1", "state": "canceled", "amount": 5}]
@@ -102,8 +127,11 @@ def test_cancellations_must_reach_quickbooks():
 
 def test_open_amounts_and_customer_balances():
     moves = [_move(1, "INV/1", "SOAK-INV-1", 100, 40), _move(2, "RINV/1", "SOAK-CN-1", 30, 0, "out_refund")]
-    ledger = [_row("account.move", 1, "Invoice", "10"), _row("account.move", 2, "CreditMemo", "5"),
-              _row("res.partner", 7, "Customer", "3")]
+    ledger = [
+        _row("account.move", 1, "Invoice", "10"),
+        _row("account.move", 2, "CreditMemo", "5"),
+        _row("res.partner", 7, "Customer", "3"),
+    ]
     invoices = [{"Id": "10", "DocNumber": "INV/1", "TotalAmt": 100, "Balance": 60}]
     memos = [{"Id": "5", "DocNumber": "RINV/1", "TotalAmt": 30, "RemainingCredit": 0}]
     check = checks.check_open_amounts(moves, invoices, memos, ledger)
@@ -114,16 +142,20 @@ def test_open_amounts_and_customer_balances():
 
 
 def test_payment_checks_both_ways():
-    qbo = [{"Id": "1", "PaymentRefNum": "SOAK-QBO-1", "TotalAmt": 25},
-           {"Id": "2", "PaymentRefNum": "SOAK-QBO-2", "TotalAmt": 10},
-           {"Id": "3", "status": "Deleted"},
-           {"Id": "4", "PaymentRefNum": "SOAK-PAY-1", "TotalAmt": 40},
-           {"Id": "5", "PaymentRefNum": "SOAK-PAY-1", "TotalAmt": 40}]
-    odoo = [{"id": 1, "name": "P1", "memo": "QuickBooks payment SOAK-QBO-1", "state": "paid", "amount": 25},
-            {"id": 2, "name": "P2", "memo": "QuickBooks payment SOAK-QBO-1", "state": "paid", "amount": 25},
-            {"id": 3, "name": "P3", "memo": "QuickBooks payment SOAK-QBO-3", "state": "paid", "amount": 9},
-            {"id": 4, "name": "P4", "memo": "SOAK-PAY-1", "state": "in_process", "amount": 40},
-            {"id": 5, "name": "P5", "memo": "SOAK-PAY-2", "state": "paid", "amount": 8}]
+    qbo = [
+        {"Id": "1", "PaymentRefNum": "SOAK-QBO-1", "TotalAmt": 25},
+        {"Id": "2", "PaymentRefNum": "SOAK-QBO-2", "TotalAmt": 10},
+        {"Id": "3", "status": "Deleted"},
+        {"Id": "4", "PaymentRefNum": "SOAK-PAY-1", "TotalAmt": 40},
+        {"Id": "5", "PaymentRefNum": "SOAK-PAY-1", "TotalAmt": 40},
+    ]
+    odoo = [
+        {"id": 1, "name": "P1", "memo": "QuickBooks payment SOAK-QBO-1", "state": "paid", "amount": 25},
+        {"id": 2, "name": "P2", "memo": "QuickBooks payment SOAK-QBO-1", "state": "paid", "amount": 25},
+        {"id": 3, "name": "P3", "memo": "QuickBooks payment SOAK-QBO-3", "state": "paid", "amount": 9},
+        {"id": 4, "name": "P4", "memo": "SOAK-PAY-1", "state": "in_process", "amount": 40},
+        {"id": 5, "name": "P5", "memo": "SOAK-PAY-2", "state": "paid", "amount": 8},
+    ]
     ledger = [_row("account.payment", 1, "Payment", "1", origin="qbo"), _row("account.payment", 4, "Payment", "4")]
     cpa = checks.check_cpa_payments({"SOAK-QBO-1": "1", "SOAK-QBO-2": "2", "SOAK-QBO-3": "3"}, qbo, odoo, ledger)
     assert cpa.duplicates == 2  # SOAK-QBO-1 twice in Odoo; SOAK-QBO-3 deleted in QBO but kept in Odoo
@@ -139,10 +171,22 @@ def test_credit_application_and_customer_checks():
     assert checks.check_credit_applications(moves, [], ledger).losses == 1
     twice = [{"Id": "8", "TotalAmt": 0, "Line": [link]}, {"Id": "9", "TotalAmt": 0, "Line": [link]}]
     assert checks.check_credit_applications(moves, twice, ledger).duplicates == 1
-    partner = {"id": 7, "name": "Soak Customer", "ref": "SOAK-C1", "email": "a@example.com", "phone": "1",
-               "street": "1 Road"}
-    good = {"Id": "3", "DisplayName": "Soak Customer", "PrimaryEmailAddr": {"Address": "a@example.com"},
-            "PrimaryPhone": {"FreeFormNumber": "1"}, "BillAddr": {"Line1": "1 Road"}, "Notes": "CPA note 00002"}
+    partner = {
+        "id": 7,
+        "name": "Soak Customer",
+        "ref": "SOAK-C1",
+        "email": "a@example.com",
+        "phone": "1",
+        "street": "1 Road",
+    }
+    good = {
+        "Id": "3",
+        "DisplayName": "Soak Customer",
+        "PrimaryEmailAddr": {"Address": "a@example.com"},
+        "PrimaryPhone": {"FreeFormNumber": "1"},
+        "BillAddr": {"Line1": "1 Road"},
+        "Notes": "CPA note 00002",
+    }
     assert checks.check_customers([partner], [good], ledger, {7: "CPA note 00002"}).ok
     lost_note = checks.check_customers([partner], [{**good, "Notes": None}], ledger, {7: "CPA note 00002"})
     assert lost_note.losses == 1
@@ -151,18 +195,27 @@ def test_credit_application_and_customer_checks():
 
 
 def test_machinery_checks():
-    ledger = [{"id": 1, "res_model": "account.move", "res_id": 1, "qbo_entity": "Invoice", "qbo_id": None,
-               "state": "failed", "failure_kind": "transient", "last_error": "Temporary QuickBooks problem"},
-              {"id": 2, "res_model": "account.move", "res_id": 2, "qbo_entity": "Invoice", "qbo_id": "1",
-               "state": "done"}]
+    ledger = [
+        {
+            "id": 1,
+            "res_model": "account.move",
+            "res_id": 1,
+            "qbo_entity": "Invoice",
+            "qbo_id": None,
+            "state": "failed",
+            "failure_kind": "transient",
+            "last_error": "Temporary QuickBooks problem",
+        },
+        {"id": 2, "res_model": "account.move", "res_id": 2, "qbo_entity": "Invoice", "qbo_id": "1", "state": "done"},
+    ]
     check = checks.check_ledger(ledger)
     assert len(check.failures) == 1 and "WITHOUT an actionable reason" in check.failures[0]
-    jobs = [{"id": 1, "state": "done"}, {"id": 2, "state": "failed", "retry": 3, "name": "push",
-                                          "exc_message": "boom"}]
+    jobs = [{"id": 1, "state": "done"}, {"id": 2, "state": "failed", "retry": 3, "name": "push", "exc_message": "boom"}]
     assert len(checks.check_jobs(jobs).failures) == 1
     run = {"state": "drift", "odoo_receivable": 10, "qbo_receivable": 12, "customer_mismatch_count": 1}
     assert len(checks.check_reconciliation(run, []).failures) == 2
-    found = checks.check_secrets("token abcdefghijklmnop in a log line", [("access_token", "abcdefghijklmnop"),
-                                                                           ("short", "abc")])
+    found = checks.check_secrets(
+        "token abcdefghijklmnop in a log line", [("access_token", "abcdefghijklmnop"), ("short", "abc")]
+    )
     assert found.checked == 1 and not found.ok and "abcd..." in found.failures[0]
     assert "abcdefghijklmnop" not in found.failures[0]

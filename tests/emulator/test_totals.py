@@ -27,8 +27,9 @@ def test_line_amount_is_qty_times_price_and_money_is_a_number(api, customer, hou
 
 
 def test_amount_must_equal_qty_times_price(api, customer, hours):
-    response = api.post("/invoice", {"CustomerRef": {"value": customer["Id"]},
-                                     "Line": [line(hours["Id"], 3, 10, Amount=31)]})
+    response = api.post(
+        "/invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 3, 10, Amount=31)]}
+    )
     error = error_of(response)
     assert (error["code"], error["Message"]) == ("6070", "Amount is not equal to UnitPrice * Qty")
     ok = invoice(api, customer, [line(hours["Id"], 3, 10, Amount=30)])
@@ -38,8 +39,9 @@ def test_amount_must_equal_qty_times_price(api, customer, hours):
 
 
 def test_description_lines_are_allowed(api, customer, hours):
-    created = invoice(api, customer, [line(hours["Id"], 1, 10),
-                                      {"DetailType": "DescriptionOnly", "Description": "Thanks!"}])
+    created = invoice(
+        api, customer, [line(hours["Id"], 1, 10), {"DetailType": "DescriptionOnly", "Description": "Thanks!"}]
+    )
     assert created["Line"][1]["DetailType"] == "DescriptionOnly"
     assert created["TotalAmt"] == 10
 
@@ -64,14 +66,22 @@ def test_tax_is_rounded_half_up_on_the_summed_amount(api, customer, hours, tax_c
 
 def test_non_us_lines_need_a_tax_code(api, ctl, customer, hours, tax_codes):
     ctl.settings(country="GB")
-    response = api.post("/invoice", {"CustomerRef": {"value": customer["Id"]},
-                                     "Line": [line(hours["Id"], 1, 10, tax=None)]})
+    response = api.post(
+        "/invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 1, 10, tax=None)]}
+    )
     error = error_of(response)
     assert error["code"] == "6000"
-    assert error["Detail"] == ("Business Validation Error: Make sure all your transactions have a VAT rate "
-                               "before you save.")
-    created = invoice(api, customer, [line(hours["Id"], 1, 100, tax=tax_codes["Standard 15%"]),
-                                      line(hours["Id"], 2, 100, tax=tax_codes["Reduced 5%"])])
+    assert error["Detail"] == (
+        "Business Validation Error: Make sure all your transactions have a VAT rate before you save."
+    )
+    created = invoice(
+        api,
+        customer,
+        [
+            line(hours["Id"], 1, 100, tax=tax_codes["Standard 15%"]),
+            line(hours["Id"], 2, 100, tax=tax_codes["Reduced 5%"]),
+        ],
+    )
     assert created["GlobalTaxCalculation"] == "TaxExcluded"
     assert created["TxnTaxDetail"]["TotalTax"] == 25.0
     assert created["TotalAmt"] == 325.0
@@ -84,8 +94,9 @@ def test_line_amount_is_net_even_when_tax_inclusive(api, ctl, customer, hours, t
     ctl.settings(country="GB")
     gross = line(hours["Id"], 1, 100, tax=tax_codes["Standard 15%"])
     gross["SalesItemLineDetail"]["TaxInclusiveAmt"] = 115  # the gross line price travels here
-    created = api.create(entity, {"CustomerRef": {"value": customer["Id"]}, "Line": [gross],
-                                  "GlobalTaxCalculation": "TaxInclusive"})
+    created = api.create(
+        entity, {"CustomerRef": {"value": customer["Id"]}, "Line": [gross], "GlobalTaxCalculation": "TaxInclusive"}
+    )
     assert created["GlobalTaxCalculation"] == "TaxInclusive"
     assert created["Line"][0]["Amount"] == 100
     assert created["Line"][0]["SalesItemLineDetail"]["TaxInclusiveAmt"] == 115  # stored and served as sent
@@ -98,8 +109,9 @@ def test_line_amount_is_net_even_when_tax_inclusive(api, ctl, customer, hours, t
 def test_a_gross_amount_sent_as_line_amount_is_taxed_again(api, ctl, customer, hours, tax_codes):
     """What QBO does to a client that puts the tax-included price in Line.Amount."""
     ctl.settings(country="GB")
-    created = invoice(api, customer, [line(hours["Id"], 1, 115, tax=tax_codes["Standard 15%"])],
-                      GlobalTaxCalculation="TaxInclusive")
+    created = invoice(
+        api, customer, [line(hours["Id"], 1, 115, tax=tax_codes["Standard 15%"])], GlobalTaxCalculation="TaxInclusive"
+    )
     assert created["TxnTaxDetail"]["TotalTax"] == 17.25
     assert created["TotalAmt"] == 132.25
 
@@ -132,31 +144,56 @@ def test_negative_lines_but_not_a_negative_invoice(api, customer, hours):
     adjusted = invoice(api, customer, [line(hours["Id"], 1, 100), line(hours["Id"], 1, -0.01)])
     assert adjusted["Line"][1]["Amount"] == -0.01
     assert adjusted["TotalAmt"] == 99.99
-    response = api.post("/invoice", {"CustomerRef": {"value": customer["Id"]},
-                                     "Line": [line(hours["Id"], 1, 10), line(hours["Id"], 1, -10.01)]})
+    response = api.post(
+        "/invoice",
+        {"CustomerRef": {"value": customer["Id"]}, "Line": [line(hours["Id"], 1, 10), line(hours["Id"], 1, -10.01)]},
+    )
     error = error_of(response)
     assert error["code"] == "6000" and "credit memo" in error["Detail"]
 
 
 def test_discounts_percent_and_amount(api, ctl, customer, hours, tax_codes):
-    percent = invoice(api, customer, [line(hours["Id"], 2, 100),
-                                      {"DetailType": "DiscountLineDetail",
-                                       "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10}}])
+    percent = invoice(
+        api,
+        customer,
+        [
+            line(hours["Id"], 2, 100),
+            {"DetailType": "DiscountLineDetail", "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10}},
+        ],
+    )
     discount = next(item for item in percent["Line"] if item["DetailType"] == "DiscountLineDetail")
     assert discount["Amount"] == 20 and percent["TotalAmt"] == 180
-    amount = invoice(api, customer, [line(hours["Id"], 2, 100),
-                                     {"DetailType": "DiscountLineDetail", "Amount": 15,
-                                      "DiscountLineDetail": {"PercentBased": False}}])
+    amount = invoice(
+        api,
+        customer,
+        [
+            line(hours["Id"], 2, 100),
+            {"DetailType": "DiscountLineDetail", "Amount": 15, "DiscountLineDetail": {"PercentBased": False}},
+        ],
+    )
     assert amount["TotalAmt"] == 185
-    too_much = api.post("/invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [
-        line(hours["Id"], 1, 10), {"DetailType": "DiscountLineDetail", "Amount": 11,
-                                   "DiscountLineDetail": {"PercentBased": False}}]})
-    assert error_of(too_much)["Detail"] == ("Business Validation Error: The discount amount can't be greater "
-                                            "than the subtotal.")
+    too_much = api.post(
+        "/invoice",
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "Line": [
+                line(hours["Id"], 1, 10),
+                {"DetailType": "DiscountLineDetail", "Amount": 11, "DiscountLineDetail": {"PercentBased": False}},
+            ],
+        },
+    )
+    assert error_of(too_much)["Detail"] == (
+        "Business Validation Error: The discount amount can't be greater than the subtotal."
+    )
     ctl.settings(country="GB")  # outside the US a discount reduces the taxable amount
-    taxed = invoice(api, customer, [line(hours["Id"], 1, 100, tax=tax_codes["Standard 15%"]),
-                                    {"DetailType": "DiscountLineDetail",
-                                     "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10}}])
+    taxed = invoice(
+        api,
+        customer,
+        [
+            line(hours["Id"], 1, 100, tax=tax_codes["Standard 15%"]),
+            {"DetailType": "DiscountLineDetail", "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10}},
+        ],
+    )
     assert taxed["TxnTaxDetail"]["TotalTax"] == 13.5
     assert taxed["TotalAmt"] == 103.5
 
@@ -172,16 +209,20 @@ def test_foreign_currency_needs_customer_currency_and_rate(api, hours):
     assert created["TotalAmt"] == 100 and created["HomeTotalAmt"] == 110
     assert created["HomeBalance"] == 110
     home = api.create("Customer", {"DisplayName": "Home Inc"})
-    at_home = api.create("Invoice", {"CustomerRef": {"value": home["Id"]}, "Line": [line(hours["Id"], 1, 100)],
-                                     "ExchangeRate": 1.7})
+    at_home = api.create(
+        "Invoice", {"CustomerRef": {"value": home["Id"]}, "Line": [line(hours["Id"], 1, 100)], "ExchangeRate": 1.7}
+    )
     assert at_home["ExchangeRate"] == 1 and at_home["HomeTotalAmt"] == 100
 
 
 def test_sparse_invoice_update_recomputes_totals(api, customer, hours):
     created = invoice(api, customer, [line(hours["Id"], 1, 100)])
-    updated = api.update("Invoice", {"Id": created["Id"], "SyncToken": created["SyncToken"], "sparse": True,
-                                     "Line": [line(hours["Id"], 4, 25.5)]})
+    updated = api.update(
+        "Invoice",
+        {"Id": created["Id"], "SyncToken": created["SyncToken"], "sparse": True, "Line": [line(hours["Id"], 4, 25.5)]},
+    )
     assert updated["TotalAmt"] == 102 and updated["Balance"] == 102
-    memo = api.update("Invoice", {"Id": created["Id"], "SyncToken": updated["SyncToken"], "sparse": True,
-                                  "PrivateNote": "kept lines"})
+    memo = api.update(
+        "Invoice", {"Id": created["Id"], "SyncToken": updated["SyncToken"], "sparse": True, "PrivateNote": "kept lines"}
+    )
     assert memo["TotalAmt"] == 102 and len(memo["Line"]) == 2

@@ -39,8 +39,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/webhooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def events(self, index: int = -1):
@@ -101,16 +100,20 @@ def test_classic_format_and_operations(api, ctl, hooked, customer, hours):
     assert notification["realmId"] == REALM
     entities = notification["dataChangeEvent"]["entities"]
     assert [(e["name"], e["id"], e["operation"]) for e in entities] == [
-        ("Invoice", invoice["Id"], "Create"), ("Invoice", invoice["Id"], "Update"),
-        ("Invoice", invoice["Id"], "Delete")]
+        ("Invoice", invoice["Id"], "Create"),
+        ("Invoice", invoice["Id"], "Update"),
+        ("Invoice", invoice["Id"], "Delete"),
+    ]
     assert all(e["lastUpdated"].endswith("Z") for e in entities)
 
 
 def test_events_are_batched_up_to_100_per_delivery(api, ctl, hooked):
     ctl.rate_limits(enabled=False)
     for start in range(0, 105, 30):
-        items = [{"bId": str(n), "operation": "create", "Customer": {"DisplayName": f"B{start + n}"}}
-                 for n in range(min(30, 105 - start))]
+        items = [
+            {"bId": str(n), "operation": "create", "Customer": {"DisplayName": f"B{start + n}"}}
+            for n in range(min(30, 105 - start))
+        ]
         api.post("/batch", {"BatchItemRequest": items})
     results = ctl.flush()
     assert [len(r["event_ids"]) for r in results] == [100, 5]

@@ -68,8 +68,9 @@ class EmulatorControl:
 def emulator():
     from tests.qbo_emulator import EmulatorServer
 
-    server = EmulatorServer(host="127.0.0.1", port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                            realm_id=REALM).start()
+    server = EmulatorServer(
+        host="127.0.0.1", port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=REALM
+    ).start()
     yield server
     server.stop()
 

@@ -26,11 +26,15 @@ from .conftest import FAST_RETRY, REALM, seeded
 
 def _invoice_body(client: QBOClient, customer_id: str, amount: str = "100.00", doc_number: str | None = None):
     item = seeded(client, "Item", "Services")
-    return build_invoice(InvoiceData(
-        customer=Ref(customer_id), doc_number=doc_number,
-        lines=[SalesLine(item=Ref(item["Id"]), quantity=Decimal(1), unit_price=Decimal(amount),
-                         tax_code=Ref("NON"))],
-    ))
+    return build_invoice(
+        InvoiceData(
+            customer=Ref(customer_id),
+            doc_number=doc_number,
+            lines=[
+                SalesLine(item=Ref(item["Id"]), quantity=Decimal(1), unit_price=Decimal(amount), tax_code=Ref("NON"))
+            ],
+        )
+    )
 
 
 def _customer(client: QBOClient, name: str = "Acme Corp") -> dict:
@@ -43,8 +47,9 @@ def test_create_read_and_sparse_update_move_the_sync_token(client):
     fetched = client.get("Customer", created["Id"])
     assert fetched["DisplayName"] == "Acme Corp"
 
-    updated = client.update("Customer", {"Id": created["Id"], "SyncToken": "0",
-                                         "PrimaryPhone": {"FreeFormNumber": "555-0100"}})
+    updated = client.update(
+        "Customer", {"Id": created["Id"], "SyncToken": "0", "PrimaryPhone": {"FreeFormNumber": "555-0100"}}
+    )
     assert updated["SyncToken"] == "1"
     # A sparse update keeps what it did not send.
     assert updated["PrimaryEmailAddr"]["Address"] == "ap@acme.test"
@@ -85,8 +90,7 @@ def test_lost_response_after_commit_is_retried_and_leaves_exactly_one_invoice(cl
 
 
 def test_lost_response_without_retries_surfaces_as_a_retryable_transport_error(emulator, tokens, control):
-    client = QBOClient(REALM, tokens["access_token"], base_url=emulator.url,
-                       retry=RetryPolicy(max_attempts=1))
+    client = QBOClient(REALM, tokens["access_token"], base_url=emulator.url, retry=RetryPolicy(max_attempts=1))
     control.fault(method="POST", entity="customer", kind="drop_after_commit", times=1)
     with pytest.raises(TransportError) as caught:
         client.create("Customer", build_customer(CustomerData(display_name="Dropped")), request_id="drop-1")
@@ -106,8 +110,12 @@ def test_server_errors_and_throttling_are_retried_with_backoff(client, control):
 
 
 def test_persistent_server_error_gives_up_with_a_typed_error(emulator, tokens, control):
-    client = QBOClient(REALM, tokens["access_token"], base_url=emulator.url,
-                       retry=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02))
+    client = QBOClient(
+        REALM,
+        tokens["access_token"],
+        base_url=emulator.url,
+        retry=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02),
+    )
     control.fault(path="*", method="GET", kind="status", status=500, times=10)
     with pytest.raises(ServerError) as caught:
         client.company_info()
@@ -148,8 +156,7 @@ def test_stale_update_is_merged_with_the_qbo_side_and_applied(client):
     customer = _customer(client)
     base = {"DisplayName": "Acme Corp", "PrimaryEmailAddr": {"Address": "ap@acme.test"}}
     # The CPA changes the phone in QuickBooks (QBO-side field we did not touch).
-    client.update("Customer", {"Id": customer["Id"], "SyncToken": "0",
-                               "PrimaryPhone": {"FreeFormNumber": "555-0199"}})
+    client.update("Customer", {"Id": customer["Id"], "SyncToken": "0", "PrimaryPhone": {"FreeFormNumber": "555-0199"}})
     # Odoo changes the email, still holding SyncToken 0.
     ours = {"DisplayName": "Acme Corp", "PrimaryEmailAddr": {"Address": "billing@acme.test"}}
     stored, conflicts = client.update_merging("Customer", customer["Id"], "0", ours, base)
@@ -162,8 +169,9 @@ def test_stale_update_is_merged_with_the_qbo_side_and_applied(client):
 def test_same_field_changed_on_both_sides_follows_the_master_and_is_reported(client):
     customer = _customer(client)
     base = {"DisplayName": "Acme Corp", "PrimaryEmailAddr": {"Address": "ap@acme.test"}}
-    client.update("Customer", {"Id": customer["Id"], "SyncToken": "0",
-                               "PrimaryEmailAddr": {"Address": "cpa@acme.test"}})
+    client.update(
+        "Customer", {"Id": customer["Id"], "SyncToken": "0", "PrimaryEmailAddr": {"Address": "cpa@acme.test"}}
+    )
     ours = {"DisplayName": "Acme Corp", "PrimaryEmailAddr": {"Address": "odoo@acme.test"}}
     stored, conflicts = client.update_merging("Customer", customer["Id"], "0", ours, base, prefer="ours")
     assert stored["PrimaryEmailAddr"]["Address"] == "odoo@acme.test"
@@ -187,10 +195,15 @@ def test_find_by_quotes_literals(client):
 
 def test_batch_runs_items_independently_and_splits_into_chunks_of_thirty(client, control):
     control.clear_requests()
-    ops = [BatchOperation(entity="Customer", operation="create",
-                          body=build_customer(CustomerData(display_name=f"Batch {n}"))) for n in range(31)]
-    ops.append(BatchOperation(entity="Customer", operation="create",
-                              body=build_customer(CustomerData(display_name="Batch 0"))))
+    ops = [
+        BatchOperation(
+            entity="Customer", operation="create", body=build_customer(CustomerData(display_name=f"Batch {n}"))
+        )
+        for n in range(31)
+    ]
+    ops.append(
+        BatchOperation(entity="Customer", operation="create", body=build_customer(CustomerData(display_name="Batch 0")))
+    )
     ops.append(BatchOperation(query="select count(*) from Customer where DisplayName like 'Batch%'"))
     results = client.batch(ops)
     assert len(results) == 33
@@ -221,10 +234,14 @@ def test_company_info_names_the_connected_company(client):
 def test_void_invoice_and_payment(client):
     customer = _customer(client)
     invoice = client.create("Invoice", _invoice_body(client, customer["Id"], "80.00"))
-    payment = client.create("Payment", {
-        "CustomerRef": {"value": customer["Id"]}, "TotalAmt": 30,
-        "Line": [{"Amount": 30, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
-    })
+    payment = client.create(
+        "Payment",
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "TotalAmt": 30,
+            "Line": [{"Amount": 30, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+        },
+    )
     assert client.get("Invoice", invoice["Id"])["Balance"] == 50
     client.void("Payment", payment["Id"], payment["SyncToken"])
     refreshed = client.get("Invoice", invoice["Id"])

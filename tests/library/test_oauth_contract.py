@@ -45,8 +45,11 @@ def test_full_round_trip_code_exchange_rotation_and_revoke(emulator, control, oa
 
     tokens = oauth.exchange_code(answer["code"])
     assert tokens.access_token and tokens.refresh_token
-    assert 3500 <= (tokens.access_expires_at - tokens.access_expires_at.now(tokens.access_expires_at.tzinfo)
-                    ).total_seconds() <= 3600
+    assert (
+        3500
+        <= (tokens.access_expires_at - tokens.access_expires_at.now(tokens.access_expires_at.tzinfo)).total_seconds()
+        <= 3600
+    )
     assert tokens.refresh_hard_expires_at is not None  # we ask for the 5-year hard expiry
     with pytest.raises(InvalidGrantError):
         oauth.exchange_code(answer["code"])  # codes are one-use
@@ -84,8 +87,9 @@ def test_expired_access_token_is_refreshed_once_and_the_call_retried(emulator, c
         refreshes.append(new)
         return new.access_token
 
-    client = QBOClient(REALM, lambda: current["access"], base_url=emulator.url, on_unauthorized=refresh,
-                       retry=FAST_RETRY)
+    client = QBOClient(
+        REALM, lambda: current["access"], base_url=emulator.url, on_unauthorized=refresh, retry=FAST_RETRY
+    )
     control.advance_clock(3601)  # the access token is now an hour old
     assert client.company_info()["CompanyName"]
     assert len(refreshes) == 1
@@ -98,8 +102,9 @@ def test_a_second_401_after_refresh_is_not_retried_forever(emulator, control, to
         calls.append(1)
         return "still-not-a-valid-token"
 
-    client = QBOClient(REALM, "not-a-valid-token", base_url=emulator.url, on_unauthorized=useless_refresh,
-                       retry=FAST_RETRY)
+    client = QBOClient(
+        REALM, "not-a-valid-token", base_url=emulator.url, on_unauthorized=useless_refresh, retry=FAST_RETRY
+    )
     with pytest.raises(AuthenticationError) as caught:
         client.company_info()
     assert caught.value.status == 401
@@ -109,8 +114,13 @@ def test_a_second_401_after_refresh_is_not_retried_forever(emulator, control, to
 def test_no_token_or_secret_reaches_the_logs(emulator, control, oauth, caplog):
     caplog.set_level(logging.DEBUG)
     tokens = oauth.exchange_code(_authorize(oauth, "s2")["code"])
-    client = QBOClient(REALM, tokens.access_token, base_url=emulator.url,
-                       on_unauthorized=lambda: oauth.refresh(tokens.refresh_token).access_token, retry=FAST_RETRY)
+    client = QBOClient(
+        REALM,
+        tokens.access_token,
+        base_url=emulator.url,
+        on_unauthorized=lambda: oauth.refresh(tokens.refresh_token).access_token,
+        retry=FAST_RETRY,
+    )
     control.fault(path="*", method="GET", kind="expire_token", times=1)
     control.fault(path="*", method="GET", kind="status", status=503, times=1)
     client.company_info()

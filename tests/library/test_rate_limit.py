@@ -18,8 +18,9 @@ def test_burst_of_2000_requests_stays_under_the_limit_with_zero_429(emulator, co
     control.rate_limits(enabled=True, per_minute=500, concurrent=10, window_seconds=WINDOW)
     limiter = InMemoryRateLimiter(RateLimits(requests_per_window=500, max_concurrent=10, window=WINDOW))
     # max_attempts=1: a 429 would surface as an exception instead of being retried away.
-    client = QBOClient(REALM, tokens["access_token"], base_url=emulator.url, limiter=limiter,
-                       retry=RetryPolicy(max_attempts=1))
+    client = QBOClient(
+        REALM, tokens["access_token"], base_url=emulator.url, limiter=limiter, retry=RetryPolicy(max_attempts=1)
+    )
     errors: list[BaseException] = []
     lock = threading.Lock()
 
@@ -43,8 +44,13 @@ def test_without_the_governor_the_same_burst_is_throttled(emulator, control, tok
     from qbo import NullRateLimiter, ThrottledError
 
     control.rate_limits(enabled=True, per_minute=50, concurrent=10, window_seconds=60)
-    client = QBOClient(REALM, tokens["access_token"], base_url=emulator.url, limiter=NullRateLimiter(),
-                       retry=RetryPolicy(max_attempts=1))
+    client = QBOClient(
+        REALM,
+        tokens["access_token"],
+        base_url=emulator.url,
+        limiter=NullRateLimiter(),
+        retry=RetryPolicy(max_attempts=1),
+    )
     throttled = 0
     for _ in range(60):
         try:
@@ -57,8 +63,9 @@ def test_without_the_governor_the_same_burst_is_throttled(emulator, control, tok
 
 def test_limiter_blocks_the_call_that_would_exceed_the_window():
     now = [0.0]
-    limiter = InMemoryRateLimiter(RateLimits(requests_per_window=10, max_concurrent=5, window=60), margin=0,
-                                  clock=lambda: now[0])
+    limiter = InMemoryRateLimiter(
+        RateLimits(requests_per_window=10, max_concurrent=5, window=60), margin=0, clock=lambda: now[0]
+    )
     for _ in range(10):
         with limiter.acquire("r"):
             pass
@@ -70,8 +77,11 @@ def test_limiter_blocks_the_call_that_would_exceed_the_window():
 
 def test_limiter_counts_batch_items_and_batch_calls():
     now = [0.0]
-    limiter = InMemoryRateLimiter(RateLimits(requests_per_window=100, max_concurrent=5,
-                                             batch_calls_per_window=2, window=60), margin=0, clock=lambda: now[0])
+    limiter = InMemoryRateLimiter(
+        RateLimits(requests_per_window=100, max_concurrent=5, batch_calls_per_window=2, window=60),
+        margin=0,
+        clock=lambda: now[0],
+    )
     with limiter.acquire("r", 30, batch=True):
         pass
     with limiter.acquire("r", 30, batch=True):

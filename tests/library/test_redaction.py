@@ -7,8 +7,10 @@ from qbo.redact import get_logger
 
 
 def test_redact_hides_bearer_basic_and_token_values():
-    text = ('Authorization: Bearer eyJhbGciOi.abc.def refresh_token=AB12CD34EF&x=1 '
-            '{"access_token": "tok-123456789", "client_secret": "s3cr3t"} Basic dXNlcjpwYXNz')
+    text = (
+        'Authorization: Bearer eyJhbGciOi.abc.def refresh_token=AB12CD34EF&x=1 '
+        '{"access_token": "tok-123456789", "client_secret": "s3cr3t"} Basic dXNlcjpwYXNz'
+    )
     cleaned = redact(text)
     for secret in ("eyJhbGciOi.abc.def", "AB12CD34EF", "tok-123456789", "s3cr3t", "dXNlcjpwYXNz"):
         assert secret not in cleaned

@@ -32,24 +32,66 @@ from qbo.webhooks import (
 
 VERIFIER = "verifier-token-for-tests"
 
-CLASSIC = {"eventNotifications": [
-    {"realmId": "111", "dataChangeEvent": {"entities": [
-        {"name": "Payment", "id": "12", "operation": "Create", "lastUpdated": "2026-11-20T10:00:00.000Z"},
-        {"name": "Invoice", "id": "7", "operation": "Void", "lastUpdated": "2026-11-20T10:00:01Z"},
-    ]}},
-    {"realmId": "222", "dataChangeEvent": {"entities": [
-        {"name": "Customer", "id": "3", "operation": "Merge", "deletedId": "4", "lastUpdated": "2026-11-20T10:00:02Z"},
-    ]}},
-]}
+CLASSIC = {
+    "eventNotifications": [
+        {
+            "realmId": "111",
+            "dataChangeEvent": {
+                "entities": [
+                    {"name": "Payment", "id": "12", "operation": "Create", "lastUpdated": "2026-11-20T10:00:00.000Z"},
+                    {"name": "Invoice", "id": "7", "operation": "Void", "lastUpdated": "2026-11-20T10:00:01Z"},
+                ]
+            },
+        },
+        {
+            "realmId": "222",
+            "dataChangeEvent": {
+                "entities": [
+                    {
+                        "name": "Customer",
+                        "id": "3",
+                        "operation": "Merge",
+                        "deletedId": "4",
+                        "lastUpdated": "2026-11-20T10:00:02Z",
+                    },
+                ]
+            },
+        },
+    ]
+}
 
 CLOUDEVENTS = [
-    {"specversion": "1.0", "id": "evt-1", "source": "intuit.abc", "type": "qbo.payment.created.v1",
-     "datacontenttype": "application/json", "time": "2026-11-20T10:00:00Z", "intuitentityid": "12",
-     "intuitaccountid": "111", "data": {}},
-    {"specversion": "1.0", "id": "evt-2", "source": "intuit.abc", "type": "qbo.invoice.voided.v1",
-     "time": "2026-11-20T10:00:01Z", "intuitentityid": "7", "intuitaccountid": "222", "data": {}},
-    {"specversion": "1.0", "id": "evt-3", "source": "intuit.abc", "type": "qbo.creditmemo.void.v1",
-     "time": "2026-11-20T10:00:01Z", "intuitentityid": "8", "intuitaccountid": "222", "data": {}},
+    {
+        "specversion": "1.0",
+        "id": "evt-1",
+        "source": "intuit.abc",
+        "type": "qbo.payment.created.v1",
+        "datacontenttype": "application/json",
+        "time": "2026-11-20T10:00:00Z",
+        "intuitentityid": "12",
+        "intuitaccountid": "111",
+        "data": {},
+    },
+    {
+        "specversion": "1.0",
+        "id": "evt-2",
+        "source": "intuit.abc",
+        "type": "qbo.invoice.voided.v1",
+        "time": "2026-11-20T10:00:01Z",
+        "intuitentityid": "7",
+        "intuitaccountid": "222",
+        "data": {},
+    },
+    {
+        "specversion": "1.0",
+        "id": "evt-3",
+        "source": "intuit.abc",
+        "type": "qbo.creditmemo.void.v1",
+        "time": "2026-11-20T10:00:01Z",
+        "intuitentityid": "8",
+        "intuitaccountid": "222",
+        "data": {},
+    },
 ]
 
 
@@ -67,7 +109,10 @@ def test_signature_is_checked_on_the_raw_bytes():
 def test_classic_payload_routes_each_event_to_its_realm():
     events = parse_events(json.dumps(CLASSIC).encode())
     assert [(e.realm_id, e.entity, e.entity_id, e.operation) for e in events] == [
-        ("111", "Payment", "12", "create"), ("111", "Invoice", "7", "void"), ("222", "Customer", "3", "merge")]
+        ("111", "Payment", "12", "create"),
+        ("111", "Invoice", "7", "void"),
+        ("222", "Customer", "3", "merge"),
+    ]
     assert events[2].deleted_id == "4"
     assert events[0].occurred_at.year == 2026
     # The same classic notification delivered twice has the same dedupe key.
@@ -77,7 +122,10 @@ def test_classic_payload_routes_each_event_to_its_realm():
 def test_cloudevents_payload_gives_the_same_event_type():
     events = parse_events(json.dumps(CLOUDEVENTS).encode())
     assert [(e.realm_id, e.entity, e.entity_id, e.operation) for e in events] == [
-        ("111", "Payment", "12", "create"), ("222", "Invoice", "7", "void"), ("222", "CreditMemo", "8", "void")]
+        ("111", "Payment", "12", "create"),
+        ("222", "Invoice", "7", "void"),
+        ("222", "CreditMemo", "8", "void"),
+    ]
     assert events[0].dedupe_key == "ce:evt-1"
 
 
@@ -145,15 +193,19 @@ UNREADABLE_BODIES = {
     "eventNotifications an object": json.dumps({"eventNotifications": classic(entity())}).encode(),
     "eventNotifications of strings": b'{"eventNotifications": ["111"]}',
     "notification null": b'{"eventNotifications": [null]}',
-    "dataChangeEvent a string": json.dumps({"eventNotifications": [
-        {"realmId": "111", "dataChangeEvent": "Payment 12 created"}]}).encode(),
+    "dataChangeEvent a string": json.dumps(
+        {"eventNotifications": [{"realmId": "111", "dataChangeEvent": "Payment 12 created"}]}
+    ).encode(),
     "dataChangeEvent missing": b'{"eventNotifications": [{"realmId": "111"}]}',
-    "dataChangeEvent an array": json.dumps({"eventNotifications": [
-        {"realmId": "111", "dataChangeEvent": [entity()]}]}).encode(),
-    "entities an object": json.dumps({"eventNotifications": [
-        {"realmId": "111", "dataChangeEvent": {"entities": entity()}}]}).encode(),
-    "entities a string": json.dumps({"eventNotifications": [
-        {"realmId": "111", "dataChangeEvent": {"entities": "Payment"}}]}).encode(),
+    "dataChangeEvent an array": json.dumps(
+        {"eventNotifications": [{"realmId": "111", "dataChangeEvent": [entity()]}]}
+    ).encode(),
+    "entities an object": json.dumps(
+        {"eventNotifications": [{"realmId": "111", "dataChangeEvent": {"entities": entity()}}]}
+    ).encode(),
+    "entities a string": json.dumps(
+        {"eventNotifications": [{"realmId": "111", "dataChangeEvent": {"entities": "Payment"}}]}
+    ).encode(),
     "entities missing": b'{"eventNotifications": [{"realmId": "111", "dataChangeEvent": {}}]}',
     "entity a string": json.dumps(classic(entity(), "Payment 13")).encode(),
     "entity null": json.dumps(classic(entity(), None)).encode(),
@@ -184,17 +236,56 @@ def test_decoded_values_and_other_types_are_refused_the_same_way():
 
 
 TOO_LONG = "1" * 65
-BAD_IDS = [None, 12, 12.0, True, [], {}, ["12"], {"value": "12"}, "", " 12", "12 ", "1/../2", "12?x=1", "12#",
-           "١٢", "12\x00", "12\n", "\ud800", "é", TOO_LONG]
-BAD_TIMES = [None, MISSING, 12, 1.7e9, True, [], {}, "", "yesterday", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-             "2026-W01", "20261120T100000Z", "2026-11-20", "2026-11-20T10:00:00+25:00",
-             "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "1969-12-31T23:59:59Z",
-             "２０２６-11-20T10:00:00Z"]
+BAD_IDS = [
+    None,
+    12,
+    12.0,
+    True,
+    [],
+    {},
+    ["12"],
+    {"value": "12"},
+    "",
+    " 12",
+    "12 ",
+    "1/../2",
+    "12?x=1",
+    "12#",
+    "١٢",
+    "12\x00",
+    "12\n",
+    "\ud800",
+    "é",
+    TOO_LONG,
+]
+BAD_TIMES = [
+    None,
+    MISSING,
+    12,
+    1.7e9,
+    True,
+    [],
+    {},
+    "",
+    "yesterday",
+    "2026-13-01T00:00:00Z",
+    "2026-02-30T00:00:00Z",
+    "2026-W01",
+    "20261120T100000Z",
+    "2026-11-20",
+    "2026-11-20T10:00:00+25:00",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00",
+    "1969-12-31T23:59:59Z",
+    "２０２６-11-20T10:00:00Z",
+]
 #: (field, bad value) of a classic entity.
 CLASSIC_MUTATIONS = (
     [("id", value) for value in [*BAD_IDS, MISSING]]
-    + [("name", value) for value in [None, 7, [], {}, "", "Pay ment", "1Payment", "Payment\x00", "Paymént",
-                                      "Pay.ment", MISSING]]
+    + [
+        ("name", value)
+        for value in [None, 7, [], {}, "", "Pay ment", "1Payment", "Payment\x00", "Paymént", "Pay.ment", MISSING]
+    ]
     + [("operation", value) for value in [None, 1, [], {}, "", "restored", "Create ", "créate", MISSING]]
     + [("lastUpdated", value) for value in BAD_TIMES]
     + [("deletedId", value) for value in BAD_IDS if value is not None]
@@ -204,9 +295,24 @@ CLOUDEVENT_MUTATIONS = (
     [("intuitentityid", value) for value in [*BAD_IDS, MISSING]]
     + [("intuitaccountid", value) for value in [*BAD_IDS, MISSING]]
     + [("id", value) for value in [None, 1, [], {}, "", "evt 1", "evt\x00", "évènement", "x" * 256, MISSING]]
-    + [("type", value) for value in [None, 1, [], {}, "", "qbo.payment", "qbo.payment.created.v1.extra",
-                                     "qbo..created.v1", "qbo.pay ment.created.v1", "qbo.payment.restored.v1",
-                                     "com.intuit.payment.created.v1", "qbo.payment.created.1", MISSING]]
+    + [
+        ("type", value)
+        for value in [
+            None,
+            1,
+            [],
+            {},
+            "",
+            "qbo.payment",
+            "qbo.payment.created.v1.extra",
+            "qbo..created.v1",
+            "qbo.pay ment.created.v1",
+            "qbo.payment.restored.v1",
+            "com.intuit.payment.created.v1",
+            "qbo.payment.created.1",
+            MISSING,
+        ]
+    ]
     + [("specversion", value) for value in [None, 1.0, "", "2.0", "1", MISSING]]
     + [("time", value) for value in BAD_TIMES]
     + [("source", value) for value in [1, [], {}]]
@@ -259,19 +365,26 @@ def test_a_malformed_cloudevent_is_skipped_and_the_others_kept(field, value):
 
 
 def test_good_but_unusual_values_are_read():
-    events = parse_events(json.dumps(classic(
-        entity(name="creditmemo", operation="VOID", lastUpdated="2015-10-05T14:42:19-0700", deletedId=None),
-        entity(name="Attachable", id="ABC-1_2", operation="emailed", lastUpdated="2026-11-20T10:00:00+00:00"),
-        entity(name="Customer", operation="Merge", deletedId="4", lastUpdated="2026-11-20 10:00:00.1234567"),
-    )))
+    events = parse_events(
+        json.dumps(
+            classic(
+                entity(name="creditmemo", operation="VOID", lastUpdated="2015-10-05T14:42:19-0700", deletedId=None),
+                entity(name="Attachable", id="ABC-1_2", operation="emailed", lastUpdated="2026-11-20T10:00:00+00:00"),
+                entity(name="Customer", operation="Merge", deletedId="4", lastUpdated="2026-11-20 10:00:00.1234567"),
+            )
+        )
+    )
     assert [(e.entity, e.entity_id, e.operation, e.deleted_id) for e in events] == [
-        ("CreditMemo", "12", "void", None), ("Attachable", "ABC-1_2", "emailed", None),
-        ("Customer", "12", "merge", "4")]
+        ("CreditMemo", "12", "void", None),
+        ("Attachable", "ABC-1_2", "emailed", None),
+        ("Customer", "12", "merge", "4"),
+    ]
     assert events[0].occurred_at.isoformat() == "2015-10-05T21:42:19+00:00"  # in UTC
     assert events[1].occurred_at.isoformat() == "2026-11-20T10:00:00+00:00"
     assert events[2].occurred_at.isoformat() == "2026-11-20T10:00:00.123456+00:00"  # no offset: UTC
-    single = parse_events(json.dumps(cloudevent(type="QBO.Invoice.Voided", data=None, source=None,
-                                                datacontenttype=MISSING)))
+    single = parse_events(
+        json.dumps(cloudevent(type="QBO.Invoice.Voided", data=None, source=None, datacontenttype=MISSING))
+    )
     assert [(e.entity, e.operation, e.event_id) for e in single] == [("Invoice", "void", "evt-1")]
     merged = parse_events(json.dumps([cloudevent(type="qbo.customer.merged.v2", data={"deletedEntityId": "9"})]))
     assert merged[0].deleted_id == "9"
@@ -296,65 +409,125 @@ def test_a_large_body_is_read_in_reasonable_time():
 
 
 # --------------------------------------------------------------------------- properties
-PROPERTY = settings(max_examples=400, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
-PLAUSIBLE_TEXT = st.sampled_from([
-    "", " ", "1.0", "2.0", "12", "0", "9130354000000042", "1/../2", "12\x00", "\ud800", "Payment", "payment",
-    "creditmemo", "Attachable", "Pay ment", "Create", "created", "Voided", "void", "restored", "emailed",
-    "qbo.payment.created.v1", "qbo.invoice.voided", "qbo.payment", "qbo..created.v1", "evt-1", "evt 1",
-    "2026-03-02T10:15:30.000Z", "2015-10-05T14:42:19-0700", "9999-12-31T23:59:59-01:00", "2026-W01",
-    "eventNotifications", "specversion",
-])
+PLAUSIBLE_TEXT = st.sampled_from(
+    [
+        "",
+        " ",
+        "1.0",
+        "2.0",
+        "12",
+        "0",
+        "9130354000000042",
+        "1/../2",
+        "12\x00",
+        "\ud800",
+        "Payment",
+        "payment",
+        "creditmemo",
+        "Attachable",
+        "Pay ment",
+        "Create",
+        "created",
+        "Voided",
+        "void",
+        "restored",
+        "emailed",
+        "qbo.payment.created.v1",
+        "qbo.invoice.voided",
+        "qbo.payment",
+        "qbo..created.v1",
+        "evt-1",
+        "evt 1",
+        "2026-03-02T10:15:30.000Z",
+        "2015-10-05T14:42:19-0700",
+        "9999-12-31T23:59:59-01:00",
+        "2026-W01",
+        "eventNotifications",
+        "specversion",
+    ]
+)
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), PLAUSIBLE_TEXT, st.text(max_size=12))
 json_values = st.recursive(
     scalars,
-    lambda children: st.one_of(st.lists(children, max_size=5),
-                               st.dictionaries(st.one_of(PLAUSIBLE_TEXT, st.text(max_size=8)), children, max_size=5)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=5),
+        st.dictionaries(st.one_of(PLAUSIBLE_TEXT, st.text(max_size=8)), children, max_size=5),
+    ),
     max_leaves=25,
 )
 
 
 def shaped(fields: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     """Objects with these keys, each holding mostly a good value, else a random JSON value or nothing."""
+
     def pick(strategy):
         return st.sampled_from(range(10)).flatmap(
-            lambda roll: strategy if roll < 8 else json_values if roll == 8 else st.just(MISSING))
+            lambda roll: strategy if roll < 8 else json_values if roll == 8 else st.just(MISSING)
+        )
+
     return st.fixed_dictionaries({key: pick(strategy) for key, strategy in fields.items()}).map(
-        lambda item: {key: value for key, value in item.items() if value is not MISSING})
+        lambda item: {key: value for key, value in item.items() if value is not MISSING}
+    )
 
 
 good_ids = st.from_regex(r"[0-9]{1,6}", fullmatch=True)
 good_times = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(9990, 1, 1)).map(
-    lambda moment: moment.isoformat(timespec="milliseconds") + "Z")
-classic_entities = shaped({
-    "name": st.sampled_from(sorted(ENTITY_NAMES.values())),
-    "id": good_ids,
-    "operation": st.sampled_from(["Create", "Update", "Delete", "Merge", "Void", "Emailed"]),
-    "lastUpdated": good_times,
-    "deletedId": good_ids,
-})
+    lambda moment: moment.isoformat(timespec="milliseconds") + "Z"
+)
+classic_entities = shaped(
+    {
+        "name": st.sampled_from(sorted(ENTITY_NAMES.values())),
+        "id": good_ids,
+        "operation": st.sampled_from(["Create", "Update", "Delete", "Merge", "Void", "Emailed"]),
+        "lastUpdated": good_times,
+        "deletedId": good_ids,
+    }
+)
 classic_payloads = st.builds(
     lambda notifications: {"eventNotifications": notifications},
     st.one_of(
-        st.lists(st.one_of(
-            shaped({"realmId": good_ids,
-                    "dataChangeEvent": st.one_of(
-                        shaped({"entities": st.lists(st.one_of(classic_entities, json_values), max_size=4)}),
-                        json_values)}),
-            json_values), max_size=3),
-        json_values))
-cloudevents = shaped({
-    "specversion": st.just("1.0"),
-    "id": st.uuids().map(str),
-    "source": st.just("intuit.test"),
-    "type": st.builds("qbo.{}.{}.v1".format, st.sampled_from(sorted(ENTITY_NAMES)),
-                      st.sampled_from(["created", "updated", "deleted", "merged", "void", "voided"])),
-    "time": good_times,
-    "intuitentityid": good_ids,
-    "intuitaccountid": good_ids,
-    "data": st.one_of(st.just({}), st.builds(lambda deleted: {"deletedId": deleted}, good_ids)),
-})
+        st.lists(
+            st.one_of(
+                shaped(
+                    {
+                        "realmId": good_ids,
+                        "dataChangeEvent": st.one_of(
+                            shaped({"entities": st.lists(st.one_of(classic_entities, json_values), max_size=4)}),
+                            json_values,
+                        ),
+                    }
+                ),
+                json_values,
+            ),
+            max_size=3,
+        ),
+        json_values,
+    ),
+)
+cloudevents = shaped(
+    {
+        "specversion": st.just("1.0"),
+        "id": st.uuids().map(str),
+        "source": st.just("intuit.test"),
+        "type": st.builds(
+            "qbo.{}.{}.v1".format,
+            st.sampled_from(sorted(ENTITY_NAMES)),
+            st.sampled_from(["created", "updated", "deleted", "merged", "void", "voided"]),
+        ),
+        "time": good_times,
+        "intuitentityid": good_ids,
+        "intuitaccountid": good_ids,
+        "data": st.one_of(st.just({}), st.builds(lambda deleted: {"deletedId": deleted}, good_ids)),
+    }
+)
 cloudevents_payloads = st.one_of(st.lists(st.one_of(cloudevents, cloudevents, json_values), max_size=5), cloudevents)
 any_payload = st.one_of(json_values, classic_payloads, cloudevents_payloads)
 
@@ -362,10 +535,11 @@ any_payload = st.one_of(json_values, classic_payloads, cloudevents_payloads)
 def single_events(payload: Any) -> list[Any]:
     """The delivery cut into one-event payloads, the way the inbox re-reads a partly readable one."""
     if isinstance(payload, dict) and "eventNotifications" in payload:
-        return [{"eventNotifications": [{"realmId": notification.get("realmId"),
-                                         "dataChangeEvent": {"entities": [item]}}]}
-                for notification in payload["eventNotifications"]
-                for item in notification["dataChangeEvent"]["entities"]]
+        return [
+            {"eventNotifications": [{"realmId": notification.get("realmId"), "dataChangeEvent": {"entities": [item]}}]}
+            for notification in payload["eventNotifications"]
+            for item in notification["dataChangeEvent"]["entities"]
+        ]
     return payload if isinstance(payload, list) else [payload]
 
 
@@ -409,29 +583,56 @@ def test_any_json_gives_well_formed_events_or_a_payload_error(payload, encoding)
 
 
 @PROPERTY
-@given(body=st.one_of(st.binary(max_size=200), any_payload.map(lambda payload: json.dumps(payload).encode()).flatmap(
-    lambda raw: st.tuples(st.just(raw), st.integers(0, len(raw)), st.binary(max_size=3)).map(
-        lambda cut: cut[0][:cut[1]] + cut[2] + cut[0][cut[1]:]))))
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        any_payload.map(lambda payload: json.dumps(payload).encode()).flatmap(
+            lambda raw: st.tuples(st.just(raw), st.integers(0, len(raw)), st.binary(max_size=3)).map(
+                lambda cut: cut[0][: cut[1]] + cut[2] + cut[0][cut[1] :]
+            )
+        ),
+    )
+)
 def test_any_bytes_give_well_formed_events_or_a_payload_error(body):
     check(body)
 
 
 @PROPERTY
-@given(events=st.lists(st.tuples(st.sampled_from(sorted(ENTITY_NAMES.values())), good_ids, good_ids,
-                                 st.sampled_from(sorted(OPERATIONS - {"emailed"}))), max_size=8),
-       fmt=st.sampled_from(["classic", "cloudevents"]))
+@given(
+    events=st.lists(
+        st.tuples(
+            st.sampled_from(sorted(ENTITY_NAMES.values())),
+            good_ids,
+            good_ids,
+            st.sampled_from(sorted(OPERATIONS - {"emailed"})),
+        ),
+        max_size=8,
+    ),
+    fmt=st.sampled_from(["classic", "cloudevents"]),
+)
 def test_valid_deliveries_are_read_exactly(events, fmt):
     words = {"create": "created", "update": "updated", "delete": "deleted", "merge": "merged", "void": "voided"}
     if fmt == "classic":  # one notification per event: each has its own realm
-        payload = {"eventNotifications": [
-            classic(entity(name=name, id=qbo_id, operation=op.capitalize()), realm=realm)["eventNotifications"][0]
-            for name, qbo_id, realm, op in events]}
+        payload = {
+            "eventNotifications": [
+                classic(entity(name=name, id=qbo_id, operation=op.capitalize()), realm=realm)["eventNotifications"][0]
+                for name, qbo_id, realm, op in events
+            ]
+        }
     else:
-        payload = [cloudevent(id=f"evt-{index}", type=f"qbo.{name.lower()}.{words[op]}.v1", intuitentityid=qbo_id,
-                              intuitaccountid=realm) for index, (name, qbo_id, realm, op) in enumerate(events)]
+        payload = [
+            cloudevent(
+                id=f"evt-{index}",
+                type=f"qbo.{name.lower()}.{words[op]}.v1",
+                intuitentityid=qbo_id,
+                intuitaccountid=realm,
+            )
+            for index, (name, qbo_id, realm, op) in enumerate(events)
+        ]
     parsed = parse_events(json.dumps(payload).encode())
     assert [(e.entity, e.entity_id, e.realm_id, e.operation) for e in parsed] == events
     check(payload)
+
 
 class _Receiver(BaseHTTPRequestHandler):
     deliveries: list[tuple[bytes, str | None]] = []

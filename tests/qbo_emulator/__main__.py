@@ -23,37 +23,59 @@ def _flag(name: str) -> bool:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.qbo_emulator",
-                                     description="QuickBooks Online emulator (API, OAuth 2.0, webhooks).")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.qbo_emulator", description="QuickBooks Online emulator (API, OAuth 2.0, webhooks)."
+    )
     parser.add_argument("--host", default=_env("HOST", _DEFAULTS.host))
-    parser.add_argument("--port", type=int, default=int(_env("PORT", str(_DEFAULTS.port)) or 0),
-                        help="0 picks a free port")
+    parser.add_argument(
+        "--port", type=int, default=int(_env("PORT", str(_DEFAULTS.port)) or 0), help="0 picks a free port"
+    )
     parser.add_argument("--client-id", default=_env("CLIENT_ID", _DEFAULTS.client_id))
     parser.add_argument("--client-secret", default=_env("CLIENT_SECRET", _DEFAULTS.client_secret))
     parser.add_argument("--realm-id", default=_env("REALM_ID", _DEFAULTS.realm_id))
     parser.add_argument("--webhook-url", default=_env("WEBHOOK_URL", None))
     parser.add_argument("--verifier-token", default=_env("VERIFIER_TOKEN", None))
-    parser.add_argument("--webhook-format", choices=("cloudevents", "classic"),
-                        default=_env("WEBHOOK_FORMAT", _DEFAULTS.webhook_format))
+    parser.add_argument(
+        "--webhook-format", choices=("cloudevents", "classic"), default=_env("WEBHOOK_FORMAT", _DEFAULTS.webhook_format)
+    )
     parser.add_argument("--data", default=_env("DATA", None), help="SQLite file keeping the company across runs")
     parser.add_argument("--no-rate-limit", action="store_true", default=_flag("NO_RATE_LIMIT"))
     parser.add_argument("--company-name", default=_env("COMPANY_NAME", _DEFAULTS.company_name))
     parser.add_argument("--country", default=_env("COUNTRY", _DEFAULTS.country))
     parser.add_argument("--home-currency", default=_env("HOME_CURRENCY", _DEFAULTS.home_currency))
-    parser.add_argument("--automated-sales-tax", action="store_true", default=_flag("AUTOMATED_SALES_TAX"),
-                        help="US company: automated sales tax (tax code from the ship-to address)")
-    parser.add_argument("--no-account-numbers", action="store_true", default=_flag("NO_ACCOUNT_NUMBERS"),
-                        help="seed the chart of accounts without account numbers (QuickBooks' own default)")
-    parser.add_argument("--redirect-uri-allow", default=_env("REDIRECT_URI_ALLOW", _DEFAULTS.redirect_uri_allow),
-                        help="comma-separated redirect URIs accepted by /connect/oauth2, or ANY")
-    parser.add_argument("--issued-secrets-file", default=_env("ISSUED_SECRETS_FILE", None), metavar="PATH",
-                        help="test facility: append the client secret, the verifier token and every authorization "
-                             "code, access token and refresh token issued to PATH (kind<TAB>value lines)")
-    parser.add_argument("--add-realm", action="append", metavar="SPEC",
-                        default=[part for part in (_env("ADD_REALMS", "") or "").split(";") if part.strip()],
-                        help="serve another company too: REALM_ID[:PRESET][,key=value...], PRESET one of us, uk, "
-                             "ca, au, fr (e.g. 9130354000000002:uk); repeatable; QBO_EMULATOR_ADD_REALMS takes "
-                             "several separated by ';'")
+    parser.add_argument(
+        "--automated-sales-tax",
+        action="store_true",
+        default=_flag("AUTOMATED_SALES_TAX"),
+        help="US company: automated sales tax (tax code from the ship-to address)",
+    )
+    parser.add_argument(
+        "--no-account-numbers",
+        action="store_true",
+        default=_flag("NO_ACCOUNT_NUMBERS"),
+        help="seed the chart of accounts without account numbers (QuickBooks' own default)",
+    )
+    parser.add_argument(
+        "--redirect-uri-allow",
+        default=_env("REDIRECT_URI_ALLOW", _DEFAULTS.redirect_uri_allow),
+        help="comma-separated redirect URIs accepted by /connect/oauth2, or ANY",
+    )
+    parser.add_argument(
+        "--issued-secrets-file",
+        default=_env("ISSUED_SECRETS_FILE", None),
+        metavar="PATH",
+        help="test facility: append the client secret, the verifier token and every authorization "
+        "code, access token and refresh token issued to PATH (kind<TAB>value lines)",
+    )
+    parser.add_argument(
+        "--add-realm",
+        action="append",
+        metavar="SPEC",
+        default=[part for part in (_env("ADD_REALMS", "") or "").split(";") if part.strip()],
+        help="serve another company too: REALM_ID[:PRESET][,key=value...], PRESET one of us, uk, "
+        "ca, au, fr (e.g. 9130354000000002:uk); repeatable; QBO_EMULATOR_ADD_REALMS takes "
+        "several separated by ';'",
+    )
     parser.add_argument("--verbose", action="store_true", default=_flag("VERBOSE"), help="log every request")
     return parser.parse_args(argv)
 
@@ -72,13 +94,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"--add-realm: realm ids must differ (got {', '.join(ids)})", file=sys.stderr)
         return 2
     server = EmulatorServer(
-        host=args.host, port=args.port, client_id=args.client_id, client_secret=args.client_secret,
-        realm_id=args.realm_id, webhook_url=args.webhook_url, verifier_token=args.verifier_token,
-        webhook_format=args.webhook_format, rate_limit=not args.no_rate_limit, data_file=args.data,
-        company_name=args.company_name, country=args.country, home_currency=args.home_currency,
-        automated_sales_tax=args.automated_sales_tax, redirect_uri_allow=args.redirect_uri_allow,
-        quiet=not args.verbose, settings={"account_numbers": not args.no_account_numbers},
-        issued_secrets_file=args.issued_secrets_file, realms=realms,
+        host=args.host,
+        port=args.port,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        realm_id=args.realm_id,
+        webhook_url=args.webhook_url,
+        verifier_token=args.verifier_token,
+        webhook_format=args.webhook_format,
+        rate_limit=not args.no_rate_limit,
+        data_file=args.data,
+        company_name=args.company_name,
+        country=args.country,
+        home_currency=args.home_currency,
+        automated_sales_tax=args.automated_sales_tax,
+        redirect_uri_allow=args.redirect_uri_allow,
+        quiet=not args.verbose,
+        settings={"account_numbers": not args.no_account_numbers},
+        issued_secrets_file=args.issued_secrets_file,
+        realms=realms,
     )
     server.start()
     url = server.url
@@ -101,9 +135,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"issued secrets file: {args.issued_secrets_file or '(none)'}",
         f"base url: {url}",
         f"api base url: {url}/v3/company/{args.realm_id}",
-        "other realms: " + (", ".join(f"{realm['realmId']} ({realm['company_name']}, {realm['country']}, "
-                                      f"{realm['home_currency']})"
-                                      for realm in server.realms()[1:]) or "(none)"),
+        "other realms: "
+        + (
+            ", ".join(
+                f"{realm['realmId']} ({realm['company_name']}, {realm['country']}, {realm['home_currency']})"
+                for realm in server.realms()[1:]
+            )
+            or "(none)"
+        ),
         f"authorize url: {url}/connect/oauth2",
         f"token url: {url}/oauth2/v1/tokens/bearer",
         f"revoke url: {url}/v2/oauth2/tokens/revoke",

@@ -40,8 +40,9 @@ class Dropped(Exception):
     """Close the connection without answering (a response lost on the way back)."""
 
 
-def json_response(emu: Emulator | RealmView, status: int, body: Any, headers: dict[str, str] | None = None,
-                  stamp: bool = True) -> Response:
+def json_response(
+    emu: Emulator | RealmView, status: int, body: Any, headers: dict[str, str] | None = None, stamp: bool = True
+) -> Response:
     if stamp and isinstance(body, dict) and "time" not in body:
         body = {**body, "time": emu.time_text()}
     response = Response(json.dumps(body), status=status, content_type="application/json;charset=UTF-8")
@@ -53,8 +54,9 @@ def json_response(emu: Emulator | RealmView, status: int, body: Any, headers: di
 
 def fault_response(emu: Emulator | RealmView, fault: QBOFault, headers: dict[str, str] | None = None) -> Response:
     if fault.status in (401, 403) and emu.company.setting("auth_fault_style") == "platform":
-        return json_response(emu, fault.status, faults.platform_style(fault, int(emu.clock.timestamp() * 1000)),
-                             headers)
+        return json_response(
+            emu, fault.status, faults.platform_style(fault, int(emu.clock.timestamp() * 1000)), headers
+        )
     return json_response(emu, fault.status, {"Fault": fault.fault()}, headers)
 
 
@@ -127,8 +129,9 @@ def _cost(request: Request, head: str) -> tuple[int, bool]:
         return 1, True
 
 
-def _admitted(emu: RealmView, request: Request, realm: str, subpath: str, head: str, fired: list[Any],
-              entry: dict[str, Any]) -> Response:
+def _admitted(
+    emu: RealmView, request: Request, realm: str, subpath: str, head: str, fired: list[Any], entry: dict[str, Any]
+) -> Response:
     for rule in fired:
         if rule.kind == "latency":
             time.sleep(rule.seconds)
@@ -198,7 +201,9 @@ def _check_minorversion(emu: RealmView, request: Request) -> None:
     if number < MINIMUM_MINOR_VERSION:
         raise faults.invalid_property(
             f"minorversion {value} is not supported. Minor versions 1-74 were discontinued on August 1, 2025; "
-            f"use minorversion={MINIMUM_MINOR_VERSION} or later.", "minorversion")
+            f"use minorversion={MINIMUM_MINOR_VERSION} or later.",
+            "minorversion",
+        )
 
 
 # ----------------------------------------------------------------------------- endpoints
@@ -236,8 +241,9 @@ def perform(emu: RealmView, request: Request, subpath: str, head: str, request_i
             body = body[entity]  # tolerate a wrapped object
         if not isinstance(body, dict):
             raise faults.invalid_property("The request body must be a JSON object")
-        return 200, {entity: write(emu, entity, body, request.args.get("operation", ""),
-                                   request.args.get("include", ""))}
+        return 200, {
+            entity: write(emu, entity, body, request.args.get("operation", ""), request.args.get("include", ""))
+        }
     raise faults.unsupported_operation(f"{method} /{subpath.strip('/')}")
 
 
@@ -269,16 +275,20 @@ def batch(emu: RealmView, body: Any, request_id: str | None) -> dict[str, Any]:
         raise faults.required_missing("BatchItemRequest")
     limit = emu.limiter.settings.batch_max_items
     if len(items) > limit:
-        raise faults.invalid_property(f"The batch has {len(items)} items: the maximum is {limit} per batch request",
-                                      "BatchItemRequest")
+        raise faults.invalid_property(
+            f"The batch has {len(items)} items: the maximum is {limit} per batch request", "BatchItemRequest"
+        )
     answers = []
     for item in items:
         batch_id = str(item.get("bId", ""))
         answer: dict[str, Any] = {"bId": batch_id}
         try:
             if request_id is not None and len(batch_id) > MAX_BATCH_ITEM_ID:
-                raise faults.invalid_property(f"bId {batch_id[:10]}... is longer than {MAX_BATCH_ITEM_ID} characters "
-                                              "(the limit when a requestid is given)", "bId")
+                raise faults.invalid_property(
+                    f"bId {batch_id[:10]}... is longer than {MAX_BATCH_ITEM_ID} characters "
+                    "(the limit when a requestid is given)",
+                    "bId",
+                )
             if "Query" in item:
                 answer["QueryResponse"] = query.run(emu.company, str(item["Query"]))
             else:
@@ -307,11 +317,13 @@ def cdc(emu: RealmView, entities: str, changed_since: str) -> dict[str, Any]:
     try:
         since = parse_time(changed_since, offset)
     except ValueError:
-        raise faults.invalid_property(f"changedSince {changed_since!r} is not a valid date-time",
-                                      "changedSince") from None
+        raise faults.invalid_property(
+            f"changedSince {changed_since!r} is not a valid date-time", "changedSince"
+        ) from None
     if since < emu.clock.now() - timedelta(days=CDC_MAX_DAYS):
-        raise faults.invalid_property(f"changedSince cannot be more than {CDC_MAX_DAYS} days in the past",
-                                      "changedSince")
+        raise faults.invalid_property(
+            f"changedSince cannot be more than {CDC_MAX_DAYS} days in the past", "changedSince"
+        )
     responses = []
     company = emu.company
     with company.store.lock:
@@ -319,15 +331,22 @@ def cdc(emu: RealmView, entities: str, changed_since: str) -> dict[str, Any]:
             entity = entity_name(word)
             if entity is None:
                 raise faults.query_validation(f"Entity {word.strip()} is not supported by change data capture")
-            changed = [obj for obj in company.store.all(entity)
-                       if parse_time(obj["MetaData"]["LastUpdatedTime"], offset) >= since]
-            gone = [obj for obj in company.store.deleted(entity)
-                    if parse_time(obj["MetaData"]["LastUpdatedTime"], offset) >= since]
+            changed = [
+                obj
+                for obj in company.store.all(entity)
+                if parse_time(obj["MetaData"]["LastUpdatedTime"], offset) >= since
+            ]
+            gone = [
+                obj
+                for obj in company.store.deleted(entity)
+                if parse_time(obj["MetaData"]["LastUpdatedTime"], offset) >= since
+            ]
             rows = company.serve(entity, changed) + [dict(obj) for obj in gone]
             rows.sort(key=lambda r: (parse_time(r["MetaData"]["LastUpdatedTime"], offset), int(_id_number(r["Id"]))))
             rows = rows[:CDC_MAX_PER_ENTITY]
-            responses.append({entity: rows, "startPosition": 1, "maxResults": len(rows), "totalCount": len(rows)}
-                             if rows else {})
+            responses.append(
+                {entity: rows, "startPosition": 1, "maxResults": len(rows), "totalCount": len(rows)} if rows else {}
+            )
     return {"CDCResponse": [{"QueryResponse": responses}]}
 
 

@@ -262,8 +262,15 @@ class Company:
                 raise faults.stale_object(entity)
         return existing
 
-    def update(self, entity: str, body: dict[str, Any], *, sparse: bool, check_token: bool = True,
-               allow_duplicate_docnum: bool = False) -> dict[str, Any]:
+    def update(
+        self,
+        entity: str,
+        body: dict[str, Any],
+        *,
+        sparse: bool,
+        check_token: bool = True,
+        allow_duplicate_docnum: bool = False,
+    ) -> dict[str, Any]:
         """Sparse: only the fields sent change.  Full: writable fields not sent are cleared.
 
         A sparse update of a sales document that does not send ``TxnTaxDetail`` keeps a supplied tax
@@ -302,8 +309,12 @@ class Company:
             existing = self._existing(entity, body, check_token)
             self._refuse_if_paid(entity, existing, "delete")
             stamp = self.now_text()
-            tombstone = {"Id": existing["Id"], "status": "Deleted", "domain": "QBO",
-                         "MetaData": {"CreateTime": existing["MetaData"]["CreateTime"], "LastUpdatedTime": stamp}}
+            tombstone = {
+                "Id": existing["Id"],
+                "status": "Deleted",
+                "domain": "QBO",
+                "MetaData": {"CreateTime": existing["MetaData"]["CreateTime"], "LastUpdatedTime": stamp},
+            }
             self.store.remove(entity, existing["Id"], tombstone)
             if entity in payments.TARGETS:
                 self._resettle(payments.targets_of(existing))
@@ -314,8 +325,10 @@ class Company:
         if entity in payments.PAYER_OF:
             applied, payers = payments.applied_to(self, entity, existing["Id"])
             if applied:
-                raise faults.business(f"You can't {verb} this {entity}: {payments.PAYER_OF[entity]} "
-                                      f"{', '.join(payers)} applied to it. Remove them first.")
+                raise faults.business(
+                    f"You can't {verb} this {entity}: {payments.PAYER_OF[entity]} "
+                    f"{', '.join(payers)} applied to it. Remove them first."
+                )
 
     def void(self, entity: str, body: dict[str, Any], *, check_token: bool = True, ui: bool = False) -> dict[str, Any]:
         """Void through the API, or (``ui``) as a bookkeeper does in QBO's screens."""
@@ -356,9 +369,16 @@ class Company:
                     if _repoint(obj, entity, from_id, into_id):
                         self.store.put(other_entity, obj)
             stamp = self.now_text()
-            self.store.remove(entity, from_id, {"Id": from_id, "status": "Deleted", "domain": "QBO",
-                                                "MetaData": {"CreateTime": source["MetaData"]["CreateTime"],
-                                                             "LastUpdatedTime": stamp}})
+            self.store.remove(
+                entity,
+                from_id,
+                {
+                    "Id": from_id,
+                    "status": "Deleted",
+                    "domain": "QBO",
+                    "MetaData": {"CreateTime": source["MetaData"]["CreateTime"], "LastUpdatedTime": stamp},
+                },
+            )
             saved = self._save(entity, copy.deepcopy(target), target)
             self._emit(entity, "Merge", into_id, {"deletedId": from_id})
             return self.serve(entity, [saved])[0]

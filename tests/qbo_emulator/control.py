@@ -79,8 +79,9 @@ def _realms(emu: Emulator, request: Request, parts: list[str], method: str) -> R
         raise ControlError(f"no realm {parts[0]}", 404)
     if len(parts) == 1:
         if method == "GET":
-            return _reply({**realm.describe(realm.realm_id == emu.default_realm_id),
-                           "settings": realm.company.settings})
+            return _reply(
+                {**realm.describe(realm.realm_id == emu.default_realm_id), "settings": realm.company.settings}
+            )
         if method == "DELETE":
             emu.remove_realm(realm.realm_id)
             return _reply({"ok": True})
@@ -88,8 +89,7 @@ def _realms(emu: Emulator, request: Request, parts: list[str], method: str) -> R
     return _route(emu, realm, request, parts[1:], method, addressed=True)
 
 
-def _route(emu: Emulator, realm: Realm, request: Request, parts: list[str], method: str,
-           addressed: bool) -> Response:
+def _route(emu: Emulator, realm: Realm, request: Request, parts: list[str], method: str, addressed: bool) -> Response:
     """One control call, for ``realm`` (the start-up realm unless the path named another)."""
     head = parts[0] if parts else ""
     data = _payload(request) if method == "POST" else {}
@@ -97,8 +97,16 @@ def _route(emu: Emulator, realm: Realm, request: Request, parts: list[str], meth
     if head == "health" and method == "GET":
         if addressed:
             return _reply({"ok": True, **realm.describe(realm.realm_id == emu.default_realm_id)})
-        return _reply({"ok": True, "realmId": emu.company.realm_id, "client_id": emu.config.client_id,
-                       "base_url": emu.base_url, "persistent": emu.store.persistent, "realms": list(emu.realms)})
+        return _reply(
+            {
+                "ok": True,
+                "realmId": emu.company.realm_id,
+                "client_id": emu.config.client_id,
+                "base_url": emu.base_url,
+                "persistent": emu.store.persistent,
+                "realms": list(emu.realms),
+            }
+        )
     if head == "reset" and method == "POST":
         if addressed:
             emu.reset_realm(realm.realm_id, keep_tokens=bool(data.get("keep_tokens")))
@@ -141,8 +149,10 @@ def _route(emu: Emulator, realm: Realm, request: Request, parts: list[str], meth
         return _entities(realm.company, parts, method, data)
     if head == "webhooks":
         if addressed and not (len(parts) == 2 and parts[1] == "events" and method == "GET"):
-            raise ControlError("webhooks are the app's, one endpoint for every company: use /_emulator/webhooks "
-                               "(GET /_emulator/realms/{realmId}/webhooks/events lists one realm's events)")
+            raise ControlError(
+                "webhooks are the app's, one endpoint for every company: use /_emulator/webhooks "
+                "(GET /_emulator/realms/{realmId}/webhooks/events lists one realm's events)"
+            )
         return _webhooks(emu, parts, method, data, scope)
     if head == "oauth" and len(parts) == 2 and parts[1] == "company":
         return _preselect(emu, realm, method, data, addressed)
@@ -173,8 +183,13 @@ def _rate_snapshot(emu: Emulator, realm: Realm) -> dict[str, Any]:
     for realm_id, other in list(emu.realms.items()):
         snap = other.limiter.snapshot()
         window = snap["realms"].get(realm_id, {"in_flight": 0, "requests_in_window": 0, "batches_in_window": 0})
-        every[realm_id] = {**window, "enabled": snap["enabled"], "per_minute": snap["per_minute"],
-                           "throttled": snap["throttled"], "served": snap["served"]}
+        every[realm_id] = {
+            **window,
+            "enabled": snap["enabled"],
+            "per_minute": snap["per_minute"],
+            "throttled": snap["throttled"],
+            "served": snap["served"],
+        }
     answer["realms"] = every
     return answer
 
@@ -209,8 +224,11 @@ def _entities(company: Company, parts: list[str], method: str, data: dict[str, A
     if method == "POST" and len(parts) == 3 and parts[2] == "merge":
         return _reply(company.merge(entity, str(data["from"]), str(data["into"])))
     if method == "POST" and len(parts) == 3:
-        return _reply(company.update(entity, {**data, "Id": parts[2]}, sparse=True, check_token=False,
-                                     allow_duplicate_docnum=True))
+        return _reply(
+            company.update(
+                entity, {**data, "Id": parts[2]}, sparse=True, check_token=False, allow_duplicate_docnum=True
+            )
+        )
     if method == "POST" and len(parts) == 4 and parts[3] == "void":
         return _reply(company.void(entity, {"Id": parts[2]}, check_token=False, ui=True))
     if method == "DELETE" and len(parts) == 3:
@@ -226,9 +244,13 @@ def _create_tax_code(company: Any, data: dict[str, Any]) -> dict[str, Any]:
     for the UI.
     """
     name = str(data.get("Name") or "").strip()
-    lists = {field: [str((detail.get("TaxRateRef") or {}).get("value") or "")
-                     for detail in (data.get(field) or {}).get("TaxRateDetail") or []]
-             for field in ("SalesTaxRateList", "PurchaseTaxRateList")}
+    lists = {
+        field: [
+            str((detail.get("TaxRateRef") or {}).get("value") or "")
+            for detail in (data.get(field) or {}).get("TaxRateDetail") or []
+        ]
+        for field in ("SalesTaxRateList", "PurchaseTaxRateList")
+    }
     with company.store.lock:
         if not name or any(code.get("Name") == name for code in company.store.all("TaxCode")):
             raise ControlError(f"a tax code needs a new, unique Name (got {name!r})")
@@ -238,21 +260,29 @@ def _create_tax_code(company: Any, data: dict[str, Any]) -> dict[str, Any]:
             if None in found[field]:
                 raise ControlError(f"{field}.TaxRateDetail must name existing TaxRate ids")
         if not any(found.values()):
-            raise ControlError("SalesTaxRateList.TaxRateDetail (or PurchaseTaxRateList) must name existing "
-                               "TaxRate ids")
+            raise ControlError("SalesTaxRateList.TaxRateDetail (or PurchaseTaxRateList) must name existing TaxRate ids")
         stamp = company.now_text()
-        code = {"Id": company.store.next_id("TaxCode"), "Name": name, "Description": name, "Active": True,
-                "Taxable": True, "TaxGroup": max(len(rates) for rates in found.values()) > 1, "SyncToken": "0",
-                "domain": "QBO", "sparse": False, "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp}}
+        code = {
+            "Id": company.store.next_id("TaxCode"),
+            "Name": name,
+            "Description": name,
+            "Active": True,
+            "Taxable": True,
+            "TaxGroup": max(len(rates) for rates in found.values()) > 1,
+            "SyncToken": "0",
+            "domain": "QBO",
+            "sparse": False,
+            "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
+        }
         for field, rates in found.items():
-            code[field] = seed.rate_list({rate["Name"]: rate["Id"] for rate in rates},
-                                         [rate["Name"] for rate in rates])
+            code[field] = seed.rate_list({rate["Name"]: rate["Id"] for rate in rates}, [rate["Name"] for rate in rates])
         company.store.put("TaxCode", code)
         return public(code)
 
 
-def _webhooks(emu: Emulator, parts: list[str], method: str, data: dict[str, Any],
-              realm_id: str | None = None) -> Response:
+def _webhooks(
+    emu: Emulator, parts: list[str], method: str, data: dict[str, Any], realm_id: str | None = None
+) -> Response:
     action = parts[1] if len(parts) > 1 else ""
     hooks = emu.webhooks
     if action in ("", "config") and method == "GET":

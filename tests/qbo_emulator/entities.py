@@ -30,27 +30,30 @@ class EntitySpec:
     webhook: bool = True
 
 
-SPECS: dict[str, EntitySpec] = {spec.name: spec for spec in (
-    EntitySpec("Customer", "name", has_active=True, name_field="DisplayName", name_scope="party"),
-    EntitySpec("Vendor", "name", has_active=True, name_field="DisplayName", name_scope="party"),
-    EntitySpec("Employee", "name", has_active=True, name_field="DisplayName", name_scope="party"),
-    EntitySpec("Item", "name", has_active=True, name_field="Name", name_scope="Item"),
-    EntitySpec("Account", "name", has_active=True, name_field="Name", name_scope="Account"),
-    EntitySpec("Term", "name", has_active=True, name_field="Name", name_scope="Term"),
-    EntitySpec("TaxCode", "readonly", has_active=True, webhook=False),
-    EntitySpec("TaxRate", "readonly", has_active=True, webhook=False),
-    EntitySpec("Invoice", "txn", deletable=True, voidable=True),
-    EntitySpec("CreditMemo", "txn", deletable=True, voidable=True),
-    EntitySpec("Estimate", "txn", deletable=True),
-    EntitySpec("SalesReceipt", "txn", deletable=True, voidable=True),
-    EntitySpec("Payment", "txn", deletable=True, voidable=True),
-    EntitySpec("Bill", "txn", deletable=True, voidable=True),  # voided in QBO's UI only (company.UI_ONLY_VOID)
-    EntitySpec("VendorCredit", "txn", deletable=True),
-    EntitySpec("BillPayment", "txn", deletable=True, voidable=True),
-    EntitySpec("JournalEntry", "txn", deletable=True),
-    EntitySpec("CompanyInfo", "singleton", webhook=False),
-    EntitySpec("Preferences", "singleton", webhook=False),
-)}
+SPECS: dict[str, EntitySpec] = {
+    spec.name: spec
+    for spec in (
+        EntitySpec("Customer", "name", has_active=True, name_field="DisplayName", name_scope="party"),
+        EntitySpec("Vendor", "name", has_active=True, name_field="DisplayName", name_scope="party"),
+        EntitySpec("Employee", "name", has_active=True, name_field="DisplayName", name_scope="party"),
+        EntitySpec("Item", "name", has_active=True, name_field="Name", name_scope="Item"),
+        EntitySpec("Account", "name", has_active=True, name_field="Name", name_scope="Account"),
+        EntitySpec("Term", "name", has_active=True, name_field="Name", name_scope="Term"),
+        EntitySpec("TaxCode", "readonly", has_active=True, webhook=False),
+        EntitySpec("TaxRate", "readonly", has_active=True, webhook=False),
+        EntitySpec("Invoice", "txn", deletable=True, voidable=True),
+        EntitySpec("CreditMemo", "txn", deletable=True, voidable=True),
+        EntitySpec("Estimate", "txn", deletable=True),
+        EntitySpec("SalesReceipt", "txn", deletable=True, voidable=True),
+        EntitySpec("Payment", "txn", deletable=True, voidable=True),
+        EntitySpec("Bill", "txn", deletable=True, voidable=True),  # voided in QBO's UI only (company.UI_ONLY_VOID)
+        EntitySpec("VendorCredit", "txn", deletable=True),
+        EntitySpec("BillPayment", "txn", deletable=True, voidable=True),
+        EntitySpec("JournalEntry", "txn", deletable=True),
+        EntitySpec("CompanyInfo", "singleton", webhook=False),
+        EntitySpec("Preferences", "singleton", webhook=False),
+    )
+}
 
 #: URL and query spelling (any case) -> entity name.
 BY_LOWER = {name.lower(): name for name in SPECS}
@@ -79,20 +82,41 @@ COMPUTED_FIELDS: dict[str, set[str]] = {
 DATE_FIELDS = ("TxnDate", "DueDate", "ShipDate", "OpenBalanceDate", "InvStartDate", "ExpirationDate")
 
 ACCOUNT_CLASSIFICATION = {
-    "Bank": "Asset", "Other Current Asset": "Asset", "Fixed Asset": "Asset", "Other Asset": "Asset",
-    "Accounts Receivable": "Asset", "Equity": "Equity", "Expense": "Expense", "Other Expense": "Expense",
-    "Cost of Goods Sold": "Expense", "Accounts Payable": "Liability", "Credit Card": "Liability",
-    "Long Term Liability": "Liability", "Other Current Liability": "Liability", "Income": "Revenue",
+    "Bank": "Asset",
+    "Other Current Asset": "Asset",
+    "Fixed Asset": "Asset",
+    "Other Asset": "Asset",
+    "Accounts Receivable": "Asset",
+    "Equity": "Equity",
+    "Expense": "Expense",
+    "Other Expense": "Expense",
+    "Cost of Goods Sold": "Expense",
+    "Accounts Payable": "Liability",
+    "Credit Card": "Liability",
+    "Long Term Liability": "Liability",
+    "Other Current Liability": "Liability",
+    "Income": "Revenue",
     "Other Income": "Revenue",
 }
 
 #: Account subtypes that "cannot have a sub account and cannot be a sub account of another account"
 #: (Intuit's Account reference, ``SubAccount``).
-NO_SUB_ACCOUNTS = ("OpeningBalanceEquity", "UndepositedFunds", "RetainedEarnings", "CashReceiptIncome",
-                   "CashExpenditureExpense", "ExchangeGainOrLoss")
+NO_SUB_ACCOUNTS = (
+    "OpeningBalanceEquity",
+    "UndepositedFunds",
+    "RetainedEarnings",
+    "CashReceiptIncome",
+    "CashExpenditureExpense",
+    "ExchangeGainOrLoss",
+)
 
-CURRENCY_NAMES = {"USD": "United States Dollar", "EUR": "Euro", "GBP": "British Pound Sterling",
-                  "CAD": "Canadian Dollar", "AUD": "Australian Dollar"}
+CURRENCY_NAMES = {
+    "USD": "United States Dollar",
+    "EUR": "Euro",
+    "GBP": "British Pound Sterling",
+    "CAD": "Canadian Dollar",
+    "AUD": "Australian Dollar",
+}
 
 CENT = Decimal("0.01")
 
@@ -133,8 +157,9 @@ def ref_value(ref: Any) -> str | None:
     return None
 
 
-def check_ref(company: Company, entity: str, ref: Any, element: str, *, required: bool = False,
-              allow_inactive: bool = False) -> dict[str, Any] | None:
+def check_ref(
+    company: Company, entity: str, ref: Any, element: str, *, required: bool = False, allow_inactive: bool = False
+) -> dict[str, Any] | None:
     """Resolve a ``{"value": id}`` reference: 2020 if required and absent, 2500 if unknown/inactive."""
     value = ref_value(ref)
     if value is None:
@@ -174,8 +199,9 @@ def check_unique_name(company: Company, spec: EntitySpec, name: str, own_id: str
     for other_entity in scope:
         field = SPECS[other_entity].name_field or "Name"
         for obj in company.store.all(other_entity):
-            if (str(obj.get(field) or "").strip().lower() == wanted
-                    and not (other_entity == spec.name and obj["Id"] == own_id)):
+            if str(obj.get(field) or "").strip().lower() == wanted and not (
+                other_entity == spec.name and obj["Id"] == own_id
+            ):
                 raise faults.duplicate_name(obj["Id"])
 
 
@@ -183,8 +209,9 @@ def check_unique_name(company: Company, spec: EntitySpec, name: str, own_id: str
 _PERSON_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
 
 
-def prepare_name(company: Company, spec: EntitySpec, data: dict[str, Any],
-                 existing: dict[str, Any] | None) -> dict[str, Any]:
+def prepare_name(
+    company: Company, spec: EntitySpec, data: dict[str, Any], existing: dict[str, Any] | None
+) -> dict[str, Any]:
     """Validate and complete a Customer/Vendor/Employee/Item/Account/Term about to be stored."""
     own_id = existing["Id"] if existing else None
     if spec.name in ("Customer", "Vendor", "Employee"):
@@ -219,8 +246,7 @@ def prepare_name(company: Company, spec: EntitySpec, data: dict[str, Any],
     return data
 
 
-def _fixed_currency(company: Company, spec: EntitySpec, data: dict[str, Any],
-                    existing: dict[str, Any] | None) -> None:
+def _fixed_currency(company: Company, spec: EntitySpec, data: dict[str, Any], existing: dict[str, Any] | None) -> None:
     """A customer's (vendor's) currency is chosen at creation and can never change (as in QBO)."""
     if existing is None:
         data["CurrencyRef"] = currency_ref(company, data.get("CurrencyRef"))
@@ -228,8 +254,10 @@ def _fixed_currency(company: Company, spec: EntitySpec, data: dict[str, Any],
     current = existing.get("CurrencyRef") or {"value": company.home_currency}
     sent = ref_value(data.get("CurrencyRef"))
     if sent is not None and sent.upper() != current["value"]:
-        raise faults.business(f"You can't change the currency of this {spec.name.lower()}. "
-                              f"Its currency is {current['value']}.", "CurrencyRef")
+        raise faults.business(
+            f"You can't change the currency of this {spec.name.lower()}. Its currency is {current['value']}.",
+            "CurrencyRef",
+        )
     data["CurrencyRef"] = current
 
 
@@ -270,14 +298,20 @@ def _parent_account(company: Company, data: dict[str, Any], existing: dict[str, 
         data.pop("ParentRef", None)
         return
     if parent_id is None:
-        raise faults.QBOFault("6150", "ParentRef Required Validation Error",
-                              "A ParentRef is required when SubAccount is true.", element="ParentRef")
+        raise faults.QBOFault(
+            "6150",
+            "ParentRef Required Validation Error",
+            "A ParentRef is required when SubAccount is true.",
+            element="ParentRef",
+        )
     parent = check_ref(company, "Account", data["ParentRef"], "ParentRef")
     assert parent is not None
     for account in (data, parent):
         if account.get("AccountSubType") in NO_SUB_ACCOUNTS:
-            raise faults.business(f"Accounts of type {account['AccountSubType']} can't have sub-accounts or be "
-                                  "a sub-account.", "ParentRef")
+            raise faults.business(
+                f"Accounts of type {account['AccountSubType']} can't have sub-accounts or be a sub-account.",
+                "ParentRef",
+            )
     own_id = existing["Id"] if existing else None
     ancestor: dict[str, Any] | None = parent
     while ancestor is not None:

@@ -29,8 +29,11 @@ POSTING_TYPES = ("Debit", "Credit")
 
 def prepare_journal_entry(company: Company, data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
     """Validate a JournalEntry about to be stored and compute its totals."""
-    lines = [line for line in data.get("Line") or [] if isinstance(line, dict)] \
-        if isinstance(data.get("Line"), list) else []
+    lines = (
+        [line for line in data.get("Line") or [] if isinstance(line, dict)]
+        if isinstance(data.get("Line"), list)
+        else []
+    )
     if not [line for line in lines if line.get("DetailType") == "JournalEntryLineDetail"]:
         raise faults.required_missing("Line")
     data["TxnDate"] = default_txn_date(company, data)
@@ -49,8 +52,9 @@ def prepare_journal_entry(company: Company, data: dict[str, Any], existing: dict
             out.setdefault("DescriptionLineDetail", {})
             out.pop("Amount", None)
         else:
-            raise faults.invalid_property(f"Line DetailType {kind!r} is not supported on a JournalEntry",
-                                          "Line.DetailType")
+            raise faults.invalid_property(
+                f"Line DetailType {kind!r} is not supported on a JournalEntry", "Line.DetailType"
+            )
         out["Id"] = str(number)
         out["LineNum"] = number + 1
         lines_out.append(out)
@@ -72,8 +76,9 @@ def _distribution_line(company: Company, out: dict[str, Any]) -> tuple[str, Deci
     if posting not in POSTING_TYPES:
         raise faults.missing_posting_type("Line.JournalEntryLineDetail.PostingType")
     detail["PostingType"] = posting
-    account = check_ref(company, "Account", detail.get("AccountRef"), "Line.JournalEntryLineDetail.AccountRef",
-                        required=True)
+    account = check_ref(
+        company, "Account", detail.get("AccountRef"), "Line.JournalEntryLineDetail.AccountRef", required=True
+    )
     assert account is not None
     detail["AccountRef"] = {"value": account["Id"], "name": account.get("FullyQualifiedName") or account["Name"]}
     entity = detail.get("Entity")
@@ -81,8 +86,10 @@ def _distribution_line(company: Company, out: dict[str, Any]) -> tuple[str, Deci
         _entity(company, entity)
     elif account.get("AccountType") in ("Accounts Receivable", "Accounts Payable"):
         party = "customer" if account["AccountType"] == "Accounts Receivable" else "vendor"
-        raise faults.business(f"When you use {account['AccountType']}, you must choose a {party} in the "
-                              "Name field.", "Line.JournalEntryLineDetail.Entity")
+        raise faults.business(
+            f"When you use {account['AccountType']}, you must choose a {party} in the Name field.",
+            "Line.JournalEntryLineDetail.Entity",
+        )
     amount = money(out.get("Amount"), "Line.Amount")
     if amount is None:
         raise faults.required_missing("Line.Amount")

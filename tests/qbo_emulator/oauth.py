@@ -86,8 +86,15 @@ class OAuthServer:
     realm's store; its tokens open that realm's API only.
     """
 
-    def __init__(self, clock: Clock, companies: Callable[[], dict[str, Company]], client_id: str,
-                 client_secret: str, redirect_uri_allow: str = "ANY", secrets_file: str | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        companies: Callable[[], dict[str, Company]],
+        client_id: str,
+        client_secret: str,
+        redirect_uri_allow: str = "ANY",
+        secrets_file: str | None = None,
+    ) -> None:
         self.clock = clock
         self.companies = companies
         self.client_id = client_id
@@ -108,8 +115,11 @@ class OAuthServer:
         company.store.set_meta("grants", self._grants(company))
 
     def _all_grants(self) -> list[tuple[Company, str, dict[str, Any]]]:
-        return [(company, grant_id, grant) for company in self.companies().values()
-                for grant_id, grant in list(self._grants(company).items())]
+        return [
+            (company, grant_id, grant)
+            for company in self.companies().values()
+            for grant_id, grant in list(self._grants(company).items())
+        ]
 
     def clear(self, keep_grants: bool, realm_id: str | None = None) -> None:
         """Forget codes (and grants unless kept) of one realm, or of all with the preselection."""
@@ -139,7 +149,9 @@ class OAuthServer:
         if rotate:
             record_secrets(self.secrets_file, "refresh_token", [grant["refresh_token"]])
         body: dict[str, Any] = {
-            "token_type": "bearer", "access_token": access, "refresh_token": grant["refresh_token"],
+            "token_type": "bearer",
+            "access_token": access,
+            "refresh_token": grant["refresh_token"],
             "expires_in": ACCESS_TTL,
             "x_refresh_token_expires_in": max(0, int(grant["refresh_expires"] - now)),
         }
@@ -187,9 +199,18 @@ class OAuthServer:
                 return companies[picked["realmId"]]
         if len(companies) == 1:
             return next(iter(companies.values()))
-        raise ChooseCompany(params, [{"realmId": realm_id, "company_name": company.setting("company_name"),
-                                      "country": company.country, "home_currency": company.home_currency}
-                                     for realm_id, company in companies.items()])
+        raise ChooseCompany(
+            params,
+            [
+                {
+                    "realmId": realm_id,
+                    "company_name": company.setting("company_name"),
+                    "country": company.country,
+                    "home_currency": company.home_currency,
+                }
+                for realm_id, company in companies.items()
+            ],
+        )
 
     def authorize(self, params: dict[str, str], chosen: str | None = None) -> str:
         """The redirect URL with ``code``, ``state`` and ``realmId`` (or the error).
@@ -197,8 +218,9 @@ class OAuthServer:
         With one company it approves at once; with several, the user picks one on the company
         selector (``ChooseCompany``), unless the control API picked it beforehand.
         """
-        missing = [name for name in ("client_id", "response_type", "scope", "redirect_uri", "state")
-                   if not params.get(name)]
+        missing = [
+            name for name in ("client_id", "response_type", "scope", "redirect_uri", "state") if not params.get(name)
+        ]
         if missing:
             raise OAuthError(400, "invalid_request", f"missing parameter(s): {', '.join(missing)}")
         if params["client_id"] != self.client_id:
@@ -215,8 +237,11 @@ class OAuthServer:
             return _with_query(redirect_uri, {"error": "access_denied", "state": params["state"]})
         with self._lock:
             code = secrets.token_urlsafe(32)
-            self._codes[code] = {"redirect_uri": redirect_uri, "expires": self.clock.timestamp() + CODE_TTL,
-                                 "realm": company.realm_id}
+            self._codes[code] = {
+                "redirect_uri": redirect_uri,
+                "expires": self.clock.timestamp() + CODE_TTL,
+                "realm": company.realm_id,
+            }
             record_secrets(self.secrets_file, "authorization_code", [code])
         return _with_query(redirect_uri, {"code": code, "state": params["state"], "realmId": company.realm_id})
 
@@ -226,8 +251,11 @@ class OAuthServer:
             client_id, _, secret = base64.b64decode(encoded).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             client_id, secret = "", ""
-        if (scheme.lower() != "basic" or not hmac.compare_digest(client_id, self.client_id)
-                or not hmac.compare_digest(secret, self.client_secret)):
+        if (
+            scheme.lower() != "basic"
+            or not hmac.compare_digest(client_id, self.client_id)
+            or not hmac.compare_digest(secret, self.client_secret)
+        ):
             raise OAuthError(401, "invalid_client")
 
     def token(self, authorization: str | None, form: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:

@@ -37,14 +37,22 @@ BILLABLE_STATUSES = ("Billable", "NotBillable", "HasBeenBilled")
 GLOBAL_TAX_CALCULATIONS = ("TaxExcluded", "TaxInclusive", "NotApplicable")
 
 
-def prepare_purchase(company: Company, entity: str, data: dict[str, Any],
-                     existing: dict[str, Any] | None) -> dict[str, Any]:
+def prepare_purchase(
+    company: Company, entity: str, data: dict[str, Any], existing: dict[str, Any] | None
+) -> dict[str, Any]:
     """Validate a Bill or VendorCredit and compute its tax and totals."""
     vendor = check_ref(company, "Vendor", data.get("VendorRef"), "VendorRef", required=True)
     assert vendor is not None
     data["VendorRef"] = {"value": vendor["Id"], "name": vendor.get("DisplayName")}
-    lines_in = [line for line in data.get("Line") or [] if isinstance(line, dict)
-                and line.get("DetailType") != "SubTotalLineDetail"] if isinstance(data.get("Line"), list) else []
+    lines_in = (
+        [
+            line
+            for line in data.get("Line") or []
+            if isinstance(line, dict) and line.get("DetailType") != "SubTotalLineDetail"
+        ]
+        if isinstance(data.get("Line"), list)
+        else []
+    )
     if not lines_in:
         raise faults.required_missing("Line")
     data["TxnDate"] = default_txn_date(company, data)
@@ -83,16 +91,18 @@ def prepare_purchase(company: Company, entity: str, data: dict[str, Any],
         total_tax = apply_tax(company, data, by_code, mode, vendor, rate_list="PurchaseTaxRateList")
     total = cents(subtotal + total_tax)
     if total < 0:
-        raise faults.business(f"The total of a {'bill' if entity == 'Bill' else 'vendor credit'} can't be "
-                              "negative.", "TotalAmt")
+        raise faults.business(
+            f"The total of a {'bill' if entity == 'Bill' else 'vendor credit'} can't be negative.", "TotalAmt"
+        )
     data["TotalAmt"] = num(total)
     if entity == "Bill":
         data["HomeTotalAmt"] = num(cents(total * Decimal(str(data["ExchangeRate"]))))
     return data
 
 
-def sparse_start(entity: str, existing: dict[str, Any], incoming: dict[str, Any], *,
-                 api: bool = True) -> dict[str, Any] | None:
+def sparse_start(
+    entity: str, existing: dict[str, Any], incoming: dict[str, Any], *, api: bool = True
+) -> dict[str, Any] | None:
     """What a sparse update starts from for ``TxnTaxDetail`` (as sales documents), after the checks.
 
     A sparse API update that replaces a VendorCredit's lines is refused (2020): intuit/quickbooks-online-
@@ -100,9 +110,13 @@ def sparse_start(entity: str, existing: dict[str, Any], incoming: dict[str, Any]
     error 2020.  Changes "made in QBO's UI" (control API, ``api=False``) are not checked.
     """
     if api and entity == "VendorCredit" and "Line" in incoming:
-        raise faults.QBOFault("2020", "Required param missing, need to supply the required value for the API",
-                              "Required parameter Line: the lines of a VendorCredit can only be replaced by a "
-                              "full update (sparse=false) that sends every writable field.", element="Line")
+        raise faults.QBOFault(
+            "2020",
+            "Required param missing, need to supply the required value for the API",
+            "Required parameter Line: the lines of a VendorCredit can only be replaced by a "
+            "full update (sparse=false) that sends every writable field.",
+            element="Line",
+        )
     return carried_detail(existing)
 
 
@@ -114,8 +128,11 @@ def ap_account(company: Company, ref: Any, element: str = "APAccountRef") -> dic
         account = company.store.get("Account", company.account_id_by_type("Accounts Payable"))
         assert account is not None
     elif account.get("AccountType") != "Accounts Payable":
-        raise faults.business(f"{element} must be an Accounts Payable account; {account.get('Name')} is a "
-                              f"{account.get('AccountType')} account.", element)
+        raise faults.business(
+            f"{element} must be an Accounts Payable account; {account.get('Name')} is a "
+            f"{account.get('AccountType')} account.",
+            element,
+        )
     return {"value": account["Id"], "name": account.get("Name")}
 
 
@@ -129,8 +146,9 @@ def _check_date(data: dict[str, Any], field: str) -> None:
         raise faults.invalid_property(f"{field} {data[field]!r} is not a date (yyyy-mm-dd)", field) from None
 
 
-def _doc_number(company: Company, entity: str, data: dict[str, Any], existing: dict[str, Any] | None,
-                vendor: dict[str, Any]) -> None:
+def _doc_number(
+    company: Company, entity: str, data: dict[str, Any], existing: dict[str, Any] | None, vendor: dict[str, Any]
+) -> None:
     """The vendor's reference: optional, never assigned; bill numbers unique per vendor when the company
     warns about duplicate bill numbers."""
     doc = data.get("DocNumber")
@@ -142,12 +160,16 @@ def _doc_number(company: Company, entity: str, data: dict[str, Any], existing: d
         raise faults.string_too_long("DocNumber", DOC_NUMBER_MAX, len(doc))
     data["DocNumber"] = doc
     checked = entity == "Bill" and company.setting("warn_duplicate_bill_number")
-    changed = existing is None or existing.get("DocNumber") != doc or ref_value(
-        existing.get("VendorRef")) != vendor["Id"]
+    changed = (
+        existing is None or existing.get("DocNumber") != doc or ref_value(existing.get("VendorRef")) != vendor["Id"]
+    )
     if checked and changed and not data.get("_allow_duplicate_docnum"):
         for other in company.store.all("Bill"):
-            if (other.get("DocNumber") == doc and ref_value(other.get("VendorRef")) == vendor["Id"]
-                    and (existing is None or other["Id"] != existing["Id"])):
+            if (
+                other.get("DocNumber") == doc
+                and ref_value(other.get("VendorRef")) == vendor["Id"]
+                and (existing is None or other["Id"] != existing["Id"])
+            ):
                 raise faults.duplicate_doc_number(doc, "Bill", other["Id"])
 
 
@@ -155,8 +177,9 @@ def _expense_line(company: Company, out: dict[str, Any], mode: str) -> tuple[Dec
     """Check one expense line in place; its net amount and its tax code Id (None: untaxed)."""
     kind = out.get("DetailType")
     if kind not in DETAILS:
-        raise faults.invalid_property(f"Line DetailType {kind!r} is not supported on a purchase; use "
-                                      f"{' or '.join(DETAILS)}", "Line.DetailType")
+        raise faults.invalid_property(
+            f"Line DetailType {kind!r} is not supported on a purchase; use {' or '.join(DETAILS)}", "Line.DetailType"
+        )
     detail = dict(out.get(kind) or {})
     out[kind] = detail
     element = f"Line.{kind}"
@@ -197,14 +220,17 @@ def _line_tax_code(company: Company, detail: dict[str, Any], element: str, mode:
         if mode == "NotApplicable":
             return None
         word = TAX_WORD.get(company.country, "sales tax")
-        raise faults.business(f"Make sure all your transactions have a {word} rate before you save.",
-                              f"{element}.TaxCodeRef")
+        raise faults.business(
+            f"Make sure all your transactions have a {word} rate before you save.", f"{element}.TaxCodeRef"
+        )
     code = check_ref(company, "TaxCode", {"value": code_id}, f"{element}.TaxCodeRef")
     assert code is not None
     sales = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
     purchases = (code.get("PurchaseTaxRateList") or {}).get("TaxRateDetail") or []
     if code.get("Taxable") and sales and not purchases:
-        raise faults.business(f"The tax code {code.get('Name')} has no purchase tax rate: it can't be used on a "
-                              "purchase.", f"{element}.TaxCodeRef")
+        raise faults.business(
+            f"The tax code {code.get('Name')} has no purchase tax rate: it can't be used on a purchase.",
+            f"{element}.TaxCodeRef",
+        )
     detail["TaxCodeRef"] = {"value": code_id}
     return code_id

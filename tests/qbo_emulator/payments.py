@@ -46,8 +46,7 @@ def links(obj: dict[str, Any]) -> list[tuple[str, str, Decimal]]:
         return found
     for line in obj.get("Line") or []:
         for linked in line.get("LinkedTxn") or []:
-            found.append((str(linked.get("TxnType")), str(linked.get("TxnId")),
-                          Decimal(str(line.get("Amount") or 0))))
+            found.append((str(linked.get("TxnType")), str(linked.get("TxnId")), Decimal(str(line.get("Amount") or 0))))
             break  # one target per line, as QBO's payment lines are built
     return found
 
@@ -82,8 +81,11 @@ def settle(company: Company, entity: str, obj: dict[str, Any]) -> None:
     applied, payers = applied_to(company, entity, str(obj.get("Id") or ""))
     total = Decimal(str(obj.get("TotalAmt") or 0))
     if applied > total:
-        raise faults.business(f"The payments applied to this {entity} ({num(applied)}) are more than its new "
-                              f"total ({num(total)}). Remove or reduce the payments first.", "TotalAmt")
+        raise faults.business(
+            f"The payments applied to this {entity} ({num(applied)}) are more than its new "
+            f"total ({num(total)}). Remove or reduce the payments first.",
+            "TotalAmt",
+        )
     balance = cents(total - applied)
     obj["Balance"] = num(balance)
     rate = Decimal(str(obj.get("ExchangeRate") or 1))
@@ -94,12 +96,14 @@ def settle(company: Company, entity: str, obj: dict[str, Any]) -> None:
         obj["HomeBalance"] = num(cents(balance * rate))
     payer = PAYER_OF[entity]
     kept = [link for link in obj.get("LinkedTxn") or [] if link.get("TxnType") not in (*LINK_TYPES.values(), payer)]
-    obj["LinkedTxn"] = kept + [{"TxnId": pid, "TxnType": link_type(payer, company.store.get(payer, pid) or {})}
-                               for pid in payers]
+    obj["LinkedTxn"] = kept + [
+        {"TxnId": pid, "TxnType": link_type(payer, company.store.get(payer, pid) or {})} for pid in payers
+    ]
 
 
-def prepare_payment(company: Company, entity: str, data: dict[str, Any],
-                    existing: dict[str, Any] | None) -> dict[str, Any]:
+def prepare_payment(
+    company: Company, entity: str, data: dict[str, Any], existing: dict[str, Any] | None
+) -> dict[str, Any]:
     """Validate a Payment or BillPayment and compute what it leaves unapplied."""
     party_entity = "Customer" if entity == "Payment" else "Vendor"
     party_field = f"{party_entity}Ref"
@@ -133,25 +137,35 @@ def prepare_payment(company: Company, entity: str, data: dict[str, Any],
         if not linked:
             raise faults.required_missing("Line.LinkedTxn")
         if entity == "BillPayment" and len(linked) > 1:
-            raise faults.business("A bill payment line links one transaction: put each bill and each vendor "
-                                  "credit on a line of its own.", "Line.LinkedTxn")
+            raise faults.business(
+                "A bill payment line links one transaction: put each bill and each vendor credit on a line of its own.",
+                "Line.LinkedTxn",
+            )
         target_type = _target_type(entity, str(linked[0].get("TxnType") or ""))
         target_id = str(linked[0].get("TxnId") or "")
         target = company.store.get(target_type, target_id)
         if target is None:
             raise faults.invalid_reference("Line.LinkedTxn.TxnId")
         if ref_value(target.get(party_field)) != party["Id"]:
-            raise faults.business(f"{target_type} {target_id} belongs to another {party_entity.lower()}; "
-                                  f"a {entity} can only be applied to its own {party_entity.lower()}'s transactions.",
-                                  "Line.LinkedTxn")
+            raise faults.business(
+                f"{target_type} {target_id} belongs to another {party_entity.lower()}; "
+                f"a {entity} can only be applied to its own {party_entity.lower()}'s transactions.",
+                "Line.LinkedTxn",
+            )
         if entity == "BillPayment" and ref_value(target.get("APAccountRef")) != data["APAccountRef"]["value"]:
-            raise faults.business(f"{target_type} {target_id} is on another A/P account than this bill payment "
-                                  f"({data['APAccountRef']['name']}).", "APAccountRef")
+            raise faults.business(
+                f"{target_type} {target_id} is on another A/P account than this bill payment "
+                f"({data['APAccountRef']['name']}).",
+                "APAccountRef",
+            )
         others, _ = applied_to(company, target_type, target_id, exclude=own_id)
         open_amount = Decimal(str(target.get("TotalAmt") or 0)) - others
         if cents(amount) > open_amount:
-            raise faults.business(f"The amount applied to {target_type} {target_id} ({num(cents(amount))}) is "
-                                  f"more than its open balance ({num(open_amount)}).", "Line.Amount")
+            raise faults.business(
+                f"The amount applied to {target_type} {target_id} ({num(cents(amount))}) is "
+                f"more than its open balance ({num(open_amount)}).",
+                "Line.Amount",
+            )
         if target_type in CREDITS:
             credit += cents(amount)
         else:
@@ -162,11 +176,13 @@ def prepare_payment(company: Company, entity: str, data: dict[str, Any],
     data["Line"] = lines_out
     if credit > debit:
         paid = "invoices" if entity == "Payment" else "bills"
-        raise faults.business(f"The credits applied ({num(credit)}) are more than the {paid} they pay "
-                              f"({num(debit)}).", "Line")
+        raise faults.business(
+            f"The credits applied ({num(credit)}) are more than the {paid} they pay ({num(debit)}).", "Line"
+        )
     if debit - credit > total:
-        raise faults.business(f"The amounts applied ({num(debit - credit)}) are more than the payment's total "
-                              f"({num(total)}).", "TotalAmt")
+        raise faults.business(
+            f"The amounts applied ({num(debit - credit)}) are more than the payment's total ({num(total)}).", "TotalAmt"
+        )
     if entity == "Payment":
         data["UnappliedAmt"] = num(cents(total - (debit - credit)))
         _deposit_account(company, data)
@@ -188,8 +204,9 @@ def _deposit_account(company: Company, data: dict[str, Any]) -> None:
         data["DepositToAccountRef"] = {"value": company.undeposited_funds_id}
         return
     if account.get("AccountType") not in ("Bank", "Other Current Asset"):
-        raise faults.business("Deposit to account must be a bank or other current asset account.",
-                              "DepositToAccountRef")
+        raise faults.business(
+            "Deposit to account must be a bank or other current asset account.", "DepositToAccountRef"
+        )
     data["DepositToAccountRef"] = {"value": account["Id"], "name": account.get("Name")}
 
 
@@ -232,8 +249,11 @@ def _paid_from(company: Company, ref: Any, account_type: str, element: str) -> d
         # "Vous devez sélectionner un compte pour cette opération").
         raise faults.business("You must select an account for this transaction.", element)
     if account.get("AccountType") != account_type:
-        raise faults.business(f"{element} must be a {account_type} account; {account.get('Name')} is a "
-                              f"{account.get('AccountType')} account.", element)
+        raise faults.business(
+            f"{element} must be a {account_type} account; {account.get('Name')} is a "
+            f"{account.get('AccountType')} account.",
+            element,
+        )
     return {"value": account["Id"], "name": account.get("Name")}
 
 

@@ -24,8 +24,11 @@ if TYPE_CHECKING:
 MAX_RESULTS = 1000
 DEFAULT_MAX_RESULTS = 100
 
-_TOKEN = re.compile(r"""\s*(?:(?P<str>'(?:\\.|[^'\\])*')|(?P<num>-?\d+(?:\.\d+)?(?![\w.]))|(?P<op><=|>=|!=|<>|[=<>(),*])
-                        |(?P<word>[A-Za-z_][\w.]*))""", re.VERBOSE)
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<str>'(?:\\.|[^'\\])*')|(?P<num>-?\d+(?:\.\d+)?(?![\w.]))|(?P<op><=|>=|!=|<>|[=<>(),*])
+                        |(?P<word>[A-Za-z_][\w.]*))""",
+    re.VERBOSE,
+)
 _DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -58,8 +61,10 @@ class _Tokens:
                 break
             match = _TOKEN.match(text, position)
             if not match or match.end() == position:
-                raise faults.query_parser(f"Invalid content. Lexical error at line 1, column {position + 1}.  "
-                                          f"Encountered: \"{text[position:position + 1]}\"")
+                raise faults.query_parser(
+                    f"Invalid content. Lexical error at line 1, column {position + 1}.  "
+                    f"Encountered: \"{text[position : position + 1]}\""
+                )
             kind = match.lastgroup or "word"
             self.items.append((kind, match.group(kind), match.start(kind) + 1))
             position = match.end()
@@ -87,8 +92,9 @@ class _Tokens:
             token = self.peek()
             found = token[1] if token else "<EOF>"
             column = token[2] if token else 0
-            raise faults.query_parser(f"Encountered \" \"{found}\" \" at line 1, column {column}. "
-                                      f"Was expecting: \"{word}\" ...")
+            raise faults.query_parser(
+                f"Encountered \" \"{found}\" \" at line 1, column {column}. Was expecting: \"{word}\" ..."
+            )
 
 
 def parse(text: str) -> Query:
@@ -129,8 +135,10 @@ def parse(text: str) -> Query:
                 continue
             token = tokens.peek()
             if token and token[1].lower() == "or":
-                raise faults.query_parser(f"Encountered \" <OR> \"{token[1]} \"\" at line 1, column {token[2]}. "
-                                          "OR is not supported in QuickBooks Online queries.")
+                raise faults.query_parser(
+                    f"Encountered \" <OR> \"{token[1]} \"\" at line 1, column {token[2]}. "
+                    "OR is not supported in QuickBooks Online queries."
+                )
             break
     if tokens.keyword("orderby") or (tokens.keyword("order") and tokens.keyword("by")):
         while True:
@@ -150,12 +158,15 @@ def parse(text: str) -> Query:
         elif tokens.keyword("maxresults"):
             query.max_results = _integer(tokens)
             if query.max_results > MAX_RESULTS:
-                raise faults.query_validation(f"value {query.max_results} is too large. Max allowed value is "
-                                              f"{MAX_RESULTS}.")
+                raise faults.query_validation(
+                    f"value {query.max_results} is too large. Max allowed value is {MAX_RESULTS}."
+                )
         else:
             kind, value, column = tokens.take()
-            raise faults.query_parser(f"Encountered \" \"{value}\" \" at line 1, column {column}. Was expecting "
-                                      "one of: <EOF> \"and\" \"maxresults\" \"orderby\" \"startposition\"")
+            raise faults.query_parser(
+                f"Encountered \" \"{value}\" \" at line 1, column {column}. Was expecting "
+                "one of: <EOF> \"and\" \"maxresults\" \"orderby\" \"startposition\""
+            )
     return query
 
 
@@ -253,8 +264,14 @@ def _matches(obj: dict[str, Any], cond: Condition, offset: int) -> bool:
     result = _compare(value, literal, offset)
     if result is None:
         return cond.op == "!="
-    return {"=": result == 0, "!=": result != 0, "<": result < 0, ">": result > 0,
-            "<=": result <= 0, ">=": result >= 0}[cond.op]
+    return {
+        "=": result == 0,
+        "!=": result != 0,
+        "<": result < 0,
+        ">": result > 0,
+        "<=": result <= 0,
+        ">=": result >= 0,
+    }[cond.op]
 
 
 def _sort_key(value: Any, offset: int) -> tuple[int, Any]:
@@ -318,12 +335,14 @@ def run(company: Company, text: str) -> dict[str, Any]:
         found = _selected(company, query, offset)
         if query.count:
             return {"totalCount": len(found)}
-        page = company.serve(query.entity, found[query.start - 1: query.start - 1 + query.max_results])
+        page = company.serve(query.entity, found[query.start - 1 : query.start - 1 + query.max_results])
     if not page:
         return {}
     if query.fields is not None:
         wanted = {f.lower() for f in query.fields}
-        page = [{k: v for k, v in row.items() if k.lower() in wanted or k in ("Id", "SyncToken", "domain")}
-                | {"sparse": True} for row in page]
+        page = [
+            {k: v for k, v in row.items() if k.lower() in wanted or k in ("Id", "SyncToken", "domain")}
+            | {"sparse": True}
+            for row in page
+        ]
     return {query.entity: page, "startPosition": query.start, "maxResults": len(page)}
-

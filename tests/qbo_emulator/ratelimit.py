@@ -129,5 +129,10 @@ class RateLimiter:
                 }
                 for realm, state in self._realms.items()
             }
-            return {**asdict(self.settings), "throttled": sum(self.throttled.values()),
-                    "throttled_by_reason": dict(self.throttled), "served": self.admitted, "realms": realms}
+            return {
+                **asdict(self.settings),
+                "throttled": sum(self.throttled.values()),
+                "throttled_by_reason": dict(self.throttled),
+                "served": self.admitted,
+                "realms": realms,
+            }

@@ -95,9 +95,18 @@ def _typed(value: str, default: Any) -> Any:
 class Realm:
     """One company: its store, business rules, faults and rate-limit budget."""
 
-    def __init__(self, realm_id: str, clock: Clock, data_file: str | None, settings: dict[str, Any],
-                 rate_limit: bool, *, prefix: str = "", startup: bool = True,
-                 spec: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        realm_id: str,
+        clock: Clock,
+        data_file: str | None,
+        settings: dict[str, Any],
+        rate_limit: bool,
+        *,
+        prefix: str = "",
+        startup: bool = True,
+        spec: dict[str, Any] | None = None,
+    ) -> None:
         if prefix and not REALM_ID.match(realm_id):  # its Id names its tables in the data file
             raise ValueError(f"a realm id is 1 to 40 letters, digits or '_' (got {realm_id!r})")
         self.realm_id = realm_id
@@ -134,6 +143,11 @@ class Realm:
 
     def describe(self, default: bool) -> dict[str, Any]:
         company = self.company
-        return {"realmId": self.realm_id, "company_name": company.setting("company_name"),
-                "country": company.country, "home_currency": company.home_currency, "default": default,
-                "startup": self.startup}
+        return {
+            "realmId": self.realm_id,
+            "company_name": company.setting("company_name"),
+            "country": company.country,
+            "home_currency": company.home_currency,
+            "default": default,
+            "startup": self.startup,
+        }

@@ -54,8 +54,13 @@ if TYPE_CHECKING:
     from .company import Company
 
 #: AccountType -> P&L group.
-GROUP_OF = {"Income": "Income", "Cost of Goods Sold": "COGS", "Expense": "Expenses", "Other Income": "OtherIncome",
-            "Other Expense": "OtherExpenses"}
+GROUP_OF = {
+    "Income": "Income",
+    "Cost of Goods Sold": "COGS",
+    "Expense": "Expenses",
+    "Other Income": "OtherIncome",
+    "Other Expense": "OtherExpenses",
+}
 #: group -> (section title, shown when empty, credit-positive)
 SECTIONS = {
     "Income": ("Income", True, True),
@@ -65,9 +70,22 @@ SECTIONS = {
     "OtherExpenses": ("Other Expenses", False, False),
 }
 FILTERS = ("customer", "vendor", "item", "class", "department", "employee", "qzurl", "sort_order")
-DATE_MACROS = ("today", "yesterday", "this week", "this week-to-date", "last week", "this month",
-               "this month-to-date", "last month", "this fiscal quarter", "this fiscal quarter-to-date",
-               "last fiscal quarter", "this fiscal year", "this fiscal year-to-date", "last fiscal year")
+DATE_MACROS = (
+    "today",
+    "yesterday",
+    "this week",
+    "this week-to-date",
+    "last week",
+    "this month",
+    "this month-to-date",
+    "last month",
+    "this fiscal quarter",
+    "this fiscal quarter-to-date",
+    "last fiscal quarter",
+    "this fiscal year",
+    "this fiscal year-to-date",
+    "last fiscal year",
+)
 DEFAULT_DATE_MACRO = "This Fiscal Year-to-date"
 
 
@@ -95,8 +113,9 @@ def macro_period(macro: str, today: date) -> tuple[date, date]:
     month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
     quarter_end_month = quarter_start.month + 2
-    quarter_end = quarter_start.replace(month=quarter_end_month,
-                                        day=calendar.monthrange(today.year, quarter_end_month)[1])
+    quarter_end = quarter_start.replace(
+        month=quarter_end_month, day=calendar.monthrange(today.year, quarter_end_month)[1]
+    )
     week_start = today - timedelta(days=(today.weekday() + 1) % 7)  # weeks start on Sunday
     last_month_end = today.replace(day=1) - timedelta(days=1)
     previous_quarter_end = quarter_start - timedelta(days=1)
@@ -145,12 +164,14 @@ def _basis(args: Mapping[str, str]) -> str:
 def _check_options(args: Mapping[str, str]) -> None:
     summarize = (args.get("summarize_column_by") or "Total").strip()
     if summarize.lower() != "total":
-        raise faults.invalid_property(f"summarize_column_by={summarize} is not supported by the emulator "
-                                      "(only Total)", "summarize_column_by")
+        raise faults.invalid_property(
+            f"summarize_column_by={summarize} is not supported by the emulator (only Total)", "summarize_column_by"
+        )
     used = [name for name in FILTERS if (args.get(name) or "").strip() and args.get(name) != "false"]
     if used:
-        raise faults.invalid_property(f"The report filter(s) {', '.join(used)} are not supported by the emulator",
-                                      used[0])
+        raise faults.invalid_property(
+            f"The report filter(s) {', '.join(used)} are not supported by the emulator", used[0]
+        )
 
 
 # ----------------------------------------------------------------------------- postings
@@ -223,8 +244,9 @@ def _post_sale(company: Company, ledger: Ledger, obj: dict[str, Any], sign: int)
         ledger.post(account_id, sign * _amount(line), rate)  # line amounts are net in every tax mode
     for line in lines:
         if line.get("DetailType") == "DiscountLineDetail":
-            account_id = ref_value((line.get("DiscountLineDetail") or {}).get("DiscountAccountRef")) \
-                or _discount_account(company)
+            account_id = ref_value(
+                (line.get("DiscountLineDetail") or {}).get("DiscountAccountRef")
+            ) or _discount_account(company)
             ledger.post(account_id, -sign * _amount(line), rate)
 
 
@@ -243,10 +265,15 @@ def _post_bill(company: Company, ledger: Ledger, obj: dict[str, Any], sign: int)
         if kind == "AccountBasedExpenseLineDetail":
             account_id = ref_value((line.get("AccountBasedExpenseLineDetail") or {}).get("AccountRef"))
         elif kind == "ItemBasedExpenseLineDetail":
-            item = company.store.get("Item", ref_value((line.get("ItemBasedExpenseLineDetail") or {})
-                                                       .get("ItemRef")) or "") or {}
-            account_id = ref_value(item.get("AssetAccountRef") if item.get("Type") == "Inventory"
-                                   else item.get("ExpenseAccountRef"))
+            item = (
+                company.store.get(
+                    "Item", ref_value((line.get("ItemBasedExpenseLineDetail") or {}).get("ItemRef")) or ""
+                )
+                or {}
+            )
+            account_id = ref_value(
+                item.get("AssetAccountRef") if item.get("Type") == "Inventory" else item.get("ExpenseAccountRef")
+            )
         else:
             continue
         ledger.post(account_id, sign * _amount(line), rate)
@@ -266,8 +293,11 @@ def profit_and_loss(company: Company, args: Mapping[str, str]) -> dict[str, Any]
     totals: dict[str, Decimal] = {}
     sections: dict[str, dict[str, Any]] = {}
     for group, (title, always, credit_positive) in SECTIONS.items():
-        members = [acc for acc_id, acc in accounts.items()
-                   if acc_id in ledger.debit and GROUP_OF.get(acc.get("AccountType")) == group]
+        members = [
+            acc
+            for acc_id, acc in accounts.items()
+            if acc_id in ledger.debit and GROUP_OF.get(acc.get("AccountType")) == group
+        ]
         sign = -1 if credit_positive else 1
         amounts = {acc["Id"]: sign * ledger.debit[acc["Id"]] for acc in members}
         if not members and not always:
@@ -276,8 +306,7 @@ def profit_and_loss(company: Company, args: Mapping[str, str]) -> dict[str, Any]
         total = sum(amounts.values(), Decimal(0))
         if members:
             section["Rows"] = {"Row": _account_rows(accounts, amounts, group)}
-        section["Summary"] = {"ColData": [{"value": f"Total {title}"},
-                                          {"value": money_text(total) if members else ""}]}
+        section["Summary"] = {"ColData": [{"value": f"Total {title}"}, {"value": money_text(total) if members else ""}]}
         section.update({"type": "Section", "group": group})
         sections[group] = section
         totals[group] = total
@@ -300,30 +329,39 @@ def profit_and_loss(company: Company, args: Mapping[str, str]) -> dict[str, Any]
         rows.append(_summary_row("NetOtherIncome", "Net Other Income", other))
     rows.append(_summary_row("NetIncome", "Net Income", operating + other))
     header: dict[str, Any] = {
-        "Time": company.now_text(), "ReportName": "ProfitAndLoss", "ReportBasis": basis,
-        "StartPeriod": start.isoformat(), "EndPeriod": end.isoformat(), "SummarizeColumnsBy": "Total",
+        "Time": company.now_text(),
+        "ReportName": "ProfitAndLoss",
+        "ReportBasis": basis,
+        "StartPeriod": start.isoformat(),
+        "EndPeriod": end.isoformat(),
+        "SummarizeColumnsBy": "Total",
         "Currency": company.home_currency,
-        "Option": [{"Name": "AccountingStandard", "Value": "GAAP"},
-                   {"Name": "NoReportData", "Value": "false" if has_data else "true"}],
+        "Option": [
+            {"Name": "AccountingStandard", "Value": "GAAP"},
+            {"Name": "NoReportData", "Value": "false" if has_data else "true"},
+        ],
     }
     if macro:
         header["DateMacro"] = macro
     return {
         "Header": header,
-        "Columns": {"Column": [
-            {"ColTitle": "", "ColType": "Account", "MetaData": [{"Name": "ColKey", "Value": "account"}]},
-            {"ColTitle": "Total", "ColType": "Money", "MetaData": [{"Name": "ColKey", "Value": "total"}]}]},
+        "Columns": {
+            "Column": [
+                {"ColTitle": "", "ColType": "Account", "MetaData": [{"Name": "ColKey", "Value": "account"}]},
+                {"ColTitle": "Total", "ColType": "Money", "MetaData": [{"Name": "ColKey", "Value": "total"}]},
+            ]
+        },
         "Rows": {"Row": rows},
     }
 
 
 def _summary_row(group: str, label: str, value: Decimal) -> dict[str, Any]:
-    return {"Summary": {"ColData": [{"value": label}, {"value": money_text(value)}]}, "type": "Section",
-            "group": group}
+    return {"Summary": {"ColData": [{"value": label}, {"value": money_text(value)}]}, "type": "Section", "group": group}
 
 
 def _account_rows(accounts: dict[str, dict[str, Any]], amounts: dict[str, Decimal], group: str) -> list[dict[str, Any]]:
     """Rows of one section: accounts with activity, sub-accounts nested under their parents."""
+
     def parent_of(account_id: str) -> str | None:
         parent = ref_value(accounts[account_id].get("ParentRef"))
         if parent in accounts and GROUP_OF.get(accounts[parent].get("AccountType")) == group:
@@ -351,9 +389,11 @@ def _account_rows(accounts: dict[str, dict[str, Any]], amounts: dict[str, Decima
             return {"ColData": [label, {"value": money_text(own or Decimal(0))}], "type": "Data"}, own or Decimal(0)
         built = [build(kid) for kid in kids]
         total = (own or Decimal(0)) + sum((value for _row, value in built), Decimal(0))
-        return {"Header": {"ColData": [label, {"value": money_text(own) if own is not None else ""}]},
-                "Rows": {"Row": [row for row, _value in built]},
-                "Summary": {"ColData": [{"value": f"Total {name(account_id)}"}, {"value": money_text(total)}]},
-                "type": "Section"}, total
+        return {
+            "Header": {"ColData": [label, {"value": money_text(own) if own is not None else ""}]},
+            "Rows": {"Row": [row for row, _value in built]},
+            "Summary": {"ColData": [{"value": f"Total {name(account_id)}"}, {"value": money_text(total)}]},
+            "type": "Section",
+        }, total
 
     return [build(account_id)[0] for account_id in sorted(children.get(None, []), key=lambda a: name(a).lower())]

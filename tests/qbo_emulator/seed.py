@@ -44,10 +44,19 @@ ACCOUNTS = (
 # Name, RateValue.  "State Sales Tax" to "Other State Sales Tax" stand in for QBO's automated sales tax
 # (see AST_TAX_CODES); the last three are the purchase (input tax) rates of the non-US codes.
 TAX_RATES = (
-    ("Standard Rate", 15), ("Reduced Rate", 5), ("Zero Rate", 0), ("State Sales Tax", 6.25), ("City Sales Tax", 2),
-    ("NY State Sales Tax", 4), ("NY Local Sales Tax", 4.875), ("TX State Sales Tax", 6.5),
-    ("TX Local Sales Tax", 1.25), ("Other State Sales Tax", 7),
-    ("Standard Rate Purchases", 15), ("Reduced Rate Purchases", 5), ("Zero Rate Purchases", 0),
+    ("Standard Rate", 15),
+    ("Reduced Rate", 5),
+    ("Zero Rate", 0),
+    ("State Sales Tax", 6.25),
+    ("City Sales Tax", 2),
+    ("NY State Sales Tax", 4),
+    ("NY Local Sales Tax", 4.875),
+    ("TX State Sales Tax", 6.5),
+    ("TX Local Sales Tax", 1.25),
+    ("Other State Sales Tax", 7),
+    ("Standard Rate Purchases", 15),
+    ("Reduced Rate Purchases", 5),
+    ("Zero Rate Purchases", 0),
 )
 
 # Id (None = next), Name, Taxable, TaxGroup, sales rate names, purchase rate names
@@ -80,79 +89,148 @@ def seed_company(company: Company) -> None:
     accounts = {}
     numbered = bool(company.setting("account_numbers"))
     for name, account_type, sub_type, number, active in ACCOUNTS:
-        account = {"Name": name, "FullyQualifiedName": name, "AccountType": account_type, "AccountSubType": sub_type,
-                   "Active": active, "SubAccount": False, "CurrentBalance": 0, "CurrentBalanceWithSubAccounts": 0,
-                   "CurrencyRef": _currency(company.home_currency),
-                   "Classification": ACCOUNT_CLASSIFICATION[account_type]}
+        account = {
+            "Name": name,
+            "FullyQualifiedName": name,
+            "AccountType": account_type,
+            "AccountSubType": sub_type,
+            "Active": active,
+            "SubAccount": False,
+            "CurrentBalance": 0,
+            "CurrentBalanceWithSubAccounts": 0,
+            "CurrencyRef": _currency(company.home_currency),
+            "Classification": ACCOUNT_CLASSIFICATION[account_type],
+        }
         if numbered:
             account["AcctNum"] = number
         accounts[name] = _add(company, "Account", account)["Id"]
-    for name, income, price, item_type in (("Services", "Services", 0, "Service"),
-                                           ("Hours", "Services", 75, "Service"),
-                                           ("Sales", "Sales of Product Income", 0, "NonInventory")):
-        item = {"Name": name, "FullyQualifiedName": name, "Type": item_type, "Active": True, "Taxable": True,
-                "UnitPrice": price, "IncomeAccountRef": {"value": accounts[income], "name": income}}
+    for name, income, price, item_type in (
+        ("Services", "Services", 0, "Service"),
+        ("Hours", "Services", 75, "Service"),
+        ("Sales", "Sales of Product Income", 0, "NonInventory"),
+    ):
+        item = {
+            "Name": name,
+            "FullyQualifiedName": name,
+            "Type": item_type,
+            "Active": True,
+            "Taxable": True,
+            "UnitPrice": price,
+            "IncomeAccountRef": {"value": accounts[income], "name": income},
+        }
         if item_type == "NonInventory":
             item["ExpenseAccountRef"] = {"value": accounts["Cost of Goods Sold"], "name": "Cost of Goods Sold"}
         _add(company, "Item", item)
-    _add(company, "Item", {"Name": "Discontinued Product", "FullyQualifiedName": "Discontinued Product",
-                           "Type": "Service", "Active": False, "UnitPrice": 10,
-                           "IncomeAccountRef": {"value": accounts["Sales of Product Income"]}})
+    _add(
+        company,
+        "Item",
+        {
+            "Name": "Discontinued Product",
+            "FullyQualifiedName": "Discontinued Product",
+            "Type": "Service",
+            "Active": False,
+            "UnitPrice": 10,
+            "IncomeAccountRef": {"value": accounts["Sales of Product Income"]},
+        },
+    )
     rates = {}
     for name, value in TAX_RATES:
-        rates[name] = _add(company, "TaxRate", {"Name": name, "Description": name, "RateValue": value,
-                                                "Active": True, "AgencyRef": {"value": "1"},
-                                                "SpecialTaxType": "NONE", "DisplayType": "ReadOnly"})["Id"]
+        rates[name] = _add(
+            company,
+            "TaxRate",
+            {
+                "Name": name,
+                "Description": name,
+                "RateValue": value,
+                "Active": True,
+                "AgencyRef": {"value": "1"},
+                "SpecialTaxType": "NONE",
+                "DisplayType": "ReadOnly",
+            },
+        )["Id"]
     for code_id, name, taxable, group, sales_names, purchase_names in TAX_CODES:
-        obj = {"Name": name, "Description": name, "Taxable": taxable, "TaxGroup": group, "Active": True,
-               "SalesTaxRateList": rate_list(rates, sales_names),
-               "PurchaseTaxRateList": rate_list(rates, purchase_names)}
+        obj = {
+            "Name": name,
+            "Description": name,
+            "Taxable": taxable,
+            "TaxGroup": group,
+            "Active": True,
+            "SalesTaxRateList": rate_list(rates, sales_names),
+            "PurchaseTaxRateList": rate_list(rates, purchase_names),
+        }
         if code_id:
             obj["Id"] = code_id
         _add(company, "TaxCode", obj)
     _add(company, "Term", {"Name": "Net 30", "Active": True, "Type": "STANDARD", "DueDays": 30})
     _add(company, "Term", {"Name": "Due on receipt", "Active": True, "Type": "STANDARD", "DueDays": 0})
-    _add(company, "Vendor", {"DisplayName": "Office Supplies Co.", "CompanyName": "Office Supplies Co.",
-                             "Active": True, "CurrencyRef": _currency(company.home_currency), "Balance": 0})
+    _add(
+        company,
+        "Vendor",
+        {
+            "DisplayName": "Office Supplies Co.",
+            "CompanyName": "Office Supplies Co.",
+            "Active": True,
+            "CurrencyRef": _currency(company.home_currency),
+            "Balance": 0,
+        },
+    )
     _add(company, "CompanyInfo", company_info(company))
     _add(company, "Preferences", preferences(company))
 
 
 def rate_list(rates: dict[str, str], names: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """A ``TaxRateList`` of the named rates (``rates``: name -> Id)."""
-    return {"TaxRateDetail": [{"TaxRateRef": {"value": rates[name], "name": name}, "TaxTypeApplicable": "TaxOnAmount",
-                               "TaxOrder": 0} for name in names]}
+    return {
+        "TaxRateDetail": [
+            {"TaxRateRef": {"value": rates[name], "name": name}, "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}
+            for name in names
+        ]
+    }
 
 
 def company_info(company: Company) -> dict[str, Any]:
     country = company.country
-    address = {"Id": "1", "Line1": "1 Emulator Way", "City": "Mountain View", "Country": country,
-               "PostalCode": "94043"}
+    address = {"Id": "1", "Line1": "1 Emulator Way", "City": "Mountain View", "Country": country, "PostalCode": "94043"}
     if company.is_us:
         address["CountrySubDivisionCode"] = COMPANY_STATE
     return {
-        "Id": "1", "CompanyName": company.setting("company_name"), "LegalName": company.setting("company_name"),
-        "Country": country, "CompanyAddr": address,
-        "Email": {"Address": "books@example.com"}, "FiscalYearStartMonth": "January",
-        "SupportedLanguages": "en", "DefaultTimeZone": "America/Los_Angeles",
+        "Id": "1",
+        "CompanyName": company.setting("company_name"),
+        "LegalName": company.setting("company_name"),
+        "Country": country,
+        "CompanyAddr": address,
+        "Email": {"Address": "books@example.com"},
+        "FiscalYearStartMonth": "January",
+        "SupportedLanguages": "en",
+        "DefaultTimeZone": "America/Los_Angeles",
         "CompanyStartDate": "2024-01-01",
-        "NameValue": [{"Name": "NeoEnabled", "Value": "true"}, {"Name": "IsQbdtMigrated", "Value": "false"},
-                      {"Name": "OfferingSku", "Value": "QuickBooks Online Plus"}],
+        "NameValue": [
+            {"Name": "NeoEnabled", "Value": "true"},
+            {"Name": "IsQbdtMigrated", "Value": "false"},
+            {"Name": "OfferingSku", "Value": "QuickBooks Online Plus"},
+        ],
     }
 
 
 def preferences(company: Company) -> dict[str, Any]:
     return {
         "Id": "1",
-        "AccountingInfoPrefs": {"FirstMonthOfFiscalYear": "January",
-                                "UseAccountNumbers": bool(company.setting("account_numbers"))},
+        "AccountingInfoPrefs": {
+            "FirstMonthOfFiscalYear": "January",
+            "UseAccountNumbers": bool(company.setting("account_numbers")),
+        },
         "CurrencyPrefs": {"HomeCurrency": {"value": company.home_currency}, "MultiCurrencyEnabled": True},
         "SalesFormsPrefs": {"CustomTxnNumbers": True, "AllowDiscount": True, "AllowDeposit": False},
         "TaxPrefs": tax_prefs(company),
-        "OtherPrefs": {"NameValue": [{"Name": "WarnDuplicateDocNum",
-                                      "Value": str(bool(company.setting("warn_duplicate_docnum"))).lower()},
-                                     {"Name": "WarnDuplicateBillNumber",
-                                      "Value": str(bool(company.setting("warn_duplicate_bill_number"))).lower()}]},
+        "OtherPrefs": {
+            "NameValue": [
+                {"Name": "WarnDuplicateDocNum", "Value": str(bool(company.setting("warn_duplicate_docnum"))).lower()},
+                {
+                    "Name": "WarnDuplicateBillNumber",
+                    "Value": str(bool(company.setting("warn_duplicate_bill_number"))).lower(),
+                },
+            ]
+        },
     }
 
 
@@ -169,12 +247,17 @@ def _add(company: Company, entity: str, obj: dict[str, Any]) -> dict[str, Any]:
     stamp = company.now_text()
     if "Id" not in obj:
         obj["Id"] = company.store.next_id(entity)
-    obj.update({"SyncToken": "0", "domain": "QBO", "sparse": False,
-                "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp}})
+    obj.update(
+        {
+            "SyncToken": "0",
+            "domain": "QBO",
+            "sparse": False,
+            "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
+        }
+    )
     company.store.put(entity, obj)
     return obj
 
 
 def _currency(code: str) -> dict[str, str]:
     return {"value": code, "name": CURRENCY_NAMES.get(code, code)}
-

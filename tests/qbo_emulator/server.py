@@ -78,9 +78,12 @@ class Emulator:
         self.realms: dict[str, Realm] = {}
         self.default_realm_id = config.realm_id
         default_settings = {
-            "company_name": config.company_name, "country": config.country.upper(),
-            "home_currency": config.home_currency.upper(), "automated_sales_tax": config.automated_sales_tax,
-            **config.settings}
+            "company_name": config.company_name,
+            "country": config.country.upper(),
+            "home_currency": config.home_currency.upper(),
+            "automated_sales_tax": config.automated_sales_tax,
+            **config.settings,
+        }
         self._add(Realm(config.realm_id, self.clock, config.data_file, default_settings, config.rate_limit))
         # The realms added through the control API are remembered in the data file (registry tables).
         self.registry = Store(config.data_file, prefix="emulator_")
@@ -91,8 +94,14 @@ class Emulator:
             if realm_id not in self.realms:
                 self._add(self._realm_from({**spec, "realmId": realm_id}, startup=False))
         self.clock.set_offset(float(self.store.meta.get("clock_offset", 0.0)))
-        self.oauth = OAuthServer(self.clock, self.companies, config.client_id, config.client_secret,
-                                 config.redirect_uri_allow, secrets_file=config.issued_secrets_file)
+        self.oauth = OAuthServer(
+            self.clock,
+            self.companies,
+            config.client_id,
+            config.client_secret,
+            config.redirect_uri_allow,
+            secrets_file=config.issued_secrets_file,
+        )
         record_secrets(config.issued_secrets_file, "client_secret", [config.client_secret])
         record_secrets(config.issued_secrets_file, "verifier_token", [config.verifier_token])
         self.webhooks = self._new_webhooks()
@@ -101,20 +110,26 @@ class Emulator:
         self._realms_lock = threading.RLock()
         self._log_ids = 0
         self.base_url = ""
-        self.url_map = Map([
-            Rule("/v3/company/<realm>/<path:subpath>", endpoint="api", methods=["GET", "POST"]),
-            Rule("/connect/oauth2", endpoint="authorize", methods=["GET"]),
-            Rule("/connect/oauth2/choose", endpoint="choose", methods=["GET", "POST"]),
-            Rule("/oauth2/v1/tokens/bearer", endpoint="token", methods=["POST"]),
-            Rule("/v2/oauth2/tokens/revoke", endpoint="revoke", methods=["POST"]),
-            Rule("/.well-known/openid_configuration", endpoint="discovery", methods=["GET"], strict_slashes=False),
-            Rule("/.well-known/openid_sandbox_configuration", endpoint="discovery", methods=["GET"],
-                 strict_slashes=False),
-            Rule("/v1/openid_connect/userinfo", endpoint="userinfo", methods=["GET"]),
-            Rule("/op/v1/jwks", endpoint="jwks", methods=["GET"]),
-            Rule("/_emulator/<path:subpath>", endpoint="control", methods=["GET", "POST", "DELETE"]),
-            Rule("/", endpoint="index", methods=["GET"]),
-        ])
+        self.url_map = Map(
+            [
+                Rule("/v3/company/<realm>/<path:subpath>", endpoint="api", methods=["GET", "POST"]),
+                Rule("/connect/oauth2", endpoint="authorize", methods=["GET"]),
+                Rule("/connect/oauth2/choose", endpoint="choose", methods=["GET", "POST"]),
+                Rule("/oauth2/v1/tokens/bearer", endpoint="token", methods=["POST"]),
+                Rule("/v2/oauth2/tokens/revoke", endpoint="revoke", methods=["POST"]),
+                Rule("/.well-known/openid_configuration", endpoint="discovery", methods=["GET"], strict_slashes=False),
+                Rule(
+                    "/.well-known/openid_sandbox_configuration",
+                    endpoint="discovery",
+                    methods=["GET"],
+                    strict_slashes=False,
+                ),
+                Rule("/v1/openid_connect/userinfo", endpoint="userinfo", methods=["GET"]),
+                Rule("/op/v1/jwks", endpoint="jwks", methods=["GET"]),
+                Rule("/_emulator/<path:subpath>", endpoint="control", methods=["GET", "POST", "DELETE"]),
+                Rule("/", endpoint="index", methods=["GET"]),
+            ]
+        )
 
     # ------------------------------------------------------------------ realms
     @property
@@ -151,10 +166,21 @@ class Emulator:
         realm_id = str(spec.get("realmId") or "")
         if realm_id in self.realms:
             raise ValueError(f"realm {realm_id} exists already")
-        settings = {**DEFAULT_SETTINGS, "account_numbers": self.config.settings.get("account_numbers", True),
-                    **settings_of(spec)}
-        return Realm(realm_id, self.clock, self.config.data_file, settings, self.config.rate_limit,
-                     prefix=table_prefix(realm_id), startup=startup, spec=spec)
+        settings = {
+            **DEFAULT_SETTINGS,
+            "account_numbers": self.config.settings.get("account_numbers", True),
+            **settings_of(spec),
+        }
+        return Realm(
+            realm_id,
+            self.clock,
+            self.config.data_file,
+            settings,
+            self.config.rate_limit,
+            prefix=table_prefix(realm_id),
+            startup=startup,
+            spec=spec,
+        )
 
     def new_realm_id(self) -> str:
         """The next free Id after the start-up realm's (QBO's realm Ids are numbers)."""
@@ -202,9 +228,15 @@ class Emulator:
             self.requests.extend(kept)
 
     def _new_webhooks(self) -> WebhookDispatcher:
-        dispatcher = WebhookDispatcher(self.clock, self.config.realm_id, self.config.webhook_url,
-                                       self.config.verifier_token, self.config.webhook_format,
-                                       self.config.webhook_batch_window, self.config.webhook_retry_schedule)
+        dispatcher = WebhookDispatcher(
+            self.clock,
+            self.config.realm_id,
+            self.config.webhook_url,
+            self.config.verifier_token,
+            self.config.webhook_format,
+            self.config.webhook_batch_window,
+            self.config.webhook_retry_schedule,
+        )
         for realm in self.realms.values():
             realm.connect_events(dispatcher.emit)
         return dispatcher
@@ -217,13 +249,19 @@ class Emulator:
         with self._log_lock:
             self._log_ids += 1
             entry = {
-                "id": self._log_ids, "time": self.time_text(), "realmId": realm_id, "method": request.method,
-                "path": request.path, "subpath": "/" + subpath.strip("/"),
-                "query": {key: values[0] if len(values) == 1 else values
-                          for key, values in request.args.lists()},
-                "requestid": request.args.get("requestid"), "minorversion": request.args.get("minorversion"),
+                "id": self._log_ids,
+                "time": self.time_text(),
+                "realmId": realm_id,
+                "method": request.method,
+                "path": request.path,
+                "subpath": "/" + subpath.strip("/"),
+                "query": {key: values[0] if len(values) == 1 else values for key, values in request.args.lists()},
+                "requestid": request.args.get("requestid"),
+                "minorversion": request.args.get("minorversion"),
                 "headers": {k: v for k, v in request.headers.items() if k.lower() not in _HIDDEN_HEADERS},
-                "status": None, "replayed": False, "dropped": False,
+                "status": None,
+                "replayed": False,
+                "dropped": False,
             }
             if request.method == "POST" and entry["subpath"].rstrip("/").endswith("/query"):
                 entry["statement"] = request.get_data(as_text=True)[:1000]  # a query's text is its body
@@ -302,9 +340,15 @@ class Emulator:
             return control.handle(self, request, values["subpath"])
         if endpoint == "index":
             base = request.host_url.rstrip("/")
-            return _json({"name": "QuickBooks Online emulator", "realmId": self.company.realm_id,
-                          "api": f"{base}/v3/company/{self.company.realm_id}", "control": f"{base}/_emulator/",
-                          "realms": list(self.realms)})
+            return _json(
+                {
+                    "name": "QuickBooks Online emulator",
+                    "realmId": self.company.realm_id,
+                    "api": f"{base}/v3/company/{self.company.realm_id}",
+                    "control": f"{base}/_emulator/",
+                    "realms": list(self.realms),
+                }
+            )
         return self._oauth(endpoint, request)
 
     def _oauth(self, endpoint: str, request: Request) -> Response:
@@ -320,8 +364,11 @@ class Emulator:
                     return Response(_company_selector(choice), status=200, content_type="text/html; charset=utf-8")
                 return Response("", status=302, headers={"Location": location})
             if endpoint == "token":
-                body = self.oauth.token(request.headers.get("Authorization"), request.form.to_dict(),
-                                        {k.lower(): v for k, v in request.headers.items()})
+                body = self.oauth.token(
+                    request.headers.get("Authorization"),
+                    request.form.to_dict(),
+                    {k.lower(): v for k, v in request.headers.items()},
+                )
                 return _json(body, headers={"Cache-Control": "no-store"})
             if endpoint == "revoke":
                 token = request.form.get("token")
@@ -340,12 +387,20 @@ class Emulator:
                 valid, _reason, owner = self.oauth.check(token)
                 if not valid:
                     return _json({"error": "invalid_token"}, status=401)
-                return _json({"sub": f"user-{owner}", "email": "owner@example.com",
-                              "emailVerified": True, "givenName": "Emulator", "familyName": "Owner"})
+                return _json(
+                    {
+                        "sub": f"user-{owner}",
+                        "email": "owner@example.com",
+                        "emailVerified": True,
+                        "givenName": "Emulator",
+                        "familyName": "Owner",
+                    }
+                )
         except OAuthError as error:
             if endpoint in ("authorize", "choose"):
-                page = (f"<html><body><h1>Authorization error</h1><p>{error.error}: {error.description}</p>"
-                        "</body></html>")
+                page = (
+                    f"<html><body><h1>Authorization error</h1><p>{error.error}: {error.description}</p></body></html>"
+                )
                 return Response(page, status=400, content_type="text/html")
             return _json(error.body(), status=error.status)
         raise NotFound()
@@ -353,17 +408,22 @@ class Emulator:
 
 def _company_selector(choice: ChooseCompany) -> str:
     """Intuit's company selector: the user has several companies and picks the one to connect."""
-    hidden = "".join(f'<input type="hidden" name="{html.escape(key)}" value="{html.escape(value)}">'
-                     for key, value in choice.params.items())
+    hidden = "".join(
+        f'<input type="hidden" name="{html.escape(key)}" value="{html.escape(value)}">'
+        for key, value in choice.params.items()
+    )
     options = "".join(
         f'<li><button type="submit" name="company" value="{html.escape(realm["realmId"])}" '
         f'data-realm-id="{html.escape(realm["realmId"])}">{html.escape(str(realm["company_name"]))} '
         f'({html.escape(realm["country"])}, {html.escape(realm["home_currency"])})</button></li>'
-        for realm in choice.realms)
-    return ("<!doctype html><html><head><title>Select a company</title></head><body>"
-            "<h1>Select a company</h1><p>Which QuickBooks company do you want to connect?</p>"
-            f'<form method="post" action="/connect/oauth2/choose">{hidden}<ul>{options}</ul></form>'
-            "</body></html>")
+        for realm in choice.realms
+    )
+    return (
+        "<!doctype html><html><head><title>Select a company</title></head><body>"
+        "<h1>Select a company</h1><p>Which QuickBooks company do you want to connect?</p>"
+        f'<form method="post" action="/connect/oauth2/choose">{hidden}<ul>{options}</ul></form>'
+        "</body></html>"
+    )
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -403,8 +463,9 @@ class EmulatorServer:
 
     def start(self) -> EmulatorServer:
         handler = _QuietHandler if self.config.quiet else WSGIRequestHandler
-        self._server = make_server(self.config.host, self.config.port, self.emulator, threaded=True,
-                                   request_handler=handler)
+        self._server = make_server(
+            self.config.host, self.config.port, self.emulator, threaded=True, request_handler=handler
+        )
         self._server.daemon_threads = True
         self.emulator.base_url = self.url
         self._thread = threading.Thread(target=self._server.serve_forever, name="qbo-emulator", daemon=True)
@@ -414,8 +475,9 @@ class EmulatorServer:
     def serve_forever(self) -> None:
         """Run in the calling thread (the CLI)."""
         handler = _QuietHandler if self.config.quiet else WSGIRequestHandler
-        self._server = make_server(self.config.host, self.config.port, self.emulator, threaded=True,
-                                   request_handler=handler)
+        self._server = make_server(
+            self.config.host, self.config.port, self.emulator, threaded=True, request_handler=handler
+        )
         self._server.daemon_threads = True
         self.emulator.base_url = self.url
         try:

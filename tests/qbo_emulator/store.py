@@ -150,8 +150,10 @@ class Store:
         with self.lock:
             self.derived.clear()
             self.objects.setdefault(entity, {})[str(obj["Id"])] = obj
-            self._write("INSERT OR REPLACE INTO {p}objects (entity, id, data) VALUES (?, ?, ?)",
-                        (entity, str(obj["Id"]), json.dumps(obj)))
+            self._write(
+                "INSERT OR REPLACE INTO {p}objects (entity, id, data) VALUES (?, ?, ?)",
+                (entity, str(obj["Id"]), json.dumps(obj)),
+            )
 
     def remove(self, entity: str, object_id: str, tombstone: dict[str, Any]) -> None:
         with self.lock:
@@ -159,8 +161,10 @@ class Store:
             self.objects.get(entity, {}).pop(str(object_id), None)
             self.tombstones.setdefault(entity, {})[str(object_id)] = tombstone
             self._write("DELETE FROM {p}objects WHERE entity = ? AND id = ?", (entity, str(object_id)))
-            self._write("INSERT OR REPLACE INTO {p}tombstones (entity, id, data) VALUES (?, ?, ?)",
-                        (entity, str(object_id), json.dumps(tombstone)))
+            self._write(
+                "INSERT OR REPLACE INTO {p}tombstones (entity, id, data) VALUES (?, ?, ?)",
+                (entity, str(object_id), json.dumps(tombstone)),
+            )
 
     def deleted(self, entity: str) -> list[dict[str, Any]]:
         return list(self.tombstones.get(entity, {}).values())
@@ -195,8 +199,10 @@ class Store:
         with self.lock:
             self._seq += 1
             self.request_ids[key] = response
-            self._write("INSERT OR REPLACE INTO {p}request_ids (key, seq, data) VALUES (?, ?, ?)",
-                        (key, self._seq, json.dumps(response)))
+            self._write(
+                "INSERT OR REPLACE INTO {p}request_ids (key, seq, data) VALUES (?, ?, ?)",
+                (key, self._seq, json.dumps(response)),
+            )
             while len(self.request_ids) > MAX_REQUEST_IDS:
                 old_key, _ = self.request_ids.popitem(last=False)
                 self._write("DELETE FROM {p}request_ids WHERE key = ?", (old_key,))

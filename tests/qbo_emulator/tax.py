@@ -41,8 +41,14 @@ OVERRIDE_FLAG = "_tax_override"
 STATE_NAMES = {"CALIFORNIA": "CA", "NEW YORK": "NY", "TEXAS": "TX"}
 
 
-def apply_tax(company: Company, data: dict[str, Any], by_code: dict[str, Decimal], mode: str,
-              party: dict[str, Any], rate_list: str = "SalesTaxRateList") -> Decimal:
+def apply_tax(
+    company: Company,
+    data: dict[str, Any],
+    by_code: dict[str, Decimal],
+    mode: str,
+    party: dict[str, Any],
+    rate_list: str = "SalesTaxRateList",
+) -> Decimal:
     """Set ``TxnTaxDetail`` (and the override flag) from the taxable net amounts per line tax code.
 
     ``by_code``: line tax code Id -> net amount of the lines carrying it (after the discount share
@@ -83,8 +89,12 @@ def apply_tax(company: Company, data: dict[str, Any], by_code: dict[str, Decimal
     return total
 
 
-def _amounts(company: Company, bases: dict[str, Decimal], lines: list[tuple[str | None, Decimal, Decimal | None]],
-             total_sent: Decimal | None) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+def _amounts(
+    company: Company,
+    bases: dict[str, Decimal],
+    lines: list[tuple[str | None, Decimal, Decimal | None]],
+    total_sent: Decimal | None,
+) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     """Tax and taxable amount per rate: computed, or from the supplied override."""
     percents = {rate_id: rate_value(company, rate_id) for rate_id in bases}
     computed = {rate_id: cents(base * percents[rate_id] / 100) for rate_id, base in bases.items()}
@@ -133,8 +143,7 @@ def prorate(total: Decimal, weights: dict[str, Decimal]) -> dict[str, Decimal]:
 def ast_tax_code(company: Company, data: dict[str, Any], party: dict[str, Any]) -> dict[str, Any]:
     """The tax code automated sales tax picks from the ship-to state (seeded table, see ``seed``)."""
     company_info = company.store.get("CompanyInfo", "1") or {}
-    state = (_state(data.get("ShipAddr")) or _state(party.get("ShipAddr"))
-             or _state(company_info.get("CompanyAddr")))
+    state = _state(data.get("ShipAddr")) or _state(party.get("ShipAddr")) or _state(company_info.get("CompanyAddr"))
     name = seed.AST_TAX_CODES.get(state, seed.AST_FALLBACK_TAX_CODE)
     for code in company.store.all("TaxCode"):
         if code.get("Name") == name:
@@ -188,8 +197,9 @@ def _sent_tax_lines(sent: dict[str, Any]) -> list[tuple[str | None, Decimal, Dec
     return found
 
 
-def _kept_lines(company: Company, lines: list[tuple[str | None, Decimal, Decimal | None]],
-                bases: dict[str, Decimal]) -> dict[str, tuple[Decimal, Decimal | None]]:
+def _kept_lines(
+    company: Company, lines: list[tuple[str | None, Decimal, Decimal | None]], bases: dict[str, Decimal]
+) -> dict[str, tuple[Decimal, Decimal | None]]:
     """Supplied tax lines by rate; each must name a rate of the document's tax codes."""
     element = "TxnTaxDetail.TaxLine.TaxLineDetail.TaxRateRef"
     kept: dict[str, tuple[Decimal, Decimal | None]] = {}
@@ -199,14 +209,23 @@ def _kept_lines(company: Company, lines: list[tuple[str | None, Decimal, Decimal
         rate = check_ref(company, "TaxRate", {"value": rate_id}, element, allow_inactive=True)
         assert rate is not None
         if rate_id not in bases:
-            raise faults.business(f"The tax rate {rate.get('Name') or rate_id} isn't part of the tax codes "
-                                  "used on this transaction.", element)
+            raise faults.business(
+                f"The tax rate {rate.get('Name') or rate_id} isn't part of the tax codes used on this transaction.",
+                element,
+            )
         previous_amount, previous_net = kept.get(rate_id, (Decimal(0), None))
         kept[rate_id] = (previous_amount + amount, net if net is not None else previous_net)
     return kept
 
 
 def _tax_line(company: Company, rate_id: str, amount: Decimal, net: Decimal) -> dict[str, Any]:
-    return {"Amount": num(amount), "DetailType": "TaxLineDetail", "TaxLineDetail": {
-        "TaxRateRef": {"value": rate_id}, "PercentBased": True, "TaxPercent": float(rate_value(company, rate_id)),
-        "NetAmountTaxable": num(cents(net))}}
+    return {
+        "Amount": num(amount),
+        "DetailType": "TaxLineDetail",
+        "TaxLineDetail": {
+            "TaxRateRef": {"value": rate_id},
+            "PercentBased": True,
+            "TaxPercent": float(rate_value(company, rate_id)),
+            "NetAmountTaxable": num(cents(net)),
+        },
+    }

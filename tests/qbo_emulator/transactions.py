@@ -33,17 +33,18 @@ if TYPE_CHECKING:
 SALES = ("Invoice", "CreditMemo", "Estimate", "SalesReceipt")
 DOC_NUMBER_MAX = 21
 SEVEN_PLACES = Decimal("0.0000001")
-TAX_WORD = {"GB": "VAT", "IE": "VAT", "FR": "VAT", "DE": "VAT", "CA": "GST/HST", "AU": "GST", "NZ": "GST",
-            "IN": "GST"}
+TAX_WORD = {"GB": "VAT", "IE": "VAT", "FR": "VAT", "DE": "VAT", "CA": "GST/HST", "AU": "GST", "NZ": "GST", "IN": "GST"}
 
 
-def prepare_transaction(company: Company, entity: str, data: dict[str, Any],
-                        existing: dict[str, Any] | None) -> dict[str, Any]:
+def prepare_transaction(
+    company: Company, entity: str, data: dict[str, Any], existing: dict[str, Any] | None
+) -> dict[str, Any]:
     """Validate an Invoice/CreditMemo/Estimate/SalesReceipt and compute its totals."""
     party = check_ref(company, "Customer", data.get("CustomerRef"), "CustomerRef", required=True)
     assert party is not None
     if not isinstance(data.get("Line"), list) or not [
-            line for line in data["Line"] if isinstance(line, dict) and line.get("DetailType") != "SubTotalLineDetail"]:
+        line for line in data["Line"] if isinstance(line, dict) and line.get("DetailType") != "SubTotalLineDetail"
+    ]:
         raise faults.required_missing("Line")
     _dates(company, entity, data)
     apply_currency(company, data, party)
@@ -51,8 +52,7 @@ def prepare_transaction(company: Company, entity: str, data: dict[str, Any],
     _sales_totals(company, data, party)
     if entity == "Invoice" and Decimal(str(data["TotalAmt"])) < 0:
         # QBO takes negative lines on an invoice but not a negative total: that is a credit memo.
-        raise faults.business("The total of an invoice can't be negative. Record a credit memo instead.",
-                              "TotalAmt")
+        raise faults.business("The total of an invoice can't be negative. Record a credit memo instead.", "TotalAmt")
     rate = Decimal(str(data["ExchangeRate"]))
     data["HomeTotalAmt"] = num(cents(Decimal(str(data["TotalAmt"])) * rate))
     if entity == "Estimate":
@@ -69,8 +69,9 @@ def default_txn_date(company: Company, data: dict[str, Any]) -> str:
     try:
         return date.fromisoformat(str(data.get("TxnDate") or company.today().isoformat())[:10]).isoformat()
     except ValueError:
-        raise faults.invalid_property(f"TxnDate {data.get('TxnDate')!r} is not a date (yyyy-mm-dd)",
-                                      "TxnDate") from None
+        raise faults.invalid_property(
+            f"TxnDate {data.get('TxnDate')!r} is not a date (yyyy-mm-dd)", "TxnDate"
+        ) from None
 
 
 def _dates(company: Company, entity: str, data: dict[str, Any]) -> None:
@@ -95,8 +96,11 @@ def apply_currency(company: Company, data: dict[str, Any], party: dict[str, Any]
     party_currency = (party.get("CurrencyRef") or {}).get("value", company.home_currency)
     currency = currency_ref(company, data.get("CurrencyRef") or {"value": party_currency})
     if currency["value"] != party_currency:
-        raise faults.business(f"The currency of the transaction ({currency['value']}) must be the currency of "
-                              f"{party.get('DisplayName')} ({party_currency}).", "CurrencyRef")
+        raise faults.business(
+            f"The currency of the transaction ({currency['value']}) must be the currency of "
+            f"{party.get('DisplayName')} ({party_currency}).",
+            "CurrencyRef",
+        )
     apply_exchange_rate(company, data, currency)
 
 
@@ -133,8 +137,9 @@ def _doc_number(company: Company, entity: str, data: dict[str, Any], existing: d
 
 # ----------------------------------------------------------------------------- sales lines
 def _sales_totals(company: Company, data: dict[str, Any], party: dict[str, Any]) -> None:
-    lines_in = [line for line in data["Line"] if isinstance(line, dict)
-                and line.get("DetailType") != "SubTotalLineDetail"]
+    lines_in = [
+        line for line in data["Line"] if isinstance(line, dict) and line.get("DetailType") != "SubTotalLineDetail"
+    ]
     mode = data.get("GlobalTaxCalculation") or "TaxExcluded"
     if mode not in ("TaxExcluded", "TaxInclusive", "NotApplicable"):
         raise faults.invalid_property(f"GlobalTaxCalculation {mode!r} is not valid", "GlobalTaxCalculation")
@@ -218,8 +223,7 @@ def _sales_line(company: Company, out: dict[str, Any], mode: str) -> tuple[Decim
     if code is None and mode != "NotApplicable":
         if not company.is_us:
             word = TAX_WORD.get(company.country, "sales tax")
-            raise faults.business(f"Make sure all your transactions have a {word} rate before you save.",
-                                  "TaxCodeRef")
+            raise faults.business(f"Make sure all your transactions have a {word} rate before you save.", "TaxCodeRef")
         code = "NON"
     if code is not None:
         check_ref(company, "TaxCode", {"value": code}, "Line.SalesItemLineDetail.TaxCodeRef")

@@ -32,8 +32,7 @@ from .clock import Clock, utc_z
 
 MAX_EVENTS_PER_DELIVERY = 100
 MAX_LOG = 5000
-OPERATION_WORDS = {"Create": "created", "Update": "updated", "Delete": "deleted", "Merge": "merged",
-                   "Void": "voided"}
+OPERATION_WORDS = {"Create": "created", "Update": "updated", "Delete": "deleted", "Merge": "merged", "Void": "voided"}
 
 
 def sign(body: bytes, verifier_token: str) -> str:
@@ -54,23 +53,46 @@ class Delivery:
     replay_of: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "url": self.url, "format": self.format, "state": self.state,
-                "event_ids": self.event_ids, "attempts": self.attempts, "replay_of": self.replay_of,
-                "signature": self.signature, "body": self.body.decode()}
+        return {
+            "id": self.id,
+            "url": self.url,
+            "format": self.format,
+            "state": self.state,
+            "event_ids": self.event_ids,
+            "attempts": self.attempts,
+            "replay_of": self.replay_of,
+            "signature": self.signature,
+            "body": self.body.decode(),
+        }
 
 
 class WebhookDispatcher:
     """Collects events, batches them into deliveries and sends them (in the background or on flush)."""
 
-    def __init__(self, clock: Clock, realm_id: str, url: str | None = None, verifier_token: str | None = None,
-                 fmt: str = "cloudevents", batch_window: float = 0.2,
-                 retry_schedule: tuple[float, ...] = (1.0, 5.0, 30.0), timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        realm_id: str,
+        url: str | None = None,
+        verifier_token: str | None = None,
+        fmt: str = "cloudevents",
+        batch_window: float = 0.2,
+        retry_schedule: tuple[float, ...] = (1.0, 5.0, 30.0),
+        timeout: float = 5.0,
+    ) -> None:
         self.clock = clock
         self.realm_id = realm_id
-        self.config: dict[str, Any] = {"enabled": True, "url": url, "verifier_token": verifier_token or "",
-                                       "format": fmt, "batch_window": batch_window,
-                                       "retry_schedule": list(retry_schedule), "timeout": timeout, "hold": False,
-                                       "realms_per_delivery": "many"}
+        self.config: dict[str, Any] = {
+            "enabled": True,
+            "url": url,
+            "verifier_token": verifier_token or "",
+            "format": fmt,
+            "batch_window": batch_window,
+            "retry_schedule": list(retry_schedule),
+            "timeout": timeout,
+            "hold": False,
+            "realms_per_delivery": "many",
+        }
         self._check_format(fmt)
         self.events: list[dict[str, Any]] = []
         self.deliveries: list[Delivery] = []
@@ -112,9 +134,13 @@ class WebhookDispatcher:
     def state(self) -> dict[str, Any]:
         with self._cond:
             config = {k: v for k, v in self.config.items() if k != "verifier_token"}
-            return {**config, "verifier_token_set": bool(self.config["verifier_token"]),
-                    "pending_events": len(self._pending), "drop_next": self._drop_next,
-                    "deliveries": [d.to_json() for d in self.deliveries]}
+            return {
+                **config,
+                "verifier_token_set": bool(self.config["verifier_token"]),
+                "pending_events": len(self._pending),
+                "drop_next": self._drop_next,
+                "deliveries": [d.to_json() for d in self.deliveries],
+            }
 
     def clear(self) -> None:
         with self._send_lock, self._cond:
@@ -139,12 +165,20 @@ class WebhookDispatcher:
         self._thread.join(timeout=5)
 
     # ------------------------------------------------------------------ events
-    def emit(self, entity: str, operation: str, object_id: str, extra: dict[str, Any],
-             realm_id: str | None = None) -> None:
+    def emit(
+        self, entity: str, operation: str, object_id: str, extra: dict[str, Any], realm_id: str | None = None
+    ) -> None:
         """Record an event of a realm; queue it for delivery when a receiver is configured."""
         now = self.clock.now()
-        event = {"id": str(uuid.uuid4()), "realmId": realm_id or self.realm_id, "entity": entity,
-                 "operation": operation, "entityId": str(object_id), "time": utc_z(now), "extra": dict(extra)}
+        event = {
+            "id": str(uuid.uuid4()),
+            "realmId": realm_id or self.realm_id,
+            "entity": entity,
+            "operation": operation,
+            "entityId": str(object_id),
+            "time": utc_z(now),
+            "extra": dict(extra),
+        }
         with self._cond:
             self.events.append(event)
             del self.events[:-MAX_LOG]
@@ -158,29 +192,49 @@ class WebhookDispatcher:
         if fmt == "classic":
             by_realm: dict[str, list[dict[str, Any]]] = {}  # one entry per realm, in order of first event
             for event in events:
-                entity = {"name": event["entity"], "id": event["entityId"], "operation": event["operation"],
-                          "lastUpdated": event["time"]}
+                entity = {
+                    "name": event["entity"],
+                    "id": event["entityId"],
+                    "operation": event["operation"],
+                    "lastUpdated": event["time"],
+                }
                 if event["extra"].get("deletedId"):
                     entity["deletedId"] = event["extra"]["deletedId"]
                 by_realm.setdefault(event["realmId"], []).append(entity)
-            payload: Any = {"eventNotifications": [{"realmId": realm_id, "dataChangeEvent": {"entities": entities}}
-                                                   for realm_id, entities in by_realm.items()]}
+            payload: Any = {
+                "eventNotifications": [
+                    {"realmId": realm_id, "dataChangeEvent": {"entities": entities}}
+                    for realm_id, entities in by_realm.items()
+                ]
+            }
         else:
-            payload = [{
-                "specversion": "1.0", "id": event["id"], "source": "intuit.qbo-emulator",
-                "type": f"qbo.{event['entity'].lower()}.{OPERATION_WORDS[event['operation']]}.v1",
-                "datacontenttype": "application/json", "time": event["time"],
-                "intuitentityid": event["entityId"], "intuitaccountid": event["realmId"],
-                "data": dict(event["extra"]),
-            } for event in events]
+            payload = [
+                {
+                    "specversion": "1.0",
+                    "id": event["id"],
+                    "source": "intuit.qbo-emulator",
+                    "type": f"qbo.{event['entity'].lower()}.{OPERATION_WORDS[event['operation']]}.v1",
+                    "datacontenttype": "application/json",
+                    "time": event["time"],
+                    "intuitentityid": event["entityId"],
+                    "intuitaccountid": event["realmId"],
+                    "data": dict(event["extra"]),
+                }
+                for event in events
+            ]
         return json.dumps(payload, separators=(",", ":")).encode()
 
     def _make_delivery(self, events: list[dict[str, Any]]) -> Delivery:
         fmt = self.config["format"]
         body = self._body(events, fmt)
-        delivery = Delivery(id=next(self._ids), url=self.config["url"] or "", format=fmt, body=body,
-                            signature=sign(body, self.config["verifier_token"] or ""),
-                            event_ids=[e["id"] for e in events])
+        delivery = Delivery(
+            id=next(self._ids),
+            url=self.config["url"] or "",
+            format=fmt,
+            body=body,
+            signature=sign(body, self.config["verifier_token"] or ""),
+            event_ids=[e["id"] for e in events],
+        )
         self.deliveries.append(delivery)
         del self.deliveries[:-MAX_LOG]
         return delivery
@@ -203,10 +257,13 @@ class WebhookDispatcher:
                         delivery.state = "held"
             self._pending = []
             self._pending_since = None
-        return [d for d in self.deliveries
-                if d.state == "pending"
-                or (d.state == "held" and (everything or not hold))
-                or (d.state == "retrying" and (everything or (d.next_attempt or 0) <= now))]
+        return [
+            d
+            for d in self.deliveries
+            if d.state == "pending"
+            or (d.state == "held" and (everything or not hold))
+            or (d.state == "retrying" and (everything or (d.next_attempt or 0) <= now))
+        ]
 
     def _groups(self, events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         """The pending events as deliveries will carry them: all together, or one realm each."""
@@ -226,9 +283,16 @@ class WebhookDispatcher:
         if drop:
             delivery.state = "dropped"  # a lost notification: never sent, never retried
             return
-        request = urllib.request.Request(delivery.url, data=delivery.body, method="POST", headers={
-            "Content-Type": "application/json", "intuit-signature": delivery.signature,
-            "User-Agent": "Intuit-Webhooks/qbo-emulator"})
+        request = urllib.request.Request(
+            delivery.url,
+            data=delivery.body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "intuit-signature": delivery.signature,
+                "User-Agent": "Intuit-Webhooks/qbo-emulator",
+            },
+        )
         status: int | None = None
         error: str | None = None
         try:
@@ -271,9 +335,15 @@ class WebhookDispatcher:
                     raise KeyError(delivery_id)
                 copies = []
                 for _ in range(max(1, times)):
-                    copy = Delivery(id=next(self._ids), url=self.config["url"] or original.url, format=original.format,
-                                    body=original.body, signature=original.signature,
-                                    event_ids=list(original.event_ids), replay_of=original.id)
+                    copy = Delivery(
+                        id=next(self._ids),
+                        url=self.config["url"] or original.url,
+                        format=original.format,
+                        body=original.body,
+                        signature=original.signature,
+                        event_ids=list(original.event_ids),
+                        replay_of=original.id,
+                    )
                     self.deliveries.append(copy)
                     copies.append(copy)
             for copy in copies:

@@ -62,13 +62,15 @@ def _m2o(value: Any) -> int | None:
 
 
 def _bindings(ledger: Iterable[dict], res_model: str, key: str | None = "") -> dict[int, dict]:
-    return {row["res_id"]: row for row in ledger
-            if row["res_model"] == res_model and (key is None or (row.get("binding_key") or "") == key)}
+    return {
+        row["res_id"]: row
+        for row in ledger
+        if row["res_model"] == res_model and (key is None or (row.get("binding_key") or "") == key)
+    }
 
 
 # ---------------------------------------------------------------------------- documents
-def check_documents(moves: list[dict], qbo_invoices: list[dict], qbo_memos: list[dict],
-                    ledger: list[dict]) -> Check:
+def check_documents(moves: list[dict], qbo_invoices: list[dict], qbo_memos: list[dict], ledger: list[dict]) -> Check:
     """Each posted Odoo invoice / credit note exactly once in QuickBooks (by DocNumber), with its total,
     and bound in the ledger to that very object; no QuickBooks document of ours that Odoo does not have."""
     check = Check("Each Odoo invoice and credit note exactly once in QuickBooks")
@@ -86,10 +88,12 @@ def check_documents(moves: list[dict], qbo_invoices: list[dict], qbo_memos: list
             still = by_number.get((entity, move["name"]), []) if move["name"] and move["name"] != "/" else []
             if still:
                 names.add((entity, move["name"]))
-                check.fail(f"{move['name']} ({move['ref']}) is cancelled in Odoo but open in QuickBooks: "
-                           f"{entity} {', '.join(str(o['Id']) for o in still)} (total "
-                           f"{money(still[0].get('TotalAmt'))}, balance {money(still[0].get('Balance'))})",
-                           duplicate=len(still))
+                check.fail(
+                    f"{move['name']} ({move['ref']}) is cancelled in Odoo but open in QuickBooks: "
+                    f"{entity} {', '.join(str(o['Id']) for o in still)} (total "
+                    f"{money(still[0].get('TotalAmt'))}, balance {money(still[0].get('Balance'))})",
+                    duplicate=len(still),
+                )
             continue
         if move["state"] != "posted":
             continue
@@ -101,26 +105,34 @@ def check_documents(moves: list[dict], qbo_invoices: list[dict], qbo_memos: list
             check.fail(f"{move['name']} ({move['ref']}) is not in QuickBooks", loss=1)
             continue
         if len(found) > 1:
-            check.fail(f"{move['name']} ({move['ref']}) is {len(found)} times in QuickBooks: "
-                       f"{entity} ids {', '.join(str(o['Id']) for o in found)}", duplicate=len(found) - 1)
+            check.fail(
+                f"{move['name']} ({move['ref']}) is {len(found)} times in QuickBooks: "
+                f"{entity} ids {', '.join(str(o['Id']) for o in found)}",
+                duplicate=len(found) - 1,
+            )
         obj = found[0]
         if differ(obj.get("TotalAmt"), move["amount_total"]):
-            check.fail(f"{move['name']}: total {money(move['amount_total'])} in Odoo, {money(obj.get('TotalAmt'))} "
-                       f"in QuickBooks ({entity} {obj['Id']})")
+            check.fail(
+                f"{move['name']}: total {money(move['amount_total'])} in Odoo, {money(obj.get('TotalAmt'))} "
+                f"in QuickBooks ({entity} {obj['Id']})"
+            )
         row = bindings.get(move["id"])
         if not row or str(row.get("qbo_id") or "") not in {str(o["Id"]) for o in found}:
-            check.fail(f"{move['name']}: the ledger binds {row and row.get('qbo_id')!r}, QuickBooks has it as "
-                       f"{entity} {obj['Id']}")
+            check.fail(
+                f"{move['name']}: the ledger binds {row and row.get('qbo_id')!r}, QuickBooks has it as "
+                f"{entity} {obj['Id']}"
+            )
     for (entity, number), objects in sorted(by_number.items()):
         if (entity, number) not in names:
-            check.fail(f"QuickBooks {entity} {number or '(no number)'} (ids "
-                       f"{', '.join(str(o['Id']) for o in objects)}) matches no posted Odoo document",
-                       duplicate=len(objects))
+            check.fail(
+                f"QuickBooks {entity} {number or '(no number)'} (ids "
+                f"{', '.join(str(o['Id']) for o in objects)}) matches no posted Odoo document",
+                duplicate=len(objects),
+            )
     return check
 
 
-def check_open_amounts(moves: list[dict], qbo_invoices: list[dict], qbo_memos: list[dict],
-                       ledger: list[dict]) -> Check:
+def check_open_amounts(moves: list[dict], qbo_invoices: list[dict], qbo_memos: list[dict], ledger: list[dict]) -> Check:
     """Per document, what is still open: Odoo's residual and QuickBooks' Balance (RemainingCredit)."""
     check = Check("Open amount of each invoice and credit note agrees")
     objects = {("Invoice", str(o["Id"])): o for o in live(qbo_invoices)}
@@ -137,14 +149,17 @@ def check_open_amounts(moves: list[dict], qbo_invoices: list[dict], qbo_memos: l
         check.checked += 1
         qbo_open = obj.get("RemainingCredit", obj.get("Balance")) if entity == "CreditMemo" else obj.get("Balance")
         if differ(qbo_open, move["amount_residual"]):
-            check.fail(f"{move['name']} ({move['ref']}): open {money(move['amount_residual'])} in Odoo, "
-                       f"{money(qbo_open)} in QuickBooks ({entity} {obj['Id']})")
+            check.fail(
+                f"{move['name']} ({move['ref']}): open {money(move['amount_residual'])} in Odoo, "
+                f"{money(qbo_open)} in QuickBooks ({entity} {obj['Id']})"
+            )
     return check
 
 
 # ---------------------------------------------------------------------------- payments
-def check_cpa_payments(created: dict[str, str], qbo_payments: list[dict], odoo_payments: list[dict],
-                       ledger: list[dict]) -> Check:
+def check_cpa_payments(
+    created: dict[str, str], qbo_payments: list[dict], odoo_payments: list[dict], ledger: list[dict]
+) -> Check:
     """Each payment the CPA recorded in QuickBooks exactly once in Odoo (or, deleted since, not at all)."""
     check = Check("Each CPA payment exactly once in Odoo")
     by_id = {str(o["Id"]): o for o in qbo_payments}
@@ -159,38 +174,53 @@ def check_cpa_payments(created: dict[str, str], qbo_payments: list[dict], odoo_p
         mirrors = [p for p in odoo_by_memo.get(f"QuickBooks payment {key}", []) if p["state"] in ACTIVE_PAYMENT_STATES]
         if gone:
             if mirrors:
-                check.fail(f"{key} (QuickBooks payment {qbo_id}) was deleted in QuickBooks but Odoo still has "
-                           f"{', '.join(p['name'] for p in mirrors)}", duplicate=len(mirrors))
+                check.fail(
+                    f"{key} (QuickBooks payment {qbo_id}) was deleted in QuickBooks but Odoo still has "
+                    f"{', '.join(p['name'] for p in mirrors)}",
+                    duplicate=len(mirrors),
+                )
             continue
         total = money(obj.get("TotalAmt"))
         if not mirrors:
             check.fail(f"{key} (QuickBooks payment {qbo_id}, {total}) has no payment in Odoo", loss=1)
             continue
         if len(mirrors) > 1:
-            check.fail(f"{key} (QuickBooks payment {qbo_id}) is {len(mirrors)} payments in Odoo: "
-                       f"{', '.join(p['name'] for p in mirrors)}", duplicate=len(mirrors) - 1)
+            check.fail(
+                f"{key} (QuickBooks payment {qbo_id}) is {len(mirrors)} payments in Odoo: "
+                f"{', '.join(p['name'] for p in mirrors)}",
+                duplicate=len(mirrors) - 1,
+            )
         if differ(mirrors[0]["amount"], total):
             check.fail(f"{key}: {total} in QuickBooks, {money(mirrors[0]['amount'])} in Odoo ({mirrors[0]['name']})")
         row = rows.get(str(qbo_id))
         if not row:
             check.fail(f"{key} (QuickBooks payment {qbo_id}): no ledger row binds it", loss=0)
-        elif row["res_model"] != "account.payment" or row["res_id"] not in {p["id"] for p in mirrors} \
-                or row.get("origin") != "qbo":
-            check.fail(f"{key} (QuickBooks payment {qbo_id}): the ledger binds {row['res_model']},{row['res_id']} "
-                       f"(origin {row.get('origin')}), Odoo's payment is {mirrors[0]['name']}")
+        elif (
+            row["res_model"] != "account.payment"
+            or row["res_id"] not in {p["id"] for p in mirrors}
+            or row.get("origin") != "qbo"
+        ):
+            check.fail(
+                f"{key} (QuickBooks payment {qbo_id}): the ledger binds {row['res_model']},{row['res_id']} "
+                f"(origin {row.get('origin')}), Odoo's payment is {mirrors[0]['name']}"
+            )
     return check
 
 
-def check_odoo_payments(odoo_payments: list[dict], qbo_payments: list[dict], ledger: list[dict],
-                        prefix: str = "SOAK-PAY-") -> Check:
+def check_odoo_payments(
+    odoo_payments: list[dict], qbo_payments: list[dict], ledger: list[dict], prefix: str = "SOAK-PAY-"
+) -> Check:
     """Each payment registered in Odoo exactly once in QuickBooks, for its amount, bound in the ledger."""
     check = Check("Each Odoo payment exactly once in QuickBooks")
     by_ref: dict[str, list[dict]] = defaultdict(list)
     for obj in live(qbo_payments):
         by_ref[str(obj.get("PaymentRefNum") or "")].append(obj)
     bindings = _bindings(ledger, "account.payment")
-    memos = Counter(str(p.get("memo") or "") for p in odoo_payments
-                    if str(p.get("memo") or "").startswith(prefix) and p["state"] in ACTIVE_PAYMENT_STATES)
+    memos = Counter(
+        str(p.get("memo") or "")
+        for p in odoo_payments
+        if str(p.get("memo") or "").startswith(prefix) and p["state"] in ACTIVE_PAYMENT_STATES
+    )
     for memo, count in memos.items():
         if count > 1:
             check.fail(f"{memo} is {count} payments in Odoo", duplicate=count - 1)
@@ -200,9 +230,11 @@ def check_odoo_payments(odoo_payments: list[dict], qbo_payments: list[dict], led
             check.checked += 1
             still = by_ref.get(memo[:21], [])
             if still:
-                check.fail(f"{payment['name']} ({memo}) is cancelled in Odoo but QuickBooks still has payment "
-                           f"{', '.join(str(o['Id']) for o in still)} ({money(still[0].get('TotalAmt'))})",
-                           duplicate=len(still))
+                check.fail(
+                    f"{payment['name']} ({memo}) is cancelled in Odoo but QuickBooks still has payment "
+                    f"{', '.join(str(o['Id']) for o in still)} ({money(still[0].get('TotalAmt'))})",
+                    duplicate=len(still),
+                )
             continue
         if not memo.startswith(prefix) or payment["state"] not in ACTIVE_PAYMENT_STATES:
             continue
@@ -212,24 +244,36 @@ def check_odoo_payments(odoo_payments: list[dict], qbo_payments: list[dict], led
             check.fail(f"{payment['name']} ({memo}, {money(payment['amount'])}) is not in QuickBooks", loss=1)
             continue
         if len(found) > 1:
-            check.fail(f"{payment['name']} ({memo}) is {len(found)} payments in QuickBooks: ids "
-                       f"{', '.join(str(o['Id']) for o in found)}", duplicate=len(found) - 1)
+            check.fail(
+                f"{payment['name']} ({memo}) is {len(found)} payments in QuickBooks: ids "
+                f"{', '.join(str(o['Id']) for o in found)}",
+                duplicate=len(found) - 1,
+            )
         if differ(found[0].get("TotalAmt"), payment["amount"]):
-            check.fail(f"{payment['name']} ({memo}): {money(payment['amount'])} in Odoo, "
-                       f"{money(found[0].get('TotalAmt'))} in QuickBooks (payment {found[0]['Id']})")
+            check.fail(
+                f"{payment['name']} ({memo}): {money(payment['amount'])} in Odoo, "
+                f"{money(found[0].get('TotalAmt'))} in QuickBooks (payment {found[0]['Id']})"
+            )
         row = bindings.get(payment["id"])
         if not row or str(row.get("qbo_id") or "") not in {str(o["Id"]) for o in found}:
-            check.fail(f"{payment['name']} ({memo}): the ledger binds {row and row.get('qbo_id')!r}, QuickBooks has "
-                       f"payment {found[0]['Id']}")
+            check.fail(
+                f"{payment['name']} ({memo}): the ledger binds {row and row.get('qbo_id')!r}, QuickBooks has "
+                f"payment {found[0]['Id']}"
+            )
     return check
 
 
 def check_credit_applications(moves: list[dict], qbo_payments: list[dict], ledger: list[dict]) -> Check:
     """Each credit note applied in Odoo is applied by exactly one QuickBooks payment (of 0)."""
     check = Check("Each credit note application exactly once in QuickBooks")
-    memo_ids = {row["res_id"]: str(row.get("qbo_id")) for row in ledger
-                if row["res_model"] == "account.move" and row["qbo_entity"] == "CreditMemo"
-                and not row.get("binding_key") and row.get("qbo_id")}
+    memo_ids = {
+        row["res_id"]: str(row.get("qbo_id"))
+        for row in ledger
+        if row["res_model"] == "account.move"
+        and row["qbo_entity"] == "CreditMemo"
+        and not row.get("binding_key")
+        and row.get("qbo_id")
+    }
     linking: dict[str, list[dict]] = defaultdict(list)
     for obj in live(qbo_payments):
         for line in obj.get("Line") or []:
@@ -248,14 +292,17 @@ def check_credit_applications(moves: list[dict], qbo_payments: list[dict], ledge
         if applied > CENT and not payments:
             check.fail(f"{move['name']} is applied for {applied} in Odoo, by no QuickBooks payment", loss=1)
         elif len(payments) > 1:
-            check.fail(f"{move['name']} is applied by {len(payments)} QuickBooks payments: "
-                       f"{', '.join(sorted(payments))}", duplicate=len(payments) - 1)
+            check.fail(
+                f"{move['name']} is applied by {len(payments)} QuickBooks payments: {', '.join(sorted(payments))}",
+                duplicate=len(payments) - 1,
+            )
     return check
 
 
 # ---------------------------------------------------------------------------- customers
-def check_customers(partners: list[dict], qbo_customers: list[dict], ledger: list[dict],
-                    notes: dict[int, str]) -> Check:
+def check_customers(
+    partners: list[dict], qbo_customers: list[dict], ledger: list[dict], notes: dict[int, str]
+) -> Check:
     """One QuickBooks customer per Odoo customer, carrying Odoo's values (Odoo is master) and the CPA's
     last note (a field Odoo does not own: a merge must keep it)."""
     check = Check("Each customer exactly once in QuickBooks, with Odoo's values and the CPA's notes")
@@ -268,35 +315,55 @@ def check_customers(partners: list[dict], qbo_customers: list[dict], ledger: lis
         row = bindings.get(partner["id"])
         obj = by_id.get(str((row or {}).get("qbo_id") or ""))
         if obj is None:
-            check.fail(f"customer {partner['name']} ({partner['ref']}) is not in QuickBooks (ledger: "
-                       f"{row and row.get('qbo_id')!r})", loss=1)
+            check.fail(
+                f"customer {partner['name']} ({partner['ref']}) is not in QuickBooks (ledger: "
+                f"{row and row.get('qbo_id')!r})",
+                loss=1,
+            )
             continue
-        same = [o for o in alive if str(o.get("DisplayName") or "") == partner["name"]
-                or str(o.get("DisplayName") or "").startswith(partner["name"] + " [")]
+        same = [
+            o
+            for o in alive
+            if str(o.get("DisplayName") or "") == partner["name"]
+            or str(o.get("DisplayName") or "").startswith(partner["name"] + " [")
+        ]
         if len(same) > 1:
-            check.fail(f"customer {partner['name']} is {len(same)} customers in QuickBooks: ids "
-                       f"{', '.join(str(o['Id']) for o in same)}", duplicate=len(same) - 1)
-        wanted = {"DisplayName": partner["name"], "PrimaryEmailAddr": partner.get("email") or None,
-                  "PrimaryPhone": partner.get("phone") or None, "BillAddr": partner.get("street") or None}
-        found = {"DisplayName": obj.get("DisplayName"),
-                 "PrimaryEmailAddr": (obj.get("PrimaryEmailAddr") or {}).get("Address"),
-                 "PrimaryPhone": (obj.get("PrimaryPhone") or {}).get("FreeFormNumber"),
-                 "BillAddr": (obj.get("BillAddr") or {}).get("Line1")}
+            check.fail(
+                f"customer {partner['name']} is {len(same)} customers in QuickBooks: ids "
+                f"{', '.join(str(o['Id']) for o in same)}",
+                duplicate=len(same) - 1,
+            )
+        wanted = {
+            "DisplayName": partner["name"],
+            "PrimaryEmailAddr": partner.get("email") or None,
+            "PrimaryPhone": partner.get("phone") or None,
+            "BillAddr": partner.get("street") or None,
+        }
+        found = {
+            "DisplayName": obj.get("DisplayName"),
+            "PrimaryEmailAddr": (obj.get("PrimaryEmailAddr") or {}).get("Address"),
+            "PrimaryPhone": (obj.get("PrimaryPhone") or {}).get("FreeFormNumber"),
+            "BillAddr": (obj.get("BillAddr") or {}).get("Line1"),
+        }
         stale = [f"{name} {found[name]!r} (Odoo: {value!r})" for name, value in wanted.items() if found[name] != value]
         if stale:
             check.fail(f"customer {partner['name']} (QuickBooks {obj['Id']}) differs: {'; '.join(stale)}")
         note = notes.get(partner["id"])
         if note and obj.get("Notes") != note:
-            check.fail(f"customer {partner['name']} (QuickBooks {obj['Id']}) lost the CPA's note {note!r} "
-                       f"(has {obj.get('Notes')!r})", loss=1)
+            check.fail(
+                f"customer {partner['name']} (QuickBooks {obj['Id']}) lost the CPA's note {note!r} "
+                f"(has {obj.get('Notes')!r})",
+                loss=1,
+            )
     for name, count in names.items():
         if count > 1 and not any(p["name"] == name for p in partners):
             check.fail(f"{count} QuickBooks customers are named {name!r}", duplicate=count - 1)
     return check
 
 
-def check_customer_balances(balances: dict[int, float], partners: list[dict], qbo_customers: list[dict],
-                            ledger: list[dict]) -> Check:
+def check_customer_balances(
+    balances: dict[int, float], partners: list[dict], qbo_customers: list[dict], ledger: list[dict]
+) -> Check:
     """Per customer, what they owe: Odoo's open receivables and QuickBooks' Balance."""
     check = Check("Balance of each customer agrees")
     by_id = {str(o["Id"]): o for o in live(qbo_customers)}
@@ -308,8 +375,10 @@ def check_customer_balances(balances: dict[int, float], partners: list[dict], qb
         check.checked += 1
         odoo_balance = balances.get(partner["id"], 0.0)
         if differ(odoo_balance, obj.get("Balance")):
-            check.fail(f"customer {partner['name']}: owes {money(odoo_balance)} in Odoo, {money(obj.get('Balance'))} "
-                       f"in QuickBooks (customer {obj['Id']})")
+            check.fail(
+                f"customer {partner['name']}: owes {money(odoo_balance)} in Odoo, {money(obj.get('Balance'))} "
+                f"in QuickBooks (customer {obj['Id']})"
+            )
     return check
 
 
@@ -321,15 +390,19 @@ def check_ledger(ledger: list[dict]) -> Check:
         check.checked += 1
         if row["state"] not in ("failed", "conflict", "pending"):
             continue
-        what = f"{row['res_model']},{row['res_id']} {row.get('res_name') or ''} -> {row['qbo_entity']} " \
-               f"{row.get('qbo_id') or '(none)'}"
+        what = (
+            f"{row['res_model']},{row['res_id']} {row.get('res_name') or ''} -> {row['qbo_entity']} "
+            f"{row.get('qbo_id') or '(none)'}"
+        )
         reason = (row.get("last_error") or "").strip().replace("\n", " ")
         kind = row.get("failure_kind") or ""
         if row["state"] == "pending":
             check.fail(f"ledger row {row['id']} still pending: {what}; {reason or 'no message'}")
         elif not reason or kind not in ACTIONABLE_KINDS:
-            check.fail(f"ledger row {row['id']} {row['state']} WITHOUT an actionable reason ({kind or 'no kind'}): "
-                       f"{what}; {reason[:300] or 'no message'}")
+            check.fail(
+                f"ledger row {row['id']} {row['state']} WITHOUT an actionable reason ({kind or 'no kind'}): "
+                f"{what}; {reason[:300] or 'no message'}"
+            )
         else:
             check.fail(f"ledger row {row['id']} {row['state']} ({kind}): {what}; {reason[:300]}")
     return check
@@ -343,8 +416,10 @@ def check_jobs(jobs: list[dict]) -> Check:
         if job["state"] in ("done", "cancelled"):
             continue
         message = (job.get("exc_message") or job.get("exc_name") or "").strip().replace("\n", " ")
-        check.fail(f"job {job['id']} {job['state']} after {job.get('retry', 0)} tries: {job.get('name')}"
-                   f"{'; ' + message[:300] if message else ''}")
+        check.fail(
+            f"job {job['id']} {job['state']} after {job.get('retry', 0)} tries: {job.get('name')}"
+            f"{'; ' + message[:300] if message else ''}"
+        )
     return check
 
 
@@ -355,8 +430,10 @@ def check_inbox(events: list[dict]) -> Check:
         check.checked += 1
         if event["state"] in ("done", "ignored"):
             continue
-        check.fail(f"notification {event['id']} ({event['entity']} {event['qbo_id']} {event['operation']}, "
-                   f"{event['source']}) {event['state']}: {(event.get('last_error') or '')[:300]}")
+        check.fail(
+            f"notification {event['id']} ({event['entity']} {event['qbo_id']} {event['operation']}, "
+            f"{event['source']}) {event['state']}: {(event.get('last_error') or '')[:300]}"
+        )
     return check
 
 
@@ -379,9 +456,11 @@ def check_reconciliation(run: dict, lines: list[dict]) -> Check:
     if run.get("state") != "match" and not check.failures:
         check.fail(f"state {run.get('state')} (max drift {run.get('max_drift')} %)")
     for line in lines[:20]:
-        check.failures.append(f"  explained by: {line.get('kind')} {line.get('qbo_entity') or ''} "
-                              f"{line.get('qbo_id') or ''} move {line.get('move_id')}: Odoo {line.get('odoo_amount')}, "
-                              f"QuickBooks {line.get('qbo_amount')}")
+        check.failures.append(
+            f"  explained by: {line.get('kind')} {line.get('qbo_entity') or ''} "
+            f"{line.get('qbo_id') or ''} move {line.get('move_id')}: Odoo {line.get('odoo_amount')}, "
+            f"QuickBooks {line.get('qbo_amount')}"
+        )
     return check
 
 

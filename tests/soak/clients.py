@@ -15,9 +15,16 @@ from typing import Any
 import requests
 
 #: Odoo errors that mean "try again": the transaction lost a race, nothing was done.
-CONCURRENCY_MARKERS = ("could not serialize access", "concurrent update", "deadlock detected",
-                       "ConcurrencyError", "SerializationFailure", "lock timeout", "LockNotAvailable",
-                       "could not obtain lock")
+CONCURRENCY_MARKERS = (
+    "could not serialize access",
+    "concurrent update",
+    "deadlock detected",
+    "ConcurrencyError",
+    "SerializationFailure",
+    "lock timeout",
+    "LockNotAvailable",
+    "could not obtain lock",
+)
 
 
 class Unavailable(Exception):
@@ -61,8 +68,12 @@ class OdooRPC:
         with self._lock:
             self._ids += 1
             request_id = self._ids
-        body = {"jsonrpc": "2.0", "method": "call", "id": request_id,
-                "params": {"service": service, "method": method, "args": list(args)}}
+        body = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": request_id,
+            "params": {"service": service, "method": method, "args": list(args)},
+        }
         try:
             response = self._session().post(f"{self.url}/jsonrpc", json=body, timeout=timeout)
         except requests.RequestException as error:
@@ -93,11 +104,22 @@ class OdooRPC:
 
     def execute(self, model: str, method: str, *args: Any, timeout: float = 300, **kwargs: Any) -> Any:
         """One ``execute_kw`` call, not retried (the caller knows whether it may be repeated)."""
-        return self.call("object", "execute_kw", self.database, self.uid, self.password, model, method,
-                         list(args), kwargs, timeout=timeout)
+        return self.call(
+            "object",
+            "execute_kw",
+            self.database,
+            self.uid,
+            self.password,
+            model,
+            method,
+            list(args),
+            kwargs,
+            timeout=timeout,
+        )
 
-    def retrying(self, model: str, method: str, *args: Any, deadline: float = 900, timeout: float = 300,
-                 **kwargs: Any) -> Any:
+    def retrying(
+        self, model: str, method: str, *args: Any, deadline: float = 900, timeout: float = 300, **kwargs: Any
+    ) -> Any:
         """``execute`` for calls that may safely run twice (reads, idempotent writes): retried while Odoo
         is unavailable or loses a race, for up to ``deadline`` seconds."""
         return self.retry(lambda: self.execute(model, method, *args, timeout=timeout, **kwargs), deadline=deadline)
@@ -116,14 +138,22 @@ class OdooRPC:
                 time.sleep(wait)
                 wait = min(wait * 2, 5.0)
 
-    def search_read_all(self, model: str, domain: list, fields: list[str], page: int = 2000,
-                        context: dict | None = None) -> list[dict]:
+    def search_read_all(
+        self, model: str, domain: list, fields: list[str], page: int = 2000, context: dict | None = None
+    ) -> list[dict]:
         """Every matching record, read page by page (by id)."""
         rows: list[dict] = []
         last = 0
         while True:
-            chunk = self.retrying(model, "search_read", [*domain, ["id", ">", last]], fields, limit=page, order="id",
-                                  context=context or {"active_test": False})
+            chunk = self.retrying(
+                model,
+                "search_read",
+                [*domain, ["id", ">", last]],
+                fields,
+                limit=page,
+                order="id",
+                context=context or {"active_test": False},
+            )
             rows.extend(chunk)
             if len(chunk) < page:
                 return rows
@@ -132,9 +162,15 @@ class OdooRPC:
     def browser(self) -> requests.Session:
         """An Odoo web session of the same user (cookie), as a browser has after logging in."""
         session = requests.Session()
-        response = session.post(f"{self.url}/web/session/authenticate", timeout=120, json={
-            "jsonrpc": "2.0", "method": "call",
-            "params": {"db": self.database, "login": self.login_name, "password": self.password}})
+        response = session.post(
+            f"{self.url}/web/session/authenticate",
+            timeout=120,
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {"db": self.database, "login": self.login_name, "password": self.password},
+            },
+        )
         response.raise_for_status()
         if response.json().get("error") or not session.cookies.get("session_id"):
             raise RuntimeError("Odoo refused the web login of the soak's user")
@@ -157,8 +193,9 @@ class EmulatorControl:
     def call(self, method: str, path: str, payload: Any = None, timeout: float = 300) -> Any:
         for attempt in range(5):
             try:
-                response = self._session().request(method, f"{self.url}/_emulator/{path}", json=payload,
-                                                   timeout=timeout)
+                response = self._session().request(
+                    method, f"{self.url}/_emulator/{path}", json=payload, timeout=timeout
+                )
             except requests.RequestException:
                 self._local.session = None
                 if attempt == 4:
@@ -206,8 +243,15 @@ class CPAClient:
                 self.stats["cpa_tokens_minted"] += 1
             return self._token
 
-    def request(self, method: str, path: str, body: Any = None, params: dict | None = None,
-                request_id: str | None = None, deadline: float = 300) -> dict:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: dict | None = None,
+        request_id: str | None = None,
+        deadline: float = 300,
+    ) -> dict:
         stop = time.monotonic() + deadline
         renew = False
         query = {"minorversion": str(self.minorversion), **(params or {})}
@@ -218,8 +262,14 @@ class CPAClient:
             token = self._access_token(renew)
             renew = False
             try:
-                response = self._session.request(method, url, json=body, params=query, timeout=60, headers={
-                    "Authorization": f"Bearer {token}", "Accept": "application/json"})
+                response = self._session.request(
+                    method,
+                    url,
+                    json=body,
+                    params=query,
+                    timeout=60,
+                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                )
             except requests.RequestException:
                 self._session = requests.Session()
                 self.stats["cpa_lost_answers"] += 1
@@ -255,9 +305,15 @@ class CPAClient:
         return self.request("POST", entity.lower(), body, request_id=request_id)[entity]
 
     def update(self, entity: str, body: dict, request_id: str) -> dict:
-        return self.request("POST", entity.lower(), {**body, "sparse": True}, params={"operation": "update"},
-                            request_id=request_id)[entity]
+        return self.request(
+            "POST", entity.lower(), {**body, "sparse": True}, params={"operation": "update"}, request_id=request_id
+        )[entity]
 
     def delete(self, entity: str, object_id: str, sync_token: str, request_id: str) -> dict:
-        return self.request("POST", entity.lower(), {"Id": object_id, "SyncToken": sync_token},
-                            params={"operation": "delete"}, request_id=request_id)
+        return self.request(
+            "POST",
+            entity.lower(),
+            {"Id": object_id, "SyncToken": sync_token},
+            params={"operation": "delete"},
+            request_id=request_id,
+        )

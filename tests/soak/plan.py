@@ -130,21 +130,41 @@ class Plan:
 
 def _customer(rng: random.Random, number: int) -> Customer:
     key = f"C{number:05d}"
-    return Customer(key=key, name=f"Soak Customer {number:05d}", street=f"{rng.randint(1, 999)} Market Street",
-                    city=rng.choice(["Springfield", "Riverton", "Lakeside", "Fairview"]),
-                    zip=f"{rng.randint(10000, 99999)}", email=f"billing{number:05d}@example.com",
-                    phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}")
+    return Customer(
+        key=key,
+        name=f"Soak Customer {number:05d}",
+        street=f"{rng.randint(1, 999)} Market Street",
+        city=rng.choice(["Springfield", "Riverton", "Lakeside", "Fairview"]),
+        zip=f"{rng.randint(10000, 99999)}",
+        email=f"billing{number:05d}@example.com",
+        phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+    )
 
 
 def _lines(rng: random.Random, number: int) -> list[Line]:
-    return [Line(name=f"Service {number}-{index + 1}", quantity=rng.choice([1, 1, 2, 3, 5]),
-                 price_unit=round(rng.randint(500, 40000) / 100, 2), taxed=rng.random() < TAXED_SHARE)
-            for index in range(rng.randint(1, 3))]
+    return [
+        Line(
+            name=f"Service {number}-{index + 1}",
+            quantity=rng.choice([1, 1, 2, 3, 5]),
+            price_unit=round(rng.randint(500, 40000) / 100, 2),
+            taxed=rng.random() < TAXED_SHARE,
+        )
+        for index in range(rng.randint(1, 3))
+    ]
 
 
-def make_plan(invoices: int, payments: int, edits: int, *, credit_notes: int | None = None,
-              customers: int | None = None, qbo_share: float = 0.5, cpa_change_share: float = 0.1,
-              cancel_share: float = 0.05, seed: int = 1) -> Plan:
+def make_plan(
+    invoices: int,
+    payments: int,
+    edits: int,
+    *,
+    credit_notes: int | None = None,
+    customers: int | None = None,
+    qbo_share: float = 0.5,
+    cpa_change_share: float = 0.1,
+    cancel_share: float = 0.05,
+    seed: int = 1,
+) -> Plan:
     """The workload: ``invoices`` invoices, ``payments`` payments (``qbo_share`` of them by the CPA),
     ``edits`` customer edits and ``credit_notes`` credit notes (10 % of the invoices by default);
     ``cancel_share`` of the invoices (unpaid ones) and of the Odoo payments are cancelled in Odoo later."""
@@ -219,22 +239,31 @@ def make_plan(invoices: int, payments: int, edits: int, *, credit_notes: int | N
     for number in range(1, edits + 1):
         side = "qbo" if rng.random() < QBO_EDIT_SHARE else "odoo"
         key = f"E{number:05d}"
-        changes[key] = Edit(key=key, customer=rng.choice(keys), side=side, serial=number,
-                            rename=side == "odoo" and rng.random() < RENAME_SHARE)
+        changes[key] = Edit(
+            key=key,
+            customer=rng.choice(keys),
+            side=side,
+            serial=number,
+            rename=side == "odoo" and rng.random() < RENAME_SHARE,
+        )
         actions.append(Action(rng.uniform(0.0, 1.0), 0, "edit", key))
 
     actions.sort(key=lambda action: action.slot)
     for order, action in enumerate(actions):
         action.order = order
-    return Plan(seed=seed, customers=people, invoices=docs, payments=settled, credit_notes=notes, edits=changes,
-                actions=actions)
+    return Plan(
+        seed=seed, customers=people, invoices=docs, payments=settled, credit_notes=notes, edits=changes, actions=actions
+    )
 
 
 def edit_values(plan: Plan, edit: Edit) -> dict[str, str]:
     """What an Odoo-side edit writes on the partner (deterministic from the edit)."""
     customer = plan.customers[edit.customer]
-    values = {"street": f"{edit.serial} Soak Avenue", "phone": f"+1 555 010 {edit.serial % 10000:04d}",
-              "email": f"ap{edit.serial:05d}@{customer.key.lower()}.example.com"}
+    values = {
+        "street": f"{edit.serial} Soak Avenue",
+        "phone": f"+1 555 010 {edit.serial % 10000:04d}",
+        "email": f"ap{edit.serial:05d}@{customer.key.lower()}.example.com",
+    }
     if edit.rename:
         values["name"] = f"{customer.name} (renamed {edit.serial})"
     return values

@@ -92,23 +92,50 @@ def _wait_http(url: str, deadline: float, process: subprocess.Popen | None = Non
 class EmulatorProcess:
     """``python -m tests.qbo_emulator`` on a free port, webhooks pointed at Odoo, secrets recorded."""
 
-    def __init__(self, workdir: Path, *, client_id: str, client_secret: str, verifier_token: str, realm_id: str,
-                 webhook_url: str, python: str | None = None, rate_limit: bool = True) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        client_id: str,
+        client_secret: str,
+        verifier_token: str,
+        realm_id: str,
+        webhook_url: str,
+        python: str | None = None,
+        rate_limit: bool = True,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.secrets_file = workdir / "issued-secrets.tsv"
         self.stderr_path = workdir / "emulator.stderr.log"
-        args = [python or sys.executable, "-m", "tests.qbo_emulator", "--host", "127.0.0.1", "--port", str(self.port),
-                "--client-id", client_id, "--realm-id", realm_id, "--webhook-url", webhook_url,
-                "--webhook-format", "cloudevents", "--issued-secrets-file", str(self.secrets_file)]
+        args = [
+            python or sys.executable,
+            "-m",
+            "tests.qbo_emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--client-id",
+            client_id,
+            "--realm-id",
+            realm_id,
+            "--webhook-url",
+            webhook_url,
+            "--webhook-format",
+            "cloudevents",
+            "--issued-secrets-file",
+            str(self.secrets_file),
+        ]
         if not rate_limit:
             args.append("--no-rate-limit")
         # The secrets go through the environment, not the command line (which any local user can list).
         env = {**os.environ, "QBO_EMULATOR_CLIENT_SECRET": client_secret, "QBO_EMULATOR_VERIFIER_TOKEN": verifier_token}
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in stop()
         # Its start-up banner names the client secret: it goes nowhere.
-        self.process = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self._stderr,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            args, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self._stderr, start_new_session=True
+        )
         _wait_http(f"{self.url}/_emulator/health", time.monotonic() + 30, self.process, "QBO emulator")
 
     def stop(self) -> None:
@@ -126,8 +153,18 @@ class EmulatorProcess:
 class OdooServer:
     """One Odoo 19 server of the soak: configuration, install, start, worker kills, hard restart."""
 
-    def __init__(self, workdir: Path, *, python: str, database: str, workers: int, channels: str,
-                 encryption_key: str, extra_addons: str | None = None, first_addons: str | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        python: str,
+        database: str,
+        workers: int,
+        channels: str,
+        encryption_key: str,
+        extra_addons: str | None = None,
+        first_addons: str | None = None,
+    ) -> None:
         self.workdir = workdir
         self.python = python
         self.database = database
@@ -146,8 +183,11 @@ class OdooServer:
         self._log_offset = 0
         self._workers: dict[int, str] = {}
         self.idle_gevent = not self._gevent_works()
-        self.env = {**os.environ, "QUICKBOOKS_ENCRYPTION_KEY": encryption_key,
-                    "QBO_SOAK_IDLE_GEVENT": "1" if self.idle_gevent else "0"}
+        self.env = {
+            **os.environ,
+            "QUICKBOOKS_ENCRYPTION_KEY": encryption_key,
+            "QBO_SOAK_IDLE_GEVENT": "1" if self.idle_gevent else "0",
+        }
         self._write_config(extra_addons, first_addons)
         self.launcher.write_text(LAUNCHER, encoding="utf-8")
 
@@ -167,16 +207,28 @@ class OdooServer:
         host = os.environ.get("PGHOST", "127.0.0.1")
         port = os.environ.get("PGPORT", "5432")
         user = os.environ.get("PGUSER") or getpass.getuser()
-        options.update({
-            "addons_path": ",".join(addons), "data_dir": str(self.workdir / "data"),
-            "workers": str(self.workers), "max_cron_threads": "1",
-            "http_interface": "127.0.0.1", "http_port": str(self.http_port), "gevent_port": str(self.gevent_port),
-            "db_host": host, "db_port": port, "db_user": user, "db_name": self.database,
-            "dbfilter": f"^{re.escape(self.database)}$", "list_db": "False", "proxy_mode": "False",
-            "logfile": str(self.log_path), "log_level": "info",
-            # /jsonrpc logs a deprecation warning per call: the soak makes thousands
-            "log_handler": ":INFO,odoo.addons.rpc.controllers.jsonrpc:ERROR",
-        })
+        options.update(
+            {
+                "addons_path": ",".join(addons),
+                "data_dir": str(self.workdir / "data"),
+                "workers": str(self.workers),
+                "max_cron_threads": "1",
+                "http_interface": "127.0.0.1",
+                "http_port": str(self.http_port),
+                "gevent_port": str(self.gevent_port),
+                "db_host": host,
+                "db_port": port,
+                "db_user": user,
+                "db_name": self.database,
+                "dbfilter": f"^{re.escape(self.database)}$",
+                "list_db": "False",
+                "proxy_mode": "False",
+                "logfile": str(self.log_path),
+                "log_level": "info",
+                # /jsonrpc logs a deprecation warning per call: the soak makes thousands
+                "log_handler": ":INFO,odoo.addons.rpc.controllers.jsonrpc:ERROR",
+            }
+        )
         if "queue_job" not in parser:
             parser["queue_job"] = {}
         parser["queue_job"].update({"channels": self.channels, "host": "127.0.0.1", "port": str(self.http_port)})
@@ -190,15 +242,28 @@ class OdooServer:
     def install(self, timeout: float = 1800) -> float:
         """A fresh database with the addon installed (``-i`` and ``--stop-after-init``); returns seconds."""
         started = time.monotonic()
-        command = self._command("-i", "quickbooks_connector", "--stop-after-init", "--no-http",
-                                "--logfile", str(self.install_log_path))
-        result = subprocess.run(command, env=self.env, cwd=self.workdir, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.STDOUT, timeout=timeout, check=False)
-        log = self.install_log_path.read_text(encoding="utf-8", errors="replace") \
-            if self.install_log_path.exists() else ""
+        command = self._command(
+            "-i", "quickbooks_connector", "--stop-after-init", "--no-http", "--logfile", str(self.install_log_path)
+        )
+        result = subprocess.run(
+            command,
+            env=self.env,
+            cwd=self.workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=False,
+        )
+        log = (
+            self.install_log_path.read_text(encoding="utf-8", errors="replace")
+            if self.install_log_path.exists()
+            else ""
+        )
         if result.returncode != 0 or "Some modules are not loaded" in log or "Failed to load registry" in log:
-            raise RuntimeError(f"installing quickbooks_connector failed (exit {result.returncode}); "
-                               f"see the install log in the run directory")
+            raise RuntimeError(
+                f"installing quickbooks_connector failed (exit {result.returncode}); "
+                f"see the install log in the run directory"
+            )
         return time.monotonic() - started
 
     def start(self, timeout: float = 300) -> float:
@@ -206,8 +271,14 @@ class OdooServer:
         started = time.monotonic()
         if self._stdout is None:
             self._stdout = open(self.workdir / "odoo.stdout.log", "ab")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(self._command(), env=self.env, cwd=self.workdir, stdout=self._stdout,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            self._command(),
+            env=self.env,
+            cwd=self.workdir,
+            stdout=self._stdout,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.starts += 1
         _wait_http(f"{self.url}/web/health", time.monotonic() + timeout, self.process, "Odoo server")
         return time.monotonic() - started
@@ -284,8 +355,9 @@ def dropdb(database: str) -> bool:
     if not program:
         return False
     for extra in (["--force"], []):
-        result = subprocess.run([program, "--if-exists", *extra, database], capture_output=True, timeout=120,
-                                check=False)
+        result = subprocess.run(
+            [program, "--if-exists", *extra, database], capture_output=True, timeout=120, check=False
+        )
         if result.returncode == 0:
             return True
     return False

@@ -76,13 +76,16 @@ def fault_name(spec: dict) -> str:
 def fault_specs(rate: float, seed: int, kinds: list[str] | None = None) -> list[dict]:
     """The emulator fault rules for a total fault rate ``rate`` (each rule its own seeded draw); ``kinds``
     keeps only those faults (by :func:`fault_name` or kind), their shares scaled up to the same rate."""
-    mix = [(share, spec) for share, spec in FAULT_MIX
-           if not kinds or fault_name(spec) in kinds or spec["kind"] in kinds]
+    mix = [
+        (share, spec) for share, spec in FAULT_MIX if not kinds or fault_name(spec) in kinds or spec["kind"] in kinds
+    ]
     if rate <= 0 or not mix:
         return []
     total = sum(share for share, _spec in mix)
-    return [{**spec, "probability": round(rate * share / total, 6), "seed": seed * 100 + index}
-            for index, (share, spec) in enumerate(mix)]
+    return [
+        {**spec, "probability": round(rate * share / total, 6), "seed": seed * 100 + index}
+        for index, (share, spec) in enumerate(mix)
+    ]
 
 
 class Soak:
@@ -179,27 +182,51 @@ class Soak:
 
     def setup(self) -> None:
         options = self.options
-        self.plan = make_plan(options.invoices, options.payments, options.edits, credit_notes=options.credit_notes,
-                              customers=options.customers, qbo_share=options.qbo_share,
-                              cpa_change_share=options.cpa_changes, cancel_share=options.cancels, seed=options.seed)
+        self.plan = make_plan(
+            options.invoices,
+            options.payments,
+            options.edits,
+            credit_notes=options.credit_notes,
+            customers=options.customers,
+            qbo_share=options.qbo_share,
+            cpa_change_share=options.cpa_changes,
+            cancel_share=options.cancels,
+            seed=options.seed,
+        )
         self.say("plan: " + ", ".join(f"{k} {v}" for k, v in self.plan.summary().items()))
-        self.odoo = OdooServer(self.workdir, python=options.odoo_python, database=self.database,
-                               workers=options.workers, channels=options.channels, encryption_key=self.encryption_key,
-                               extra_addons=os.environ.get("ODOO_ADDONS_PATH"), first_addons=options.addons_first)
+        self.odoo = OdooServer(
+            self.workdir,
+            python=options.odoo_python,
+            database=self.database,
+            workers=options.workers,
+            channels=options.channels,
+            encryption_key=self.encryption_key,
+            extra_addons=os.environ.get("ODOO_ADDONS_PATH"),
+            first_addons=options.addons_first,
+        )
         if self.odoo.idle_gevent:
-            note = ("Odoo's websocket (gevent) worker cannot start with this Python (gevent's plugin loader fails); "
-                    "it idles instead of being respawned in a loop. Nothing in the soak uses websockets.")
+            note = (
+                "Odoo's websocket (gevent) worker cannot start with this Python (gevent's plugin loader fails); "
+                "it idles instead of being respawned in a loop. Nothing in the soak uses websockets."
+            )
             self.notes.append(note)
             self.say(note)
-        self.emulator = EmulatorProcess(self.workdir, client_id=self.client_id, client_secret=self.client_secret,
-                                        verifier_token=self.verifier_token, realm_id=self.realm_id,
-                                        webhook_url=f"{self.odoo.url}/quickbooks/webhook",
-                                        python=options.emulator_python)
+        self.emulator = EmulatorProcess(
+            self.workdir,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            verifier_token=self.verifier_token,
+            realm_id=self.realm_id,
+            webhook_url=f"{self.odoo.url}/quickbooks/webhook",
+            python=options.emulator_python,
+        )
         self.control = EmulatorControl(self.emulator.url)
         self.say(f"emulator on port {self.emulator.port}; installing quickbooks_connector in {self.database}")
         self.timings["install"] = round(self.odoo.install(), 1)
-        self.say(f"installed in {self.timings['install']} s; starting Odoo on port {self.odoo.http_port} "
-                 f"({options.workers} HTTP workers, cron worker, job runner, channels {options.channels})")
+        self.say(
+            f"installed in {self.timings['install']} s; starting Odoo on port {self.odoo.http_port} "
+            f"({options.workers} HTTP workers, cron worker, job runner, channels {options.channels})"
+        )
         self.odoo.start()
         self.rpc = OdooRPC(self.odoo.url, self.database, "admin", "admin", self.stats)
         self.rpc.retry(self.rpc.login, deadline=120)
@@ -209,10 +236,15 @@ class Soak:
         """The manager's browser: Connect to QuickBooks, Intuit's (the emulator's) page, back to Odoo."""
         rpc = self.rpc
         browser = rpc.browser()
-        start = browser.get(f"{self.odoo.url}/quickbooks/oauth/start", params={"backend_id": self.backend_id},
-                            allow_redirects=False, timeout=120)
+        start = browser.get(
+            f"{self.odoo.url}/quickbooks/oauth/start",
+            params={"backend_id": self.backend_id},
+            allow_redirects=False,
+            timeout=120,
+        )
         if start.status_code not in (301, 302, 303) or not start.headers.get("Location", "").startswith(
-                self.emulator.url):
+            self.emulator.url
+        ):
             raise RuntimeError(f"/quickbooks/oauth/start answered {start.status_code}, not a redirect to QuickBooks")
         authorize = browser.get(start.headers["Location"], allow_redirects=False, timeout=60)
         callback = authorize.headers.get("Location", "")
@@ -221,8 +253,9 @@ class Soak:
         back = browser.get(callback, allow_redirects=False, timeout=120)
         if back.status_code not in (301, 302, 303):
             raise RuntimeError(f"/quickbooks/oauth/callback answered {back.status_code}")
-        backend = rpc.retrying("quickbooks.backend", "read", [self.backend_id],
-                               ["state", "realm_id", "qbo_company_name"])
+        backend = rpc.retrying(
+            "quickbooks.backend", "read", [self.backend_id], ["state", "realm_id", "qbo_company_name"]
+        )
         if backend[0]["state"] != "connected" or backend[0]["realm_id"] != self.realm_id:
             raise RuntimeError(f"the connection is {backend[0]['state']} after the OAuth round trip")
 
@@ -231,9 +264,14 @@ class Soak:
         rpc.retrying("ir.config_parameter", "set_param", "web.base.url", self.odoo.url)
         rpc.retrying("ir.config_parameter", "set_param", "web.base.url.freeze", "True")
         company_id = rpc.retrying("res.users", "read", [rpc.uid], ["company_id"])[0]["company_id"][0]
-        values = {"name": "QuickBooks Online (soak)", "environment": "custom", "custom_base_url": self.emulator.url,
-                  "client_id": self.client_id, "client_secret": self.client_secret,
-                  "webhook_verifier_token": self.verifier_token}
+        values = {
+            "name": "QuickBooks Online (soak)",
+            "environment": "custom",
+            "custom_base_url": self.emulator.url,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "webhook_verifier_token": self.verifier_token,
+        }
         found = rpc.retrying("quickbooks.backend", "search", [["company_id", "=", company_id]])
         if found:
             self.backend_id = found[0]
@@ -253,8 +291,13 @@ class Soak:
             functions = rpc.retrying("queue.job.function", "search", [["channel_id.name", "=", "quickbooks"]])
             rpc.retrying("queue.job.function", "write", functions, {"retry_pattern": pattern})
             self.notes.append(f"job back-off tuned by the soak (as an administrator can): {pattern}")
-        taxes = rpc.retrying("account.tax", "search_read", [["type_tax_use", "=", "sale"], ["amount", "=", 15],
-                                                            ["amount_type", "=", "percent"]], ["id"], limit=1)
+        taxes = rpc.retrying(
+            "account.tax",
+            "search_read",
+            [["type_tax_use", "=", "sale"], ["amount", "=", 15], ["amount_type", "=", "percent"]],
+            ["id"],
+            limit=1,
+        )
         journals = rpc.retrying("account.journal", "search_read", [["type", "=", "bank"]], ["id"], limit=1)
         if not taxes or not journals:
             raise RuntimeError("the company has no 15 % sales tax or no bank journal (chart of accounts?)")
@@ -274,8 +317,11 @@ class Soak:
         for spec in specs:
             self.control.call("POST", "faults", spec)
         if specs:
-            self.say(f"faults on: {self.options.fault_rate:.0%} of QuickBooks API requests ("
-                     + ", ".join(f"{fault_name(spec)} {spec['probability']:.1%}" for spec in specs) + ")")
+            self.say(
+                f"faults on: {self.options.fault_rate:.0%} of QuickBooks API requests ("
+                + ", ".join(f"{fault_name(spec)} {spec['probability']:.1%}" for spec in specs)
+                + ")"
+            )
         odoo_actions = [a for a in plan.actions if self._lane(a) == "odoo"]
         cpa_actions = [a for a in plan.actions if self._lane(a) == "cpa"]
         self.progress["odoo_total"] = len(odoo_actions)
@@ -339,6 +385,7 @@ class Soak:
             except Exception as error:
                 self.failures.append(f"{name} stopped: {type(error).__name__}: {error}")
                 traceback.print_exc()
+
         thread = threading.Thread(target=guarded, name=name, daemon=True)
         thread.start()
         if keep:
@@ -377,9 +424,17 @@ class Soak:
     def create_customers(self) -> None:
         rpc = self.rpc
         for customer in self.plan.customers.values():
-            values = {"name": customer.name, "ref": f"SOAK-{customer.key}", "is_company": True, "customer_rank": 1,
-                      "street": customer.street, "city": customer.city, "zip": customer.zip,
-                      "email": customer.email, "phone": customer.phone}
+            values = {
+                "name": customer.name,
+                "ref": f"SOAK-{customer.key}",
+                "is_company": True,
+                "customer_rank": 1,
+                "street": customer.street,
+                "city": customer.city,
+                "zip": customer.zip,
+                "email": customer.email,
+                "phone": customer.phone,
+            }
             for _attempt in range(20):
                 found = rpc.retrying("res.partner", "search", [["ref", "=", values["ref"]]])
                 if found:
@@ -405,23 +460,43 @@ class Soak:
         raise DriveError(f"{what}: not done after {attempts} attempts")
 
     def do_invoice(self, invoice) -> None:
-        lines = [[0, 0, {"name": line.name, "quantity": line.quantity, "price_unit": line.price_unit,
-                         "tax_ids": [[6, 0, [self.tax_id] if line.taxed else []]]}] for line in invoice.lines]
-        values = {"move_type": "out_invoice", "partner_id": self.partner_ids[invoice.customer], "ref": invoice.key,
-                  "invoice_date": self.today, "invoice_line_ids": lines}
+        lines = [
+            [
+                0,
+                0,
+                {
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "price_unit": line.price_unit,
+                    "tax_ids": [[6, 0, [self.tax_id] if line.taxed else []]],
+                },
+            ]
+            for line in invoice.lines
+        ]
+        values = {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_ids[invoice.customer],
+            "ref": invoice.key,
+            "invoice_date": self.today,
+            "invoice_line_ids": lines,
+        }
         self._create_and_post("out_invoice", invoice.key, values)
 
     def _create_and_post(self, move_type: str, ref: str, values: dict) -> dict:
         rpc = self.rpc
 
         def find():
-            rows = rpc.retrying("account.move", "search_read", [["ref", "=", ref], ["move_type", "=", move_type]],
-                                ["state", "name"])
+            rows = rpc.retrying(
+                "account.move", "search_read", [["ref", "=", ref], ["move_type", "=", move_type]], ["state", "name"]
+            )
             return rows[0] if rows else None
 
         move = self._ensure(find, lambda: rpc.execute("account.move", "create", values), f"create {ref}")
-        posted = self._ensure(lambda: (lambda m: m if m and m["state"] == "posted" else None)(find()),
-                              lambda: rpc.execute("account.move", "action_post", [move["id"]]), f"post {ref}")
+        posted = self._ensure(
+            lambda: (lambda m: m if m and m["state"] == "posted" else None)(find()),
+            lambda: rpc.execute("account.move", "action_post", [move["id"]]),
+            f"post {ref}",
+        )
         self.move_ids[ref] = posted["id"]
         self.move_names[ref] = posted["name"]
         self.bump(f"posted_{move_type}")
@@ -433,25 +508,47 @@ class Soak:
         invoice_id = self.move_ids[note.invoice]
         invoice = self.plan.invoices[note.invoice]
         scale = (lambda price: price) if note.fraction >= 1 else (lambda price: round(price * note.fraction, 2))
-        lines = [[0, 0, {"name": f"Credit for {line.name}", "quantity": line.quantity,
-                         "price_unit": scale(line.price_unit),
-                         "tax_ids": [[6, 0, [self.tax_id] if line.taxed else []]]}] for line in invoice.lines]
-        values = {"move_type": "out_refund", "partner_id": self.partner_ids[invoice.customer], "ref": note.key,
-                  "invoice_date": self.today, "reversed_entry_id": invoice_id, "invoice_line_ids": lines}
+        lines = [
+            [
+                0,
+                0,
+                {
+                    "name": f"Credit for {line.name}",
+                    "quantity": line.quantity,
+                    "price_unit": scale(line.price_unit),
+                    "tax_ids": [[6, 0, [self.tax_id] if line.taxed else []]],
+                },
+            ]
+            for line in invoice.lines
+        ]
+        values = {
+            "move_type": "out_refund",
+            "partner_id": self.partner_ids[invoice.customer],
+            "ref": note.key,
+            "invoice_date": self.today,
+            "reversed_entry_id": invoice_id,
+            "invoice_line_ids": lines,
+        }
         self._create_and_post("out_refund", note.key, values)
         note_id = self.move_ids[note.key]
 
         def applied():
-            lines = rpc.retrying("account.move.line", "search_read", [
-                ["move_id", "=", note_id], ["account_id.account_type", "=", "asset_receivable"]],
-                ["reconciled", "amount_residual", "matched_debit_ids"])
+            lines = rpc.retrying(
+                "account.move.line",
+                "search_read",
+                [["move_id", "=", note_id], ["account_id.account_type", "=", "asset_receivable"]],
+                ["reconciled", "amount_residual", "matched_debit_ids"],
+            )
             if not lines:
                 raise DriveError(f"{note.key} has no receivable line")
             return lines[0] if lines[0]["matched_debit_ids"] or lines[0]["reconciled"] else None
 
         def apply():
-            line = rpc.retrying("account.move.line", "search", [["move_id", "=", note_id],
-                                                                 ["account_id.account_type", "=", "asset_receivable"]])
+            line = rpc.retrying(
+                "account.move.line",
+                "search",
+                [["move_id", "=", note_id], ["account_id.account_type", "=", "asset_receivable"]],
+            )
             rpc.execute("account.move", "js_assign_outstanding_line", [invoice_id], line[0])
 
         self._ensure(applied, apply, f"apply {note.key} to {note.invoice}")
@@ -473,9 +570,18 @@ class Soak:
                 raise DriveError(f"{payment.key}: the invoices are already paid")
             amount = open_total if payment.fraction is None else round(open_total * payment.fraction, 2)
             context = {"active_model": "account.move", "active_ids": ids}
-            wizard = rpc.execute("account.payment.register", "create", {
-                "amount": amount, "payment_date": self.today, "journal_id": self.bank_journal_id,
-                "communication": payment.key, "group_payment": True}, context=context)
+            wizard = rpc.execute(
+                "account.payment.register",
+                "create",
+                {
+                    "amount": amount,
+                    "payment_date": self.today,
+                    "journal_id": self.bank_journal_id,
+                    "communication": payment.key,
+                    "group_payment": True,
+                },
+                context=context,
+            )
             rpc.execute("account.payment.register", "action_create_payments", [wizard], context=context)
 
         self._ensure(find, register, f"register {payment.key}")
@@ -490,10 +596,16 @@ class Soak:
         def state():
             return rpc.retrying("account.move", "read", [move_id], ["state"])[0]["state"]
 
-        self._ensure(lambda: True if state() != "posted" else None,
-                     lambda: rpc.execute("account.move", "button_draft", [move_id]), f"reset {invoice.key}")
-        self._ensure(lambda: True if state() == "cancel" else None,
-                     lambda: rpc.execute("account.move", "button_cancel", [move_id]), f"cancel {invoice.key}")
+        self._ensure(
+            lambda: True if state() != "posted" else None,
+            lambda: rpc.execute("account.move", "button_draft", [move_id]),
+            f"reset {invoice.key}",
+        )
+        self._ensure(
+            lambda: True if state() == "cancel" else None,
+            lambda: rpc.execute("account.move", "button_cancel", [move_id]),
+            f"cancel {invoice.key}",
+        )
         self.bump("invoices_cancelled")
 
     def do_cancel_payment(self, payment) -> None:
@@ -507,10 +619,16 @@ class Soak:
         def state():
             return rpc.retrying("account.payment", "read", rows[:1], ["state"])[0]["state"]
 
-        self._ensure(lambda: True if state() in ("draft", "canceled") else None,
-                     lambda: rpc.execute("account.payment", "action_draft", rows[:1]), f"reset {payment.key}")
-        self._ensure(lambda: True if state() == "canceled" else None,
-                     lambda: rpc.execute("account.payment", "action_cancel", rows[:1]), f"cancel {payment.key}")
+        self._ensure(
+            lambda: True if state() in ("draft", "canceled") else None,
+            lambda: rpc.execute("account.payment", "action_draft", rows[:1]),
+            f"reset {payment.key}",
+        )
+        self._ensure(
+            lambda: True if state() == "canceled" else None,
+            lambda: rpc.execute("account.payment", "action_cancel", rows[:1]),
+            f"cancel {payment.key}",
+        )
         self.bump("odoo_payments_cancelled")
 
     def do_odoo_edit(self, edit) -> None:
@@ -552,8 +670,10 @@ class Soak:
                     give_up = time.monotonic() + self.options.cpa_wait
                 if give_up is not None and time.monotonic() > give_up:
                     for action in waiting:
-                        self.failures.append(f"CPA {action.kind} {action.key} not done: what it needs never "
-                                             f"reached QuickBooks within {self.options.cpa_wait} s")
+                        self.failures.append(
+                            f"CPA {action.kind} {action.key} not done: what it needs never "
+                            f"reached QuickBooks within {self.options.cpa_wait} s"
+                        )
                         if action.kind == "payment":
                             self.done[action.key].set()
                     return
@@ -573,9 +693,17 @@ class Soak:
         if action.kind == "edit":
             edit = plan.edits[action.key]
             partner = self.partner_ids[edit.customer]
-            rows = self.rpc.retrying("quickbooks.sync.state", "search_read", [
-                ["res_model", "=", "res.partner"], ["res_id", "=", partner], ["binding_key", "=", ""],
-                ["qbo_id", "!=", False]], ["qbo_id"])
+            rows = self.rpc.retrying(
+                "quickbooks.sync.state",
+                "search_read",
+                [
+                    ["res_model", "=", "res.partner"],
+                    ["res_id", "=", partner],
+                    ["binding_key", "=", ""],
+                    ["qbo_id", "!=", False],
+                ],
+                ["qbo_id"],
+            )
             if not rows:
                 return False
             note = cpa_note(edit)
@@ -603,11 +731,17 @@ class Soak:
         if not all(balance > 0 for balance in balances):
             raise DriveError(f"{payment.key}: an invoice is already paid in QuickBooks")
         amounts = balances if payment.fraction is None else [round(balances[0] * payment.fraction, 2)]
-        body = {"CustomerRef": {"value": current[0]["CustomerRef"]["value"]}, "TotalAmt": round(sum(amounts), 2),
-                "TxnDate": self.today, "PaymentRefNum": payment.key,
-                "PrivateNote": f"Received by the CPA ({payment.key})",
-                "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": doc["Id"], "TxnType": "Invoice"}]}
-                         for amount, doc in zip(amounts, current, strict=False)]}
+        body = {
+            "CustomerRef": {"value": current[0]["CustomerRef"]["value"]},
+            "TotalAmt": round(sum(amounts), 2),
+            "TxnDate": self.today,
+            "PaymentRefNum": payment.key,
+            "PrivateNote": f"Received by the CPA ({payment.key})",
+            "Line": [
+                {"Amount": amount, "LinkedTxn": [{"TxnId": doc["Id"], "TxnType": "Invoice"}]}
+                for amount, doc in zip(amounts, current, strict=False)
+            ],
+        }
         created = self.cpa.create("Payment", body, request_id=f"soak-{self.run_tag}-{payment.key}")
         self.cpa_created[payment.key] = str(created["Id"])
         self.bump("qbo_payments_recorded")
@@ -623,11 +757,19 @@ class Soak:
                     self.cpa.delete("Payment", qbo_id, current["SyncToken"], request_id)
                     self.bump("qbo_payments_deleted")
                 else:
-                    lines = [{"Amount": round(float(line["Amount"]) * payment.change_fraction, 2),
-                              "LinkedTxn": line["LinkedTxn"]} for line in current.get("Line") or []]
+                    lines = [
+                        {
+                            "Amount": round(float(line["Amount"]) * payment.change_fraction, 2),
+                            "LinkedTxn": line["LinkedTxn"],
+                        }
+                        for line in current.get("Line") or []
+                    ]
                     total = round(sum(line["Amount"] for line in lines), 2)
-                    self.cpa.update("Payment", {"Id": qbo_id, "SyncToken": current["SyncToken"], "Line": lines,
-                                                "TotalAmt": total}, request_id)
+                    self.cpa.update(
+                        "Payment",
+                        {"Id": qbo_id, "SyncToken": current["SyncToken"], "Line": lines, "TotalAmt": total},
+                        request_id,
+                    )
                     self.bump("qbo_payments_updated")
                 return True
             except CPAError as error:
@@ -709,8 +851,9 @@ class Soak:
             state = self.rpc.retrying("quickbooks.backend", "read", [self.backend_id], ["state"])[0]["state"]
             if state != "reconnect":
                 return
-            self.say("the connection needs a reconnect (a refresh token lost with a killed worker): "
-                     "the manager reconnects")
+            self.say(
+                "the connection needs a reconnect (a refresh token lost with a killed worker): the manager reconnects"
+            )
             self.oauth_round_trip()
             self.bump("manager_reconnects")
 
@@ -722,9 +865,11 @@ class Soak:
             with contextlib.suppress(Exception):
                 jobs = self.rpc.execute("queue.job", "search_count", [["state", "in", list(ACTIVE_JOB_STATES)]])
             kills = sum(v for k, v in self.stats.items() if k.startswith("kills_"))
-            self.say(f"progress: Odoo actions {self.progress['odoo_done']}/{self.progress['odoo_total']}, CPA "
-                     f"{self.progress['cpa_done']}/{self.progress['cpa_total']}, jobs waiting or running "
-                     f"{jobs if jobs is not None else '?'}, kills {kills}, restarts {len(self.restarts)}")
+            self.say(
+                f"progress: Odoo actions {self.progress['odoo_done']}/{self.progress['odoo_total']}, CPA "
+                f"{self.progress['cpa_done']}/{self.progress['cpa_total']}, jobs waiting or running "
+                f"{jobs if jobs is not None else '?'}, kills {kills}, restarts {len(self.restarts)}"
+            )
 
     # ------------------------------------------------------------------ drain
     def job_counts(self) -> dict[str, int]:
@@ -748,8 +893,9 @@ class Soak:
             self.bump("drain_webhook_deliveries", len(sent))
             counts = self.job_counts()
             active = sum(counts.get(state, 0) for state in ACTIVE_JOB_STATES)
-            unprocessed = rpc.retrying("quickbooks.webhook.event", "search_count",
-                                       [["state", "in", ["received", "queued"]]])
+            unprocessed = rpc.retrying(
+                "quickbooks.webhook.event", "search_count", [["state", "in", ["received", "queued"]]]
+            )
             if time.monotonic() - last_report > 30:
                 self.say(f"drain: jobs {dict(sorted(counts.items()))}, notifications to process {unprocessed}")
                 last_report = time.monotonic()
@@ -771,8 +917,10 @@ class Soak:
                 quiet = 0
             if time.monotonic() > deadline:
                 self.figures["drain_timed_out"] = True
-                self.say(f"drain: timed out after {self.options.drain_timeout} s; still waiting: jobs "
-                         f"{dict(sorted(counts.items()))}, notifications {unprocessed}")
+                self.say(
+                    f"drain: timed out after {self.options.drain_timeout} s; still waiting: jobs "
+                    f"{dict(sorted(counts.items()))}, notifications {unprocessed}"
+                )
                 break
             time.sleep(5)
         self.figures["drain_seconds"] = round(time.monotonic() - started, 1)
@@ -790,33 +938,89 @@ class Soak:
     def verify(self) -> None:
         rpc, control = self.rpc, self.control
         action = rpc.retrying("quickbooks.backend", "action_reconcile_now", [self.backend_id], timeout=1800)
-        run = rpc.retrying("quickbooks.reconciliation", "read", [action["res_id"]], [
-            "state", "error_message", "notes", "odoo_open_count", "qbo_open_count", "odoo_receivable",
-            "qbo_receivable", "odoo_unapplied", "qbo_unapplied", "customer_mismatch_count", "max_drift",
-            "explanation_count", "line_ids"])[0]
+        run = rpc.retrying(
+            "quickbooks.reconciliation",
+            "read",
+            [action["res_id"]],
+            [
+                "state",
+                "error_message",
+                "notes",
+                "odoo_open_count",
+                "qbo_open_count",
+                "odoo_receivable",
+                "qbo_receivable",
+                "odoo_unapplied",
+                "qbo_unapplied",
+                "customer_mismatch_count",
+                "max_drift",
+                "explanation_count",
+                "line_ids",
+            ],
+        )[0]
         lines = rpc.retrying("quickbooks.reconciliation.line", "read", run["line_ids"], []) if run["line_ids"] else []
-        moves = rpc.search_read_all("account.move", [["ref", "like", "SOAK-"], ["move_type", "in",
-                                                                                 ["out_invoice", "out_refund"]]],
-                                    ["name", "ref", "move_type", "state", "amount_total", "amount_residual",
-                                     "commercial_partner_id", "payment_state"])
-        payments = rpc.search_read_all("account.payment", [["memo", "like", "SOAK-"]],
-                                       ["name", "memo", "state", "amount", "partner_id"])
-        ledger = rpc.search_read_all("quickbooks.sync.state", [], [
-            "res_model", "res_id", "res_name", "binding_key", "qbo_entity", "qbo_id", "state", "failure_kind",
-            "last_error", "origin", "qbo_state", "attempts", "drift_detected"])
-        partners = rpc.search_read_all("res.partner", [["ref", "like", "SOAK-C"]],
-                                       ["name", "ref", "street", "email", "phone"])
-        receivables = rpc.search_read_all("account.move.line", [
-            ["account_id.account_type", "=", "asset_receivable"], ["parent_state", "=", "posted"],
-            ["reconciled", "=", False]], ["partner_id", "amount_residual"])
+        moves = rpc.search_read_all(
+            "account.move",
+            [["ref", "like", "SOAK-"], ["move_type", "in", ["out_invoice", "out_refund"]]],
+            [
+                "name",
+                "ref",
+                "move_type",
+                "state",
+                "amount_total",
+                "amount_residual",
+                "commercial_partner_id",
+                "payment_state",
+            ],
+        )
+        payments = rpc.search_read_all(
+            "account.payment", [["memo", "like", "SOAK-"]], ["name", "memo", "state", "amount", "partner_id"]
+        )
+        ledger = rpc.search_read_all(
+            "quickbooks.sync.state",
+            [],
+            [
+                "res_model",
+                "res_id",
+                "res_name",
+                "binding_key",
+                "qbo_entity",
+                "qbo_id",
+                "state",
+                "failure_kind",
+                "last_error",
+                "origin",
+                "qbo_state",
+                "attempts",
+                "drift_detected",
+            ],
+        )
+        partners = rpc.search_read_all(
+            "res.partner", [["ref", "like", "SOAK-C"]], ["name", "ref", "street", "email", "phone"]
+        )
+        receivables = rpc.search_read_all(
+            "account.move.line",
+            [
+                ["account_id.account_type", "=", "asset_receivable"],
+                ["parent_state", "=", "posted"],
+                ["reconciled", "=", False],
+            ],
+            ["partner_id", "amount_residual"],
+        )
         balances: dict[int, float] = Counter()
         for line in receivables:
             if line["partner_id"]:
                 balances[line["partner_id"][0]] += line["amount_residual"]
-        jobs = rpc.search_read_all("queue.job", [], ["name", "state", "retry", "max_retries", "exc_name",
-                                                     "exc_message", "method_name", "model_name"])
-        events = rpc.search_read_all("quickbooks.webhook.event", [], [
-            "entity", "qbo_id", "operation", "state", "source", "last_error", "attempts"])
+        jobs = rpc.search_read_all(
+            "queue.job",
+            [],
+            ["name", "state", "retry", "max_retries", "exc_name", "exc_message", "method_name", "model_name"],
+        )
+        events = rpc.search_read_all(
+            "quickbooks.webhook.event",
+            [],
+            ["entity", "qbo_id", "operation", "state", "source", "last_error", "attempts"],
+        )
         qbo = {entity: control.entities(entity) for entity in ("Invoice", "CreditMemo", "Payment", "Customer")}
         hooks = control.call("GET", "webhooks") or {}
         limits = control.call("GET", "rate_limits") or {}
@@ -836,12 +1040,18 @@ class Soak:
             soak_checks.check_secrets(self.odoo_log_text(), self.used_secrets()),
         ]
         planned = self.plan.summary()
-        missing = [f"{kind}: planned {planned[kind]}, done {done}" for kind, done in (
-            ("invoices", self.stats["posted_out_invoice"]), ("credit_notes", self.stats["posted_out_refund"]),
-            ("odoo_payments", self.stats["odoo_payments_registered"]),
-            ("qbo_payments", self.stats["qbo_payments_recorded"]),
-            ("invoice_cancels", self.stats["invoices_cancelled"]),
-            ("odoo_payment_cancels", self.stats["odoo_payments_cancelled"])) if done != planned[kind]]
+        missing = [
+            f"{kind}: planned {planned[kind]}, done {done}"
+            for kind, done in (
+                ("invoices", self.stats["posted_out_invoice"]),
+                ("credit_notes", self.stats["posted_out_refund"]),
+                ("odoo_payments", self.stats["odoo_payments_registered"]),
+                ("qbo_payments", self.stats["qbo_payments_recorded"]),
+                ("invoice_cancels", self.stats["invoices_cancelled"]),
+                ("odoo_payment_cancels", self.stats["odoo_payments_cancelled"]),
+            )
+            if done != planned[kind]
+        ]
         drive = soak_checks.Check("The soak did everything it planned", checked=len(self.plan.actions))
         for message in self.failures + missing:
             drive.fail(message)
@@ -856,8 +1066,11 @@ class Soak:
         return text
 
     def used_secrets(self) -> list[tuple[str, str]]:
-        found = [("client_secret", self.client_secret), ("verifier_token", self.verifier_token),
-                 ("encryption_key", self.encryption_key)]
+        found = [
+            ("client_secret", self.client_secret),
+            ("verifier_token", self.verifier_token),
+            ("encryption_key", self.encryption_key),
+        ]
         path = self.emulator.secrets_file
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
@@ -874,64 +1087,87 @@ class Soak:
         retries = [max(0, (job.get("retry") or 0) - 1) for job in jobs]
         deliveries = hooks.get("deliveries") or []
         delivery_states = Counter(d.get("state") for d in deliveries)
-        failed_attempts = sum(1 for d in deliveries for a in d.get("attempts") or []
-                              if not (a.get("status") and 200 <= a["status"] < 300))
+        failed_attempts = sum(
+            1 for d in deliveries for a in d.get("attempts") or [] if not (a.get("status") and 200 <= a["status"] < 300)
+        )
         errors = Counter(m.group(1) for m in re.finditer(r" ERROR \S+ (\S+): ", log))
-        self.figures.update({
-            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "seed": self.options.seed,
-            "plan": self.plan.summary(),
-            "documents": {
-                "customers": len(self.partner_ids),
-                "invoices_posted": posted["out_invoice"],
-                "credit_notes_posted": posted["out_refund"],
-                "odoo_payments": self.stats["odoo_payments_registered"],
-                "odoo_payments_cancelled": self.stats["odoo_payments_cancelled"],
-                "invoices_cancelled": self.stats["invoices_cancelled"],
-                "qbo_payments_by_cpa": len(self.cpa_created),
-                "qbo_payments_updated": self.stats["qbo_payments_updated"],
-                "qbo_payments_deleted": self.stats["qbo_payments_deleted"],
-                "odoo_customer_edits": self.stats["odoo_customer_edits"],
-                "qbo_customer_edits": self.stats["qbo_customer_edits"],
-                "odoo_payments_mirroring_qbo": sum(1 for p in payments if p["memo"].startswith("QuickBooks payment")
-                                                   and p["state"] in soak_checks.ACTIVE_PAYMENT_STATES),
-                "qbo_objects": {entity: len(soak_checks.live(objects)) for entity, objects in qbo.items()},
-                "ledger_rows": len(ledger),
-            },
-            "faults": {
-                "api_faults_injected": sum(self.figures.get("api_faults_fired", {}).values()),
-                "api_faults_by_kind": self.figures.get("api_faults_fired", {}),
-                "rate_limit_429": limits.get("throttled"),
-                "api_requests_served": limits.get("served"),
-                "webhook_drops_armed": self.stats["webhook_drops_armed"],
-                "webhook_deliveries_dropped": delivery_states.get("dropped", 0),
-                "webhook_replays": self.stats["webhook_replays"],
-                "webhook_reorder_windows": self.stats["webhook_reorders"],
-                "webhook_deliveries_reordered": self.stats["webhook_deliveries_reordered"],
-                "webhook_deliveries": len(deliveries),
-                "webhook_deliveries_failed_for_good": delivery_states.get("failed", 0),
-                "webhook_attempts_refused_or_unanswered": failed_attempts,
-                "cpa_side": {k: v for k, v in self.stats.items() if k.startswith("cpa_")},
-            },
-            "kills": dict(Counter(kind for _t, kind, _pid in self.kills)),
-            "kills_total": len(self.kills),
-            "restarts": len(self.restarts),
-            "restart_downtime_seconds": [round(down, 1) for _t, down in self.restarts],
-            "jobs": {"total": len(jobs), "by_state": dict(states), "retries": sum(retries),
-                     "jobs_retried": sum(1 for r in retries if r), "max_retries_of_one_job": max(retries or [0]),
-                     "requeued_dead_by_runner": log.count("Re-queued dead job")},
-            "notifications": dict(Counter(f"{e['source']}:{e['state']}" for e in events)),
-            "rpc_retries": self.stats["rpc_retries"],
-            "drive_retries": self.stats["drive_retries"],
-            "manager_reconnects": self.stats["manager_reconnects"],
-            "duplicates": sum(check.duplicates for check in self.results),
-            "losses": sum(check.losses for check in self.results),
-            "odoo_log_errors": dict(errors.most_common(10)),
-            "reconciliation": {k: run.get(k) for k in ("state", "odoo_open_count", "qbo_open_count", "odoo_receivable",
-                                                        "qbo_receivable", "odoo_unapplied", "qbo_unapplied",
-                                                        "customer_mismatch_count", "max_drift")},
-            "timings_seconds": {**self.timings},
-        })
+        self.figures.update(
+            {
+                "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                "seed": self.options.seed,
+                "plan": self.plan.summary(),
+                "documents": {
+                    "customers": len(self.partner_ids),
+                    "invoices_posted": posted["out_invoice"],
+                    "credit_notes_posted": posted["out_refund"],
+                    "odoo_payments": self.stats["odoo_payments_registered"],
+                    "odoo_payments_cancelled": self.stats["odoo_payments_cancelled"],
+                    "invoices_cancelled": self.stats["invoices_cancelled"],
+                    "qbo_payments_by_cpa": len(self.cpa_created),
+                    "qbo_payments_updated": self.stats["qbo_payments_updated"],
+                    "qbo_payments_deleted": self.stats["qbo_payments_deleted"],
+                    "odoo_customer_edits": self.stats["odoo_customer_edits"],
+                    "qbo_customer_edits": self.stats["qbo_customer_edits"],
+                    "odoo_payments_mirroring_qbo": sum(
+                        1
+                        for p in payments
+                        if p["memo"].startswith("QuickBooks payment")
+                        and p["state"] in soak_checks.ACTIVE_PAYMENT_STATES
+                    ),
+                    "qbo_objects": {entity: len(soak_checks.live(objects)) for entity, objects in qbo.items()},
+                    "ledger_rows": len(ledger),
+                },
+                "faults": {
+                    "api_faults_injected": sum(self.figures.get("api_faults_fired", {}).values()),
+                    "api_faults_by_kind": self.figures.get("api_faults_fired", {}),
+                    "rate_limit_429": limits.get("throttled"),
+                    "api_requests_served": limits.get("served"),
+                    "webhook_drops_armed": self.stats["webhook_drops_armed"],
+                    "webhook_deliveries_dropped": delivery_states.get("dropped", 0),
+                    "webhook_replays": self.stats["webhook_replays"],
+                    "webhook_reorder_windows": self.stats["webhook_reorders"],
+                    "webhook_deliveries_reordered": self.stats["webhook_deliveries_reordered"],
+                    "webhook_deliveries": len(deliveries),
+                    "webhook_deliveries_failed_for_good": delivery_states.get("failed", 0),
+                    "webhook_attempts_refused_or_unanswered": failed_attempts,
+                    "cpa_side": {k: v for k, v in self.stats.items() if k.startswith("cpa_")},
+                },
+                "kills": dict(Counter(kind for _t, kind, _pid in self.kills)),
+                "kills_total": len(self.kills),
+                "restarts": len(self.restarts),
+                "restart_downtime_seconds": [round(down, 1) for _t, down in self.restarts],
+                "jobs": {
+                    "total": len(jobs),
+                    "by_state": dict(states),
+                    "retries": sum(retries),
+                    "jobs_retried": sum(1 for r in retries if r),
+                    "max_retries_of_one_job": max(retries or [0]),
+                    "requeued_dead_by_runner": log.count("Re-queued dead job"),
+                },
+                "notifications": dict(Counter(f"{e['source']}:{e['state']}" for e in events)),
+                "rpc_retries": self.stats["rpc_retries"],
+                "drive_retries": self.stats["drive_retries"],
+                "manager_reconnects": self.stats["manager_reconnects"],
+                "duplicates": sum(check.duplicates for check in self.results),
+                "losses": sum(check.losses for check in self.results),
+                "odoo_log_errors": dict(errors.most_common(10)),
+                "reconciliation": {
+                    k: run.get(k)
+                    for k in (
+                        "state",
+                        "odoo_open_count",
+                        "qbo_open_count",
+                        "odoo_receivable",
+                        "qbo_receivable",
+                        "odoo_unapplied",
+                        "qbo_unapplied",
+                        "customer_mismatch_count",
+                        "max_drift",
+                    )
+                },
+                "timings_seconds": {**self.timings},
+            }
+        )
 
     # ------------------------------------------------------------------ report
     def report(self) -> int:
@@ -958,14 +1194,31 @@ class Soak:
             failed += not check.ok
         if self.options.json:
             with open(self.options.json, "w", encoding="utf-8") as file:
-                json.dump({**self.figures, "checks": [{"name": c.name, "ok": c.ok, "checked": c.checked,
-                                                       "losses": c.losses, "duplicates": c.duplicates,
-                                                       "failures": c.failures} for c in self.results]},
-                          file, indent=2, default=str)
+                json.dump(
+                    {
+                        **self.figures,
+                        "checks": [
+                            {
+                                "name": c.name,
+                                "ok": c.ok,
+                                "checked": c.checked,
+                                "losses": c.losses,
+                                "duplicates": c.duplicates,
+                                "failures": c.failures,
+                            }
+                            for c in self.results
+                        ],
+                    },
+                    file,
+                    indent=2,
+                    default=str,
+                )
         verdict = "PASSED" if not failed else f"FAILED ({failed} check(s))"
-        print(f"\nsoak {verdict}: {self.figures.get('losses', 0)} lost, "
-              f"{self.figures.get('duplicates', 0)} duplicated, drain {self.figures.get('drain_seconds')} s, "
-              f"total {self.figures['timings_seconds']['total']} s")
+        print(
+            f"\nsoak {verdict}: {self.figures.get('losses', 0)} lost, "
+            f"{self.figures.get('duplicates', 0)} duplicated, drain {self.figures.get('drain_seconds')} s, "
+            f"total {self.figures['timings_seconds']['total']} s"
+        )
         return 0 if not failed else 1
 
     # ------------------------------------------------------------------ clean up
@@ -989,16 +1242,20 @@ class Soak:
                 self.say(f"could not drop database {self.database}: drop it by hand")
         if keep or (status != 0 and not self.options.no_keep_logs):
             shutil.rmtree(self.workdir / "data", ignore_errors=True) if not keep else None
-            self.say(f"run directory kept (Odoo log, install log, configuration): {self.workdir}"
-                     + (f"; database {self.database} kept" if keep else ""))
+            self.say(
+                f"run directory kept (Odoo log, install log, configuration): {self.workdir}"
+                + (f"; database {self.database} kept" if keep else "")
+            )
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def install_signal_handlers() -> None:
     """SIGTERM and SIGHUP clean up like Ctrl-C does (the finally blocks run)."""
+
     def interrupt(signum, frame):
         raise KeyboardInterrupt
+
     for name in ("SIGTERM", "SIGHUP"):
         with contextlib.suppress(ValueError, AttributeError):
             signal.signal(getattr(signal, name), interrupt)
@@ -1007,4 +1264,3 @@ def install_signal_handlers() -> None:
 def main(options) -> int:
     install_signal_handlers()
     return Soak(options).run()
-
