@@ -241,7 +241,10 @@ class QuickbooksBackend(models.Model):
 
     # ------------------------------------------------------------------ access token
     def _get_access_token(self) -> str:
-        """The current access token, refreshed first when it has less than 5 minutes left."""
+        """The current access token, refreshed first when it has less than 5 minutes left.
+
+        :raise UserError: if no token is stored, or the refresh fails (see :meth:`_refresh_tokens`)
+        """
         self.ensure_one()
         backend = self.sudo()
         if backend._access_token_expiring():
@@ -252,7 +255,10 @@ class QuickbooksBackend(models.Model):
         return token
 
     def _refresh_after_unauthorized(self, rejected: str | None) -> str:
-        """QBO answered 401 to ``rejected``: refresh, unless another worker already did."""
+        """QBO answered 401 to ``rejected``: refresh, unless another worker already did.
+
+        :raise UserError: if the refresh fails (see :meth:`_refresh_tokens`)
+        """
         return self.sudo()._refresh_tokens(force=True, rejected=rejected)
 
     def _refresh_tokens(
@@ -263,6 +269,10 @@ class QuickbooksBackend(models.Model):
         ``force`` refreshes even when the stored token looks valid, unless the stored token is no
         longer ``rejected`` (someone refreshed meanwhile).  On ``invalid_grant`` the connection
         moves to "reconnect needed" and managers get an activity.
+
+        :raise UserError: if the connection is not connected (or Intuit refused the refresh token:
+            then it is marked "reconnect needed" first), if Intuit could not be reached, or if
+            another worker kept the connection locked through every attempt
         """
         self.ensure_one()
         # The refresh runs on another cursor: pending writes of this transaction must reach the

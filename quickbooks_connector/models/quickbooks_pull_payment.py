@@ -142,7 +142,10 @@ class QuickbooksPull(models.AbstractModel):
     def _wait_if_pushed_from_odoo(self, backend, payment, entity):
         """A payment Odoo itself sent, whose binding is not committed yet (its push is still running, or
         was killed after QuickBooks stored it and will be replayed by its requestid): applying it would
-        pay the invoice twice in Odoo.  Wait for the push to bind it."""
+        pay the invoice twice in Odoo.  Wait for the push to bind it.
+
+        :raise RetryableJobError: while an Odoo payment named in the memo has no binding yet
+        """
         name = _odoo_name_in_memo(payment)
         if not name:
             return

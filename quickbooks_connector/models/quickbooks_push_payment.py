@@ -49,7 +49,10 @@ class QuickbooksPush(models.AbstractModel):
     # ------------------------------------------------------------------ the payment
     @api.model
     def _push_settlement(self, backend, source, client=None, depth=0):
-        """Make the QBO payment of ``source`` record what it settles in Odoo now; returns its ledger row."""
+        """Make the QBO payment of ``source`` record what it settles in Odoo now; returns its sync record.
+
+        :raise RetryableJobError: while a document it settles has not reached QuickBooks yet
+        """
         Ledger = self.env["quickbooks.sync.state"]
         key = source._quickbooks_settlement_key
         row = Ledger._binding_for(backend, source, key=key, create=False)

@@ -137,17 +137,29 @@ class OAuthClient:
         return f"{self.endpoints.authorize_url}?{query}"
 
     def exchange_code(self, code: str) -> TokenSet:
-        """Trade the one-use authorization code for the first token pair."""
+        """Trade the one-use authorization code for the first token pair.
+
+        :raise OAuthError: if Intuit refuses the code (``invalid_grant``: used, expired or not ours)
+        :raise TransportError: if Intuit's token endpoint cannot be reached
+        """
         return self._token_request(
             {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri}
         )
 
     def refresh(self, refresh_token: str) -> TokenSet:
-        """Get a new access token; the returned refresh token replaces the old one at once."""
+        """Get a new access token; the returned refresh token replaces the old one at once.
+
+        :raise OAuthError: if Intuit refuses the refresh token (``invalid_grant``: a reconnect is needed)
+        :raise TransportError: if Intuit's token endpoint cannot be reached
+        """
         return self._token_request({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
     def revoke(self, token: str) -> None:
-        """Revoke a refresh (or access) token: the whole grant stops working."""
+        """Revoke a refresh (or access) token: the whole grant stops working.
+
+        :raise OAuthError: if Intuit refuses the revocation
+        :raise TransportError: if Intuit's revocation endpoint cannot be reached
+        """
         try:
             response = self.session.post(
                 self.endpoints.revoke_url,
