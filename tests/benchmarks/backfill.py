@@ -25,13 +25,26 @@ TARGET_SHARE = 0.9
 TARGET_REQUESTS_PER_INVOICE = 1.1
 
 
-def prepare(stack: Stack, invoices: int, customers: int, prefix: str = "BF") -> list[int]:
-    """Customers and posted invoices made while the connection's push switches are off: a history."""
-    stack.set_sync(False)
-    partner_ids = stack.create_customers(customers, prefix)
+def prepare(
+    stack: Stack,
+    invoices: int,
+    customers: int,
+    prefix: str = "BF",
+    *,
+    company_id: int | None = None,
+    backend_id: int | None = None,
+    tax_id: int | None = None,
+    progress_every: int = 1000,
+) -> list[int]:
+    """Customers and posted invoices made while the connection's push switches are off: a history (of
+    ``company_id`` and its connection ``backend_id``, default the first company's)."""
+    stack.set_sync(False, backend_id)
+    partner_ids = stack.create_customers(customers, prefix, company_id=company_id)
     say(f"{len(partner_ids)} customers created; creating and posting {invoices} invoices (sync off)")
-    move_ids = stack.create_invoices(partner_ids, invoices, prefix)
-    stack.set_sync(True)
+    move_ids = stack.create_invoices(
+        partner_ids, invoices, prefix, company_id=company_id, tax_id=tax_id, progress_every=progress_every
+    )
+    stack.set_sync(True, backend_id)
     return move_ids
 
 

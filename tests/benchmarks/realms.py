@@ -21,7 +21,7 @@ import threading
 import time
 from collections import Counter
 
-from .backfill import push_with_wizard
+from .backfill import prepare, push_with_wizard
 from .harness import QBO_PER_MINUTE, Report, Stack, add_common_arguments, say
 
 #: "Close to N times": at least 90 % of N times the single-realm rate.
@@ -73,12 +73,16 @@ class Company:
 
 def backlog(stack: Stack, company: Company, invoices: int, customers: int, prefix: str) -> None:
     """Customers and posted invoices of ``company`` made while its connection's push switches are off."""
-    stack.set_sync(False, company.backend_id)
-    partners = stack.create_customers(customers, prefix, company_id=company.company_id)
-    company.move_ids = stack.create_invoices(
-        partners, invoices, prefix, company_id=company.company_id, tax_id=company.tax_id, progress_every=0
+    company.move_ids = prepare(
+        stack,
+        invoices,
+        customers,
+        prefix,
+        company_id=company.company_id,
+        backend_id=company.backend_id,
+        tax_id=company.tax_id,
+        progress_every=0,
     )
-    stack.set_sync(True, company.backend_id)
     say(f"{company.name}: {customers} customers and {invoices} posted invoices waiting")
 
 
