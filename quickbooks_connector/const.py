@@ -76,6 +76,9 @@ PAUSED_RECHECK_SECONDS = 900
 BINDING_RACE_RETRY_SECONDS = 2
 # A job that finds its object being applied by another worker looks again this much later.
 OBJECT_BUSY_RETRY_SECONDS = 15
+# A job waiting for another job of the connector (a void for its document's push, a payment for its
+# invoice's) looks again this much later, or when that job's next try is due.
+JOB_WAIT_RETRY_SECONDS = 5
 
 # Token refresh: tries when another worker holds the connection's row (waiting 0.05 s, 0.1 s, ...
 # between them), and how long one try waits for that worker's refresh.

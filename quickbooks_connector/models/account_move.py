@@ -82,8 +82,9 @@ class AccountMove(models.Model):
         result = super().button_cancel()
         Ledger = self.env["quickbooks.sync.state"].sudo()
         for move in self.filtered(lambda m: m.state == "cancel" and m._quickbooks_side()):
-            # A row still pending may have its push running right now (it would create what the user
-            # just cancelled): the void job waits for it to end.
+            # A row not bound yet may have its push running right now (it would create what the user
+            # just cancelled), or an earlier attempt may have created the document and lost the answer
+            # before the move went back to draft: the void job waits for the push and looks it up.
             for row in Ledger.search(
                 [
                     ("res_model", "=", "account.move"),
@@ -92,7 +93,7 @@ class AccountMove(models.Model):
                     ("qbo_state", "=", "active"),
                     "|",
                     ("qbo_id", "!=", False),
-                    ("state", "=", "pending"),
+                    ("state", "in", ("pending", "draft")),
                 ]
             ):
                 enqueue(move, f"QuickBooks: void {move.name}")._quickbooks_void_job(row.backend_id)

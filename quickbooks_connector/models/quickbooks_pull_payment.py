@@ -18,13 +18,17 @@ from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.exceptions import UserError
 
 from ..adapters.sides import PAYABLE, side_of_entity
 from ..qbo import NotFoundError
 from ..qbo.fingerprint import describe_changes, fingerprint
 from ..qbo.money import cents
-from ..tools.jobs import enqueue
+from ..tools.jobs import enqueue, jobs_under_way, wait_for_jobs
 from .account_move_line import CAPS_KEY
+
+#: The job methods that send an Odoo payment to QuickBooks (the last two: jobs queued by older versions).
+PAYMENT_JOB_METHODS = ("_quickbooks_settle_job", "_quickbooks_push_job", "_quickbooks_void_job")
 
 
 def _odoo_name_in_memo(qbo_object):
@@ -144,7 +148,9 @@ class QuickbooksPull(models.AbstractModel):
         was killed after QuickBooks stored it and will be replayed by its requestid): applying it would
         pay the invoice twice in Odoo.  Wait for the push to bind it.
 
-        :raise RetryableJobError: while an Odoo payment named in the memo has no binding yet
+        :raise RetryableJobError: while the push of an Odoo payment named in the memo, not bound yet, is
+            queued or running
+        :raise UserError: when that push ended without binding it (the notification fails, with why)
         """
         name = _odoo_name_in_memo(payment)
         if not name:
@@ -155,19 +161,39 @@ class QuickbooksPull(models.AbstractModel):
         Ledger = self.env["quickbooks.sync.state"].sudo()
         for odoo_payment in payments:
             bound = Ledger._binding_for(backend, odoo_payment, entity, create=False)
-            if not bound.qbo_id:
-                raise RetryableJobError(
+            if bound.qbo_id:
+                continue
+            pushes = jobs_under_way(odoo_payment, PAYMENT_JOB_METHODS)
+            if pushes:
+                wait_for_jobs(
+                    pushes,
                     self.env._(
                         "QuickBooks %(entity)s %(id)s was sent by Odoo for %(payment)s, whose push has not recorded "
                         "it yet: will look again.",
                         entity=entity,
                         id=payment["Id"],
                         payment=name,
-                    )
+                    ),
                 )
+            # Its push ended without recording it (gave up after QuickBooks stored it): applying it would
+            # pay the invoice twice in Odoo.  A retry of that payment's sync record binds it by its
+            # requestid; then this notification can be retried.
+            raise UserError(
+                self.env._(
+                    "QuickBooks %(entity)s %(id)s was sent by Odoo for %(payment)s, whose sync ended without "
+                    "recording it: retry %(payment)s's sync record, then this notification.",
+                    entity=entity,
+                    id=payment["Id"],
+                    payment=name,
+                )
+            )
 
     def _wait_if_from_odoo(self, backend, entity, txn_id, payment, client):
-        """An Odoo document whose binding is not committed yet: retry later rather than lose the payment."""
+        """A payment of a QuickBooks document that carries the number of an Odoo document not bound to it.
+
+        :raise RetryableJobError: while that Odoo document's push is queued or running (it binds it)
+        :raise UserError: when no push of it is left (the notification fails, with why: nothing is lost)
+        """
         try:
             document = client.get(entity, txn_id)
         except NotFoundError:
@@ -178,17 +204,43 @@ class QuickbooksPull(models.AbstractModel):
         if side is PAYABLE:
             # A bill's number is the vendor's reference; Odoo's own name is in its memo.
             number = _odoo_name_in_memo(document)
-        if number and self.env["account.move"].sudo().search_count(
-            [("company_id", "=", backend.company_id.id), ("name", "=", number), ("move_type", "=", move_type)]
-        ):
-            raise RetryableJobError(
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .search([("company_id", "=", backend.company_id.id), ("name", "=", number), ("move_type", "=", move_type)])
+            if number
+            else self.env["account.move"]
+        )
+        if not moves:
+            return
+        pushes = jobs_under_way(moves, ["_quickbooks_push_job"])
+        if pushes:
+            wait_for_jobs(
+                pushes,
                 self.env._(
                     "QuickBooks payment %(payment)s is for %(entity)s %(number)s, not synced to Odoo yet: will retry.",
                     payment=payment["Id"],
                     entity=entity,
                     number=number,
-                )
+                ),
             )
+        # No push of it is left to bind them: the CPA typed a document under an Odoo number, or its push
+        # ended without sending it.  A manager decides; nothing is applied to the wrong document.
+        raise UserError(
+            self.env._(
+                "QuickBooks payment %(payment)s is for %(entity)s %(number)s, which has the number of an Odoo "
+                "document that is not bound to it (its sync: %(state)s). Send that document (its sync record's "
+                "Retry binds the QuickBooks one under the same number), then retry this notification.",
+                payment=payment["Id"],
+                entity=entity,
+                number=number,
+                state=", ".join(
+                    self.env["quickbooks.sync.state"].sudo()._binding_for(backend, move, create=False).state
+                    or self.env._("never sent")
+                    for move in moves
+                ),
+            )
+        )
 
     # ------------------------------------------------------------------ doing it in Odoo
     def _apply_wanted_payment(self, backend, payment, wanted, side):

@@ -13,7 +13,6 @@ that would disagree is not sent.  After the push, QBO's stored totals must equal
 import time
 
 from odoo import api, fields, models
-from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import const
 from ..adapters import MappingProblem, sales_document_data
@@ -29,6 +28,7 @@ from ..qbo.payables import build_bill, build_vendor_credit
 from ..qbo.payloads import build_credit_memo, build_invoice
 from ..qbo.redact import get_logger
 from ..qbo.totals import differences, document_totals, payload_totals
+from ..tools.jobs import jobs_under_way, wait_for_jobs
 
 _logger = get_logger(__name__)
 
@@ -66,7 +66,17 @@ class QuickbooksPush(models.AbstractModel):
         if move.state == "cancel" and not row.qbo_id:
             return self._cancelled_before_sent(backend, move, row, client or backend._qbo_client())
         if move.state != "posted":
-            return row  # reset to draft since the job was queued: its next posting sends it
+            # Reset to draft since the job was queued: its next posting sends it (a cancellation voids
+            # what QuickBooks may hold: the void job looks it up).
+            if row.qbo_id:
+                row._mark_draft(
+                    self.env._(
+                        "Reset to draft in Odoo: QuickBooks keeps the version sent last until it is posted again."
+                    )
+                )
+            else:
+                row._mark_draft(self.env._("Reset to draft before it was sent: posting it sends it."))
+            return row
         client = client or backend._qbo_client()
         payable = side_of_move_type(move.move_type) is PAYABLE
         term_id = self._term_id(client, move) if entity in ("Invoice", "Bill") else None
@@ -105,6 +115,8 @@ class QuickbooksPush(models.AbstractModel):
             stored = self._update_document(backend, move, row, entity, body, client)
         else:
             stored = self._create_document(backend, move, row, entity, body, client)
+            if row.qbo_id:
+                self.env["quickbooks.push"]._resume_waiting_settlements(backend, move)
         if stored is not None:
             self._check_totals(move, row, stored, document)
         return row
@@ -303,14 +315,17 @@ class QuickbooksPush(models.AbstractModel):
         cannot void, are deleted."""
         entity = move._quickbooks_entity()
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity, create=False)
-        if row and not row.qbo_id and row.state == "pending" and move.state == "cancel":
-            # Its push may be running now: once it ends, the document is bound (then voided here) or
-            # the push itself finds the move cancelled and sends nothing.
-            raise RetryableJobError(self.env._("Waiting for the push of %s to end before voiding it.", move.name))
-        if not row or not row.qbo_id or row.qbo_state != "active":
-            return row
-        if move.state != "cancel":
-            return row  # reposted since: the push job handles it
+        if not row or row.qbo_state != "active" or move.state != "cancel":
+            return row  # nothing bound, already voided or deleted, or reposted since (its push handles it)
+        if not row.qbo_id:
+            # Decided from what is there, not from the row's state: a push of the move still queued or
+            # running ends by binding the document (voided when this job runs again) or by finding the
+            # move cancelled itself; once none is left, QuickBooks is asked whether it holds the document
+            # (an attempt whose answer was lost may have created it).
+            pushes = jobs_under_way(move, ["_quickbooks_push_job"])
+            if pushes:
+                wait_for_jobs(pushes, self.env._("Waiting for the push of %s to end before voiding it.", move.name))
+            return self._cancelled_before_sent(backend, move, row, client or backend._qbo_client())
         client = client or backend._qbo_client()
         current = client.get(entity, row.qbo_id)
         if self._release_settlements(backend, move, current, client):

@@ -13,7 +13,6 @@ are synced first.
 import json
 
 from odoo import api, models
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.tools import SQL
 
 from ..adapters import MappingProblem
@@ -24,6 +23,7 @@ from ..qbo import NotFoundError
 from ..qbo.payables import build_bill_payment
 from ..qbo.payloads import PaymentApplication, build_payment
 from ..qbo.redact import get_logger
+from ..tools.jobs import jobs_under_way, wait_for_jobs
 from .quickbooks_push_document import DOCUMENTS
 
 _logger = get_logger(__name__)
@@ -51,7 +51,7 @@ class QuickbooksPush(models.AbstractModel):
     def _push_settlement(self, backend, source, client=None, depth=0):
         """Make the QBO payment of ``source`` record what it settles in Odoo now; returns its sync record.
 
-        :raise RetryableJobError: while a document it settles has not reached QuickBooks yet
+        :raise RetryableJobError: while the push of a document it settles is queued or running
         """
         Ledger = self.env["quickbooks.sync.state"]
         key = source._quickbooks_settlement_key
@@ -75,14 +75,14 @@ class QuickbooksPush(models.AbstractModel):
             row._mark_failed(message, kind="validation")
             return row
         documents = {}
-        waiting = []
+        waiting = self.env["account.move"]
         for application in settlement.invoices + settlement.credit_notes:
             bound = Ledger._binding_for(backend, application.move, create=False)
             if not bound.qbo_id or bound.qbo_state != "active":
-                waiting.append(application.move.name)
+                waiting |= application.move
             documents[application.move] = (side.entity_of(application.move.move_type), bound.qbo_id)
         if waiting:
-            raise RetryableJobError(self.env._("Waiting for %s to reach QuickBooks first.", ", ".join(waiting)))
+            return self._wait_for_documents(backend, source, row, waiting)
         client = client or backend._qbo_client()
         party = self._push_party(backend, settlement.partner, settlement.currency, client, side)
         try:
@@ -139,6 +139,51 @@ class QuickbooksPush(models.AbstractModel):
         if not memo:
             self._remove_writeoff_memo(backend, source._name, source.id, client)
         return row
+
+    def _wait_for_documents(self, backend, source, row, moves):
+        """A settlement of documents not in QuickBooks: wait while their push is queued or running; once
+        none is, record why nothing was sent (their push ended without sending them: a missing mapping,
+        a refusal, a cancellation).  The settlement is sent again when they reach QuickBooks.
+
+        :raise RetryableJobError: while a push of one of ``moves`` has not ended
+        """
+        names = ", ".join(moves.mapped("name"))
+        pushes = jobs_under_way(moves, ["_quickbooks_push_job"])
+        if pushes:
+            wait_for_jobs(pushes, self.env._("Waiting for %s to reach QuickBooks first.", names))
+        Ledger = self.env["quickbooks.sync.state"]
+        reasons = []
+        for move in moves:
+            bound = Ledger._binding_for(backend, move, create=False)
+            state = dict(bound._fields["state"].selection).get(bound.state) if bound else None
+            if bound.qbo_state and bound.qbo_state != "active":
+                state = dict(bound._fields["qbo_state"].selection).get(bound.qbo_state)
+            reasons.append(
+                self.env._("%(name)s: %(state)s", name=move.name, state=state or self.env._("never sent"))
+                + (f" ({bound.last_error})" if bound.last_error else "")
+            )
+        message = self.env._(
+            "Not sent to QuickBooks: what it settles is not there yet. It is sent once they are:\n%s",
+            "\n".join(reasons),
+        )
+        if row.last_error != message:
+            source._quickbooks_note(message)
+        row._mark_failed(message, kind="waiting")
+        return row
+
+    @api.model
+    def _resume_waiting_settlements(self, backend, move):
+        """``move`` just reached QuickBooks: send again the settlements that waited for it."""
+        lines = move.line_ids.filtered(
+            lambda line: line.account_id.account_type in ("asset_receivable", "liability_payable")
+        )
+        partials = lines.matched_debit_ids | lines.matched_credit_ids
+        Ledger = self.env["quickbooks.sync.state"].sudo()
+        for records in partials._quickbooks_sources():
+            for record in records:
+                row = Ledger._binding_for(backend, record, create=False, key=record._quickbooks_settlement_key)
+                if row.state == "failed" and row.failure_kind == "waiting":
+                    record._quickbooks_schedule_settlement(backend)
 
     def _settle_reductions_first(self, backend, row, ours, client, depth):
         """Sync first the other sources whose QBO payments apply more to these documents than Odoo now does."""

@@ -22,6 +22,7 @@ SYNC_STATES = [
     ("failed", "Failed"),
     ("conflict", "Conflict"),
     ("skipped", "Skipped"),
+    ("draft", "Draft in Odoo"),
 ]
 
 
@@ -69,9 +70,11 @@ class QuickbooksSyncState(models.Model):
             ("totals", "Totals differ"),
             ("transient", "Temporary problem"),
             ("conflict", "Conflict"),
+            ("waiting", "Waiting for another record"),
             ("other", "Other"),
         ],
-        help="Why the last attempt failed; missing mappings are retried once the mapping exists.",
+        help="Why the last attempt failed; missing mappings are retried once the mapping exists, payments "
+        "waiting for a document once that document reaches QuickBooks.",
     )
     qbo_state = fields.Selection(
         [("active", "Active"), ("voided", "Voided"), ("deleted", "Deleted")],
@@ -186,6 +189,10 @@ class QuickbooksSyncState(models.Model):
 
     def _mark_skipped(self, reason):
         self.sudo().write({"state": "skipped", "last_error": reason})
+
+    def _mark_draft(self, reason):
+        """The record went back to draft in Odoo before its push ran: nothing to do until it is posted."""
+        self.sudo().write({"state": "draft", "last_error": reason, "failure_kind": False})
 
     # ------------------------------------------------------------------ actions
     def action_retry(self):

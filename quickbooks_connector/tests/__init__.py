@@ -21,6 +21,7 @@ from . import (
     test_settlements,
     test_settlements_property,
     test_tour,
+    test_waits,
     test_webhook_fuzz,
     test_webhook_inbox,
 )

@@ -19,6 +19,8 @@ import requests
 from cryptography.fernet import Fernet
 
 from odoo import fields
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
 from odoo.tests import TransactionCase
 from odoo.tools import SQL, config
 
@@ -257,6 +259,34 @@ class QuickbooksTestMixin:
         tokens = TokenSet.from_response(data, fields.Datetime.now().replace(tzinfo=timezone.utc))
         backend.sudo().write({**backend._token_values(tokens), "realm_id": realm or REALM_ID, "state": "connected"})
         return data
+
+    def stored_jobs(self, record, method):
+        """The queue.job rows of ``method`` on ``record``, oldest first (jobs queued outside ``trap_jobs``
+        are stored as queue_job stores them, and run with :meth:`run_stored_job`)."""
+        return (
+            self.env["queue.job"]
+            .sudo()
+            .search([("model_name", "=", record._name), ("method_name", "=", method)], order="id")
+            .filtered(lambda job: record.id in job.records.ids)
+        )
+
+    def run_stored_job(self, queue_job):
+        """Run a stored job as queue_job's runner does: started, performed (its work undone if it raises),
+        then done, or back to pending when it asks to be tried again.  Returns that RetryableJobError."""
+        job = Job.load(self.env, queue_job.uuid)
+        job.set_started()
+        job.store()
+        try:
+            with self.env.cr.savepoint():
+                job.perform()
+        except RetryableJobError as error:
+            job.postpone(result=str(error), seconds=error.seconds)
+            job.set_pending(reset_retry=False)
+            job.store()
+            return error
+        job.set_done()
+        job.store()
+        return None
 
     def stored_secret(self, field_name, backend=None):
         backend = (backend or self.backend).sudo()

@@ -100,8 +100,7 @@ class TestPayments(PushCase):
 
     def test_a_payment_for_an_invoice_not_synced_yet_waits_and_one_for_a_foreign_invoice_is_ignored(self):
         move = self.invoice(price=80.0, taxes=self.env["account.tax"])
-        with trap_jobs():
-            move.action_post()  # the push job has not run yet
+        move.action_post()  # its push job is queued and has not run yet
         customer = self.emulator.api(self.token, "POST", "customer", json={"DisplayName": "Walk-in"})["Customer"]
         qbo_invoice = self.emulator.api(
             self.token,
@@ -201,10 +200,9 @@ class TestPayments(PushCase):
         # notification of that payment came before the push's retry recorded the binding.
         move, row = self.pushed_invoice(100.0)
         self.emulator.fault(method="POST", entity="payment", kind="drop_after_commit", times=3)
-        with trap_jobs():
-            payment = self.register(move, 100.0)
-        with self.assertRaises(RetryableJobError):
-            payment._quickbooks_settle_job(self.backend)  # stored in QuickBooks, no answer came back
+        payment = self.register(move, 100.0)
+        (settle,) = self.stored_jobs(payment, "_quickbooks_settle_job")
+        self.assertIsNotNone(self.run_stored_job(settle), "stored in QuickBooks, no answer came back")
         (sent,) = [
             p
             for p in self.qbo_all("Payment")
@@ -213,7 +211,7 @@ class TestPayments(PushCase):
         with self.assertRaises(RetryableJobError):
             self.pull("Payment", sent["Id"], "create")  # ours: waits for the push, applies nothing
         self.assertEqual(len(self.odoo_payments(move)), 1)
-        payment._quickbooks_settle_job(self.backend)  # the retry: the same payment, by its requestid
+        self.assertIsNone(self.run_stored_job(settle))  # the retry: the same payment, by its requestid
         binding = self.env["quickbooks.sync.state"]._binding_for_qbo(self.backend, "Payment", sent["Id"])
         self.assertEqual((binding.res_model, binding.res_id, binding.origin), ("account.payment", payment.id, "odoo"))
         self.pull("Payment", sent["Id"], "create")

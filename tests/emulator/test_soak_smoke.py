@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from tests.soak import checks
-from tests.soak.plan import make_plan
+from tests.soak.plan import CANCEL_ORDERS, make_plan
 from tests.soak.runner import FAULT_MIX, fault_specs
 
 
@@ -49,6 +49,18 @@ def test_plan_never_settles_an_invoice_twice_and_settles_after_posting():
     cancelled = [invoice for invoice in plan.invoices.values() if invoice.cancel]
     assert cancelled and all(invoice.group == "open" for invoice in cancelled)
     assert all(slot["cancel_invoice", invoice.key] > slot["invoice", invoice.key] for invoice in cancelled)
+
+
+def test_plan_cancels_invoices_in_every_order_against_their_push():
+    plan = make_plan(60, 20, 5, seed=11, cancel_share=0.1)
+    orders = Counter(invoice.cancel_order for invoice in plan.invoices.values() if invoice.cancel)
+    assert set(orders) == set(CANCEL_ORDERS) and max(orders.values()) - min(orders.values()) <= 1
+    assert all(invoice.cancel_order is None for invoice in plan.invoices.values() if not invoice.cancel)
+    position = {(a.kind, a.key): index for index, a in enumerate(plan.actions)}
+    for invoice in plan.invoices.values():
+        if invoice.cancel:  # right after its invoice when it must beat the push
+            gap = position["cancel_invoice", invoice.key] - position["invoice", invoice.key]
+            assert gap > 0 and (invoice.cancel_order == "after_push" or gap == 1)
 
 
 def test_fault_mix_adds_up_to_the_rate():

@@ -10,7 +10,8 @@ people taking the same money in both systems is a business conflict, not what th
 * ``qbo``: paid in QuickBooks by the CPA (same shapes), some of those payments later edited or deleted
   by the CPA;
 * ``credit``: a credit note (full or partial) reconciled with the invoice in Odoo;
-* ``open``: left unpaid, some of them cancelled in Odoo later (reset to draft, then cancelled).
+* ``open``: left unpaid, some of them cancelled in Odoo later (reset to draft, then cancelled), in each
+  of the orders a user can give those steps against the invoice's push (:data:`CANCEL_ORDERS`).
 
 Some payments registered in Odoo are cancelled later too (reset to draft, then cancelled): their
 QuickBooks payment must go.
@@ -34,6 +35,10 @@ QBO_EDIT_SHARE = 0.2
 RENAME_SHARE = 0.1
 #: The share of taxed invoice lines (the others have no tax).
 TAXED_SHARE = 0.85
+#: When a cancelled invoice is reset to draft and cancelled, against its push: once it is in QuickBooks;
+#: at once after posting (usually before the push ran); reset at once, then cancelled after the push ran
+#: on the draft.  Drawn in turn, so that every order is in every run.
+CANCEL_ORDERS = ("after_push", "before_push", "draft_then_push")
 
 
 @dataclass
@@ -61,7 +66,8 @@ class Invoice:
     customer: str
     lines: list[Line]
     group: str = "open"  # odoo | qbo | credit | open
-    cancel: bool = False  # open invoices only: cancelled in Odoo after it was sent
+    cancel: bool = False  # open invoices only: cancelled in Odoo later
+    cancel_order: str | None = None  # one of CANCEL_ORDERS when ``cancel``
 
 
 @dataclass
@@ -231,9 +237,12 @@ def make_plan(
         settled[key] = payment
 
     unpaid = [key for key in docs if docs[key].group == "open"]
-    for key in rng.sample(unpaid, min(len(unpaid), round(invoices * cancel_share))):
+    for index, key in enumerate(rng.sample(unpaid, min(len(unpaid), max(round(invoices * cancel_share), 0)))):
         docs[key].cancel = True
-        actions.append(Action(slot[key] + rng.uniform(0.02, 0.1), 0, "cancel_invoice", key))
+        docs[key].cancel_order = CANCEL_ORDERS[index % len(CANCEL_ORDERS)]
+        # Right after the invoice when it must beat its push; some time later otherwise.
+        delay = 1e-6 if docs[key].cancel_order != "after_push" else rng.uniform(0.02, 0.1)
+        actions.append(Action(slot[key] + delay, 0, "cancel_invoice", key))
 
     changes: dict[str, Edit] = {}
     for number in range(1, edits + 1):

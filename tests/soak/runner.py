@@ -588,7 +588,8 @@ class Soak:
         self.bump("odoo_payments_registered")
 
     def do_cancel_invoice(self, invoice) -> None:
-        """Cancel an unpaid invoice (reset to draft, then cancel), wherever its push is by then."""
+        """Cancel an unpaid invoice (reset to draft, then cancel) in the order the plan drew against its
+        push (:data:`.plan.CANCEL_ORDERS`)."""
         rpc = self.rpc
         self.wait_for([invoice.key], f"cancel {invoice.key}")
         move_id = self.move_ids[invoice.key]
@@ -596,17 +597,44 @@ class Soak:
         def state():
             return rpc.retrying("account.move", "read", [move_id], ["state"])[0]["state"]
 
+        def sync_record():
+            rows = rpc.retrying(
+                "quickbooks.sync.state",
+                "search_read",
+                [["res_model", "=", "account.move"], ["res_id", "=", move_id], ["binding_key", "=", ""]],
+                ["state", "qbo_id"],
+            )
+            return rows[0] if rows else {}
+
+        if invoice.cancel_order == "after_push":
+            self.wait_until(lambda: sync_record().get("qbo_id"), f"{invoice.key} in QuickBooks")
         self._ensure(
             lambda: True if state() != "posted" else None,
             lambda: rpc.execute("account.move", "button_draft", [move_id]),
             f"reset {invoice.key}",
         )
+        if invoice.cancel_order == "draft_then_push":
+            # The push runs on the draft (faults and kills may delay it: at worst the cancel comes later).
+            self.wait_until(lambda: sync_record().get("state") not in (None, "pending"), f"{invoice.key} pushed")
+        self.bump(f"invoices_cancelled_{invoice.cancel_order or 'unordered'}")
         self._ensure(
             lambda: True if state() == "cancel" else None,
             lambda: rpc.execute("account.move", "button_cancel", [move_id]),
             f"cancel {invoice.key}",
         )
         self.bump("invoices_cancelled")
+
+    def wait_until(self, condition, what: str, timeout: float = 180.0) -> bool:
+        """Poll ``condition`` (an RPC read) until it holds, at most ``timeout`` seconds; the drive goes on
+        either way (a push delayed by faults makes the order another one, not a failure)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.stop.is_set():
+            if condition():
+                return True
+            time.sleep(0.5)
+        self.bump("cancel_orders_missed")
+        self.say(f"{what}: not within {timeout:.0f} s, going on")
+        return False
 
     def do_cancel_payment(self, payment) -> None:
         """Cancel a payment registered in Odoo (reset to draft, then cancel)."""
@@ -921,9 +949,58 @@ class Soak:
                     f"drain: timed out after {self.options.drain_timeout} s; still waiting: jobs "
                     f"{dict(sorted(counts.items()))}, notifications {unprocessed}"
                 )
+                self.report_leftovers()
                 break
             time.sleep(5)
         self.figures["drain_seconds"] = round(time.monotonic() - started, 1)
+
+    def report_leftovers(self, limit: int = 40) -> None:
+        """What a drain that ran out of time leaves: the jobs not ended (with their last error and next
+        try), the sync records still pending or failed, the notifications not processed; printed so
+        that the failure explains itself, and kept in the figures."""
+        rpc = self.rpc
+        jobs = rpc.retrying(
+            "queue.job",
+            "search_read",
+            [["state", "in", list(ACTIVE_JOB_STATES)]],
+            ["name", "state", "retry", "max_retries", "eta", "date_created", "exc_message", "result"],
+            limit=limit,
+            order="date_created",
+        )
+        rows = rpc.retrying(
+            "quickbooks.sync.state",
+            "search_read",
+            [["state", "in", ["pending", "failed", "conflict"]]],
+            ["res_name", "qbo_entity", "qbo_id", "state", "attempts", "last_error", "write_date"],
+            limit=limit,
+        )
+        events = rpc.retrying(
+            "quickbooks.webhook.event",
+            "search_read",
+            [["state", "in", ["received", "queued"]]],
+            ["entity", "qbo_id", "operation", "state", "attempts", "last_error"],
+            limit=limit,
+        )
+        self.say(f"drain: {len(jobs)} job(s) not ended (first {limit}):")
+        for job in jobs:
+            reason = (job.get("exc_message") or job.get("result") or "").splitlines()[:1]
+            self.say(
+                f"  job {job['id']} {job['state']} try {job['retry']}/{job['max_retries']} next {job['eta'] or '-'}"
+                f" created {job['date_created']}: {job['name']}{' | ' + reason[0][:200] if reason else ''}"
+            )
+        self.say(f"drain: {len(rows)} sync record(s) pending, failed or in conflict (first {limit}):")
+        for row in rows:
+            self.say(
+                f"  {row['res_name']} ({row['qbo_entity']} {row['qbo_id'] or '-'}) {row['state']}, "
+                f"{row['attempts']} attempt(s), last written {row['write_date']}: {(row['last_error'] or '')[:200]}"
+            )
+        self.say(f"drain: {len(events)} notification(s) not processed (first {limit}):")
+        for event in events:
+            self.say(
+                f"  {event['entity']} {event['qbo_id']} {event['operation']} {event['state']}, "
+                f"{event['attempts']} attempt(s): {(event['last_error'] or '')[:200]}"
+            )
+        self.figures["drain_leftovers"] = {"jobs": jobs, "sync_records": rows, "notifications": events}
 
     def stop_chaos(self) -> None:
         self.drive_done.set()
