@@ -4,12 +4,13 @@
 #
 # Every start:
 #   1. waits for PostgreSQL;
-#   2. installs requirements-odoo.txt (OCA queue_job) with pip into $ODOO_PIP_ADDONS on the data
-#      volume, once per version of that file, and puts that directory on PYTHONPATH (odoo.conf also
-#      lists its odoo/addons in addons_path). The image's Python is "externally managed" (PEP 668)
-#      and Odoo runs as an unprivileged user, so nothing is installed system-wide. --no-deps: the
-#      wheel requires Odoo itself (the image's, which pip cannot see), requests (in the image) and
-#      openupgradelib, which queue_job's manifest checks for and is installed explicitly;
+#   2. installs requirements-odoo-addons.txt (OCA queue_job) with pip into $ODOO_PIP_ADDONS on the
+#      data volume, once per version of that file, and puts that directory on PYTHONPATH (odoo.conf
+#      also lists its odoo/addons in addons_path). The image's Python is "externally managed" (PEP
+#      668) and Odoo runs as an unprivileged user, so nothing is installed system-wide. --no-deps: the
+#      wheel requires Odoo itself (the image's), requests (in the image) and openupgradelib, which
+#      queue_job's manifest checks for and is installed explicitly (the tests' own requirements,
+#      requirements-odoo.txt, are not needed to run the demo);
 #   3. exports QUICKBOOKS_ENCRYPTION_KEY: yours when set (e.g. in .env), otherwise a key generated
 #      on the first start into $ODOO_DATA_DIR/quickbooks/encryption.key (back it up);
 #   4. first start: creates the database, installs quickbooks_connector, creates the second company
@@ -29,7 +30,11 @@
 #   ODOO_DATA_DIR           Odoo's data directory (/var/lib/odoo)
 #   ODOO_PIP_ADDONS         where pip puts queue_job ($ODOO_DATA_DIR/pip-addons)
 #   ODOO_DEMO_DATA          1: install Odoo's demo data (customers, products) in a new database
-#   ODOO_WORKERS            overrides odoo.conf's workers for the server (0: threaded, see README.md)
+#   QBO_DEMO_WORKERS        overrides odoo.conf's workers for the server (0: threaded, see README.md)
+#
+# Odoo itself reads every ODOO_<option> variable (ODOO_WORKERS, ODOO_DATA_DIR, ...; see odoo/tools/config.py)
+# and the PG* ones: the variables above that Odoo also reads (ODOO_DATA_DIR, PGHOST, PGPORT, PGUSER,
+# PGPASSWORD) mean the same to it; the others are names Odoo does not read.
 #   QUICKBOOKS_REPO_DIR     this repository (/mnt/extra-addons)
 #   QUICKBOOKS_ENCRYPTION_KEY, ODOO_BASE_URL, QBO_DEMO_*: see docker/init_demo.py and README.md
 set -euo pipefail
@@ -59,12 +64,14 @@ done
 
 # ------------------------------------------------------------------ 2. queue_job
 mkdir -p "$PIP_ADDONS" "$STATE_DIR"
-EXTRA_PIP=(openupgradelib)  # queue_job's manifest requires it; its own deps (lxml) are in the image
-wanted=$( (cat "$REPO_DIR/requirements-odoo.txt"; echo "${EXTRA_PIP[*]}") | sha256sum | cut -d' ' -f1)
+# queue_job's manifest requires openupgradelib (the version requirements-odoo.txt pins); its own
+# dependencies (lxml, cssselect) are in the image.
+EXTRA_PIP=("$(grep -m1 '^openupgradelib' "$REPO_DIR/requirements-odoo.txt")")
+wanted=$( (cat "$REPO_DIR/requirements-odoo-addons.txt"; echo "${EXTRA_PIP[*]}") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$PIP_ADDONS/.requirements-odoo.sha256" 2>/dev/null || true)" != "$wanted" ]; then
-  say "installing requirements-odoo.txt (OCA queue_job) into $PIP_ADDONS"
+  say "installing requirements-odoo-addons.txt (OCA queue_job) into $PIP_ADDONS"
   "$PY" -m pip install --quiet --disable-pip-version-check --no-cache-dir --no-deps --upgrade \
-    --target "$PIP_ADDONS" -r "$REPO_DIR/requirements-odoo.txt" "${EXTRA_PIP[@]}"
+    --target "$PIP_ADDONS" -r "$REPO_DIR/requirements-odoo-addons.txt" "${EXTRA_PIP[@]}"
   echo "$wanted" > "$PIP_ADDONS/.requirements-odoo.sha256"
 fi
 export PYTHONPATH="$PIP_ADDONS${PYTHONPATH:+:$PYTHONPATH}"
@@ -107,5 +114,5 @@ fi
 
 # ------------------------------------------------------------------ 5. server
 say "starting Odoo on database $DB"
-[ -n "${ODOO_WORKERS:-}" ] && set -- --workers "$ODOO_WORKERS" "$@"
+[ -n "${QBO_DEMO_WORKERS:-}" ] && set -- --workers "$QBO_DEMO_WORKERS" "$@"
 exec "${ODOO[@]}" -c "$ODOO_CONF" "${DB_ARGS[@]}" "$@"

@@ -6,11 +6,10 @@
 # The image lacks two things run_all.sh expects from a developer machine, provided here:
 #   - python3-venv (layer 1 builds its virtualenv with `python3 -m venv`): installed with apt;
 #   - a Python for Odoo where pip may install (the system one is "externally managed"): a
-#     virtualenv that sees the image's Odoo (--system-site-packages), with OCA queue_job installed
-#     --no-deps (its "odoo" requirement is the image's Odoo, which pip cannot see), openupgradelib
-#     (queue_job's manifest checks for it), Hypothesis's own dependencies (sortedcontainers, attrs:
-#     requirements-odoo.txt is installed --no-deps), and the cryptography/pyOpenSSL pair pinned by Odoo 19's
-#     requirements.txt (the image's Ubuntu packages are older than the addon's requirements.txt asks).
+#     virtualenv that sees the image's Odoo (--system-site-packages), with the cryptography/pyOpenSSL
+#     pair pinned by Odoo 19's requirements.txt for the image's Python (its Ubuntu packages are older).
+#     run_all.sh then installs the addon's requirements into it as on any other Odoo install
+#     (requirements-odoo-addons.txt without dependencies, the rest with them).
 # Chromium for the browser tour: run_all.sh installs it when apt offers one; Ubuntu (this image's
 # base) only ships it as a snap, so there the tour is reported as skipped.
 set -euo pipefail
@@ -28,11 +27,10 @@ rm -rf "$probe"
 
 ODOO_VENV=${ODOO_VENV:-/tmp/venv-odoo}
 if [ ! -x "$ODOO_VENV/bin/python" ]; then
-  echo "==> Preparing a Python for Odoo in $ODOO_VENV (the image's Odoo, plus queue_job)"
+  echo "==> Preparing a Python for Odoo in $ODOO_VENV (the image's Odoo)"
   python3 -m venv --system-site-packages "$ODOO_VENV"
-  "$ODOO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-odoo.txt
-  "$ODOO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt \
-    openupgradelib sortedcontainers attrs "cryptography==42.0.8" "pyopenssl==24.1.0"
+  "$ODOO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "cryptography==42.0.8" "pyopenssl==24.1.0"
 fi
 export ODOO_PYTHON=$ODOO_VENV/bin/python
 

@@ -5,7 +5,10 @@ Python 3.11, for instance); upgrading one of them can stop Odoo from loading.  T
 would do (``pip install --dry-run --report``) in the given Python and fails, naming the package,
 when an installed package would be replaced by another version.
 
-    python tests/check_requirements.py ODOO_PYTHON requirements.txt [more files...]
+    python tests/check_requirements.py ODOO_PYTHON [--no-deps] requirements.txt [more files...]
+
+``--no-deps``: the files are installed with pip's ``--no-deps`` (Odoo addons from PyPI, whose
+``odoo`` requirement would otherwise make pip resolve Odoo's own requirements again).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ def installed_versions(python: str) -> dict[str, str]:
     return json.loads(output)
 
 
-def planned_installs(python: str, files: list[str]) -> dict[str, str]:
+def planned_installs(python: str, files: list[str], no_deps: bool = False) -> dict[str, str]:
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         command = [
@@ -40,6 +43,8 @@ def planned_installs(python: str, files: list[str]) -> dict[str, str]:
             "--report",
             str(report),
         ]
+        if no_deps:
+            command.append("--no-deps")
         for name in files:
             command += ["-r", name]
         subprocess.run(command, check=True)
@@ -52,10 +57,12 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     python, files = argv[1], argv[2:]
+    no_deps = "--no-deps" in files
+    files = [name for name in files if name != "--no-deps"]
     before = installed_versions(python)
     changes = [
         (name, before[name], version)
-        for name, version in sorted(planned_installs(python, files).items())
+        for name, version in sorted(planned_installs(python, files, no_deps).items())
         if name in before and before[name] != version
     ]
     if changes:
