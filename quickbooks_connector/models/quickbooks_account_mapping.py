@@ -16,6 +16,7 @@ from ..tools.access import check_manager
 _logger = get_logger(__name__)
 
 INCOME_TYPES = ("income", "income_other")
+QBO_INCOME_TYPES = ("Income", "Other Income")
 
 
 class QuickbooksAccountMapping(models.Model):
@@ -63,8 +64,10 @@ class QuickbooksAccountMapping(models.Model):
             mapping.display_name = f"{mapping.account_id.display_name} → {mapping.qbo_account_id.display_name or '?'}"
 
     def _needs_item(self) -> bool:
+        """An income account mapped to a QuickBooks income account carries sales lines: it needs an Item.
+        (An exchange or cash difference gain is an income account in Odoo too, mapped elsewhere.)"""
         self.ensure_one()
-        return self.account_id.account_type in INCOME_TYPES
+        return self.account_id.account_type in INCOME_TYPES and self.qbo_account_id.account_type in QBO_INCOME_TYPES
 
     def _ensure_item(self, client=None, any_account=False):
         """Bind an income mapping to a service Item posting to its QBO income account.

@@ -44,6 +44,7 @@ class TestAccountMapping(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertEqual((name.proposed_qbo_account_id.name, name.match_reason), ("Sales of Product Income", "name"))
         by_type = self._line(wizard, self.by_type)
         self.assertEqual(by_type.match_reason, "type")
+        self.assertFalse(by_type.proposal_certain, "the type alone is a suggestion, not a decision")
         self.assertEqual(by_type.proposed_qbo_account_id.account_type, "Income")
         self.assertTrue(by_type.proposed_qbo_account_id.qbo_active, "inactive accounts are never proposed")
         receivable = self._line(wizard, self.company_data["default_account_receivable"])
@@ -120,6 +121,14 @@ class TestAccountMapping(QuickbooksTestMixin, AccountTestInvoicingCommon):
         )
         self.assertEqual(self.tax_sale_a.amount, 15)
         self.assertEqual(mapping.qbo_tax_code_id.name, "Standard 15%")
+        # Odoo's sales and purchase taxes are both "15%": the table says which is which, and the rate
+        # QuickBooks applies to each.
+        purchase = self.env["quickbooks.tax.mapping"].search(
+            [("backend_id", "=", self.backend.id), ("tax_id", "=", self.tax_purchase_a.id)]
+        )
+        self.assertEqual(self.tax_purchase_a.name, self.tax_sale_a.name)
+        self.assertEqual((mapping.tax_use, purchase.tax_use), ("sale", "purchase"))
+        self.assertEqual((mapping.applied_rate, purchase.applied_rate), (15, 15))
         self.assertFalse(
             self.env["quickbooks.tax.mapping"].search([("tax_id", "=", odd_rate.id)]),
             "no QBO code has that rate: nothing is guessed",
@@ -128,3 +137,52 @@ class TestAccountMapping(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertEqual(params["type"], "warning")
         self.assertIn("Odd 7.3%", params["message"])
         self.assertNotIn(self.tax_sale_a.name, params["message"].split(":")[-1])
+
+    def test_proposals_follow_what_each_account_is_for_and_accept_all_takes_only_certain_ones(self):
+        # Odoo's generic chart against QuickBooks' default one (the emulator's), as in the demo.
+        company = self.company_data["company"]
+        template = self.env["account.chart.template"].with_company(company)
+        wizard = self._wizard()
+
+        def proposal(account):
+            line = self._line(wizard, account)
+            self.assertTrue(line, f"{account.display_name} is listed")
+            return line.proposed_qbo_account_id.name or False, line.proposal_certain, line.proposal_note
+
+        sales_tax = "Sales Tax Payable"
+        self.assertEqual(proposal(template.ref("tax_received"))[:2], (sales_tax, True))
+        self.assertEqual(proposal(template.ref("tax_payable"))[:2], (sales_tax, True), "never Accounts Payable")
+        tax_paid, certain, note = proposal(template.ref("tax_paid"))
+        self.assertEqual((tax_paid, certain), (False, False), "never Undeposited Funds")
+        self.assertIn("expense", note)
+        for account in (company.income_currency_exchange_account_id, company.expense_currency_exchange_account_id):
+            self.assertEqual(proposal(account)[:2], ("Exchange Gain or Loss", True), account.name)
+        gain, certain, note = proposal(
+            company.default_cash_difference_income_account_id or template.ref("cash_diff_income")
+        )
+        self.assertNotEqual(gain, "Sales of Product Income", "a gain that is not a sale gets no sales Item")
+        self.assertFalse(certain)
+        self.assertIn("Other Income", note)
+        owner = proposal(template.ref("owner_current_account"))
+        self.assertNotEqual(owner[0], "Accounts Receivable (A/R)")
+        self.assertFalse(owner[1])
+        self.assertEqual(
+            proposal(self.company_data["default_account_receivable"])[:2], ("Accounts Receivable (A/R)", True)
+        )
+        self.assertEqual(proposal(self.company_data["default_account_payable"])[:2], ("Accounts Payable (A/P)", True))
+        self.assertEqual(proposal(self.company_data["default_account_revenue"])[:2], ("Sales of Product Income", True))
+        self.assertEqual(proposal(self.company_data["default_account_expense"])[:2], ("Office Expenses", True))
+        self.assertEqual(proposal(self.company_data["default_journal_bank"].default_account_id)[:2], ("Checking", True))
+        self.assertGreater(wizard.check_count, 0)
+
+        wizard.action_accept_proposals()
+        taken = wizard.line_ids.filtered("qbo_account_id")
+        self.assertEqual(taken, wizard.line_ids.filtered("proposal_certain"), "only the certain ones are taken")
+        wizard.action_apply()
+        mappings = self.env["quickbooks.account.mapping"].search([("backend_id", "=", self.backend.id)])
+        with_item = mappings.filtered("qbo_item_id")
+        self.assertEqual(
+            set(with_item.qbo_account_id.mapped("account_type")), {"Income"}, "Items only for sales income accounts"
+        )
+        exchange = mappings.filtered(lambda m: m.account_id == company.income_currency_exchange_account_id)
+        self.assertEqual((exchange.qbo_account_id.name, exchange.qbo_item_id), ("Exchange Gain or Loss", False))

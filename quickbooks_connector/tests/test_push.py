@@ -131,6 +131,7 @@ class TestInvoicePush(PushCase):
         move = self.invoice(price=1000.0)
         row = self.post_and_push(move)
         self.assertEqual(row.state, "done", row.last_error)
+        self.assertTrue(row.last_attempt_at and row.last_attempt_at == row.last_success_at, "the screen says when")
         invoice = self.qbo("Invoice", row.qbo_id)
         self.assertEqual(invoice["DocNumber"], move.name)
         self.assertEqual(invoice["TotalAmt"], 1150)
@@ -174,11 +175,14 @@ class TestInvoicePush(PushCase):
         move = self.invoice(account_id=account.id)
         row = self.post_and_push(move)
         self.assertEqual((row.state, row.failure_kind), ("failed", "mapping"))
+        self.assertTrue(row.last_attempt_at, "a failed attempt is an attempt")
         self.assertIn("Odd Revenue", row.last_error)
         self.assertFalse([i for i in self.qbo_all("Invoice") if i["DocNumber"] == move.name], "never half-sent")
         with trap_jobs() as trap:
             wizard = self.env["quickbooks.account.mapping.wizard"]._prepare_for_backend(self.backend)
-            wizard.action_accept_proposals()
+            line = wizard.line_ids.filtered(lambda line: line.account_id == account)
+            self.assertFalse(line.proposal_certain, "a revenue account matching by type only is the user's call")
+            line.qbo_account_id = line.proposed_qbo_account_id
             wizard.action_apply()
             trap.assert_jobs_count(1, only=move._quickbooks_push_job)
             trap.perform_enqueued_jobs()

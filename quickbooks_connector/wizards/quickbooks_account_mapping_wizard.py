@@ -1,33 +1,18 @@
 """Map the Odoo chart of accounts to QuickBooks in one screen.
 
 The wizard pulls the QBO chart (every page), lists each Odoo account that can appear on a synced
-document, proposes a QBO account (same number, then same name, then same type), and lets the user
-accept the proposals in bulk.  Saving creates the mappings and, for income accounts, binds the
-QBO service Item that invoice lines will reference.
+document, proposes a QBO account with how sure that is (``account_proposals``: the account's purpose
+against QuickBooks' detail type, its number, its name; the type alone is only a suggestion), and
+lets the user accept the certain proposals in bulk.  Saving creates the mappings and, for income
+accounts, binds the QBO service Item that invoice lines will reference.
 """
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.access import check_manager
+from .account_proposals import account_roles, default_role, propose
 
-# Odoo account types → QuickBooks AccountType, for the "same type" proposal.
-QBO_TYPE_BY_ODOO_TYPE = {
-    "income": "Income",
-    "income_other": "Other Income",
-    "asset_receivable": "Accounts Receivable",
-    "asset_cash": "Bank",
-    "asset_current": "Other Current Asset",
-    "liability_payable": "Accounts Payable",
-    "liability_current": "Other Current Liability",
-    "liability_credit_card": "Credit Card",
-    "expense": "Expense",
-    "expense_other": "Other Expense",
-    "expense_direct_cost": "Cost of Goods Sold",
-    "expense_depreciation": "Expense",
-    "asset_fixed": "Fixed Asset",
-    "asset_non_current": "Other Asset",
-}
 # Accounts that appear on documents the connector syncs: sales lines, receivables, payments.
 SYNCED_ACCOUNT_TYPES = ("income", "income_other", "asset_receivable", "asset_cash")
 # ... and, when vendor bills are synced, what purchase documents use: expense, direct cost, fixed
@@ -41,16 +26,24 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
 
     backend_id = fields.Many2one("quickbooks.backend", required=True, readonly=True)
     line_ids = fields.One2many("quickbooks.account.mapping.wizard.line", "wizard_id")
-    proposal_count = fields.Integer(compute="_compute_counts")
+    proposal_count = fields.Integer(compute="_compute_counts", help="Certain proposals not taken yet.")
+    check_count = fields.Integer(compute="_compute_counts", help="Accounts left unmapped that need a decision.")
     inactive_count = fields.Integer(compute="_compute_counts")
 
-    @api.depends("line_ids.proposed_qbo_account_id", "line_ids.qbo_account_id")
+    @api.depends("line_ids.proposed_qbo_account_id", "line_ids.qbo_account_id", "line_ids.proposal_certain")
     def _compute_counts(self):
         for wizard in self:
             wizard.proposal_count = len(
                 wizard.line_ids.filtered(
-                    lambda line: line.proposed_qbo_account_id and line.qbo_account_id != line.proposed_qbo_account_id
+                    lambda line: (
+                        line.proposal_certain
+                        and line.proposed_qbo_account_id
+                        and line.qbo_account_id != line.proposed_qbo_account_id
+                    )
                 )
+            )
+            wizard.check_count = len(
+                wizard.line_ids.filtered(lambda line: not line.qbo_account_id and not line.proposal_certain)
             )
             wizard.inactive_count = len(wizard.line_ids.filtered(lambda line: line.qbo_account_inactive))
 
@@ -86,26 +79,6 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         return (accounts | used.with_company(company)).sorted(lambda a: a.code or "")
 
     @api.model
-    def _propose(self, account, qbo_accounts):
-        """Best QBO account for ``account`` and why: same number, same name, then same type."""
-        active = qbo_accounts.filtered("qbo_active")
-        code = (account.code or "").strip()
-        by_number = active.filtered(lambda q: code and (q.acct_num or "").strip() == code)
-        if by_number:
-            return by_number[0], "number"
-        name = (account.name or "").strip().lower()
-        by_name = active.filtered(
-            lambda q: name and name in {(q.name or "").strip().lower(), (q.fully_qualified_name or "").strip().lower()}
-        )
-        if by_name:
-            return by_name[0], "name"
-        qbo_type = QBO_TYPE_BY_ODOO_TYPE.get(account.account_type)
-        by_type = active.filtered(lambda q: qbo_type and q.account_type == qbo_type)
-        if by_type:
-            return by_type[0], "type"
-        return qbo_accounts.browse(), False
-
-    @api.model
     def _prepare_for_backend(self, backend):
         """Pull the chart and build the wizard with one line per account to map."""
         backend.ensure_one()
@@ -115,20 +88,25 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
             m.account_id: m for m in self.env["quickbooks.account.mapping"].search([("backend_id", "=", backend.id)])
         }
         lines = []
-        for account in self._accounts_to_map(
-            backend.company_id,
-            purchases=backend.sync_bills,
-            purchase_tax_accounts=backend.sync_bills and backend._is_us_company(),
-        ):
-            proposal, reason = self._propose(account, qbo_accounts)
+        is_us = backend._is_us_company()
+        roles = account_roles(self.env, backend.company_id, is_us)
+        accounts = self._accounts_to_map(
+            backend.company_id, purchases=backend.sync_bills, purchase_tax_accounts=backend.sync_bills and is_us
+        )
+        # What documents touch besides their lines: tax, exchange differences, banks, cash differences.
+        accounts |= self.env["account.account"].with_company(backend.company_id).browse(list(roles)).exists()
+        for account in accounts.sorted(lambda a: a.code or ""):
+            proposal = propose(self.env, account, roles.get(account.id) or default_role(account), qbo_accounts)
             mapping = mappings.get(account)
             lines.append(
                 {
                     "account_id": account.id,
                     "mapping_id": mapping.id if mapping else False,
                     "qbo_account_id": mapping.qbo_account_id.id if mapping else False,
-                    "proposed_qbo_account_id": proposal.id,
-                    "match_reason": reason,
+                    "proposed_qbo_account_id": proposal.qbo_account.id,
+                    "match_reason": proposal.reason,
+                    "proposal_certain": proposal.certain,
+                    "proposal_note": proposal.note,
                 }
             )
         return self.create({"backend_id": backend.id, "line_ids": [fields.Command.create(v) for v in lines]})
@@ -144,9 +122,12 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
         }
 
     def action_accept_proposals(self):
-        """Take every proposal for lines still unmapped (existing choices are kept)."""
+        """Take every certain proposal for lines still unmapped (existing choices are kept; the other
+        proposals wait for the user, with their reason)."""
         check_manager(self.backend_id)
-        for line in self.line_ids.filtered(lambda line: line.proposed_qbo_account_id and not line.qbo_account_id):
+        for line in self.line_ids.filtered(
+            lambda line: line.proposal_certain and line.proposed_qbo_account_id and not line.qbo_account_id
+        ):
             line.qbo_account_id = line.proposed_qbo_account_id
         return self._reopen()
 

@@ -20,8 +20,13 @@ class QuickbooksAccountMappingWizardLine(models.TransientModel):
     qbo_account_inactive = fields.Boolean(compute="_compute_qbo_account_inactive", string="Inactive in QuickBooks")
     proposed_qbo_account_id = fields.Many2one("quickbooks.qbo.account", "Proposal", readonly=True)
     match_reason = fields.Selection(
-        [("number", "Same number"), ("name", "Same name"), ("type", "Same type")], readonly=True
+        [("number", "Same number"), ("name", "Same name"), ("purpose", "Same purpose"), ("type", "Same type only")],
+        readonly=True,
     )
+    proposal_certain = fields.Boolean(
+        "Certain", readonly=True, help="Taken by Accept All Proposals; the other proposals need a decision."
+    )
+    proposal_note = fields.Char("Why", readonly=True)
 
     @api.depends("qbo_account_id.qbo_active")
     def _compute_qbo_account_inactive(self):
