@@ -13,7 +13,7 @@ import hashlib
 
 from markupsafe import Markup
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
@@ -83,6 +83,7 @@ class QuickbooksPush(models.AbstractModel):
                         "last_error": message,
                         "failure_kind": "transient",
                         "state": "pending",
+                        "last_attempt_at": fields.Datetime.now(),
                     },
                     message,
                     retry_after=getattr(error, "retry_after", None),

@@ -36,9 +36,15 @@ FIGURES = (
     ("payable", "Payables"),
 )
 
-RUN_STATES = [("match", "Match"), ("drift", "Drift"), ("error", "Error")]
+RUN_STATES = [("match", "Match"), ("drift", "Drift"), ("error", "Error"), ("not_synced", "Not yet synchronised")]
 FX_STATES = [("none", "Not checked"), ("match", "Match"), ("drift", "Drift")]
-ALERT_STATES = [("none", "No alert"), ("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")]
+ALERT_STATES = [
+    ("none", "No alert"),
+    ("pending", "Pending"),
+    ("sent", "Sent"),
+    ("failed", "Failed"),
+    ("not_configured", "No Slack URL set"),
+]
 
 
 def drift_percent(odoo_value, qbo_value) -> float:
@@ -227,6 +233,21 @@ class QuickbooksReconciliation(models.Model):
                 "fx_tolerance": backend.fx_tolerance,
             }
         )
+        if not self._has_synced_documents(backend):
+            # Before the first push or backfill every Odoo document would be "only in Odoo": not drift,
+            # a step the user has not taken yet.
+            run.write(
+                {
+                    "state": "not_synced",
+                    "notes": self.env._(
+                        "No document of %(company)s is in QuickBooks yet: nothing to compare. Send the open "
+                        "documents first (QuickBooks › Send to QuickBooks, or post new ones); the books are "
+                        "compared from the next run on.",
+                        company=backend.company_id.name,
+                    ),
+                }
+            )
+            return run
         try:
             with self.env.cr.savepoint():
                 run._compare(backend, period_start if with_fx else None, period_end)
@@ -246,6 +267,29 @@ class QuickbooksReconciliation(models.Model):
         if run.state == "drift":
             run._alert()
         return run
+
+    @api.model
+    def _has_synced_documents(self, backend) -> bool:
+        """Whether the company's documents have started reaching QuickBooks: one of them is bound, or
+        Odoo has none to send (then QuickBooks' side alone is worth comparing)."""
+        Ledger = self.env["quickbooks.sync.state"].sudo()
+        if Ledger.search_count(
+            [("backend_id", "=", backend.id), ("res_model", "=", "account.move"), ("qbo_id", "!=", False)], limit=1
+        ):
+            return True
+        return (
+            not self.env["account.move"]
+            .sudo()
+            .search_count(
+                [
+                    ("company_id", "=", backend.company_id.id),
+                    ("state", "=", "posted"),
+                    ("move_type", "in", ("out_invoice", "out_refund", "in_invoice", "in_refund")),
+                    ("quickbooks_skip", "=", False),
+                ],
+                limit=1,
+            )
+        )
 
     @api.model
     def _fx_checked(self, backend, period_start: date) -> bool:
@@ -379,6 +423,7 @@ class QuickbooksReconciliation(models.Model):
             if (
                 by_state.get("match")
                 or by_state.get("drift")
+                or by_state.get("not_synced")
                 or by_state.get("error", 0) >= const.RECONCILIATION_MAX_NIGHTLY_ERRORS
             ):
                 continue

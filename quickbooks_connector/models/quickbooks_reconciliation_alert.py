@@ -108,8 +108,8 @@ class QuickbooksReconciliation(models.Model):
         run.alert_message = run._alert_text()
         if backend._get_slack_webhook_url():
             run._enqueue_slack_alert()
-        else:
-            run.alert_last_error = self.env._("No Slack webhook URL is configured for this connection.")
+        else:  # a setting the company chose not to use, not a failure: the managers' activity below says it
+            run.alert_state = "not_configured"
         lines = [
             self.env._("Odoo and QuickBooks disagree on: %s.", ", ".join(run._drifting_figures())),
             *run._figure_lines(mark=" ⚠"),
@@ -138,8 +138,9 @@ class QuickbooksReconciliation(models.Model):
             return f"nothing to send: the alert is {run.alert_state}"
         attempt = run.alert_attempts + 1
         url = run.backend_id._get_slack_webhook_url()
-        if not url:
-            return run._alert_given_up(attempt, self.env._("No Slack webhook URL is configured for this connection."))
+        if not url:  # removed since the alert was queued
+            run.write({"alert_state": "not_configured", "alert_attempts": attempt})
+            return self.env._("No Slack webhook URL is configured for this connection: not sent.")
         if not run.backend_id._slack_url_allowed(url):
             return run._alert_given_up(
                 attempt, self.env._("The stored Slack webhook URL is not a Slack incoming webhook.")

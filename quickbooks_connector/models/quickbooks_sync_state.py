@@ -90,7 +90,9 @@ class QuickbooksSyncState(models.Model):
     attempts = fields.Integer(default=0)
     last_error = fields.Text()
     last_request_id = fields.Char("Last requestid")
-    last_attempt_at = fields.Datetime()
+    last_attempt_at = fields.Datetime(
+        "Last Attempt", help="When the connector last tried to sync it, whatever came of it."
+    )
     last_success_at = fields.Datetime("Last Synced")
     qbo_url = fields.Char("View in QuickBooks", compute="_compute_qbo_url")
 
@@ -166,6 +168,7 @@ class QuickbooksSyncState(models.Model):
 
     def _mark_done(self, qbo_object, synced_values=None, **extra):
         """Record a successful sync: QBO's Id and SyncToken, and what is now the merge base."""
+        now = fields.Datetime.now()
         summary = fingerprint(self.qbo_entity, qbo_object)
         if summary is not None:  # our own write is the new reference for drift detection
             extra.setdefault("qbo_fingerprint", summary)
@@ -179,20 +182,25 @@ class QuickbooksSyncState(models.Model):
                 "synced_values": synced_values if synced_values is not None else self.synced_values,
                 "last_error": False,
                 "failure_kind": False,
-                "last_success_at": fields.Datetime.now(),
+                "last_success_at": now,
+                "last_attempt_at": now,
                 **extra,
             }
         )
 
     def _mark_failed(self, message, state="failed", kind="other"):
-        self.sudo().write({"state": state, "last_error": message, "failure_kind": kind})
+        self.sudo().write(
+            {"state": state, "last_error": message, "failure_kind": kind, "last_attempt_at": fields.Datetime.now()}
+        )
 
     def _mark_skipped(self, reason):
-        self.sudo().write({"state": "skipped", "last_error": reason})
+        self.sudo().write({"state": "skipped", "last_error": reason, "last_attempt_at": fields.Datetime.now()})
 
     def _mark_draft(self, reason):
         """The record went back to draft in Odoo before its push ran: nothing to do until it is posted."""
-        self.sudo().write({"state": "draft", "last_error": reason, "failure_kind": False})
+        self.sudo().write(
+            {"state": "draft", "last_error": reason, "failure_kind": False, "last_attempt_at": fields.Datetime.now()}
+        )
 
     # ------------------------------------------------------------------ actions
     def action_retry(self):

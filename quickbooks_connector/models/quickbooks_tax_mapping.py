@@ -37,7 +37,22 @@ class QuickbooksTaxMapping(models.Model):
         domain="[('backend_id', '=', backend_id)]",
     )
 
+    tax_use = fields.Selection(related="tax_id.type_tax_use", string="Used On")
+    applied_rate = fields.Float(
+        "QuickBooks Rate (%)",
+        compute="_compute_applied_rate",
+        digits=(16, 4),
+        help="The rate QuickBooks applies with this code to what the tax is used on: its sales rate for a "
+        "sales tax, its purchase rate for a purchase tax.",
+    )
+
     _backend_tax_uniq = models.Constraint("UNIQUE(backend_id, tax_id)", "This tax is already mapped.")
+
+    @api.depends("tax_id.type_tax_use", "qbo_tax_code_id.rate", "qbo_tax_code_id.purchase_rate")
+    def _compute_applied_rate(self):
+        for mapping in self:
+            code = mapping.qbo_tax_code_id
+            mapping.applied_rate = code.purchase_rate if mapping.tax_id.type_tax_use == "purchase" else code.rate
 
     @api.model_create_multi
     def create(self, vals_list):

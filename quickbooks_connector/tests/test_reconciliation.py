@@ -115,6 +115,11 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
             **values,
         )
 
+    def started(self):
+        """A first document sent to QuickBooks: from then on the books are compared (before, a run only
+        says that nothing was sent yet)."""
+        return self.push(self.post_move(5.0))
+
     def push(self, move):
         """Put ``move`` in QuickBooks and bind it in the ledger, as the push flow does."""
         entity = "Invoice" if move.move_type == "out_invoice" else "CreditMemo"
@@ -352,6 +357,37 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertEqual((run.line_ids.kind, run.line_ids.move_id, run.line_ids.difference), ("amount", invoice, 100.0))
         self.assertTrue(self.drift_activities())
 
+    def test_before_any_document_is_sent_the_run_says_so_instead_of_drifting(self):
+        # The demo's first night: Odoo's invoices exist, none was sent yet.
+        first = self.post_move(250.0)
+        second = self.post_move(150.0)
+        self.connect_backend()
+        cron = self.Run._cron_nightly_reconciliation
+        run = cron(now=datetime(2026, 3, 2, 7, 30))
+        self.assertEqual((run.trigger, run.state), ("cron", "not_synced"))
+        self.assertIn("Send the open documents", run.notes)
+        self.assertFalse(run.line_ids, "nothing listed as only in Odoo")
+        self.assertEqual(run.alert_state, "none")
+        self.assertFalse(self.drift_activities())
+        self.assertFalse(cron(now=datetime(2026, 3, 2, 8, 30)), "once a night")
+        self.push(first)  # from the first document in QuickBooks on, the books are compared
+        run = self.reconcile()
+        self.assertEqual(run.state, "drift")
+        self.assertEqual(run.line_ids.move_id, second)
+
+    def test_a_connection_without_slack_url_alerts_managers_and_records_no_error(self):
+        self.backend.action_clear_slack_webhook()
+        synced = self.post_move(400.0)
+        self.post_move(600.0)
+        self.push(synced)
+        with trap_jobs() as trap:
+            run = self.reconcile()
+            trap.assert_jobs_count(0)
+        self.assertEqual(run.state, "drift")
+        self.assertEqual(run.alert_state, "not_configured", "a setting, not a failed alert")
+        self.assertFalse(run.alert_last_error)
+        self.assertTrue(self.drift_activities())
+
     def test_quickbooks_only_invoice_is_listed(self):
         self.qbo_invoice(70.0)
         run = self.reconcile()
@@ -363,6 +399,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertIn("Receivables: Odoo", run.alert_message)
 
     def test_explanation_is_bounded(self):
+        self.started()
         for _index in range(23):
             self.post_move(10.0)
         run = self.reconcile()
@@ -396,6 +433,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertEqual(run.state, "drift")
 
     def test_slack_down_keeps_the_alert_pending_then_sends_it(self):
+        self.started()
         missing = self.post_move(600.0)
         self.slack.reset(status=500)
         with trap_jobs() as trap:
@@ -434,6 +472,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         self.assertEqual(len(self.slack.requests), 2)
 
     def test_unreachable_slack_is_retried_without_leaking_the_url(self):
+        self.started()
         self.post_move(600.0)
         with socket.socket() as sock:  # a port nobody listens on
             sock.bind(("127.0.0.1", 0))
@@ -452,6 +491,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
 
     @mute_logger(ALERT_LOGGER)
     def test_slack_refusing_the_webhook_fails_the_alert_and_tells_managers(self):
+        self.started()
         self.post_move(600.0)
         self.slack.reset(status=404)
         with trap_jobs() as trap:
@@ -472,6 +512,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
 
     @mute_logger(ALERT_LOGGER)
     def test_slack_redirects_are_not_followed_and_replies_are_not_kept(self):
+        self.started()
         self.post_move(600.0)
         other = SlackSink()
         self.addCleanup(other.stop)
