@@ -36,6 +36,8 @@ QBO_APP_PATHS = {
     "Invoice": "/app/invoice?txnId={id}",
     "CreditMemo": "/app/creditmemo?txnId={id}",
     "Payment": "/app/recvpayment?txnId={id}",
+    "Vendor": "/app/vendordetail?nameId={id}",
+    "Bill": "/app/bill?txnId={id}",
     "Item": "/app/items",
     "Account": "/app/chartofaccounts",
 }

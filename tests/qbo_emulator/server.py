@@ -21,7 +21,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import api, control
+from . import api, app_pages, control
 from .clock import Clock, qbo_time_ms
 from .company import DEFAULT_SETTINGS, Company
 from .faults import FaultInjector
@@ -127,6 +127,7 @@ class Emulator:
                 Rule("/v1/openid_connect/userinfo", endpoint="userinfo", methods=["GET"]),
                 Rule("/op/v1/jwks", endpoint="jwks", methods=["GET"]),
                 Rule("/_emulator/<path:subpath>", endpoint="control", methods=["GET", "POST", "DELETE"]),
+                Rule("/app/<page>", endpoint="app", methods=["GET"]),
                 Rule("/", endpoint="index", methods=["GET"]),
             ]
         )
@@ -338,6 +339,8 @@ class Emulator:
             return api.handle(self, request, values["realm"], values["subpath"])
         if endpoint == "control":
             return control.handle(self, request, values["subpath"])
+        if endpoint == "app":
+            return app_pages.handle(self, request, values["page"])
         if endpoint == "index":
             base = request.host_url.rstrip("/")
             return _json(
