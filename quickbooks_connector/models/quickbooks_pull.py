@@ -23,6 +23,10 @@ from ..qbo.redact import get_logger
 _logger = get_logger(__name__)
 
 
+class Echo(str):
+    """An outcome saying QuickBooks only reported the connector's own change back (a push's echo)."""
+
+
 class QuickbooksPull(models.AbstractModel):
     _name = "quickbooks.pull"
     _description = "Apply QuickBooks changes in Odoo"
@@ -89,7 +93,7 @@ class QuickbooksPull(models.AbstractModel):
             return note
         current = fingerprint(entity, qbo_object)
         if current == row.qbo_fingerprint:
-            return self.env._("No change to fields Odoo owns.")
+            return Echo(self.env._("No change to fields Odoo owns."))
         changes = describe_changes(row.qbo_fingerprint, current)
         note = self.env._(
             "Changed in QuickBooks, not by Odoo (Odoo is master; the next push restores Odoo's values):\n%s",

@@ -36,6 +36,7 @@ from ..qbo.webhooks import read_delivery
 from ..tools.access import check_manager
 from ..tools.dates import naive_utc
 from ..tools.jobs import CONCURRENCY_ERRORS, enqueue, note_and_retry
+from .quickbooks_pull import Echo
 
 _logger = get_logger(__name__)
 
@@ -105,6 +106,12 @@ class QuickbooksWebhookEvent(models.Model):
     last_error = fields.Text(readonly=True)
     processed_at = fields.Datetime(readonly=True)
     outcome = fields.Char(readonly=True)
+    echo = fields.Boolean(
+        "Echo of Odoo's change",
+        readonly=True,
+        index=True,
+        help="QuickBooks reported a change the connector itself had just made: nothing to do, hidden by default.",
+    )
 
     _dedupe_uniq = models.Constraint(
         "UNIQUE(backend_id, dedupe_key)", "This QuickBooks notification is already in the inbox."
@@ -401,6 +408,7 @@ class QuickbooksWebhookEvent(models.Model):
             row.write(
                 {
                     "state": "done",
+                    "echo": isinstance(outcome, Echo),
                     "outcome": (outcome or "")[:250] or False,
                     "last_error": False,
                     "processed_at": fields.Datetime.now(),

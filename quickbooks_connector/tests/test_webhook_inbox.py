@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
+from lxml import etree
 from psycopg2 import errors as pg_errors
 
 from odoo import fields, sql_db
@@ -18,6 +19,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .. import const
 from ..const import CDC_PAGE_LIMIT, MAX_WEBHOOK_BYTES
@@ -633,6 +635,9 @@ class TestWebhookInboxEndToEnd(InboxMixin, PushCase, HttpCase):
         self.assertEqual(len(inbox), 3)
         self.assertEqual(set(inbox.mapped("state")), {"done"}, inbox.mapped("last_error"))
         self.assertEqual(set(inbox.mapped("outcome")), {"No change to fields Odoo owns."})
+        self.assertEqual(set(inbox.mapped("echo")), {True}, "echoes of our own pushes")
+        shown = self.env["quickbooks.webhook.event"].sudo().search(self.default_notification_domain())
+        self.assertFalse(shown & inbox, "hidden from the notifications list by default")
         for row in rows[1:]:  # their own jobs find nothing left to do
             self.run_jobs("Invoice", row.qbo_id)
         requests = self.emulator.call("GET", "requests")
@@ -653,6 +658,27 @@ class TestWebhookInboxEndToEnd(InboxMixin, PushCase, HttpCase):
         rows[1].invalidate_recordset()
         self.assertTrue(rows[1].drift_detected)
         self.assertIn("DueDate", rows[1].drift_note)
+        changed = (
+            self.env["quickbooks.webhook.event"]
+            .sudo()
+            .search([("entity", "=", "Invoice"), ("qbo_id", "=", rows[1].qbo_id), ("operation", "=", "update")])
+        )
+        self.assertEqual(changed.mapped("echo"), [False])
+        shown = self.env["quickbooks.webhook.event"].sudo().search(self.default_notification_domain())
+        self.assertIn(changed, shown, "a change made in QuickBooks is listed")
+
+    def default_notification_domain(self):
+        """The domain of the filters the notifications menu starts with."""
+        action = self.env.ref("quickbooks_connector.action_quickbooks_webhook_event")
+        defaults = {
+            key[len("search_default_") :] for key in safe_eval(action.context) if key.startswith("search_default_")
+        }
+        search_view = self.env.ref("quickbooks_connector.view_quickbooks_webhook_event_search")
+        domain = []
+        for node in etree.fromstring(search_view.arch).iter("filter"):
+            if node.get("name") in defaults:
+                domain += safe_eval(node.get("domain"))
+        return domain
 
     def pushed_invoice(self, price):
         move = self.invoice(price=price, taxes=self.env["account.tax"])
