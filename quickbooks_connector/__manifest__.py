@@ -28,6 +28,9 @@
         "views/quickbooks_webhook_event_views.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "quickbooks_connector/static/src/**/*",
+        ],
         "web.assets_tests": [
             "quickbooks_connector/static/tests/tours/**/*",
         ],

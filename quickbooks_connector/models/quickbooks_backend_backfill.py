@@ -25,6 +25,7 @@ class QuickbooksBackend(models.Model):
         """Queue the preparation of a backfill (it queues the pushes once the look-ups are done)."""
         self.ensure_one()
         check_manager(self)
+        self._mark_backlog_started()
         moves = moves.sorted(lambda move: (move.invoice_date or move.date, move.id))
         for start in range(0, len(moves), const.BACKFILL_CHUNK):
             chunk = moves[start : start + const.BACKFILL_CHUNK]

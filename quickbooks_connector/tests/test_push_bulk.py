@@ -23,7 +23,7 @@ class TestBulkPush(PushCase):
         )
 
     def test_a_period_backlog_drains_through_the_governor_with_no_429(self):
-        self.scale_limits(40, 2)
+        self.scale_limits(30, 2)
         with trap_jobs():
             moves = self.env["account.move"].concat(*(self.invoice(price=10.0 + n) for n in range(25)))
             moves.action_post()
@@ -48,7 +48,7 @@ class TestBulkPush(PushCase):
             trap.perform_enqueued_jobs()
         stats = self.emulator.call("GET", "rate_limits")
         self.assertEqual(stats["throttled"], 0, "no request may be refused for throttling")
-        self.assertGreater(stats["served"], 40, "the backlog needed more than one window")
+        self.assertGreater(stats["served"], 30, "the backlog needed more than one window")
         self.assertEqual(set(self.ledger(move).state for move in moves), {"done"})
         again = self.env["quickbooks.bulk.push.wizard"].create(
             {"backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()}
@@ -90,6 +90,9 @@ class TestBulkPush(PushCase):
             self.drain(trap)
         self.backend.invalidate_recordset()
         self.assertEqual((self.backend.backlog_pending, self.backend.backlog_eta), (0, "Nothing waiting"))
+        self.assertEqual(self.backend.backlog_summary, "Finished: 60 sent, 0 failed")
+        self.assertTrue(self.backend.backlog_finished_at >= self.backend.backlog_started_at)
+        self.assertEqual(self.backend.backlog_progress, 100.0)
         self.assertEqual(set(self.ledger(move).state for move in moves), {"done"})
         invoices = [i for i in self.qbo_all("Invoice") if i["DocNumber"] in moves.mapped("name")]
         self.assertEqual(len(invoices), 60, "one QuickBooks invoice per Odoo invoice: the typed one was bound")
@@ -152,3 +155,35 @@ class TestBulkPush(PushCase):
         self.assertTrue(self.backend.with_context(job_uuid=backfill.uuid)._qbo_client().limiter.bulk)
         self.assertFalse(self.backend.with_context(job_uuid=interactive.uuid)._qbo_client().limiter.bulk)
         self.assertFalse(self.backend._qbo_client().limiter.bulk, "outside a job: interactive")
+
+    def test_the_push_counts_bills_too_and_says_when_it_finished_and_how(self):
+        self.emulator.call("POST", "rate_limits", {"enabled": False})
+        vendor = self.env["res.partner"].create({"name": "Backlog Vendor"})
+        with trap_jobs():
+            invoices = self.invoice(price=20.0, taxes=self.env["account.tax"]) | self.invoice(
+                price=30.0, taxes=self.env["account.tax"]
+            )
+            bill = self._create_invoice_one_line(
+                move_type="in_invoice", partner_id=vendor.id, price_unit=40.0, tax_ids=self.env["account.tax"]
+            )
+            (invoices | bill).action_post()
+        odd = self.env["account.account"].create({"code": "499300", "name": "Unmapped Sales", "account_type": "income"})
+        refused = self.invoice(price=10.0, taxes=self.env["account.tax"], account_id=odd.id)
+        with trap_jobs():
+            refused.action_post()
+        wizard = self.env["quickbooks.bulk.push.wizard"].create(
+            {"backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()}
+        )
+        with trap_jobs() as trap:
+            action = wizard.action_push()
+            self.assertEqual(action["params"]["next"]["res_id"], self.backend.id, "the connection shows the push")
+            self.backend.invalidate_recordset()
+            self.assertEqual((self.backend.backlog_pending, self.backend.backlog_done), (4, 0))
+            self.assertEqual(self.backend.backlog_summary, "0 sent, 0 failed, 4 waiting")
+            self.assertFalse(self.backend.backlog_finished_at)
+            self.drain(trap)
+        self.backend.invalidate_recordset()
+        self.assertEqual(self.ledger(bill).state, "done", self.ledger(bill).last_error)
+        self.assertEqual((self.backend.backlog_done, self.backend.backlog_failed), (3, 1), "bills are counted")
+        self.assertEqual(self.backend.backlog_summary, "Finished: 3 sent, 1 failed")
+        self.assertTrue(self.backend.backlog_finished_at)

@@ -73,7 +73,9 @@ class QuickbooksBulkPushWizard(models.TransientModel):
             "params": {
                 "type": "info",
                 "title": self.env._("QuickBooks"),
-                "message": self.env._("%s document(s) queued for QuickBooks.", len(moves)),
-                "next": {"type": "ir.actions.act_window_close"},
+                "message": self.env._(
+                    "%s document(s) queued for QuickBooks: the connection shows how far they have got.", len(moves)
+                ),
+                "next": self.backend_id._open_form_action(),
             },
         }
