@@ -14,6 +14,7 @@
         "data/ir_cron_data.xml",
         "views/quickbooks_backend_views.xml",
         "views/quickbooks_sync_state_views.xml",
+        "views/quickbooks_dashboard_views.xml",
         "views/quickbooks_account_mapping_views.xml",
         "wizards/quickbooks_account_mapping_wizard_views.xml",
         "views/res_config_settings_views.xml",

@@ -16,6 +16,7 @@ from . import quickbooks_push_document
 from . import quickbooks_push_payment
 from . import quickbooks_backend_backfill
 from . import quickbooks_backend_progress
+from . import quickbooks_backend_dashboard
 from . import quickbooks_pull
 from . import quickbooks_pull_payment
 from . import res_company

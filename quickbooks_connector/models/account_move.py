@@ -1,7 +1,9 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 from ..adapters.settlement import credit_note_settlement
 from ..adapters.sides import PAYABLE, side_of_move_type
+from ..tools.access import check_manager
 from ..tools.jobs import enqueue
 
 
@@ -114,6 +116,42 @@ class AccountMove(models.Model):
             ).sudo().state = "pending"
             options = {"priority": priority} if priority else {}
             enqueue(move, f"QuickBooks: push {move.name}", **options)._quickbooks_push_job(target)
+
+    def action_quickbooks_send(self):
+        """ "Send to QuickBooks" on selected documents: the posted invoices, credit notes, bills and refunds
+        among them are sent (customers and numbers looked up in batches first); the others are named.
+
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if none of them can be sent
+        """
+        check_manager(self)
+        candidates = self.filtered(lambda m: m.state == "posted" and m._quickbooks_is_candidate())
+        queued = self.browse()
+        for backend in {move._quickbooks_backend() for move in candidates}:
+            if not backend:
+                continue
+            moves = candidates.filtered(lambda m, b=backend: m._quickbooks_backend() == b)
+            backend._quickbooks_schedule_backfill(moves)
+            queued |= moves
+        left = self - queued
+        if not queued:
+            raise UserError(
+                self.env._(
+                    "Nothing to send: QuickBooks receives posted invoices, credit notes, bills and refunds not "
+                    "marked 'Skip QuickBooks', of a company connected to QuickBooks."
+                )
+            )
+        message = self.env._("%s document(s) queued for QuickBooks.", len(queued))
+        if left:
+            message += " " + self.env._(
+                "Not sent (draft, cancelled, skipped or not connected): %s.",
+                ", ".join(left.mapped(lambda m: m.name or m.display_name)),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": "info", "title": self.env._("QuickBooks"), "message": message},
+        }
 
     def _quickbooks_push_job(self, backend):
         """Job: send this posted invoice, credit note, bill or refund to QuickBooks (create or update)."""

@@ -23,6 +23,7 @@ class QuickbooksBoundMixin(models.AbstractModel):
         [*SYNC_STATES, ("none", "Not synced")],
         string="QuickBooks Status",
         compute="_compute_quickbooks_status",
+        search="_search_quickbooks_status",
         groups=const.GROUP_USER,
     )
     quickbooks_url = fields.Char("View in QuickBooks", compute="_compute_quickbooks_status", groups=const.GROUP_USER)
@@ -53,6 +54,32 @@ class QuickbooksBoundMixin(models.AbstractModel):
             record.quickbooks_url = row.qbo_url or False
             record.quickbooks_last_error = row.last_error or False
             record.quickbooks_drift_note = row.drift_note if row.drift_detected else False
+
+    def _search_quickbooks_status(self, operator, value):
+        """Filter lists by QuickBooks status (the current company's connection; "none": never bound)."""
+        if operator not in ("=", "!=", "in", "not in"):
+            return NotImplemented
+        # Odoo 19 hands "=" over as "in" with a set of values; a single value is accepted too.
+        wanted = {value} if isinstance(value, str) or value is False else set(value)
+        backend = self.env["quickbooks.backend"].sudo()._for_company(self.env.company)
+        rows = (
+            self.env["quickbooks.sync.state"]
+            .sudo()
+            ._read_group(
+                [("backend_id", "=", backend.id), ("res_model", "=", self._name), ("binding_key", "=", "")],
+                ["state"],
+                ["res_id:array_agg"],
+            )
+        )
+        by_state = {state: set(ids) for state, ids in rows}
+        bound = set().union(*by_state.values()) if by_state else set()
+        ids = set().union(*(by_state.get(state, set()) for state in wanted - {"none"}))
+        domain = [("id", "in", list(ids))]
+        if "none" in wanted:
+            domain = ["|", ("id", "not in", list(bound)), *domain]
+        if operator in ("!=", "not in"):
+            domain = ["!", *domain]
+        return domain
 
     def action_view_in_quickbooks(self):
         """Open this record's object in QuickBooks, in a new tab.

@@ -32,9 +32,9 @@ class QuickbooksSyncState(models.Model):
     _order = "write_date desc, id desc"
     _rec_name = "res_name"
 
-    backend_id = fields.Many2one("quickbooks.backend", required=True, index=True, ondelete="cascade")
+    backend_id = fields.Many2one("quickbooks.backend", "Connection", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
-    res_model = fields.Char("Odoo Model", required=True, index=True)
+    res_model = fields.Char("Odoo Model (technical)", required=True, index=True)
     res_id = fields.Many2oneReference("Odoo Record ID", model_field="res_model", required=True, index=True)
     binding_key = fields.Char(
         default="",
@@ -43,7 +43,7 @@ class QuickbooksSyncState(models.Model):
         "gets its own QBO customer, keyed by that currency.",
     )
     res_name = fields.Char("Record", compute="_compute_res_name", store=True)
-    qbo_entity = fields.Char("QuickBooks Entity", required=True)
+    qbo_entity = fields.Char("QuickBooks Type", required=True)
     qbo_id = fields.Char("QuickBooks ID", index=True, copy=False)
     qbo_doc_number = fields.Char("QuickBooks Number")
     sync_token = fields.Char("SyncToken", copy=False)
@@ -89,12 +89,19 @@ class QuickbooksSyncState(models.Model):
     )
     attempts = fields.Integer(default=0)
     last_error = fields.Text()
-    last_request_id = fields.Char("Last requestid")
+    last_request_id = fields.Char(
+        "Last Request Key", help="The idempotency key (QuickBooks' requestid) of the last write: technical."
+    )
     last_attempt_at = fields.Datetime(
         "Last Attempt", help="When the connector last tried to sync it, whatever came of it."
     )
     last_success_at = fields.Datetime("Last Synced")
     qbo_url = fields.Char("View in QuickBooks", compute="_compute_qbo_url")
+    record_type = fields.Char("Odoo Document", compute="_compute_record_details")
+    partner_id = fields.Many2one("res.partner", compute="_compute_record_details")
+    currency_id = fields.Many2one("res.currency", compute="_compute_record_details")
+    amount = fields.Monetary(compute="_compute_record_details", currency_field="currency_id")
+    record_date = fields.Date("Date", compute="_compute_record_details")
 
     _record_uniq = models.Constraint(
         "UNIQUE(backend_id, res_model, res_id, binding_key)", "This Odoo record already has a QuickBooks binding."
@@ -113,6 +120,39 @@ class QuickbooksSyncState(models.Model):
     def _compute_qbo_url(self):
         for row in self:
             row.qbo_url = row.backend_id._qbo_app_url(row.qbo_entity, row.qbo_id) if row.qbo_id else False
+
+    def _compute_record_details(self):
+        """What an accountant reads on the list: the kind of document, its partner, date and amount."""
+        model_names = {
+            model.model: model.name
+            for model in self.env["ir.model"].sudo().search([("model", "in", list(set(self.mapped("res_model"))))])
+        }
+        by_model = {}
+        for row in self:
+            by_model.setdefault(row.res_model, set()).add(row.res_id)
+        records = {
+            model: {record.id: record for record in self.env[model].sudo().browse(list(ids)).exists()}
+            for model, ids in by_model.items()
+            if model in self.env
+        }
+        for row in self:
+            record = records.get(row.res_model, {}).get(row.res_id)
+            row.record_type = model_names.get(row.res_model, row.res_model)
+            if record is None:
+                row.partner_id = row.currency_id = row.amount = row.record_date = False
+                continue
+            known = record._fields
+            if row.res_model == "res.partner":
+                partner = record
+            else:
+                partner = record.partner_id if "partner_id" in known else False
+            row.partner_id = partner.commercial_partner_id if partner else False
+            row.currency_id = record.currency_id if "currency_id" in known else False
+            if row.res_model == "account.move":
+                row.amount, row.record_date = record.amount_total, record.invoice_date or record.date
+            else:
+                row.amount = record.amount if "amount" in known else 0.0
+                row.record_date = record.date if "date" in known else False
 
     def _record(self):
         self.ensure_one()

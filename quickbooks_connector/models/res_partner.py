@@ -1,6 +1,7 @@
 from odoo import api, models
 
 from ..adapters.sides import side_of_entity
+from ..tools.access import check_manager
 from ..tools.jobs import enqueue
 
 # Partner fields that end up in the QBO customer (vendor): editing one of them schedules a push.
@@ -74,6 +75,24 @@ class ResPartner(models.Model):
                     partner,
                     f"QuickBooks: push {entity.lower()} {partner.display_name}",
                 )._quickbooks_push_job(target, currency, entity)
+
+    def action_quickbooks_send(self):
+        """ "Send to QuickBooks" on selected contacts: each is created or updated in QuickBooks as the
+        customer (and the vendor) it is there, or as a customer when it is one in Odoo.
+
+        :raise AccessError: if the user is not a QuickBooks manager
+        """
+        check_manager(self)
+        self._quickbooks_schedule_sync()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("QuickBooks"),
+                "message": self.env._("%s contact(s) queued for QuickBooks.", len(self.commercial_partner_id)),
+            },
+        }
 
     def _quickbooks_push_job(self, backend, currency, entity="Customer"):
         """Job: create or update this partner's QBO customer (or vendor) in ``currency``."""

@@ -22,6 +22,12 @@ HARMLESS = {
     ("quickbooks.backend", "action_open_ledger_failed"): ("users", "opens the ledger list, filtered by access rights"),
     ("quickbooks.backend", "action_open_webhook_events"): ("users", "opens the notification list, access rights apply"),
     ("quickbooks.backend", "action_open_reconciliations"): ("users", "opens the reconciliation list"),
+    ("quickbooks.backend", "action_open_sync_done"): (
+        "users",
+        "dashboard: opens the sync records, access rights apply",
+    ),
+    ("quickbooks.backend", "action_open_sync_pending"): ("users", "dashboard: opens the sync records"),
+    ("quickbooks.backend", "action_open_sync_failed"): ("users", "dashboard: opens the sync records"),
     ("quickbooks.sync.state", "action_open_record"): ("users", "opens the bound record; its own access rights apply"),
     ("quickbooks.sync.state", "action_view_in_quickbooks"): ("users", "a link to QuickBooks' web app"),
     ("account.move", "action_view_in_quickbooks"): ("users", "a link to QuickBooks' web app"),
