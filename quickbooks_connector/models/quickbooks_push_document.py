@@ -34,6 +34,9 @@ _logger = get_logger(__name__)
 
 #: QBO Term ids by (database, realm, name), with their expiry: terms are renamed rarely.
 _TERM_CACHE = {}
+#: Whether the QuickBooks company refuses a sales document number already used ("Warn if duplicate
+#: number is used", Preferences.OtherPrefs WarnDuplicateDocNum), by (database, realm), with its expiry.
+_DUPLICATE_WARNING_CACHE = {}
 
 
 #: QBO document entity → its payload builder and the fields Odoo owns on it.
@@ -171,8 +174,13 @@ class QuickbooksPush(models.AbstractModel):
     def _create_document(self, backend, move, row, entity, body, client):
         request_id = self._request_id(entity, move.id, "create", move.quickbooks_post_version)
         # Look for the same number first (an earlier push whose binding was lost, or typed by the CPA),
-        # unless a backfill just looked it up in a batch; a duplicate refused by QBO is looked up anyway.
+        # unless a backfill just looked it up in a batch, or this is the document's first try and the
+        # QuickBooks company refuses duplicate numbers itself (a document typed by the CPA is then
+        # refused with 6140 and looked up below; a lost answer of this try is replayed by requestid).
         looked_up = row.qbo_absent_at and row.qbo_absent_at >= fields.Datetime.now() - const.LOOKUP_VALIDITY
+        first_try = not row.attempts and not row.last_request_id and not row.qbo_id
+        if first_try and entity in ("Invoice", "CreditMemo") and self._refuses_duplicate_numbers(client):
+            looked_up = True
         existing = self._find_document(client, entity, move, body) if not looked_up else []
         if not existing:
             try:
@@ -209,6 +217,21 @@ class QuickbooksPush(models.AbstractModel):
         row._mark_done(stored, _owned(body, entity), last_request_id=request_id, attempts=row.attempts + 1)
         move.message_post(body=self.env._("Sent to QuickBooks as #%s.", stored.get("DocNumber") or stored["Id"]))
         return stored
+
+    def _refuses_duplicate_numbers(self, client):
+        """Whether QuickBooks refuses an invoice or credit memo number already used (read once per process
+        and realm for a while, as terms are)."""
+        key = (self.env.cr.dbname, client.realm_id)
+        cached = _DUPLICATE_WARNING_CACHE.get(key)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        prefs = (client.query("select * from Preferences").get("Preferences") or [{}])[0]
+        values = {
+            pair.get("Name"): pair.get("Value") for pair in (prefs.get("OtherPrefs") or {}).get("NameValue") or []
+        }
+        refuses = str(values.get("WarnDuplicateDocNum", "")).lower() == "true"
+        _DUPLICATE_WARNING_CACHE[key] = (refuses, time.monotonic() + const.TERM_CACHE_SECONDS)
+        return refuses
 
     def _cancelled_before_sent(self, backend, move, row, client):
         """The move was cancelled before its push ran.  An earlier attempt may still have created it in

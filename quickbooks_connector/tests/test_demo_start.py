@@ -10,6 +10,7 @@ Only the container's layout is overridden: where the repository is mounted, the 
 which Python runs Odoo.
 """
 
+import configparser
 import json
 import os
 import re
@@ -147,7 +148,15 @@ class TestDemoStart(BaseCase):
 
     def test_the_entrypoint_starts_odoo_with_the_compose_environment(self):
         server = self.start()
-        self.assertEqual(server["workers"], 2, "odoo.conf's workers, untouched when QBO_DEMO_WORKERS is unset")
+        shipped = configparser.ConfigParser()
+        shipped.read(REPO / "odoo.conf")
+        self.assertEqual(
+            server["workers"],
+            shipped.getint("options", "workers"),
+            "odoo.conf's, untouched when QBO_DEMO_WORKERS is unset",
+        )
+        channels = dict(part.split(":")[:2] for part in shipped.get("queue_job", "channels").split(","))
+        self.assertGreater(server["workers"], int(channels["root"]), "HTTP workers left when every job slot runs")
         self.assertEqual(server["db_name"], ["quickbooks_demo"])
         self.assertEqual(server["db_host"], "db")
         self.assertIn("queue_job", server["server_wide_modules"])

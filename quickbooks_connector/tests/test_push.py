@@ -146,6 +146,36 @@ class TestInvoicePush(PushCase):
         self.assertIn(f"Sent to QuickBooks as #{move.name}", self.chatter(move))
         self.assertEqual(move.quickbooks_status, "done")
 
+    def document_queries(self):
+        return [
+            entry
+            for entry in self.emulator.requests_log()
+            if entry["subpath"].endswith("/query")
+            and "DocNumber" in (entry.get("statement") or str(entry.get("query", {}).get("query", "")))
+        ]
+
+    def test_a_first_push_costs_one_request_when_quickbooks_refuses_duplicate_numbers_itself(self):
+        from ..models import quickbooks_push_document
+
+        first = self.invoice(price=100.0)
+        self.post_and_push(first)  # the customer exists in QuickBooks from now on
+        self.emulator.call("DELETE", "requests")
+        with patch.dict(quickbooks_push_document._DUPLICATE_WARNING_CACHE, clear=True):
+            move = self.invoice(price=200.0)
+            row = self.post_and_push(move)
+            self.assertEqual(row.state, "done", row.last_error)
+            writes = [e for e in self.emulator.requests_log() if e["method"] == "POST" and e["subpath"] == "/invoice"]
+            self.assertEqual(len(writes), 1)
+            self.assertEqual(self.document_queries(), [], "no look-up before a first try's create")
+            # QuickBooks stops refusing duplicate numbers: the look-up is back (after the cached answer expires).
+            self.emulator.call("POST", "settings", {"warn_duplicate_docnum": False})
+            self.addCleanup(self.emulator.call, "POST", "settings", {"warn_duplicate_docnum": True})
+            quickbooks_push_document._DUPLICATE_WARNING_CACHE.clear()
+            self.emulator.call("DELETE", "requests")
+            other = self.invoice(price=300.0)
+            self.assertEqual(self.post_and_push(other).state, "done")
+            self.assertEqual(len(self.document_queries()), 1, "looked up: QuickBooks would take a duplicate")
+
     def test_a_second_push_of_the_same_post_creates_nothing_new(self):
         move = self.invoice()
         row = self.post_and_push(move)
