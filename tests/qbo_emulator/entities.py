@@ -7,6 +7,7 @@ are in :mod:`.transactions`, :mod:`.payables` and :mod:`.payments`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -282,11 +283,36 @@ def _prepare_account(company: Company, data: dict[str, Any], existing: dict[str,
     data["AccountType"] = account_type
     data["Classification"] = ACCOUNT_CLASSIFICATION[account_type]
     data.setdefault("CurrentBalance", 0)
+    _opening_balance(company, data, existing)
     _parent_account(company, data, existing)
     if existing is None:
         data["CurrencyRef"] = currency_ref(company, data.get("CurrencyRef"))
     else:
         data["CurrencyRef"] = existing.get("CurrencyRef") or currency_ref(company, None)
+
+
+def _opening_balance(company: Company, data: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    """``OpeningBalance`` (and ``OpeningBalanceDate``, default today) is taken when a balance sheet account
+    is created and kept as it was afterwards; the ledger posts it against Opening Balance Equity."""
+    if existing is not None:
+        for key in ("OpeningBalance", "OpeningBalanceDate"):
+            data.pop(key, None)
+            if key in existing:
+                data[key] = existing[key]
+        return
+    amount = money(data.get("OpeningBalance"), "OpeningBalance")
+    if amount is None:
+        data.pop("OpeningBalance", None)
+        data.pop("OpeningBalanceDate", None)
+        return
+    data["OpeningBalance"] = num(cents(amount))
+    day = str(data.get("OpeningBalanceDate") or company.today().isoformat())[:10]
+    try:
+        data["OpeningBalanceDate"] = date.fromisoformat(day).isoformat()
+    except ValueError:
+        raise faults.invalid_property(
+            f"OpeningBalanceDate {day!r} is not a date (yyyy-mm-dd)", "OpeningBalanceDate"
+        ) from None
 
 
 def _parent_account(company: Company, data: dict[str, Any], existing: dict[str, Any] | None) -> None:

@@ -13,7 +13,7 @@ is in the package README ("Payments and settlements", "Payables").
 * A void zeroes ``TotalAmt`` and the unapplied amount, clears the lines and prepends "Voided" to
   ``PrivateNote``; the targets get their balances back.
 * A foreign-currency payment clears each document it applies at that document's ``ExchangeRate``;
-  the difference with the payment's own rate is a realized gain or loss (:func:`realized_gain`).
+  the difference with the payment's own rate is a realized gain or loss (posted by :mod:`.postings`).
 """
 
 from __future__ import annotations
@@ -272,27 +272,6 @@ def void_payment(obj: dict[str, Any]) -> None:
             obj[key] = 0
     obj["Line"] = []
     obj["PrivateNote"] = voided_note(obj.get("PrivateNote"))
-
-
-def realized_gain(company: Company, payment: dict[str, Any]) -> Decimal:
-    """Exchange gain (positive) or loss (negative), in the home currency, realized by a (bill) payment.
-
-    Each document applied leaves A/R (A/P) at its own ``ExchangeRate`` while the money moves at the
-    payment's: per line, the difference of the two home amounts, each rounded to the cent (so a
-    fully paid invoice takes exactly its ``HomeTotalAmt`` out of A/R).  An invoice paid at a higher
-    rate, a credit memo or a bill settled at a lower one, is a gain.  Unapplied amounts realize
-    nothing; neither does a voided payment.
-    """
-    rate = Decimal(str(payment.get("ExchangeRate") or 1))
-    gain = Decimal(0)
-    for kind, target_id, amount in links(payment):
-        target = company.store.get(kind, target_id)
-        if target is None:
-            continue
-        own = cents(amount * Decimal(str(target.get("ExchangeRate") or 1)))
-        paid = cents(amount * rate)
-        gain += paid - own if kind in ("Invoice", "VendorCredit") else own - paid
-    return gain
 
 
 def targets_of(*payments: dict[str, Any] | None) -> set[tuple[str, str]]:

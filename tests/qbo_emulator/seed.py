@@ -6,7 +6,11 @@ the company setting ``account_numbers`` is on (the emulator's default; QBO's own
 QBO assigns no numbers itself: see the package README).  "Exchange Gain or Loss" is QBO's system
 account for realized exchange differences (Other Expense / ExchangeGainOrLoss, as QBO creates it);
 "Unrealized Gain or Loss" stands for the system account QBO shows for unrealized ones.  "Mastercard"
-is a credit card account bills can be paid from (``PayType`` CreditCard).
+is a credit card account bills can be paid from (``PayType`` CreditCard).  "Opening Balance Equity" and
+"Retained Earnings" are the equity accounts every QBO company has: opening balances are entered against
+the first, and QBO rolls each closed fiscal year's net income into the second (see the package README,
+"Books: postings and reports").  Every seeded account starts with a balance of 0: an account's
+``CurrentBalance`` is what the ledger posted to it, nothing is stored.
 
 The non-US tax codes carry separate purchase rates (``PurchaseTaxRateList``), as QBO's do (a UK
 "20.0% S" code has the sales rate "SS-20.0" and the purchase rate "SP-20.0": intuit/QuickBooks-V3-PHP-SDK
@@ -39,6 +43,8 @@ ACCOUNTS = (
     ("Exchange Gain or Loss", "Other Expense", "ExchangeGainOrLoss", "7990", True),
     ("Unrealized Gain or Loss", "Other Expense", "UnrealisedLossOnSecuritiesNetOfTax", "7991", True),
     ("Mastercard", "Credit Card", "CreditCard", "2050", True),
+    ("Opening Balance Equity", "Equity", "OpeningBalanceEquity", "3000", True),
+    ("Retained Earnings", "Equity", "RetainedEarnings", "3900", True),
 )
 
 # Name, RateValue.  "State Sales Tax" to "Other State Sales Tax" stand in for QBO's automated sales tax
