@@ -151,7 +151,7 @@ class QuickbooksAccountMapping(models.Model):
             raise UserError(
                 self.env._(
                     "This document cannot be sent to QuickBooks:\n%s\n\nFix the mapping under "
-                    "Accounting › Configuration › QuickBooks › Account Mapping.",
+                    "Invoicing › Configuration › QuickBooks › Account Mapping.",
                     "\n".join(problems),
                 )
             )

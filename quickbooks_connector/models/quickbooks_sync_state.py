@@ -147,11 +147,14 @@ class QuickbooksSyncState(models.Model):
             else:
                 partner = record.partner_id if "partner_id" in known else False
             row.partner_id = partner.commercial_partner_id if partner else False
-            row.currency_id = record.currency_id if "currency_id" in known else False
+            row.amount, row.currency_id, row.record_date = 0.0, False, False
             if row.res_model == "account.move":
-                row.amount, row.record_date = record.amount_total, record.invoice_date or record.date
-            else:
-                row.amount = record.amount if "amount" in known else 0.0
+                move_types = dict(known["move_type"]._description_selection(self.env))
+                row.record_type = move_types.get(record.move_type, row.record_type)
+                row.amount, row.currency_id = record.amount_total, record.currency_id
+                row.record_date = record.invoice_date or record.date
+            elif "amount" in known and "currency_id" in known:  # payments, statement lines
+                row.amount, row.currency_id = record.amount, record.currency_id
                 row.record_date = record.date if "date" in known else False
 
     def _record(self):

@@ -18,6 +18,7 @@ from . import (
     test_push_taxes_property,
     test_reconciliation,
     test_retries,
+    test_screenshots,
     test_security,
     test_settings,
     test_settlements,

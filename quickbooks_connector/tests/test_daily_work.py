@@ -82,11 +82,16 @@ class TestDailyWork(PushCase):
 
     def test_sync_records_say_what_they_are_in_an_accountants_words(self):
         row = self.ledger(self.sent)
-        self.assertEqual(row.record_type, "Journal Entry")
+        self.assertEqual(row.record_type, "Customer Invoice")
         self.assertEqual(row.partner_id, self.partner_a)
         self.assertEqual((row.amount, row.currency_id), (self.sent.amount_total, self.sent.currency_id))
         self.assertEqual(row.record_date, self.sent.invoice_date)
         self.assertEqual(row._fields["backend_id"].string, "Connection")
+        customer = self.ledger(self.partner_a)
+        self.assertEqual(
+            (customer.record_type, customer.partner_id, customer.currency_id),
+            ("Contact", self.partner_a, self.env["res.currency"]),
+        )
         Ledger = self.env["quickbooks.sync.state"]
         search_view = self.env.ref("quickbooks_connector.view_quickbooks_sync_state_search")
         self.assertIn("Vendors", search_view.arch)
