@@ -8,6 +8,7 @@ import json
 from odoo import api, fields, models
 
 from ..adapters.settlement import sources_of_moves
+from ..tools.access import check_values
 
 
 class AccountPartialReconcile(models.Model):
@@ -23,6 +24,7 @@ class AccountPartialReconcile(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_values(self, vals_list, create=True, own_model=False)
         pulled = bool(self.env.context.get("quickbooks_pulled"))
         if pulled:
             vals_list = [{**vals, "quickbooks_pulled": True} for vals in vals_list]
@@ -30,6 +32,10 @@ class AccountPartialReconcile(models.Model):
         if not pulled:
             partials._quickbooks_schedule_settlements()
         return partials
+
+    def write(self, vals):
+        check_values(self, [vals], own_model=False)
+        return super().write(vals)
 
     def unlink(self):
         # The sources are read before the partials go (a deleted statement line takes its move along).

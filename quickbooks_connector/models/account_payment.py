@@ -1,10 +1,11 @@
 """Customer (vendor) payments registered in Odoo → QuickBooks Payments (BillPayments); see
 ``quickbooks_push_payment``."""
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..adapters.settlement import payment_settlement
 from ..adapters.sides import side_of_payment
+from ..tools.access import check_values
 
 
 class AccountPayment(models.Model):
@@ -12,6 +13,15 @@ class AccountPayment(models.Model):
     _inherit = ["account.payment", "quickbooks.bound.mixin", "quickbooks.settlement.source"]
 
     quickbooks_post_version = fields.Integer(copy=False, readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, create=True, own_model=False)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, [vals], own_model=False)
+        return super().write(vals)
 
     def _quickbooks_is_settlement_candidate(self):
         self.ensure_one()
@@ -32,7 +42,7 @@ class AccountPayment(models.Model):
         result = super().action_post()
         if not self.env.context.get("quickbooks_pulled"):
             for payment in self:
-                payment.quickbooks_post_version += 1
+                payment.sudo().quickbooks_post_version += 1  # the requestid's version: the connector's own
             self._quickbooks_schedule_settlement()
         return result
 

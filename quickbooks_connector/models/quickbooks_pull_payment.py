@@ -59,7 +59,7 @@ class QuickbooksPull(models.AbstractModel):
             return self.env._("Payment already applied.")
         if not wanted and not done:
             return self.env._("Nothing in Odoo to apply it to.")
-        self._undo_pulled_payment(done)
+        self._undo_pulled_payment(backend, done)
         applied = self._apply_wanted_payment(backend, payment, wanted, side) if wanted else {}
         anchor = applied.get("anchor")
         values = {
@@ -328,14 +328,21 @@ class QuickbooksPull(models.AbstractModel):
             return {"key": None, "payment_ids": [v["payment_id"] for v in values["applied"].values()]}
         return {}
 
-    def _undo_pulled_payment(self, done):
-        """Undo what an earlier version of a QBO payment did in Odoo (its reconciliations, its payment)."""
+    def _undo_pulled_payment(self, backend, done):
+        """Undo what an earlier version of a QBO payment did in Odoo (its reconciliations, its payment).
+
+        ``done`` names records by id (a ledger row's ``synced_values``): only reconciliations made by a pull
+        and payments of ``backend``'s company are touched, whatever it names."""
         if not done:
             return
+        company = backend.company_id
         pulled = self.with_context(quickbooks_pulled=True)
-        pulled.env["account.partial.reconcile"].sudo().browse(done.get("partials") or []).exists().unlink()
+        pulled.env["account.partial.reconcile"].sudo().browse(done.get("partials") or []).exists().filtered(
+            lambda partial: partial.quickbooks_pulled and partial.company_id == company
+        ).unlink()
         payment_ids = done.get("payment_ids") or [done.get("payment_id")]
-        for odoo_payment in self.env["account.payment"].sudo().browse([i for i in payment_ids if i]).exists():
+        payments = self.env["account.payment"].sudo().browse([i for i in payment_ids if i]).exists()
+        for odoo_payment in payments.filtered(lambda payment: payment.company_id == company):
             if odoo_payment.state == "canceled":
                 continue
             invoices = odoo_payment.reconciled_invoice_ids

@@ -515,7 +515,7 @@ class QuickbooksWebhookEvent(models.Model):
     # ------------------------------------------------------------------ actions
     def action_retry(self):
         """Managers: apply the failed (or stuck) notifications again."""
-        check_manager(self)
+        check_manager(self, "read")  # the inbox is the connector's to write: managers read it and ask
         rows = self.filtered(lambda r: r.state in ("failed", "received", "queued")).sudo()
         rows.write({"state": "received", "last_error": False})
         rows._schedule_processing()

@@ -17,6 +17,7 @@ from . import (
     test_reconciliation,
     test_retries,
     test_security,
+    test_security_companies,
     test_settings,
     test_settlements,
     test_settlements_property,

@@ -646,9 +646,8 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         with self.assertRaises(AccessError):
             self.backend.with_user(clerk).read(["slack_webhook_url_encrypted"])
         other_company = self.env["res.company"].create({"name": "Reconciliation Company B"})
-        other_run = self.Run.create(
-            {"backend_id": self.env["quickbooks.backend"].create({"company_id": other_company.id}).id, "state": "match"}
-        )
+        other_backend = self.env["quickbooks.backend"].sudo().create({"company_id": other_company.id})
+        other_run = self.Run.sudo().create({"backend_id": other_backend.id, "state": "match"})  # as a run records it
         self.assertFalse(self.Run.with_user(clerk).search([("id", "=", other_run.id)]), "companies stay apart")
         with self.assertRaises(UserError):
             self.backend.with_user(clerk).action_reconcile_now()

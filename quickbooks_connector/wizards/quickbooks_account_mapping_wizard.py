@@ -9,7 +9,7 @@ QBO service Item that invoice lines will reference.
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.access import check_manager
+from ..tools.access import check_backends, check_manager, check_values
 
 # Odoo account types → QuickBooks AccountType, for the "same type" proposal.
 QBO_TYPE_BY_ODOO_TYPE = {
@@ -43,6 +43,17 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
     line_ids = fields.One2many("quickbooks.account.mapping.wizard.line", "wizard_id")
     proposal_count = fields.Integer(compute="_compute_counts")
     inactive_count = fields.Integer(compute="_compute_counts")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, frozenset({"line_ids"}), frozenset({"backend_id"}), create=True)
+        default = self.env.context.get("default_backend_id")
+        check_backends(self.env, [vals.get("backend_id", default) for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, [vals], frozenset({"line_ids"}))
+        return super().write(vals)
 
     @api.depends("line_ids.proposed_qbo_account_id", "line_ids.qbo_account_id")
     def _compute_counts(self):
