@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from ..adapters.settlement import payment_settlement
 from ..adapters.sides import side_of_payment
 from ..tools.access import check_values
+from ..tools.switches import PULLED, switch
 
 
 class AccountPayment(models.Model):
@@ -40,7 +41,7 @@ class AccountPayment(models.Model):
 
     def action_post(self):
         result = super().action_post()
-        if not self.env.context.get("quickbooks_pulled"):
+        if not switch(self.env, PULLED):
             for payment in self:
                 payment.sudo().quickbooks_post_version += 1  # the requestid's version: the connector's own
             self._quickbooks_schedule_settlement()
@@ -49,13 +50,13 @@ class AccountPayment(models.Model):
     def action_draft(self):
         # Odoo 19 keeps the reconciliation of a payment reset to draft; QuickBooks must not keep the payment.
         result = super().action_draft()
-        if not self.env.context.get("quickbooks_pulled"):
+        if not switch(self.env, PULLED):
             self._quickbooks_schedule_settlement()
         return result
 
     def action_cancel(self):
         result = super().action_cancel()
-        if not self.env.context.get("quickbooks_pulled"):
+        if not switch(self.env, PULLED):
             self._quickbooks_schedule_settlement()
         return result
 

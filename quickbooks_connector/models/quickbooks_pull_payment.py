@@ -24,7 +24,7 @@ from ..qbo import NotFoundError
 from ..qbo.fingerprint import describe_changes, fingerprint
 from ..qbo.money import cents
 from ..tools.jobs import enqueue
-from .account_move_line import CAPS_KEY
+from ..tools.switches import PULLED, RECONCILE_CAPS, switched_on
 
 
 def _odoo_name_in_memo(qbo_object):
@@ -198,7 +198,7 @@ class QuickbooksPull(models.AbstractModel):
             raise RetryableJobError(
                 self.env._("A document of QuickBooks payment %s is not posted in Odoo.", payment["Id"])
             )
-        pulled = self.with_context(quickbooks_pulled=True)
+        pulled = switched_on(self, PULLED)
         odoo_payment = pulled._register_cash(backend, payment, wanted, side) if wanted["cash"] else None
         credits = [
             [self._open_receivables(Move.browse(move_id), side), amount]
@@ -265,7 +265,7 @@ class QuickbooksPull(models.AbstractModel):
                     continue
                 before = line.matched_debit_ids | line.matched_credit_ids
                 caps = {line.id: float(take), invoice_line.id: float(take)}
-                (line | invoice_line).with_context(quickbooks_pulled=True, **{CAPS_KEY: caps}).reconcile()
+                switched_on(line | invoice_line, PULLED, **{RECONCILE_CAPS: caps}).reconcile()
                 line.invalidate_recordset(["matched_debit_ids", "matched_credit_ids"])
                 created = (line.matched_debit_ids | line.matched_credit_ids) - before
                 partials |= created.filtered(lambda p, inv=invoice_line: inv in (p.debit_move_id | p.credit_move_id))
@@ -336,7 +336,7 @@ class QuickbooksPull(models.AbstractModel):
         if not done:
             return
         company = backend.company_id
-        pulled = self.with_context(quickbooks_pulled=True)
+        pulled = switched_on(self, PULLED)
         pulled.env["account.partial.reconcile"].sudo().browse(done.get("partials") or []).exists().filtered(
             lambda partial: partial.quickbooks_pulled and partial.company_id == company
         ).unlink()
@@ -346,8 +346,8 @@ class QuickbooksPull(models.AbstractModel):
             if odoo_payment.state == "canceled":
                 continue
             invoices = odoo_payment.reconciled_invoice_ids
-            odoo_payment.with_context(quickbooks_pulled=True).action_draft()
-            odoo_payment.with_context(quickbooks_pulled=True).action_cancel()
+            switched_on(odoo_payment, PULLED).action_draft()
+            switched_on(odoo_payment, PULLED).action_cancel()
             for invoice in invoices:
                 invoice.message_post(
                     body=self.env._(

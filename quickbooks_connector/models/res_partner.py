@@ -38,7 +38,7 @@ class ResPartner(models.Model):
     def write(self, vals):
         check_values(self, [vals], own_model=False)
         result = super().write(vals)
-        if CUSTOMER_SOURCE_FIELDS & set(vals) and not self.env.context.get("quickbooks_no_push"):
+        if CUSTOMER_SOURCE_FIELDS & set(vals):
             self._quickbooks_schedule_sync()
         return result
 

@@ -18,6 +18,7 @@ from . import (
     test_retries,
     test_security,
     test_security_companies,
+    test_security_context,
     test_settings,
     test_settlements,
     test_settlements_property,
