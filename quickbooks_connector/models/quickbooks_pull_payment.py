@@ -21,24 +21,16 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..adapters.sides import PAYABLE, side_of_entity
 from ..qbo import NotFoundError
-from ..qbo.fingerprint import describe_changes, fingerprint
 from ..qbo.money import cents
 from ..tools.jobs import enqueue
 from ..tools.switches import PULLED, RECONCILE_CAPS, switched_on
+from .quickbooks_pull import is_voided
 
 
 def _odoo_name_in_memo(qbo_object):
     """The Odoo record an object was sent for, named in the memo Odoo writes ("From Odoo: <name>")."""
     note = qbo_object.get("PrivateNote") or ""
     return note.removeprefix("From Odoo: ").strip() if note.startswith("From Odoo: ") else None
-
-
-def _is_voided(payment):
-    return (
-        payment is not None
-        and not float(payment.get("TotalAmt") or 0)
-        and "Voided" in (payment.get("PrivateNote") or "")
-    )
 
 
 class QuickbooksPull(models.AbstractModel):
@@ -52,7 +44,7 @@ class QuickbooksPull(models.AbstractModel):
             return self._check_payment_drift(backend, row, payment)
         if not row and payment is not None:
             self._wait_if_pushed_from_odoo(backend, payment, entity)
-        voided = _is_voided(payment)
+        voided = is_voided(payment)
         wanted = None if payment is None or voided else self._wanted_payment(backend, payment, client, side)
         done = self._done_by_pull(row)
         if wanted and done.get("key") == wanted["key"]:
@@ -397,35 +389,3 @@ class QuickbooksPull(models.AbstractModel):
         if row:
             row.sudo().write({"drift_detected": False, "drift_note": False})
         return result
-
-    # ------------------------------------------------------------------ payments Odoo owns
-    def _check_payment_drift(self, backend, row, payment):
-        """A payment Odoo pushed and someone changed in QuickBooks: Odoo is master, it is flagged."""
-        if payment is None or _is_voided(payment):
-            if row.qbo_state != "active":
-                return self.env._("Our own removal.")
-            state = "voided" if payment is not None else "deleted"
-            note = self.env._(
-                "%(entity)s %(id)s was %(state)s in QuickBooks; Odoo still has it. A manager must decide (remove "
-                "it in Odoo, or retry to record it again).",
-                entity=row.qbo_entity,
-                id=row.qbo_id,
-                state=state,
-            )
-        else:
-            current = fingerprint(row.qbo_entity, payment)
-            if current == row.qbo_fingerprint:
-                return self.env._("Our own payment: not pulled back.")
-            note = self.env._(
-                "%(entity)s changed in QuickBooks, not by Odoo (Odoo is master; a retry restores Odoo's "
-                "version):\n%(changes)s",
-                entity=row.qbo_entity,
-                changes="\n".join(describe_changes(row.qbo_fingerprint, current)),
-            )
-        if row.drift_note != note:
-            row.sudo().write({"drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now()})
-            record = row._record()
-            if record is not None:
-                record._quickbooks_note(note)
-            backend._notify_managers(self.env._("Payment changed in QuickBooks"), note)
-        return note
