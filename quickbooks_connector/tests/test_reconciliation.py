@@ -83,7 +83,9 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         cls.slack = SlackSink()
         cls.addClassCleanup(cls.slack.stop)
         # A local stand-in for Slack: allowed by the system parameter an administrator would set.
-        cls.env["ir.config_parameter"].sudo().set_param("quickbooks.slack_webhook_url_prefixes", "http://127.0.0.1:")
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "quickbooks.slack_webhook_url_prefixes", f"http://127.0.0.1:{cls.slack.server.server_address[1]}/"
+        )
         cls.backend.write({"slack_webhook_url": cls.slack.url, "reconciliation_tz": "UTC"})
         cls.Run = cls.env["quickbooks.reconciliation"]
         cls.Ledger = cls.env["quickbooks.sync.state"]
@@ -439,6 +441,9 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
             sock.bind(("127.0.0.1", 0))
             closed_port = sock.getsockname()[1]
         url = f"http://127.0.0.1:{closed_port}/services/T0DOWN/B0DOWN/{self.slack.secret}down"
+        self.env["ir.config_parameter"].sudo().set_param(
+            "quickbooks.slack_webhook_url_prefixes", f"http://127.0.0.1:{closed_port}/"
+        )
         self.backend.slack_webhook_url = url
         self.assertTrue(self.backend.slack_webhook_set)
         self.assertFalse(self.backend.slack_webhook_url, "the URL is never read back")
