@@ -33,5 +33,6 @@ from . import quickbooks_backend_reconciliation
 from . import quickbooks_backend_slack
 from . import quickbooks_reconciliation_alert
 from . import quickbooks_webhook_event
+from . import quickbooks_webhook_event_intake
 from . import quickbooks_backend_cdc
 from . import quickbooks_webhook_event_cdc

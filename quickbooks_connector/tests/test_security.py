@@ -255,6 +255,19 @@ class TestConnectionSecurity(QuickbooksTestMixin, HttpCase):
         self.assertFalse(self.backend.sudo().access_token_encrypted)
         self.assertFalse(self.backend.sudo().refresh_token_encrypted)
 
+    def test_a_callback_without_the_state_leaves_the_flow_in_progress(self):
+        """A link on another site to the callback (no state, or another one) is refused and cancels nothing."""
+        path, query = self.start_and_authorize(self.manager.login)
+        for forged in ("", "?state=forged&code=x&realmId=1", f"?code={query['code'][0]}"):
+            self.assertEqual(self.url_open(f"{path}{forged}", allow_redirects=False).status_code, 400, forged)
+        self.assert_nothing_stored()
+        finished = self.callback(path, query)
+        self.assertIn(finished.status_code, (302, 303), finished.text[:300])
+        self.backend.invalidate_recordset()
+        self.assertEqual((self.backend.state, self.backend.realm_id), ("connected", REALM_ID))
+        # Used once: the same callback again is refused.
+        self.assertEqual(self.callback(path, query).status_code, 400)
+
     def test_an_expired_state_is_refused(self):
         path, query = self.start_and_authorize(self.manager.login)
         with patch.object(const, "OAUTH_STATE_TTL", timedelta(seconds=-1)):
