@@ -30,6 +30,10 @@ app = {
     "webhook_verifier_token": os.environ.get("QBO_DEMO_VERIFIER_TOKEN", "emulator-verifier-token"),
 }
 
+# The admin user's password, when .env gives one (docker/demo_secrets.py refuses "admin" beyond loopback).
+if os.environ.get("ODOO_ADMIN_PASSWORD"):
+    env.ref("base.user_admin").sudo().password = os.environ["ODOO_ADMIN_PASSWORD"]  # noqa: F821 (odoo shell)
+
 # Odoo builds the Redirect URI and the webhook URL from web.base.url: the address the browser uses.
 env["ir.config_parameter"].sudo().set_param("web.base.url", base_url)  # noqa: F821 (odoo shell)
 

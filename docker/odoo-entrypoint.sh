@@ -57,6 +57,9 @@ for attempt in $(seq 60); do
   sleep 1
 done
 
+# Published beyond loopback (QBO_DEMO_BIND_ADDRESS), the demo's well-known secrets are refused.
+"$PY" "$REPO_DIR/docker/demo_secrets.py" odoo
+
 # ------------------------------------------------------------------ 2. queue_job
 mkdir -p "$PIP_ADDONS" "$STATE_DIR"
 EXTRA_PIP=(openupgradelib)  # queue_job's manifest requires it; its own deps (lxml) are in the image
