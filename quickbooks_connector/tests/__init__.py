@@ -19,6 +19,7 @@ from . import (
     test_security,
     test_security_companies,
     test_security_context,
+    test_security_write_path,
     test_settings,
     test_settlements,
     test_settlements_property,
