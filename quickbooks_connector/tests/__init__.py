@@ -25,6 +25,7 @@ from . import (
     test_settlements_property,
     test_tour,
     test_webhook_fuzz,
+    test_webhook_fuzz_realms,
     test_webhook_hardening,
     test_webhook_inbox,
 )
