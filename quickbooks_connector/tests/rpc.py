@@ -30,3 +30,11 @@ def call_kw(case, model, method, args, kwargs=None, context=None):
         data = body["error"].get("data") or {}
         return None, str(data.get("name", "")).rsplit(".", 1)[-1], data.get("message", "")
     return body.get("result"), None, None
+
+
+def rebind_jobs(case, trap):
+    """Jobs a web request queued (trapped by ``trap_jobs``) on the test's cursor, each as its user, so that
+    the test can run them as the job runner would (the request's cursor is closed)."""
+    for job in trap.enqueued_jobs:
+        env = job.recordset.env
+        job.recordset = job.recordset.with_env(case.env(user=env.uid, su=env.su))

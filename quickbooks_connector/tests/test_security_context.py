@@ -7,7 +7,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..tools.switches import PULLED, RECONCILE_CAPS, switch, switched_on
-from .rpc import call_kw
+from .rpc import call_kw, rebind_jobs
 from .test_push import PushCase
 
 #: What a client could send: every key the connector reads, under its name, with plausible values.
@@ -38,9 +38,7 @@ class TestInternalSwitches(PushCase, HttpCase):
 
     def drain_requests(self, trap):
         """Run the jobs the web requests queued (each as its user), as the job runner would."""
-        for job in trap.enqueued_jobs:
-            env = job.recordset.env
-            job.recordset = job.recordset.with_env(self.env(user=env.uid, su=env.su))
+        rebind_jobs(self, trap)
         self.drain(trap)
 
     def qbo_payments(self):
