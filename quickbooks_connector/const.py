@@ -114,6 +114,9 @@ CDC_MAX_REQUESTS = 40
 # Webhooks.  Intuit sends at most 100 events a delivery, a few hundred bytes each.
 MAX_WEBHOOK_BYTES = 1024 * 1024
 WEBHOOK_READ_CHUNK_BYTES = 64 * 1024
+# Verifier tokens (Intuit apps) one delivery's signature is checked against, at most: one app signs a
+# delivery, and every realm it names is that app's, so one token is the normal case.
+WEBHOOK_MAX_VERIFIER_TOKENS = 3
 # Skipped events of a delivery named one by one in the log, at most.
 INBOX_LOGGED_SKIPS = 10
 # Processed notifications are kept this long (longer than QBO's 30-day change-data-capture look-back).

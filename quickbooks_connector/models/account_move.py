@@ -1,9 +1,9 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..adapters.settlement import credit_note_settlement
 from ..adapters.sides import PAYABLE, side_of_move_type
-from ..tools.access import check_manager
+from ..tools.access import check_manager, check_values
 from ..tools.jobs import enqueue
 
 
@@ -27,6 +27,18 @@ class AccountMove(models.Model):
         tracking=True,
         help="Never send this entry to QuickBooks (e.g. deferrals or accruals the accountant keeps in QuickBooks).",
     )
+
+    #: The connector's field users set on a move (Odoo's access rights decide who); the others are its own.
+    _quickbooks_writable = frozenset({"quickbooks_skip"})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, self._quickbooks_writable, create=True, own_model=False)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, [vals], self._quickbooks_writable, own_model=False)
+        return super().write(vals)
 
     def _quickbooks_side(self):
         """Receivable or payable (None for entries and receipts)."""
@@ -76,7 +88,7 @@ class AccountMove(models.Model):
                 self.env["quickbooks.account.mapping"]._check_accounts_or_raise(backend, inactive.account_id)
         posted = super()._post(soft=soft)
         for move in posted.filtered(lambda m: m.state == "posted" and m._quickbooks_is_candidate()):
-            move.quickbooks_post_version += 1
+            move.sudo().quickbooks_post_version += 1  # the requestid's version: the connector's own
             move._quickbooks_schedule_sync()
         return posted
 

@@ -8,6 +8,8 @@ import json
 from odoo import api, fields, models
 
 from ..adapters.settlement import sources_of_moves
+from ..tools.access import check_values
+from ..tools.switches import PULLED, switch
 
 
 class AccountPartialReconcile(models.Model):
@@ -23,7 +25,8 @@ class AccountPartialReconcile(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        pulled = bool(self.env.context.get("quickbooks_pulled"))
+        check_values(self, vals_list, create=True, own_model=False)
+        pulled = bool(switch(self.env, PULLED))
         if pulled:
             vals_list = [{**vals, "quickbooks_pulled": True} for vals in vals_list]
         partials = super().create(vals_list)
@@ -31,10 +34,14 @@ class AccountPartialReconcile(models.Model):
             partials._quickbooks_schedule_settlements()
         return partials
 
+    def write(self, vals):
+        check_values(self, [vals], own_model=False)
+        return super().write(vals)
+
     def unlink(self):
         # The sources are read before the partials go (a deleted statement line takes its move along).
         sources = self.filtered(lambda partial: not partial.quickbooks_pulled)._quickbooks_sources()
-        if not self.env.context.get("quickbooks_pulled"):
+        if not switch(self.env, PULLED):
             self.filtered("quickbooks_pulled")._quickbooks_flag_undone_in_odoo()
         result = super().unlink()
         for records in sources:

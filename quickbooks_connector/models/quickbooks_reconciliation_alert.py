@@ -214,7 +214,7 @@ class QuickbooksReconciliation(models.Model):
         :raise AccessError: if the user is not a QuickBooks manager
         :raise UserError: if a run is not drifting, or its connection has no Slack webhook URL
         """
-        check_manager(self)  # record rules: another company's run is refused before any sudo
+        check_manager(self, "read")  # record rules: another company's run is refused before any sudo
         for run in self.sudo():
             if run.state != "drift":
                 raise UserError(self.env._("Only a drifting reconciliation has an alert to send."))

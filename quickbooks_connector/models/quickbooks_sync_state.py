@@ -248,7 +248,7 @@ class QuickbooksSyncState(models.Model):
     # ------------------------------------------------------------------ actions
     def action_retry(self):
         """Retry failed or conflicting rows: back to pending, and the record's sync is scheduled."""
-        check_manager(self)
+        check_manager(self, "read")  # the ledger is the connector's to write: managers read it and ask
         retried = 0
         for row in self.filtered(lambda r: r.state in ("failed", "conflict", "pending") or r.drift_detected):
             record = row._record()

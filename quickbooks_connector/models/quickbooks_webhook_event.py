@@ -30,9 +30,8 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from .. import const
-from ..qbo import AuthenticationError, QBOError, WebhookPayloadError, verify_signature
+from ..qbo import AuthenticationError, QBOError
 from ..qbo.redact import get_logger
-from ..qbo.webhooks import read_delivery
 from ..tools.access import check_manager
 from ..tools.dates import naive_utc
 from ..tools.jobs import CONCURRENCY_ERRORS, enqueue, note_and_retry
@@ -64,9 +63,6 @@ OPERATION_WEIGHT = {"emailed": 0, "create": 1, "update": 2, "merge": 3, "void": 
 
 #: Advisory-lock namespace of "one object applied by one worker at a time".
 OBJECT_LOCK_NAMESPACE = 0x51B0
-#: The answer to a correctly signed body that is not an Intuit delivery: 400 keeps it queued and
-#: visible at Intuit (a format change on their side loses nothing; change data capture catches up).
-UNREADABLE_STATUS = 400
 #: Objects Odoo owns (documents, customers, vendors): a notification of one only checks it for drift
 #: (Odoo is master).  Every document Odoo pushes comes back as such a notification, so a backfill
 #: would spend one read per document on them: they wait a little, and the first job to run reads
@@ -123,129 +119,6 @@ class QuickbooksWebhookEvent(models.Model):
         labels = dict(OPERATIONS)
         for event in self:
             event.display_name = f"{event.entity} {event.qbo_id} ({labels.get(event.operation, event.operation)})"
-
-    # ------------------------------------------------------------------ webhook intake
-    @api.model
-    def _receive_delivery(self, raw_body: bytes, signature: str | None):
-        """Verify, store and queue one webhook delivery: returns ``(http status, json body)``.
-
-        The signature is checked on the raw bytes, before parsing, against the verifier token of
-        every connected company (Intuit signs per app; a delivery can carry several realms).  Events
-        are routed only to connections whose token matched.
-        """
-        signed = self._backends_signed(raw_body, signature)
-        if not signed:
-            _logger.warning(
-                "QuickBooks webhook refused: %s signature (%d bytes)", "bad" if signature else "missing", len(raw_body)
-            )
-            return 401, {"error": "invalid signature"}
-        try:
-            delivery = read_delivery(raw_body)
-        except WebhookPayloadError as error:
-            _logger.warning(
-                "QuickBooks webhook: signed delivery of %d bytes is not an Intuit delivery: %s", len(raw_body), error
-            )
-            return UNREADABLE_STATUS, {"error": "unreadable delivery"}
-        for skipped in delivery.skipped[: const.INBOX_LOGGED_SKIPS]:
-            _logger.warning(
-                "QuickBooks webhook: %s event %s skipped (change data capture will catch up): %s",
-                delivery.format,
-                skipped.position,
-                skipped.reason,
-            )
-        if len(delivery.skipped) > const.INBOX_LOGGED_SKIPS:
-            _logger.warning(
-                "QuickBooks webhook: %d more malformed event(s) of the delivery skipped",
-                len(delivery.skipped) - const.INBOX_LOGGED_SKIPS,
-            )
-        if delivery.skipped and not delivery.events:
-            return UNREADABLE_STATUS, {"error": "unreadable delivery"}
-        events = delivery.events
-        by_realm = {}
-        for backend in signed:
-            by_realm.setdefault(backend.realm_id, []).append(backend)
-        values, unrouted = [], {}
-        for event in events:
-            targets = by_realm.get(event.realm_id)
-            if not targets:
-                unrouted[event.realm_id] = unrouted.get(event.realm_id, 0) + 1
-                continue
-            for backend in targets:
-                values.extend(self._webhook_values(backend, event))
-        for realm, count in unrouted.items():
-            _logger.info(
-                "QuickBooks webhook: %d event(s) for realm %s dropped: no connection of this database "
-                "with that realm and verifier token",
-                count,
-                realm,
-            )
-        rows = self._insert_new(values)
-        rows._schedule_processing()
-        _logger.debug("QuickBooks webhook: %d event(s) read, %d new", len(events), len(rows))
-        return 200, {"status": "ok"}
-
-    @api.model
-    def _backends_signed(self, raw_body: bytes, signature: str | None):
-        """Connections whose verifier token produced ``signature`` for exactly these bytes."""
-        matched = self.env["quickbooks.backend"].sudo()
-        if not signature:
-            return matched
-        candidates = matched.search([("state", "in", ("connected", "reconnect")), ("realm_id", "!=", False)])
-        for backend in candidates:
-            try:
-                token = backend._get_webhook_verifier_token()
-            except UserError:  # unreadable with the configured key: that connection cannot verify anything
-                _logger.warning(
-                    "QuickBooks webhook: the verifier token of %s cannot be decrypted", backend.display_name
-                )
-                continue
-            if token and verify_signature(raw_body, signature, token):
-                matched |= backend
-        return matched
-
-    @api.model
-    def _webhook_values(self, backend, event):
-        """Inbox values of one parsed event (a merge also retires the object merged away)."""
-        occurred = naive_utc(event.occurred_at)
-        payload = {
-            "realm_id": event.realm_id,
-            "entity": event.entity,
-            "entity_id": event.entity_id,
-            "operation": event.operation,
-            "occurred_at": event.occurred_at.isoformat() if event.occurred_at else None,
-            "event_id": event.event_id,
-            "deleted_id": event.deleted_id,
-            "format": "cloudevents" if event.event_id else "classic",
-        }
-        common = {
-            "backend_id": backend.id,
-            "realm_id": event.realm_id,
-            "entity": event.entity,
-            "occurred_at": occurred,
-            "event_id": event.event_id,
-            "source": "webhook",
-            "payload": payload,
-        }
-        values = [
-            {
-                **common,
-                "qbo_id": event.entity_id,
-                "operation": event.operation,
-                "dedupe_key": event.dedupe_key,
-                "change_key": change_key(event.entity, event.entity_id, occurred, event.operation == "delete"),
-            }
-        ]
-        if event.operation == "merge" and event.deleted_id:
-            values.append(
-                {
-                    **common,
-                    "qbo_id": event.deleted_id,
-                    "operation": "delete",
-                    "dedupe_key": f"{event.dedupe_key}:merged-away",
-                    "change_key": change_key(event.entity, event.deleted_id, occurred, True),
-                }
-            )
-        return values
 
     # ------------------------------------------------------------------ storage
     @api.model
@@ -523,7 +396,7 @@ class QuickbooksWebhookEvent(models.Model):
     # ------------------------------------------------------------------ actions
     def action_retry(self):
         """Managers: apply the failed (or stuck) notifications again."""
-        check_manager(self)
+        check_manager(self, "read")  # the inbox is the connector's to write: managers read it and ask
         rows = self.filtered(lambda r: r.state in ("failed", "received", "queued")).sudo()
         rows.write({"state": "received", "last_error": False})
         rows._schedule_processing()

@@ -1,7 +1,7 @@
 from odoo import api, models
 
 from ..adapters.sides import side_of_entity
-from ..tools.access import check_manager
+from ..tools.access import check_manager, check_values
 from ..tools.jobs import enqueue
 
 # Partner fields that end up in the QBO customer (vendor): editing one of them schedules a push.
@@ -30,13 +30,15 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_values(self, vals_list, create=True, own_model=False)
         partners = super().create(vals_list)
         partners.filtered(lambda p: p.customer_rank > 0 and p.is_company)._quickbooks_schedule_sync()
         return partners
 
     def write(self, vals):
+        check_values(self, [vals], own_model=False)
         result = super().write(vals)
-        if CUSTOMER_SOURCE_FIELDS & set(vals) and not self.env.context.get("quickbooks_no_push"):
+        if CUSTOMER_SOURCE_FIELDS & set(vals):
             self._quickbooks_schedule_sync()
         return result
 

@@ -6,6 +6,7 @@ talks to QuickBooks.  Nothing here mocks QuickBooks.
 """
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -140,8 +141,13 @@ class EmulatorProcess:
             args += ["--add-realm", spec]
         if os.environ.get(SECRETS_FILE_ENV):  # every code and token this emulator issues is recorded too
             args += ["--issued-secrets-file", os.environ[SECRETS_FILE_ENV]]
-        self.process = subprocess.Popen(args, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The control API's token, through the environment (not on the command line).
+        self.control_token = secrets.token_urlsafe(32)
+        record_test_secret(self.control_token, "control_token")
+        env = {**os.environ, "QBO_EMULATOR_CONTROL_TOKEN": self.control_token}
+        self.process = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {self.control_token}"
         deadline = time.monotonic() + 20
         while True:  # wait until it answers (a readiness poll, bounded)
             if self.process.poll() is not None:
@@ -168,6 +174,8 @@ class EmulatorProcess:
     def call(self, method, path, payload=None, realm=None):
         if realm:  # the start-up realm answers at its address too
             path = f"realms/{realm}/{path}"
+        if payload is None and method == "POST":
+            payload = {}  # a POST is JSON, even an empty one
         response = self.http.request(method, f"{self.url}/_emulator/{path}", json=payload, timeout=30)
         response.raise_for_status()
         return response.json() if response.content else None

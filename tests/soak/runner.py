@@ -220,7 +220,7 @@ class Soak:
             webhook_url=f"{self.odoo.url}/quickbooks/webhook",
             python=options.emulator_python,
         )
-        self.control = EmulatorControl(self.emulator.url)
+        self.control = EmulatorControl(self.emulator.url, self.emulator.control_token)
         self.say(f"emulator on port {self.emulator.port}; installing quickbooks_connector in {self.database}")
         self.timings["install"] = round(self.odoo.install(), 1)
         self.say(
