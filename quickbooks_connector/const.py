@@ -31,16 +31,6 @@ QBO_APP_URLS = {
     "production": "https://app.qbo.intuit.com",
     "sandbox": "https://app.sandbox.qbo.intuit.com",
 }
-QBO_APP_PATHS = {
-    "Customer": "/app/customerdetail?nameId={id}",
-    "Invoice": "/app/invoice?txnId={id}",
-    "CreditMemo": "/app/creditmemo?txnId={id}",
-    "Payment": "/app/recvpayment?txnId={id}",
-    "Vendor": "/app/vendordetail?nameId={id}",
-    "Bill": "/app/bill?txnId={id}",
-    "Item": "/app/items",
-    "Account": "/app/chartofaccounts",
-}
 
 ENVIRONMENTS = [
     ("production", "Production"),
@@ -60,6 +50,10 @@ BACKEND_STATES = [
 # hourly), so 25 tries outlast a QuickBooks outage of more than 18 hours; a paused connection
 # (reconnect needed) waits without using any.
 JOB_MAX_RETRIES = 25
+#: Try N of a QuickBooks job waits S seconds (queue_job's retry pattern): 30 s, 2 min, 10 min, 30 min,
+#: then hourly.  Declared once here for every job function (``tools/jobs.declare_job_functions``); an
+#: administrator can tune each one afterwards in Job Queue > Job Functions (kept on upgrade).
+JOB_RETRY_PATTERN = {1: 30, 3: 120, 5: 600, 7: 1800, 9: 3600}
 
 # queue_job runs lower numbers first (its default is 10): a backfill of older documents waits behind
 # what users do now.

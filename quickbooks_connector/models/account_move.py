@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 from ..adapters.settlement import credit_note_settlement
 from ..adapters.sides import PAYABLE, side_of_move_type
 from ..tools.access import check_manager, check_values
-from ..tools.jobs import enqueue
+from ..tools.jobs import enqueue, job
 
 
 class AccountMove(models.Model):
@@ -165,12 +165,14 @@ class AccountMove(models.Model):
             "params": {"type": "info", "title": self.env._("QuickBooks"), "message": message},
         }
 
+    @job
     def _quickbooks_push_job(self, backend):
         """Job: send this posted invoice, credit note, bill or refund to QuickBooks (create or update)."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
         return Push._run_bound(backend, self, self._quickbooks_entity(), lambda: Push._push_move(backend, self)).state
 
+    @job
     def _quickbooks_void_job(self, backend):
         """Job: void (or, for what QuickBooks cannot void, delete) the QBO document of this cancelled move."""
         self.ensure_one()

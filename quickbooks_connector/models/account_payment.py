@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from ..adapters.settlement import payment_settlement
 from ..adapters.sides import side_of_payment
 from ..tools.access import check_values
+from ..tools.jobs import job
 from ..tools.switches import PULLED, switch
 
 
@@ -36,7 +37,7 @@ class AccountPayment(models.Model):
         return payment_settlement(self)
 
     def _quickbooks_schedule_sync(self, backend=None):
-        """What the ledger's Retry runs."""
+        """What a sync record's Retry runs (the bound mixin comes first in this model's parents)."""
         self._quickbooks_schedule_settlement(backend)
 
     def action_post(self):
@@ -60,10 +61,12 @@ class AccountPayment(models.Model):
             self._quickbooks_schedule_settlement()
         return result
 
+    @job
     def _quickbooks_push_job(self, backend):
         """Job (kept for jobs queued before settlements): same as :meth:`_quickbooks_settle_job`."""
         return self._quickbooks_settle_job(backend)
 
+    @job
     def _quickbooks_void_job(self, backend):
         """Job (kept for jobs queued before settlements): same as :meth:`_quickbooks_settle_job`."""
         return self._quickbooks_settle_job(backend)

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
+from ..adapters.entities import EMPTY_ROW, qbo_entity
 from ..qbo import (
     DEFAULT_MINOR_VERSION,
     MINIMUM_MINOR_VERSION,
@@ -292,7 +293,7 @@ class QuickbooksBackend(models.Model):
         """Link to the object in QuickBooks' web app ("View in QuickBooks")."""
         self.ensure_one()
         base = const.QBO_APP_URLS.get(self.sudo().environment) or self.sudo().custom_base_url
-        path = const.QBO_APP_PATHS.get(entity)
+        path = (qbo_entity(entity) or EMPTY_ROW).app_path
         if not base or not path or not qbo_id:
             return False
         return base.rstrip("/") + path.format(id=qbo_id)
@@ -366,7 +367,7 @@ class QuickbooksBackend(models.Model):
             )
             for row in rows:
                 record = row._record()
-                if record is not None and hasattr(record, "_quickbooks_schedule_sync"):
+                if record is not None:  # every bound record and settlement source says how it is sent
                     record._quickbooks_schedule_sync(backend)
 
     def action_pull_tax_codes(self):

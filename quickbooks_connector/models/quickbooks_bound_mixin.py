@@ -81,6 +81,16 @@ class QuickbooksBoundMixin(models.AbstractModel):
             domain = ["!", *domain]
         return domain
 
+    def _quickbooks_note(self, body):
+        """Tell the record's followers something about its QuickBooks sync."""
+        self.ensure_one()
+        self.message_post(body=body)
+
+    def _quickbooks_schedule_sync(self, backend=None):
+        """Queue what sends this record to QuickBooks (``backend``: that connection, else the company's).
+        Each bound model says how; a sync record's Retry calls it."""
+        raise NotImplementedError
+
     def action_view_in_quickbooks(self):
         """Open this record's object in QuickBooks, in a new tab.
 

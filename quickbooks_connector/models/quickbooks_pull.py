@@ -19,8 +19,9 @@ object read shows (no amount left, "Voided" in its memo).
 
 from odoo import api, fields, models
 
+from ..adapters.entities import DRIFT_ENTITIES, PARTY, fingerprint, qbo_entity
 from ..qbo import NotFoundError
-from ..qbo.fingerprint import describe_changes, fingerprint
+from ..qbo.fingerprint import describe_changes
 from ..qbo.redact import get_logger
 
 _logger = get_logger(__name__)
@@ -66,13 +67,14 @@ class QuickbooksPull(models.AbstractModel):
         client = client or backend._qbo_client()
         if qbo_object is None or is_deleted(qbo_object):
             qbo_object = read_current(client, entity, qbo_id)
-        if entity in ("Bill", "VendorCredit", "Vendor", "BillPayment") and not backend.sync_bills:
+        row = qbo_entity(entity)
+        if row and row.payable and not backend.sync_bills:
             return self.env._("Vendor bills are not synced.")
-        if entity in ("Payment", "BillPayment"):
+        if row and row.pulled == "apply":
             if not backend.sync_payments_from_qbo:
                 return self.env._("Pulling payments is switched off.")
             return self._apply_payment(backend, qbo_id, qbo_object, client, entity)
-        if entity in ("Invoice", "CreditMemo", "Customer", "Bill", "VendorCredit", "Vendor"):
+        if entity in DRIFT_ENTITIES:
             return self._check_drift(backend, entity, qbo_id, qbo_object)
         return self.env._("Nothing to do for %s.", entity)
 
@@ -83,7 +85,7 @@ class QuickbooksPull(models.AbstractModel):
         if not row:
             return self.env._("Not bound to an Odoo record: left alone.")
         record = row._record()
-        voided = entity not in ("Customer", "Vendor") and is_voided(qbo_object)
+        voided = qbo_entity(entity).kind != PARTY and is_voided(qbo_object)
         if qbo_object is None or voided:
             state = "deleted" if qbo_object is None else "voided"
             if row.qbo_state == state:

@@ -20,10 +20,10 @@ from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
-from ..adapters.sides import PAYABLE, side_of_entity
+from ..adapters.sides import PAYABLE, RECEIVABLE, side_of_entity
 from ..qbo import NotFoundError
 from ..qbo.money import cents
-from ..tools.jobs import enqueue, jobs_under_way, wait_for_jobs
+from ..tools.jobs import enqueue, job, jobs_under_way, wait_for_jobs
 from ..tools.switches import PULLED, RECONCILE_CAPS, switched_on
 from .quickbooks_pull import is_voided
 
@@ -40,7 +40,7 @@ def _odoo_name_in_memo(qbo_object):
 class QuickbooksPull(models.AbstractModel):
     _inherit = "quickbooks.pull"
 
-    def _apply_payment(self, backend, qbo_id, payment, client, entity="Payment"):
+    def _apply_payment(self, backend, qbo_id, payment, client, entity=RECEIVABLE.payment_entity):
         Ledger = self.env["quickbooks.sync.state"].sudo()
         side = side_of_entity(entity)
         row = Ledger._binding_for_qbo(backend, entity, qbo_id)
@@ -429,6 +429,7 @@ class QuickbooksPull(models.AbstractModel):
             self.env._("QuickBooks: apply payment %s again", row.qbo_id),
         )._quickbooks_repull_job(row.backend_id, row.qbo_entity, row.qbo_id)
 
+    @job
     @api.model
     def _quickbooks_repull_job(self, backend, entity, qbo_id):
         """Job: apply QuickBooks' current version of one object again (a manager's Retry)."""

@@ -16,7 +16,8 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..adapters import MappingProblem
-from ..adapters.payment import OWNED_FIELDS, bill_payment_data, payment_data
+from ..adapters.entities import owned, qbo_entity
+from ..adapters.payment import bill_payment_data, payment_data
 from ..adapters.sides import PAYABLE
 from ..adapters.writeoff import writeoff_memo_data
 from ..qbo import NotFoundError
@@ -24,13 +25,8 @@ from ..qbo.payables import build_bill_payment
 from ..qbo.payloads import PaymentApplication, build_payment
 from ..qbo.redact import get_logger
 from ..tools.jobs import jobs_under_way, wait_for_jobs
-from .quickbooks_push_document import DOCUMENTS
 
 _logger = get_logger(__name__)
-
-
-def _owned(body, fields):
-    return {key: value for key, value in body.items() if key in fields}
 
 
 def _applied(values):
@@ -70,9 +66,7 @@ class QuickbooksPush(models.AbstractModel):
         row = row or Ledger._binding_for(backend, source, entity, key=key)
         if settlement.problems:
             message = self.env._("Not sent to QuickBooks:\n%s", "\n".join(settlement.problems))
-            if row.last_error != message:
-                source._quickbooks_note(message)
-            row._mark_failed(message, kind="validation")
+            row._fail_with_note(message, kind="validation")
             return row
         documents = {}
         waiting = self.env["account.move"]
@@ -89,9 +83,7 @@ class QuickbooksPush(models.AbstractModel):
             memo = self._sync_writeoff_memo(backend, source, settlement, party.qbo_id, client)
         except MappingProblem as problem:
             message = self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
-            if row.last_error != message:
-                source._quickbooks_note(message)
-            row._mark_failed(message, kind="mapping")
+            row._fail_with_note(message, kind="mapping")
             return row
         applications = [
             PaymentApplication(documents[a.move][1], a.amount, documents[a.move][0])
@@ -107,21 +99,18 @@ class QuickbooksPush(models.AbstractModel):
                     "QuickBooks bank or credit card account.",
                     settlement.journal.display_name,
                 )
-                if row.last_error != message:
-                    source._quickbooks_note(message)
-                row._mark_failed(message, kind="mapping")
+                row._fail_with_note(message, kind="mapping")
                 return row
             body = build_bill_payment(data)
         else:
             body = build_payment(payment_data(self.env, backend, source, settlement, party.qbo_id, applications))
-        owned = OWNED_FIELDS[entity]
-        ours = _owned(body, owned)
+        ours = owned(entity, body)
         if row.qbo_id and row.qbo_state == "active" and row.synced_values == ours and row.state == "done":
             return row
         self._settle_reductions_first(backend, row, ours, client, depth)
         if row.qbo_id and row.qbo_state == "active":
             request_id = self._request_id(entity, source._name, source.id, "update", row.sync_token)
-            self._merged_update(client, row, source, entity, ours, owned, request_id)
+            self._merged_update(client, row, source, entity, ours, qbo_entity(entity).owned_fields, request_id)
         else:
             # A new requestid once an earlier QBO payment of this source was removed (it is part of it).
             request_id = self._request_id(entity, source._name, source.id, "create", row.qbo_id or "")
@@ -166,9 +155,7 @@ class QuickbooksPush(models.AbstractModel):
             "Not sent to QuickBooks: what it settles is not there yet. It is sent once they are:\n%s",
             "\n".join(reasons),
         )
-        if row.last_error != message:
-            source._quickbooks_note(message)
-        row._mark_failed(message, kind="waiting")
+        row._fail_with_note(message, kind="waiting")
         return row
 
     @api.model
@@ -253,13 +240,12 @@ class QuickbooksPush(models.AbstractModel):
             accounts = self.env["account.account"].union(*[w.account for w in settlement.writeoffs if not w.tax_line])
             self._ensure_items(backend, accounts, client)
         data = writeoff_memo_data(self.env, backend, settlement, party_qbo_id, is_us=backend._is_us_company())
-        build, owned = DOCUMENTS[entity]
-        body = build(data)
-        ours = _owned(body, owned)
+        body = qbo_entity(entity).build(data)
+        ours = owned(entity, body)
         if row.qbo_id and row.qbo_state == "active":
             if row.synced_values != ours:
                 request_id = self._request_id(entity, source._name, source.id, "writeoff", row.sync_token)
-                self._merged_update(client, row, source, entity, ours, owned, request_id)
+                self._merged_update(client, row, source, entity, ours, qbo_entity(entity).owned_fields, request_id)
         else:
             request_id = self._request_id(entity, source._name, source.id, "writeoff", row.qbo_id or "")
             created = client.create(entity, body, request_id=request_id)

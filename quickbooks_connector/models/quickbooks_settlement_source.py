@@ -5,7 +5,7 @@ settles in Odoo by one job."""
 from odoo import models
 
 from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES
-from ..tools.jobs import enqueue
+from ..tools.jobs import enqueue, job
 
 
 class QuickbooksSettlementSource(models.AbstractModel):
@@ -72,6 +72,11 @@ class QuickbooksSettlementSource(models.AbstractModel):
                 continue
             enqueue(record, self.env._("QuickBooks: payment of %s", record.display_name))._quickbooks_settle_job(target)
 
+    def _quickbooks_schedule_sync(self, backend=None):
+        """What a sync record's Retry runs: the sync of this record's QuickBooks payment."""
+        self._quickbooks_schedule_settlement(backend)
+
+    @job
     def _quickbooks_settle_job(self, backend):
         """Job: make this record's QuickBooks payment record what it settles in Odoo now (create, update
         or delete it); a record deleted since has its QuickBooks payment deleted."""

@@ -13,7 +13,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from .. import const
-from ..qbo.fingerprint import fingerprint
+from ..adapters.entities import PAYMENT_ENTITIES, fingerprint
 from ..tools.access import check_manager, check_user
 
 SYNC_STATES = [
@@ -236,6 +236,14 @@ class QuickbooksSyncState(models.Model):
             {"state": state, "last_error": message, "failure_kind": kind, "last_attempt_at": fields.Datetime.now()}
         )
 
+    def _fail_with_note(self, message, kind="other", state="failed"):
+        """Fail the sync record, and tell its record's followers why (once per distinct reason)."""
+        for row in self:
+            record = row._record()
+            if record is not None and row.last_error != message:
+                record._quickbooks_note(message)
+        self._mark_failed(message, state=state, kind=kind)
+
     def _mark_skipped(self, reason):
         self.sudo().write({"state": "skipped", "last_error": reason, "last_attempt_at": fields.Datetime.now()})
 
@@ -256,10 +264,10 @@ class QuickbooksSyncState(models.Model):
                 row._mark_skipped(self.env._("The Odoo record no longer exists."))
                 continue
             row.sudo().write({"state": "pending", "last_error": False})
-            if row.origin == "qbo" and row.qbo_entity in ("Payment", "BillPayment"):
+            if row.origin == "qbo" and row.qbo_entity in PAYMENT_ENTITIES:
                 # QuickBooks is master of the payments recorded there: apply its current version again.
                 self.env["quickbooks.pull"]._schedule_repull(row)
-            elif hasattr(record, "_quickbooks_schedule_sync"):
+            else:  # every bound record and settlement source says how it is sent
                 record._quickbooks_schedule_sync(row.backend_id)
             retried += 1
         return {

@@ -27,21 +27,18 @@ from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.exceptions import UserError
 
 from .. import const
+from ..adapters.entities import DRIFT_ENTITIES, PARTY, PULLED_ENTITIES, qbo_entity
 from ..qbo import AuthenticationError, QBOError
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager
 from ..tools.dates import naive_utc
-from ..tools.jobs import CONCURRENCY_ERRORS, enqueue, note_and_retry
+from ..tools.failures import FATAL, REFUSED, WAIT, sort_failure
+from ..tools.jobs import enqueue, job, note_and_retry
 from .quickbooks_pull import Echo
 
 _logger = get_logger(__name__)
-
-#: Entities Odoo applies (payments) or watches for changes made in QuickBooks (drift).
-PAYABLE_ENTITIES = ("BillPayment", "Bill", "VendorCredit", "Vendor")
-PULLED_ENTITIES = ("Payment", "Invoice", "CreditMemo", "Customer", *PAYABLE_ENTITIES)
 
 EVENT_STATES = [
     ("received", "Received"),
@@ -63,12 +60,11 @@ OPERATION_WEIGHT = {"emailed": 0, "create": 1, "update": 2, "merge": 3, "void": 
 
 #: Advisory-lock namespace of "one object applied by one worker at a time".
 OBJECT_LOCK_NAMESPACE = 0x51B0
-#: Objects Odoo owns (documents, customers, vendors): a notification of one only checks it for drift
-#: (Odoo is master).  Every document Odoo pushes comes back as such a notification, so a backfill
-#: would spend one read per document on them: they wait a little, and the first job to run reads
-#: every waiting object of the entity at once (``Id IN (...)``, up to ``const.DRIFT_BATCH`` in one
-#: request, after ``const.DRIFT_DELAY_SECONDS``).
-DRIFT_ENTITIES = ("Invoice", "CreditMemo", "Customer", "Bill", "VendorCredit", "Vendor")
+# Objects Odoo owns (the entity table's DRIFT_ENTITIES: documents, customers, vendors): a notification
+# of one only checks it for drift (Odoo is master).  Every document Odoo pushes comes back as such a
+# notification, so a backfill would spend one read per document on them: they wait a little, and the
+# first job to run reads every waiting object of the entity at once (``Id IN (...)``, up to
+# ``const.DRIFT_BATCH`` in one request, after ``const.DRIFT_DELAY_SECONDS``).
 
 
 def change_key(entity: str, qbo_id: str, moment: datetime | None, deleted: bool) -> str:
@@ -193,9 +189,9 @@ class QuickbooksWebhookEvent(models.Model):
         if self.operation == "emailed":
             return self.env._("Sent by e-mail in QuickBooks: nothing changed.")
         backend = self.backend_id.sudo()
-        if self.entity in PAYABLE_ENTITIES and not backend.sync_bills:
+        if qbo_entity(self.entity).payable and not backend.sync_bills:
             return self.env._("Vendor bills are not synced.")
-        if self.entity in ("Payment", "BillPayment") and not backend.sync_payments_from_qbo:
+        if qbo_entity(self.entity).pulled == "apply" and not backend.sync_payments_from_qbo:
             return self.env._("Pulling payments is switched off.")
         return False
 
@@ -211,6 +207,7 @@ class QuickbooksWebhookEvent(models.Model):
         )._quickbooks_process_object(backend.with_env(Inbox.env), entity, str(qbo_id))
 
     # ------------------------------------------------------------------ processing (job)
+    @job
     @api.model
     def _quickbooks_process_object(self, backend, entity, qbo_id):
         """Job: bring Odoo in line with QuickBooks' current state of one object.
@@ -240,36 +237,22 @@ class QuickbooksWebhookEvent(models.Model):
                 outcome = self.env["quickbooks.pull"]._process_change(
                     backend, entity, qbo_id, operation, qbo_object=batch.pop(qbo_id, None)
                 )
-        except RetryableJobError as error:
-            if getattr(error, "ignore_retry", False):
-                raise  # a deliberate wait (paused connection, object busy): not an attempt
-            note_and_retry(
-                rows,
-                rows._attempt_values(str(error), final=self._is_last_try(error)),
-                str(error),
-                retry_after=error.seconds,
-            )
-        except QBOError as error:
-            if not (error.retryable or isinstance(error, AuthenticationError)):
-                return rows._mark_failed(self.env._("QuickBooks refused the request: %s", error))
-            message = self.env._("Temporary QuickBooks problem, will retry: %s", error)
-            note_and_retry(
-                rows,
-                rows._attempt_values(message, final=self._is_last_try(None)),
-                message,
-                retry_after=getattr(error, "retry_after", None),
-            )
-        except UserError as error:
-            backend.invalidate_recordset(["state"])
-            if backend.state != "connected":  # the authorization was revoked meanwhile
-                self.env["quickbooks.push"]._check_backend_active(backend)
-            return rows._mark_failed(str(error))
-        except CONCURRENCY_ERRORS as error:
-            message = self.env._("Changed by another worker meanwhile, will apply again: %s", type(error).__name__)
-            note_and_retry(rows, rows._attempt_values(message, final=self._is_last_try(None)), message)
-        except Exception as error:
-            _logger.exception("QuickBooks: applying %s %s failed", entity, qbo_id)
-            return rows._mark_failed(f"{type(error).__name__}: {error}")
+        except Exception as error:  # sorted in one place with the push's failures (tools/failures)
+            failure = sort_failure(self.env, error)
+            if failure.kind == WAIT:
+                raise  # a deliberate wait (paused connection, object busy, another job): not an attempt
+            if failure.kind == REFUSED:
+                backend.invalidate_recordset(["state"])
+                if backend.state != "connected":  # the authorization was revoked meanwhile
+                    self.env["quickbooks.push"]._check_backend_active(backend)
+            if failure.retried:
+                last = self._is_last_try(error if isinstance(error, RetryableJobError) else None)
+                note_and_retry(
+                    rows, rows._attempt_values(failure.message, final=last), failure.message, failure.retry_after
+                )
+            if failure.kind == FATAL:
+                _logger.exception("QuickBooks: applying %s %s failed", entity, qbo_id)
+            return rows._mark_failed(failure.message)
         rows._mark_processed(outcome)
         for other_id, qbo_object in batch.items():
             self._apply_read_object(backend, entity, other_id, qbo_object)
@@ -303,7 +286,7 @@ class QuickbooksWebhookEvent(models.Model):
         ids = list(dict.fromkeys([qbo_id, *waiting.mapped("qbo_id")]))[: const.DRIFT_BATCH]
         if len(ids) == 1:
             return {}
-        where = "Active in (true, false)" if entity in ("Customer", "Vendor") else None
+        where = "Active in (true, false)" if qbo_entity(entity).kind == PARTY else None
         try:
             found = backend._qbo_client().find_in(entity, "Id", ids, where=where, chunk=const.DRIFT_BATCH)
         except QBOError as error:

@@ -1,8 +1,8 @@
 from odoo import api, models
 
-from ..adapters.sides import side_of_entity
+from ..adapters.sides import RECEIVABLE, side_of_entity
 from ..tools.access import check_manager, check_values
-from ..tools.jobs import enqueue
+from ..tools.jobs import enqueue, job
 
 # Partner fields that end up in the QBO customer (vendor): editing one of them schedules a push.
 CUSTOMER_SOURCE_FIELDS = frozenset(
@@ -58,10 +58,10 @@ class ResPartner(models.Model):
                 for row in rows
                 if not backend or row.backend_id == backend
             }
-            if not any(entity == "Customer" for _b, entity, _k in targets) and partner.customer_rank > 0:
+            if not any(entity == RECEIVABLE.party_entity for _b, entity, _k in targets) and partner.customer_rank > 0:
                 default = backend or Backend._for_company(partner.company_id or self.env.company)
                 if default:
-                    targets.add((default, "Customer", ""))
+                    targets.add((default, RECEIVABLE.party_entity, ""))
             for target, entity, key in targets:
                 side = side_of_entity(entity)
                 enabled = target.sync_bills if side and side.name == "payable" else target.sync_customers
@@ -96,7 +96,8 @@ class ResPartner(models.Model):
             },
         }
 
-    def _quickbooks_push_job(self, backend, currency, entity="Customer"):
+    @job
+    def _quickbooks_push_job(self, backend, currency, entity=RECEIVABLE.party_entity):
         """Job: create or update this partner's QBO customer (or vendor) in ``currency``."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]

@@ -4,6 +4,7 @@ from . import (
     test_crypto,
     test_daily_work,
     test_demo_start,
+    test_job_functions,
     test_ledger,
     test_mapping,
     test_multi_realm,

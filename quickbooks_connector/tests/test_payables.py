@@ -253,7 +253,15 @@ class TestBillPushUS(PayablesCase):
     def test_a_us_bill_carries_its_tax_as_an_expense_line_on_the_tax_account(self):
         bill = self.bill(200.0, taxes=self.tax_purchase_a)
         tax_account = bill.line_ids.filtered(lambda line: line.display_type == "tax").account_id
-        # The mapping wizard (run when connecting) offered and mapped the account of US purchase taxes.
+        # The mapping wizard lists the account of US purchase taxes and leaves it to the user, who maps it
+        # to the expense account that carries the tax (a US QuickBooks company keeps no purchase tax).
+        wizard = self.env["quickbooks.account.mapping.wizard"]._prepare_for_backend(self.backend)
+        line = wizard.line_ids.filtered(lambda line: line.account_id == tax_account)
+        self.assertEqual(
+            (line.proposed_qbo_account_id, line.proposal_certain), (self.env["quickbooks.qbo.account"], False)
+        )
+        self.assertIn("expense", line.proposal_note)
+        self.map_account(tax_account, "Office Expenses")
         mapping = self.env["quickbooks.account.mapping"].search(
             [("backend_id", "=", self.backend.id), ("account_id", "=", tax_account.id)]
         )

@@ -75,9 +75,6 @@ class TestSettlementsProperty(SettlementCase):
         self.emulator.reset()
         self.emulator.call("POST", "rate_limits", {"enabled": False})
         self.prepare_quickbooks()
-        # partner_b's fiscal position moves sales to another income account: only its type matches a
-        # QuickBooks account, so the mapping wizard leaves it to the user, who maps it to product sales.
-        self.map_account(self.product_b.property_account_income_id, "Sales of Product Income")
         self.writeoff_account = self.company_data["default_account_expense"]
         office = self.env["quickbooks.qbo.account"].search(
             [("backend_id", "=", self.backend.id), ("name", "=", "Office Expenses")]

@@ -30,8 +30,8 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from .. import const
+from ..adapters.entities import PULLED_ENTITIES
 from ..const import MAX_WEBHOOK_BYTES
-from ..models.quickbooks_webhook_event import PULLED_ENTITIES
 from ..qbo import QBOError, WebhookPayloadError, sign
 from ..qbo.webhooks import ENTITY_NAMES, MAX_DEPTH, read_delivery
 from .common import REALM_ID, VERIFIER_TOKEN, QuickbooksTestMixin

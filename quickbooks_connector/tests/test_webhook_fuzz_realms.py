@@ -26,7 +26,7 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import HttpCase, tagged
 
-from ..qbo.fingerprint import fingerprint
+from ..adapters.entities import fingerprint
 from .common import REALM_ID, QuickbooksTestMixin
 from .test_webhook_fuzz import OPERATION_WORDS, classic_entity, cloudevent, quiet
 from .test_webhook_inbox import InboxMixin
