@@ -71,7 +71,7 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         # Refuse before anything is posted or sent when a needed QBO account went inactive:
         # the user learns why now, not from a failed sync later.  Unmapped accounts do not block
-        # posting (the push waits in the ledger until they are mapped).
+        # posting (the push waits in the sync records until they are mapped).
         for move in self.filtered(lambda m: m._quickbooks_is_candidate()):
             backend = move._quickbooks_backend()
             if not backend:
@@ -94,12 +94,12 @@ class AccountMove(models.Model):
 
     def button_cancel(self):
         result = super().button_cancel()
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         for move in self.filtered(lambda m: m.state == "cancel" and m._quickbooks_side()):
             # A row not bound yet may have its push running right now (it would create what the user
             # just cancelled), or an earlier attempt may have created the document and lost the answer
             # before the move went back to draft: the void job waits for the push and looks it up.
-            for row in Ledger.search(
+            for row in SyncRecords.search(
                 [
                     ("res_model", "=", "account.move"),
                     ("res_id", "=", move.id),

@@ -50,15 +50,15 @@ class AccountPartialReconcile(models.Model):
 
     def _quickbooks_flag_undone_in_odoo(self):
         """A reconciliation a QuickBooks payment made, undone by hand in Odoo: QuickBooks is master of that
-        payment, so this is drift (a retry of its ledger row applies QuickBooks' version again)."""
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        payment, so this is drift (a retry of its sync record applies QuickBooks' version again)."""
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         for partial in self:
             self.env.cr.execute(
                 """SELECT id FROM quickbooks_sync_state WHERE qbo_entity IN ('Payment', 'BillPayment')
                     AND origin = 'qbo' AND synced_values @> %s::jsonb""",
                 [json.dumps({"pulled": {"partials": [partial.id]}})],
             )
-            for row in Ledger.browse([r[0] for r in self.env.cr.fetchall()]):
+            for row in SyncRecords.browse([r[0] for r in self.env.cr.fetchall()]):
                 note = self.env._(
                     "A reconciliation made by QuickBooks payment %(id)s was undone in Odoo (%(move)s); "
                     "QuickBooks still applies it. Retry the row to apply QuickBooks' payment again.",

@@ -395,12 +395,12 @@ class QuickbooksBackend(models.Model):
             },
         }
 
-    def action_open_ledger_failed(self):
+    def action_open_failed_sync_records(self):
         check_user(self)
         return self._failed_rows_action("quickbooks_connector.action_quickbooks_sync_state")
 
     def _failed_rows_action(self, xmlid):
-        """The list action ``xmlid`` (ledger, inbox) on this connection's rows, with the Failed filter on."""
+        """The list action ``xmlid`` (sync records, inbox) on this connection's rows, with the Failed filter on."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
         action["domain"] = [("backend_id", "=", self.id)]

@@ -66,13 +66,13 @@ class QuickbooksBackend(models.Model):
                 self._look_up_documents(client, entity, moves.filtered(lambda m, t=move_type: m.move_type == t), now)
 
     def _look_up_customers(self, client, moves, now):
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         Push = self.env["quickbooks.push"]
         home = self.qbo_home_currency or self.company_id.currency_id.name
         wanted = {}
         for move in moves:
             partner, currency = move.commercial_partner_id, move.currency_id
-            row = Ledger._binding_for(self, partner, CUSTOMER, key=Push._customer_key(self, currency))
+            row = SyncRecords._binding_for(self, partner, CUSTOMER, key=Push._customer_key(self, currency))
             if not row.qbo_id:
                 wanted[customer_display_name(partner, currency, home)] = (row, currency)
         found = client.find_in(CUSTOMER, "DisplayName", wanted, where="Active in (true, false)") if wanted else {}
@@ -81,7 +81,7 @@ class QuickbooksBackend(models.Model):
                 customer
                 for customer in found.get(name, [])
                 if (customer.get("CurrencyRef") or {}).get("value", home) == currency.name
-                and not Ledger._binding_for_qbo(self, CUSTOMER, customer["Id"])
+                and not SyncRecords._binding_for_qbo(self, CUSTOMER, customer["Id"])
             ]
             if mine:  # adopted by the push (it makes the customer match Odoo)
                 row.qbo_absent_at = False
@@ -89,10 +89,10 @@ class QuickbooksBackend(models.Model):
                 row.qbo_absent_at = now
 
     def _look_up_documents(self, client, entity, moves, now):
-        Ledger = self.env["quickbooks.sync.state"].sudo()
-        rows = {move: Ledger._binding_for(self, move, entity) for move in moves if move.name}
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
+        rows = {move: SyncRecords._binding_for(self, move, entity) for move in moves if move.name}
         unbound = {move.name: row for move, row in rows.items() if not row.qbo_id}
         found = client.find_in(entity, "DocNumber", unbound) if unbound else {}
         for number, row in unbound.items():
-            theirs = [doc for doc in found.get(number, []) if not Ledger._binding_for_qbo(self, entity, doc["Id"])]
+            theirs = [doc for doc in found.get(number, []) if not SyncRecords._binding_for_qbo(self, entity, doc["Id"])]
             row.qbo_absent_at = False if theirs else now  # found: the push binds it with its own look-up

@@ -195,7 +195,7 @@ class QuickbooksBackend(models.Model):
         return ", ".join(f"{count} {label}" for count, label in counts if count)
 
     def action_forget_qbo_company(self):
-        """Managers, when disconnected: forget the QuickBooks company this connection was bound to (ledger,
+        """Managers, when disconnected: forget the QuickBooks company this connection was bound to (sync records,
         account and tax mappings, QuickBooks accounts and tax codes, notifications, catch-up cursor), so
         another QuickBooks company can be connected.  The Odoo documents themselves are not touched.
 

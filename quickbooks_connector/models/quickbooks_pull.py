@@ -9,11 +9,11 @@ object read shows (no amount left, "Voided" in its memo).
 
 * Payments (bill payments) recorded in QBO become Odoo payments reconciled as QuickBooks applied them (credit
   memos, unapplied amounts, their own exchange rate: ``quickbooks_pull_payment``); updated ones are
-  redone, deleted or voided ones undone.  Pulled payments are bound in the ledger (origin
+  redone, deleted or voided ones undone.  Pulled payments are bound in the sync records (origin
   QuickBooks) and never pushed back; payments Odoo pushed are never pulled back (changes to them
   are drift).
 * Customers, vendors, invoices and bills Odoo owns: a change made in QBO (not by our own push) is drift, flagged
-  on the ledger row and the record; the next push of the record restores Odoo's values.  A void
+  on the sync record and the record; the next push of the record restores Odoo's values.  A void
   or delete in QBO of an Odoo invoice is flagged for a manager and never re-created silently.
 """
 
@@ -80,8 +80,8 @@ class QuickbooksPull(models.AbstractModel):
 
     # ------------------------------------------------------------------ drift
     def _check_drift(self, backend, entity, qbo_id, qbo_object):
-        Ledger = self.env["quickbooks.sync.state"]
-        row = Ledger._binding_for_qbo(backend, entity, qbo_id)
+        SyncRecords = self.env["quickbooks.sync.state"]
+        row = SyncRecords._binding_for_qbo(backend, entity, qbo_id)
         if not row:
             return self.env._("Not bound to an Odoo record: left alone.")
         record = row._record()

@@ -41,9 +41,9 @@ class QuickbooksPull(models.AbstractModel):
     _inherit = "quickbooks.pull"
 
     def _apply_payment(self, backend, qbo_id, payment, client, entity=RECEIVABLE.payment_entity):
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         side = side_of_entity(entity)
-        row = Ledger._binding_for_qbo(backend, entity, qbo_id)
+        row = SyncRecords._binding_for_qbo(backend, entity, qbo_id)
         if row and row.origin == "odoo":
             return self._check_payment_drift(backend, row, payment)
         if not row and payment is not None:
@@ -78,7 +78,7 @@ class QuickbooksPull(models.AbstractModel):
         if row:
             row.write(values)
         elif anchor:
-            Ledger.create({**values, "backend_id": backend.id, "qbo_entity": entity, "qbo_id": str(qbo_id)})
+            SyncRecords.create({**values, "backend_id": backend.id, "qbo_entity": entity, "qbo_id": str(qbo_id)})
         if not applied:
             return self.env._("QuickBooks payment %s removed: what it did in Odoo is undone.", qbo_id)
         return self.env._(
@@ -91,7 +91,7 @@ class QuickbooksPull(models.AbstractModel):
     # ------------------------------------------------------------------ reading QuickBooks
     def _wanted_payment(self, backend, payment, client, side):
         """What the QBO payment means in Odoo terms (None when nothing of it concerns Odoo)."""
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         invoices, credits = {}, {}
         elsewhere = Decimal(0)  # cash QuickBooks applied to documents that exist only in QuickBooks
         for line in payment.get("Line") or []:
@@ -100,7 +100,7 @@ class QuickbooksPull(models.AbstractModel):
                 entity, txn_id = linked.get("TxnType"), str(linked.get("TxnId"))
                 if entity not in (side.invoice_entity, side.refund_entity) or amount <= 0:
                     continue
-                bound = Ledger._binding_for_qbo(backend, entity, txn_id)
+                bound = SyncRecords._binding_for_qbo(backend, entity, txn_id)
                 if bound and (bound.res_model != "account.move" or bound.binding_key):
                     continue  # a credit memo the connector made for a write-off: its payment's business
                 if not bound:
@@ -111,7 +111,7 @@ class QuickbooksPull(models.AbstractModel):
                 target[bound.res_id] = target.get(bound.res_id, Decimal(0)) + amount
         cash = max(cents(payment.get("TotalAmt")) - elsewhere, Decimal(0))
         party_ref = (payment.get(f"{side.party_entity}Ref") or {}).get("value")
-        party = Ledger._binding_for_qbo(backend, side.party_entity, party_ref)
+        party = SyncRecords._binding_for_qbo(backend, side.party_entity, party_ref)
         if not invoices and (not cash or not party):
             return None  # nothing of it concerns Odoo's books
         currency_code = (payment.get("CurrencyRef") or {}).get("value") or backend.company_id.currency_id.name
@@ -150,9 +150,9 @@ class QuickbooksPull(models.AbstractModel):
         payments = (
             self.env["account.payment"].sudo().search([("company_id", "=", backend.company_id.id), ("name", "=", name)])
         )
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         for odoo_payment in payments:
-            bound = Ledger._binding_for(backend, odoo_payment, entity, create=False)
+            bound = SyncRecords._binding_for(backend, odoo_payment, entity, create=False)
             if bound.qbo_id:
                 continue
             pushes = jobs_under_way(odoo_payment, PAYMENT_JOB_METHODS)
@@ -364,7 +364,7 @@ class QuickbooksPull(models.AbstractModel):
 
     @api.model
     def _done_by_pull(self, row):
-        """What an earlier version of the QBO payment did in Odoo, from the ledger row."""
+        """What an earlier version of the QBO payment did in Odoo, from the sync record."""
         values = (row.synced_values or {}) if row else {}
         if values.get("pulled"):
             return dict(values["pulled"])
@@ -375,7 +375,7 @@ class QuickbooksPull(models.AbstractModel):
     def _undo_pulled_payment(self, backend, done):
         """Undo what an earlier version of a QBO payment did in Odoo (its reconciliations, its payment).
 
-        ``done`` names records by id (a ledger row's ``synced_values``): only reconciliations made by a pull
+        ``done`` names records by id (a sync record's ``synced_values``): only reconciliations made by a pull
         and payments of ``backend``'s company are touched, whatever it names."""
         if not done:
             return

@@ -2,10 +2,10 @@
 
 Failures are sorted by ``tools/failures.sort_failure`` (the pull's inbox uses it too), and acted on here:
 * transient (network, 429, 5xx, expired token): the job is retried by queue_job with the back-off
-  of its job function (or QuickBooks' Retry-After); the ledger row notes the attempt on a separate,
+  of its job function (or QuickBooks' Retry-After); the sync record notes the attempt on a separate,
   committed cursor (the job's own transaction rolls back when it raises);
 * connection paused (disconnected, reconnect needed): the job waits without using up its retries;
-* permanent (QBO refused the content, a mapping is missing): recorded in the ledger, the job ends;
+* permanent (QBO refused the content, a mapping is missing): recorded in the sync records, the job ends;
   nothing loops.
 """
 
@@ -65,9 +65,9 @@ class QuickbooksPush(models.AbstractModel):
 
     @api.model
     def _run_bound(self, backend, record, entity, work, **binding):
-        """Run ``work()`` for ``record`` under its ledger row for ``entity`` (see ``_run``); returns the row.
+        """Run ``work()`` for ``record`` under its sync record for ``entity`` (see ``_run``); returns the row.
 
-        ``binding`` goes to the ledger's ``_binding_for``: ``key=`` for a second binding of the same
+        ``binding`` goes to the sync record's ``_binding_for``: ``key=`` for a second binding of the same
         record, ``create=False`` for work that only concerns an existing binding (void, delete).
         """
         row = self.env["quickbooks.sync.state"]._binding_for(backend, record, entity, **binding)
@@ -116,7 +116,7 @@ class QuickbooksPush(models.AbstractModel):
     @api.model
     def _merged_update(self, client, row, record, entity, ours, owned_fields, request_id):
         """Sparse update of a bound object; a stale SyncToken is re-fetched, merged three ways against
-        the ledger's last synced values and retried.  Returns the stored object."""
+        the sync record's last synced values and retried.  Returns the stored object."""
         try:
             stored, conflicts = client.update_merging(
                 entity,

@@ -41,7 +41,7 @@ class QuickbooksPush(models.AbstractModel):
 
     @api.model
     def _push_move(self, backend, move, client=None):
-        """Create or update the QBO document of a posted move; returns its ledger row."""
+        """Create or update the QBO document of a posted move; returns its sync record."""
         entity = move._quickbooks_entity()
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity)
         if move.quickbooks_skip:
@@ -267,7 +267,7 @@ class QuickbooksPush(models.AbstractModel):
 
     def _check_totals(self, move, row, stored, document):
         """QBO stores its own totals: they must equal Odoo's to the cent (subtotal, tax per rate, total,
-        home-currency total); any difference is marked on the ledger row and the invoice."""
+        home-currency total); any difference is marked on the sync record and the invoice."""
         found = differences(document.odoo_totals, document_totals(stored), per_rate=document.compare_per_rate)
         if found:
             message = self.env._(
@@ -282,13 +282,13 @@ class QuickbooksPush(models.AbstractModel):
     def _release_settlements(self, backend, move, document, client):
         """QuickBooks voids or deletes nothing with payments applied: first bring the payments Odoo made
         (whose applications the cancellation removed in Odoo) in line.  Returns whether any changed."""
-        Ledger = self.env["quickbooks.sync.state"].sudo()
-        rows = Ledger.browse()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
+        rows = SyncRecords.browse()
         for linked in document.get("LinkedTxn") or []:
             entity = payment_entity_of(linked.get("TxnType"))
             if entity:
-                rows |= Ledger._binding_for_qbo(backend, entity, linked.get("TxnId"))
-        rows |= Ledger.search(
+                rows |= SyncRecords._binding_for_qbo(backend, entity, linked.get("TxnId"))
+        rows |= SyncRecords.search(
             [
                 ("backend_id", "=", backend.id),
                 ("res_model", "=", "account.move"),

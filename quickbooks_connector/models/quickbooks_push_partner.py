@@ -43,18 +43,18 @@ class QuickbooksPush(models.AbstractModel):
 
     @api.model
     def _customer_key(self, backend, currency, side=RECEIVABLE):
-        """Ledger binding key: the side's prefix, and the currency code unless it is the home currency."""
+        """SyncRecords binding key: the side's prefix, and the currency code unless it is the home currency."""
         home = backend.qbo_home_currency or backend.company_id.currency_id.name
         return side.party_key("" if not currency or currency.name == home else currency.name)
 
     @api.model
     def _push_customer(self, backend, partner, currency=None, client=None):
-        """Create or update the QBO customer of ``partner`` in ``currency``; returns its ledger row."""
+        """Create or update the QBO customer of ``partner`` in ``currency``; returns its sync record."""
         return self._push_party(backend, partner, currency, client, RECEIVABLE)
 
     @api.model
     def _push_vendor(self, backend, partner, currency=None, client=None):
-        """Create or update the QBO vendor of ``partner`` in ``currency``; returns its ledger row."""
+        """Create or update the QBO vendor of ``partner`` in ``currency``; returns its sync record."""
         return self._push_party(backend, partner, currency, client, PAYABLE)
 
     @api.model

@@ -49,9 +49,9 @@ class QuickbooksPush(models.AbstractModel):
 
         :raise RetryableJobError: while the push of a document it settles is queued or running
         """
-        Ledger = self.env["quickbooks.sync.state"]
+        SyncRecords = self.env["quickbooks.sync.state"]
         key = source._quickbooks_settlement_key
-        row = Ledger._binding_for(backend, source, key=key, create=False)
+        row = SyncRecords._binding_for(backend, source, key=key, create=False)
         if row.origin == "qbo":
             return row  # recorded in QuickBooks: Odoo mirrors it and never pushes it back
         settlement = source._quickbooks_settlement()
@@ -63,7 +63,7 @@ class QuickbooksPush(models.AbstractModel):
             # The source changed sides (a statement line's amount changed sign): the old payment goes.
             self._remove_settlement(backend, row, client)
             row.sudo().write({"qbo_entity": entity, "qbo_id": False, "sync_token": False, "synced_values": False})
-        row = row or Ledger._binding_for(backend, source, entity, key=key)
+        row = row or SyncRecords._binding_for(backend, source, entity, key=key)
         if settlement.problems:
             message = self.env._("Not sent to QuickBooks:\n%s", "\n".join(settlement.problems))
             row._fail_with_note(message, kind="validation")
@@ -71,7 +71,7 @@ class QuickbooksPush(models.AbstractModel):
         documents = {}
         waiting = self.env["account.move"]
         for application in settlement.invoices + settlement.credit_notes:
-            bound = Ledger._binding_for(backend, application.move, create=False)
+            bound = SyncRecords._binding_for(backend, application.move, create=False)
             if not bound.qbo_id or bound.qbo_state != "active":
                 waiting |= application.move
             documents[application.move] = (side.entity_of(application.move.move_type), bound.qbo_id)
@@ -140,10 +140,10 @@ class QuickbooksPush(models.AbstractModel):
         pushes = jobs_under_way(moves, ["_quickbooks_push_job"])
         if pushes:
             wait_for_jobs(pushes, self.env._("Waiting for %s to reach QuickBooks first.", names))
-        Ledger = self.env["quickbooks.sync.state"]
+        SyncRecords = self.env["quickbooks.sync.state"]
         reasons = []
         for move in moves:
-            bound = Ledger._binding_for(backend, move, create=False)
+            bound = SyncRecords._binding_for(backend, move, create=False)
             state = dict(bound._fields["state"].selection).get(bound.state) if bound else None
             if bound.qbo_state and bound.qbo_state != "active":
                 state = dict(bound._fields["qbo_state"].selection).get(bound.qbo_state)
@@ -165,10 +165,10 @@ class QuickbooksPush(models.AbstractModel):
             lambda line: line.account_id.account_type in ("asset_receivable", "liability_payable")
         )
         partials = lines.matched_debit_ids | lines.matched_credit_ids
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         for records in partials._quickbooks_sources():
             for record in records:
-                row = Ledger._binding_for(backend, record, create=False, key=record._quickbooks_settlement_key)
+                row = SyncRecords._binding_for(backend, record, create=False, key=record._quickbooks_settlement_key)
                 if row.state == "failed" and row.failure_kind == "waiting":
                     record._quickbooks_schedule_settlement(backend)
 
@@ -230,12 +230,12 @@ class QuickbooksPush(models.AbstractModel):
 
     # ------------------------------------------------------------------ write-off credit memo
     def _sync_writeoff_memo(self, backend, source, settlement, party_qbo_id, client):
-        """The credit memo (vendor credit) recording a settlement's write-off; returns its ledger row."""
+        """The credit memo (vendor credit) recording a settlement's write-off; returns its sync record."""
         if not settlement.writeoffs:
             return None
-        Ledger = self.env["quickbooks.sync.state"]
+        SyncRecords = self.env["quickbooks.sync.state"]
         entity = settlement.side.refund_entity
-        row = Ledger._binding_for(backend, source, entity, key="writeoff")
+        row = SyncRecords._binding_for(backend, source, entity, key="writeoff")
         if settlement.side is not PAYABLE:
             accounts = self.env["account.account"].union(*[w.account for w in settlement.writeoffs if not w.tax_line])
             self._ensure_items(backend, accounts, client)

@@ -12,7 +12,7 @@ class QuickbooksSettlementSource(models.AbstractModel):
     _name = "quickbooks.settlement.source"
     _description = "Record settling customer invoices or vendor bills (a QuickBooks Payment or BillPayment)"
 
-    #: The ledger binding key of the QBO payment (a credit note's main binding is its CreditMemo).
+    #: The sync record binding key of the QBO payment (a credit note's main binding is its CreditMemo).
     _quickbooks_settlement_key = ""
 
     def _quickbooks_settlement(self):
@@ -40,7 +40,7 @@ class QuickbooksSettlementSource(models.AbstractModel):
         return backend.browse()
 
     def _quickbooks_bound_payments(self, backend=None, active_only=True):
-        """Ledger rows of this record's QBO payments (of either side: a record edited since may have
+        """SyncRecords rows of this record's QBO payments (of either side: a record edited since may have
         changed sides)."""
         domain = [
             ("res_model", "=", self._name),
@@ -81,18 +81,18 @@ class QuickbooksSettlementSource(models.AbstractModel):
         """Job: make this record's QuickBooks payment record what it settles in Odoo now (create, update
         or delete it); a record deleted since has its QuickBooks payment deleted."""
         Push = self.env["quickbooks.push"]
-        Ledger = self.env["quickbooks.sync.state"]
+        SyncRecords = self.env["quickbooks.sync.state"]
         if not self.exists():
             for row in self._quickbooks_bound_payments(backend, active_only=False):
                 Push._run(backend, row, lambda row=row: Push._remove_settlement(backend, row))
             return "removed"
         self.ensure_one()
-        row = Ledger._binding_for(backend, self, create=False, key=self._quickbooks_settlement_key)
+        row = SyncRecords._binding_for(backend, self, create=False, key=self._quickbooks_settlement_key)
         if not row:
             side = self._quickbooks_settlement_side()
             if side is None or self._quickbooks_settlement() is None:
                 return "nothing to record"
-            row = Ledger._binding_for(backend, self, side.payment_entity, key=self._quickbooks_settlement_key)
+            row = SyncRecords._binding_for(backend, self, side.payment_entity, key=self._quickbooks_settlement_key)
         result = Push._run(backend, row, lambda: Push._push_settlement(backend, self))
         return result.state if result else row.state
 

@@ -164,7 +164,7 @@ class QuickbooksSyncState(models.Model):
         record = self.env[self.res_model].browse(self.res_id).exists()
         return record or None
 
-    # ------------------------------------------------------------------ ledger API
+    # ------------------------------------------------------------------ sync record API
     @api.model
     def _binding_for(self, backend, record, qbo_entity=None, create=True, key=""):
         """The row of ``record`` for ``backend`` (created pending when missing and ``create``)."""
@@ -256,7 +256,7 @@ class QuickbooksSyncState(models.Model):
     # ------------------------------------------------------------------ actions
     def action_retry(self):
         """Retry failed or conflicting rows: back to pending, and the record's sync is scheduled."""
-        check_manager(self, "read")  # the ledger is the connector's to write: managers read it and ask
+        check_manager(self, "read")  # the sync records is the connector's to write: managers read it and ask
         retried = 0
         for row in self.filtered(lambda r: r.state in ("failed", "conflict", "pending") or r.drift_detected):
             record = row._record()

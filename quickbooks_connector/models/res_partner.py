@@ -49,10 +49,10 @@ class ResPartner(models.Model):
         Bursts of edits collapse into one job (identity key); the job runs after this transaction
         commits, as queue_job only sees committed jobs.
         """
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         Backend = self.env["quickbooks.backend"].sudo()
         for partner in self.commercial_partner_id:
-            rows = Ledger.search([("res_model", "=", "res.partner"), ("res_id", "=", partner.id)])
+            rows = SyncRecords.search([("res_model", "=", "res.partner"), ("res_id", "=", partner.id)])
             targets = {
                 (row.backend_id, row.qbo_entity, row.binding_key)
                 for row in rows

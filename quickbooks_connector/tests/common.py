@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 from cryptography.fernet import Fernet
+from hypothesis import HealthCheck, settings
 
 from odoo import fields
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -42,6 +43,20 @@ VERIFIER_TOKEN = "odoo-test-verifier-token"
 # then searched for each of them.
 SECRETS_FILE_ENV = "QBO_TEST_SECRETS_FILE"
 _recorded_secrets = set()
+
+
+def property_settings(examples):
+    """Hypothesis' settings of the Odoo property tests: a fixed, derandomized set of ``examples`` (CI runs the
+    same ones every time), no deadline (each example talks to the emulator), no example database, and the
+    reproduction blob printed on failure."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 def record_test_secret(value, kind="test_secret"):

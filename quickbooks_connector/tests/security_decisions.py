@@ -35,14 +35,14 @@ COMPUTED = addon("computed for display, nothing a client sets")
 RELATED = addon("a related field: writing it would write the record it comes from")
 QBO_FACT = addon("what QuickBooks says: read from QuickBooks by the connector")
 SECRET_AT_REST = addon("ciphertext: set through its write-only input, by the connector's code")
-LEDGER = addon(
-    "the ledger is the connector's: its rows tell the sudo pull and push code what to do (a row naming another "
+SYNC_RECORD = addon(
+    "the sync records is the connector's: its rows tell the sudo pull and push code what to do (a row naming another "
     "company's payment made the undo code cancel it); managers read it and use Retry"
 )
 INBOX = addon("the inbox is what QuickBooks notified, stored by the webhook and the catch-up; managers use Retry")
 RUN = addon("a reconciliation run is what the connector compared; managers run one and resend its alert")
 SLOT = addon("the rate governor's bookkeeping")
-BOUND = addon("the QuickBooks status of a record, computed from the ledger")
+BOUND = addon("the QuickBooks status of a record, computed from the sync records")
 CHATTER = addon(
     "Odoo's chatter (mail.thread, mail.activity.mixin, and what sms and portal add to them): followers, messages "
     "and activities go through Odoo's mail API, never through the connection's write()"
@@ -105,7 +105,7 @@ DECISIONS = {
         "sync_bills": managers("what to synchronise"),
         "mapping_ids": managers("account mapping lines: each line's own fields are decided on its model"),
         "qbo_account_ids": addon("QuickBooks' chart of accounts, read from QuickBooks"),
-        "sync_state_ids": LEDGER,
+        "sync_state_ids": SYNC_RECORD,
         "failed_sync_count": COMPUTED,
         "slack_webhook_url_encrypted": SECRET_AT_REST,
         "slack_webhook_url": managers(
@@ -178,7 +178,7 @@ DECISIONS = {
             "amount",
             "record_date",
         ),
-        LEDGER,
+        SYNC_RECORD,
     ),
     "quickbooks.webhook.event": dict.fromkeys(
         (

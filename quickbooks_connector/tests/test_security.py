@@ -19,7 +19,10 @@ ADDON_PREFIX = "odoo.addons.quickbooks_connector."
 #: Public methods a user may call on a record they can read, harmlessly: (model, method) -> (who, why).
 #: "users" = QuickBooks users (billing users are); every other user kind must be refused.
 HARMLESS = {
-    ("quickbooks.backend", "action_open_ledger_failed"): ("users", "opens the ledger list, filtered by access rights"),
+    ("quickbooks.backend", "action_open_failed_sync_records"): (
+        "users",
+        "opens the sync records list, filtered by access rights",
+    ),
     ("quickbooks.backend", "action_open_webhook_events"): ("users", "opens the notification list, access rights apply"),
     ("quickbooks.backend", "action_open_reconciliations"): ("users", "opens the reconciliation list"),
     ("quickbooks.backend", "action_open_sync_done"): (
@@ -31,11 +34,11 @@ HARMLESS = {
     ("quickbooks.sync.state", "action_open_record"): ("users", "opens the bound record; its own access rights apply"),
     ("quickbooks.sync.state", "action_view_in_quickbooks"): ("users", "a link to QuickBooks' web app"),
     ("account.move", "action_view_in_quickbooks"): ("users", "a link to QuickBooks' web app"),
-    ("account.move", "action_open_quickbooks_ledger"): ("users", "opens the ledger row (read-only for users)"),
+    ("account.move", "action_open_quickbooks_sync_record"): ("users", "opens the sync record (read-only for users)"),
     ("res.partner", "action_view_in_quickbooks"): ("users", "a link to QuickBooks' web app"),
-    ("res.partner", "action_open_quickbooks_ledger"): ("users", "opens the ledger row (read-only for users)"),
+    ("res.partner", "action_open_quickbooks_sync_record"): ("users", "opens the sync record (read-only for users)"),
     ("account.payment", "action_view_in_quickbooks"): ("users", "a link to QuickBooks' web app"),
-    ("account.payment", "action_open_quickbooks_ledger"): ("users", "opens the ledger row (read-only for users)"),
+    ("account.payment", "action_open_quickbooks_sync_record"): ("users", "opens the sync record (read-only for users)"),
 }
 #: Overrides of Odoo's own methods: Odoo's access rights decide (they run ``super()`` first), and what
 #: the connector adds only queues jobs; listed here so that a new public method still fails the test.
@@ -86,7 +89,7 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
     def _targets(self, partner):
         env = self.env
         backend = self.backend
-        ledger = env["quickbooks.sync.state"].create(
+        sync_record = env["quickbooks.sync.state"].create(
             {
                 "backend_id": backend.id,
                 "res_model": "res.partner",
@@ -139,7 +142,7 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
         settings = env["res.config.settings"].create({})
         return {
             "quickbooks.backend": backend,
-            "quickbooks.sync.state": ledger,
+            "quickbooks.sync.state": sync_record,
             "quickbooks.account.mapping": mapping,
             "quickbooks.qbo.account": qbo_account,
             "quickbooks.qbo.tax.code": code,

@@ -40,7 +40,7 @@ class TestCompaniesStayApart(QuickbooksTestMixin, AccountTestInvoicingCommon, Ht
             company_ids=[Command.set((cls.company | cls.company_b).ids)],
         )
         # What the connector's own code writes (the tests' user is an accounting manager, not the superuser).
-        cls.Ledger = cls.env["quickbooks.sync.state"].sudo()
+        cls.SyncRecords = cls.env["quickbooks.sync.state"].sudo()
 
     def setUp(self):
         super().setUp()
@@ -90,12 +90,12 @@ class TestCompaniesStayApart(QuickbooksTestMixin, AccountTestInvoicingCommon, Ht
         self.assertNotIn("Customer of B Ltd", [c.get("DisplayName") for c in self.emulator.entities("Customer")])
 
     # --- finding 2
-    def test_the_ledger_cannot_steer_the_pull_at_another_companys_payment(self):
+    def test_sync_records_cannot_steer_the_pull_at_another_companys_payment(self):
         invoice_b, payment_b = self.paid_invoice_of_b()
         partials = invoice_b.line_ids.matched_credit_ids
         forged = {"pulled": {"key": None, "payment_id": payment_b.id, "partials": partials.ids}}
         partner = self.env["res.partner"].create({"name": "A's customer"})
-        row = self.Ledger.create(
+        row = self.SyncRecords.create(
             {"backend_id": self.backend.id, "res_model": "res.partner", "res_id": partner.id, "qbo_entity": "Customer"}
         )
         self.as_user(self.manager)
@@ -132,7 +132,7 @@ class TestCompaniesStayApart(QuickbooksTestMixin, AccountTestInvoicingCommon, Ht
         """Even a row naming them (written behind Odoo's back): the undo touches its own company only."""
         invoice_b, payment_b = self.paid_invoice_of_b()
         partials = invoice_b.line_ids.matched_credit_ids
-        self.Ledger.create(
+        self.SyncRecords.create(
             {
                 "backend_id": self.backend.id,
                 "res_model": "account.payment",
@@ -165,7 +165,7 @@ class TestCompaniesStayApart(QuickbooksTestMixin, AccountTestInvoicingCommon, Ht
             .create({"backend_id": self.backend_b.id, "qbo_id": "82", "name": "B's Sales", "account_type": "Income"})
         )
         rows = {
-            "quickbooks.sync.state": self.Ledger.create(
+            "quickbooks.sync.state": self.SyncRecords.create(
                 {
                     "backend_id": self.backend.id,
                     "res_model": "res.partner",
@@ -194,7 +194,7 @@ class TestCompaniesStayApart(QuickbooksTestMixin, AccountTestInvoicingCommon, Ht
         for model, row in rows.items():
             self.refused(model, "write", [row.ids, {"backend_id": self.backend_b.id}])
             self.refused(model, "write", [row.ids, {"company_id": self.company_b.id}])
-        # The ledger's record is the connector's: no name of another record is computed for a client.
+        # A sync record's record is the connector's: no name of another record is computed for a client.
         invoice_b, _payment = self.paid_invoice_of_b()
         self.refused(
             "quickbooks.sync.state",
@@ -226,7 +226,7 @@ class TestCompaniesStayApart(QuickbooksTestMixin, AccountTestInvoicingCommon, Ht
     # --- finding 4
     def test_the_realm_guard_cannot_be_written_around(self):
         partner = self.env["res.partner"].create({"name": "Customer of the first realm"})
-        self.Ledger.create(
+        self.SyncRecords.create(
             {
                 "backend_id": self.backend.id,
                 "res_model": "res.partner",

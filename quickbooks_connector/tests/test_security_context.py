@@ -58,7 +58,7 @@ class TestInternalSwitches(PushCase, HttpCase):
         self.assertEqual(len(payment), 1)
         self.assertIn(self.move.payment_state, ("paid", "in_payment"))
         self.assertFalse(self.move.line_ids.matched_credit_ids.filtered("quickbooks_pulled"), "made in Odoo")
-        row = self.ledger(payment)
+        row = self.sync_record(payment)
         self.assertEqual((row.state, row.qbo_state), ("done", "active"), row.last_error)
         self.assertEqual([p["Id"] for p in self.qbo_payments()], [row.qbo_id])
 
@@ -89,7 +89,7 @@ class TestInternalSwitches(PushCase, HttpCase):
         with trap_jobs() as trap:
             self.rpc("res.partner", "write", [partner.ids, {"name": "Renamed Behind QuickBooks' Back"}])
             self.drain_requests(trap)
-        customer = self.qbo("Customer", self.ledger(partner).qbo_id)
+        customer = self.qbo("Customer", self.sync_record(partner).qbo_id)
         self.assertEqual(customer["DisplayName"], "Renamed Behind QuickBooks' Back")
 
     def test_only_the_connectors_own_code_sets_a_switch(self):

@@ -17,12 +17,13 @@ import os
 from contextlib import closing
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo import fields
 from odoo.tests import tagged
 
+from .common import property_settings
 from .test_settlements import SettlementCase, money
 
 _logger = logging.getLogger(__name__)
@@ -325,14 +326,7 @@ class TestSettlementsProperty(SettlementCase):
         self.assert_books_agree(moves)
         self.checked["scenarios"] += 1
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        print_blob=True,
-        suppress_health_check=list(HealthCheck),
-    )
+    @property_settings(EXAMPLES)
     @given(scenario=scenarios)
     def test_any_sequence_of_settlements_leaves_both_books_equal(self, scenario):
         # Each scenario in its own books: Odoo's rolled back, QuickBooks' reset.

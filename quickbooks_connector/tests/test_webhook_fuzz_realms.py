@@ -19,7 +19,7 @@ import os
 from contextlib import closing
 from datetime import datetime
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -27,7 +27,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import HttpCase, tagged
 
 from ..adapters.entities import fingerprint
-from .common import REALM_ID, QuickbooksTestMixin
+from .common import REALM_ID, QuickbooksTestMixin, property_settings
 from .test_webhook_fuzz import OPERATION_WORDS, classic_entity, cloudevent, quiet
 from .test_webhook_inbox import InboxMixin
 
@@ -82,14 +82,14 @@ class TestWebhookFuzzTwoRealms(InboxMixin, QuickbooksTestMixin, AccountTestInvoi
     def prepare(self, side):
         """Bind a customer and two invoices, apply the first invoice's payment: as pushes and a pull left them."""
         realm, backend, company = side["realm"], side["backend"], side["company"]
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
 
         def qbo(entity, values):
             return self.emulator.call("POST", f"entities/{entity}", values, realm=realm)
 
         customer = qbo("Customer", {"DisplayName": f"Fuzz customer of {realm}"})
         partner = self.env["res.partner"].create({"name": customer["DisplayName"], "company_id": company.id})
-        self.bind(Ledger, backend, partner, "Customer", customer)
+        self.bind(SyncRecords, backend, partner, "Customer", customer)
         side["moves"], side["ids"] = [], {"@customer": customer["Id"]}
         for key, amount in (("@invoice", 100.0), ("@second_invoice", 60.0)):
             with trap_jobs():  # their pushes do not run: the binding stands for them
@@ -104,7 +104,7 @@ class TestWebhookFuzzTwoRealms(InboxMixin, QuickbooksTestMixin, AccountTestInvoi
                     "Line": [{"Amount": amount, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {}}],
                 },
             )
-            self.bind(Ledger, backend, move, "Invoice", invoice)
+            self.bind(SyncRecords, backend, move, "Invoice", invoice)
             side["moves"].append(move)
             side["ids"][key] = invoice["Id"]
         for key, invoice_key, amount in (("@paid_payment", "@invoice", 100), ("@new_payment", "@second_invoice", 60)):
@@ -123,8 +123,8 @@ class TestWebhookFuzzTwoRealms(InboxMixin, QuickbooksTestMixin, AccountTestInvoi
         self.assertEqual([move.payment_state for move in side["moves"]], ["paid", "not_paid"])
 
     @staticmethod
-    def bind(Ledger, backend, record, entity, qbo_object):
-        Ledger._binding_for(backend, record, entity).write(
+    def bind(SyncRecords, backend, record, entity, qbo_object):
+        SyncRecords._binding_for(backend, record, entity).write(
             {
                 "qbo_id": qbo_object["Id"],
                 "sync_token": qbo_object.get("SyncToken"),
@@ -186,14 +186,7 @@ class TestWebhookFuzzTwoRealms(InboxMixin, QuickbooksTestMixin, AccountTestInvoi
             payload = items
         return json.dumps(payload).encode()
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        print_blob=True,
-        suppress_health_check=list(HealthCheck),
-    )
+    @property_settings(EXAMPLES)
     @given(delivery=deliveries)
     def test_processing_any_delivery_leaves_each_company_as_its_realm_says(self, delivery):
         before = {name: self.books(side) for name, side in self.sides.items()}

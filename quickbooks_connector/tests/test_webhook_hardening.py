@@ -66,7 +66,7 @@ class TestNotificationsAreReadBack(InboxMixin, PushCase, HttpCase):
     def test_a_merge_or_a_void_of_objects_quickbooks_still_has_flags_nothing(self):
         other = self.invoice(price=50.0, taxes=self.env["account.tax"], partner=self.partner_b)
         self.assertEqual(self.post_and_push(other).state, "done")
-        kept, merged_away = (self.ledger(partner) for partner in (self.partner_a, self.partner_b))
+        kept, merged_away = (self.sync_record(partner) for partner in (self.partner_a, self.partner_b))
         self.notify(
             cloudevent("Customer", kept.qbo_id, "merged", data={"deletedId": merged_away.qbo_id}),
             cloudevent("Invoice", self.invoice_row.qbo_id, "voided"),
