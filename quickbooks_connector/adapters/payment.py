@@ -50,28 +50,10 @@ def settlement_rate(source, settlement):
     return exchange_rate(settlement.cash, settlement.home_cash, fallback=fallback)
 
 
-def journal_mapping(env, backend, settlement):
-    """The mapping of the settlement journal's account (None without journal or mapping)."""
-    if not settlement.journal:
-        return None
-    return (
-        env["quickbooks.account.mapping"]
-        .sudo()
-        .search(
-            [
-                ("backend_id", "=", backend.id),
-                ("account_id", "=", settlement.journal.default_account_id.id),
-                ("qbo_account_id", "!=", False),
-            ],
-            limit=1,
-        )
-        or None
-    )
-
-
-def payment_data(env, backend, source, settlement, customer_qbo_id, applications):
-    """The Payment of a customer settlement, applied as ``applications`` say."""
-    deposit = journal_mapping(env, backend, settlement)
+def payment_data(mappings, source, settlement, customer_qbo_id, applications):
+    """The Payment of a customer settlement, applied as ``applications`` say (``mappings``: the settlement
+    journal's account, read by the push)."""
+    deposit = mappings.journal_account(settlement.journal)
     return PaymentData(
         customer=Ref(customer_qbo_id),
         total_amount=settlement.cash,
@@ -79,45 +61,34 @@ def payment_data(env, backend, source, settlement, customer_qbo_id, applications
         txn_date=settlement.date,
         currency_code=settlement.currency.name,
         exchange_rate=settlement_rate(source, settlement),
-        deposit_account=Ref(deposit.qbo_account_id.qbo_id) if deposit else None,
+        deposit_account=Ref(deposit.qbo_id) if deposit else None,
         reference=settlement.reference,
-        private_note=env._("From Odoo: %s", source.display_name),
+        private_note=source.env._("From Odoo: %s", source.display_name),
     )
 
 
-def bill_payment_data(env, backend, source, settlement, vendor_qbo_id, applications):
+def bill_payment_data(mappings, source, settlement, vendor_qbo_id, applications):
     """The BillPayment of a vendor settlement: paid by check from the journal's bank account, or on the
-    credit card its account is mapped to (None when the journal's account is not mapped)."""
-    mapping = journal_mapping(env, backend, settlement)
-    if mapping is None:
+    credit card its account is mapped to (None when the journal's account is not mapped).  ``mappings``: the
+    settlement journal's account and a mapped bank account, read by the push."""
+    qbo_account = mappings.journal_account(settlement.journal)
+    if qbo_account is None:
         if settlement.cash:
             return None
         # A vendor refund applied to a bill moves no money: QuickBooks still wants a bank account.
-        mapping = (
-            env["quickbooks.account.mapping"]
-            .sudo()
-            .search(
-                [
-                    ("backend_id", "=", backend.id),
-                    ("qbo_account_id.account_type", "=", "Bank"),
-                    ("state", "=", "mapped"),
-                ],
-                limit=1,
-            )
-        )
-        if not mapping:
+        qbo_account = mappings.first_bank
+        if qbo_account is None:
             return None
-    qbo_account = mapping.qbo_account_id
     pay_type = "CreditCard" if qbo_account.account_type == "Credit Card" else "Check"
     return BillPaymentData(
         vendor=Ref(vendor_qbo_id),
         total_amount=settlement.cash,
         pay_type=pay_type,
-        account=Ref(qbo_account.qbo_id, qbo_account.name),
+        account=qbo_account.ref,
         applications=applications,
         txn_date=settlement.date,
         currency_code=settlement.currency.name,
         exchange_rate=settlement_rate(source, settlement),
         doc_number=(settlement.reference or "")[:21] or None,
-        private_note=env._("From Odoo: %s", source.display_name),
+        private_note=source.env._("From Odoo: %s", source.display_name),
     )

@@ -41,26 +41,20 @@ def vendor_reference(move):
     return (move.ref or "").strip()[:21] or None
 
 
-def account_refs(env, backend, accounts, problems):
+def account_refs(mappings, accounts, problems):
     """Account → Ref of the QBO account it is mapped to (problems noted for the others)."""
-    Mapping = env["quickbooks.account.mapping"].sudo()
-    problems += Mapping._problems_for_accounts(backend, accounts, items=False)
-    mappings = Mapping.search(
-        [("backend_id", "=", backend.id), ("account_id", "in", accounts.ids), ("state", "=", "mapped")]
-    )
-    return {m.account_id: Ref(m.qbo_account_id.qbo_id, m.qbo_account_id.name) for m in mappings}
+    problems += [problem for account in accounts if (problem := mappings.account(account).problem)]
+    return {
+        account: mappings.account(account).qbo_account.ref for account in accounts if mappings.account(account).mapped
+    }
 
 
-def payable_account_ref(env, backend, move):
+def payable_account_ref(mappings, move):
     """The QBO A/P account of the move's payable account, when it is mapped to one (else QBO's default)."""
     payable = move.line_ids.filtered(lambda line: line.account_id.account_type == "liability_payable").account_id[:1]
-    mapping = (
-        env["quickbooks.account.mapping"]
-        .sudo()
-        .search([("backend_id", "=", backend.id), ("account_id", "=", payable.id), ("state", "=", "mapped")], limit=1)
-    )
-    if mapping and mapping.qbo_account_id.account_type == "Accounts Payable":
-        return Ref(mapping.qbo_account_id.qbo_id, mapping.qbo_account_id.name)
+    mapping = mappings.account(payable) if payable else None
+    if mapping and mapping.mapped and mapping.qbo_account.account_type == "Accounts Payable":
+        return mapping.qbo_account.ref
     return None
 
 
@@ -95,15 +89,16 @@ def _lines(move, plan, accounts):
     return lines
 
 
-def purchase_document_data(move, backend, vendor_qbo_id, *, is_us, term_qbo_id=None):
-    """Build the Bill/VendorCredit of ``move``; raises :class:`MappingProblem` when it cannot be sent."""
+def purchase_document_data(move, mappings, vendor_qbo_id, *, is_us, term_qbo_id=None):
+    """Build the Bill/VendorCredit of ``move``; raises :class:`MappingProblem` when it cannot be sent.
+    ``mappings``: the accounts of the move's lines and the taxes, read by the push."""
     env = move.env
-    plan = plan_taxes(move, backend, is_us=is_us)
+    plan = plan_taxes(move, mappings, is_us=is_us)
     problems = list(plan.problems)
     used = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").account_id
     for account, _amount in [*plan.rounding_lines, *plan.tax_expense_lines]:
         used |= account
-    accounts = account_refs(env, backend, used, problems)
+    accounts = account_refs(mappings, used, problems)
     lines = _lines(move, plan, accounts)
     if not lines:
         problems.append(env._("The document has no product line to send."))
@@ -123,7 +118,7 @@ def purchase_document_data(move, backend, vendor_qbo_id, *, is_us, term_qbo_id=N
         global_tax_calculation=None if is_us else ("TaxInclusive" if plan.inclusive else "TaxExcluded"),
         tax_lines=plan.tax_lines,
         total_tax=None if is_us else plan.total_tax,
-        ap_account=payable_account_ref(env, backend, move),
+        ap_account=payable_account_ref(mappings, move),
         private_note=env._("From Odoo: %s", move.name),
     )
     tax = Decimal(0) if is_us else cents(move.amount_tax)

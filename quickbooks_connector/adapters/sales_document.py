@@ -53,12 +53,10 @@ class SalesDocument:
     compare_per_rate: bool
 
 
-def item_refs(env, backend, accounts, problems):
+def item_refs(mappings, accounts, problems):
     """Account → Ref of the QBO Item its sales lines use (problems noted for the others)."""
-    Mapping = env["quickbooks.account.mapping"].sudo()
-    problems += Mapping._problems_for_accounts(backend, accounts, sales_lines=True)
-    mappings = Mapping.search([("backend_id", "=", backend.id), ("account_id", "in", accounts.ids)])
-    return {m.account_id: Ref(m.qbo_item_id, m.qbo_item_name) for m in mappings if m.qbo_item_id}
+    problems += [problem for account in accounts if (problem := mappings.account(account).sales_problem)]
+    return {account: mappings.account(account).item for account in accounts if mappings.account(account).item}
 
 
 def _lines(move, plan, items):
@@ -101,7 +99,7 @@ def _lines(move, plan, items):
     return lines
 
 
-def _mapped_lines(move, backend, plan):
+def _mapped_lines(move, mappings, plan):
     """The document's lines, each sales line on the Item of its account; raises :class:`MappingProblem`
     with everything missing (the tax plan's problems included)."""
     env = move.env
@@ -109,7 +107,7 @@ def _mapped_lines(move, backend, plan):
     accounts = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").account_id
     for account, _amount in plan.rounding_lines:
         accounts |= account
-    items = item_refs(env, backend, accounts, problems)
+    items = item_refs(mappings, accounts, problems)
     lines = _lines(move, plan, items)
     if not any(line.kind == "sales" for line in lines):
         problems.append(env._("The document has no product line to send."))
@@ -143,10 +141,11 @@ def document_exchange_rate(move, home_total):
     return exchange_rate(to_decimal(move.amount_total), home_total, fallback=fallback)
 
 
-def sales_document_data(move, backend, customer_qbo_id, *, is_us, automated_sales_tax=False, term_qbo_id=None):
-    """Build the Invoice/CreditMemo of ``move``; raises :class:`MappingProblem` when it cannot be sent."""
-    plan = plan_taxes(move, backend, is_us=is_us, automated_sales_tax=automated_sales_tax)
-    lines = _mapped_lines(move, backend, plan)
+def sales_document_data(move, mappings, customer_qbo_id, *, is_us, automated_sales_tax=False, term_qbo_id=None):
+    """Build the Invoice/CreditMemo of ``move``; raises :class:`MappingProblem` when it cannot be sent.
+    ``mappings``: the accounts of the move's lines and the taxes, read by the push."""
+    plan = plan_taxes(move, mappings, is_us=is_us, automated_sales_tax=automated_sales_tax)
+    lines = _mapped_lines(move, mappings, plan)
     home_total = cents(abs(move.amount_total_signed))
     common = dict(
         customer=Ref(customer_qbo_id),

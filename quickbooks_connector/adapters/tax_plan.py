@@ -99,15 +99,13 @@ class _OdooTaxes:
                 yield record.account_id, cents(base_line["price_unit"] * base_line["quantity"])
 
 
-def plan_taxes(move, backend, *, is_us, automated_sales_tax=False) -> TaxPlan:
-    """The tax plan of a posted invoice, credit note, bill or refund (problems listed, never raised)."""
+def plan_taxes(move, mappings, *, is_us, automated_sales_tax=False) -> TaxPlan:
+    """The tax plan of a posted invoice, credit note, bill or refund (problems listed, never raised);
+    ``mappings``: the connection's tax mappings (:class:`~.mappings.Mappings`, taxes read)."""
     env = move.env
     plan = TaxPlan()
     purchase = move.is_purchase_document()
-    tax_maps = {
-        m.tax_id: m.qbo_tax_code_id
-        for m in env["quickbooks.tax.mapping"].sudo().search([("backend_id", "=", backend.id)])
-    }
+    tax_maps = mappings.taxes
 
     def unit_of(tax_data):
         # A group tax mapped as a whole stands for its children; otherwise each tax is mapped itself.
@@ -126,8 +124,8 @@ def plan_taxes(move, backend, *, is_us, automated_sales_tax=False) -> TaxPlan:
         plan.untaxed_code = Ref("NON")
         _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax)
     else:
-        exempt = backend.qbo_exempt_tax_code_id
-        plan.untaxed_code = Ref(exempt.qbo_id, exempt.name) if exempt else None
+        exempt = mappings.exempt_code
+        plan.untaxed_code = exempt.ref if exempt else None
         if plan.rounding_lines and not exempt:
             plan.problems.append(
                 env._(
@@ -135,7 +133,7 @@ def plan_taxes(move, backend, *, is_us, automated_sales_tax=False) -> TaxPlan:
                     "untaxed lines on the connection."
                 )
             )
-        _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps, purchase)
+        _plan_outside_us(plan, env, mappings, product_lines, odoo, purchase)
     plan.problems = list(dict.fromkeys(plan.problems))
     return plan
 
@@ -185,7 +183,7 @@ def _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax):
         )
     elif codes:
         code = next(iter(codes))
-        plan.txn_tax_code = Ref(code.qbo_id, code.name)
+        plan.txn_tax_code = code.ref
         # Odoo's total on the code's rates as tax lines: with manual sales tax QuickBooks takes a
         # TotalTax of 0 alone for "compute it yourself", so the amounts must travel per rate.
         rates = rates_of(code)
@@ -201,16 +199,16 @@ def _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax):
         ]
 
 
-def _plan_outside_us(plan, env, backend, product_lines, odoo, tax_maps, purchase):
-    codes = env["quickbooks.qbo.tax.code"].sudo().search([("backend_id", "=", backend.id), ("qbo_active", "=", True)])
+def _plan_outside_us(plan, env, mappings, product_lines, odoo, purchase):
+    tax_maps = mappings.taxes
     taxed_inclusive = []
     for line in product_lines:
         units = odoo.units_of_line.get(line.id, [])
         if units:
             taxed_inclusive.append(all(tax.price_include for tax in line.tax_ids))
-        code = _line_code(plan, env, backend, line, units, tax_maps, codes, purchase)
+        code = _line_code(plan, env, mappings, line, units, purchase)
         if code is not None:
-            plan.line_codes[line.id] = Ref(code.qbo_id, code.name)
+            plan.line_codes[line.id] = code.ref
     plan.inclusive = bool(taxed_inclusive) and all(taxed_inclusive)
     by_rate = {}
     for unit, (base, tax) in odoo.per_unit.items():
@@ -272,11 +270,12 @@ def _check_rate(plan, env, unit, code, purchase=False):
         )
 
 
-def _line_code(plan, env, backend, line, units, tax_maps, codes, purchase):
+def _line_code(plan, env, mappings, line, units, purchase):
     """The QBO tax code of one product line (None after noting the problem)."""
+    tax_maps = mappings.taxes
     if not units:
-        if backend.qbo_exempt_tax_code_id:
-            return backend.qbo_exempt_tax_code_id
+        if mappings.exempt_code:
+            return mappings.exempt_code
         plan.problems.append(
             env._(
                 "Line '%s' has no tax: choose the QuickBooks tax code for untaxed lines on the connection.", line.name
@@ -295,9 +294,9 @@ def _line_code(plan, env, backend, line, units, tax_maps, codes, purchase):
         return tax_maps[units[0]]
     # Several taxes on one line: QuickBooks needs one code that combines exactly their rates.
     wanted = {rate["id"] for unit in units for rate in rates_of(tax_maps[unit], purchase)}
-    combined = codes.filtered(lambda code: {rate["id"] for rate in rates_of(code, purchase)} == wanted)
-    if len(combined) >= 1 and wanted:
-        return combined.sorted("qbo_id")[0]
+    combined = [code for code in mappings.active_codes if {rate["id"] for rate in rates_of(code, purchase)} == wanted]
+    if combined and wanted:
+        return min(combined, key=lambda code: code.qbo_id)
     names = sorted({rate.get("name") or rate["id"] for unit in units for rate in rates_of(tax_maps[unit], purchase)})
     plan.problems.append(
         env._(

@@ -16,34 +16,33 @@ from .sales_document import MappingProblem, item_refs
 from .tax_plan import rates_of, spread
 
 
-def writeoff_memo_data(env, backend, settlement, party_qbo_id, *, is_us):
-    """The credit memo (vendor credit) of ``settlement.writeoffs`` (raises :class:`MappingProblem`)."""
+def writeoff_memo_data(mappings, settlement, party_qbo_id, *, is_us):
+    """The credit memo (vendor credit) of ``settlement.writeoffs`` (raises :class:`MappingProblem`);
+    ``mappings``: the write-off accounts' and the taxes', read by the push."""
+    env = settlement.source.env
     problems = []
     purchase = settlement.side.name == "payable"
-    base_lines = [w for w in settlement.writeoffs if not w.tax_line]
+    base_parts = [w for w in settlement.writeoffs if not w.tax_line]
     tax_parts = [w for w in settlement.writeoffs if w.tax_line]
     if purchase and is_us:
-        base_lines, tax_parts = settlement.writeoffs, []  # no tax on US purchases: the tax account is a line
-    accounts = env["account.account"].union(*[w.account for w in base_lines])
+        base_parts, tax_parts = settlement.writeoffs, []  # no tax on US purchases: the tax account is a line
+    accounts = list(dict.fromkeys(w.account for w in base_parts))
     # Vendor-credit lines name their accounts; credit-memo lines take them from Items.
-    refs = (account_refs if purchase else item_refs)(env, backend, accounts, problems)
-    tax_maps = {
-        m.tax_id: m.qbo_tax_code_id
-        for m in env["quickbooks.tax.mapping"].sudo().search([("backend_id", "=", backend.id)])
-    }
+    refs = (account_refs if purchase else item_refs)(mappings, accounts, problems)
+    tax_maps = mappings.taxes
     lines = []
-    for writeoff in base_lines:
-        code = _line_tax_code(env, writeoff, tax_maps, backend.qbo_exempt_tax_code_id, is_us, problems)
+    for writeoff in base_parts:
+        code = _line_tax_code(env, writeoff, tax_maps, mappings.exempt_code, is_us, problems)
         if code is not None:
             lines.append(_memo_line(env, writeoff, refs.get(writeoff.account), code, purchase, is_us))
-    tax_lines, txn_code = _tax_lines(env, tax_parts, tax_maps, purchase, base_lines, problems)
+    tax_lines, txn_code = _tax_lines(env, tax_parts, tax_maps, purchase, base_parts, problems)
     if problems:
         raise MappingProblem(list(dict.fromkeys(problems)))
     total_tax = sum((part.amount for part in tax_parts), Decimal(0))
     rate = None
     if settlement.currency != settlement.source.company_id.currency_id:
         home = cents(abs(sum(w.home_amount for w in settlement.writeoffs)))
-        rate = exchange_rate(sum((w.amount for w in base_lines), Decimal(0)) + total_tax, home)
+        rate = exchange_rate(sum((w.amount for w in base_parts), Decimal(0)) + total_tax, home)
     common = {
         "lines": lines,
         "txn_date": settlement.date,
@@ -57,7 +56,7 @@ def writeoff_memo_data(env, backend, settlement, party_qbo_id, *, is_us):
         return PurchaseDocumentData(vendor=Ref(party_qbo_id), total_tax=None if is_us else total_tax, **common)
     return SalesDocumentData(
         customer=Ref(party_qbo_id),
-        txn_tax_code=Ref(txn_code.qbo_id, txn_code.name) if is_us and txn_code else None,
+        txn_tax_code=txn_code.ref if is_us and txn_code else None,
         total_tax=total_tax,
         **common,
     )
@@ -69,9 +68,9 @@ def _line_tax_code(env, writeoff, tax_maps, exempt, is_us, problems):
     if is_us:
         return Ref("TAX" if taxes else "NON")
     if len(taxes) == 1 and taxes in tax_maps:
-        return Ref(tax_maps[taxes].qbo_id, tax_maps[taxes].name)
+        return tax_maps[taxes].ref
     if not taxes and exempt:
-        return Ref(exempt.qbo_id, exempt.name)
+        return exempt.ref
     problems.append(
         env._(
             "The write-off on %(account)s has taxes QuickBooks cannot carry on one line "
@@ -102,7 +101,7 @@ def _memo_line(env, writeoff, ref, code, purchase, is_us):
     )
 
 
-def _tax_lines(env, tax_parts, tax_maps, purchase, base_lines, problems):
+def _tax_lines(env, tax_parts, tax_maps, purchase, base_parts, problems):
     """``(QBO tax lines, the first tax code)`` of the tax parts of a write-off (an early-payment discount's
     tax), spread over each code's rates."""
     by_rate, txn_code = {}, None
@@ -116,7 +115,7 @@ def _tax_lines(env, tax_parts, tax_maps, purchase, base_lines, problems):
         for rate, share in zip(rates, spread(part.amount, rates), strict=True):
             entry = by_rate.setdefault(rate["id"], [rate, Decimal(0)])
             entry[1] += share
-    base = sum((w.amount for w in base_lines), Decimal(0))
+    base = sum((w.amount for w in base_parts), Decimal(0))
     tax_lines = [
         TaxLineData(
             rate=Ref(rate_id, rate.get("name")), percent=Decimal(str(rate["rate"])), amount=amount, taxable_amount=base

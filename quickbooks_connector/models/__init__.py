@@ -15,6 +15,7 @@ from . import quickbooks_push
 from . import quickbooks_push_partner
 from . import quickbooks_push_document
 from . import quickbooks_push_payment
+from . import quickbooks_push_mappings
 from . import quickbooks_backend_backfill
 from . import quickbooks_backend_progress
 from . import quickbooks_backend_dashboard

@@ -132,33 +132,39 @@ class QuickbooksAccountMapping(models.Model):
             mapping.write({"qbo_item_id": item["Id"], "qbo_item_name": item.get("Name")})
 
     @api.model
-    def _problems_for_accounts(self, backend, accounts, sales_lines=False, items=True):
-        """Human-readable reasons why documents using ``accounts`` cannot be sent (empty: fine).
-
-        ``sales_lines``: the accounts are those of invoice lines, which all need an Item.
-        ``items=False``: lines that name their account themselves (bills): no Item needed.
-        """
+    def _problems_for_accounts(self, backend, accounts):
+        """Human-readable reasons why documents using ``accounts`` cannot be sent (empty: fine): each must be
+        mapped to an active QuickBooks account, and one that carries sales lines needs its Item."""
         mappings = self.search([("backend_id", "=", backend.id), ("account_id", "in", accounts.ids)])
         by_account = {mapping.account_id: mapping for mapping in mappings}
         problems = []
         for account in accounts:
-            mapping = by_account.get(account)
-            if not mapping or mapping.state == "unmapped":
-                problems.append(self.env._("Account %s is not mapped to a QuickBooks account.", account.display_name))
-            elif mapping.state == "inactive":
-                problems.append(
-                    self.env._(
-                        "Account %(account)s is mapped to the QuickBooks account %(qbo)s, which is "
-                        "inactive in QuickBooks.",
-                        account=account.display_name,
-                        qbo=mapping.qbo_account_id.name,
-                    )
-                )
-            elif items and (sales_lines or mapping._needs_item()) and not mapping.qbo_item_id:
-                problems.append(
-                    self.env._("Account %s has no QuickBooks Item for invoice lines.", account.display_name)
-                )
+            mapping = by_account.get(account, self.browse())
+            problem = mapping._account_problem(account)
+            if not problem and mapping._needs_item():
+                problem = mapping._item_problem(account)
+            if problem:
+                problems.append(problem)
         return problems
+
+    def _account_problem(self, account):
+        """Why no document can use ``account`` through this mapping (an empty one: none), or None."""
+        if not self or self.state == "unmapped":
+            return self.env._("Account %s is not mapped to a QuickBooks account.", account.display_name)
+        if self.state == "inactive":
+            return self.env._(
+                "Account %(account)s is mapped to the QuickBooks account %(qbo)s, which is inactive in QuickBooks.",
+                account=account.display_name,
+                qbo=self.qbo_account_id.name,
+            )
+        return None
+
+    def _item_problem(self, account):
+        """Why an invoice line cannot use ``account`` through this mapping (QuickBooks takes a sales line's
+        account from its Item), or None."""
+        if self.qbo_item_id:
+            return None
+        return self.env._("Account %s has no QuickBooks Item for invoice lines.", account.display_name)
 
     def action_create_items(self):
         check_manager(self)

@@ -68,14 +68,18 @@ class QuickbooksPush(models.AbstractModel):
             if payable:
                 vendor_row = self._push_vendor(backend, move.commercial_partner_id, move.currency_id, client)
                 document = purchase_document_data(
-                    move, backend, vendor_row.qbo_id, is_us=backend._is_us_company(), term_qbo_id=term_id
+                    move,
+                    self._document_mappings(backend, move),
+                    vendor_row.qbo_id,
+                    is_us=backend._is_us_company(),
+                    term_qbo_id=term_id,
                 )
             else:
                 customer_row = self._push_customer(backend, move.commercial_partner_id, move.currency_id, client)
                 self._ensure_line_items(backend, move, client)
                 document = sales_document_data(
                     move,
-                    backend,
+                    self._document_mappings(backend, move),
                     customer_row.qbo_id,
                     is_us=backend._is_us_company(),
                     automated_sales_tax=backend.qbo_automated_sales_tax,

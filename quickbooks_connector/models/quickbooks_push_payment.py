@@ -114,9 +114,11 @@ class QuickbooksPush(models.AbstractModel):
         ]
         if memo:
             applications.append(PaymentApplication(memo.qbo_id, settlement.writeoff_total, side.refund_entity))
+        journal_account = settlement.journal.default_account_id if settlement.journal else self.env["account.account"]
+        mappings = self._quickbooks_mappings(backend, journal_account, bank=side is PAYABLE)
         if side is not PAYABLE:
-            return build_payment(payment_data(self.env, backend, source, settlement, party.qbo_id, applications))
-        data = bill_payment_data(self.env, backend, source, settlement, party.qbo_id, applications)
+            return build_payment(payment_data(mappings, source, settlement, party.qbo_id, applications))
+        data = bill_payment_data(mappings, source, settlement, party.qbo_id, applications)
         if data is None:
             raise MappingProblem(
                 [
@@ -263,7 +265,9 @@ class QuickbooksPush(models.AbstractModel):
         if settlement.side is not PAYABLE:
             accounts = self.env["account.account"].union(*[w.account for w in settlement.writeoffs if not w.tax_line])
             self._ensure_items(backend, accounts, client)
-        data = writeoff_memo_data(self.env, backend, settlement, party_qbo_id, is_us=backend._is_us_company())
+        accounts = self.env["account.account"].union(*[w.account for w in settlement.writeoffs])
+        mappings = self._quickbooks_mappings(backend, accounts, taxes=True)
+        data = writeoff_memo_data(mappings, settlement, party_qbo_id, is_us=backend._is_us_company())
         body = qbo_entity(entity).build(data)
         ours = owned(entity, body)
         if row.qbo_id and row.qbo_state == "active":

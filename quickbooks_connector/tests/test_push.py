@@ -284,7 +284,8 @@ class TestInvoicePush(PushCase):
         self.assertEqual(row.state, "done", row.last_error)
         stored = self.qbo("Invoice", row.qbo_id)
         retaxed = {**stored, "TotalAmt": 1082.5, "TxnTaxDetail": {"TotalTax": 82.5}}
-        document = sales_document_data(move, self.backend, self.sync_record(self.partner_a).qbo_id, is_us=True)
+        mappings = self.env["quickbooks.push"]._document_mappings(self.backend, move)
+        document = sales_document_data(move, mappings, self.sync_record(self.partner_a).qbo_id, is_us=True)
         self.env["quickbooks.push"]._check_totals(move, row, retaxed, document)
         self.assertEqual((row.state, row.failure_kind), ("failed", "totals"))
         self.assertIn("1150.00", row.last_error)

@@ -53,7 +53,8 @@ class TestCancelOrders(PushCase):
 
         customer = self.env["quickbooks.push"]._push_customer(self.backend, self.partner_a)
         self.env["quickbooks.push"]._ensure_line_items(self.backend, move, self.backend._qbo_client())
-        document = sales_document_data(move, self.backend, customer.qbo_id, is_us=True)
+        mappings = self.env["quickbooks.push"]._document_mappings(self.backend, move)
+        document = sales_document_data(move, mappings, customer.qbo_id, is_us=True)
         return self.emulator.api(self.token, "POST", "invoice", json=build_invoice(document.data))["Invoice"]
 
     # --- the orders
