@@ -165,10 +165,9 @@ class QuickbooksPull(models.AbstractModel):
         return note
 
     # ------------------------------------------------------------------ payments (see quickbooks_pull_payment)
-    def _deposit_journal(self, backend, payment):
+    def _deposit_journal(self, backend, qbo_account):
         """The Odoo bank/cash journal of the QBO deposit account (or of the bank account or card a bill
-        payment was paid from), via the mapping; else the default bank journal."""
-        qbo_account = self._paid_from_account(payment)
+        payment was paid from: ``qbo_account``, its Id), via the mapping; else the default bank journal."""
         Journal = self.env["account.journal"].sudo()
         if qbo_account:
             mapping = (

@@ -1,7 +1,8 @@
 """Payments (and bill payments) recorded in QuickBooks → Odoo, as QuickBooks records them.
 
 A QBO Payment is cash received (``TotalAmt``, in the customer's currency at the payment's own
-``ExchangeRate``) and applications: amounts to invoices and credit memos.  In Odoo it becomes one
+``ExchangeRate``) and applications: amounts to invoices and credit memos (what it means in Odoo terms:
+``adapters/incoming_payment.py``; the bindings, the waits and the Odoo work are here).  In Odoo it becomes one
 customer payment of that cash (its company-currency amount forced to QuickBooks' rate, so the
 bank, the exchange difference and the FX comparison agree), reconciled with each invoice for the
 amount QuickBooks applied, the credit notes QuickBooks applied being reconciled with the invoices
@@ -14,12 +15,11 @@ A BillPayment is the mirror image: cash paid (from the bank account of ``CheckPa
 of ``CreditCardPayment``) and applications to bills and vendor credits, pulled as a vendor payment.
 """
 
-from decimal import Decimal
-
 from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
+from ..adapters.incoming_payment import Binding, bindings_needed, odoo_name_in_memo, parse_payment
 from ..adapters.sides import PAYABLE, RECEIVABLE, side_of_entity
 from ..qbo import NotFoundError
 from ..qbo.money import cents
@@ -29,12 +29,6 @@ from .quickbooks_pull import is_voided
 
 #: The job methods that send an Odoo payment to QuickBooks (the last two: jobs queued by older versions).
 PAYMENT_JOB_METHODS = ("_quickbooks_settle_job", "_quickbooks_push_job", "_quickbooks_void_job")
-
-
-def _odoo_name_in_memo(qbo_object):
-    """The Odoo record an object was sent for, named in the memo Odoo writes ("From Odoo: <name>")."""
-    note = qbo_object.get("PrivateNote") or ""
-    return note.removeprefix("From Odoo: ").strip() if note.startswith("From Odoo: ") else None
 
 
 class QuickbooksPull(models.AbstractModel):
@@ -51,7 +45,7 @@ class QuickbooksPull(models.AbstractModel):
         voided = is_voided(payment)
         wanted = None if payment is None or voided else self._wanted_payment(backend, payment, client, side)
         done = self._done_by_pull(row)
-        if wanted and done.get("key") == wanted["key"]:
+        if wanted and done.get("key") == wanted.key:
             return self.env._("Payment already applied.")
         if not wanted and not done:
             return self.env._("Nothing in Odoo to apply it to.")
@@ -84,56 +78,29 @@ class QuickbooksPull(models.AbstractModel):
         return self.env._(
             "QuickBooks payment %(id)s applied: %(cash)s received, %(count)s document(s).",
             id=qbo_id,
-            cash=wanted["cash"],
-            count=len(wanted["invoices"]),
+            cash=wanted.cash,
+            count=len(wanted.invoices),
         )
 
     # ------------------------------------------------------------------ reading QuickBooks
     def _wanted_payment(self, backend, payment, client, side):
-        """What the QBO payment means in Odoo terms (None when nothing of it concerns Odoo)."""
+        """What the QBO payment means in Odoo terms (None when nothing of it concerns Odoo): an
+        :class:`~..adapters.incoming_payment.IncomingPayment`, once the documents it applies to that Odoo
+        may still send are there.
+
+        :raise RetryableJobError: while such a document's push is queued or running
+        :raise UserError: when it carries an Odoo document's number but no push of it is left
+        """
         SyncRecords = self.env["quickbooks.sync.state"].sudo()
-        invoices, credits = {}, {}
-        elsewhere = Decimal(0)  # cash QuickBooks applied to documents that exist only in QuickBooks
-        for line in payment.get("Line") or []:
-            amount = cents(line.get("Amount"))
-            for linked in line.get("LinkedTxn") or []:
-                entity, txn_id = linked.get("TxnType"), str(linked.get("TxnId"))
-                if entity not in (side.invoice_entity, side.refund_entity) or amount <= 0:
-                    continue
-                bound = SyncRecords._binding_for_qbo(backend, entity, txn_id)
-                if bound and (bound.res_model != "account.move" or bound.binding_key):
-                    continue  # a credit memo the connector made for a write-off: its payment's business
-                if not bound:
-                    self._wait_if_from_odoo(backend, entity, txn_id, payment, client)
-                    elsewhere += amount if entity == side.invoice_entity else -amount
-                    continue
-                target = invoices if entity == side.invoice_entity else credits
-                target[bound.res_id] = target.get(bound.res_id, Decimal(0)) + amount
-        cash = max(cents(payment.get("TotalAmt")) - elsewhere, Decimal(0))
-        party_ref = (payment.get(f"{side.party_entity}Ref") or {}).get("value")
-        party = SyncRecords._binding_for_qbo(backend, side.party_entity, party_ref)
-        if not invoices and (not cash or not party):
-            return None  # nothing of it concerns Odoo's books
-        currency_code = (payment.get("CurrencyRef") or {}).get("value") or backend.company_id.currency_id.name
-        rate = Decimal(str(payment.get("ExchangeRate") or 1))
-        key = {
-            "cash": str(cash),
-            "currency": currency_code,
-            "rate": str(rate),
-            "date": payment.get("TxnDate"),
-            "deposit": self._paid_from_account(payment),
-            "customer": party_ref,
-            "invoices": {str(k): str(v) for k, v in sorted(invoices.items())},
-            "credits": {str(k): str(v) for k, v in sorted(credits.items())},
-        }
-        return {
-            "key": key,
-            "cash": cash,
-            "currency_code": currency_code,
-            "rate": rate,
-            "invoices": invoices,
-            "credits": credits,
-        }
+        bindings = {}
+        for entity, qbo_id in bindings_needed(payment, side):
+            row = SyncRecords._binding_for_qbo(backend, entity, qbo_id)
+            if row:
+                bindings[(entity, qbo_id)] = Binding(row.res_model, row.res_id, row.binding_key or "")
+        wanted = parse_payment(payment, side, bindings, backend.company_id.currency_id.name)
+        for entity, txn_id in wanted.unbound:
+            self._wait_if_from_odoo(backend, entity, txn_id, payment, client)
+        return wanted if wanted.concerns_odoo else None
 
     def _wait_if_pushed_from_odoo(self, backend, payment, entity):
         """A payment Odoo itself sent, whose binding is not committed yet (its push is still running, or
@@ -144,7 +111,7 @@ class QuickbooksPull(models.AbstractModel):
             queued or running
         :raise UserError: when that push ended without binding it (the notification fails, with why)
         """
-        name = _odoo_name_in_memo(payment)
+        name = odoo_name_in_memo(payment)
         if not name:
             return
         payments = (
@@ -195,7 +162,7 @@ class QuickbooksPull(models.AbstractModel):
         number = document.get("DocNumber")
         if side is PAYABLE:
             # A bill's number is the vendor's reference; Odoo's own name is in its memo.
-            number = _odoo_name_in_memo(document)
+            number = odoo_name_in_memo(document)
         moves = (
             self.env["account.move"]
             .sudo()
@@ -237,21 +204,21 @@ class QuickbooksPull(models.AbstractModel):
     # ------------------------------------------------------------------ doing it in Odoo
     def _apply_wanted_payment(self, backend, payment, wanted, side):
         Move = self.env["account.move"].sudo()
-        moves = Move.browse([*wanted["invoices"], *wanted["credits"]]).exists()
+        moves = Move.browse([*wanted.invoices, *wanted.credits]).exists()
         if moves.filtered(lambda m: m.state != "posted"):
             raise RetryableJobError(
                 self.env._("A document of QuickBooks payment %s is not posted in Odoo.", payment["Id"])
             )
         pulled = switched_on(self, PULLED)
-        odoo_payment = pulled._register_cash(backend, payment, wanted, side) if wanted["cash"] else None
+        odoo_payment = pulled._register_cash(backend, payment, wanted, side) if wanted.cash else None
         credits = [
             [self._open_receivables(Move.browse(move_id), side), amount]
-            for move_id, amount in wanted["credits"].items()
+            for move_id, amount in wanted.credits.items()
             if Move.browse(move_id).exists()
         ]
-        cash = [self._open_receivables(odoo_payment.move_id, side) if odoo_payment else None, wanted["cash"]]
+        cash = [self._open_receivables(odoo_payment.move_id, side) if odoo_payment else None, wanted.cash]
         partials = self.env["account.partial.reconcile"]
-        for move_id, amount in sorted(wanted["invoices"].items()):
+        for move_id, amount in sorted(wanted.invoices.items()):
             invoice = Move.browse(move_id).exists()
             if not invoice:
                 continue
@@ -274,10 +241,10 @@ class QuickbooksPull(models.AbstractModel):
         if odoo_payment:
             anchor = ("account.payment", odoo_payment.id)
         else:
-            first = Move.browse(sorted(wanted["credits"]) or sorted(wanted["invoices"]))[:1]
+            first = Move.browse(sorted(wanted.credits) or sorted(wanted.invoices))[:1]
             anchor = ("account.move", first.id)
         return {
-            "key": wanted["key"],
+            "key": wanted.key,
             "payment_id": odoo_payment.id if odoo_payment else False,
             "partials": partials.ids,
             "anchor": list(anchor),
@@ -320,37 +287,36 @@ class QuickbooksPull(models.AbstractModel):
         """The Odoo customer (vendor) payment of the cash QuickBooks received (paid), at QuickBooks' rate."""
         company = backend.company_id
         currency = (
-            self.env["res.currency"].sudo().search([("name", "=", wanted["currency_code"])], limit=1)
+            self.env["res.currency"].sudo().search([("name", "=", wanted.currency_code)], limit=1)
             or company.currency_id
         )
         partner = self._payment_partner(backend, payment, wanted, side)
-        reference = payment.get("PaymentRefNum") or payment.get("DocNumber") or payment["Id"]
+        reference = wanted.reference
         values = {
             "payment_type": side.payment_type,
             "partner_type": side.partner_type,
             "partner_id": partner.id,
-            "amount": float(wanted["cash"]),
+            "amount": float(wanted.cash),
             "currency_id": currency.id,
             "company_id": company.id,
-            "date": payment.get("TxnDate") or fields.Date.context_today(self),
-            "journal_id": self._deposit_journal(backend, payment).id,
+            "date": wanted.date or fields.Date.context_today(self),
+            "journal_id": self._deposit_journal(backend, wanted.paid_from).id,
             "memo": self.env._("QuickBooks bill payment %s", reference)
             if side is PAYABLE
             else self.env._("QuickBooks payment %s", reference),
         }
         if currency != company.currency_id:
-            values["force_balance"] = float(cents(wanted["cash"] * wanted["rate"]))
+            values["force_balance"] = float(cents(wanted.cash * wanted.rate))
         odoo_payment = self.env["account.payment"].sudo().with_company(company).create(values)
         odoo_payment.action_post()
         return odoo_payment
 
     def _payment_partner(self, backend, payment, wanted, side):
         Move = self.env["account.move"].sudo()
-        documents = Move.browse([*wanted["invoices"], *wanted["credits"]]).exists()
+        documents = Move.browse([*wanted.invoices, *wanted.credits]).exists()
         if documents:
             return documents[:1].commercial_partner_id
-        party_id = (payment.get(f"{side.party_entity}Ref") or {}).get("value")
-        row = self.env["quickbooks.sync.state"].sudo()._binding_for_qbo(backend, side.party_entity, party_id)
+        row = self.env["quickbooks.sync.state"].sudo()._binding_for_qbo(backend, side.party_entity, wanted.party_ref)
         partner = row._record() if row else None
         if partner is None:
             raise RetryableJobError(
@@ -401,22 +367,6 @@ class QuickbooksPull(models.AbstractModel):
                 )
 
     # ------------------------------------------------------------------ retry
-    @api.model
-    def _paid_from_account(self, payment):
-        """The QBO bank (card) account of a payment: where a Payment was deposited, or what a BillPayment
-        was paid from."""
-        for path in (
-            ("DepositToAccountRef",),
-            ("CheckPayment", "BankAccountRef"),
-            ("CreditCardPayment", "CCAccountRef"),
-        ):
-            value = payment or {}
-            for key in path:
-                value = (value or {}).get(key)
-            if value:
-                return value.get("value")
-        return None
-
     @api.model
     def _schedule_repull(self, row):
         """Retry of a pulled payment: forget what was applied, so the job applies QuickBooks' version again."""
