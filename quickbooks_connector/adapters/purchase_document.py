@@ -13,8 +13,9 @@ from ..qbo.money import cents
 from ..qbo.payables import BillData, ExpenseLine, PurchaseDocumentData
 from ..qbo.payloads import Ref
 from ..qbo.totals import DocumentTotals
-from .sales_document import MappingProblem, SalesDocument, document_exchange_rate
-from .tax_plan import plan_taxes
+from .base_lines import line_amount, line_total_included, product_lines
+from .sales_document import MappingProblem, SalesDocument, document_exchange_rate, move_header
+from .tax_plan import plan_move_taxes
 
 # Fields of a Bill/VendorCredit that Odoo owns; QBO-side additions are kept by the merge.
 PURCHASE_DOCUMENT_OWNED_FIELDS = frozenset(
@@ -58,18 +59,19 @@ def payable_account_ref(mappings, move):
     return None
 
 
-def _lines(move, plan, accounts):
+def _lines(move, base_lines, layout, plan, accounts):
     lines = []
-    for line in move.invoice_line_ids.sorted(lambda aml: (aml.sequence, aml.id)):
-        if line.display_type != "product":
+    for entry in layout:
+        if isinstance(entry, str):
             continue  # sections and notes: a bill has no text-only line
+        base_line = base_lines[entry]
         lines.append(
             ExpenseLine(
-                account=accounts.get(line.account_id),
-                amount=cents(line.amount_currency * move.direction_sign),
-                description=line.name or None,
-                tax_code=plan.line_codes.get(line.id),
-                tax_inclusive_amount=cents(line.price_total) if plan.inclusive else None,
+                account=accounts.get(base_line["account_id"]),
+                amount=line_amount(base_line),
+                description=base_line.get("name") or None,
+                tax_code=plan.line_codes.get(entry),
+                tax_inclusive_amount=line_total_included(base_line, move.company_id) if plan.inclusive else None,
             )
         )
     for account, amount in plan.rounding_lines:
@@ -93,28 +95,26 @@ def purchase_document_data(move, mappings, vendor_qbo_id, *, is_us, term_qbo_id=
     """Build the Bill/VendorCredit of ``move``; raises :class:`MappingProblem` when it cannot be sent.
     ``mappings``: the accounts of the move's lines and the taxes, read by the push."""
     env = move.env
-    plan = plan_taxes(move, mappings, is_us=is_us)
+    plan, base_lines, layout = plan_move_taxes(move, mappings, is_us=is_us)
     problems = list(plan.problems)
-    used = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").account_id
-    for account, _amount in [*plan.rounding_lines, *plan.tax_expense_lines]:
-        used |= account
-    accounts = account_refs(mappings, used, problems)
-    lines = _lines(move, plan, accounts)
+    used = [base_line["account_id"] for _index, base_line in product_lines(base_lines)]
+    used += [account for account, _amount in [*plan.rounding_lines, *plan.tax_expense_lines]]
+    accounts = account_refs(mappings, list(dict.fromkeys(used)), problems)
+    lines = _lines(move, base_lines, layout, plan, accounts)
     if not lines:
         problems.append(env._("The document has no product line to send."))
     problems = list(dict.fromkeys(problems))
     if problems:
         raise MappingProblem(problems)
 
-    home_total = cents(abs(move.amount_total_signed))
-    rate = document_exchange_rate(move, home_total)
+    header = move_header(move)
     common = dict(
         vendor=Ref(vendor_qbo_id),
         lines=lines,
         doc_number=vendor_reference(move),
-        txn_date=move.invoice_date or move.date,
-        currency_code=move.currency_id.name,
-        exchange_rate=rate,
+        txn_date=header.date,
+        currency_code=header.currency.name,
+        exchange_rate=document_exchange_rate(header),
         global_tax_calculation=None if is_us else ("TaxInclusive" if plan.inclusive else "TaxExcluded"),
         tax_lines=plan.tax_lines,
         total_tax=None if is_us else plan.total_tax,
@@ -127,10 +127,10 @@ def purchase_document_data(move, mappings, vendor_qbo_id, *, is_us, term_qbo_id=
         subtotal=subtotal,
         total_tax=tax,
         total=cents(move.amount_total),
-        home_total=home_total,
+        home_total=header.home_total,
         tax_by_rate={line.rate.value: cents(line.amount) for line in plan.tax_lines},
     )
-    if move.move_type == "in_refund":
+    if header.refund:
         data = PurchaseDocumentData(**common)
     else:
         data = BillData(**common, due_date=move.invoice_date_due, sales_term=Ref(term_qbo_id) if term_qbo_id else None)

@@ -10,8 +10,9 @@ plan also carries Odoo's own figures, sent as QuickBooks' tax override (``TxnTax
   manual sales tax the document names its one tax code, with automated sales tax QuickBooks picks
   the code from the ship-to address and spreads Odoo's total over its rates.
 
-Odoo's amounts come from Odoo's own tax engine on the posted move (the base/tax lines helpers the
-EDI modules use), so they are the amounts of the move's tax journal items.
+Odoo's amounts come from Odoo's own tax engine on the document's base lines (``base_lines.py``: the
+helpers the EDI modules use), so for a posted move they are the amounts of its tax journal items, and a
+sales order's base lines are planned the same way (:func:`plan_taxes`; a move: :func:`plan_move_taxes`).
 
 Vendor bills and refunds follow the same plan with the *purchase* rates of each QBO tax code
 (``PurchaseTaxRateList``: the input tax a VAT return reclaims).  QuickBooks' US editions keep no tax
@@ -23,13 +24,14 @@ from decimal import Decimal
 
 from ..qbo.money import cents
 from ..qbo.payloads import Ref, TaxLineData
+from .base_lines import move_base_lines, product_lines, tax_engine
 
 
 @dataclass
 class TaxPlan:
     """What the sales-document adapter needs to know about taxes."""
 
-    line_codes: dict = field(default_factory=dict)  # account.move.line id -> Ref
+    line_codes: dict = field(default_factory=dict)  # index of a product base line -> Ref
     tax_lines: list = field(default_factory=list)  # [TaxLineData] (outside the US)
     total_tax: Decimal = Decimal(0)
     txn_tax_code: Ref | None = None  # US manual sales tax: the document's code
@@ -62,49 +64,51 @@ def spread(amount: Decimal, rates: list[dict]) -> list[Decimal]:
 
 
 class _OdooTaxes:
-    """Odoo's rounded base and tax per mapping unit, and the units of each product line."""
+    """Odoo's rounded base and tax per mapping unit, and the units of each product base line."""
 
-    def __init__(self, move, unit_of):
-        AccountTax = move.env["account.tax"]
-        base_lines, _tax_lines = move._get_rounded_base_and_tax_lines()
+    def __init__(self, base_lines, unit_of):
         self.base_lines = base_lines
 
         def grouping(base_line, tax_data):
             return unit_of(tax_data) if tax_data else False
 
-        aggregated = AccountTax._aggregate_base_lines_tax_details(base_lines, grouping)
-        totals = AccountTax._aggregate_base_lines_aggregated_values(aggregated)
+        engine = tax_engine(base_lines)
+        totals = {}
+        if engine is not None:
+            aggregated = engine._aggregate_base_lines_tax_details(base_lines, grouping)
+            totals = engine._aggregate_base_lines_aggregated_values(aggregated)
         self.per_unit = {
             key: (cents(values["base_amount_currency"]), cents(values["tax_amount_currency"]))
             for key, values in totals.items()
             if key
         }
         self.units_of_line = {}
-        for base_line in base_lines:
-            record = base_line.get("record")
-            if base_line.get("special_type") or not record or getattr(record, "_name", "") != "account.move.line":
+        for index, base_line in enumerate(base_lines):
+            if base_line.get("special_type"):
                 continue
             units = []
             for tax_data in base_line["tax_details"]["taxes_data"]:
                 unit = unit_of(tax_data)
                 if unit not in units:
                     units.append(unit)
-            self.units_of_line[record.id] = units
+            self.units_of_line[index] = units
 
     def cash_rounding(self):
-        """(account, amount) of each cash-rounding line added to the invoice (not the biggest-tax kind)."""
+        """(account, amount) of each cash-rounding line added to the document (not the biggest-tax kind)."""
         for base_line in self.base_lines:
             if base_line.get("special_type") == "cash_rounding":
-                record = base_line["record"]
-                yield record.account_id, cents(base_line["price_unit"] * base_line["quantity"])
+                yield base_line["account_id"], cents(base_line["price_unit"] * base_line["quantity"])
 
 
-def plan_taxes(move, mappings, *, is_us, automated_sales_tax=False) -> TaxPlan:
-    """The tax plan of a posted invoice, credit note, bill or refund (problems listed, never raised);
-    ``mappings``: the connection's tax mappings (:class:`~.mappings.Mappings`, taxes read)."""
-    env = move.env
+def plan_taxes(base_lines, mappings, company, *, purchase=False, is_us, automated_sales_tax=False) -> TaxPlan:
+    """The tax plan of a document's rounded base lines (problems listed, never raised).
+
+    ``mappings``: the connection's tax mappings (:class:`~.mappings.Mappings`, taxes read); ``purchase``:
+    a bill or refund (purchase rates).  QuickBooks' US editions keep no tax on purchases: a US purchase plan
+    has no tax, the caller sends it as expense lines (a posted bill: :func:`plan_move_taxes`).
+    """
+    env = company.env
     plan = TaxPlan()
-    purchase = move.is_purchase_document()
     tax_maps = mappings.taxes
 
     def unit_of(tax_data):
@@ -112,17 +116,16 @@ def plan_taxes(move, mappings, *, is_us, automated_sales_tax=False) -> TaxPlan:
         group = tax_data.get("group")
         return group if group and group in tax_maps else tax_data["tax"]
 
-    odoo = _OdooTaxes(move, unit_of)
+    odoo = _OdooTaxes(base_lines, unit_of)
     plan.total_tax = sum((tax for _base, tax in odoo.per_unit.values()), Decimal(0))
     plan.rounding_lines = list(odoo.cash_rounding())
-    product_lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+    lines = product_lines(base_lines)
 
     if is_us and purchase:
-        plan.tax_expense_lines = _us_purchase_tax_lines(move)
         plan.total_tax = Decimal(0)
     elif is_us:
         plan.untaxed_code = Ref("NON")
-        _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax)
+        _plan_us(plan, env, lines, odoo, tax_maps, automated_sales_tax)
     else:
         exempt = mappings.exempt_code
         plan.untaxed_code = exempt.ref if exempt else None
@@ -133,9 +136,27 @@ def plan_taxes(move, mappings, *, is_us, automated_sales_tax=False) -> TaxPlan:
                     "untaxed lines on the connection."
                 )
             )
-        _plan_outside_us(plan, env, mappings, product_lines, odoo, purchase)
+        _plan_outside_us(plan, env, mappings, lines, odoo, purchase)
     plan.problems = list(dict.fromkeys(plan.problems))
     return plan
+
+
+def plan_move_taxes(move, mappings, *, is_us, automated_sales_tax=False):
+    """``(tax plan, base lines, layout)`` of a posted invoice, credit note, bill or refund; a US bill's tax
+    travels as expense lines on the accounts Odoo posted it to."""
+    base_lines, layout = move_base_lines(move)
+    purchase = move.is_purchase_document()
+    plan = plan_taxes(
+        base_lines,
+        mappings,
+        move.company_id,
+        purchase=purchase,
+        is_us=is_us,
+        automated_sales_tax=automated_sales_tax,
+    )
+    if is_us and purchase:
+        plan.tax_expense_lines = _us_purchase_tax_lines(move)
+    return plan, base_lines, layout
 
 
 def _us_purchase_tax_lines(move):
@@ -155,12 +176,12 @@ def _is_taxing(unit) -> bool:
     return bool(unit.amount)
 
 
-def _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax):
+def _plan_us(plan, env, lines, odoo, tax_maps, automated_sales_tax):
     codes = set()
-    for line in product_lines:
-        units = odoo.units_of_line.get(line.id, [])
+    for index, _base_line in lines:
+        units = odoo.units_of_line.get(index, [])
         taxing = [unit for unit in units if _is_taxing(unit)]
-        plan.line_codes[line.id] = Ref("TAX" if taxing else "NON")
+        plan.line_codes[index] = Ref("TAX" if taxing else "NON")
         if automated_sales_tax:
             continue  # QuickBooks picks the code from the ship-to address: no mapping needed
         for unit in taxing:
@@ -199,16 +220,16 @@ def _plan_us(plan, env, product_lines, odoo, tax_maps, automated_sales_tax):
         ]
 
 
-def _plan_outside_us(plan, env, mappings, product_lines, odoo, purchase):
+def _plan_outside_us(plan, env, mappings, lines, odoo, purchase):
     tax_maps = mappings.taxes
     taxed_inclusive = []
-    for line in product_lines:
-        units = odoo.units_of_line.get(line.id, [])
+    for index, base_line in lines:
+        units = odoo.units_of_line.get(index, [])
         if units:
-            taxed_inclusive.append(all(tax.price_include for tax in line.tax_ids))
-        code = _line_code(plan, env, mappings, line, units, purchase)
+            taxed_inclusive.append(all(tax.price_include for tax in base_line["tax_ids"]))
+        code = _line_code(plan, env, mappings, base_line, units, purchase)
         if code is not None:
-            plan.line_codes[line.id] = code.ref
+            plan.line_codes[index] = code.ref
     plan.inclusive = bool(taxed_inclusive) and all(taxed_inclusive)
     by_rate = {}
     for unit, (base, tax) in odoo.per_unit.items():
@@ -270,7 +291,7 @@ def _check_rate(plan, env, unit, code, purchase=False):
         )
 
 
-def _line_code(plan, env, mappings, line, units, purchase):
+def _line_code(plan, env, mappings, base_line, units, purchase):
     """The QBO tax code of one product line (None after noting the problem)."""
     tax_maps = mappings.taxes
     if not units:
@@ -278,7 +299,8 @@ def _line_code(plan, env, mappings, line, units, purchase):
             return mappings.exempt_code
         plan.problems.append(
             env._(
-                "Line '%s' has no tax: choose the QuickBooks tax code for untaxed lines on the connection.", line.name
+                "Line '%s' has no tax: choose the QuickBooks tax code for untaxed lines on the connection.",
+                base_line.get("name"),
             )
         )
         return None
@@ -302,7 +324,7 @@ def _line_code(plan, env, mappings, line, units, purchase):
         env._(
             "Line '%(line)s' has the taxes %(taxes)s together: QuickBooks needs one tax code combining the rates "
             "%(rates)s. Create that combined tax code in QuickBooks, then press 'Read QuickBooks tax codes'.",
-            line=line.name,
+            line=base_line.get("name"),
             taxes=" + ".join(unit.display_name for unit in units),
             rates=", ".join(names),
         )
