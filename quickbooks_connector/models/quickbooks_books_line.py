@@ -34,6 +34,7 @@ MAPPINGS = [
     ("bound", "Linked"),
     ("odoo_partner", "Not in QuickBooks"),
     ("qbo_party", "Not linked to an Odoo partner"),
+    ("unapplied", "Unapplied payments"),
 ]
 
 
@@ -114,6 +115,15 @@ class QuickbooksBooksLine(models.Model):
         trade account), in its period (``before``: up to the period)."""
         self.ensure_one()
         domain = [("company_id", "=", self.company_id.id), ("parent_state", "=", "posted")]
+        if self.mapping == "unapplied":  # payments' and statement lines' open credit
+            return [
+                *domain,
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("balance", "<", 0),
+                ("move_id.move_type", "=", "entry"),
+                ("date", "<=", self.period_end),
+            ]
         if self.section in ("receivable", "payable"):
             kind = "asset_receivable" if self.section == "receivable" else "liability_payable"
             domain += [("account_id.account_type", "=", kind), ("account_id.non_trade", "=", False)]
@@ -134,9 +144,10 @@ class QuickbooksBooksLine(models.Model):
         for line in self:
             line.odoo_item_ids = line.odoo_opening = False
             line.odoo_item_note = False
-            if not line.id or (not line.account_ids and line.section in ("trial_balance", "profit_loss")):
+            domain = line._item_domain() if line.id else None
+            if not domain or (not line.account_ids and line.section in ("trial_balance", "profit_loss")):
                 continue
-            items = Item.search(line._item_domain(), order="date, move_id, id", limit=const.BOOKS_DRILLDOWN_ITEMS + 1)
+            items = Item.search(domain, order="date, move_id, id", limit=const.BOOKS_DRILLDOWN_ITEMS + 1)
             line.odoo_item_ids = items[: const.BOOKS_DRILLDOWN_ITEMS]
             if len(items) > const.BOOKS_DRILLDOWN_ITEMS:
                 line.odoo_item_note = self.env._(
@@ -188,5 +199,5 @@ class QuickbooksBooksLine(models.Model):
         """
         self.ensure_one()
         check_manager(self)
-        self.reconciliation_id.sudo()._books_read_ledgers(self.sudo(), settle=False)
+        self.reconciliation_id.sudo()._books_read_ledgers(self.sudo())
         return self.action_open_ledgers()

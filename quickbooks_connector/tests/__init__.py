@@ -1,6 +1,7 @@
 from . import (
     test_access,
     test_backend_tokens,
+    test_books,
     test_crypto,
     test_daily_work,
     test_demo_start,

@@ -151,6 +151,12 @@ class Routes:
         notes = {account: sorted(set(journals_of[account])) for account in derived}
         return derived, notes
 
+    def prefetch(self, account_ids) -> None:
+        """Read the accounts of ``account_ids`` together (one query, not one per account)."""
+        accounts = self.env["account.account"].sudo().browse(sorted(set(account_ids) - set(self._accounts)))
+        for account in accounts:
+            self._accounts[account.id] = account
+
     def account(self, account_id: int):
         if account_id not in self._accounts:
             self._accounts[account_id] = self.env["account.account"].sudo().browse(account_id)
@@ -244,6 +250,7 @@ def _add_entries(specs: dict, rows, key_of) -> None:
 # ----------------------------------------------------------------------------- trial balance
 def trial_balance(env, routes: Routes, trial: dict[str, Decimal], day: date, fiscal_start: date, tolerance):
     rows = figures.account_balances(env, fiscal_start)
+    routes.prefetch(row[0] for row in rows)
     shares = books.routed(((a, e, s, decimal(b)) for a, e, s, b, _n in rows), {a: routes.route(a) for a, *_ in rows})
     counts: dict = {}
     for account, earlier, status, _balance, entries in rows:
@@ -395,7 +402,8 @@ def aging(env, backend, chart: Chart, qbo_rows: dict, bindings: dict, day: date,
         spec.ledger_accounts = tuple(receivable_accounts if side == "receivable" else payable_accounts)
         if key[1] == "unapplied":
             spec.name = env._("Unapplied customer payments")
-            spec.mapping = "bound"
+            spec.mapping = "unapplied"
+            spec.normal_side = "credit"
             spec.ledger_accounts = ()
         elif key[1] == "qbo":
             spec.qbo_party_id = key[2]
