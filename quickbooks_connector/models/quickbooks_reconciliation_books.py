@@ -348,12 +348,23 @@ class QuickbooksReconciliation(models.Model):
             }
         )
         self.env.flush_all()
-        self.env.cr.execute(
+        cr = self.env.cr
+        cr.execute(
             "UPDATE quickbooks_books_line SET latest = (reconciliation_id = %s) WHERE backend_id = %s AND "
             "(latest OR reconciliation_id = %s)",
             (self.id, self.backend_id.id, self.id),
         )
-        self.env["quickbooks.books.line"].invalidate_model(["latest"])
+        # In each section and period, what is unexplained first (QuickBooks' ledger may have explained more).
+        cr.execute(
+            """UPDATE quickbooks_books_line line SET sequence = ordered.position
+                 FROM (SELECT id, ROW_NUMBER() OVER (
+                              ORDER BY section_sequence, COALESCE(period_start, period_end), state <> 'unexplained',
+                                       lower(name), id) AS position
+                         FROM quickbooks_books_line WHERE reconciliation_id = %s) ordered
+                WHERE ordered.id = line.id""",
+            (self.id,),
+        )
+        self.env["quickbooks.books.line"].invalidate_model(["latest", "sequence"])
 
     # ------------------------------------------------------------------ actions
     @api.model
@@ -397,8 +408,5 @@ class QuickbooksReconciliation(models.Model):
     def _books_action(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("quickbooks_connector.action_quickbooks_books_line")
         action["domain"] = [("reconciliation_id", "in", self.ids)]
-        if any(self.mapped("books_unexplained_count")):
-            action["context"] = {"search_default_filter_unexplained": 1}
-        else:
-            action["context"] = {}
+        action["context"] = {}  # every line of these runs, the unexplained ones first in each section
         return action

@@ -2,6 +2,7 @@ from . import (
     test_access,
     test_backend_tokens,
     test_books,
+    test_books_tour,
     test_crypto,
     test_daily_work,
     test_demo_start,

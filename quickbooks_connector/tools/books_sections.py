@@ -110,6 +110,7 @@ class Routes:
         self.env = env
         self.chart = chart
         company = backend.company_id
+        self.accounts_model = env["account.account"].sudo().with_company(company)  # codes are per company
         mappings = (
             env["quickbooks.account.mapping"]
             .sudo()
@@ -153,13 +154,13 @@ class Routes:
 
     def prefetch(self, account_ids) -> None:
         """Read the accounts of ``account_ids`` together (one query, not one per account)."""
-        accounts = self.env["account.account"].sudo().browse(sorted(set(account_ids) - set(self._accounts)))
+        accounts = self.accounts_model.browse(sorted(set(account_ids) - set(self._accounts)))
         for account in accounts:
             self._accounts[account.id] = account
 
     def account(self, account_id: int):
         if account_id not in self._accounts:
-            self._accounts[account_id] = self.env["account.account"].sudo().browse(account_id)
+            self._accounts[account_id] = self.accounts_model.browse(account_id)
         return self._accounts[account_id]
 
     def target(self, account_id: int) -> str | None:
@@ -216,14 +217,14 @@ def _describe(spec: LineSpec, routes: Routes, key) -> None:
             spec.note = "; ".join(
                 routes.env._(
                     "counts %(account)s, the outstanding payments account of %(journals)s",
-                    account=routes.account(a).display_name,
+                    account=f"{routes.account(a).code} {routes.account(a).name}",
                     journals=", ".join(routes.derived_note[a]),
                 )
                 for a in derived
             )
     else:
         account = routes.account(ref)
-        spec.name = account.display_name
+        spec.name = f"{account.code} {account.name}" if account.code else account.name
         spec.account_group = odoo_group(account.account_type)
         spec.normal_side = "credit" if spec.account_group in ("liability", "equity", "income") else "debit"
         spec.account_ids = [ref]
