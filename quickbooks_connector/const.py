@@ -165,3 +165,5 @@ BOOKS_LEDGER_LINES = 20
 BOOKS_LEDGER_ROWS = 500
 BOOKS_DRILLDOWN_ITEMS = 500
 BOOKS_ALERT_LINES = 5
+# Lines that agree are kept this many days (the unexplained and explained ones, and every run's totals, stay).
+BOOKS_KEEP_MATCHING_DAYS = 90

@@ -10,6 +10,7 @@ why an entry is not in QuickBooks), ``tools/books_sections.py`` (where each acco
 year), ``qbo/reports.py`` (QuickBooks' reports), ``qbo/books.py`` (the explanations).
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from odoo import Command, api, fields, models
@@ -365,6 +366,27 @@ class QuickbooksReconciliation(models.Model):
             (self.id,),
         )
         self.env["quickbooks.books.line"].invalidate_model(["latest", "sequence"])
+
+    @api.model
+    def _cron_nightly_reconciliation(self, now=None):
+        runs = super()._cron_nightly_reconciliation(now=now)
+        self._books_forget_matching(now or fields.Datetime.now())
+        return runs
+
+    @api.model
+    def _books_forget_matching(self, now):
+        """Lines that agree, of runs older than :data:`const.BOOKS_KEEP_MATCHING_DAYS`: the differences and
+        each run's counts and totals stay (one line per account and night would otherwise pile up)."""
+        before = now - timedelta(days=const.BOOKS_KEEP_MATCHING_DAYS)
+        self.env.flush_all()
+        self.env.cr.execute(
+            """DELETE FROM quickbooks_books_line line USING quickbooks_reconciliation run
+                WHERE run.id = line.reconciliation_id AND line.state = 'match' AND run.run_at < %s""",
+            (before,),
+        )
+        if self.env.cr.rowcount:
+            self.env["quickbooks.books.line"].invalidate_model()
+            self.env["quickbooks.reconciliation"].invalidate_model(["books_line_ids"])
 
     # ------------------------------------------------------------------ actions
     @api.model

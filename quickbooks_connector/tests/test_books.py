@@ -416,6 +416,22 @@ class TestBooksComparison(BooksCase):
         self.assertFalse(any(lines.mapped("latest")), "the latest run's lines only")
         self.assertTrue(all(again.books_line_ids.mapped("latest")))
 
+    def test_lines_that_agree_are_forgotten_after_a_while_differences_stay(self):
+        self.pushed(100.0)
+        self.odoo_entry(self.expense, self.bank, 25.0)
+        old = self.compare()
+        old.run_at = fields.Datetime.now() - timedelta(days=120)
+        recent = self.compare()
+        kept = old.books_line_ids.filtered(lambda line: line.state != "match")
+        count = old.books_line_count
+        self.assertTrue(kept and old.books_line_ids.filtered(lambda line: line.state == "match"))
+        midnight = datetime.combine(fields.Date.today(), datetime.min.time())
+        self.assertFalse(self.Run._cron_nightly_reconciliation(now=midnight), "before the reconciliation hour")
+        old.invalidate_recordset()
+        self.assertEqual(old.books_line_ids, kept, "an old run keeps its differences")
+        self.assertEqual((old.books_line_count, old.books_state), (count, "explained"), "and its verdict")
+        self.assertTrue(recent.books_line_ids.filtered(lambda line: line.state == "match"), "recent runs keep all")
+
     @mute_logger(BOOKS_LOGGER, CLIENT_LOGGER)
     def test_quickbooks_refusing_a_report_makes_the_run_an_error_and_tells_the_managers(self):
         self.pushed(100.0)
