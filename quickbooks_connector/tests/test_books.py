@@ -293,6 +293,47 @@ class TestBooksComparison(BooksCase):
         self.assertEqual(abs(self.causes(unaffected)["unmapped"]), 5.0, "its earlier years' result, as not mapped")
         self.assertEqual(run.books_state, "explained", self.describe(run))
 
+    def test_a_failed_push_a_skipped_invoice_and_a_revaluation_are_each_named(self):
+        self.pushed(100.0)
+        subscriptions = self.expense.copy({"code": "619900", "name": "Subscriptions"})
+        failed = self.bill(80.0, account_id=subscriptions.id)
+        row = self.post_and_push(failed)
+        self.assertEqual((row.state, row.failure_kind), ("failed", "mapping"))
+        skipped = self.invoice(price=60.0, taxes=self.env["account.tax"], quickbooks_skip=True)
+        skipped.action_post()
+        company = self.company
+        revaluation = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": company.currency_exchange_journal_id.id,
+                "line_ids": [
+                    Command.create({"account_id": self.bank.id, "debit": 4.0, "name": "Revaluation"}),
+                    Command.create(
+                        {
+                            "account_id": company.income_currency_exchange_account_id.id,
+                            "credit": 4.0,
+                            "name": "Revaluation",
+                        }
+                    ),
+                ],
+            }
+        )
+        revaluation.action_post()
+        run = self.compare()
+        payable = self.line(run, "Accounts Payable (A/P)")
+        self.assertEqual((self.figures(payable), self.causes(payable)), ((80.0, 0.0, 80.0, 0.0), {"pending": 80.0}))
+        self.assertEqual((payable.explanation_ids.sync_state_ids, payable.explanation_ids.move_ids), (row, failed))
+        self.assertEqual(self.causes(self.line(run, "619900 Subscriptions")), {"unmapped": 80.0})
+        receivable = self.line(run, "Accounts Receivable (A/R)")
+        self.assertEqual(
+            (self.figures(receivable), self.causes(receivable)), ((160.0, 100.0, 60.0, 0.0), {"skipped": 60.0})
+        )
+        self.assertEqual(receivable.explanation_ids.move_ids, skipped)
+        checking = self.line(run, "Checking")
+        self.assertEqual((self.figures(checking), self.causes(checking)), ((4.0, 0.0, 4.0, 0.0), {"revaluation": 4.0}))
+        self.assertEqual(self.causes(self.line(run, "Exchange Gain or Loss")), {"revaluation": -4.0})
+        self.assertEqual(run.books_state, "explained", self.describe(run))
+
     def test_a_payment_kept_in_undeposited_funds_explains_its_bank(self):
         invoice = self.pushed(100.0)
         document = self.qbo_doc(invoice)
