@@ -36,6 +36,7 @@ from . import quickbooks_books_line
 from . import quickbooks_books_explanation
 from . import quickbooks_books_ledger_row
 from . import quickbooks_reconciliation_books
+from . import quickbooks_reconciliation_books_store
 from . import quickbooks_reconciliation_books_ledger
 from . import quickbooks_reconciliation_books_alert
 from . import quickbooks_backend_books

@@ -14,7 +14,7 @@ from odoo import models
 
 from .. import const
 from ..qbo import reports
-from ..tools import books_sections
+from ..tools import books_routes
 
 
 class QuickbooksReconciliation(models.Model):
@@ -28,7 +28,7 @@ class QuickbooksReconciliation(models.Model):
         if not lines:
             return
         backend = self.backend_id.sudo()
-        chart = books_sections.Chart(self.env, backend)
+        chart = books_routes.Chart(self.env, backend)
         classifications = {qbo_id: account.classification for qbo_id, account in chart.by_id.items()}
         groups: dict[tuple[date, date], list] = {}
         for line in lines:
