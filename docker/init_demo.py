@@ -8,8 +8,11 @@
 # emulator's authorization (the company picked in advance through its control API, as a user picks it
 # on Intuit's company selector), then Odoo's own code exchange, which checks that the tokens open the
 # company Intuit named. Values come from the environment set in docker-compose.yml. Safe to run again.
+# The emulator's control API takes the token it generated at its first start: QBO_DEMO_CONTROL_TOKEN, else
+# the file QBO_DEMO_CONTROL_TOKEN_FILE (the emulator's volume, mounted read-only).
 import os
 import secrets
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import requests
@@ -27,12 +30,32 @@ app = {
     "webhook_verifier_token": os.environ.get("QBO_DEMO_VERIFIER_TOKEN", "emulator-verifier-token"),
 }
 
+# The admin user's password, when .env gives one (docker/demo_secrets.py refuses "admin" beyond loopback).
+if os.environ.get("ODOO_ADMIN_PASSWORD"):
+    env.ref("base.user_admin").sudo().password = os.environ["ODOO_ADMIN_PASSWORD"]  # noqa: F821 (odoo shell)
+
 # Odoo builds the Redirect URI and the webhook URL from web.base.url: the address the browser uses.
 env["ir.config_parameter"].sudo().set_param("web.base.url", base_url)  # noqa: F821 (odoo shell)
 
 
+def control_token():
+    token = os.environ.get("QBO_DEMO_CONTROL_TOKEN", "").strip()
+    path = os.environ.get("QBO_DEMO_CONTROL_TOKEN_FILE", "/var/lib/qbo-emulator/control-token")
+    if not token and Path(path).is_file():
+        token = Path(path).read_text(encoding="utf-8").strip()
+    if not token:
+        raise SystemExit(f"no token for the emulator's control API: set QBO_DEMO_CONTROL_TOKEN or mount {path}")
+    return token
+
+
 def emulator(method, path, payload=None):
-    response = requests.request(method, f"{emulator_url}/_emulator/{path}", json=payload, timeout=30)
+    response = requests.request(
+        method,
+        f"{emulator_url}/_emulator/{path}",
+        json=payload,
+        headers={"Authorization": f"Bearer {control_token()}"},
+        timeout=30,
+    )
     response.raise_for_status()
     return response.json()
 

@@ -62,6 +62,9 @@ for attempt in $(seq 60); do
   sleep 1
 done
 
+# Published beyond loopback (QBO_DEMO_BIND_ADDRESS), the demo's well-known secrets are refused.
+"$PY" "$REPO_DIR/docker/demo_secrets.py" odoo
+
 # ------------------------------------------------------------------ 2. queue_job
 mkdir -p "$PIP_ADDONS" "$STATE_DIR"
 # queue_job's manifest requires openupgradelib (the version requirements-odoo.txt pins); its own

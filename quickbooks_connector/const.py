@@ -31,22 +31,6 @@ QBO_APP_URLS = {
     "production": "https://app.qbo.intuit.com",
     "sandbox": "https://app.sandbox.qbo.intuit.com",
 }
-QBO_APP_PATHS = {
-    "Customer": "/app/customerdetail?nameId={id}",
-    "Invoice": "/app/invoice?txnId={id}",
-    "CreditMemo": "/app/creditmemo?txnId={id}",
-    "Payment": "/app/recvpayment?txnId={id}",
-    "Vendor": "/app/vendordetail?nameId={id}",
-    "Bill": "/app/bill?txnId={id}",
-    "VendorCredit": "/app/vendorcredit?txnId={id}",
-    "BillPayment": "/app/billpayment?txnId={id}",
-    "SalesReceipt": "/app/salesreceipt?txnId={id}",
-    "JournalEntry": "/app/journal?txnId={id}",
-    "Deposit": "/app/deposit?txnId={id}",
-    "Purchase": "/app/expense?txnId={id}",
-    "Item": "/app/items",
-    "Account": "/app/chartofaccounts",
-}
 
 ENVIRONMENTS = [
     ("production", "Production"),
@@ -66,6 +50,10 @@ BACKEND_STATES = [
 # hourly), so 25 tries outlast a QuickBooks outage of more than 18 hours; a paused connection
 # (reconnect needed) waits without using any.
 JOB_MAX_RETRIES = 25
+#: Try N of a QuickBooks job waits S seconds (queue_job's retry pattern): 30 s, 2 min, 10 min, 30 min,
+#: then hourly.  Declared once here for every job function (``tools/jobs.declare_job_functions``); an
+#: administrator can tune each one afterwards in Job Queue > Job Functions (kept on upgrade).
+JOB_RETRY_PATTERN = {1: 30, 3: 120, 5: 600, 7: 1800, 9: 3600}
 
 # queue_job runs lower numbers first (its default is 10): a backfill of older documents waits behind
 # what users do now.
@@ -120,6 +108,9 @@ CDC_MAX_REQUESTS = 40
 # Webhooks.  Intuit sends at most 100 events a delivery, a few hundred bytes each.
 MAX_WEBHOOK_BYTES = 1024 * 1024
 WEBHOOK_READ_CHUNK_BYTES = 64 * 1024
+# Verifier tokens (Intuit apps) one delivery's signature is checked against, at most: one app signs a
+# delivery, and every realm it names is that app's, so one token is the normal case.
+WEBHOOK_MAX_VERIFIER_TOKENS = 3
 # Skipped events of a delivery named one by one in the log, at most.
 INBOX_LOGGED_SKIPS = 10
 # Processed notifications are kept this long (longer than QBO's 30-day change-data-capture look-back).

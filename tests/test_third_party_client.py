@@ -62,6 +62,7 @@ def qb(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> QuickBooks:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     control = requests.Session()
     control.trust_env = False
+    control.headers.update(emulator.control_headers())
     control.post(f"{emulator.url}/_emulator/reset", json={}, timeout=10).raise_for_status()
     tokens = control.post(f"{emulator.url}/_emulator/tokens", json={}, timeout=10).json()
     auth_client = AuthClient(

@@ -1,4 +1,4 @@
 """Odoo records → the ``qbo.payloads`` dataclasses: the one place that reads Odoo to build QBO JSON."""
 
-from .customer import CUSTOMER_OWNED_FIELDS, VENDOR_OWNED_FIELDS, customer_data, customer_display_name, vendor_data
+from .customer import customer_data, customer_display_name, vendor_data
 from .sales_document import MappingProblem, sales_document_data

@@ -29,7 +29,8 @@ def customer_display_name(partner, currency, home_currency_code, suffix=None) ->
     return name[:500]
 
 
-def _address(partner):
+def partner_address(partner):
+    """A partner's postal address as QBO's Address (None when the partner has none)."""
     address = Address(
         line1=partner.street or None,
         line2=partner.street2 or None,
@@ -49,7 +50,7 @@ def _common(partner, currency, home_currency_code, suffix):
         email=(partner.email or "").split(",")[0].strip() or None,
         phone=partner.phone or None,
         website=partner.website or None,
-        billing_address=_address(partner),
+        billing_address=partner_address(partner),
         currency_code=currency.name if currency else None,
         active=bool(partner.active),
     )

@@ -38,7 +38,6 @@ BILL_PAYMENT_OWNED_FIELDS = frozenset(
         "PrivateNote",
     }
 )
-OWNED_FIELDS = {"Payment": PAYMENT_OWNED_FIELDS, "BillPayment": BILL_PAYMENT_OWNED_FIELDS}
 
 
 def settlement_rate(source, settlement):

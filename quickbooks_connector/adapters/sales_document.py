@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..qbo.money import cents, to_decimal
-from ..qbo.payloads import Address, InvoiceData, Ref, SalesDocumentData, SalesLine, exchange_rate
+from ..qbo.payloads import InvoiceData, Ref, SalesDocumentData, SalesLine, exchange_rate
 from ..qbo.totals import DocumentTotals
+from .customer import partner_address
 from .tax_plan import plan_taxes
 
 # Fields of an Invoice/CreditMemo that Odoo owns; QBO-side additions (e.g. a memo the CPA typed on a
@@ -50,18 +51,6 @@ class SalesDocument:
     data: SalesDocumentData
     odoo_totals: DocumentTotals
     compare_per_rate: bool
-
-
-def _address(partner):
-    address = Address(
-        line1=partner.street or None,
-        line2=partner.street2 or None,
-        city=partner.city or None,
-        region=partner.state_id.code or None,
-        postal_code=partner.zip or None,
-        country=partner.country_id.code or None,
-    )
-    return address if any(vars(address).values()) else None
 
 
 def item_refs(env, backend, accounts, problems):
@@ -170,7 +159,7 @@ def sales_document_data(move, backend, customer_qbo_id, *, is_us, automated_sale
         private_note=move.env._("From Odoo: %s", move.name),
         customer_memo=move.ref or None,
         bill_email=(move.partner_id.email or "").split(",")[0].strip() or None,
-        shipping_address=_address(move.partner_shipping_id or move.partner_id) if is_us else None,
+        shipping_address=partner_address(move.partner_shipping_id or move.partner_id) if is_us else None,
     )
     odoo_totals = DocumentTotals(
         subtotal=cents(move.amount_untaxed),

@@ -22,7 +22,7 @@ class Side:
     payment_type: str  # account.payment payment_type
     #: +1 when the documents paid debit the partner account (receivables), -1 when they credit it.
     sign: int
-    #: Ledger binding key prefix of the partner's QBO object (a partner can be both customer and vendor).
+    #: SyncRecords binding key prefix of the partner's QBO object (a partner can be both customer and vendor).
     party_key_prefix: str
 
     @property
@@ -33,7 +33,7 @@ class Side:
         return self.refund_entity if move_type == self.refund_type else self.invoice_entity
 
     def party_key(self, currency_code):
-        """Ledger binding key of the partner's QBO object in ``currency_code`` ("" = home currency)."""
+        """SyncRecords binding key of the partner's QBO object in ``currency_code`` ("" = home currency)."""
         return ":".join(part for part in (self.party_key_prefix, currency_code or "") if part)
 
 

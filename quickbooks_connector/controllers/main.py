@@ -56,8 +56,12 @@ class QuickbooksOAuthController(http.Controller):
     def quickbooks_oauth_callback(
         self, state=None, code=None, realmId=None, error=None, error_description=None, **kwargs
     ):
-        pending = request.session.pop(const.OAUTH_SESSION_KEY, None)
+        # The flow in progress is ended by its own callback only: a request without its state (a link
+        # on another site, a stale tab) is refused and leaves the flow alone.
+        pending = request.session.get(const.OAUTH_SESSION_KEY)
         if not self._state_matches(pending, state):
+            if self._state_expired(pending):
+                request.session.pop(const.OAUTH_SESSION_KEY, None)
             _logger.warning(
                 "QuickBooks OAuth callback refused: missing, expired or wrong state (uid %s)", request.env.uid
             )
@@ -68,6 +72,7 @@ class QuickbooksOAuthController(http.Controller):
                 ),
                 status=400,
             )
+        request.session.pop(const.OAUTH_SESSION_KEY, None)  # single use
         backend = request.env["quickbooks.backend"].browse(pending["backend_id"]).exists()
         if not backend:
             return self._error_page(request.env._("The QuickBooks connection no longer exists."), status=400)
@@ -98,12 +103,18 @@ class QuickbooksOAuthController(http.Controller):
         return request.env.company
 
     @staticmethod
-    def _state_matches(pending, state) -> bool:
+    def _state_expired(pending) -> bool:
+        return not isinstance(pending, dict) or (
+            time.time() - pending.get("created", 0) > const.OAUTH_STATE_TTL.total_seconds()
+        )
+
+    @classmethod
+    def _state_matches(cls, pending, state) -> bool:
         if not pending or not state or not isinstance(pending, dict):
             return False
         if pending.get("uid") != request.env.uid:
             return False
-        if time.time() - pending.get("created", 0) > const.OAUTH_STATE_TTL.total_seconds():
+        if cls._state_expired(pending):
             return False
         return hmac.compare_digest(str(pending.get("state", "")), str(state))
 

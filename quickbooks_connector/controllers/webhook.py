@@ -33,7 +33,7 @@ format.  Refusing it keeps the delivery in Intuit's queue and shows up in Intuit
 monitoring, so once the parser is updated the re-delivery goes through and nothing is lost; each
 re-delivery meanwhile costs one HMAC and one parse, stores nothing and has no side effect, and the
 change-data-capture cron keeps Odoo in step in between.  Answering 200 would stop the re-deliveries
-for good and lose those events silently (until change data capture).  Set the inbox's ``UNREADABLE_STATUS`` to
+for good and lose those events silently (until change data capture).  Set the intake's ``UNREADABLE_STATUS`` to
 200 to prefer that.
 
 Why skip single malformed events instead of refusing the delivery: one event QuickBooks words in a

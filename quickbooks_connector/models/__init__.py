@@ -3,6 +3,7 @@
 from . import quickbooks_bound_mixin
 from . import quickbooks_settlement_source
 from . import quickbooks_backend
+from . import quickbooks_backend_write
 from . import quickbooks_backend_tokens
 from . import quickbooks_qbo_account
 from . import quickbooks_account_mapping
@@ -41,5 +42,6 @@ from . import quickbooks_reconciliation_books_ledger
 from . import quickbooks_reconciliation_books_alert
 from . import quickbooks_backend_books
 from . import quickbooks_webhook_event
+from . import quickbooks_webhook_event_intake
 from . import quickbooks_backend_cdc
 from . import quickbooks_webhook_event_cdc

@@ -20,6 +20,3 @@ class AccountBankStatementLine(models.Model):
 
     def _quickbooks_settlement(self):
         return statement_line_settlement(self)
-
-    def _quickbooks_schedule_sync(self, backend=None):
-        self._quickbooks_schedule_settlement(backend)

@@ -1,10 +1,10 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..adapters.settlement import credit_note_settlement
 from ..adapters.sides import PAYABLE, side_of_move_type
-from ..tools.access import check_manager
-from ..tools.jobs import enqueue
+from ..tools.access import check_manager, check_values
+from ..tools.jobs import enqueue, job
 
 
 class AccountMove(models.Model):
@@ -27,6 +27,18 @@ class AccountMove(models.Model):
         tracking=True,
         help="Never send this entry to QuickBooks (e.g. deferrals or accruals the accountant keeps in QuickBooks).",
     )
+
+    #: The connector's field users set on a move (Odoo's access rights decide who); the others are its own.
+    _quickbooks_writable = frozenset({"quickbooks_skip"})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, self._quickbooks_writable, create=True, own_model=False)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, [vals], self._quickbooks_writable, own_model=False)
+        return super().write(vals)
 
     def _quickbooks_side(self):
         """Receivable or payable (None for entries and receipts)."""
@@ -59,7 +71,7 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         # Refuse before anything is posted or sent when a needed QBO account went inactive:
         # the user learns why now, not from a failed sync later.  Unmapped accounts do not block
-        # posting (the push waits in the ledger until they are mapped).
+        # posting (the push waits in the sync records until they are mapped).
         for move in self.filtered(lambda m: m._quickbooks_is_candidate()):
             backend = move._quickbooks_backend()
             if not backend:
@@ -76,18 +88,18 @@ class AccountMove(models.Model):
                 self.env["quickbooks.account.mapping"]._check_accounts_or_raise(backend, inactive.account_id)
         posted = super()._post(soft=soft)
         for move in posted.filtered(lambda m: m.state == "posted" and m._quickbooks_is_candidate()):
-            move.quickbooks_post_version += 1
+            move.sudo().quickbooks_post_version += 1  # the requestid's version: the connector's own
             move._quickbooks_schedule_sync()
         return posted
 
     def button_cancel(self):
         result = super().button_cancel()
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         for move in self.filtered(lambda m: m.state == "cancel" and m._quickbooks_side()):
             # A row not bound yet may have its push running right now (it would create what the user
             # just cancelled), or an earlier attempt may have created the document and lost the answer
             # before the move went back to draft: the void job waits for the push and looks it up.
-            for row in Ledger.search(
+            for row in SyncRecords.search(
                 [
                     ("res_model", "=", "account.move"),
                     ("res_id", "=", move.id),
@@ -153,12 +165,14 @@ class AccountMove(models.Model):
             "params": {"type": "info", "title": self.env._("QuickBooks"), "message": message},
         }
 
+    @job
     def _quickbooks_push_job(self, backend):
         """Job: send this posted invoice, credit note, bill or refund to QuickBooks (create or update)."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
         return Push._run_bound(backend, self, self._quickbooks_entity(), lambda: Push._push_move(backend, self)).state
 
+    @job
     def _quickbooks_void_job(self, backend):
         """Job: void (or, for what QuickBooks cannot void, delete) the QBO document of this cancelled move."""
         self.ensure_one()

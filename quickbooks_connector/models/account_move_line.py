@@ -3,8 +3,7 @@ a credit memo between invoices), where Odoo's reconcile() always matches as much
 
 from odoo import api, models
 
-#: Context key: {account.move.line id: the most this reconciliation may take from it, in its currency}.
-CAPS_KEY = "quickbooks_reconcile_caps"
+from ..tools.switches import RECONCILE_CAPS, switch
 
 
 class AccountMoveLine(models.Model):
@@ -15,7 +14,8 @@ class AccountMoveLine(models.Model):
         # Odoo 19 has no public "reconcile this much": capping the residuals the reconciliation engine
         # starts from keeps its exchange-difference and full-reconcile handling (private API: re-check
         # on upgrades; covered by the settlement tests).
-        caps = self.env.context.get(CAPS_KEY) or {}
+        # {account.move.line id: the most this reconciliation may take from it, in its currency}
+        caps = switch(self.env, RECONCILE_CAPS) or {}
         for aml, values in amls_values_map.items():
             cap = caps.get(aml.id)
             if cap is None or values.get("quickbooks_capped"):

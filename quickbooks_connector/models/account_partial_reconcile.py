@@ -8,6 +8,8 @@ import json
 from odoo import api, fields, models
 
 from ..adapters.settlement import sources_of_moves
+from ..tools.access import check_values
+from ..tools.switches import PULLED, switch
 
 
 class AccountPartialReconcile(models.Model):
@@ -23,7 +25,8 @@ class AccountPartialReconcile(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        pulled = bool(self.env.context.get("quickbooks_pulled"))
+        check_values(self, vals_list, create=True, own_model=False)
+        pulled = bool(switch(self.env, PULLED))
         if pulled:
             vals_list = [{**vals, "quickbooks_pulled": True} for vals in vals_list]
         partials = super().create(vals_list)
@@ -31,10 +34,14 @@ class AccountPartialReconcile(models.Model):
             partials._quickbooks_schedule_settlements()
         return partials
 
+    def write(self, vals):
+        check_values(self, [vals], own_model=False)
+        return super().write(vals)
+
     def unlink(self):
         # The sources are read before the partials go (a deleted statement line takes its move along).
         sources = self.filtered(lambda partial: not partial.quickbooks_pulled)._quickbooks_sources()
-        if not self.env.context.get("quickbooks_pulled"):
+        if not switch(self.env, PULLED):
             self.filtered("quickbooks_pulled")._quickbooks_flag_undone_in_odoo()
         result = super().unlink()
         for records in sources:
@@ -43,15 +50,15 @@ class AccountPartialReconcile(models.Model):
 
     def _quickbooks_flag_undone_in_odoo(self):
         """A reconciliation a QuickBooks payment made, undone by hand in Odoo: QuickBooks is master of that
-        payment, so this is drift (a retry of its ledger row applies QuickBooks' version again)."""
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        payment, so this is drift (a retry of its sync record applies QuickBooks' version again)."""
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         for partial in self:
             self.env.cr.execute(
                 """SELECT id FROM quickbooks_sync_state WHERE qbo_entity IN ('Payment', 'BillPayment')
                     AND origin = 'qbo' AND synced_values @> %s::jsonb""",
                 [json.dumps({"pulled": {"partials": [partial.id]}})],
             )
-            for row in Ledger.browse([r[0] for r in self.env.cr.fetchall()]):
+            for row in SyncRecords.browse([r[0] for r in self.env.cr.fetchall()]):
                 note = self.env._(
                     "A reconciliation made by QuickBooks payment %(id)s was undone in Odoo (%(move)s); "
                     "QuickBooks still applies it. Retry the row to apply QuickBooks' payment again.",

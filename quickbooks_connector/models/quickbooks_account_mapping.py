@@ -6,12 +6,12 @@ creating) a service Item bound to the mapped QBO income account.
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..qbo import NotFoundError
 from ..qbo.payloads import ItemData, Ref, build_item
 from ..qbo.redact import get_logger
-from ..tools.access import check_manager
+from ..tools.access import check_backends, check_manager, check_values
 
 _logger = get_logger(__name__)
 
@@ -47,6 +47,27 @@ class QuickbooksAccountMapping(models.Model):
     _backend_account_uniq = models.Constraint(
         "UNIQUE(backend_id, account_id)", "This Odoo account is already mapped for this connection."
     )
+
+    #: What a manager writes (the connection: when the mapping is created); the rest is computed.
+    _quickbooks_writable = frozenset({"account_id", "qbo_account_id", "qbo_item_id", "qbo_item_name"})
+    _quickbooks_on_create = frozenset({"backend_id"})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, self._quickbooks_writable, self._quickbooks_on_create, create=True)
+        default = self.env.context.get("default_backend_id")
+        check_backends(self.env, [vals.get("backend_id", default) for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, [vals], self._quickbooks_writable)
+        return super().write(vals)
+
+    @api.constrains("backend_id", "qbo_account_id")
+    def _check_qbo_account_backend(self):
+        for mapping in self.sudo():
+            if mapping.qbo_account_id and mapping.qbo_account_id.backend_id != mapping.backend_id:
+                raise ValidationError(self.env._("Map to an account of this connection's QuickBooks company."))
 
     @api.depends("qbo_account_id", "qbo_account_id.qbo_active")
     def _compute_state(self):
@@ -151,7 +172,7 @@ class QuickbooksAccountMapping(models.Model):
             raise UserError(
                 self.env._(
                     "This document cannot be sent to QuickBooks:\n%s\n\nFix the mapping under "
-                    "Accounting › Configuration › QuickBooks › Account Mapping.",
+                    "Invoicing › Configuration › QuickBooks › Account Mapping.",
                     "\n".join(problems),
                 )
             )

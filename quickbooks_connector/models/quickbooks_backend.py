@@ -1,9 +1,10 @@
 """One QuickBooks Online connection per Odoo company: configuration, state and API clients."""
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 
 from .. import const
+from ..adapters.entities import EMPTY_ROW, qbo_entity
 from ..qbo import (
     DEFAULT_MINOR_VERSION,
     MINIMUM_MINOR_VERSION,
@@ -16,7 +17,7 @@ from ..qbo.client import ENVIRONMENT_URLS
 from ..qbo.ratelimit import QBO_LIMITS, RateLimits
 from ..qbo.redact import get_logger
 from ..tools import crypto
-from ..tools.access import check_manager, check_system, check_user
+from ..tools.access import check_manager, check_user
 from ..tools.rate_governor import PostgresRateLimiter
 
 _logger = get_logger(__name__)
@@ -186,16 +187,6 @@ class QuickbooksBackend(models.Model):
         for backend in self:
             backend.failed_sync_count = counts.get(backend.id, 0)
 
-    @api.constrains("environment", "custom_base_url")
-    def _check_custom_base_url(self):
-        for backend in self.sudo():
-            if backend.environment == "custom" and not (backend.custom_base_url or "").startswith(
-                ("http://", "https://")
-            ):
-                raise ValidationError(
-                    self.env._("A custom QuickBooks server needs a URL starting with http:// or https://.")
-                )
-
     # ------------------------------------------------------------------ clients
     def _api_base_url(self) -> str:
         self.ensure_one()
@@ -302,7 +293,7 @@ class QuickbooksBackend(models.Model):
         """Link to the object in QuickBooks' web app ("View in QuickBooks")."""
         self.ensure_one()
         base = const.QBO_APP_URLS.get(self.sudo().environment) or self.sudo().custom_base_url
-        path = const.QBO_APP_PATHS.get(entity)
+        path = (qbo_entity(entity) or EMPTY_ROW).app_path
         if not base or not path or not qbo_id:
             return False
         return base.rstrip("/") + path.format(id=qbo_id)
@@ -376,37 +367,8 @@ class QuickbooksBackend(models.Model):
             )
             for row in rows:
                 record = row._record()
-                if record is not None and hasattr(record, "_quickbooks_schedule_sync"):
+                if record is not None:  # every bound record and settlement source says how it is sent
                     record._quickbooks_schedule_sync(backend)
-
-    #: Where QuickBooks is: changing any of these sends the next token somewhere else.
-    ENDPOINT_FIELDS = ("environment", "custom_base_url")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if any(vals.get("environment") == "custom" or vals.get("custom_base_url") for vals in vals_list):
-            check_system(self.env)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        moved = self.browse()
-        if any(name in vals for name in self.ENDPOINT_FIELDS):
-            moved = self.filtered(
-                lambda b: any(b.sudo()[name] != vals[name] for name in self.ENDPOINT_FIELDS if name in vals)
-            )
-            if moved:
-                check_system(self.env)
-        result = super().write(vals)
-        if moved:
-            # Tokens granted for one server are never sent to another: the connection starts over.
-            moved.sudo().write({**TOKEN_RESET, "state": "disconnected" if moved.realm_id else "draft"})
-            for backend in moved:
-                backend.message_post(
-                    body=self.env._("QuickBooks server changed: the tokens were removed, connect again.")
-                )
-        if "qbo_exempt_tax_code_id" in vals:
-            self._retry_mapping_failures()
-        return result
 
     def action_pull_tax_codes(self):
         check_manager(self)
@@ -433,12 +395,12 @@ class QuickbooksBackend(models.Model):
             },
         }
 
-    def action_open_ledger_failed(self):
+    def action_open_failed_sync_records(self):
         check_user(self)
         return self._failed_rows_action("quickbooks_connector.action_quickbooks_sync_state")
 
     def _failed_rows_action(self, xmlid):
-        """The list action ``xmlid`` (ledger, inbox) on this connection's rows, with the Failed filter on."""
+        """The list action ``xmlid`` (sync records, inbox) on this connection's rows, with the Failed filter on."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
         action["domain"] = [("backend_id", "=", self.id)]

@@ -13,9 +13,12 @@ from odoo import fields, models
 
 from .. import const
 from ..adapters import customer_display_name
+from ..adapters.entities import qbo_entity
 from ..adapters.sides import RECEIVABLE, side_of_move_type
 from ..tools.access import check_manager
-from ..tools.jobs import enqueue
+from ..tools.jobs import enqueue, job
+
+CUSTOMER = RECEIVABLE.party_entity
 
 
 class QuickbooksBackend(models.Model):
@@ -39,6 +42,7 @@ class QuickbooksBackend(models.Model):
                 priority=const.BACKFILL_PRIORITY,
             )._quickbooks_prepare_backfill_job(chunk.ids)
 
+    @job
     def _quickbooks_prepare_backfill_job(self, move_ids):
         """Job: look a backfill's customers and numbers up in batches, bind what QuickBooks already has,
         then queue the pushes (at backfill priority)."""
@@ -52,29 +56,32 @@ class QuickbooksBackend(models.Model):
     def _quickbooks_look_up_backfill(self, moves):
         client = self._qbo_client()
         now = fields.Datetime.now()
-        # Bills are looked up by their own push (QuickBooks does not keep bill numbers unique).
+        # Documents QuickBooks numbers like Odoo (invoices, credit memos) are looked up by number; bills by
+        # their own push (QuickBooks does not keep bill numbers unique).
         moves = moves.filtered(lambda m: side_of_move_type(m.move_type) is RECEIVABLE)
         self._look_up_customers(client, moves, now)
-        for entity, move_type in (("Invoice", "out_invoice"), ("CreditMemo", "out_refund")):
-            self._look_up_documents(client, entity, moves.filtered(lambda m, t=move_type: m.move_type == t), now)
+        for move_type in RECEIVABLE.move_types:
+            entity = RECEIVABLE.entity_of(move_type)
+            if qbo_entity(entity).numbered:
+                self._look_up_documents(client, entity, moves.filtered(lambda m, t=move_type: m.move_type == t), now)
 
     def _look_up_customers(self, client, moves, now):
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         Push = self.env["quickbooks.push"]
         home = self.qbo_home_currency or self.company_id.currency_id.name
         wanted = {}
         for move in moves:
             partner, currency = move.commercial_partner_id, move.currency_id
-            row = Ledger._binding_for(self, partner, "Customer", key=Push._customer_key(self, currency))
+            row = SyncRecords._binding_for(self, partner, CUSTOMER, key=Push._customer_key(self, currency))
             if not row.qbo_id:
                 wanted[customer_display_name(partner, currency, home)] = (row, currency)
-        found = client.find_in("Customer", "DisplayName", wanted, where="Active in (true, false)") if wanted else {}
+        found = client.find_in(CUSTOMER, "DisplayName", wanted, where="Active in (true, false)") if wanted else {}
         for name, (row, currency) in wanted.items():
             mine = [
                 customer
                 for customer in found.get(name, [])
                 if (customer.get("CurrencyRef") or {}).get("value", home) == currency.name
-                and not Ledger._binding_for_qbo(self, "Customer", customer["Id"])
+                and not SyncRecords._binding_for_qbo(self, CUSTOMER, customer["Id"])
             ]
             if mine:  # adopted by the push (it makes the customer match Odoo)
                 row.qbo_absent_at = False
@@ -82,10 +89,10 @@ class QuickbooksBackend(models.Model):
                 row.qbo_absent_at = now
 
     def _look_up_documents(self, client, entity, moves, now):
-        Ledger = self.env["quickbooks.sync.state"].sudo()
-        rows = {move: Ledger._binding_for(self, move, entity) for move in moves if move.name}
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
+        rows = {move: SyncRecords._binding_for(self, move, entity) for move in moves if move.name}
         unbound = {move.name: row for move, row in rows.items() if not row.qbo_id}
         found = client.find_in(entity, "DocNumber", unbound) if unbound else {}
         for number, row in unbound.items():
-            theirs = [doc for doc in found.get(number, []) if not Ledger._binding_for_qbo(self, entity, doc["Id"])]
+            theirs = [doc for doc in found.get(number, []) if not SyncRecords._binding_for_qbo(self, entity, doc["Id"])]
             row.qbo_absent_at = False if theirs else now  # found: the push binds it with its own look-up

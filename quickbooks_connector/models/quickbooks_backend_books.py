@@ -4,11 +4,15 @@ from odoo import fields, models
 
 from .. import const
 from ..tools.access import check_user
+from .quickbooks_backend_write import QuickbooksBackend as WriteRules
 from .quickbooks_reconciliation_books import BOOKS_STATES
 
 
 class QuickbooksBackend(models.Model):
     _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
+
+    #: A manager sets the books tolerance too (see ``quickbooks_backend_write.py``).
+    _quickbooks_writable = WriteRules._quickbooks_writable | {"books_tolerance"}
 
     books_tolerance = fields.Monetary(
         default=0.05,

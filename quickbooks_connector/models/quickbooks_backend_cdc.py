@@ -20,11 +20,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
+from ..adapters.entities import PULLED_ENTITIES, qbo_entity
 from ..qbo import QBOError
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager, check_user
 from ..tools.dates import parse_qbo_time
-from .quickbooks_webhook_event import PAYABLE_ENTITIES, PULLED_ENTITIES
 
 _logger = get_logger(__name__)
 
@@ -128,7 +128,7 @@ class QuickbooksBackend(models.Model):
         client = backend._qbo_client()
         rows, newest, resume = Inbox.browse(), None, None
         for request in range(1, const.CDC_MAX_REQUESTS + 1):
-            entities = [e for e in CDC_ENTITIES if backend.sync_bills or e not in PAYABLE_ENTITIES]
+            entities = [e for e in CDC_ENTITIES if backend.sync_bills or not qbo_entity(e).payable]
             changes = client.cdc(entities, changed_since=since.replace(tzinfo=timezone.utc))
             values = []
             for entity, objects in changes.items():

@@ -24,17 +24,17 @@ class QuickbooksBackend(models.Model):
     dashboard_reconciliation_at = fields.Datetime("Reconciled On", compute="_compute_dashboard")
 
     def _compute_dashboard(self):
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         Run = self.env["quickbooks.reconciliation"].sudo()
         Job = self.env["queue.job"].sudo()
         run_states = dict(Run._fields["state"].selection)
         for backend in self:
             mine = [("backend_id", "=", backend.id)]
-            counts = dict(Ledger._read_group(mine, ["state"], ["__count"]))
+            counts = dict(SyncRecords._read_group(mine, ["state"], ["__count"]))
             backend.dashboard_done_count = counts.get("done", 0)
             backend.dashboard_pending_count = counts.get("pending", 0)
             backend.dashboard_failed_count = counts.get("failed", 0) + counts.get("conflict", 0)
-            last = Ledger.search([*mine, ("last_success_at", "!=", False)], order="last_success_at desc", limit=1)
+            last = SyncRecords.search([*mine, ("last_success_at", "!=", False)], order="last_success_at desc", limit=1)
             backend.dashboard_last_success_at = last.last_success_at
             backend.dashboard_queue_depth = Job.search_count(
                 [

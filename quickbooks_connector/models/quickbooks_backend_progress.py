@@ -47,32 +47,34 @@ class QuickbooksBackend(models.Model):
         }
 
     def _compute_backlog(self):
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         now = fields.Datetime.now()
         for backend in self:
             documents = [("backend_id", "=", backend.id), ("res_model", "=", "account.move"), ("binding_key", "=", "")]
-            pending = Ledger.search_count([*documents, ("state", "=", "pending")])
+            pending = SyncRecords.search_count([*documents, ("state", "=", "pending")])
             since = backend.backlog_started_at
             if not since:  # no push of many documents yet: what is waiting now, since it was queued
-                oldest = Ledger.search([*documents, ("state", "=", "pending")], order="write_date", limit=1)
+                oldest = SyncRecords.search([*documents, ("state", "=", "pending")], order="write_date", limit=1)
                 since = oldest.write_date or now
             done = [*documents, ("state", "=", "done"), ("qbo_state", "=", "active")]
             backend.backlog_pending = pending
-            backend.backlog_done = Ledger.search_count([*done, ("last_success_at", ">=", since)])
-            backend.backlog_failed = Ledger.search_count(
+            backend.backlog_done = SyncRecords.search_count([*done, ("last_success_at", ">=", since)])
+            backend.backlog_failed = SyncRecords.search_count(
                 [*documents, ("state", "in", ("failed", "conflict")), ("last_attempt_at", ">=", since)]
             )
             window = [*done, ("last_success_at", ">=", now - const.BACKLOG_RATE_WINDOW)]
-            recent = Ledger.search_count(window)
+            recent = SyncRecords.search_count(window)
             # Over the time documents have been going out in the window, not the whole window: a
             # backlog started three minutes ago is not three times slower than it is.
-            first = Ledger.search(window, order="last_success_at", limit=1).last_success_at if recent else now
+            first = SyncRecords.search(window, order="last_success_at", limit=1).last_success_at if recent else now
             elapsed = max((now - first).total_seconds(), const.BACKLOG_MIN_RATE_SECONDS)
             rate = recent / (elapsed / 60)
             total = backend.backlog_done + backend.backlog_failed + pending
             backend.backlog_progress = 100.0 * (total - pending) / total if total else 100.0
             backend.backlog_rate = rate if pending else 0.0
-            last = Ledger.search([*documents, ("last_attempt_at", ">=", since)], order="last_attempt_at desc", limit=1)
+            last = SyncRecords.search(
+                [*documents, ("last_attempt_at", ">=", since)], order="last_attempt_at desc", limit=1
+            )
             backend.backlog_finished_at = last.last_attempt_at if not pending and last else False
             if pending:
                 backend.backlog_summary = self.env._(

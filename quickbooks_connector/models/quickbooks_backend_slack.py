@@ -15,6 +15,36 @@ from .. import const
 from ..tools import crypto
 from ..tools.access import check_manager
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _where(url):
+    """``(scheme, host, port, path)`` of an http(s) URL without credentials, else None."""
+    parts = urlsplit((url or "").strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        return None
+    if scheme not in DEFAULT_PORTS or not parts.hostname or parts.username is not None or "\\" in parts.netloc:
+        return None
+    return scheme, parts.hostname, port or DEFAULT_PORTS[scheme], parts.path or "/"
+
+
+def url_under(url, prefix) -> bool:
+    """Whether ``url`` is on the server ``prefix`` names (same scheme, host and port) and under its path.
+
+    Compared part by part, never as text: ``https://relay.example`` does not admit
+    ``https://relay.example.evil.com/`` (another host) nor ``https://relay.example:8443/`` (another port),
+    and a path prefix ``/hooks`` admits ``/hooks/x`` but not ``/hooksx``."""
+    target, allowed = _where(url), _where(prefix)
+    if target is None or allowed is None or target[:3] != allowed[:3]:
+        return False
+    path, under = target[3], allowed[3]
+    if under.endswith("/"):
+        return path.startswith(under)
+    return path == under or path.startswith(under + "/")
+
 
 class QuickbooksBackend(models.Model):
     _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
@@ -55,11 +85,11 @@ class QuickbooksBackend(models.Model):
     def _slack_url_allowed(self, url):
         """Only Slack's incoming-webhook host (alerts must not be sendable to any server of the network).
         A system administrator may allow another prefix (a self-hosted relay, a test sink) with the
-        system parameter ``quickbooks.slack_webhook_url_prefixes`` (comma separated)."""
+        system parameter ``quickbooks.slack_webhook_url_prefixes`` (comma separated): each names a server
+        (scheme, host and port, compared as such) and optionally a path under it."""
         extra = self.env["ir.config_parameter"].sudo().get_param(const.SLACK_PREFIXES_PARAM, "")
         prefixes = [const.SLACK_URL_PREFIX, *(p.strip() for p in extra.split(",") if p.strip())]
-        parts = urlsplit(url)
-        return bool(parts.netloc) and not parts.username and any(url.startswith(prefix) for prefix in prefixes)
+        return any(url_under(url, prefix) for prefix in prefixes)
 
     def _get_slack_webhook_url(self) -> str | None:
         self.ensure_one()

@@ -61,8 +61,8 @@ class QuickbooksBackend(models.Model):
             raise UserError(self.env._("Intuit did not send an authorization code and company id."))
         realm_id = str(realm_id)
         backend = self.sudo()
-        if backend.realm_id and backend.realm_id != realm_id:
-            if backend.state in ("connected", "reconnect"):
+        if backend.realm_id != realm_id:  # also without a realm: bindings are always one realm's
+            if backend.realm_id and backend.state in ("connected", "reconnect"):
                 raise UserError(
                     self.env._(
                         "This Odoo company is linked to QuickBooks company %(old)s; Intuit authorized %(new)s. "
@@ -79,7 +79,7 @@ class QuickbooksBackend(models.Model):
                         "QuickBooks ids belong to one company, so connecting %(new)s would apply them to unrelated "
                         "documents. Authorize %(old)s again, or use 'Forget QuickBooks Company' on the connection "
                         "first.",
-                        old=backend.realm_id,
+                        old=backend.realm_id or self.env._("another one"),
                         new=realm_id,
                         held=held,
                     )
@@ -195,7 +195,7 @@ class QuickbooksBackend(models.Model):
         return ", ".join(f"{count} {label}" for count, label in counts if count)
 
     def action_forget_qbo_company(self):
-        """Managers, when disconnected: forget the QuickBooks company this connection was bound to (ledger,
+        """Managers, when disconnected: forget the QuickBooks company this connection was bound to (sync records,
         account and tax mappings, QuickBooks accounts and tax codes, notifications, catch-up cursor), so
         another QuickBooks company can be connected.  The Odoo documents themselves are not touched.
 
@@ -338,7 +338,7 @@ class QuickbooksBackend(models.Model):
     def _mark_reconnect_needed(self, reason: str):
         """Stop using this connection and tell the managers; called on ``invalid_grant``."""
         for backend in self:
-            backend.write(
+            backend.sudo().write(
                 {
                     "state": "reconnect",
                     "last_error": reason,

@@ -12,7 +12,7 @@ class QuickbooksBoundMixin(models.AbstractModel):
     _name = "quickbooks.bound.mixin"
     _description = "Record synchronised with QuickBooks"
 
-    # Computed with sudo from the ledger: only QuickBooks users may read them (portal users never).
+    # Computed with sudo from the sync records: only QuickBooks users may read them (portal users never).
     quickbooks_sync_state_id = fields.Many2one(
         "quickbooks.sync.state",
         compute="_compute_quickbooks_status",
@@ -36,19 +36,19 @@ class QuickbooksBoundMixin(models.AbstractModel):
 
     @api.depends_context("company")
     def _compute_quickbooks_status(self):
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         backend = self.env["quickbooks.backend"].sudo()._for_company(self.env.company)
         rows = (
-            Ledger.search(
+            SyncRecords.search(
                 [("backend_id", "=", backend.id), ("res_model", "=", self._name), ("res_id", "in", self.ids)],
                 order="binding_key desc",
             )
             if backend and self.ids
-            else Ledger
+            else SyncRecords
         )
         by_id = {row.res_id: row for row in rows}  # the main binding (key "") comes last and wins
         for record in self:
-            row = by_id.get(record.id, Ledger)
+            row = by_id.get(record.id, SyncRecords)
             record.quickbooks_sync_state_id = row
             record.quickbooks_status = row.state or "none"
             record.quickbooks_url = row.qbo_url or False
@@ -81,6 +81,16 @@ class QuickbooksBoundMixin(models.AbstractModel):
             domain = ["!", *domain]
         return domain
 
+    def _quickbooks_note(self, body):
+        """Tell the record's followers something about its QuickBooks sync."""
+        self.ensure_one()
+        self.message_post(body=body)
+
+    def _quickbooks_schedule_sync(self, backend=None):
+        """Queue what sends this record to QuickBooks (``backend``: that connection, else the company's).
+        Each bound model says how; a sync record's Retry calls it."""
+        raise NotImplementedError
+
     def action_view_in_quickbooks(self):
         """Open this record's object in QuickBooks, in a new tab.
 
@@ -93,7 +103,7 @@ class QuickbooksBoundMixin(models.AbstractModel):
             raise UserError(self.env._("This record is not in QuickBooks yet."))
         return {"type": "ir.actions.act_url", "url": self.quickbooks_url, "target": "new"}
 
-    def action_open_quickbooks_ledger(self):
+    def action_open_quickbooks_sync_record(self):
         """Open this record's sync record.
 
         :raise AccessError: if the user is not a QuickBooks user

@@ -2,22 +2,26 @@
 
 Webhooks are notifications, not data: every change is read back from QBO before anything is done,
 so late, duplicated or out-of-order notifications converge on QBO's current state, and applying
-the same state twice changes nothing.
+the same state twice changes nothing.  That holds for deletions, merges and voids too: a notification
+saying "deleted" (or the object merged away) deletes nothing by itself; only QuickBooks answering that
+the object is not found (or showing it with the status ``Deleted``) does, and a void is what the
+object read shows (no amount left, "Voided" in its memo).
 
 * Payments (bill payments) recorded in QBO become Odoo payments reconciled as QuickBooks applied them (credit
   memos, unapplied amounts, their own exchange rate: ``quickbooks_pull_payment``); updated ones are
-  redone, deleted or voided ones undone.  Pulled payments are bound in the ledger (origin
+  redone, deleted or voided ones undone.  Pulled payments are bound in the sync records (origin
   QuickBooks) and never pushed back; payments Odoo pushed are never pulled back (changes to them
   are drift).
 * Customers, vendors, invoices and bills Odoo owns: a change made in QBO (not by our own push) is drift, flagged
-  on the ledger row and the record; the next push of the record restores Odoo's values.  A void
+  on the sync record and the record; the next push of the record restores Odoo's values.  A void
   or delete in QBO of an Odoo invoice is flagged for a manager and never re-created silently.
 """
 
 from odoo import api, fields, models
 
+from ..adapters.entities import DRIFT_ENTITIES, PARTY, fingerprint, qbo_entity
 from ..qbo import NotFoundError
-from ..qbo.fingerprint import describe_changes, fingerprint
+from ..qbo.fingerprint import describe_changes
 from ..qbo.redact import get_logger
 
 _logger = get_logger(__name__)
@@ -25,6 +29,29 @@ _logger = get_logger(__name__)
 
 class Echo(str):
     """An outcome saying QuickBooks only reported the connector's own change back (a push's echo)."""
+
+
+def read_current(client, entity, qbo_id):
+    """QuickBooks' current version of an object, or None when QuickBooks says it is gone (not found, or
+    shown with the status ``Deleted``)."""
+    try:
+        qbo_object = client.get(entity, qbo_id)
+    except NotFoundError:
+        return None
+    return None if is_deleted(qbo_object) else qbo_object
+
+
+def is_deleted(qbo_object):
+    return str((qbo_object or {}).get("status") or "").lower() == "deleted"
+
+
+def is_voided(payment):
+    """Whether QuickBooks shows this (bill) payment voided: no amount left, "Voided" in its memo."""
+    return (
+        payment is not None
+        and not float(payment.get("TotalAmt") or 0)
+        and "Voided" in (payment.get("PrivateNote") or "")
+    )
 
 
 class QuickbooksPull(models.AbstractModel):
@@ -36,36 +63,29 @@ class QuickbooksPull(models.AbstractModel):
         """Bring Odoo in line with QBO's current state of one object; returns a short outcome.
 
         ``qbo_object``: the object as QBO answered a moment ago (read with others in one query); else
-        it is read now."""
+        it is read now.  ``operation`` (what the notification said) decides nothing: the object read does."""
         client = client or backend._qbo_client()
-        if qbo_object is None and operation not in ("delete",):
-            try:
-                qbo_object = client.get(entity, qbo_id)
-            except NotFoundError:
-                qbo_object = None  # deleted since the notification: treat it as a delete
-        if entity in ("Bill", "VendorCredit", "Vendor", "BillPayment") and not backend.sync_bills:
+        if qbo_object is None or is_deleted(qbo_object):
+            qbo_object = read_current(client, entity, qbo_id)
+        row = qbo_entity(entity)
+        if row and row.payable and not backend.sync_bills:
             return self.env._("Vendor bills are not synced.")
-        if entity in ("Payment", "BillPayment"):
+        if row and row.pulled == "apply":
             if not backend.sync_payments_from_qbo:
                 return self.env._("Pulling payments is switched off.")
             return self._apply_payment(backend, qbo_id, qbo_object, client, entity)
-        if entity in ("Invoice", "CreditMemo", "Customer", "Bill", "VendorCredit", "Vendor"):
-            return self._check_drift(backend, entity, qbo_id, qbo_object, operation)
+        if entity in DRIFT_ENTITIES:
+            return self._check_drift(backend, entity, qbo_id, qbo_object)
         return self.env._("Nothing to do for %s.", entity)
 
     # ------------------------------------------------------------------ drift
-    def _check_drift(self, backend, entity, qbo_id, qbo_object, operation):
-        Ledger = self.env["quickbooks.sync.state"]
-        row = Ledger._binding_for_qbo(backend, entity, qbo_id)
+    def _check_drift(self, backend, entity, qbo_id, qbo_object):
+        SyncRecords = self.env["quickbooks.sync.state"]
+        row = SyncRecords._binding_for_qbo(backend, entity, qbo_id)
         if not row:
             return self.env._("Not bound to an Odoo record: left alone.")
         record = row._record()
-        voided = (qbo_object is not None and operation == "void") or (
-            qbo_object is not None
-            and entity not in ("Customer", "Vendor")
-            and "Voided" in (qbo_object.get("PrivateNote") or "")
-            and not float(qbo_object.get("TotalAmt") or 0)
-        )
+        voided = qbo_entity(entity).kind != PARTY and is_voided(qbo_object)
         if qbo_object is None or voided:
             state = "deleted" if qbo_object is None else "voided"
             if row.qbo_state == state:
@@ -110,6 +130,38 @@ class QuickbooksPull(models.AbstractModel):
             )
             if record is not None:
                 record.message_post(body=note)
+        return note
+
+    # ------------------------------------------------------------------ payments Odoo owns
+    def _check_payment_drift(self, backend, row, payment):
+        """A payment Odoo pushed and someone changed in QuickBooks: Odoo is master, it is flagged."""
+        if payment is None or is_voided(payment):
+            if row.qbo_state != "active":
+                return self.env._("Our own removal.")
+            state = "voided" if payment is not None else "deleted"
+            note = self.env._(
+                "%(entity)s %(id)s was %(state)s in QuickBooks; Odoo still has it. A manager must decide (remove "
+                "it in Odoo, or retry to record it again).",
+                entity=row.qbo_entity,
+                id=row.qbo_id,
+                state=state,
+            )
+        else:
+            current = fingerprint(row.qbo_entity, payment)
+            if current == row.qbo_fingerprint:
+                return self.env._("Our own payment: not pulled back.")
+            note = self.env._(
+                "%(entity)s changed in QuickBooks, not by Odoo (Odoo is master; a retry restores Odoo's "
+                "version):\n%(changes)s",
+                entity=row.qbo_entity,
+                changes="\n".join(describe_changes(row.qbo_fingerprint, current)),
+            )
+        if row.drift_note != note:
+            row.sudo().write({"drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now()})
+            record = row._record()
+            if record is not None:
+                record._quickbooks_note(note)
+            backend._notify_managers(self.env._("Payment changed in QuickBooks"), note)
         return note
 
     # ------------------------------------------------------------------ payments (see quickbooks_pull_payment)

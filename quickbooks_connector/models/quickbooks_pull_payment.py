@@ -20,12 +20,12 @@ from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
-from ..adapters.sides import PAYABLE, side_of_entity
+from ..adapters.sides import PAYABLE, RECEIVABLE, side_of_entity
 from ..qbo import NotFoundError
-from ..qbo.fingerprint import describe_changes, fingerprint
 from ..qbo.money import cents
-from ..tools.jobs import enqueue, jobs_under_way, wait_for_jobs
-from .account_move_line import CAPS_KEY
+from ..tools.jobs import enqueue, job, jobs_under_way, wait_for_jobs
+from ..tools.switches import PULLED, RECONCILE_CAPS, switched_on
+from .quickbooks_pull import is_voided
 
 #: The job methods that send an Odoo payment to QuickBooks (the last two: jobs queued by older versions).
 PAYMENT_JOB_METHODS = ("_quickbooks_settle_job", "_quickbooks_push_job", "_quickbooks_void_job")
@@ -37,33 +37,25 @@ def _odoo_name_in_memo(qbo_object):
     return note.removeprefix("From Odoo: ").strip() if note.startswith("From Odoo: ") else None
 
 
-def _is_voided(payment):
-    return (
-        payment is not None
-        and not float(payment.get("TotalAmt") or 0)
-        and "Voided" in (payment.get("PrivateNote") or "")
-    )
-
-
 class QuickbooksPull(models.AbstractModel):
     _inherit = "quickbooks.pull"
 
-    def _apply_payment(self, backend, qbo_id, payment, client, entity="Payment"):
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+    def _apply_payment(self, backend, qbo_id, payment, client, entity=RECEIVABLE.payment_entity):
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         side = side_of_entity(entity)
-        row = Ledger._binding_for_qbo(backend, entity, qbo_id)
+        row = SyncRecords._binding_for_qbo(backend, entity, qbo_id)
         if row and row.origin == "odoo":
             return self._check_payment_drift(backend, row, payment)
         if not row and payment is not None:
             self._wait_if_pushed_from_odoo(backend, payment, entity)
-        voided = _is_voided(payment)
+        voided = is_voided(payment)
         wanted = None if payment is None or voided else self._wanted_payment(backend, payment, client, side)
         done = self._done_by_pull(row)
         if wanted and done.get("key") == wanted["key"]:
             return self.env._("Payment already applied.")
         if not wanted and not done:
             return self.env._("Nothing in Odoo to apply it to.")
-        self._undo_pulled_payment(done)
+        self._undo_pulled_payment(backend, done)
         applied = self._apply_wanted_payment(backend, payment, wanted, side) if wanted else {}
         anchor = applied.get("anchor")
         values = {
@@ -86,7 +78,7 @@ class QuickbooksPull(models.AbstractModel):
         if row:
             row.write(values)
         elif anchor:
-            Ledger.create({**values, "backend_id": backend.id, "qbo_entity": entity, "qbo_id": str(qbo_id)})
+            SyncRecords.create({**values, "backend_id": backend.id, "qbo_entity": entity, "qbo_id": str(qbo_id)})
         if not applied:
             return self.env._("QuickBooks payment %s removed: what it did in Odoo is undone.", qbo_id)
         return self.env._(
@@ -99,7 +91,7 @@ class QuickbooksPull(models.AbstractModel):
     # ------------------------------------------------------------------ reading QuickBooks
     def _wanted_payment(self, backend, payment, client, side):
         """What the QBO payment means in Odoo terms (None when nothing of it concerns Odoo)."""
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         invoices, credits = {}, {}
         elsewhere = Decimal(0)  # cash QuickBooks applied to documents that exist only in QuickBooks
         for line in payment.get("Line") or []:
@@ -108,7 +100,7 @@ class QuickbooksPull(models.AbstractModel):
                 entity, txn_id = linked.get("TxnType"), str(linked.get("TxnId"))
                 if entity not in (side.invoice_entity, side.refund_entity) or amount <= 0:
                     continue
-                bound = Ledger._binding_for_qbo(backend, entity, txn_id)
+                bound = SyncRecords._binding_for_qbo(backend, entity, txn_id)
                 if bound and (bound.res_model != "account.move" or bound.binding_key):
                     continue  # a credit memo the connector made for a write-off: its payment's business
                 if not bound:
@@ -119,7 +111,7 @@ class QuickbooksPull(models.AbstractModel):
                 target[bound.res_id] = target.get(bound.res_id, Decimal(0)) + amount
         cash = max(cents(payment.get("TotalAmt")) - elsewhere, Decimal(0))
         party_ref = (payment.get(f"{side.party_entity}Ref") or {}).get("value")
-        party = Ledger._binding_for_qbo(backend, side.party_entity, party_ref)
+        party = SyncRecords._binding_for_qbo(backend, side.party_entity, party_ref)
         if not invoices and (not cash or not party):
             return None  # nothing of it concerns Odoo's books
         currency_code = (payment.get("CurrencyRef") or {}).get("value") or backend.company_id.currency_id.name
@@ -158,9 +150,9 @@ class QuickbooksPull(models.AbstractModel):
         payments = (
             self.env["account.payment"].sudo().search([("company_id", "=", backend.company_id.id), ("name", "=", name)])
         )
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         for odoo_payment in payments:
-            bound = Ledger._binding_for(backend, odoo_payment, entity, create=False)
+            bound = SyncRecords._binding_for(backend, odoo_payment, entity, create=False)
             if bound.qbo_id:
                 continue
             pushes = jobs_under_way(odoo_payment, PAYMENT_JOB_METHODS)
@@ -250,7 +242,7 @@ class QuickbooksPull(models.AbstractModel):
             raise RetryableJobError(
                 self.env._("A document of QuickBooks payment %s is not posted in Odoo.", payment["Id"])
             )
-        pulled = self.with_context(quickbooks_pulled=True)
+        pulled = switched_on(self, PULLED)
         odoo_payment = pulled._register_cash(backend, payment, wanted, side) if wanted["cash"] else None
         credits = [
             [self._open_receivables(Move.browse(move_id), side), amount]
@@ -317,7 +309,7 @@ class QuickbooksPull(models.AbstractModel):
                     continue
                 before = line.matched_debit_ids | line.matched_credit_ids
                 caps = {line.id: float(take), invoice_line.id: float(take)}
-                (line | invoice_line).with_context(quickbooks_pulled=True, **{CAPS_KEY: caps}).reconcile()
+                switched_on(line | invoice_line, PULLED, **{RECONCILE_CAPS: caps}).reconcile()
                 line.invalidate_recordset(["matched_debit_ids", "matched_credit_ids"])
                 created = (line.matched_debit_ids | line.matched_credit_ids) - before
                 partials |= created.filtered(lambda p, inv=invoice_line: inv in (p.debit_move_id | p.credit_move_id))
@@ -372,7 +364,7 @@ class QuickbooksPull(models.AbstractModel):
 
     @api.model
     def _done_by_pull(self, row):
-        """What an earlier version of the QBO payment did in Odoo, from the ledger row."""
+        """What an earlier version of the QBO payment did in Odoo, from the sync record."""
         values = (row.synced_values or {}) if row else {}
         if values.get("pulled"):
             return dict(values["pulled"])
@@ -380,19 +372,26 @@ class QuickbooksPull(models.AbstractModel):
             return {"key": None, "payment_ids": [v["payment_id"] for v in values["applied"].values()]}
         return {}
 
-    def _undo_pulled_payment(self, done):
-        """Undo what an earlier version of a QBO payment did in Odoo (its reconciliations, its payment)."""
+    def _undo_pulled_payment(self, backend, done):
+        """Undo what an earlier version of a QBO payment did in Odoo (its reconciliations, its payment).
+
+        ``done`` names records by id (a sync record's ``synced_values``): only reconciliations made by a pull
+        and payments of ``backend``'s company are touched, whatever it names."""
         if not done:
             return
-        pulled = self.with_context(quickbooks_pulled=True)
-        pulled.env["account.partial.reconcile"].sudo().browse(done.get("partials") or []).exists().unlink()
+        company = backend.company_id
+        pulled = switched_on(self, PULLED)
+        pulled.env["account.partial.reconcile"].sudo().browse(done.get("partials") or []).exists().filtered(
+            lambda partial: partial.quickbooks_pulled and partial.company_id == company
+        ).unlink()
         payment_ids = done.get("payment_ids") or [done.get("payment_id")]
-        for odoo_payment in self.env["account.payment"].sudo().browse([i for i in payment_ids if i]).exists():
+        payments = self.env["account.payment"].sudo().browse([i for i in payment_ids if i]).exists()
+        for odoo_payment in payments.filtered(lambda payment: payment.company_id == company):
             if odoo_payment.state == "canceled":
                 continue
             invoices = odoo_payment.reconciled_invoice_ids
-            odoo_payment.with_context(quickbooks_pulled=True).action_draft()
-            odoo_payment.with_context(quickbooks_pulled=True).action_cancel()
+            switched_on(odoo_payment, PULLED).action_draft()
+            switched_on(odoo_payment, PULLED).action_cancel()
             for invoice in invoices:
                 invoice.message_post(
                     body=self.env._(
@@ -430,6 +429,7 @@ class QuickbooksPull(models.AbstractModel):
             self.env._("QuickBooks: apply payment %s again", row.qbo_id),
         )._quickbooks_repull_job(row.backend_id, row.qbo_entity, row.qbo_id)
 
+    @job
     @api.model
     def _quickbooks_repull_job(self, backend, entity, qbo_id):
         """Job: apply QuickBooks' current version of one object again (a manager's Retry)."""
@@ -442,35 +442,3 @@ class QuickbooksPull(models.AbstractModel):
         if row:
             row.sudo().write({"drift_detected": False, "drift_note": False})
         return result
-
-    # ------------------------------------------------------------------ payments Odoo owns
-    def _check_payment_drift(self, backend, row, payment):
-        """A payment Odoo pushed and someone changed in QuickBooks: Odoo is master, it is flagged."""
-        if payment is None or _is_voided(payment):
-            if row.qbo_state != "active":
-                return self.env._("Our own removal.")
-            state = "voided" if payment is not None else "deleted"
-            note = self.env._(
-                "%(entity)s %(id)s was %(state)s in QuickBooks; Odoo still has it. A manager must decide (remove "
-                "it in Odoo, or retry to record it again).",
-                entity=row.qbo_entity,
-                id=row.qbo_id,
-                state=state,
-            )
-        else:
-            current = fingerprint(row.qbo_entity, payment)
-            if current == row.qbo_fingerprint:
-                return self.env._("Our own payment: not pulled back.")
-            note = self.env._(
-                "%(entity)s changed in QuickBooks, not by Odoo (Odoo is master; a retry restores Odoo's "
-                "version):\n%(changes)s",
-                entity=row.qbo_entity,
-                changes="\n".join(describe_changes(row.qbo_fingerprint, current)),
-            )
-        if row.drift_note != note:
-            row.sudo().write({"drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now()})
-            record = row._record()
-            if record is not None:
-                record._quickbooks_note(note)
-            backend._notify_managers(self.env._("Payment changed in QuickBooks"), note)
-        return note

@@ -1,11 +1,11 @@
-"""What every push job shares: deterministic request ids, error triage, the pause rule.
+"""What every push job shares: deterministic request ids, acting on failures, the pause rule.
 
-Errors are sorted three ways:
+Failures are sorted by ``tools/failures.sort_failure`` (the pull's inbox uses it too), and acted on here:
 * transient (network, 429, 5xx, expired token): the job is retried by queue_job with the back-off
-  of its job function (or QuickBooks' Retry-After); the ledger row notes the attempt on a separate,
+  of its job function (or QuickBooks' Retry-After); the sync record notes the attempt on a separate,
   committed cursor (the job's own transaction rolls back when it raises);
 * connection paused (disconnected, reconnect needed): the job waits without using up its retries;
-* permanent (QBO refused the content, a mapping is missing): recorded in the ledger, the job ends;
+* permanent (QBO refused the content, a mapping is missing): recorded in the sync records, the job ends;
   nothing loops.
 """
 
@@ -18,9 +18,10 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from .. import const
-from ..qbo import AuthenticationError, QBOError, StaleObjectError
+from ..qbo import QBOError, StaleObjectError
 from ..qbo.redact import get_logger
-from ..tools.jobs import note_and_retry
+from ..tools.failures import CONFLICT, sort_failure
+from ..tools.jobs import declare_job_functions, note_and_retry
 
 _logger = get_logger(__name__)
 
@@ -28,6 +29,11 @@ _logger = get_logger(__name__)
 class QuickbooksPush(models.AbstractModel):
     _name = "quickbooks.push"
     _description = "QuickBooks push helpers"
+
+    @api.model
+    def _declare_job_functions(self):
+        """Data hook (install, update): the job function of every QuickBooks job method."""
+        return declare_job_functions(self.env)
 
     @api.model
     def _request_id(self, *parts) -> str:
@@ -59,9 +65,9 @@ class QuickbooksPush(models.AbstractModel):
 
     @api.model
     def _run_bound(self, backend, record, entity, work, **binding):
-        """Run ``work()`` for ``record`` under its ledger row for ``entity`` (see ``_run``); returns the row.
+        """Run ``work()`` for ``record`` under its sync record for ``entity`` (see ``_run``); returns the row.
 
-        ``binding`` goes to the ledger's ``_binding_for``: ``key=`` for a second binding of the same
+        ``binding`` goes to the sync record's ``_binding_for``: ``key=`` for a second binding of the same
         record, ``create=False`` for work that only concerns an existing binding (void, delete).
         """
         row = self.env["quickbooks.sync.state"]._binding_for(backend, record, entity, **binding)
@@ -69,38 +75,36 @@ class QuickbooksPush(models.AbstractModel):
         return row
 
     def _run(self, backend, row, work):
-        """Run ``work()`` for a job and triage its failure; returns ``work``'s result."""
+        """Run ``work()`` for a job and act on its failure as :func:`~..tools.failures.sort_failure` sorts
+        it; returns ``work``'s result (None when QuickBooks refused the content).
+
+        :raise RetryableJobError: for a wait or a temporary problem (the attempt noted on the sync record)
+        """
         self._check_backend_active(backend)
         try:
             return work()
         except QBOError as error:
-            if isinstance(error, AuthenticationError) or error.retryable:
-                message = self.env._("Temporary QuickBooks problem, will retry: %s", error)
+            failure = sort_failure(self.env, error)
+            if failure.retried:
                 note_and_retry(
                     row.sudo(),
                     lambda r: {
                         "attempts": r.attempts + 1,
-                        "last_error": message,
+                        "last_error": failure.message,
                         "failure_kind": "transient",
                         "state": "pending",
                         "last_attempt_at": fields.Datetime.now(),
                     },
-                    message,
-                    retry_after=getattr(error, "retry_after", None),
+                    failure.message,
+                    retry_after=failure.retry_after,
                 )
-            # Permanent: QBO refused the content.  Recorded, shown on the record, and not retried by
-            # itself (a manager fixes the cause, then uses Retry).
-            stale = isinstance(error, StaleObjectError)
-            message = (
-                self.env._("QuickBooks refused the update: %s", error) if not stale else row.last_error or str(error)
-            )
+            # Permanent: QBO refused the content (or kept changing it).  Recorded, shown on the record,
+            # and not retried by itself (a manager fixes the cause, then uses Retry).
+            message = row.last_error or failure.message if failure.kind == CONFLICT else failure.message
             if row:
-                row._mark_failed(
-                    message, state="conflict" if stale else "failed", kind="conflict" if stale else "validation"
+                row._fail_with_note(
+                    message, kind=failure.kind, state="conflict" if failure.kind == CONFLICT else "failed"
                 )
-                record = row._record()
-                if record is not None and hasattr(record, "message_post"):
-                    record.message_post(body=message)
             _logger.warning("QuickBooks refused %s: %s", row.res_name if row else "a push", error)
             return None
         except UserError:
@@ -112,7 +116,7 @@ class QuickbooksPush(models.AbstractModel):
     @api.model
     def _merged_update(self, client, row, record, entity, ours, owned_fields, request_id):
         """Sparse update of a bound object; a stale SyncToken is re-fetched, merged three ways against
-        the ledger's last synced values and retried.  Returns the stored object."""
+        the sync record's last synced values and retried.  Returns the stored object."""
         try:
             stored, conflicts = client.update_merging(
                 entity,

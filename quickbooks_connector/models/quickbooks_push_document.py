@@ -16,16 +16,13 @@ from odoo import api, fields, models
 
 from .. import const
 from ..adapters import MappingProblem, sales_document_data
+from ..adapters.entities import owned, payment_entity_of, qbo_entity
 from ..adapters.purchase_document import (
-    PURCHASE_DOCUMENT_OWNED_FIELDS,
     purchase_document_data,
     vendor_reference,
 )
-from ..adapters.sales_document import SALES_DOCUMENT_OWNED_FIELDS
 from ..adapters.sides import PAYABLE, side_of_move_type
 from ..qbo import DuplicateDocNumberError, NotFoundError
-from ..qbo.payables import build_bill, build_vendor_credit
-from ..qbo.payloads import build_credit_memo, build_invoice
 from ..qbo.redact import get_logger
 from ..qbo.totals import differences, document_totals, payload_totals
 from ..tools.jobs import jobs_under_way, wait_for_jobs
@@ -39,28 +36,12 @@ _TERM_CACHE = {}
 _DUPLICATE_WARNING_CACHE = {}
 
 
-#: QBO document entity → its payload builder and the fields Odoo owns on it.
-DOCUMENTS = {
-    "Invoice": (build_invoice, SALES_DOCUMENT_OWNED_FIELDS),
-    "CreditMemo": (build_credit_memo, SALES_DOCUMENT_OWNED_FIELDS),
-    "Bill": (build_bill, PURCHASE_DOCUMENT_OWNED_FIELDS),
-    "VendorCredit": (build_vendor_credit, PURCHASE_DOCUMENT_OWNED_FIELDS),
-}
-#: What QuickBooks can void; the other documents are deleted when cancelled in Odoo.
-VOIDABLE = ("Invoice",)
-
-
-def _owned(body, entity="Invoice"):
-    fields_owned = DOCUMENTS[entity][1]
-    return {key: value for key, value in body.items() if key in fields_owned}
-
-
 class QuickbooksPush(models.AbstractModel):
     _inherit = "quickbooks.push"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     @api.model
     def _push_move(self, backend, move, client=None):
-        """Create or update the QBO document of a posted move; returns its ledger row."""
+        """Create or update the QBO document of a posted move; returns its sync record."""
         entity = move._quickbooks_entity()
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity)
         if move.quickbooks_skip:
@@ -82,7 +63,7 @@ class QuickbooksPush(models.AbstractModel):
             return row
         client = client or backend._qbo_client()
         payable = side_of_move_type(move.move_type) is PAYABLE
-        term_id = self._term_id(client, move) if entity in ("Invoice", "Bill") else None
+        term_id = self._term_id(client, move) if qbo_entity(entity).has_terms else None
         try:
             if payable:
                 vendor_row = self._push_vendor(backend, move.commercial_partner_id, move.currency_id, client)
@@ -102,9 +83,9 @@ class QuickbooksPush(models.AbstractModel):
                 )
         except MappingProblem as problem:
             message = self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
-            self._fail_with_note(move, row, message, "mapping")
+            row._fail_with_note(message, kind="mapping")
             return row
-        body = DOCUMENTS[entity][0](document.data)
+        body = qbo_entity(entity).build(document.data)
         predicted = differences(document.odoo_totals, payload_totals(body), per_rate=document.compare_per_rate)
         if predicted:
             message = self.env._(
@@ -112,7 +93,7 @@ class QuickbooksPush(models.AbstractModel):
                 diff="; ".join(predicted),
                 odoo=document.odoo_totals.describe(move.currency_id.name),
             )
-            self._fail_with_note(move, row, message, "totals")
+            row._fail_with_note(message, kind="totals")
             return row
         if row.qbo_id:
             stored = self._update_document(backend, move, row, entity, body, client)
@@ -123,12 +104,6 @@ class QuickbooksPush(models.AbstractModel):
         if stored is not None:
             self._check_totals(move, row, stored, document)
         return row
-
-    def _fail_with_note(self, move, row, message, kind):
-        """Fail the ledger row and tell the invoice's followers (once per distinct reason)."""
-        if row.last_error != message:
-            move.message_post(body=message)
-        row._mark_failed(message, kind=kind)
 
     def _ensure_line_items(self, backend, move, client):
         """Every invoice line's account needs a QBO Item; income accounts got theirs when mapped,
@@ -179,7 +154,7 @@ class QuickbooksPush(models.AbstractModel):
         # refused with 6140 and looked up below; a lost answer of this try is replayed by requestid).
         looked_up = row.qbo_absent_at and row.qbo_absent_at >= fields.Datetime.now() - const.LOOKUP_VALIDITY
         first_try = not row.attempts and not row.last_request_id and not row.qbo_id
-        if first_try and entity in ("Invoice", "CreditMemo") and self._refuses_duplicate_numbers(client):
+        if first_try and qbo_entity(entity).numbered and self._refuses_duplicate_numbers(client):
             looked_up = True
         existing = self._find_document(client, entity, move, body) if not looked_up else []
         if not existing:
@@ -205,7 +180,7 @@ class QuickbooksPush(models.AbstractModel):
                     kind="validation",
                 )
                 return None
-            row._mark_done(theirs, _owned(theirs, entity))
+            row._mark_done(theirs, owned(entity, theirs))
             move.message_post(
                 body=self.env._(
                     "Linked to the existing QuickBooks %(entity)s #%(number)s.",
@@ -214,7 +189,7 @@ class QuickbooksPush(models.AbstractModel):
                 )
             )
             return self._update_document(backend, move, row, entity, body, client)
-        row._mark_done(stored, _owned(body, entity), last_request_id=request_id, attempts=row.attempts + 1)
+        row._mark_done(stored, owned(entity, body), last_request_id=request_id, attempts=row.attempts + 1)
         move.message_post(body=self.env._("Sent to QuickBooks as #%s.", stored.get("DocNumber") or stored["Id"]))
         return stored
 
@@ -239,13 +214,13 @@ class QuickbooksPush(models.AbstractModel):
         number; void what is found, otherwise record that nothing was sent."""
         entity = move._quickbooks_entity()
         existing = []
-        if entity in ("Invoice", "CreditMemo"):
+        if qbo_entity(entity).numbered:
             existing = self._find_document(client, entity, move, {})
         elif vendor_reference(move):
             vendor = self.env["quickbooks.sync.state"]._binding_for(
                 backend,
                 move.commercial_partner_id,
-                "Vendor",
+                PAYABLE.party_entity,
                 create=False,
                 key=self._customer_key(backend, move.currency_id, PAYABLE),
             )
@@ -264,7 +239,7 @@ class QuickbooksPush(models.AbstractModel):
         """The QBO document this move already is: an invoice (credit memo) under Odoo's number; a bill
         (vendor credit) under the vendor's reference, for the same vendor, whose memo names the Odoo bill
         (QuickBooks does not keep bill numbers unique)."""
-        if entity in ("Invoice", "CreditMemo"):
+        if qbo_entity(entity).numbered:
             return client.find_by(entity, "DocNumber", move.name) if move.name else []
         if not body.get("DocNumber"):
             return []
@@ -276,10 +251,10 @@ class QuickbooksPush(models.AbstractModel):
         ]
 
     def _update_document(self, backend, move, row, entity, body, client):
-        ours = _owned(body, entity)
+        ours = owned(entity, body)
         request_id = self._request_id(entity, move.id, "update", move.quickbooks_post_version, row.sync_token)
         try:
-            stored = self._merged_update(client, row, move, entity, ours, DOCUMENTS[entity][1], request_id)
+            stored = self._merged_update(client, row, move, entity, ours, qbo_entity(entity).owned_fields, request_id)
         except NotFoundError:
             row._mark_failed(
                 self.env._("The QuickBooks %s was deleted; a manager must decide whether to send it again.", entity),
@@ -292,7 +267,7 @@ class QuickbooksPush(models.AbstractModel):
 
     def _check_totals(self, move, row, stored, document):
         """QBO stores its own totals: they must equal Odoo's to the cent (subtotal, tax per rate, total,
-        home-currency total); any difference is marked on the ledger row and the invoice."""
+        home-currency total); any difference is marked on the sync record and the invoice."""
         found = differences(document.odoo_totals, document_totals(stored), per_rate=document.compare_per_rate)
         if found:
             message = self.env._(
@@ -307,14 +282,13 @@ class QuickbooksPush(models.AbstractModel):
     def _release_settlements(self, backend, move, document, client):
         """QuickBooks voids or deletes nothing with payments applied: first bring the payments Odoo made
         (whose applications the cancellation removed in Odoo) in line.  Returns whether any changed."""
-        Ledger = self.env["quickbooks.sync.state"].sudo()
-        rows = Ledger.browse()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
+        rows = SyncRecords.browse()
         for linked in document.get("LinkedTxn") or []:
-            # A bill lists its payments as BillPaymentCheck / BillPaymentCreditCard.
-            entity = "BillPayment" if (linked.get("TxnType") or "").startswith("BillPayment") else linked.get("TxnType")
-            if entity in ("Payment", "BillPayment"):
-                rows |= Ledger._binding_for_qbo(backend, entity, linked.get("TxnId"))
-        rows |= Ledger.search(
+            entity = payment_entity_of(linked.get("TxnType"))
+            if entity:
+                rows |= SyncRecords._binding_for_qbo(backend, entity, linked.get("TxnId"))
+        rows |= SyncRecords.search(
             [
                 ("backend_id", "=", backend.id),
                 ("res_model", "=", "account.move"),
@@ -354,7 +328,7 @@ class QuickbooksPush(models.AbstractModel):
         if self._release_settlements(backend, move, current, client):
             current = client.get(entity, row.qbo_id)  # its SyncToken moved with its balance
         request_id = self._request_id(entity, move.id, "void", current["SyncToken"])
-        if entity not in VOIDABLE:
+        if not qbo_entity(entity).voidable:
             client.delete(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
             row._mark_done(current, row.synced_values, qbo_state="deleted", last_request_id=request_id)
             move.message_post(body=self.env._("Deleted in QuickBooks (QuickBooks cannot void a %s).", entity))

@@ -14,7 +14,8 @@ carries the partner's name; a vendor too, unless the partner is also a customer:
 from odoo import api, fields, models
 
 from .. import const
-from ..adapters import CUSTOMER_OWNED_FIELDS, customer_data, customer_display_name, vendor_data
+from ..adapters import customer_data, customer_display_name, vendor_data
+from ..adapters.entities import owned, qbo_entity
 from ..adapters.sides import PAYABLE, RECEIVABLE
 from ..qbo import DuplicateNameError, quote_literal
 from ..qbo.payables import build_vendor
@@ -22,10 +23,6 @@ from ..qbo.payloads import build_customer
 from ..qbo.redact import get_logger
 
 _logger = get_logger(__name__)
-
-
-def _owned(body):
-    return {key: value for key, value in body.items() if key in CUSTOMER_OWNED_FIELDS}
 
 
 def _suffixes(side, partner):
@@ -46,18 +43,18 @@ class QuickbooksPush(models.AbstractModel):
 
     @api.model
     def _customer_key(self, backend, currency, side=RECEIVABLE):
-        """Ledger binding key: the side's prefix, and the currency code unless it is the home currency."""
+        """SyncRecords binding key: the side's prefix, and the currency code unless it is the home currency."""
         home = backend.qbo_home_currency or backend.company_id.currency_id.name
         return side.party_key("" if not currency or currency.name == home else currency.name)
 
     @api.model
     def _push_customer(self, backend, partner, currency=None, client=None):
-        """Create or update the QBO customer of ``partner`` in ``currency``; returns its ledger row."""
+        """Create or update the QBO customer of ``partner`` in ``currency``; returns its sync record."""
         return self._push_party(backend, partner, currency, client, RECEIVABLE)
 
     @api.model
     def _push_vendor(self, backend, partner, currency=None, client=None):
-        """Create or update the QBO vendor of ``partner`` in ``currency``; returns its ledger row."""
+        """Create or update the QBO vendor of ``partner`` in ``currency``; returns its sync record."""
         return self._push_party(backend, partner, currency, client, PAYABLE)
 
     @api.model
@@ -91,7 +88,7 @@ class QuickbooksPush(models.AbstractModel):
                     continue  # same name, other currency: not ours to adopt
                 if self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, existing["Id"]):
                     continue  # already bound to another Odoo partner
-                row._mark_done(existing, _owned(existing))  # adopt, then make it match Odoo (Odoo is master)
+                row._mark_done(existing, owned(entity, existing))  # adopt, then make it match Odoo (Odoo is master)
                 partner.message_post(
                     body=self.env._(
                         "Linked to the existing QuickBooks %(entity)s %(name)s.",
@@ -107,7 +104,7 @@ class QuickbooksPush(models.AbstractModel):
                 created = client.create(entity, body, request_id=request_id)
             except DuplicateNameError:
                 continue  # another customer, vendor or employee holds the name: try the next one
-            row._mark_done(created, _owned(body), last_request_id=request_id, attempts=row.attempts + 1)
+            row._mark_done(created, owned(entity, body), last_request_id=request_id, attempts=row.attempts + 1)
             partner.message_post(
                 body=self.env._(
                     "Created in QuickBooks as %(entity)s %(name)s.", entity=entity.lower(), name=created["DisplayName"]
@@ -128,13 +125,15 @@ class QuickbooksPush(models.AbstractModel):
         # Keep the suffix chosen at creation (also when the partner was renamed since).
         chosen = base.get("DisplayName") or ""
         suffix = next((s for s in reversed(_suffixes(side, partner)) if s and chosen.endswith(f" [{s}]")), None)
-        ours = _owned(
-            _body(side, partner, currency, home, suffix, object_id=row.qbo_id, sync_token=row.sync_token or "0")
+        ours = owned(
+            side.party_entity,
+            _body(side, partner, currency, home, suffix, object_id=row.qbo_id, sync_token=row.sync_token or "0"),
         )
         if ours == base:
             return row  # nothing Odoo owns changed since the last push
         request_id = self._request_id(
             side.party_entity, partner.id, currency.name, "update", row.sync_token, sorted(ours.items())
         )
-        self._merged_update(client, row, partner, side.party_entity, ours, CUSTOMER_OWNED_FIELDS, request_id)
+        owned_fields = qbo_entity(side.party_entity).owned_fields
+        self._merged_update(client, row, partner, side.party_entity, ours, owned_fields, request_id)
         return row

@@ -16,7 +16,8 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..adapters import MappingProblem
-from ..adapters.payment import OWNED_FIELDS, bill_payment_data, payment_data
+from ..adapters.entities import owned, qbo_entity
+from ..adapters.payment import bill_payment_data, payment_data
 from ..adapters.sides import PAYABLE
 from ..adapters.writeoff import writeoff_memo_data
 from ..qbo import NotFoundError
@@ -24,13 +25,8 @@ from ..qbo.payables import build_bill_payment
 from ..qbo.payloads import PaymentApplication, build_payment
 from ..qbo.redact import get_logger
 from ..tools.jobs import jobs_under_way, wait_for_jobs
-from .quickbooks_push_document import DOCUMENTS
 
 _logger = get_logger(__name__)
-
-
-def _owned(body, fields):
-    return {key: value for key, value in body.items() if key in fields}
 
 
 def _applied(values):
@@ -53,92 +49,109 @@ class QuickbooksPush(models.AbstractModel):
 
         :raise RetryableJobError: while the push of a document it settles is queued or running
         """
-        Ledger = self.env["quickbooks.sync.state"]
-        key = source._quickbooks_settlement_key
-        row = Ledger._binding_for(backend, source, key=key, create=False)
+        row = self.env["quickbooks.sync.state"]._binding_for(
+            backend, source, key=source._quickbooks_settlement_key, create=False
+        )
         if row.origin == "qbo":
             return row  # recorded in QuickBooks: Odoo mirrors it and never pushes it back
         settlement = source._quickbooks_settlement()
         if settlement is None:
             return self._remove_settlement(backend, row, client)
-        side = settlement.side
-        entity = side.payment_entity
-        if row and row.qbo_entity != entity:
-            # The source changed sides (a statement line's amount changed sign): the old payment goes.
-            self._remove_settlement(backend, row, client)
-            row.sudo().write({"qbo_entity": entity, "qbo_id": False, "sync_token": False, "synced_values": False})
-        row = row or Ledger._binding_for(backend, source, entity, key=key)
+        row = self._settlement_row(backend, source, row, settlement.side.payment_entity, client)
         if settlement.problems:
             message = self.env._("Not sent to QuickBooks:\n%s", "\n".join(settlement.problems))
-            if row.last_error != message:
-                source._quickbooks_note(message)
-            row._mark_failed(message, kind="validation")
+            row._fail_with_note(message, kind="validation")
             return row
-        documents = {}
-        waiting = self.env["account.move"]
-        for application in settlement.invoices + settlement.credit_notes:
-            bound = Ledger._binding_for(backend, application.move, create=False)
-            if not bound.qbo_id or bound.qbo_state != "active":
-                waiting |= application.move
-            documents[application.move] = (side.entity_of(application.move.move_type), bound.qbo_id)
+        documents, waiting = self._settled_documents(backend, settlement)
         if waiting:
             return self._wait_for_documents(backend, source, row, waiting)
         client = client or backend._qbo_client()
-        party = self._push_party(backend, settlement.partner, settlement.currency, client, side)
+        party = self._push_party(backend, settlement.partner, settlement.currency, client, settlement.side)
         try:
             memo = self._sync_writeoff_memo(backend, source, settlement, party.qbo_id, client)
+            body = self._settlement_body(backend, source, settlement, party, documents, memo)
         except MappingProblem as problem:
-            message = self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
-            if row.last_error != message:
-                source._quickbooks_note(message)
-            row._mark_failed(message, kind="mapping")
+            row._fail_with_note(
+                self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems)), kind="mapping"
+            )
             return row
+        self._send_settlement(backend, source, row, body, client, depth)
+        if not memo:
+            self._remove_writeoff_memo(backend, source._name, source.id, client)
+        return row
+
+    def _settlement_row(self, backend, source, row, entity, client):
+        """The sync record of ``source``'s QBO payment of ``entity`` (made when missing).  A source that
+        changed sides (a statement line's amount changed sign) loses its payment of the other side first."""
+        if row and row.qbo_entity != entity:
+            self._remove_settlement(backend, row, client)
+            row.sudo().write({"qbo_entity": entity, "qbo_id": False, "sync_token": False, "synced_values": False})
+        return row or self.env["quickbooks.sync.state"]._binding_for(
+            backend, source, entity, key=source._quickbooks_settlement_key
+        )
+
+    def _settled_documents(self, backend, settlement):
+        """``({move: (QBO entity, QBO id)}, the moves not in QuickBooks)`` of what a settlement applies to."""
+        SyncRecords = self.env["quickbooks.sync.state"]
+        documents = {}
+        waiting = self.env["account.move"]
+        for application in settlement.invoices + settlement.credit_notes:
+            bound = SyncRecords._binding_for(backend, application.move, create=False)
+            if not bound.qbo_id or bound.qbo_state != "active":
+                waiting |= application.move
+            documents[application.move] = (settlement.side.entity_of(application.move.move_type), bound.qbo_id)
+        return documents, waiting
+
+    def _settlement_body(self, backend, source, settlement, party, documents, memo):
+        """The QBO Payment (BillPayment) JSON of a settlement: its applications, a write-off memo's too.
+
+        :raise MappingProblem: when the bank journal of a bill payment is not mapped
+        """
+        side = settlement.side
         applications = [
             PaymentApplication(documents[a.move][1], a.amount, documents[a.move][0])
             for a in settlement.invoices + settlement.credit_notes
         ]
         if memo:
             applications.append(PaymentApplication(memo.qbo_id, settlement.writeoff_total, side.refund_entity))
-        if side is PAYABLE:
-            data = bill_payment_data(self.env, backend, source, settlement, party.qbo_id, applications)
-            if data is None:
-                message = self.env._(
-                    "Not sent to QuickBooks, map first:\nThe account of journal %s is not mapped to a "
-                    "QuickBooks bank or credit card account.",
-                    settlement.journal.display_name,
-                )
-                if row.last_error != message:
-                    source._quickbooks_note(message)
-                row._mark_failed(message, kind="mapping")
-                return row
-            body = build_bill_payment(data)
-        else:
-            body = build_payment(payment_data(self.env, backend, source, settlement, party.qbo_id, applications))
-        owned = OWNED_FIELDS[entity]
-        ours = _owned(body, owned)
+        if side is not PAYABLE:
+            return build_payment(payment_data(self.env, backend, source, settlement, party.qbo_id, applications))
+        data = bill_payment_data(self.env, backend, source, settlement, party.qbo_id, applications)
+        if data is None:
+            raise MappingProblem(
+                [
+                    self.env._(
+                        "The account of journal %s is not mapped to a QuickBooks bank or credit card account.",
+                        settlement.journal.display_name,
+                    )
+                ]
+            )
+        return build_bill_payment(data)
+
+    def _send_settlement(self, backend, source, row, body, client, depth):
+        """Create or update the QBO payment so that it says ``body`` (nothing when it already does)."""
+        entity = row.qbo_entity
+        ours = owned(entity, body)
         if row.qbo_id and row.qbo_state == "active" and row.synced_values == ours and row.state == "done":
-            return row
+            return
         self._settle_reductions_first(backend, row, ours, client, depth)
         if row.qbo_id and row.qbo_state == "active":
             request_id = self._request_id(entity, source._name, source.id, "update", row.sync_token)
-            self._merged_update(client, row, source, entity, ours, owned, request_id)
-        else:
-            # A new requestid once an earlier QBO payment of this source was removed (it is part of it).
-            request_id = self._request_id(entity, source._name, source.id, "create", row.qbo_id or "")
-            created = client.create(entity, body, request_id=request_id)
-            row._mark_done(
-                created, ours, last_request_id=request_id, qbo_state="active", origin="odoo", attempts=row.attempts + 1
+            self._merged_update(client, row, source, entity, ours, qbo_entity(entity).owned_fields, request_id)
+            return
+        # A new requestid once an earlier QBO payment of this source was removed (it is part of it).
+        request_id = self._request_id(entity, source._name, source.id, "create", row.qbo_id or "")
+        created = client.create(entity, body, request_id=request_id)
+        row._mark_done(
+            created, ours, last_request_id=request_id, qbo_state="active", origin="odoo", attempts=row.attempts + 1
+        )
+        source._quickbooks_note(
+            self.env._(
+                "Recorded in QuickBooks as %(entity)s %(id)s.",
+                entity=self.env._("bill payment") if qbo_entity(entity).payable else self.env._("payment"),
+                id=created["Id"],
             )
-            source._quickbooks_note(
-                self.env._(
-                    "Recorded in QuickBooks as %(entity)s %(id)s.",
-                    entity=self.env._("bill payment") if side is PAYABLE else self.env._("payment"),
-                    id=created["Id"],
-                )
-            )
-        if not memo:
-            self._remove_writeoff_memo(backend, source._name, source.id, client)
-        return row
+        )
 
     def _wait_for_documents(self, backend, source, row, moves):
         """A settlement of documents not in QuickBooks: wait while their push is queued or running; once
@@ -151,10 +164,10 @@ class QuickbooksPush(models.AbstractModel):
         pushes = jobs_under_way(moves, ["_quickbooks_push_job"])
         if pushes:
             wait_for_jobs(pushes, self.env._("Waiting for %s to reach QuickBooks first.", names))
-        Ledger = self.env["quickbooks.sync.state"]
+        SyncRecords = self.env["quickbooks.sync.state"]
         reasons = []
         for move in moves:
-            bound = Ledger._binding_for(backend, move, create=False)
+            bound = SyncRecords._binding_for(backend, move, create=False)
             state = dict(bound._fields["state"].selection).get(bound.state) if bound else None
             if bound.qbo_state and bound.qbo_state != "active":
                 state = dict(bound._fields["qbo_state"].selection).get(bound.qbo_state)
@@ -166,9 +179,7 @@ class QuickbooksPush(models.AbstractModel):
             "Not sent to QuickBooks: what it settles is not there yet. It is sent once they are:\n%s",
             "\n".join(reasons),
         )
-        if row.last_error != message:
-            source._quickbooks_note(message)
-        row._mark_failed(message, kind="waiting")
+        row._fail_with_note(message, kind="waiting")
         return row
 
     @api.model
@@ -178,10 +189,10 @@ class QuickbooksPush(models.AbstractModel):
             lambda line: line.account_id.account_type in ("asset_receivable", "liability_payable")
         )
         partials = lines.matched_debit_ids | lines.matched_credit_ids
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         for records in partials._quickbooks_sources():
             for record in records:
-                row = Ledger._binding_for(backend, record, create=False, key=record._quickbooks_settlement_key)
+                row = SyncRecords._binding_for(backend, record, create=False, key=record._quickbooks_settlement_key)
                 if row.state == "failed" and row.failure_kind == "waiting":
                     record._quickbooks_schedule_settlement(backend)
 
@@ -243,23 +254,22 @@ class QuickbooksPush(models.AbstractModel):
 
     # ------------------------------------------------------------------ write-off credit memo
     def _sync_writeoff_memo(self, backend, source, settlement, party_qbo_id, client):
-        """The credit memo (vendor credit) recording a settlement's write-off; returns its ledger row."""
+        """The credit memo (vendor credit) recording a settlement's write-off; returns its sync record."""
         if not settlement.writeoffs:
             return None
-        Ledger = self.env["quickbooks.sync.state"]
+        SyncRecords = self.env["quickbooks.sync.state"]
         entity = settlement.side.refund_entity
-        row = Ledger._binding_for(backend, source, entity, key="writeoff")
+        row = SyncRecords._binding_for(backend, source, entity, key="writeoff")
         if settlement.side is not PAYABLE:
             accounts = self.env["account.account"].union(*[w.account for w in settlement.writeoffs if not w.tax_line])
             self._ensure_items(backend, accounts, client)
         data = writeoff_memo_data(self.env, backend, settlement, party_qbo_id, is_us=backend._is_us_company())
-        build, owned = DOCUMENTS[entity]
-        body = build(data)
-        ours = _owned(body, owned)
+        body = qbo_entity(entity).build(data)
+        ours = owned(entity, body)
         if row.qbo_id and row.qbo_state == "active":
             if row.synced_values != ours:
                 request_id = self._request_id(entity, source._name, source.id, "writeoff", row.sync_token)
-                self._merged_update(client, row, source, entity, ours, owned, request_id)
+                self._merged_update(client, row, source, entity, ours, qbo_entity(entity).owned_fields, request_id)
         else:
             request_id = self._request_id(entity, source._name, source.id, "writeoff", row.qbo_id or "")
             created = client.create(entity, body, request_id=request_id)

@@ -44,12 +44,14 @@ class QuickbooksQboAccount(models.Model):
     def _pull_for_backend(self, backend):
         """Read every page of the QBO chart (inactive accounts included) and upsert the copy.
 
-        Returns the accounts that were active before and are inactive now.
+        Returns the accounts that were active before and are inactive now.  The copy is QuickBooks' word:
+        only this code writes it (managers read it), after the caller checked who asks.
         """
+        Accounts = self.sudo()
         client = backend._qbo_client()
         now = fields.Datetime.now()
-        known = {account.qbo_id: account for account in self.search([("backend_id", "=", backend.id)])}
-        went_inactive = self.browse()
+        known = {account.qbo_id: account for account in Accounts.search([("backend_id", "=", backend.id)])}
+        went_inactive = Accounts.browse()
         seen = set()
         for row in client.query_all("Account", "Active in (true, false)"):
             values = {
@@ -70,9 +72,9 @@ class QuickbooksQboAccount(models.Model):
                     went_inactive |= account
                 account.write(values)
             else:
-                self.create({**values, "backend_id": backend.id, "qbo_id": row["Id"]})
+                Accounts.create({**values, "backend_id": backend.id, "qbo_id": row["Id"]})
         # QBO never hard-deletes accounts; one we no longer see is treated as unusable.
-        vanished = self.browse([a.id for qbo_id, a in known.items() if qbo_id not in seen and a.qbo_active])
+        vanished = Accounts.browse([a.id for qbo_id, a in known.items() if qbo_id not in seen and a.qbo_active])
         went_inactive |= vanished
         vanished.write({"qbo_active": False})
         _logger.info("QuickBooks: pulled %d accounts for realm %s", len(seen), backend.realm_id)

@@ -36,10 +36,12 @@ class QuickbooksQboTaxCode(models.Model):
 
     @api.model
     def _pull_for_backend(self, backend, client=None):
-        """Read QBO's tax codes and rates; the combined rate helps proposing mappings."""
+        """Read QBO's tax codes and rates; the combined rate helps proposing mappings.  The copy is QuickBooks'
+        word: only this code writes it (managers read it), after the caller checked who asks."""
+        Codes = self.sudo()
         client = client or backend._qbo_client()
         rates = {row["Id"]: row for row in client.query_all("TaxRate", "Active in (true, false)")}
-        known = {code.qbo_id: code for code in self.search([("backend_id", "=", backend.id)])}
+        known = {code.qbo_id: code for code in Codes.search([("backend_id", "=", backend.id)])}
 
         def details_of(rate_list):
             found = []
@@ -70,5 +72,5 @@ class QuickbooksQboTaxCode(models.Model):
             if row["Id"] in known:
                 known[row["Id"]].write(values)
             else:
-                self.create({**values, "backend_id": backend.id, "qbo_id": row["Id"]})
+                Codes.create({**values, "backend_id": backend.id, "qbo_id": row["Id"]})
         return self.search([("backend_id", "=", backend.id)])

@@ -18,7 +18,7 @@ from odoo.exceptions import UserError
 from .. import const
 from ..qbo.redact import get_logger, redact
 from ..tools.access import check_manager
-from ..tools.jobs import enqueue, note_and_retry
+from ..tools.jobs import enqueue, job, note_and_retry
 from .quickbooks_reconciliation import FIGURES
 
 _logger = get_logger(__name__)
@@ -130,6 +130,7 @@ class QuickbooksReconciliation(models.Model):
             max_retries=const.SLACK_MAX_ATTEMPTS + 1,
         )._send_slack_alert()
 
+    @job(on_fail="_on_slack_alert_job_failed")
     def _send_slack_alert(self):
         """Job: post the alert to the backend's Slack webhook (``{"text": ...}``)."""
         self.ensure_one()
@@ -214,7 +215,7 @@ class QuickbooksReconciliation(models.Model):
         :raise AccessError: if the user is not a QuickBooks manager
         :raise UserError: if a run is not drifting, or its connection has no Slack webhook URL
         """
-        check_manager(self)  # record rules: another company's run is refused before any sudo
+        check_manager(self, "read")  # record rules: another company's run is refused before any sudo
         for run in self.sudo():
             if run.state != "drift":
                 raise UserError(self.env._("Only a drifting reconciliation has an alert to send."))

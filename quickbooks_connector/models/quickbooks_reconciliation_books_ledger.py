@@ -68,12 +68,12 @@ class QuickbooksReconciliation(models.Model):
         (a payment recorded in QuickBooks without a deposit account sits in Undeposited Funds) is in Odoo on
         its journal's account: it explains that account's line."""
         by_key = {spec.key: (line_id, spec) for line_id, spec in specs.items() if spec.section == "trial_balance"}
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecord = self.env["quickbooks.sync.state"].sudo()
         changed = {}
         for line, rows in unmapped:
             journals = set()
             for row, sync_id in rows:
-                record = Ledger.browse(sync_id)._record() if sync_id else None
+                record = SyncRecord.browse(sync_id)._record() if sync_id else None
                 if record is None or record._name not in ("account.payment", "account.bank.statement.line"):
                     continue
                 account = record.journal_id.default_account_id

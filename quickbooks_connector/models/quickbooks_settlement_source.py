@@ -5,14 +5,14 @@ settles in Odoo by one job."""
 from odoo import models
 
 from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES
-from ..tools.jobs import enqueue
+from ..tools.jobs import enqueue, job
 
 
 class QuickbooksSettlementSource(models.AbstractModel):
     _name = "quickbooks.settlement.source"
     _description = "Record settling customer invoices or vendor bills (a QuickBooks Payment or BillPayment)"
 
-    #: The ledger binding key of the QBO payment (a credit note's main binding is its CreditMemo).
+    #: The sync record binding key of the QBO payment (a credit note's main binding is its CreditMemo).
     _quickbooks_settlement_key = ""
 
     def _quickbooks_settlement(self):
@@ -40,7 +40,7 @@ class QuickbooksSettlementSource(models.AbstractModel):
         return backend.browse()
 
     def _quickbooks_bound_payments(self, backend=None, active_only=True):
-        """Ledger rows of this record's QBO payments (of either side: a record edited since may have
+        """SyncRecords rows of this record's QBO payments (of either side: a record edited since may have
         changed sides)."""
         domain = [
             ("res_model", "=", self._name),
@@ -72,22 +72,27 @@ class QuickbooksSettlementSource(models.AbstractModel):
                 continue
             enqueue(record, self.env._("QuickBooks: payment of %s", record.display_name))._quickbooks_settle_job(target)
 
+    def _quickbooks_schedule_sync(self, backend=None):
+        """What a sync record's Retry runs: the sync of this record's QuickBooks payment."""
+        self._quickbooks_schedule_settlement(backend)
+
+    @job
     def _quickbooks_settle_job(self, backend):
         """Job: make this record's QuickBooks payment record what it settles in Odoo now (create, update
         or delete it); a record deleted since has its QuickBooks payment deleted."""
         Push = self.env["quickbooks.push"]
-        Ledger = self.env["quickbooks.sync.state"]
+        SyncRecords = self.env["quickbooks.sync.state"]
         if not self.exists():
             for row in self._quickbooks_bound_payments(backend, active_only=False):
                 Push._run(backend, row, lambda row=row: Push._remove_settlement(backend, row))
             return "removed"
         self.ensure_one()
-        row = Ledger._binding_for(backend, self, create=False, key=self._quickbooks_settlement_key)
+        row = SyncRecords._binding_for(backend, self, create=False, key=self._quickbooks_settlement_key)
         if not row:
             side = self._quickbooks_settlement_side()
             if side is None or self._quickbooks_settlement() is None:
                 return "nothing to record"
-            row = Ledger._binding_for(backend, self, side.payment_entity, key=self._quickbooks_settlement_key)
+            row = SyncRecords._binding_for(backend, self, side.payment_entity, key=self._quickbooks_settlement_key)
         result = Push._run(backend, row, lambda: Push._push_settlement(backend, self))
         return result.state if result else row.state
 

@@ -13,7 +13,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from .. import const
-from ..qbo.fingerprint import fingerprint
+from ..adapters.entities import PAYMENT_ENTITIES, fingerprint
 from ..tools.access import check_manager, check_user
 
 SYNC_STATES = [
@@ -147,11 +147,14 @@ class QuickbooksSyncState(models.Model):
             else:
                 partner = record.partner_id if "partner_id" in known else False
             row.partner_id = partner.commercial_partner_id if partner else False
-            row.currency_id = record.currency_id if "currency_id" in known else False
+            row.amount, row.currency_id, row.record_date = 0.0, False, False
             if row.res_model == "account.move":
-                row.amount, row.record_date = record.amount_total, record.invoice_date or record.date
-            else:
-                row.amount = record.amount if "amount" in known else 0.0
+                move_types = dict(known["move_type"]._description_selection(self.env))
+                row.record_type = move_types.get(record.move_type, row.record_type)
+                row.amount, row.currency_id = record.amount_total, record.currency_id
+                row.record_date = record.invoice_date or record.date
+            elif "amount" in known and "currency_id" in known:  # payments, statement lines
+                row.amount, row.currency_id = record.amount, record.currency_id
                 row.record_date = record.date if "date" in known else False
 
     def _record(self):
@@ -161,7 +164,7 @@ class QuickbooksSyncState(models.Model):
         record = self.env[self.res_model].browse(self.res_id).exists()
         return record or None
 
-    # ------------------------------------------------------------------ ledger API
+    # ------------------------------------------------------------------ sync record API
     @api.model
     def _binding_for(self, backend, record, qbo_entity=None, create=True, key=""):
         """The row of ``record`` for ``backend`` (created pending when missing and ``create``)."""
@@ -233,6 +236,14 @@ class QuickbooksSyncState(models.Model):
             {"state": state, "last_error": message, "failure_kind": kind, "last_attempt_at": fields.Datetime.now()}
         )
 
+    def _fail_with_note(self, message, kind="other", state="failed"):
+        """Fail the sync record, and tell its record's followers why (once per distinct reason)."""
+        for row in self:
+            record = row._record()
+            if record is not None and row.last_error != message:
+                record._quickbooks_note(message)
+        self._mark_failed(message, state=state, kind=kind)
+
     def _mark_skipped(self, reason):
         self.sudo().write({"state": "skipped", "last_error": reason, "last_attempt_at": fields.Datetime.now()})
 
@@ -245,7 +256,7 @@ class QuickbooksSyncState(models.Model):
     # ------------------------------------------------------------------ actions
     def action_retry(self):
         """Retry failed or conflicting rows: back to pending, and the record's sync is scheduled."""
-        check_manager(self)
+        check_manager(self, "read")  # the sync records is the connector's to write: managers read it and ask
         retried = 0
         for row in self.filtered(lambda r: r.state in ("failed", "conflict", "pending") or r.drift_detected):
             record = row._record()
@@ -253,10 +264,10 @@ class QuickbooksSyncState(models.Model):
                 row._mark_skipped(self.env._("The Odoo record no longer exists."))
                 continue
             row.sudo().write({"state": "pending", "last_error": False})
-            if row.origin == "qbo" and row.qbo_entity in ("Payment", "BillPayment"):
+            if row.origin == "qbo" and row.qbo_entity in PAYMENT_ENTITIES:
                 # QuickBooks is master of the payments recorded there: apply its current version again.
                 self.env["quickbooks.pull"]._schedule_repull(row)
-            elif hasattr(record, "_quickbooks_schedule_sync"):
+            else:  # every bound record and settlement source says how it is sent
                 record._quickbooks_schedule_sync(row.backend_id)
             retried += 1
         return {

@@ -7,8 +7,10 @@ tax codes too: a bill line carries the code, and QuickBooks books it at the code
 """
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..qbo.redact import get_logger
+from ..tools.access import check_backends, check_values
 
 _logger = get_logger(__name__)
 
@@ -48,6 +50,10 @@ class QuickbooksTaxMapping(models.Model):
 
     _backend_tax_uniq = models.Constraint("UNIQUE(backend_id, tax_id)", "This tax is already mapped.")
 
+    #: What a manager writes (the connection: when the mapping is created).
+    _quickbooks_writable = frozenset({"tax_id", "qbo_tax_code_id"})
+    _quickbooks_on_create = frozenset({"backend_id"})
+
     @api.depends("tax_id.type_tax_use", "qbo_tax_code_id.rate", "qbo_tax_code_id.purchase_rate")
     def _compute_applied_rate(self):
         for mapping in self:
@@ -56,14 +62,24 @@ class QuickbooksTaxMapping(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_values(self, vals_list, self._quickbooks_writable, self._quickbooks_on_create, create=True)
+        default = self.env.context.get("default_backend_id")
+        check_backends(self.env, [vals.get("backend_id", default) for vals in vals_list])
         mappings = super().create(vals_list)
         mappings.backend_id._retry_mapping_failures()
         return mappings
 
     def write(self, vals):
+        check_values(self, [vals], self._quickbooks_writable)
         result = super().write(vals)
         self.backend_id._retry_mapping_failures()
         return result
+
+    @api.constrains("backend_id", "qbo_tax_code_id")
+    def _check_tax_code_backend(self):
+        for mapping in self.sudo():
+            if mapping.qbo_tax_code_id.backend_id != mapping.backend_id:
+                raise ValidationError(self.env._("Map to a tax code of this connection's QuickBooks company."))
 
     @api.model
     def _unmapped_sale_taxes(self, backend):

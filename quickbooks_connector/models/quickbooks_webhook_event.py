@@ -27,22 +27,18 @@ from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.exceptions import UserError
 
 from .. import const
-from ..qbo import AuthenticationError, QBOError, WebhookPayloadError, verify_signature
+from ..adapters.entities import DRIFT_ENTITIES, PARTY, PULLED_ENTITIES, qbo_entity
+from ..qbo import AuthenticationError, QBOError
 from ..qbo.redact import get_logger
-from ..qbo.webhooks import read_delivery
 from ..tools.access import check_manager
 from ..tools.dates import naive_utc
-from ..tools.jobs import CONCURRENCY_ERRORS, enqueue, note_and_retry
+from ..tools.failures import FATAL, REFUSED, WAIT, sort_failure
+from ..tools.jobs import enqueue, job, note_and_retry
 from .quickbooks_pull import Echo
 
 _logger = get_logger(__name__)
-
-#: Entities Odoo applies (payments) or watches for changes made in QuickBooks (drift).
-PAYABLE_ENTITIES = ("BillPayment", "Bill", "VendorCredit", "Vendor")
-PULLED_ENTITIES = ("Payment", "Invoice", "CreditMemo", "Customer", *PAYABLE_ENTITIES)
 
 EVENT_STATES = [
     ("received", "Received"),
@@ -64,15 +60,11 @@ OPERATION_WEIGHT = {"emailed": 0, "create": 1, "update": 2, "merge": 3, "void": 
 
 #: Advisory-lock namespace of "one object applied by one worker at a time".
 OBJECT_LOCK_NAMESPACE = 0x51B0
-#: The answer to a correctly signed body that is not an Intuit delivery: 400 keeps it queued and
-#: visible at Intuit (a format change on their side loses nothing; change data capture catches up).
-UNREADABLE_STATUS = 400
-#: Objects Odoo owns (documents, customers, vendors): a notification of one only checks it for drift
-#: (Odoo is master).  Every document Odoo pushes comes back as such a notification, so a backfill
-#: would spend one read per document on them: they wait a little, and the first job to run reads
-#: every waiting object of the entity at once (``Id IN (...)``, up to ``const.DRIFT_BATCH`` in one
-#: request, after ``const.DRIFT_DELAY_SECONDS``).
-DRIFT_ENTITIES = ("Invoice", "CreditMemo", "Customer", "Bill", "VendorCredit", "Vendor")
+# Objects Odoo owns (the entity table's DRIFT_ENTITIES: documents, customers, vendors): a notification
+# of one only checks it for drift (Odoo is master).  Every document Odoo pushes comes back as such a
+# notification, so a backfill would spend one read per document on them: they wait a little, and the
+# first job to run reads every waiting object of the entity at once (``Id IN (...)``, up to
+# ``const.DRIFT_BATCH`` in one request, after ``const.DRIFT_DELAY_SECONDS``).
 
 
 def change_key(entity: str, qbo_id: str, moment: datetime | None, deleted: bool) -> str:
@@ -123,129 +115,6 @@ class QuickbooksWebhookEvent(models.Model):
         labels = dict(OPERATIONS)
         for event in self:
             event.display_name = f"{event.entity} {event.qbo_id} ({labels.get(event.operation, event.operation)})"
-
-    # ------------------------------------------------------------------ webhook intake
-    @api.model
-    def _receive_delivery(self, raw_body: bytes, signature: str | None):
-        """Verify, store and queue one webhook delivery: returns ``(http status, json body)``.
-
-        The signature is checked on the raw bytes, before parsing, against the verifier token of
-        every connected company (Intuit signs per app; a delivery can carry several realms).  Events
-        are routed only to connections whose token matched.
-        """
-        signed = self._backends_signed(raw_body, signature)
-        if not signed:
-            _logger.warning(
-                "QuickBooks webhook refused: %s signature (%d bytes)", "bad" if signature else "missing", len(raw_body)
-            )
-            return 401, {"error": "invalid signature"}
-        try:
-            delivery = read_delivery(raw_body)
-        except WebhookPayloadError as error:
-            _logger.warning(
-                "QuickBooks webhook: signed delivery of %d bytes is not an Intuit delivery: %s", len(raw_body), error
-            )
-            return UNREADABLE_STATUS, {"error": "unreadable delivery"}
-        for skipped in delivery.skipped[: const.INBOX_LOGGED_SKIPS]:
-            _logger.warning(
-                "QuickBooks webhook: %s event %s skipped (change data capture will catch up): %s",
-                delivery.format,
-                skipped.position,
-                skipped.reason,
-            )
-        if len(delivery.skipped) > const.INBOX_LOGGED_SKIPS:
-            _logger.warning(
-                "QuickBooks webhook: %d more malformed event(s) of the delivery skipped",
-                len(delivery.skipped) - const.INBOX_LOGGED_SKIPS,
-            )
-        if delivery.skipped and not delivery.events:
-            return UNREADABLE_STATUS, {"error": "unreadable delivery"}
-        events = delivery.events
-        by_realm = {}
-        for backend in signed:
-            by_realm.setdefault(backend.realm_id, []).append(backend)
-        values, unrouted = [], {}
-        for event in events:
-            targets = by_realm.get(event.realm_id)
-            if not targets:
-                unrouted[event.realm_id] = unrouted.get(event.realm_id, 0) + 1
-                continue
-            for backend in targets:
-                values.extend(self._webhook_values(backend, event))
-        for realm, count in unrouted.items():
-            _logger.info(
-                "QuickBooks webhook: %d event(s) for realm %s dropped: no connection of this database "
-                "with that realm and verifier token",
-                count,
-                realm,
-            )
-        rows = self._insert_new(values)
-        rows._schedule_processing()
-        _logger.debug("QuickBooks webhook: %d event(s) read, %d new", len(events), len(rows))
-        return 200, {"status": "ok"}
-
-    @api.model
-    def _backends_signed(self, raw_body: bytes, signature: str | None):
-        """Connections whose verifier token produced ``signature`` for exactly these bytes."""
-        matched = self.env["quickbooks.backend"].sudo()
-        if not signature:
-            return matched
-        candidates = matched.search([("state", "in", ("connected", "reconnect")), ("realm_id", "!=", False)])
-        for backend in candidates:
-            try:
-                token = backend._get_webhook_verifier_token()
-            except UserError:  # unreadable with the configured key: that connection cannot verify anything
-                _logger.warning(
-                    "QuickBooks webhook: the verifier token of %s cannot be decrypted", backend.display_name
-                )
-                continue
-            if token and verify_signature(raw_body, signature, token):
-                matched |= backend
-        return matched
-
-    @api.model
-    def _webhook_values(self, backend, event):
-        """Inbox values of one parsed event (a merge also retires the object merged away)."""
-        occurred = naive_utc(event.occurred_at)
-        payload = {
-            "realm_id": event.realm_id,
-            "entity": event.entity,
-            "entity_id": event.entity_id,
-            "operation": event.operation,
-            "occurred_at": event.occurred_at.isoformat() if event.occurred_at else None,
-            "event_id": event.event_id,
-            "deleted_id": event.deleted_id,
-            "format": "cloudevents" if event.event_id else "classic",
-        }
-        common = {
-            "backend_id": backend.id,
-            "realm_id": event.realm_id,
-            "entity": event.entity,
-            "occurred_at": occurred,
-            "event_id": event.event_id,
-            "source": "webhook",
-            "payload": payload,
-        }
-        values = [
-            {
-                **common,
-                "qbo_id": event.entity_id,
-                "operation": event.operation,
-                "dedupe_key": event.dedupe_key,
-                "change_key": change_key(event.entity, event.entity_id, occurred, event.operation == "delete"),
-            }
-        ]
-        if event.operation == "merge" and event.deleted_id:
-            values.append(
-                {
-                    **common,
-                    "qbo_id": event.deleted_id,
-                    "operation": "delete",
-                    "dedupe_key": f"{event.dedupe_key}:merged-away",
-                    "change_key": change_key(event.entity, event.deleted_id, occurred, True),
-                }
-            )
-        return values
 
     # ------------------------------------------------------------------ storage
     @api.model
@@ -320,9 +189,9 @@ class QuickbooksWebhookEvent(models.Model):
         if self.operation == "emailed":
             return self.env._("Sent by e-mail in QuickBooks: nothing changed.")
         backend = self.backend_id.sudo()
-        if self.entity in PAYABLE_ENTITIES and not backend.sync_bills:
+        if qbo_entity(self.entity).payable and not backend.sync_bills:
             return self.env._("Vendor bills are not synced.")
-        if self.entity in ("Payment", "BillPayment") and not backend.sync_payments_from_qbo:
+        if qbo_entity(self.entity).pulled == "apply" and not backend.sync_payments_from_qbo:
             return self.env._("Pulling payments is switched off.")
         return False
 
@@ -338,6 +207,7 @@ class QuickbooksWebhookEvent(models.Model):
         )._quickbooks_process_object(backend.with_env(Inbox.env), entity, str(qbo_id))
 
     # ------------------------------------------------------------------ processing (job)
+    @job
     @api.model
     def _quickbooks_process_object(self, backend, entity, qbo_id):
         """Job: bring Odoo in line with QuickBooks' current state of one object.
@@ -367,36 +237,22 @@ class QuickbooksWebhookEvent(models.Model):
                 outcome = self.env["quickbooks.pull"]._process_change(
                     backend, entity, qbo_id, operation, qbo_object=batch.pop(qbo_id, None)
                 )
-        except RetryableJobError as error:
-            if getattr(error, "ignore_retry", False):
-                raise  # a deliberate wait (paused connection, object busy): not an attempt
-            note_and_retry(
-                rows,
-                rows._attempt_values(str(error), final=self._is_last_try(error)),
-                str(error),
-                retry_after=error.seconds,
-            )
-        except QBOError as error:
-            if not (error.retryable or isinstance(error, AuthenticationError)):
-                return rows._mark_failed(self.env._("QuickBooks refused the request: %s", error))
-            message = self.env._("Temporary QuickBooks problem, will retry: %s", error)
-            note_and_retry(
-                rows,
-                rows._attempt_values(message, final=self._is_last_try(None)),
-                message,
-                retry_after=getattr(error, "retry_after", None),
-            )
-        except UserError as error:
-            backend.invalidate_recordset(["state"])
-            if backend.state != "connected":  # the authorization was revoked meanwhile
-                self.env["quickbooks.push"]._check_backend_active(backend)
-            return rows._mark_failed(str(error))
-        except CONCURRENCY_ERRORS as error:
-            message = self.env._("Changed by another worker meanwhile, will apply again: %s", type(error).__name__)
-            note_and_retry(rows, rows._attempt_values(message, final=self._is_last_try(None)), message)
-        except Exception as error:
-            _logger.exception("QuickBooks: applying %s %s failed", entity, qbo_id)
-            return rows._mark_failed(f"{type(error).__name__}: {error}")
+        except Exception as error:  # sorted in one place with the push's failures (tools/failures)
+            failure = sort_failure(self.env, error)
+            if failure.kind == WAIT:
+                raise  # a deliberate wait (paused connection, object busy, another job): not an attempt
+            if failure.kind == REFUSED:
+                backend.invalidate_recordset(["state"])
+                if backend.state != "connected":  # the authorization was revoked meanwhile
+                    self.env["quickbooks.push"]._check_backend_active(backend)
+            if failure.retried:
+                last = self._is_last_try(error if isinstance(error, RetryableJobError) else None)
+                note_and_retry(
+                    rows, rows._attempt_values(failure.message, final=last), failure.message, failure.retry_after
+                )
+            if failure.kind == FATAL:
+                _logger.exception("QuickBooks: applying %s %s failed", entity, qbo_id)
+            return rows._mark_failed(failure.message)
         rows._mark_processed(outcome)
         for other_id, qbo_object in batch.items():
             self._apply_read_object(backend, entity, other_id, qbo_object)
@@ -430,7 +286,7 @@ class QuickbooksWebhookEvent(models.Model):
         ids = list(dict.fromkeys([qbo_id, *waiting.mapped("qbo_id")]))[: const.DRIFT_BATCH]
         if len(ids) == 1:
             return {}
-        where = "Active in (true, false)" if entity in ("Customer", "Vendor") else None
+        where = "Active in (true, false)" if qbo_entity(entity).kind == PARTY else None
         try:
             found = backend._qbo_client().find_in(entity, "Id", ids, where=where, chunk=const.DRIFT_BATCH)
         except QBOError as error:
@@ -523,7 +379,7 @@ class QuickbooksWebhookEvent(models.Model):
     # ------------------------------------------------------------------ actions
     def action_retry(self):
         """Managers: apply the failed (or stuck) notifications again."""
-        check_manager(self)
+        check_manager(self, "read")  # the inbox is the connector's to write: managers read it and ask
         rows = self.filtered(lambda r: r.state in ("failed", "received", "queued")).sudo()
         rows.write({"state": "received", "last_error": False})
         rows._schedule_processing()

@@ -1,8 +1,8 @@
 from odoo import api, models
 
-from ..adapters.sides import side_of_entity
-from ..tools.access import check_manager
-from ..tools.jobs import enqueue
+from ..adapters.sides import RECEIVABLE, side_of_entity
+from ..tools.access import check_manager, check_values
+from ..tools.jobs import enqueue, job
 
 # Partner fields that end up in the QBO customer (vendor): editing one of them schedules a push.
 CUSTOMER_SOURCE_FIELDS = frozenset(
@@ -30,13 +30,15 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_values(self, vals_list, create=True, own_model=False)
         partners = super().create(vals_list)
         partners.filtered(lambda p: p.customer_rank > 0 and p.is_company)._quickbooks_schedule_sync()
         return partners
 
     def write(self, vals):
+        check_values(self, [vals], own_model=False)
         result = super().write(vals)
-        if CUSTOMER_SOURCE_FIELDS & set(vals) and not self.env.context.get("quickbooks_no_push"):
+        if CUSTOMER_SOURCE_FIELDS & set(vals):
             self._quickbooks_schedule_sync()
         return result
 
@@ -47,19 +49,19 @@ class ResPartner(models.Model):
         Bursts of edits collapse into one job (identity key); the job runs after this transaction
         commits, as queue_job only sees committed jobs.
         """
-        Ledger = self.env["quickbooks.sync.state"].sudo()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
         Backend = self.env["quickbooks.backend"].sudo()
         for partner in self.commercial_partner_id:
-            rows = Ledger.search([("res_model", "=", "res.partner"), ("res_id", "=", partner.id)])
+            rows = SyncRecords.search([("res_model", "=", "res.partner"), ("res_id", "=", partner.id)])
             targets = {
                 (row.backend_id, row.qbo_entity, row.binding_key)
                 for row in rows
                 if not backend or row.backend_id == backend
             }
-            if not any(entity == "Customer" for _b, entity, _k in targets) and partner.customer_rank > 0:
+            if not any(entity == RECEIVABLE.party_entity for _b, entity, _k in targets) and partner.customer_rank > 0:
                 default = backend or Backend._for_company(partner.company_id or self.env.company)
                 if default:
-                    targets.add((default, "Customer", ""))
+                    targets.add((default, RECEIVABLE.party_entity, ""))
             for target, entity, key in targets:
                 side = side_of_entity(entity)
                 enabled = target.sync_bills if side and side.name == "payable" else target.sync_customers
@@ -94,7 +96,8 @@ class ResPartner(models.Model):
             },
         }
 
-    def _quickbooks_push_job(self, backend, currency, entity="Customer"):
+    @job
+    def _quickbooks_push_job(self, backend, currency, entity=RECEIVABLE.party_entity):
         """Job: create or update this partner's QBO customer (or vendor) in ``currency``."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]

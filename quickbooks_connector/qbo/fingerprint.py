@@ -1,5 +1,6 @@
 """A comparable summary of the QBO fields Odoo owns, taken from QBO's own answers.
 
+Which fingerprint an entity has is the connector's entity table's business (``adapters/entities.py``).
 After each push the connector keeps the fingerprint of the object QBO returned; a later version of
 the object with the same fingerprint is our own write (or a change to fields Odoo does not own,
 like an invoice balance moved by a payment), a different one is drift made in QuickBooks.
@@ -100,23 +101,6 @@ def payment_fingerprint(payment):
         summary.pop("Customer")
         summary["Vendor"] = _ref(payment.get("VendorRef"))
     return summary
-
-
-FINGERPRINTS = {
-    "Payment": payment_fingerprint,
-    "BillPayment": payment_fingerprint,
-    "Customer": customer_fingerprint,
-    "Vendor": customer_fingerprint,
-    "Invoice": sales_document_fingerprint,
-    "CreditMemo": sales_document_fingerprint,
-    "Bill": purchase_document_fingerprint,
-    "VendorCredit": purchase_document_fingerprint,
-}
-
-
-def fingerprint(entity, qbo_object):
-    builder = FINGERPRINTS.get(entity)
-    return builder(qbo_object) if builder and qbo_object else None
 
 
 def describe_changes(before, after):

@@ -6,6 +6,7 @@ talks to QuickBooks.  Nothing here mocks QuickBooks.
 """
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 from cryptography.fernet import Fernet
+from hypothesis import HealthCheck, settings
 
 from odoo import fields
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -41,6 +43,20 @@ VERIFIER_TOKEN = "odoo-test-verifier-token"
 # then searched for each of them.
 SECRETS_FILE_ENV = "QBO_TEST_SECRETS_FILE"
 _recorded_secrets = set()
+
+
+def property_settings(examples):
+    """Hypothesis' settings of the Odoo property tests: a fixed, derandomized set of ``examples`` (CI runs the
+    same ones every time), no deadline (each example talks to the emulator), no example database, and the
+    reproduction blob printed on failure."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 def record_test_secret(value, kind="test_secret"):
@@ -140,8 +156,13 @@ class EmulatorProcess:
             args += ["--add-realm", spec]
         if os.environ.get(SECRETS_FILE_ENV):  # every code and token this emulator issues is recorded too
             args += ["--issued-secrets-file", os.environ[SECRETS_FILE_ENV]]
-        self.process = subprocess.Popen(args, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The control API's token, through the environment (not on the command line).
+        self.control_token = secrets.token_urlsafe(32)
+        record_test_secret(self.control_token, "control_token")
+        env = {**os.environ, "QBO_EMULATOR_CONTROL_TOKEN": self.control_token}
+        self.process = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {self.control_token}"
         deadline = time.monotonic() + 20
         while True:  # wait until it answers (a readiness poll, bounded)
             if self.process.poll() is not None:
@@ -168,6 +189,8 @@ class EmulatorProcess:
     def call(self, method, path, payload=None, realm=None):
         if realm:  # the start-up realm answers at its address too
             path = f"realms/{realm}/{path}"
+        if payload is None and method == "POST":
+            payload = {}  # a POST is JSON, even an empty one
         response = self.http.request(method, f"{self.url}/_emulator/{path}", json=payload, timeout=30)
         response.raise_for_status()
         return response.json() if response.content else None

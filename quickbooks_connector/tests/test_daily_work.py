@@ -51,7 +51,7 @@ class TestDailyWork(PushCase):
         self.assertFalse(backend.dashboard_reconciliation_state)
         action = backend.action_open_sync_failed()
         failed = self.env["quickbooks.sync.state"].search(action["domain"])
-        self.assertEqual(failed, self.ledger(self.refused))
+        self.assertEqual(failed, self.sync_record(self.refused))
         self.env["quickbooks.reconciliation"]._run_for_backend(backend, with_fx=False)
         backend.invalidate_recordset()
         self.assertIn(backend.dashboard_reconciliation_state, ("Match", "Drift"))
@@ -72,7 +72,7 @@ class TestDailyWork(PushCase):
         with trap_jobs() as trap:
             result = (self.unsent | self.draft).action_quickbooks_send()
             self.drain(trap)
-        self.assertEqual(self.ledger(self.unsent).state, "done")
+        self.assertEqual(self.sync_record(self.unsent).state, "done")
         self.assertIn("1 document(s) queued", result["params"]["message"])
         self.assertIn("Not sent", result["params"]["message"])
         with self.assertRaises(UserError):
@@ -81,15 +81,20 @@ class TestDailyWork(PushCase):
         self.assertEqual(action.binding_model_id.model, "account.move")
 
     def test_sync_records_say_what_they_are_in_an_accountants_words(self):
-        row = self.ledger(self.sent)
-        self.assertEqual(row.record_type, "Journal Entry")
+        row = self.sync_record(self.sent)
+        self.assertEqual(row.record_type, "Customer Invoice")
         self.assertEqual(row.partner_id, self.partner_a)
         self.assertEqual((row.amount, row.currency_id), (self.sent.amount_total, self.sent.currency_id))
         self.assertEqual(row.record_date, self.sent.invoice_date)
         self.assertEqual(row._fields["backend_id"].string, "Connection")
-        Ledger = self.env["quickbooks.sync.state"]
+        customer = self.sync_record(self.partner_a)
+        self.assertEqual(
+            (customer.record_type, customer.partner_id, customer.currency_id),
+            ("Contact", self.partner_a, self.env["res.currency"]),
+        )
+        SyncRecords = self.env["quickbooks.sync.state"]
         search_view = self.env.ref("quickbooks_connector.view_quickbooks_sync_state_search")
         self.assertIn("Vendors", search_view.arch)
-        customers = Ledger.search([("backend_id", "=", self.backend.id), ("qbo_entity", "=", "Customer")])
+        customers = SyncRecords.search([("backend_id", "=", self.backend.id), ("qbo_entity", "=", "Customer")])
         self.assertTrue(customers)
         self.assertFalse(customers.filtered(lambda r: r.qbo_entity == "Vendor"))

@@ -49,12 +49,12 @@ class PayablesCase(SettlementCase):
         return move.line_ids.filtered(lambda line: line.account_id.account_type == "liability_payable")
 
     def qbo_bill_payment_of(self, source, key=""):
-        row = self.ledger(source, key=key)
+        row = self.sync_record(source, key=key)
         self.assertEqual((row.qbo_entity, row.state, row.qbo_state), ("BillPayment", "done", "active"), row.last_error)
         return self.qbo("BillPayment", row.qbo_id)
 
     def vendor_row(self, partner, key="vendor"):
-        return self.ledger(partner, key=key)
+        return self.sync_record(partner, key=key)
 
     def assert_same_payables(self, *moves):
         """Each bill's (refund's) open amount, and its vendor's balance, are equal on both sides."""
@@ -147,17 +147,17 @@ class TestBillPush(PayablesCase):
 
     def test_reset_to_draft_and_reposted_updates_the_same_bill(self):
         bill = self.pushed_bill(100.0)
-        qbo_id = self.ledger(bill).qbo_id
+        qbo_id = self.sync_record(bill).qbo_id
         bill.button_draft()
         bill.invoice_line_ids.price_unit = 150.0
         self.post_and_push(bill)
-        self.assertEqual(self.ledger(bill).qbo_id, qbo_id)
+        self.assertEqual(self.sync_record(bill).qbo_id, qbo_id)
         self.assertEqual(money(self.qbo("Bill", qbo_id)["TotalAmt"]), money(150))
         self.assertEqual(len(self.qbo_all("Bill")), 1)
 
     def test_a_refund_reset_and_reposted_updates_its_vendor_credit(self):
         refund = self.pushed_bill(40.0, move_type="in_refund")
-        row = self.ledger(refund)
+        row = self.sync_record(refund)
         refund.button_draft()
         refund.invoice_line_ids.price_unit = 55.0
         self.post_and_push(refund)
@@ -169,7 +169,7 @@ class TestBillPush(PayablesCase):
 
     def test_a_cancelled_bill_is_deleted_in_quickbooks(self):
         bill = self.pushed_bill(100.0)
-        row = self.ledger(bill)
+        row = self.sync_record(bill)
         bill.button_draft()
         self.run_jobs(bill.button_cancel)
         row.invalidate_recordset()
@@ -180,7 +180,7 @@ class TestBillPush(PayablesCase):
     def test_a_partner_both_customer_and_vendor_gets_two_quickbooks_names(self):
         invoice = self.pushed(100.0, partner=self.vendor)
         bill = self.pushed_bill(60.0)
-        customer = self.qbo("Customer", self.ledger(self.vendor).qbo_id)
+        customer = self.qbo("Customer", self.sync_record(self.vendor).qbo_id)
         vendor = self.qbo("Vendor", self.vendor_row(self.vendor).qbo_id)
         self.assertEqual(customer["DisplayName"], "Acme Supplies")
         self.assertEqual(vendor["DisplayName"], "Acme Supplies [Vendor]")
@@ -218,7 +218,7 @@ class TestBillPush(PayablesCase):
         with trap_jobs() as trap:
             bill.action_post()
             trap.assert_jobs_count(0)
-        self.assertFalse(self.ledger(bill))
+        self.assertFalse(self.sync_record(bill))
         self.assertFalse(self.qbo_all("Bill"))
 
     def test_a_bill_edited_in_quickbooks_is_flagged_as_drift(self):
@@ -232,7 +232,7 @@ class TestBillPush(PayablesCase):
         )
         note = self.Pull._process_change(self.backend, "Bill", current["Id"], "update")
         self.assertIn("DocNumber", note)
-        self.assertTrue(self.ledger(bill).drift_detected)
+        self.assertTrue(self.sync_record(bill).drift_detected)
 
     def test_bulk_push_sends_bills_too(self):
         bills = self.bill(10.0) | self.bill(20.0)
@@ -253,7 +253,15 @@ class TestBillPushUS(PayablesCase):
     def test_a_us_bill_carries_its_tax_as_an_expense_line_on_the_tax_account(self):
         bill = self.bill(200.0, taxes=self.tax_purchase_a)
         tax_account = bill.line_ids.filtered(lambda line: line.display_type == "tax").account_id
-        # The mapping wizard (run when connecting) offered and mapped the account of US purchase taxes.
+        # The mapping wizard lists the account of US purchase taxes and leaves it to the user, who maps it
+        # to the expense account that carries the tax (a US QuickBooks company keeps no purchase tax).
+        wizard = self.env["quickbooks.account.mapping.wizard"]._prepare_for_backend(self.backend)
+        line = wizard.line_ids.filtered(lambda line: line.account_id == tax_account)
+        self.assertEqual(
+            (line.proposed_qbo_account_id, line.proposal_certain), (self.env["quickbooks.qbo.account"], False)
+        )
+        self.assertIn("expense", line.proposal_note)
+        self.map_account(tax_account, "Office Expenses")
         mapping = self.env["quickbooks.account.mapping"].search(
             [("backend_id", "=", self.backend.id), ("account_id", "=", tax_account.id)]
         )
@@ -308,7 +316,7 @@ class TestBillPaymentsFromOdoo(PayablesCase):
     def test_a_vendor_refund_becomes_a_vendor_credit_and_its_application_a_zero_bill_payment(self):
         bill = self.pushed_bill(100.0)
         refund = self.pushed_bill(30.0, move_type="in_refund")
-        self.assertEqual(self.ledger(refund).qbo_entity, "VendorCredit")
+        self.assertEqual(self.sync_record(refund).qbo_entity, "VendorCredit")
         self.assertEqual(money(self.qbo_doc(refund)["TotalAmt"]), money(30))
         self.run_jobs(bill.js_assign_outstanding_line, self.payable(refund).id)
         application = self.qbo_bill_payment_of(refund, key="application")
@@ -318,7 +326,7 @@ class TestBillPaymentsFromOdoo(PayablesCase):
         # Unreconciled in Odoo: the application goes in QuickBooks too.
         partial = self.payable(bill).matched_debit_ids
         self.run_jobs(bill.js_remove_outstanding_partial, partial.id)
-        self.assertEqual(self.ledger(refund, key="application").qbo_state, "deleted")
+        self.assertEqual(self.sync_record(refund, key="application").qbo_state, "deleted")
         self.assert_same_payables(bill, refund)
 
     def test_a_cancelled_payment_is_removed_and_the_bill_open_again(self):
@@ -326,7 +334,7 @@ class TestBillPaymentsFromOdoo(PayablesCase):
         payment = self.pay(bill)
         self.run_jobs(payment.action_draft)
         self.run_jobs(payment.action_cancel)
-        self.assertEqual(self.ledger(payment).qbo_state, "deleted")
+        self.assertEqual(self.sync_record(payment).qbo_state, "deleted")
         self.assertEqual(bill.payment_state, "not_paid")
         self.assert_same_payables(bill)
 
@@ -366,7 +374,7 @@ class TestBillPaymentsFromOdoo(PayablesCase):
         qbo_payment = self.qbo_bill_payment_of(payment)
         self.assertEqual(money(qbo_payment["TotalAmt"]), money(97))
         self.assertEqual(self.lines_of(qbo_payment), [("Bill", money(100)), ("VendorCredit", money(3))])
-        credit = self.qbo("VendorCredit", self.ledger(payment, key="writeoff").qbo_id)
+        credit = self.qbo("VendorCredit", self.sync_record(payment, key="writeoff").qbo_id)
         sales = self.env["quickbooks.account.mapping"].search(
             [("backend_id", "=", self.backend.id), ("account_id", "=", income.id)]
         )
@@ -413,7 +421,9 @@ class TestBillPaymentsFromQuickBooks(PayablesCase):
             "Line": [
                 {
                     "Amount": amount,
-                    "LinkedTxn": [{"TxnId": self.ledger(move).qbo_id, "TxnType": self.ledger(move).qbo_entity}],
+                    "LinkedTxn": [
+                        {"TxnId": self.sync_record(move).qbo_id, "TxnType": self.sync_record(move).qbo_entity}
+                    ],
                 }
                 for move, amount in lines
             ],
@@ -461,8 +471,8 @@ class TestBillPaymentsFromQuickBooks(PayablesCase):
                 "sparse": True,
                 "TotalAmt": 110,
                 "Line": [
-                    {"Amount": 60, "LinkedTxn": [{"TxnId": self.ledger(bill).qbo_id, "TxnType": "Bill"}]},
-                    {"Amount": 50, "LinkedTxn": [{"TxnId": self.ledger(other).qbo_id, "TxnType": "Bill"}]},
+                    {"Amount": 60, "LinkedTxn": [{"TxnId": self.sync_record(bill).qbo_id, "TxnType": "Bill"}]},
+                    {"Amount": 50, "LinkedTxn": [{"TxnId": self.sync_record(other).qbo_id, "TxnType": "Bill"}]},
                 ],
             },
         )
@@ -498,7 +508,7 @@ class TestBillPaymentsFromQuickBooks(PayablesCase):
         )
         note = self.Pull._process_change(self.backend, "BillPayment", qbo_payment["Id"], "update")
         self.assertIn("TxnDate", note)
-        self.assertTrue(self.ledger(payment).drift_detected)
+        self.assertTrue(self.sync_record(payment).drift_detected)
 
     def test_the_reconciliation_compares_open_bills_and_every_vendor_balance(self):
         bill = self.pushed_bill(100.0)
@@ -534,7 +544,7 @@ class TestBillPaymentWebhook(InboxMixin, PayablesCase, HttpCase):
                 "TotalAmt": 100,
                 "PayType": "Check",
                 "CheckPayment": {"BankAccountRef": {"value": checking.qbo_id}},
-                "Line": [{"Amount": 100, "LinkedTxn": [{"TxnId": self.ledger(bill).qbo_id, "TxnType": "Bill"}]}],
+                "Line": [{"Amount": 100, "LinkedTxn": [{"TxnId": self.sync_record(bill).qbo_id, "TxnType": "Bill"}]}],
             },
         )["BillPayment"]
         deliveries = self.flush_webhooks()

@@ -16,12 +16,13 @@ import os
 from contextlib import closing
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo import fields
 from odoo.tests import tagged
 
+from .common import property_settings
 from .test_payables import PayablesCase
 from .test_settlements import money
 
@@ -188,7 +189,7 @@ class TestPayablesProperty(PayablesCase):
                     lines.append(
                         {
                             "Amount": float(credit_used),
-                            "LinkedTxn": [{"TxnId": self.ledger(refund).qbo_id, "TxnType": "VendorCredit"}],
+                            "LinkedTxn": [{"TxnId": self.sync_record(refund).qbo_id, "TxnType": "VendorCredit"}],
                         }
                     )
                     break
@@ -265,14 +266,7 @@ class TestPayablesProperty(PayablesCase):
         self.assert_books_agree(moves)
         self.checked["scenarios"] += 1
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        print_blob=True,
-        suppress_health_check=list(HealthCheck),
-    )
+    @property_settings(EXAMPLES)
     @given(scenario=scenarios)
     def test_any_sequence_of_bill_payments_leaves_both_books_equal(self, scenario):
         # Each scenario in its own books: Odoo's rolled back, QuickBooks' reset.

@@ -230,7 +230,7 @@ class TestPayments(PushCase):
     def test_an_amount_edited_in_quickbooks_is_flagged_and_our_own_pushes_are_not(self):
         move, row = self.pushed_invoice(100.0)
         self.assertIn("No change", self.pull("Invoice", row.qbo_id, "update"))
-        self.assertFalse(self.ledger(move).drift_detected)
+        self.assertFalse(self.sync_record(move).drift_detected)
         current = self.qbo("Invoice", row.qbo_id)
         lines = [line for line in current["Line"] if line["DetailType"] == "SalesItemLineDetail"]
         lines[0]["Amount"] = 120
@@ -242,7 +242,7 @@ class TestPayments(PushCase):
             json={"Id": row.qbo_id, "SyncToken": current["SyncToken"], "sparse": True, "Line": lines},
         )
         self.pull("Invoice", row.qbo_id, "update")
-        flagged = self.ledger(move)
+        flagged = self.sync_record(move)
         self.assertTrue(flagged.drift_detected)
         self.assertIn("TotalAmt", flagged.drift_note)
         self.assertIn("Changed in QuickBooks", self.chatter(move))
@@ -251,7 +251,7 @@ class TestPayments(PushCase):
             flagged.action_retry()
             trap.perform_enqueued_jobs()
         self.assertEqual(self.qbo("Invoice", row.qbo_id)["TotalAmt"], 100)
-        self.assertFalse(self.ledger(move).drift_detected)
+        self.assertFalse(self.sync_record(move).drift_detected)
 
     def test_an_invoice_voided_in_quickbooks_is_flagged_for_a_manager_not_recreated(self):
         move, row = self.pushed_invoice(100.0)
@@ -264,7 +264,7 @@ class TestPayments(PushCase):
             json={"Id": row.qbo_id, "SyncToken": current["SyncToken"]},
         )
         self.pull("Invoice", row.qbo_id, "void")
-        flagged = self.ledger(move)
+        flagged = self.sync_record(move)
         self.assertEqual(flagged.qbo_state, "voided")
         self.assertTrue(flagged.drift_detected)
         self.assertIn("Invoice voided in QuickBooks", self.backend.activity_ids.mapped("summary"))
@@ -279,7 +279,7 @@ class TestPayments(PushCase):
         with trap_jobs() as trap:
             moves.action_post()
             trap.perform_enqueued_jobs()
-        rows = {move: self.ledger(move) for move in moves}
+        rows = {move: self.sync_record(move) for move in moves}
         qbo_payment_ids = []
         odoo_payments = self.env["account.payment"]
         for move in moves:

@@ -31,6 +31,9 @@ class PushCase(QuickbooksTestMixin, AccountTestInvoicingCommon):
         wizard = self.env["quickbooks.account.mapping.wizard"]._prepare_for_backend(self.backend)
         wizard.action_accept_proposals()
         wizard.action_apply()
+        # What the wizard leaves to the user and these tests use: partner_b's fiscal position moves sales to
+        # another income account, which only its type matches; the user maps it to product sales.
+        self.map_account(self.product_b.property_account_income_id, "Sales of Product Income")
         self.env["quickbooks.qbo.tax.code"]._pull_for_backend(self.backend)
         self.map_tax(self.tax_sale_a, "Standard 15%")
         self.token = self.emulator.mint_tokens()["access_token"]
@@ -85,7 +88,7 @@ class PushCase(QuickbooksTestMixin, AccountTestInvoicingCommon):
             move.action_post()
             trap.assert_jobs_count(1, only=move._quickbooks_push_job)
             self.drain(trap)
-        return self.ledger(move)
+        return self.sync_record(move)
 
     def drain(self, trap, rounds=6):
         """Run the trapped jobs as queue_job's runner would: a job that asks to be retried (it waits for
@@ -103,7 +106,7 @@ class PushCase(QuickbooksTestMixin, AccountTestInvoicingCommon):
             trap.enqueued_jobs = retry + trap.enqueued_jobs
         self.assertFalse(trap.enqueued_jobs, "jobs still waiting after the queue was drained")
 
-    def ledger(self, record, key=""):
+    def sync_record(self, record, key=""):
         row = self.env["quickbooks.sync.state"].search(
             [
                 ("backend_id", "=", self.backend.id),
@@ -142,7 +145,7 @@ class TestInvoicePush(PushCase):
         self.assertEqual(sales_lines[0]["SalesItemLineDetail"]["ItemRef"]["value"], mapping.qbo_item_id)
         customer = self.qbo("Customer", invoice["CustomerRef"]["value"])
         self.assertEqual(customer["DisplayName"], self.partner_a.name)
-        self.assertEqual(self.ledger(self.partner_a).qbo_id, customer["Id"])
+        self.assertEqual(self.sync_record(self.partner_a).qbo_id, customer["Id"])
         self.assertIn(f"Sent to QuickBooks as #{move.name}", self.chatter(move))
         self.assertEqual(move.quickbooks_status, "done")
 
@@ -182,7 +185,7 @@ class TestInvoicePush(PushCase):
         move._quickbooks_push_job(self.backend)  # a re-run (duplicate job, worker restart)
         self.assertEqual(len([i for i in self.qbo_all("Invoice") if i["DocNumber"] == move.name]), 1)
         self.assertEqual(len([c for c in self.qbo_all("Customer") if c["DisplayName"] == self.partner_a.name]), 1)
-        self.assertEqual(self.ledger(move).qbo_id, row.qbo_id)
+        self.assertEqual(self.sync_record(move).qbo_id, row.qbo_id)
 
     def test_credit_note_becomes_a_credit_memo(self):
         refund = self.invoice(price=200.0, move_type="out_refund")
@@ -216,7 +219,7 @@ class TestInvoicePush(PushCase):
             wizard.action_apply()
             trap.assert_jobs_count(1, only=move._quickbooks_push_job)
             trap.perform_enqueued_jobs()
-        self.assertEqual(self.ledger(move).state, "done")
+        self.assertEqual(self.sync_record(move).state, "done")
 
     def test_invoice_already_in_quickbooks_under_the_same_number_is_bound_not_duplicated(self):
         move = self.invoice(price=500.0)
@@ -242,7 +245,7 @@ class TestInvoicePush(PushCase):
                 },
             )
             trap.perform_enqueued_jobs()
-        row = self.ledger(move)
+        row = self.sync_record(move)
         same_number = [i for i in self.qbo_all("Invoice") if i["DocNumber"] == move.name]
         self.assertEqual(len(same_number), 1)
         self.assertEqual(row.qbo_id, same_number[0]["Id"])
@@ -267,7 +270,7 @@ class TestInvoicePush(PushCase):
             move.button_cancel()
             trap.assert_jobs_count(1, only=move._quickbooks_void_job)
             trap.perform_enqueued_jobs()
-        self.assertEqual(self.ledger(move).qbo_state, "voided")
+        self.assertEqual(self.sync_record(move).qbo_state, "voided")
         voided = self.qbo("Invoice", row.qbo_id)
         self.assertEqual((voided["TotalAmt"], voided["Balance"]), (0, 0))
 
@@ -281,7 +284,7 @@ class TestInvoicePush(PushCase):
         self.assertEqual(row.state, "done", row.last_error)
         stored = self.qbo("Invoice", row.qbo_id)
         retaxed = {**stored, "TotalAmt": 1082.5, "TxnTaxDetail": {"TotalTax": 82.5}}
-        document = sales_document_data(move, self.backend, self.ledger(self.partner_a).qbo_id, is_us=True)
+        document = sales_document_data(move, self.backend, self.sync_record(self.partner_a).qbo_id, is_us=True)
         self.env["quickbooks.push"]._check_totals(move, row, retaxed, document)
         self.assertEqual((row.state, row.failure_kind), ("failed", "totals"))
         self.assertIn("1150.00", row.last_error)
@@ -303,7 +306,7 @@ class TestInvoicePush(PushCase):
         with trap_jobs():
             move.action_post()
         self.emulator.fault(path="*", method="*", kind="status", status=503, times=50)
-        # Not assertRaises: Odoo's rolls its block back, and with it the ledger note that production
+        # Not assertRaises: Odoo's rolls its block back, and with it the sync records note that production
         # commits on a cursor of its own (tests share one connection).
         try:
             move._quickbooks_push_job(self.backend)
@@ -311,7 +314,7 @@ class TestInvoicePush(PushCase):
             self.assertIn("will retry", str(error))
         else:
             self.fail("a 503 must make the job retry")
-        row = self.ledger(move)
+        row = self.sync_record(move)
         self.assertEqual((row.state, row.failure_kind), ("pending", "transient"))
         self.assertGreaterEqual(row.attempts, 1)
         self.emulator.call("DELETE", "faults")
@@ -321,14 +324,14 @@ class TestInvoicePush(PushCase):
         self.assertTrue(paused.exception.ignore_retry)
         self.backend.sudo().state = "connected"
         move._quickbooks_push_job(self.backend)
-        self.assertEqual(self.ledger(move).state, "done")
+        self.assertEqual(self.sync_record(move).state, "done")
 
 
 @tagged("post_install", "-at_install")
 class TestCustomerPush(PushCase):
     def test_editing_a_synced_customer_updates_it_in_place(self):
         self.post_and_push(self.invoice())
-        row = self.ledger(self.partner_a)
+        row = self.sync_record(self.partner_a)
         with trap_jobs() as trap:
             self.partner_a.write({"email": "billing@partner-a.test", "phone": "+1 555 0100"})
             self.partner_a.write({"city": "Springfield"})
@@ -345,7 +348,7 @@ class TestCustomerPush(PushCase):
         )["Customer"]
         row = self.post_and_push(self.invoice())
         self.assertEqual(row.state, "done", row.last_error)
-        self.assertEqual(self.ledger(self.partner_a).qbo_id, existing["Id"])
+        self.assertEqual(self.sync_record(self.partner_a).qbo_id, existing["Id"])
         self.assertEqual(self.qbo("Customer", existing["Id"])["Notes"], "kept by the CPA")
 
     def test_a_name_with_quotes_and_backslashes_is_looked_up_and_adopted(self):
@@ -355,14 +358,14 @@ class TestCustomerPush(PushCase):
         ]
         row = self.post_and_push(self.invoice())
         self.assertEqual(row.state, "done", row.last_error)
-        self.assertEqual(self.ledger(self.partner_a).qbo_id, existing["Id"])
+        self.assertEqual(self.sync_record(self.partner_a).qbo_id, existing["Id"])
         self.assertEqual(len(self.qbo_all("Customer")), 1)
 
     def test_name_taken_by_a_vendor_gets_a_distinct_customer_name(self):
         self.emulator.api(self.token, "POST", "vendor", json={"DisplayName": self.partner_a.name})
         row = self.post_and_push(self.invoice())
         self.assertEqual(row.state, "done", row.last_error)
-        customer = self.qbo("Customer", self.ledger(self.partner_a).qbo_id)
+        customer = self.qbo("Customer", self.sync_record(self.partner_a).qbo_id)
         self.assertEqual(customer["DisplayName"], f"{self.partner_a.name} [Odoo {self.partner_a.id}]")
 
     def test_archiving_makes_the_qbo_customer_inactive(self):
@@ -370,18 +373,18 @@ class TestCustomerPush(PushCase):
         with trap_jobs() as trap:
             self.partner_a.action_archive()
             trap.perform_enqueued_jobs()
-        self.assertFalse(self.qbo("Customer", self.ledger(self.partner_a).qbo_id)["Active"])
+        self.assertFalse(self.qbo("Customer", self.sync_record(self.partner_a).qbo_id)["Active"])
 
     def test_an_invoice_in_a_second_currency_gets_its_own_customer(self):
         eur = self.setup_other_currency("EUR", rates=[("2016-01-01", 0.5)])
         self.post_and_push(self.invoice())
         row = self.post_and_push(self.invoice(price=100.0, currency_id=eur.id))
         self.assertEqual(row.state, "done", row.last_error)
-        eur_row = self.ledger(self.partner_a, key="EUR")
+        eur_row = self.sync_record(self.partner_a, key="EUR")
         customer = self.qbo("Customer", eur_row.qbo_id)
         self.assertEqual(customer["CurrencyRef"]["value"], "EUR")
         self.assertEqual(customer["DisplayName"], f"{self.partner_a.name} (EUR)")
-        self.assertNotEqual(eur_row.qbo_id, self.ledger(self.partner_a).qbo_id)
+        self.assertNotEqual(eur_row.qbo_id, self.sync_record(self.partner_a).qbo_id)
         invoice = self.qbo("Invoice", row.qbo_id)
         self.assertEqual(invoice["CurrencyRef"]["value"], "EUR")
         self.assertEqual(invoice["ExchangeRate"], 2)
@@ -434,4 +437,4 @@ class TestInvoicePushOutsideUS(PushCase):
         with trap_jobs() as trap:
             self.backend.qbo_exempt_tax_code_id = self.exempt  # fixing the mapping sends it
             trap.perform_enqueued_jobs()
-        self.assertEqual(self.ledger(move).state, "done")
+        self.assertEqual(self.sync_record(move).state, "done")

@@ -49,7 +49,7 @@ class TestBulkPush(PushCase):
         stats = self.emulator.call("GET", "rate_limits")
         self.assertEqual(stats["throttled"], 0, "no request may be refused for throttling")
         self.assertGreater(stats["served"], 30, "the backlog needed more than one window")
-        self.assertEqual(set(self.ledger(move).state for move in moves), {"done"})
+        self.assertEqual(set(self.sync_record(move).state for move in moves), {"done"})
         again = self.env["quickbooks.bulk.push.wizard"].create(
             {"backend_id": self.backend.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()}
         )
@@ -93,10 +93,10 @@ class TestBulkPush(PushCase):
         self.assertEqual(self.backend.backlog_summary, "Finished: 60 sent, 0 failed")
         self.assertTrue(self.backend.backlog_finished_at >= self.backend.backlog_started_at)
         self.assertEqual(self.backend.backlog_progress, 100.0)
-        self.assertEqual(set(self.ledger(move).state for move in moves), {"done"})
+        self.assertEqual(set(self.sync_record(move).state for move in moves), {"done"})
         invoices = [i for i in self.qbo_all("Invoice") if i["DocNumber"] in moves.mapped("name")]
         self.assertEqual(len(invoices), 60, "one QuickBooks invoice per Odoo invoice: the typed one was bound")
-        self.assertEqual(self.ledger(partners[0]).qbo_id, typed["Id"], "the typed customer was adopted")
+        self.assertEqual(self.sync_record(partners[0]).qbo_id, typed["Id"], "the typed customer was adopted")
         api_calls = [entry for entry in self.emulator.requests_log() if "/v3/company/" in entry.get("path", "")]
         # 60 invoice creates, 4 customer creates, 1 adoption (look-up + update), 1 bound invoice (look-up +
         # update), the batch look-ups, the token refresh aside: far from the 2 per invoice of one-by-one.
@@ -183,7 +183,7 @@ class TestBulkPush(PushCase):
             self.assertFalse(self.backend.backlog_finished_at)
             self.drain(trap)
         self.backend.invalidate_recordset()
-        self.assertEqual(self.ledger(bill).state, "done", self.ledger(bill).last_error)
+        self.assertEqual(self.sync_record(bill).state, "done", self.sync_record(bill).last_error)
         self.assertEqual((self.backend.backlog_done, self.backend.backlog_failed), (3, 1), "bills are counted")
         self.assertEqual(self.backend.backlog_summary, "Finished: 3 sent, 1 failed")
         self.assertTrue(self.backend.backlog_finished_at)

@@ -52,7 +52,7 @@ class TestPushFaults(PushCase):
         move._quickbooks_push_job(self.backend)
         same = [i for i in self.qbo_all("Invoice") if i["DocNumber"] == move.name]
         self.assertEqual(len(same), 1)
-        self.assertEqual(self.ledger(move).qbo_id, same[0]["Id"])
+        self.assertEqual(self.sync_record(move).qbo_id, same[0]["Id"])
 
     def test_worker_killed_after_qbo_committed_reruns_without_duplicate(self):
         move = self.invoice(price=75.0)
@@ -62,18 +62,18 @@ class TestPushFaults(PushCase):
             with self.assertRaises(WorkerKilled), self.env.cr.savepoint():
                 move._quickbooks_push_job(self.backend)
                 raise WorkerKilled
-            self.assertFalse(self.ledger(move).qbo_id)
+            self.assertFalse(self.sync_record(move).qbo_id)
             self.assertEqual(len([i for i in self.qbo_all("Invoice") if i["DocNumber"] == move.name]), 1)
             # queue_job re-queues the dead job and runs it again.
             trap.perform_enqueued_jobs()
         same = [i for i in self.qbo_all("Invoice") if i["DocNumber"] == move.name]
         self.assertEqual(len(same), 1)
-        self.assertEqual(self.ledger(move).qbo_id, same[0]["Id"])
+        self.assertEqual(self.sync_record(move).qbo_id, same[0]["Id"])
         self.assertEqual(same[0]["TotalAmt"], 86.25)
 
     def test_concurrent_edits_of_a_customer_are_merged_without_losing_a_field(self):
         self.post_and_push(self.invoice())
-        row = self.ledger(self.partner_a)
+        row = self.sync_record(self.partner_a)
         # The CPA adds a phone and a note in QuickBooks (SyncToken moves on)...
         current = self.qbo("Customer", row.qbo_id)
         self.emulator.api(
@@ -96,12 +96,12 @@ class TestPushFaults(PushCase):
         self.assertEqual(merged["PrimaryEmailAddr"]["Address"], "ap@partner-a.test")
         self.assertEqual(merged["PrimaryPhone"]["FreeFormNumber"], "+1 555 0199")
         self.assertEqual(merged["Notes"], "prefers email")
-        self.assertEqual(self.ledger(self.partner_a).state, "done")
+        self.assertEqual(self.sync_record(self.partner_a).state, "done")
 
     def test_same_field_changed_on_both_sides_keeps_odoo_and_says_so(self):
         self.partner_a.email = "first@partner-a.test"
         self.post_and_push(self.invoice())
-        row = self.ledger(self.partner_a)
+        row = self.sync_record(self.partner_a)
         current = self.qbo("Customer", row.qbo_id)
         self.emulator.api(
             self.token,
@@ -138,7 +138,7 @@ class TestPushFaults(PushCase):
         invoices = {i["DocNumber"]: i for i in self.qbo_all("Invoice")}
         credits = {c["DocNumber"]: c for c in self.qbo_all("CreditMemo")}
         for move in moves:
-            row = self.ledger(move)
+            row = self.sync_record(move)
             self.assertEqual(row.state, "done", f"{move.name}: {row.last_error}")
             qbo = (credits if move.move_type == "out_refund" else invoices)[move.name]
             self.assertEqual(Decimal(str(qbo["TotalAmt"])), Decimal(str(move.amount_total)).quantize(Decimal("0.01")))

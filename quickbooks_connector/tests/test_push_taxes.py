@@ -1,5 +1,5 @@
 """Taxes and every kind of invoice line: QuickBooks must show Odoo's subtotal, tax per rate, total
-and home-currency total to the cent, or the document is not sent and the ledger says why."""
+and home-currency total to the cent, or the document is not sent and the sync records says why."""
 
 from decimal import Decimal
 
@@ -160,8 +160,8 @@ class TestTaxesOutsideUS(TaxCase):
             },
         )
         self.backend.action_pull_tax_codes()
-        move._quickbooks_push_job(self.backend)  # what the ledger's Retry button runs
-        document, per_rate = self.assert_books_agree(move, self.ledger(move))
+        move._quickbooks_push_job(self.backend)  # what the sync record's Retry button runs
+        document, per_rate = self.assert_books_agree(move, self.sync_record(move))
         self.assertEqual(
             self.sales_lines(document)[0]["SalesItemLineDetail"]["TaxCodeRef"]["value"],
             self.env["quickbooks.qbo.tax.code"].search([("name", "=", "Standard + Levy")]).qbo_id,

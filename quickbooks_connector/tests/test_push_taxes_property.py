@@ -1,6 +1,6 @@
 """Property: every customer invoice and credit note Odoo can produce lands in QuickBooks with the same
 subtotal, tax (per rate outside the US), total and home-currency total, to the cent, or is not sent
-at all and the ledger says why.
+at all and the sync records says why.
 
 Hypothesis generates the documents (1-8 lines, quantities, prices, discounts, 0-2 taxes a line,
 tax-included and tax-excluded taxes, both rounding modes, cash rounding, a foreign currency, a UK
@@ -12,11 +12,12 @@ import logging
 import os
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo.tests import tagged
 
+from .common import property_settings
 from .test_push_taxes import TaxCase, money
 
 _logger = logging.getLogger(__name__)
@@ -198,14 +199,7 @@ class TestBooksAgreeProperty(TaxCase):
             self.assertEqual(per_rate, self.odoo_tax_per_rate(move), doc)
         self.checked["agreed"] += 1
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        print_blob=True,
-        suppress_health_check=list(HealthCheck),
-    )
+    @property_settings(EXAMPLES)
     @given(doc=documents)
     def test_every_generated_document_agrees_to_the_cent_or_is_refused(self, doc):
         self.check(doc)

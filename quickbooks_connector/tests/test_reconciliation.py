@@ -83,7 +83,9 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         cls.slack = SlackSink()
         cls.addClassCleanup(cls.slack.stop)
         # A local stand-in for Slack: allowed by the system parameter an administrator would set.
-        cls.env["ir.config_parameter"].sudo().set_param("quickbooks.slack_webhook_url_prefixes", "http://127.0.0.1:")
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "quickbooks.slack_webhook_url_prefixes", f"http://127.0.0.1:{cls.slack.server.server_address[1]}/"
+        )
         cls.backend.write({"slack_webhook_url": cls.slack.url, "reconciliation_tz": "UTC"})
         cls.Run = cls.env["quickbooks.reconciliation"]
         cls.Ledger = cls.env["quickbooks.sync.state"]
@@ -478,6 +480,9 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
             sock.bind(("127.0.0.1", 0))
             closed_port = sock.getsockname()[1]
         url = f"http://127.0.0.1:{closed_port}/services/T0DOWN/B0DOWN/{self.slack.secret}down"
+        self.env["ir.config_parameter"].sudo().set_param(
+            "quickbooks.slack_webhook_url_prefixes", f"http://127.0.0.1:{closed_port}/"
+        )
         self.backend.slack_webhook_url = url
         self.assertTrue(self.backend.slack_webhook_set)
         self.assertFalse(self.backend.slack_webhook_url, "the URL is never read back")
@@ -687,9 +692,8 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         with self.assertRaises(AccessError):
             self.backend.with_user(clerk).read(["slack_webhook_url_encrypted"])
         other_company = self.env["res.company"].create({"name": "Reconciliation Company B"})
-        other_run = self.Run.create(
-            {"backend_id": self.env["quickbooks.backend"].create({"company_id": other_company.id}).id, "state": "match"}
-        )
+        other_backend = self.env["quickbooks.backend"].sudo().create({"company_id": other_company.id})
+        other_run = self.Run.sudo().create({"backend_id": other_backend.id, "state": "match"})  # as a run records it
         self.assertFalse(self.Run.with_user(clerk).search([("id", "=", other_run.id)]), "companies stay apart")
         with self.assertRaises(UserError):
             self.backend.with_user(clerk).action_reconcile_now()

@@ -75,7 +75,7 @@ class TestRetries(PushCase):
         self.assertEqual(waits[:9], [30, 30, 120, 120, 600, 600, 1800, 1800, 3600], "the declared back-off")
         self.assertGreaterEqual(sum(waits), SIX_HOURS)
         self.assertLess(job.retry, const.JOB_MAX_RETRIES, "with tries to spare")
-        row = self.ledger(move)
+        row = self.sync_record(move)
         self.assertEqual((row.state, row.failure_kind), ("done", False), row.last_error)
         self.assertEqual(len([i for i in self.qbo_all("Invoice") if i["DocNumber"] == move.name]), 1)
 
@@ -92,4 +92,4 @@ class TestRetries(PushCase):
         waits, job = self.run_like_the_runner(uuid, reconnect_after_three_days)
         self.assertGreaterEqual(sum(waits), 3 * 24 * 3600)
         self.assertEqual(job.retry, 1)
-        self.assertEqual(self.ledger(move).state, "done")
+        self.assertEqual(self.sync_record(move).state, "done")

@@ -19,7 +19,10 @@ ADDON_PREFIX = "odoo.addons.quickbooks_connector."
 #: Public methods a user may call on a record they can read, harmlessly: (model, method) -> (who, why).
 #: "users" = QuickBooks users (billing users are); every other user kind must be refused.
 HARMLESS = {
-    ("quickbooks.backend", "action_open_ledger_failed"): ("users", "opens the ledger list, filtered by access rights"),
+    ("quickbooks.backend", "action_open_failed_sync_records"): (
+        "users",
+        "opens the sync records list, filtered by access rights",
+    ),
     ("quickbooks.backend", "action_open_webhook_events"): ("users", "opens the notification list, access rights apply"),
     ("quickbooks.backend", "action_open_reconciliations"): ("users", "opens the reconciliation list"),
     ("quickbooks.backend", "action_open_books_comparison"): ("users", "opens the books comparison lines"),
@@ -35,11 +38,11 @@ HARMLESS = {
     ("quickbooks.sync.state", "action_open_record"): ("users", "opens the bound record; its own access rights apply"),
     ("quickbooks.sync.state", "action_view_in_quickbooks"): ("users", "a link to QuickBooks' web app"),
     ("account.move", "action_view_in_quickbooks"): ("users", "a link to QuickBooks' web app"),
-    ("account.move", "action_open_quickbooks_ledger"): ("users", "opens the ledger row (read-only for users)"),
+    ("account.move", "action_open_quickbooks_sync_record"): ("users", "opens the sync record (read-only for users)"),
     ("res.partner", "action_view_in_quickbooks"): ("users", "a link to QuickBooks' web app"),
-    ("res.partner", "action_open_quickbooks_ledger"): ("users", "opens the ledger row (read-only for users)"),
+    ("res.partner", "action_open_quickbooks_sync_record"): ("users", "opens the sync record (read-only for users)"),
     ("account.payment", "action_view_in_quickbooks"): ("users", "a link to QuickBooks' web app"),
-    ("account.payment", "action_open_quickbooks_ledger"): ("users", "opens the ledger row (read-only for users)"),
+    ("account.payment", "action_open_quickbooks_sync_record"): ("users", "opens the sync record (read-only for users)"),
 }
 #: Overrides of Odoo's own methods: Odoo's access rights decide (they run ``super()`` first), and what
 #: the connector adds only queues jobs; listed here so that a new public method still fails the test.
@@ -62,7 +65,7 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_quickbooks()
-        cls.env["ir.config_parameter"].sudo().set_param("quickbooks.slack_webhook_url_prefixes", "http://127.0.0.1:")
+        cls.env["ir.config_parameter"].sudo().set_param("quickbooks.slack_webhook_url_prefixes", "http://127.0.0.1:9/")
         other = cls.env["res.company"].create({"name": "Other Holding Company"})
         cls.users = {
             "portal": new_test_user(cls.env, "rpc_portal", groups="base.group_portal"),
@@ -90,7 +93,7 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
     def _targets(self, partner):
         env = self.env
         backend = self.backend
-        ledger = env["quickbooks.sync.state"].create(
+        sync_record = env["quickbooks.sync.state"].create(
             {
                 "backend_id": backend.id,
                 "res_model": "res.partner",
@@ -146,7 +149,7 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
         settings = env["res.config.settings"].create({})
         return {
             "quickbooks.backend": backend,
-            "quickbooks.sync.state": ledger,
+            "quickbooks.sync.state": sync_record,
             "quickbooks.account.mapping": mapping,
             "quickbooks.qbo.account": qbo_account,
             "quickbooks.qbo.tax.code": code,
@@ -269,6 +272,19 @@ class TestConnectionSecurity(QuickbooksTestMixin, HttpCase):
         self.assertFalse(self.backend.sudo().access_token_encrypted)
         self.assertFalse(self.backend.sudo().refresh_token_encrypted)
 
+    def test_a_callback_without_the_state_leaves_the_flow_in_progress(self):
+        """A link on another site to the callback (no state, or another one) is refused and cancels nothing."""
+        path, query = self.start_and_authorize(self.manager.login)
+        for forged in ("", "?state=forged&code=x&realmId=1", f"?code={query['code'][0]}"):
+            self.assertEqual(self.url_open(f"{path}{forged}", allow_redirects=False).status_code, 400, forged)
+        self.assert_nothing_stored()
+        finished = self.callback(path, query)
+        self.assertIn(finished.status_code, (302, 303), finished.text[:300])
+        self.backend.invalidate_recordset()
+        self.assertEqual((self.backend.state, self.backend.realm_id), ("connected", REALM_ID))
+        # Used once: the same callback again is refused.
+        self.assertEqual(self.callback(path, query).status_code, 400)
+
     def test_an_expired_state_is_refused(self):
         path, query = self.start_and_authorize(self.manager.login)
         with patch.object(const, "OAUTH_STATE_TTL", timedelta(seconds=-1)):
@@ -341,7 +357,7 @@ class TestConnectionSecurity(QuickbooksTestMixin, HttpCase):
 
     def test_a_portal_user_cannot_disconnect_or_silence_alerts(self):
         self.connect_backend()
-        self.env["ir.config_parameter"].sudo().set_param("quickbooks.slack_webhook_url_prefixes", "http://127.0.0.1:")
+        self.env["ir.config_parameter"].sudo().set_param("quickbooks.slack_webhook_url_prefixes", "http://127.0.0.1:9/")
         self.backend.slack_webhook_url = "http://127.0.0.1:9/services/T/B/portal-test"
         portal = new_test_user(self.env, "sec_portal", groups="base.group_portal")
         self.emulator.call("DELETE", "requests")
@@ -364,6 +380,26 @@ class TestConnectionSecurity(QuickbooksTestMixin, HttpCase):
                 self.backend.slack_webhook_url = url
         self.backend.slack_webhook_url = "https://hooks.slack.com/services/T000/B000/abc"
         self.assertTrue(self.backend.slack_webhook_set)
+
+    def test_allowed_alert_hosts_are_compared_by_scheme_host_and_port(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "quickbooks.slack_webhook_url_prefixes", "https://relay.example, http://127.0.0.1:9/hooks"
+        )
+        for url in (
+            "https://relay.example.evil.com/services/x",
+            "https://relay.example:8443/services/x",
+            "http://relay.example/services/x",
+            "https://relay.example@evil.example/services/x",
+            "https://evil.example/https://relay.example/",
+            "http://127.0.0.1:9/hooksx",
+            "http://127.0.0.1:90/hooks/x",
+            "https://hooks.slack.com.evil.example/services/x",
+        ):
+            with self.assertRaises(UserError, msg=url):
+                self.backend.slack_webhook_url = url
+        for url in ("https://relay.example/services/x", "https://RELAY.example:443/x", "http://127.0.0.1:9/hooks/x"):
+            self.backend.slack_webhook_url = url
+            self.assertTrue(self.backend._slack_url_allowed(url), url)
 
     def test_quickbooks_fields_of_documents_are_hidden_from_portal_users(self):
         portal = new_test_user(self.env, "sec_portal_reader", groups="base.group_portal")

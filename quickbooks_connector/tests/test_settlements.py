@@ -52,10 +52,10 @@ class SettlementCase(PushCase):
         return move.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
 
     def qbo_doc(self, move):
-        return self.qbo(self.ledger(move).qbo_entity, self.ledger(move).qbo_id)
+        return self.qbo(self.sync_record(move).qbo_entity, self.sync_record(move).qbo_id)
 
     def qbo_payment_of(self, source, key=""):
-        row = self.ledger(source, key=key)
+        row = self.sync_record(source, key=key)
         self.assertEqual((row.state, row.qbo_state), ("done", "active"), row.last_error)
         return self.qbo("Payment", row.qbo_id)
 
@@ -78,7 +78,7 @@ class SettlementCase(PushCase):
                     ]
                 )
                 odoo_balance = money(sum(lines.mapped("amount_residual_currency")))
-                customer = self.qbo("Customer", self.ledger(partner, key=key).qbo_id)
+                customer = self.qbo("Customer", self.sync_record(partner, key=key).qbo_id)
                 self.assertEqual(odoo_balance, money(customer["Balance"]), f"{partner.name} {currency.name}")
 
     def assert_no_unexplained_difference(self, run):
@@ -128,7 +128,7 @@ class TestSettlementsFromOdoo(SettlementCase):
         # Unreconciled from the invoice's payment widget: QuickBooks' application goes too.
         partial = self.receivable(invoice).matched_credit_ids
         self.run_jobs(invoice.js_remove_outstanding_partial, partial.id)
-        self.assertEqual(self.ledger(credit_note, key="application").qbo_state, "deleted")
+        self.assertEqual(self.sync_record(credit_note, key="application").qbo_state, "deleted")
         self.assert_same_balances(invoice, credit_note)
 
     def test_a_write_off_becomes_a_credit_memo_on_the_write_off_account_applied_with_the_cash(self):
@@ -146,7 +146,7 @@ class TestSettlementsFromOdoo(SettlementCase):
         qbo_payment = self.qbo_payment_of(payment)
         self.assertEqual(qbo_payment["TotalAmt"], 95)
         self.assertEqual(self.lines_of(qbo_payment), [("CreditMemo", money(5)), ("Invoice", money(100))])
-        memo = self.qbo("CreditMemo", self.ledger(payment, key="writeoff").qbo_id)
+        memo = self.qbo("CreditMemo", self.sync_record(payment, key="writeoff").qbo_id)
         item = self.qbo("Item", memo["Line"][0]["SalesItemLineDetail"]["ItemRef"]["value"])
         office = self.env["quickbooks.qbo.account"].search([("name", "=", "Office Expenses")])
         self.assertEqual((memo["TotalAmt"], item["IncomeAccountRef"]["value"]), (5, office.qbo_id))
@@ -174,7 +174,7 @@ class TestSettlementsFromOdoo(SettlementCase):
         )
         payment = self.register(invoice, payment_date=fields.Date.today())
         self.assertEqual((money(payment.amount), invoice.payment_state), (money(1127), "paid"))
-        memo = self.qbo("CreditMemo", self.ledger(payment, key="writeoff").qbo_id)
+        memo = self.qbo("CreditMemo", self.sync_record(payment, key="writeoff").qbo_id)
         self.assertEqual((money(memo["TotalAmt"]), money(memo["TxnTaxDetail"]["TotalTax"])), (money(23), money(3)))
         self.assert_same_balances(invoice)
 
@@ -198,13 +198,13 @@ class TestSettlementsFromOdoo(SettlementCase):
         self.assertEqual(self.qbo_payment_of(payment)["UnappliedAmt"], 100)
         self.assert_same_balances(invoice)
         self.run_jobs(payment.action_draft)
-        self.assertEqual(self.ledger(payment).qbo_state, "deleted")
+        self.assertEqual(self.sync_record(payment).qbo_state, "deleted")
         self.assertFalse([p for p in self.qbo_all("Payment") if p["Id"] == first_id])
         self.run_jobs(payment.action_post)
         self.assertNotEqual(self.qbo_payment_of(payment)["Id"], first_id)
         self.run_jobs(payment.action_draft)
         self.run_jobs(payment.action_cancel)
-        self.assertEqual(self.ledger(payment).qbo_state, "deleted")
+        self.assertEqual(self.sync_record(payment).qbo_state, "deleted")
         self.assertEqual(self.qbo_doc(invoice)["Balance"], 100)
 
     def test_a_foreign_currency_payment_carries_odoo_rate(self):
@@ -238,7 +238,7 @@ class TestSettlementsFromOdoo(SettlementCase):
         self.assertEqual((qbo_payment["TotalAmt"], self.lines_of(qbo_payment)), (100, [("Invoice", money(100))]))
         self.assert_same_balances(invoice)
         self.run_jobs(line.action_undo_reconciliation)
-        self.assertEqual(self.ledger(line).qbo_state, "deleted")
+        self.assertEqual(self.sync_record(line).qbo_state, "deleted")
         self.assert_same_balances(invoice)
 
     def test_a_payment_without_journal_entry_is_pushed_when_registered(self):
@@ -259,7 +259,7 @@ class TestSettlementsFromOdoo(SettlementCase):
         payment = self.register(invoice, 100.0)
         self.run_jobs(invoice.button_draft)
         self.run_jobs(invoice.button_cancel)
-        self.assertEqual(self.ledger(invoice).qbo_state, "voided")
+        self.assertEqual(self.sync_record(invoice).qbo_state, "voided")
         self.assertEqual(self.qbo_payment_of(payment)["UnappliedAmt"], 100)
 
 
@@ -280,7 +280,9 @@ class TestSettlementsFromQuickBooks(SettlementCase):
                 "Line": [
                     {
                         "Amount": amount,
-                        "LinkedTxn": [{"TxnId": self.ledger(move).qbo_id, "TxnType": self.ledger(move).qbo_entity}],
+                        "LinkedTxn": [
+                            {"TxnId": self.sync_record(move).qbo_id, "TxnType": self.sync_record(move).qbo_entity}
+                        ],
                     }
                     for move, amount in lines
                 ],
@@ -346,8 +348,8 @@ class TestSettlementsFromQuickBooks(SettlementCase):
                 "sparse": True,
                 "TotalAmt": 110,
                 "Line": [
-                    {"Amount": 60, "LinkedTxn": [{"TxnId": self.ledger(invoice).qbo_id, "TxnType": "Invoice"}]},
-                    {"Amount": 50, "LinkedTxn": [{"TxnId": self.ledger(other).qbo_id, "TxnType": "Invoice"}]},
+                    {"Amount": 60, "LinkedTxn": [{"TxnId": self.sync_record(invoice).qbo_id, "TxnType": "Invoice"}]},
+                    {"Amount": 50, "LinkedTxn": [{"TxnId": self.sync_record(other).qbo_id, "TxnType": "Invoice"}]},
                 ],
             },
         )
@@ -399,7 +401,7 @@ class TestSettlementsFromQuickBooks(SettlementCase):
         )
         note = self.Pull._process_change(self.backend, "Payment", qbo_payment["Id"], "update")
         self.assertIn("TotalAmt", note)
-        self.assertTrue(self.ledger(payment).drift_detected)
+        self.assertTrue(self.sync_record(payment).drift_detected)
 
 
 @tagged("post_install", "-at_install")

@@ -17,12 +17,13 @@ import os
 from contextlib import closing
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo import fields
 from odoo.tests import tagged
 
+from .common import property_settings
 from .test_settlements import SettlementCase, money
 
 _logger = logging.getLogger(__name__)
@@ -75,9 +76,6 @@ class TestSettlementsProperty(SettlementCase):
         self.emulator.reset()
         self.emulator.call("POST", "rate_limits", {"enabled": False})
         self.prepare_quickbooks()
-        # partner_b's fiscal position moves sales to another income account: only its type matches a
-        # QuickBooks account, so the mapping wizard leaves it to the user, who maps it to product sales.
-        self.map_account(self.product_b.property_account_income_id, "Sales of Product Income")
         self.writeoff_account = self.company_data["default_account_expense"]
         office = self.env["quickbooks.qbo.account"].search(
             [("backend_id", "=", self.backend.id), ("name", "=", "Office Expenses")]
@@ -329,14 +327,7 @@ class TestSettlementsProperty(SettlementCase):
         self.assert_books_agree(moves)
         self.checked["scenarios"] += 1
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        print_blob=True,
-        suppress_health_check=list(HealthCheck),
-    )
+    @property_settings(EXAMPLES)
     @given(scenario=scenarios)
     def test_any_sequence_of_settlements_leaves_both_books_equal(self, scenario):
         # Each scenario in its own books: Odoo's rolled back, QuickBooks' reset.

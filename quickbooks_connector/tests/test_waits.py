@@ -32,7 +32,7 @@ class TestCancelOrders(PushCase):
 
     def assert_settled(self, move, state):
         """The sync record says what happened, and no job of the move is left to run."""
-        row = self.ledger(move)
+        row = self.sync_record(move)
         self.assertEqual(row.state, state, row.last_error)
         left = (
             self.env["queue.job"]
@@ -63,7 +63,7 @@ class TestCancelOrders(PushCase):
         move.action_post()
         move.button_draft()
         self.assertIsNone(self.run_stored_job(self.push_job(move)))
-        row = self.ledger(move)
+        row = self.sync_record(move)
         self.assertEqual(row.state, "draft", "a push that found its move in draft must not leave it pending")
         self.assertIn("Reset to draft", row.last_error)
         move.button_cancel()
@@ -119,7 +119,7 @@ class TestCancelOrders(PushCase):
         lost = self.lose_an_answer(move)
         move.button_draft()
         self.assertIsNone(self.run_stored_job(self.push_job(move)))
-        self.assertEqual(self.ledger(move).state, "draft")
+        self.assertEqual(self.sync_record(move).state, "draft")
         move.button_cancel()
         self.assertIsNone(self.run_stored_job(self.void_job(move)))
         row = self.assert_settled(move, "done")
@@ -142,7 +142,7 @@ class TestCancelOrders(PushCase):
         move = self.invoice(price=100.0)
         move.action_post()
         self.assertIsNone(self.run_stored_job(self.push_job(move)))
-        qbo_id = self.ledger(move).qbo_id
+        qbo_id = self.sync_record(move).qbo_id
         move.button_draft()
         move.button_cancel()
         self.assertIsNone(self.run_stored_job(self.void_job(move)))
@@ -154,7 +154,7 @@ class TestCancelOrders(PushCase):
         move.action_post()
         move.button_draft()
         self.run_stored_job(self.push_job(move))
-        self.assertEqual(self.ledger(move).state, "draft")
+        self.assertEqual(self.sync_record(move).state, "draft")
         move.action_post()
         for job in self.stored_jobs(move, "_quickbooks_push_job").filtered(lambda j: j.state == "pending"):
             self.assertIsNone(self.run_stored_job(job))
@@ -190,9 +190,9 @@ class TestSettlementWaits(PushCase):
         (push,) = self.stored_jobs(move, "_quickbooks_push_job")
         self.assertIsNone(self.run_stored_job(push))
         self.assertIsNone(self.run_stored_job(settle))
-        row = self.ledger(payment)
+        row = self.sync_record(payment)
         self.assertEqual(row.state, "done", row.last_error)
-        self.assertEqual(self.qbo("Invoice", self.ledger(move).qbo_id)["Balance"], 0)
+        self.assertEqual(self.qbo("Invoice", self.sync_record(move).qbo_id)["Balance"], 0)
 
     def test_a_payment_of_an_invoice_its_push_did_not_send_says_so_and_is_sent_once_the_invoice_is(self):
         move = self.invoice(price=100.0, taxes=self.env["account.tax"], account_id=self.odd.id)
@@ -201,7 +201,7 @@ class TestSettlementWaits(PushCase):
         with trap_jobs() as trap:
             payment = self.register(move, 100.0)
             trap.perform_enqueued_jobs()  # no push of the invoice is left: the payment does not wait
-        settled = self.ledger(payment)
+        settled = self.sync_record(payment)
         self.assertEqual((settled.state, settled.failure_kind), ("failed", "waiting"))
         self.assertIn(move.name, settled.last_error)
         self.assertIn("Odd Revenue Two", settled.last_error, "why the invoice is not there")
@@ -212,10 +212,10 @@ class TestSettlementWaits(PushCase):
             line.qbo_account_id = line.proposed_qbo_account_id
             wizard.action_apply()
             self.drain(trap)
-        self.assertEqual(self.ledger(move).state, "done")
-        settled = self.ledger(payment)
+        self.assertEqual(self.sync_record(move).state, "done")
+        settled = self.sync_record(payment)
         self.assertEqual(settled.state, "done", settled.last_error)
-        self.assertEqual(self.qbo("Invoice", self.ledger(move).qbo_id)["Balance"], 0)
+        self.assertEqual(self.qbo("Invoice", self.sync_record(move).qbo_id)["Balance"], 0)
 
 
 @tagged("post_install", "-at_install")
@@ -279,7 +279,7 @@ class TestPullWaits(PushCase):
         payment = wizard._create_payments()
         (settle,) = self.stored_jobs(payment, "_quickbooks_settle_job")
         self.assertIsNotNone(self.run_stored_job(settle), "three lost answers: tried again later")
-        qbo_invoice = self.ledger(move).qbo_id
+        qbo_invoice = self.sync_record(move).qbo_id
         (sent,) = [
             p
             for p in self.qbo_all("Payment")

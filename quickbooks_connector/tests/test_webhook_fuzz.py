@@ -21,7 +21,7 @@ from contextlib import closing, contextmanager, suppress
 from datetime import datetime
 from unittest.mock import patch
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -30,11 +30,11 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from .. import const
+from ..adapters.entities import PULLED_ENTITIES
 from ..const import MAX_WEBHOOK_BYTES
-from ..models.quickbooks_webhook_event import PULLED_ENTITIES
 from ..qbo import QBOError, WebhookPayloadError, sign
 from ..qbo.webhooks import ENTITY_NAMES, MAX_DEPTH, read_delivery
-from .common import REALM_ID, VERIFIER_TOKEN, QuickbooksTestMixin
+from .common import REALM_ID, VERIFIER_TOKEN, QuickbooksTestMixin, property_settings
 from .test_webhook_inbox import InboxMixin
 
 _logger = logging.getLogger(__name__)
@@ -417,14 +417,7 @@ class TestWebhookFuzz(InboxMixin, QuickbooksTestMixin, HttpCase):
             return (400 if delivery.skipped else 200), []
         return 200, expected
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        print_blob=True,
-        suppress_health_check=list(HealthCheck),
-    )
+    @property_settings(EXAMPLES)
     @given(case=cases)
     def test_any_body_gets_a_sensible_answer_and_only_valid_events_are_stored(self, case):
         raw, expected = build(case["body"], self.existing)

@@ -26,13 +26,84 @@ CONCURRENCY_ERRORS = (
 )
 
 
+def job(function=None, *, on_fail=None):
+    """Declare a QuickBooks job method (``@job``, or ``@job(on_fail="_method")`` for the method queue_job
+    calls when it gives up).  :func:`enqueue` queues only declared methods, and each one gets its job
+    function (the QuickBooks channel, :data:`const.JOB_RETRY_PATTERN`) from :func:`declare_job_functions`:
+    a job method without one would run on queue_job's root channel, without back-off."""
+
+    def declare(method):
+        method._quickbooks_job = {"on_fail": on_fail}
+        return method
+
+    return declare(function) if function else declare
+
+
+class _DeclaredJobs:
+    """``record.with_delay(...)`` that refuses a method not declared with :func:`job`."""
+
+    def __init__(self, record, delayable):
+        self._record = record
+        self._delayable = delayable
+
+    def __getattr__(self, name):
+        if not getattr(getattr(type(self._record), name, None), "_quickbooks_job", None):
+            raise ValueError(f"{self._record._name}.{name} is not declared a QuickBooks job (tools.jobs.job)")
+        return getattr(self._delayable, name)
+
+
 def enqueue(record, description, **options):
-    """Queue a QuickBooks job on ``record``.  Its channel and back-off are its job function's
-    (``data/queue_job_data.xml``), its retry limit :data:`const.JOB_MAX_RETRIES`; identical calls
-    waiting in the queue collapse into one."""
+    """Queue a QuickBooks job on ``record`` (``enqueue(record, ...)._method(args)``).  Its channel and
+    back-off are its job function's, its retry limit :data:`const.JOB_MAX_RETRIES`; identical calls
+    waiting in the queue collapse into one.
+
+    :raise ValueError: when the method is not declared with :func:`job`
+    """
     options.setdefault("identity_key", identity_exact)
     options.setdefault("max_retries", const.JOB_MAX_RETRIES)
-    return record.with_delay(description=description, **options)
+    return _DeclaredJobs(record, record.with_delay(description=description, **options))
+
+
+def job_methods(registry):
+    """``{(model, method): on_fail}`` of every job method this addon declares, on the models that run them
+    (a mixin's methods are counted on the models that inherit it, not on the mixin itself)."""
+    mixins = {
+        parent
+        for model in registry.values()
+        for parent in ([model._inherit] if isinstance(model._inherit, str) else model._inherit or [])
+        if parent != model._name
+    }
+    found = {}
+    for name, model in registry.items():
+        if model._abstract and name in mixins:
+            continue
+        for cls in type.mro(model):
+            if not cls.__module__.startswith(__name__.rsplit(".", 2)[0] + "."):
+                continue
+            for attribute, value in vars(cls).items():
+                declared = getattr(value, "_quickbooks_job", None)
+                if declared is not None:
+                    found[(name, attribute)] = declared["on_fail"]
+    return found
+
+
+def declare_job_functions(env):
+    """Give every declared job method its job function: the QuickBooks channel and the retry pattern.
+    Existing job functions are left as they are (an administrator may have tuned them in Job Queue >
+    Job Functions); only missing ones are created.  Returns the ones created."""
+    JobFunction = env["queue.job.function"].sudo()
+    channel = env.ref("quickbooks_connector.queue_job_channel_quickbooks")
+    created = JobFunction.browse()
+    for (model, method), on_fail in sorted(job_methods(env.registry).items()):
+        ir_model = env["ir.model"]._get(model)
+        if JobFunction.search_count([("model_id", "=", ir_model.id), ("method", "=", method)], limit=1):
+            continue
+        values = {"model_id": ir_model.id, "method": method, "channel_id": channel.id}
+        function = JobFunction.create({**values, "retry_pattern": dict(const.JOB_RETRY_PATTERN)})
+        if on_fail:
+            function.on_fail_method = on_fail
+        created |= function
+    return created
 
 
 def note_and_retry(records, values, message, retry_after=None):

@@ -10,7 +10,7 @@ accounts, binds the QBO service Item that invoice lines will reference.
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.access import check_manager
+from ..tools.access import check_backends, check_manager, check_values
 from .account_proposals import account_roles, default_role, propose
 
 # Accounts that appear on documents the connector syncs: sales lines, receivables, payments.
@@ -29,6 +29,17 @@ class QuickbooksAccountMappingWizard(models.TransientModel):
     proposal_count = fields.Integer(compute="_compute_counts", help="Certain proposals not taken yet.")
     check_count = fields.Integer(compute="_compute_counts", help="Accounts left unmapped that need a decision.")
     inactive_count = fields.Integer(compute="_compute_counts")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, frozenset({"line_ids"}), frozenset({"backend_id"}), create=True)
+        default = self.env.context.get("default_backend_id")
+        check_backends(self.env, [vals.get("backend_id", default) for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, [vals], frozenset({"line_ids"}))
+        return super().write(vals)
 
     @api.depends("line_ids.proposed_qbo_account_id", "line_ids.qbo_account_id", "line_ids.proposal_certain")
     def _compute_counts(self):

@@ -2,6 +2,21 @@
 
 from odoo import api, fields, models
 
+from ..tools.access import check_values
+
+#: What the wizard fills in when it lists the accounts; the user then picks the QuickBooks account.
+PREPARED = frozenset(
+    {
+        "wizard_id",
+        "account_id",
+        "mapping_id",
+        "proposed_qbo_account_id",
+        "match_reason",
+        "proposal_certain",
+        "proposal_note",
+    }
+)
+
 
 class QuickbooksAccountMappingWizardLine(models.TransientModel):
     _name = "quickbooks.account.mapping.wizard.line"
@@ -27,6 +42,15 @@ class QuickbooksAccountMappingWizardLine(models.TransientModel):
         "Certain", readonly=True, help="Taken by Accept All Proposals; the other proposals need a decision."
     )
     proposal_note = fields.Char("Why", readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, frozenset({"qbo_account_id"}), PREPARED, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, [vals], frozenset({"qbo_account_id"}))
+        return super().write(vals)
 
     @api.depends("qbo_account_id.qbo_active")
     def _compute_qbo_account_inactive(self):

@@ -8,7 +8,10 @@ rate governor, so a backlog of thousands drains at close to QBO's limit without 
 
 from odoo import api, fields, models
 
-from ..tools.access import check_manager
+from ..tools.access import check_backends, check_manager, check_values
+
+#: What the user chooses; the count is computed.
+CHOICES = frozenset({"backend_id", "date_from", "date_to", "include_synced"})
 
 
 class QuickbooksBulkPushWizard(models.TransientModel):
@@ -24,6 +27,19 @@ class QuickbooksBulkPushWizard(models.TransientModel):
         "Send already synced documents again", help="Re-send documents already in QuickBooks (updates them)."
     )
     move_count = fields.Integer(compute="_compute_move_count", string="Documents to send")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, CHOICES, create=True)
+        default = self.env.context.get("default_backend_id")
+        check_backends(self.env, [vals.get("backend_id", default) for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, [vals], CHOICES)
+        if "backend_id" in vals:
+            check_backends(self.env, [vals["backend_id"]])
+        return super().write(vals)
 
     def _moves(self):
         self.ensure_one()

@@ -32,12 +32,14 @@ def main() -> None:
 
     with EmulatorServer(port=0, realm_id=REALM) as server:
         control = f"{server.url}/_emulator"
+        headers = server.control_headers()
         requests.post(
             f"{control}/rate_limits",
             json={"enabled": True, "per_minute": 500, "concurrent": 10, "window_seconds": args.window},
+            headers=headers,
             timeout=10,
         )
-        token = requests.post(f"{control}/tokens", json={}, timeout=10).json()["access_token"]
+        token = requests.post(f"{control}/tokens", json={}, headers=headers, timeout=10).json()["access_token"]
         limiter = InMemoryRateLimiter(RateLimits(requests_per_window=500, max_concurrent=10, window=args.window))
         client = QBOClient(REALM, token, base_url=server.url, limiter=limiter, retry=RetryPolicy(max_attempts=1))
         failures = []
@@ -52,7 +54,7 @@ def main() -> None:
         with ThreadPoolExecutor(max_workers=args.threads) as pool:
             list(pool.map(call, range(args.requests)))
         elapsed = time.monotonic() - started
-        stats = requests.get(f"{control}/rate_limits", timeout=10).json()
+        stats = requests.get(f"{control}/rate_limits", headers=headers, timeout=10).json()
 
     limit_rate = 500 / args.window
     achieved = args.requests / elapsed

@@ -262,6 +262,7 @@ class Stack:
         self.client_id = f"bench-{secrets.token_hex(4)}"
         self.client_secret = secrets.token_urlsafe(24)
         self.verifier_token = secrets.token_urlsafe(24)
+        self.control_token = secrets.token_urlsafe(32)  # the same for every start of the emulator
         self.encryption_key = fernet_key()
         self.realm_id = "91309" + "".join(str(secrets.randbelow(10)) for _ in range(11))
         self.nodes: list[OdooServer] = []
@@ -334,7 +335,7 @@ class Stack:
             emulator_python = self.python
         self.emulator_python = emulator_python
         self.start_emulator()
-        self.control = EmulatorControl(self.emulator.url)
+        self.control = EmulatorControl(self.emulator.url, self.control_token)
         limits = self.control.call("GET", "rate_limits")
         say(
             f"emulator on port {self.emulator.port}: {limits['per_minute']} requests/min/realm, "
@@ -405,6 +406,7 @@ class Stack:
             webhook_url=f"{self.nodes[0].url}/quickbooks/webhook",
             python=self.emulator_python,
             rate_limit=True,
+            control_token=self.control_token,
         )
 
     def stop(self) -> None:

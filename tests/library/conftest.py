@@ -21,11 +21,14 @@ FAST_RETRY = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)
 class EmulatorControl:
     """The emulator's test-control API (``/_emulator/...``) over HTTP."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str) -> None:
         self.url = url.rstrip("/")
         self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
 
     def _call(self, method: str, path: str, payload: Any = None) -> Any:
+        if payload is None and method == "POST":
+            payload = {}  # a POST is JSON, even an empty one
         response = self.http.request(method, f"{self.url}/_emulator/{path}", json=payload, timeout=30)
         response.raise_for_status()
         return response.json() if response.content else None
@@ -77,7 +80,7 @@ def emulator():
 
 @pytest.fixture
 def control(emulator) -> EmulatorControl:
-    ctl = EmulatorControl(emulator.url)
+    ctl = EmulatorControl(emulator.url, emulator.control_token)
     ctl.reset()
     return ctl
 

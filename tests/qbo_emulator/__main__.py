@@ -76,6 +76,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "ca, au, fr (e.g. 9130354000000002:uk); repeatable; QBO_EMULATOR_ADD_REALMS takes "
         "several separated by ';'",
     )
+    parser.add_argument(
+        "--control-token",
+        default=_env("CONTROL_TOKEN", None),
+        help="the token of the control API (/_emulator/); default: the one in --control-token-file, else a "
+        "new one (printed below, and written to that file)",
+    )
+    parser.add_argument(
+        "--control-token-file",
+        default=_env("CONTROL_TOKEN_FILE", None),
+        metavar="PATH",
+        help="where the control token is kept across restarts (generated at the first start)",
+    )
     parser.add_argument("--verbose", action="store_true", default=_flag("VERBOSE"), help="log every request")
     return parser.parse_args(argv)
 
@@ -113,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings={"account_numbers": not args.no_account_numbers},
         issued_secrets_file=args.issued_secrets_file,
         realms=realms,
+        control_token=args.control_token,
+        control_token_file=args.control_token_file,
     )
     server.start()
     url = server.url
@@ -147,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"token url: {url}/oauth2/v1/tokens/bearer",
         f"revoke url: {url}/v2/oauth2/tokens/revoke",
         f"control url: {url}/_emulator/",
+        f"control token: {server.control_token}",
+        f"control token file: {args.control_token_file or '(none)'}",
     ]
     print("\n".join(lines), flush=True)
     signal.signal(signal.SIGTERM, _interrupt)  # docker stop: shut down cleanly (the data file is closed)

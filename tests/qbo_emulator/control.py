@@ -1,15 +1,27 @@
-"""The test-control API under ``/_emulator/`` (JSON in and out, no authentication).
+"""The test-control API under ``/_emulator/`` (JSON in and out, behind a token).
 
 Calls address the start-up realm, or another one under ``/_emulator/realms/{realmId}/...``.
 It exists for tests and demos only: it resets the company, injects faults, moves the clock,
 tunes throttling, mints tokens, shows the request log and every stored object, changes company
 settings, drives webhooks, and makes changes "as a bookkeeper in QBO's UI" (which produce
 webhook events like API writes, but need no token and no SyncToken).
+
+Not QuickBooks behaviour, a guard of the demo: every call carries the control token
+(``Authorization: Bearer <token>``; given with ``--control-token``, else read from
+``--control-token-file``, else generated at the first start, written to that file and printed in the
+start-up log), and every POST says ``Content-Type: application/json``.  A web page the user visits
+can therefore neither read nor drive the API: a browser sends neither header across sites without
+asking first (CORS), and the emulator never answers that question.  Only ``GET /_emulator/health``
+answers without the token, with ``{"ok": true}`` and nothing else (a liveness probe).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import os
+import secrets
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
@@ -36,6 +48,57 @@ def _reply(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json")
 
 
+#: How a caller presents the control token.
+TOKEN_SCHEME = "Bearer"
+
+
+def headers(token: str) -> dict[str, str]:
+    """The header a control call carries (the JSON content type is the HTTP client's, with its body)."""
+    return {"Authorization": f"{TOKEN_SCHEME} {token}"}
+
+
+def resolve_token(token: str | None, token_file: str | None) -> str:
+    """The control token: the one given, else the one in ``token_file``, else a new one (written there).
+
+    An existing file is never rewritten, so the token survives restarts.  A new file is readable by
+    everyone who can enter its directory (the demo's Odoo container, another user, reads it from a
+    volume they share): keep it in a private directory, as the demo's volume is."""
+    if token:
+        return token.strip()
+    path = Path(token_file) if token_file else None
+    if path is not None and path.is_file():
+        stored = path.read_text(encoding="utf-8").strip()
+        if stored:
+            return stored
+    fresh = secrets.token_urlsafe(32)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(fresh + "\n")
+    return fresh
+
+
+def _refusal(emu: Emulator, request: Request, subpath: str) -> Response | None:
+    """401 without the control token, 415 for a POST (or a DELETE with a body) that is not JSON."""
+    given = request.headers.get("Authorization", "")
+    scheme, _, value = given.partition(" ")
+    authorized = scheme.lower() == TOKEN_SCHEME.lower() and hmac.compare_digest(
+        value.strip().encode(), emu.control_token.encode()
+    )
+    if not authorized:
+        if subpath.strip("/") == "health" and request.method == "GET":
+            return _reply({"ok": True})
+        response = _reply(
+            {"error": "the control API needs the token printed at start-up: Authorization: Bearer <token>"}, 401
+        )
+        response.headers["WWW-Authenticate"] = f'{TOKEN_SCHEME} realm="qbo-emulator-control"'
+        return response
+    if (request.method == "POST" or request.get_data()) and request.mimetype != "application/json":
+        return _reply({"error": "the control API takes application/json"}, 415)
+    return None
+
+
 def _payload(request: Request) -> dict[str, Any]:
     raw = request.get_data()
     if not raw:
@@ -52,6 +115,9 @@ def _payload(request: Request) -> dict[str, Any]:
 
 
 def handle(emu: Emulator, request: Request, subpath: str) -> Response:
+    refusal = _refusal(emu, request, subpath)
+    if refusal is not None:
+        return refusal
     parts = [part for part in subpath.strip("/").split("/") if part]
     try:
         if parts and parts[0] == "realms":

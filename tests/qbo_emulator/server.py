@@ -63,6 +63,10 @@ class EmulatorConfig:
     #: More companies served from the start, besides ``realm_id``: ``{"realmId", "preset", settings...}``
     #: each (see ``realms.py``; the CLI's ``--add-realm``).
     realms: list[dict[str, Any]] = field(default_factory=list)
+    #: The control API's token (``control.py``): this one, else the one in ``control_token_file``, else a
+    #: new one (written to that file when there is one).
+    control_token: str | None = None
+    control_token_file: str | None = None
 
 
 class Emulator:
@@ -104,6 +108,8 @@ class Emulator:
         )
         record_secrets(config.issued_secrets_file, "client_secret", [config.client_secret])
         record_secrets(config.issued_secrets_file, "verifier_token", [config.verifier_token])
+        self.control_token = control.resolve_token(config.control_token, config.control_token_file)
+        record_secrets(config.issued_secrets_file, "control_token", [self.control_token])
         self.webhooks = self._new_webhooks()
         self.requests: deque[dict[str, Any]] = deque(maxlen=MAX_LOG)
         self._log_lock = threading.Lock()
@@ -458,6 +464,15 @@ class EmulatorServer:
         host = self.config.host
         shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # a URL to reach a wildcard bind
         return f"http://{shown}:{self.port}"
+
+    @property
+    def control_token(self) -> str:
+        """The token of the control API (``/_emulator/``)."""
+        return self.emulator.control_token
+
+    def control_headers(self) -> dict[str, str]:
+        """The headers of a control call (with a JSON body, the HTTP client adds the content type)."""
+        return control.headers(self.control_token)
 
     def realms(self) -> list[dict[str, Any]]:
         """Every realm served, the start-up one first."""

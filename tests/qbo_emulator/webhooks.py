@@ -23,6 +23,7 @@ import json
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ class WebhookDispatcher:
         self.realm_id = realm_id
         self.config: dict[str, Any] = {
             "enabled": True,
-            "url": url,
+            "url": self.check_url(url),
             "verifier_token": verifier_token or "",
             "format": fmt,
             "batch_window": batch_window,
@@ -108,6 +109,18 @@ class WebhookDispatcher:
         self._thread.start()
 
     @staticmethod
+    def check_url(url: Any) -> str | None:
+        """A receiver is an http(s) URL without credentials (none: deliveries only recorded).  Not QuickBooks
+        behaviour: the demo's guard, so that the control API cannot turn the emulator into a client of
+        anything else (``file:``, ``ftp:``...)."""
+        if url in (None, ""):
+            return None
+        parts = urllib.parse.urlsplit(str(url))
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username is not None:
+            raise ValueError("the webhook URL must be an http:// or https:// URL without credentials")
+        return str(url)
+
+    @staticmethod
     def _check_format(fmt: str) -> None:
         if fmt not in ("cloudevents", "classic"):
             raise ValueError("webhook format must be 'cloudevents' or 'classic'")
@@ -123,6 +136,8 @@ class WebhookDispatcher:
                     raise ValueError(f"unknown webhook setting {key!r}")
                 if key == "format":
                     self._check_format(value)
+                if key == "url":
+                    value = self.check_url(value)
                 if key == "realms_per_delivery" and value not in ("many", "one"):
                     raise ValueError("realms_per_delivery must be 'many' or 'one'")
                 if key == "retry_schedule":

@@ -16,7 +16,7 @@ from typing import Any
 CENT = 0.005
 #: Odoo payment states that are money received (not draft, not cancelled or rejected).
 ACTIVE_PAYMENT_STATES = ("in_process", "paid")
-#: Ledger failure kinds a manager can act on from the message alone.
+#: Sync record failure kinds a manager can act on from the message alone.
 ACTIONABLE_KINDS = ("mapping", "validation", "totals", "conflict")
 
 
@@ -61,25 +61,27 @@ def _m2o(value: Any) -> int | None:
     return value or None
 
 
-def _bindings(ledger: Iterable[dict], res_model: str, key: str | None = "") -> dict[int, dict]:
+def _bindings(sync_records: Iterable[dict], res_model: str, key: str | None = "") -> dict[int, dict]:
     return {
         row["res_id"]: row
-        for row in ledger
+        for row in sync_records
         if row["res_model"] == res_model and (key is None or (row.get("binding_key") or "") == key)
     }
 
 
 # ---------------------------------------------------------------------------- documents
-def check_documents(moves: list[dict], qbo_invoices: list[dict], qbo_memos: list[dict], ledger: list[dict]) -> Check:
+def check_documents(
+    moves: list[dict], qbo_invoices: list[dict], qbo_memos: list[dict], sync_records: list[dict]
+) -> Check:
     """Each posted Odoo invoice / credit note exactly once in QuickBooks (by DocNumber), with its total,
-    and bound in the ledger to that very object; no QuickBooks document of ours that Odoo does not have."""
+    and bound in the sync_records to that very object; no QuickBooks document of ours that Odoo does not have."""
     check = Check("Each Odoo invoice and credit note exactly once in QuickBooks")
     entities = {"out_invoice": ("Invoice", live(qbo_invoices)), "out_refund": ("CreditMemo", live(qbo_memos))}
     by_number: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for entity, objects in entities.values():
         for obj in objects:
             by_number[entity, str(obj.get("DocNumber") or "")].append(obj)
-    bindings = _bindings(ledger, "account.move")
+    bindings = _bindings(sync_records, "account.move")
     names = set()
     for move in moves:
         if move["state"] == "cancel":
@@ -119,7 +121,7 @@ def check_documents(moves: list[dict], qbo_invoices: list[dict], qbo_memos: list
         row = bindings.get(move["id"])
         if not row or str(row.get("qbo_id") or "") not in {str(o["Id"]) for o in found}:
             check.fail(
-                f"{move['name']}: the ledger binds {row and row.get('qbo_id')!r}, QuickBooks has it as "
+                f"{move['name']}: the sync record binds {row and row.get('qbo_id')!r}, QuickBooks has it as "
                 f"{entity} {obj['Id']}"
             )
     for (entity, number), objects in sorted(by_number.items()):
@@ -132,12 +134,14 @@ def check_documents(moves: list[dict], qbo_invoices: list[dict], qbo_memos: list
     return check
 
 
-def check_open_amounts(moves: list[dict], qbo_invoices: list[dict], qbo_memos: list[dict], ledger: list[dict]) -> Check:
+def check_open_amounts(
+    moves: list[dict], qbo_invoices: list[dict], qbo_memos: list[dict], sync_records: list[dict]
+) -> Check:
     """Per document, what is still open: Odoo's residual and QuickBooks' Balance (RemainingCredit)."""
     check = Check("Open amount of each invoice and credit note agrees")
     objects = {("Invoice", str(o["Id"])): o for o in live(qbo_invoices)}
     objects.update({("CreditMemo", str(o["Id"])): o for o in live(qbo_memos)})
-    bindings = _bindings(ledger, "account.move")
+    bindings = _bindings(sync_records, "account.move")
     for move in moves:
         if move["state"] != "posted":
             continue
@@ -158,7 +162,7 @@ def check_open_amounts(moves: list[dict], qbo_invoices: list[dict], qbo_memos: l
 
 # ---------------------------------------------------------------------------- payments
 def check_cpa_payments(
-    created: dict[str, str], qbo_payments: list[dict], odoo_payments: list[dict], ledger: list[dict]
+    created: dict[str, str], qbo_payments: list[dict], odoo_payments: list[dict], sync_records: list[dict]
 ) -> Check:
     """Each payment the CPA recorded in QuickBooks exactly once in Odoo (or, deleted since, not at all)."""
     check = Check("Each CPA payment exactly once in Odoo")
@@ -166,7 +170,7 @@ def check_cpa_payments(
     odoo_by_memo: dict[str, list[dict]] = defaultdict(list)
     for payment in odoo_payments:
         odoo_by_memo[str(payment.get("memo") or "")].append(payment)
-    rows = {str(row.get("qbo_id")): row for row in ledger if row["qbo_entity"] == "Payment" and row.get("qbo_id")}
+    rows = {str(row.get("qbo_id")): row for row in sync_records if row["qbo_entity"] == "Payment" and row.get("qbo_id")}
     for key, qbo_id in sorted(created.items()):
         check.checked += 1
         obj = by_id.get(str(qbo_id))
@@ -194,28 +198,28 @@ def check_cpa_payments(
             check.fail(f"{key}: {total} in QuickBooks, {money(mirrors[0]['amount'])} in Odoo ({mirrors[0]['name']})")
         row = rows.get(str(qbo_id))
         if not row:
-            check.fail(f"{key} (QuickBooks payment {qbo_id}): no ledger row binds it", loss=0)
+            check.fail(f"{key} (QuickBooks payment {qbo_id}): no sync record binds it", loss=0)
         elif (
             row["res_model"] != "account.payment"
             or row["res_id"] not in {p["id"] for p in mirrors}
             or row.get("origin") != "qbo"
         ):
             check.fail(
-                f"{key} (QuickBooks payment {qbo_id}): the ledger binds {row['res_model']},{row['res_id']} "
+                f"{key} (QuickBooks payment {qbo_id}): the sync record binds {row['res_model']},{row['res_id']} "
                 f"(origin {row.get('origin')}), Odoo's payment is {mirrors[0]['name']}"
             )
     return check
 
 
 def check_odoo_payments(
-    odoo_payments: list[dict], qbo_payments: list[dict], ledger: list[dict], prefix: str = "SOAK-PAY-"
+    odoo_payments: list[dict], qbo_payments: list[dict], sync_records: list[dict], prefix: str = "SOAK-PAY-"
 ) -> Check:
-    """Each payment registered in Odoo exactly once in QuickBooks, for its amount, bound in the ledger."""
+    """Each payment registered in Odoo exactly once in QuickBooks, for its amount, bound in the sync_records."""
     check = Check("Each Odoo payment exactly once in QuickBooks")
     by_ref: dict[str, list[dict]] = defaultdict(list)
     for obj in live(qbo_payments):
         by_ref[str(obj.get("PaymentRefNum") or "")].append(obj)
-    bindings = _bindings(ledger, "account.payment")
+    bindings = _bindings(sync_records, "account.payment")
     memos = Counter(
         str(p.get("memo") or "")
         for p in odoo_payments
@@ -257,18 +261,18 @@ def check_odoo_payments(
         row = bindings.get(payment["id"])
         if not row or str(row.get("qbo_id") or "") not in {str(o["Id"]) for o in found}:
             check.fail(
-                f"{payment['name']} ({memo}): the ledger binds {row and row.get('qbo_id')!r}, QuickBooks has "
+                f"{payment['name']} ({memo}): the sync record binds {row and row.get('qbo_id')!r}, QuickBooks has "
                 f"payment {found[0]['Id']}"
             )
     return check
 
 
-def check_credit_applications(moves: list[dict], qbo_payments: list[dict], ledger: list[dict]) -> Check:
+def check_credit_applications(moves: list[dict], qbo_payments: list[dict], sync_records: list[dict]) -> Check:
     """Each credit note applied in Odoo is applied by exactly one QuickBooks payment (of 0)."""
     check = Check("Each credit note application exactly once in QuickBooks")
     memo_ids = {
         row["res_id"]: str(row.get("qbo_id"))
-        for row in ledger
+        for row in sync_records
         if row["res_model"] == "account.move"
         and row["qbo_entity"] == "CreditMemo"
         and not row.get("binding_key")
@@ -301,7 +305,7 @@ def check_credit_applications(moves: list[dict], qbo_payments: list[dict], ledge
 
 # ---------------------------------------------------------------------------- customers
 def check_customers(
-    partners: list[dict], qbo_customers: list[dict], ledger: list[dict], notes: dict[int, str]
+    partners: list[dict], qbo_customers: list[dict], sync_records: list[dict], notes: dict[int, str]
 ) -> Check:
     """One QuickBooks customer per Odoo customer, carrying Odoo's values (Odoo is master) and the CPA's
     last note (a field Odoo does not own: a merge must keep it)."""
@@ -309,14 +313,14 @@ def check_customers(
     alive = live(qbo_customers)
     by_id = {str(o["Id"]): o for o in alive}
     names = Counter(str(o.get("DisplayName") or "") for o in alive)
-    bindings = _bindings(ledger, "res.partner")
+    bindings = _bindings(sync_records, "res.partner")
     for partner in partners:
         check.checked += 1
         row = bindings.get(partner["id"])
         obj = by_id.get(str((row or {}).get("qbo_id") or ""))
         if obj is None:
             check.fail(
-                f"customer {partner['name']} ({partner['ref']}) is not in QuickBooks (ledger: "
+                f"customer {partner['name']} ({partner['ref']}) is not in QuickBooks (sync_records: "
                 f"{row and row.get('qbo_id')!r})",
                 loss=1,
             )
@@ -362,12 +366,12 @@ def check_customers(
 
 
 def check_customer_balances(
-    balances: dict[int, float], partners: list[dict], qbo_customers: list[dict], ledger: list[dict]
+    balances: dict[int, float], partners: list[dict], qbo_customers: list[dict], sync_records: list[dict]
 ) -> Check:
     """Per customer, what they owe: Odoo's open receivables and QuickBooks' Balance."""
     check = Check("Balance of each customer agrees")
     by_id = {str(o["Id"]): o for o in live(qbo_customers)}
-    bindings = _bindings(ledger, "res.partner")
+    bindings = _bindings(sync_records, "res.partner")
     for partner in partners:
         obj = by_id.get(str((bindings.get(partner["id"]) or {}).get("qbo_id") or ""))
         if obj is None:
@@ -383,10 +387,10 @@ def check_customer_balances(
 
 
 # ---------------------------------------------------------------------------- the machinery
-def check_ledger(ledger: list[dict]) -> Check:
-    """No ledger row left failed, in conflict or pending; a failure must at least say why."""
-    check = Check("No ledger row failed, in conflict or pending")
-    for row in ledger:
+def check_sync_records(sync_records: list[dict]) -> Check:
+    """No sync record left failed, in conflict or pending; a failure must at least say why."""
+    check = Check("No sync record failed, in conflict or pending")
+    for row in sync_records:
         check.checked += 1
         if row["state"] not in ("failed", "conflict", "pending"):
             continue
@@ -397,14 +401,14 @@ def check_ledger(ledger: list[dict]) -> Check:
         reason = (row.get("last_error") or "").strip().replace("\n", " ")
         kind = row.get("failure_kind") or ""
         if row["state"] == "pending":
-            check.fail(f"ledger row {row['id']} still pending: {what}; {reason or 'no message'}")
+            check.fail(f"sync record {row['id']} still pending: {what}; {reason or 'no message'}")
         elif not reason or kind not in ACTIONABLE_KINDS:
             check.fail(
-                f"ledger row {row['id']} {row['state']} WITHOUT an actionable reason ({kind or 'no kind'}): "
+                f"sync record {row['id']} {row['state']} WITHOUT an actionable reason ({kind or 'no kind'}): "
                 f"{what}; {reason[:300] or 'no message'}"
             )
         else:
-            check.fail(f"ledger row {row['id']} {row['state']} ({kind}): {what}; {reason[:300]}")
+            check.fail(f"sync record {row['id']} {row['state']} ({kind}): {what}; {reason[:300]}")
     return check
 
 

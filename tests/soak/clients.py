@@ -178,19 +178,23 @@ class OdooRPC:
 
 
 class EmulatorControl:
-    """The emulator's ``/_emulator/`` API (no faults, no authentication)."""
+    """The emulator's ``/_emulator/`` API (no faults), with its token."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str) -> None:
         self.url = url.rstrip("/")
+        self._token = token
         self._local = threading.local()
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {self._token}"
         return session
 
     def call(self, method: str, path: str, payload: Any = None, timeout: float = 300) -> Any:
+        if payload is None and method == "POST":
+            payload = {}  # a POST is JSON, even an empty one
         for attempt in range(5):
             try:
                 response = self._session().request(

@@ -21,6 +21,7 @@ import contextlib
 import getpass
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -103,6 +104,7 @@ class EmulatorProcess:
         webhook_url: str,
         python: str | None = None,
         rate_limit: bool = True,
+        control_token: str | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -130,7 +132,13 @@ class EmulatorProcess:
         if not rate_limit:
             args.append("--no-rate-limit")
         # The secrets go through the environment, not the command line (which any local user can list).
-        env = {**os.environ, "QBO_EMULATOR_CLIENT_SECRET": client_secret, "QBO_EMULATOR_VERIFIER_TOKEN": verifier_token}
+        self.control_token = control_token or secrets.token_urlsafe(32)
+        env = {
+            **os.environ,
+            "QBO_EMULATOR_CLIENT_SECRET": client_secret,
+            "QBO_EMULATOR_VERIFIER_TOKEN": verifier_token,
+            "QBO_EMULATOR_CONTROL_TOKEN": self.control_token,
+        }
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in stop()
         # Its start-up banner names the client secret: it goes nowhere.
         self.process = subprocess.Popen(

@@ -220,7 +220,7 @@ class Soak:
             webhook_url=f"{self.odoo.url}/quickbooks/webhook",
             python=options.emulator_python,
         )
-        self.control = EmulatorControl(self.emulator.url)
+        self.control = EmulatorControl(self.emulator.url, self.emulator.control_token)
         self.say(f"emulator on port {self.emulator.port}; installing quickbooks_connector in {self.database}")
         self.timings["install"] = round(self.odoo.install(), 1)
         self.say(
@@ -1053,7 +1053,7 @@ class Soak:
         payments = rpc.search_read_all(
             "account.payment", [["memo", "like", "SOAK-"]], ["name", "memo", "state", "amount", "partner_id"]
         )
-        ledger = rpc.search_read_all(
+        sync_records = rpc.search_read_all(
             "quickbooks.sync.state",
             [],
             [
@@ -1103,14 +1103,14 @@ class Soak:
         limits = control.call("GET", "rate_limits") or {}
 
         self.results = [
-            soak_checks.check_documents(moves, qbo["Invoice"], qbo["CreditMemo"], ledger),
-            soak_checks.check_open_amounts(moves, qbo["Invoice"], qbo["CreditMemo"], ledger),
-            soak_checks.check_cpa_payments(self.cpa_created, qbo["Payment"], payments, ledger),
-            soak_checks.check_odoo_payments(payments, qbo["Payment"], ledger),
-            soak_checks.check_credit_applications(moves, qbo["Payment"], ledger),
-            soak_checks.check_customers(partners, qbo["Customer"], ledger, self.cpa_notes),
-            soak_checks.check_customer_balances(balances, partners, qbo["Customer"], ledger),
-            soak_checks.check_ledger(ledger),
+            soak_checks.check_documents(moves, qbo["Invoice"], qbo["CreditMemo"], sync_records),
+            soak_checks.check_open_amounts(moves, qbo["Invoice"], qbo["CreditMemo"], sync_records),
+            soak_checks.check_cpa_payments(self.cpa_created, qbo["Payment"], payments, sync_records),
+            soak_checks.check_odoo_payments(payments, qbo["Payment"], sync_records),
+            soak_checks.check_credit_applications(moves, qbo["Payment"], sync_records),
+            soak_checks.check_customers(partners, qbo["Customer"], sync_records, self.cpa_notes),
+            soak_checks.check_customer_balances(balances, partners, qbo["Customer"], sync_records),
+            soak_checks.check_sync_records(sync_records),
             soak_checks.check_jobs(jobs),
             soak_checks.check_inbox(events),
             soak_checks.check_reconciliation(run, lines),
@@ -1133,7 +1133,7 @@ class Soak:
         for message in self.failures + missing:
             drive.fail(message)
         self.results.insert(0, drive)
-        self.collect_figures(moves, payments, ledger, jobs, events, qbo, hooks, limits, run)
+        self.collect_figures(moves, payments, sync_records, jobs, events, qbo, hooks, limits, run)
 
     def odoo_log_text(self) -> str:
         text = ""
@@ -1156,7 +1156,7 @@ class Soak:
                     found.append((kind, value))
         return found
 
-    def collect_figures(self, moves, payments, ledger, jobs, events, qbo, hooks, limits, run) -> None:
+    def collect_figures(self, moves, payments, sync_records, jobs, events, qbo, hooks, limits, run) -> None:
         log = self.odoo.log_path.read_text(encoding="utf-8", errors="replace") if self.odoo.log_path.exists() else ""
         states = Counter(job["state"] for job in jobs)
         posted = Counter(m["move_type"] for m in moves if m["state"] == "posted")
@@ -1192,7 +1192,7 @@ class Soak:
                         and p["state"] in soak_checks.ACTIVE_PAYMENT_STATES
                     ),
                     "qbo_objects": {entity: len(soak_checks.live(objects)) for entity, objects in qbo.items()},
-                    "ledger_rows": len(ledger),
+                    "sync_records": len(sync_records),
                 },
                 "faults": {
                     "api_faults_injected": sum(self.figures.get("api_faults_fired", {}).values()),

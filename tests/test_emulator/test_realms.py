@@ -24,11 +24,13 @@ FR = "4620816365000000077"
 class RealmControl(Control):
     """The control API addressed to one realm: ``/_emulator/realms/{realmId}/...``."""
 
-    def __init__(self, url: str, realm: str) -> None:
-        super().__init__(url)
+    def __init__(self, url: str, token: str, realm: str) -> None:
+        super().__init__(url, token)
         self.realm = realm
 
     def call(self, method: str, path: str, payload: Any = None, expect: int = 200) -> Any:
+        if payload is None and method == "POST":
+            payload = {}  # a POST is JSON, even an empty one
         response = self.http.request(
             method, f"{self.url}/_emulator/realms/{self.realm}/{path}", json=payload, timeout=15
         )
@@ -44,10 +46,17 @@ def realms(emulator: EmulatorServer, ctl: Control) -> dict[str, Any]:
     assert uk["realmId"] == UK  # the next Id after the start-up realm's
     assert fr["realmId"] == FR
     apis = {
-        realm: Api(emulator.url, RealmControl(emulator.url, realm).tokens()["access_token"], realm=realm)
+        realm: Api(
+            emulator.url,
+            RealmControl(emulator.url, emulator.control_token, realm).tokens()["access_token"],
+            realm=realm,
+        )
         for realm in (REALM, UK, FR)
     }
-    return {"api": apis, "ctl": {realm: RealmControl(emulator.url, realm) for realm in (REALM, UK, FR)}}
+    return {
+        "api": apis,
+        "ctl": {realm: RealmControl(emulator.url, emulator.control_token, realm) for realm in (REALM, UK, FR)},
+    }
 
 
 def test_realms_are_companies_of_their_own(emulator, ctl, realms):

@@ -106,7 +106,7 @@ def test_redirect_uris_can_be_restricted():
 def test_health_and_other_realms(emulator, ctl):
     health = ctl.call("GET", "health")
     assert health["ok"] is True and health["realmId"] == REALM
-    token = Control(emulator.url).tokens()["access_token"]
+    token = Control(emulator.url, emulator.control_token).tokens()["access_token"]
     response = Api(emulator.url, token, realm="123").get("/companyinfo/123")
     assert response.status_code == 403
     assert error_of(response)["type"] == "AuthorizationFault"
@@ -133,3 +133,48 @@ def test_a_combined_tax_code_is_set_up_from_existing_rates(api, ctl):
         rates["Standard Rate"],
         rates["Reduced Rate"],
     ]
+
+
+# --- the control API's own guard (a demo facility, not QuickBooks behaviour)
+def test_the_control_api_needs_its_token(emulator, ctl, customer):
+    anonymous = session()
+    for method, path in (("GET", "entities/Customer"), ("POST", "reset"), ("POST", "tokens"), ("GET", "requests")):
+        response = anonymous.request(method, f"{emulator.url}/_emulator/{path}", json={}, timeout=10)
+        assert response.status_code == 401, (method, path)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    wrong = session()
+    wrong.headers["Authorization"] = "Bearer not-the-token"
+    assert wrong.post(f"{emulator.url}/_emulator/reset", json={}, timeout=10).status_code == 401
+    assert [c["Id"] for c in ctl.entities("Customer")] == [customer["Id"]]  # nothing was reset
+    # Liveness only, without the token: no settings, no realm.
+    assert anonymous.get(f"{emulator.url}/_emulator/health", timeout=10).json() == {"ok": True}
+
+
+def test_the_control_api_takes_json_only(emulator, ctl, customer):
+    """A web page can POST text/plain anywhere without asking first: such a body is refused."""
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {"Content-Type": content_type} if content_type else {}
+        response = ctl.http.post(f"{emulator.url}/_emulator/reset", data=b"{}", headers=headers, timeout=10)
+        assert response.status_code == 415, content_type
+    assert [c["Id"] for c in ctl.entities("Customer")] == [customer["Id"]]
+
+
+def test_webhooks_are_sent_to_http_receivers_only(ctl):
+    for url in ("file:///etc/passwd", "ftp://127.0.0.1/x", "http://user:secret@127.0.0.1:9/hook", "gopher://x"):
+        assert "http://" in ctl.call("POST", "webhooks", {"url": url}, expect=400)["error"], url
+    assert ctl.webhooks(url="http://127.0.0.1:9/hook")["url"] == "http://127.0.0.1:9/hook"
+    assert ctl.webhooks(url=None)["url"] is None
+
+
+def test_the_control_token_is_generated_once_and_kept(tmp_path):
+    path = tmp_path / "control-token"
+    with EmulatorServer(port=0, control_token_file=str(path)) as first:
+        token = first.control_token
+        assert len(token) >= 32 and path.read_text().strip() == token
+        assert Control(first.url, token).call("GET", "health")["ok"] is True
+    with EmulatorServer(port=0, control_token_file=str(path)) as second:
+        assert second.control_token == token  # the same after a restart
+    with EmulatorServer(port=0, control_token="given-token", control_token_file=str(path)) as third:
+        assert third.control_token == "given-token"
+    with EmulatorServer(port=0) as other, EmulatorServer(port=0) as another:
+        assert other.control_token != another.control_token  # without a file: a new one each start

@@ -34,13 +34,16 @@ def basic(client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> str:
 
 
 class Control:
-    """The emulator's ``/_emulator/`` API."""
+    """The emulator's ``/_emulator/`` API, with its token."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str) -> None:
         self.url = url.rstrip("/")
         self.http = session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
 
     def call(self, method: str, path: str, payload: Any = None, expect: int = 200) -> Any:
+        if payload is None and method == "POST":
+            payload = {}  # a POST is JSON, even an empty one
         response = self.http.request(method, f"{self.url}/_emulator/{path}", json=payload, timeout=TIMEOUT)
         assert response.status_code == expect, response.text
         return response.json()
@@ -158,7 +161,7 @@ def emulator() -> Iterator[EmulatorServer]:
 
 @pytest.fixture
 def ctl(emulator: EmulatorServer) -> Control:
-    control = Control(emulator.url)
+    control = Control(emulator.url, emulator.control_token)
     control.reset()
     return control
 

@@ -45,6 +45,7 @@ def emulator() -> Iterator[EmulatorServer]:
 
 def connect(emulator: EmulatorServer, realm: str) -> QuickBooks:
     control = session()
+    control.headers.update(emulator.control_headers())
     tokens = control.post(f"{emulator.url}/_emulator/realms/{realm}/tokens", json={}, timeout=10).json()
     auth_client = AuthClient(
         CLIENT_ID,
@@ -65,7 +66,9 @@ def connect(emulator: EmulatorServer, realm: str) -> QuickBooks:
 @pytest.fixture
 def clients(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, QuickBooks]:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    session().post(f"{emulator.url}/_emulator/reset", json={}, timeout=10).raise_for_status()
+    session().post(
+        f"{emulator.url}/_emulator/reset", json={}, headers=emulator.control_headers(), timeout=10
+    ).raise_for_status()
     return {realm: connect(emulator, realm) for realm in (US, UK)}
 
 

@@ -8,7 +8,7 @@ import sys
 from tests.qbo_emulator import EmulatorServer
 from tests.qbo_emulator.realms import parse_spec
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, REALM, Api, Control, session
+from .conftest import CLIENT_ID, CLIENT_SECRET, REALM, Api, Control
 from .test_persistence_cli import ROOT, _start_cli
 
 UK = "9130354000000002"
@@ -18,14 +18,14 @@ def test_added_realms_survive_a_restart_until_a_full_reset(tmp_path):
     data = str(tmp_path / "companies.sqlite3")
     options = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "realm_id": REALM, "data_file": data}
     with EmulatorServer(port=0, **options) as first:
-        control = Control(first.url)
+        control = Control(first.url, first.control_token)
         assert control.call("POST", "realms", {"preset": "uk"})["realmId"] == UK
         tokens = control.call("POST", f"realms/{UK}/tokens", {})
         created = Api(first.url, tokens["access_token"], realm=UK).create("Customer", {"DisplayName": "Kept Ltd"})
         us_tokens = control.tokens()
         Api(first.url, us_tokens["access_token"]).create("Customer", {"DisplayName": "US Kept"})
     with EmulatorServer(port=0, **options) as second:
-        control = Control(second.url)
+        control = Control(second.url, second.control_token)
         assert [realm["realmId"] for realm in control.call("GET", "realms")] == [REALM, UK]
         uk = Api(second.url, tokens["access_token"], realm=UK)  # the grant was kept with its company
         assert uk.read("Customer", created["Id"])["DisplayName"] == "Kept Ltd"
@@ -33,7 +33,7 @@ def test_added_realms_survive_a_restart_until_a_full_reset(tmp_path):
         assert [c["DisplayName"] for c in control.entities("Customer")] == ["US Kept"]
         control.reset()
     with EmulatorServer(port=0, **options) as third:
-        assert [realm["realmId"] for realm in Control(third.url).call("GET", "realms")] == [REALM]
+        assert [realm["realmId"] for realm in Control(third.url, third.control_token).call("GET", "realms")] == [REALM]
 
 
 def test_cli_adds_realms():
@@ -47,7 +47,7 @@ def test_cli_adds_realms():
         assert printed["other realms"] == (
             f"{UK} (Emulated UK Company Ltd, GB, GBP), 9130354000000003 (Filiale SAS, FR, EUR)"
         )
-        listed = session().get(f"{printed['base url']}/_emulator/realms", timeout=10).json()
+        listed = Control(printed["base url"], printed["control token"]).call("GET", "realms")
         assert [(realm["realmId"], realm["startup"]) for realm in listed] == [
             (REALM, True),
             (UK, True),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.qbo_emulator import EmulatorServer
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, REALM, Api, Control, session
+from .conftest import CLIENT_ID, CLIENT_SECRET, REALM, Api, Control
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ def test_data_file_survives_a_restart(tmp_path):
     with EmulatorServer(
         port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=REALM, data_file=data
     ) as first:
-        tokens = Control(first.url).tokens()
+        tokens = Control(first.url, first.control_token).tokens()
         api = Api(first.url, tokens["access_token"])
         created = api.create("Customer", {"DisplayName": "Persistent"}, requestid="persist-1")
         items_before = len(api.query("select * from Item")["Item"])
@@ -34,10 +34,10 @@ def test_data_file_survives_a_restart(tmp_path):
         assert replay.json()["Customer"] == created
         newer = api.create("Customer", {"DisplayName": "Next one"})
         assert int(newer["Id"]) == int(created["Id"]) + 1
-        Control(second.url).reset()
-        assert Control(second.url).entities("Customer") == []
+        Control(second.url, second.control_token).reset()
+        assert Control(second.url, second.control_token).entities("Customer") == []
     with EmulatorServer(port=0, data_file=data) as third:
-        assert Control(third.url).entities("Customer") == []  # the reset was written to the file
+        assert Control(third.url, third.control_token).entities("Customer") == []  # the reset was written to the file
 
 
 def _start_cli(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, dict[str, str]]:
@@ -53,7 +53,7 @@ def _start_cli(*args: str, env: dict[str, str] | None = None) -> tuple[subproces
         for raw in process.stdout:
             key, _, value = raw.strip().partition(": ")
             printed[key] = value
-            if key == "control url":
+            if key == "control token file":
                 break
     finally:
         timer.cancel()
@@ -73,7 +73,8 @@ def test_cli_starts_and_prints_its_defaults():
         assert printed["host"] == "127.0.0.1"
         base = printed["base url"]
         assert printed["api base url"] == f"{base}/v3/company/9130354000000001"
-        health = session().get(f"{base}/_emulator/health", timeout=10).json()
+        assert len(printed["control token"]) >= 32 and printed["control token file"] == "(none)"
+        health = Control(base, printed["control token"]).call("GET", "health")
         assert health["ok"] is True and health["client_id"] == "emulator-client-id"
     finally:
         process.terminate()
@@ -95,9 +96,10 @@ def test_cli_reads_environment_variables():
         assert printed["webhook format"] == "classic"
         assert printed["rate limit"] == "off"
         assert printed["automated sales tax"] == "on"
-        limits = session().get(f"{printed['base url']}/_emulator/rate_limits", timeout=10).json()
+        control = Control(printed["base url"], printed["control token"])
+        limits = control.call("GET", "rate_limits")
         assert limits["enabled"] is False
-        settings = session().get(f"{printed['base url']}/_emulator/settings", timeout=10).json()
+        settings = control.call("GET", "settings")
         assert settings["automated_sales_tax"] is True
         assert (printed["account numbers"], settings["account_numbers"]) == ("off", False)
     finally:

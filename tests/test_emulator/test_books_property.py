@@ -262,7 +262,7 @@ class Company:
 @PROPERTY
 @given(data=st.data())
 def test_the_books_hold_together(emulator, data):
-    ctl = Control(emulator.url)
+    ctl = Control(emulator.url, emulator.control_token)
     ctl.reset()
     company = Company(Api(emulator.url, ctl.tokens()["access_token"]), data)
     for step in data.draw(st.lists(STEPS, min_size=3, max_size=12), label="steps"):

@@ -106,7 +106,7 @@ def test_document_check_finds_losses_duplicates_and_strays():
         _move(2, "INV/2", "SOAK-INV-2", 50, 0),
         _move(3, "INV/3", "SOAK-INV-3", 70, 70),
     ]
-    ledger = [_row("account.move", 1, "Invoice", "10"), _row("account.move", 2, "Invoice", "20")]
+    sync_records = [_row("account.move", 1, "Invoice", "10"), _row("account.move", 2, "Invoice", "20")]
     qbo = [
         {"Id": "10", "DocNumber": "INV/1", "TotalAmt": 100, "Balance": 100},
         {"Id": "11", "DocNumber": "INV/1", "TotalAmt": 100, "Balance": 100},
@@ -114,10 +114,10 @@ def test_document_check_finds_losses_duplicates_and_strays():
         {"Id": "30", "DocNumber": "INV/9", "TotalAmt": 5, "Balance": 5},
         {"Id": "40", "status": "Deleted"},
     ]
-    check = checks.check_documents(moves, qbo, [], ledger)
+    check = checks.check_documents(moves, qbo, [], sync_records)
     assert check.losses == 1 and "INV/3" in " ".join(check.failures)
     assert check.duplicates == 2  # INV/1 twice, and INV/9 that Odoo does not have
-    assert checks.check_documents(moves[:2], qbo[:1] + qbo[2:3], [], ledger).ok
+    assert checks.check_documents(moves[:2], qbo[:1] + qbo[2:3], [], sync_records).ok
 
 
 def test_cancellations_must_reach_quickbooks():
@@ -139,18 +139,18 @@ def test_cancellations_must_reach_quickbooks():
 
 def test_open_amounts_and_customer_balances():
     moves = [_move(1, "INV/1", "SOAK-INV-1", 100, 40), _move(2, "RINV/1", "SOAK-CN-1", 30, 0, "out_refund")]
-    ledger = [
+    sync_records = [
         _row("account.move", 1, "Invoice", "10"),
         _row("account.move", 2, "CreditMemo", "5"),
         _row("res.partner", 7, "Customer", "3"),
     ]
     invoices = [{"Id": "10", "DocNumber": "INV/1", "TotalAmt": 100, "Balance": 60}]
     memos = [{"Id": "5", "DocNumber": "RINV/1", "TotalAmt": 30, "RemainingCredit": 0}]
-    check = checks.check_open_amounts(moves, invoices, memos, ledger)
+    check = checks.check_open_amounts(moves, invoices, memos, sync_records)
     assert check.checked == 2 and len(check.failures) == 1 and "INV/1" in check.failures[0]
     partners = [{"id": 7, "name": "A", "ref": "SOAK-C1"}]
-    assert checks.check_customer_balances({7: 40.0}, partners, [{"Id": "3", "Balance": 40}], ledger).ok
-    assert not checks.check_customer_balances({7: 40.0}, partners, [{"Id": "3", "Balance": 60}], ledger).ok
+    assert checks.check_customer_balances({7: 40.0}, partners, [{"Id": "3", "Balance": 40}], sync_records).ok
+    assert not checks.check_customer_balances({7: 40.0}, partners, [{"Id": "3", "Balance": 60}], sync_records).ok
 
 
 def test_payment_checks_both_ways():
@@ -168,21 +168,24 @@ def test_payment_checks_both_ways():
         {"id": 4, "name": "P4", "memo": "SOAK-PAY-1", "state": "in_process", "amount": 40},
         {"id": 5, "name": "P5", "memo": "SOAK-PAY-2", "state": "paid", "amount": 8},
     ]
-    ledger = [_row("account.payment", 1, "Payment", "1", origin="qbo"), _row("account.payment", 4, "Payment", "4")]
-    cpa = checks.check_cpa_payments({"SOAK-QBO-1": "1", "SOAK-QBO-2": "2", "SOAK-QBO-3": "3"}, qbo, odoo, ledger)
+    sync_records = [
+        _row("account.payment", 1, "Payment", "1", origin="qbo"),
+        _row("account.payment", 4, "Payment", "4"),
+    ]
+    cpa = checks.check_cpa_payments({"SOAK-QBO-1": "1", "SOAK-QBO-2": "2", "SOAK-QBO-3": "3"}, qbo, odoo, sync_records)
     assert cpa.duplicates == 2  # SOAK-QBO-1 twice in Odoo; SOAK-QBO-3 deleted in QBO but kept in Odoo
     assert cpa.losses == 1  # SOAK-QBO-2 never reached Odoo
-    pushed = checks.check_odoo_payments(odoo, qbo, ledger)
+    pushed = checks.check_odoo_payments(odoo, qbo, sync_records)
     assert pushed.duplicates == 1 and pushed.losses == 1  # SOAK-PAY-1 twice in QBO, SOAK-PAY-2 missing
 
 
 def test_credit_application_and_customer_checks():
     moves = [_move(2, "RINV/1", "SOAK-CN-1", 30, 0, "out_refund")]
-    ledger = [_row("account.move", 2, "CreditMemo", "5"), _row("res.partner", 7, "Customer", "3")]
+    sync_records = [_row("account.move", 2, "CreditMemo", "5"), _row("res.partner", 7, "Customer", "3")]
     link = {"Amount": 30, "LinkedTxn": [{"TxnId": "5", "TxnType": "CreditMemo"}]}
-    assert checks.check_credit_applications(moves, [], ledger).losses == 1
+    assert checks.check_credit_applications(moves, [], sync_records).losses == 1
     twice = [{"Id": "8", "TotalAmt": 0, "Line": [link]}, {"Id": "9", "TotalAmt": 0, "Line": [link]}]
-    assert checks.check_credit_applications(moves, twice, ledger).duplicates == 1
+    assert checks.check_credit_applications(moves, twice, sync_records).duplicates == 1
     partner = {
         "id": 7,
         "name": "Soak Customer",
@@ -199,15 +202,15 @@ def test_credit_application_and_customer_checks():
         "BillAddr": {"Line1": "1 Road"},
         "Notes": "CPA note 00002",
     }
-    assert checks.check_customers([partner], [good], ledger, {7: "CPA note 00002"}).ok
-    lost_note = checks.check_customers([partner], [{**good, "Notes": None}], ledger, {7: "CPA note 00002"})
+    assert checks.check_customers([partner], [good], sync_records, {7: "CPA note 00002"}).ok
+    lost_note = checks.check_customers([partner], [{**good, "Notes": None}], sync_records, {7: "CPA note 00002"})
     assert lost_note.losses == 1
-    doubled = checks.check_customers([partner], [good, {**good, "Id": "4"}], ledger, {})
+    doubled = checks.check_customers([partner], [good, {**good, "Id": "4"}], sync_records, {})
     assert doubled.duplicates == 1
 
 
 def test_machinery_checks():
-    ledger = [
+    sync_records = [
         {
             "id": 1,
             "res_model": "account.move",
@@ -220,7 +223,7 @@ def test_machinery_checks():
         },
         {"id": 2, "res_model": "account.move", "res_id": 2, "qbo_entity": "Invoice", "qbo_id": "1", "state": "done"},
     ]
-    check = checks.check_ledger(ledger)
+    check = checks.check_sync_records(sync_records)
     assert len(check.failures) == 1 and "WITHOUT an actionable reason" in check.failures[0]
     jobs = [{"id": 1, "state": "done"}, {"id": 2, "state": "failed", "retry": 3, "name": "push", "exc_message": "boom"}]
     assert len(checks.check_jobs(jobs).failures) == 1

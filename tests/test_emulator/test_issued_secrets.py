@@ -48,11 +48,12 @@ def test_cli_records_the_code_every_token_and_the_app_secrets(tmp_path):
     lines = recorded(path)
     assert ("client_secret", CLIENT_SECRET) in lines
     assert ("verifier_token", VERIFIER) in lines
+    assert ("control_token", printed["control token"]) in lines  # generated at start
     assert ("authorization_code", code) in lines
     for kind in ("access_token", "refresh_token"):
         assert (kind, first[kind]) in lines
         assert (kind, second[kind]) in lines
-    assert len(lines) == len(set(lines)) == 7  # nothing else, nothing twice
+    assert len(lines) == len(set(lines)) == 8  # nothing else, nothing twice
 
 
 def test_emulators_sharing_a_file_append_whole_lines(tmp_path):
@@ -71,15 +72,19 @@ def test_emulators_sharing_a_file_append_whole_lines(tmp_path):
     minted: list[dict[str, str]] = []
     lock = threading.Lock()
 
-    def mint(url: str) -> None:
-        control = Control(url)
+    def mint(url: str, token: str) -> None:
+        control = Control(url, token)
         for _ in range(20):
             tokens = control.tokens()
             with lock:
                 minted.append(tokens)
 
     try:
-        threads = [threading.Thread(target=mint, args=(server.url,)) for server in servers for _ in range(2)]
+        threads = [
+            threading.Thread(target=mint, args=(server.url, server.control_token))
+            for server in servers
+            for _ in range(2)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -93,5 +98,6 @@ def test_emulators_sharing_a_file_append_whole_lines(tmp_path):
     assert len(minted) == 80
     expected = {(kind, tokens[kind]) for tokens in minted for kind in ("access_token", "refresh_token")}
     assert expected <= set(lines)
-    assert len(lines) == 1 + 2 + 160  # every line whole: no torn or merged line
+    assert {("control_token", server.control_token) for server in servers} <= set(lines)
+    assert len(lines) == 1 + 2 + 2 + 160  # every line whole: no torn or merged line
     assert not [value for kind, value in lines if kind == "verifier_token"]  # none configured

@@ -161,7 +161,7 @@ class Book:
 @PROPERTY
 @given(data=st.data())
 def test_vendor_balance_is_open_bills_less_open_credits_less_unapplied(emulator, data):
-    ctl = Control(emulator.url)
+    ctl = Control(emulator.url, emulator.control_token)
     ctl.reset()
     api = Api(emulator.url, ctl.tokens()["access_token"])
     book = Book(api, accounts_by_number(api))

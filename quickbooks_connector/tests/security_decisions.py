@@ -1,0 +1,396 @@
+"""Who may set each field the addon defines or adds, and why: the table the write-path test checks.
+
+Each entry is ``(who may set it on create, who may set it on write, why)``, per model and field.  ``who`` is
+a set of the test's roles (``MANAGER``: a QuickBooks manager of the record's own company; ``NOBODY``), or
+``ODOO``: whoever Odoo's own access rights let create (write) that record.  A field missing here fails the
+test: a new field gets a decision before it ships.
+"""
+
+NOBODY = frozenset()
+MANAGER = frozenset({"manager"})
+ODOO = "odoo"
+
+ROLES = ("portal", "internal", "billing", "qbo_user", "other_manager", "manager")
+
+
+def addon(reason):
+    """Written by the connector's own code only (through sudo), never by a user."""
+    return (NOBODY, NOBODY, reason)
+
+
+def managers(reason):
+    return (MANAGER, MANAGER, reason)
+
+
+def on_create(reason):
+    """Chosen by a manager when the record is made, never changed afterwards."""
+    return (MANAGER, NOBODY, reason)
+
+
+def odoo(reason):
+    return (ODOO, ODOO, reason)
+
+
+COMPUTED = addon("computed for display, nothing a client sets")
+RELATED = addon("a related field: writing it would write the record it comes from")
+QBO_FACT = addon("what QuickBooks says: read from QuickBooks by the connector")
+SECRET_AT_REST = addon("ciphertext: set through its write-only input, by the connector's code")
+SYNC_RECORD = addon(
+    "the sync records is the connector's: its rows tell the sudo pull and push code what to do (a row naming another "
+    "company's payment made the undo code cancel it); managers read it and use Retry"
+)
+INBOX = addon("the inbox is what QuickBooks notified, stored by the webhook and the catch-up; managers use Retry")
+RUN = addon("a reconciliation run is what the connector compared; managers run one and resend its alert")
+SLOT = addon("the rate governor's bookkeeping")
+BOUND = addon("the QuickBooks status of a record, computed from the sync records")
+CHATTER = addon(
+    "Odoo's chatter (mail.thread, mail.activity.mixin, and what sms and portal add to them): followers, messages "
+    "and activities go through Odoo's mail API, never through the connection's write()"
+)
+#: Fields the addon's own models inherit from Odoo's mixins, decided per module that defines them.
+MIXIN_FIELDS = {"mail": CHATTER, "sms": CHATTER, "portal": CHATTER}
+
+BOUND_FIELDS = {
+    "quickbooks_sync_state_id": BOUND,
+    "quickbooks_status": BOUND,
+    "quickbooks_url": BOUND,
+    "quickbooks_last_error": BOUND,
+    "quickbooks_drift_note": BOUND,
+}
+
+DECISIONS = {
+    "quickbooks.backend": {
+        "name": managers("the connection's label"),
+        "active": managers("archiving a connection"),
+        "company_id": on_create(
+            "chosen when the connection is made (one of the manager's companies), never moved: its tokens and "
+            "bindings are that company's"
+        ),
+        "state": addon("connected, disconnected, reconnect: set by the OAuth flow and the token refresh"),
+        "environment": (
+            MANAGER,
+            NOBODY,
+            "Intuit's production or sandbox when the connection is made; a custom server, or any change later, "
+            "is a system administrator's (the tokens go there)",
+        ),
+        "custom_base_url": addon("a system administrator's: the tokens are sent there (none of the test's roles)"),
+        "minorversion": managers("the API minor version, checked against QuickBooks' minimum"),
+        "client_id": managers("the Intuit app of the connection"),
+        "client_secret_encrypted": SECRET_AT_REST,
+        "client_secret": managers("write-only input of the app's secret (stored encrypted)"),
+        "client_secret_set": COMPUTED,
+        "webhook_verifier_token_encrypted": SECRET_AT_REST,
+        "webhook_verifier_token": managers("write-only input of the verifier token (stored encrypted)"),
+        "webhook_verifier_token_set": COMPUTED,
+        "redirect_uri": COMPUTED,
+        "webhook_url": COMPUTED,
+        "realm_id": addon("the QuickBooks company: set by the authorization, after its checks (one realm per company)"),
+        "qbo_company_name": QBO_FACT,
+        "qbo_country": QBO_FACT,
+        "qbo_home_currency": QBO_FACT,
+        "qbo_automated_sales_tax": QBO_FACT,
+        "qbo_exempt_tax_code_id": managers("the tax code of untaxed lines, one of this connection's (checked)"),
+        "tax_mapping_ids": managers("tax mapping lines: each line's own fields are decided on its model"),
+        "access_token_encrypted": SECRET_AT_REST,
+        "refresh_token_encrypted": SECRET_AT_REST,
+        "access_token_expires_at": addon("token bookkeeping of the OAuth flow"),
+        "refresh_token_expires_at": addon("token bookkeeping of the OAuth flow"),
+        "refresh_token_hard_expires_at": addon("token bookkeeping of the OAuth flow"),
+        "connected_at": addon("set by the authorization"),
+        "last_error": addon("what the connector last failed at"),
+        "sync_customers": managers("what to synchronise"),
+        "sync_invoices": managers("what to synchronise"),
+        "sync_payments_to_qbo": managers("what to synchronise"),
+        "sync_payments_from_qbo": managers("what to synchronise"),
+        "sync_bills": managers("what to synchronise"),
+        "mapping_ids": managers("account mapping lines: each line's own fields are decided on its model"),
+        "qbo_account_ids": addon("QuickBooks' chart of accounts, read from QuickBooks"),
+        "sync_state_ids": SYNC_RECORD,
+        "failed_sync_count": COMPUTED,
+        "slack_webhook_url_encrypted": SECRET_AT_REST,
+        "slack_webhook_url": managers(
+            "write-only input of the alert channel, to an allowed host only (stored encrypted)"
+        ),
+        "slack_webhook_set": COMPUTED,
+        "slack_webhook_host": COMPUTED,
+        "cdc_cursor": addon("where change data capture resumes: moved by the catch-up"),
+        "cdc_last_run_at": addon("set by the catch-up"),
+        "cdc_last_error": addon("set by the catch-up"),
+        "webhook_event_count": COMPUTED,
+        "backlog_pending": COMPUTED,
+        "backlog_failed": COMPUTED,
+        "backlog_done": COMPUTED,
+        "backlog_progress": COMPUTED,
+        "backlog_rate": COMPUTED,
+        "backlog_eta": COMPUTED,
+        "backlog_finished_at": COMPUTED,
+        "backlog_summary": COMPUTED,
+        "backlog_started_at": addon("when the connector queued the last push of many documents"),
+        "dashboard_done_count": COMPUTED,
+        "dashboard_pending_count": COMPUTED,
+        "dashboard_failed_count": COMPUTED,
+        "dashboard_last_success_at": COMPUTED,
+        "dashboard_queue_depth": COMPUTED,
+        "dashboard_reconciliation_state": COMPUTED,
+        "dashboard_reconciliation_at": COMPUTED,
+        "reconciliation_threshold": managers("reconciliation setting"),
+        "reconciliation_hour": managers("reconciliation setting"),
+        "reconciliation_tz": managers("reconciliation setting"),
+        "fx_gain_account_code": managers("reconciliation setting"),
+        "fx_loss_account_code": managers("reconciliation setting"),
+        "fx_tolerance": managers("reconciliation setting"),
+        "reconciliation_currency_id": RELATED,
+        "reconciliation_ids": RUN,
+        "reconciliation_count": COMPUTED,
+        "last_reconciliation_state": COMPUTED,
+    },
+    "quickbooks.sync.state": dict.fromkeys(
+        (
+            "backend_id",
+            "company_id",
+            "res_model",
+            "res_id",
+            "binding_key",
+            "res_name",
+            "qbo_entity",
+            "qbo_id",
+            "qbo_doc_number",
+            "sync_token",
+            "synced_values",
+            "qbo_fingerprint",
+            "drift_detected",
+            "drift_note",
+            "drift_at",
+            "origin",
+            "state",
+            "failure_kind",
+            "qbo_state",
+            "qbo_absent_at",
+            "attempts",
+            "last_error",
+            "last_request_id",
+            "last_attempt_at",
+            "last_success_at",
+            "qbo_url",
+            "record_type",
+            "partner_id",
+            "currency_id",
+            "amount",
+            "record_date",
+        ),
+        SYNC_RECORD,
+    ),
+    "quickbooks.webhook.event": dict.fromkeys(
+        (
+            "backend_id",
+            "company_id",
+            "realm_id",
+            "entity",
+            "qbo_id",
+            "operation",
+            "occurred_at",
+            "event_id",
+            "dedupe_key",
+            "change_key",
+            "source",
+            "payload",
+            "state",
+            "attempts",
+            "last_error",
+            "processed_at",
+            "outcome",
+            "echo",
+        ),
+        INBOX,
+    ),
+    "quickbooks.account.mapping": {
+        "backend_id": on_create("the connection the mapping belongs to: one the manager manages, never moved"),
+        "company_id": RELATED,
+        "account_id": managers("the Odoo account (of the connection's company: checked)"),
+        "account_code": RELATED,
+        "account_type": RELATED,
+        "qbo_account_id": managers("the QuickBooks account, one of this connection's (checked)"),
+        "qbo_account_active": RELATED,
+        "qbo_item_id": managers("the QuickBooks Item of sales lines (the connector binds one)"),
+        "qbo_item_name": managers("the QuickBooks Item of sales lines (the connector binds one)"),
+        "state": COMPUTED,
+    },
+    "quickbooks.tax.mapping": {
+        "backend_id": on_create("the connection the mapping belongs to: one the manager manages, never moved"),
+        "company_id": RELATED,
+        "tax_id": managers("the Odoo tax (of the connection's company: checked)"),
+        "qbo_tax_code_id": managers("the QuickBooks tax code, one of this connection's (checked)"),
+        "tax_use": RELATED,
+        "applied_rate": COMPUTED,
+    },
+    "quickbooks.qbo.account": dict.fromkeys(
+        (
+            "backend_id",
+            "company_id",
+            "qbo_id",
+            "name",
+            "fully_qualified_name",
+            "acct_num",
+            "account_type",
+            "account_subtype",
+            "classification",
+            "currency_code",
+            "qbo_active",
+            "last_pulled_at",
+        ),
+        QBO_FACT,
+    ),
+    "quickbooks.qbo.tax.code": dict.fromkeys(
+        (
+            "backend_id",
+            "company_id",
+            "qbo_id",
+            "name",
+            "taxable",
+            "rate",
+            "rate_details",
+            "purchase_rate",
+            "purchase_rate_details",
+            "qbo_active",
+        ),
+        QBO_FACT,
+    ),
+    "quickbooks.rate.slot": dict.fromkeys(
+        ("realm_id", "started_at", "finished_at", "cost", "is_batch", "is_bulk"),
+        SLOT,
+    ),
+    "quickbooks.reconciliation.line": dict.fromkeys(
+        (
+            "reconciliation_id",
+            "company_id",
+            "currency_id",
+            "sequence",
+            "kind",
+            "move_id",
+            "partner_id",
+            "customer_currency",
+            "qbo_entity",
+            "qbo_id",
+            "qbo_doc_number",
+            "odoo_amount",
+            "qbo_amount",
+            "difference",
+            "qbo_url",
+        ),
+        RUN,
+    ),
+    "quickbooks.account.mapping.wizard": {
+        "backend_id": on_create("the connection to map: one the manager manages"),
+        "line_ids": managers("the wizard's lines: each line's own fields are decided on its model"),
+        "proposal_count": COMPUTED,
+        "check_count": COMPUTED,
+        "inactive_count": COMPUTED,
+    },
+    "quickbooks.account.mapping.wizard.line": {
+        "wizard_id": on_create("filled in by the wizard when it lists the accounts (the creator's own wizard only)"),
+        "backend_id": RELATED,
+        "account_id": on_create("filled in by the wizard when it lists the accounts"),
+        "account_code": RELATED,
+        "account_type": RELATED,
+        "mapping_id": on_create("filled in by the wizard when it lists the accounts"),
+        "qbo_account_id": managers("the user's choice (applied as a mapping of the same connection: checked)"),
+        "qbo_account_inactive": COMPUTED,
+        "proposed_qbo_account_id": on_create("filled in by the wizard when it lists the accounts"),
+        "match_reason": on_create("filled in by the wizard when it lists the accounts"),
+        "proposal_certain": on_create("filled in by the wizard when it lists the accounts"),
+        "proposal_note": on_create("filled in by the wizard when it lists the accounts"),
+    },
+    "quickbooks.bulk.push.wizard": {
+        "backend_id": managers("the connection to push to: one the manager manages (checked)"),
+        "date_from": managers("the period to send"),
+        "date_to": managers("the period to send"),
+        "include_synced": managers("whether to send synced documents again"),
+        "move_count": COMPUTED,
+    },
+    # --- Odoo's models: only the fields this addon adds
+    "account.move": {
+        "quickbooks_skip": odoo("whoever may edit the entry may keep it out of QuickBooks (tracked)"),
+        "quickbooks_post_version": addon("part of the requestid: counted by the connector when the move is posted"),
+        **BOUND_FIELDS,
+    },
+    "account.payment": {
+        "quickbooks_post_version": addon("part of the requestid: counted by the connector when the payment is posted"),
+        **BOUND_FIELDS,
+    },
+    "res.partner": BOUND_FIELDS,
+    "account.partial.reconcile": {
+        "quickbooks_pulled": addon("marks a reconciliation QuickBooks made (never pushed back): set by the pull only"),
+    },
+    "res.company": {
+        "quickbooks_backend_ids": addon("connections are made from the settings and never move between companies"),
+    },
+    "res.config.settings": dict.fromkeys(
+        (
+            "quickbooks_backend_id",
+            "quickbooks_state",
+            "quickbooks_company_name",
+            "quickbooks_realm_id",
+            "quickbooks_token_expiry",
+            "quickbooks_hard_expiry",
+            "quickbooks_last_error",
+            "quickbooks_encryption_ok",
+        ),
+        addon("computed from the connection for the settings page (no inverse: nothing is stored)"),
+    ),
+}
+
+#: The reconciliation run's fields (all the connector's): listed by name so that a new one is noticed.
+RUN_FIELDS = (
+    "backend_id",
+    "company_id",
+    "currency_id",
+    "run_at",
+    "local_date",
+    "trigger",
+    "state",
+    "error_message",
+    "notes",
+    "threshold",
+    "odoo_open_count",
+    "qbo_open_count",
+    "open_count_difference",
+    "open_count_drift",
+    "odoo_receivable",
+    "qbo_receivable",
+    "receivable_difference",
+    "receivable_drift",
+    "odoo_unapplied",
+    "qbo_unapplied",
+    "unapplied_difference",
+    "unapplied_drift",
+    "customer_mismatch_count",
+    "vendor_mismatch_count",
+    "odoo_open_bill_count",
+    "qbo_open_bill_count",
+    "open_bill_count_difference",
+    "open_bill_count_drift",
+    "odoo_payable",
+    "qbo_payable",
+    "payable_difference",
+    "payable_drift",
+    "max_drift",
+    "fx_state",
+    "fx_date_from",
+    "fx_date_to",
+    "odoo_fx_balance",
+    "qbo_fx_balance",
+    "fx_difference",
+    "fx_tolerance",
+    "fx_source",
+    "line_ids",
+    "explanation_count",
+    "alert_state",
+    "alert_message",
+    "alert_sent_at",
+    "alert_attempts",
+    "alert_last_error",
+)
+DECISIONS["quickbooks.reconciliation"] = dict.fromkeys(RUN_FIELDS, RUN)
+
+#: Odoo models the addon extends without adding fields (their methods are checked by the RPC surface test).
+EXTENDED_WITHOUT_FIELDS = {"account.move.line", "account.bank.statement.line"}
