@@ -9,6 +9,7 @@ EXPLANATION_KINDS = [
     ("skipped", "Marked Skip QuickBooks"),
     ("revaluation", "Currency revaluation"),
     ("elsewhere", "On another QuickBooks account"),
+    ("unposted", "Not posted in Odoo"),
     ("unmapped", "Not mapped"),
     ("qbo_only", "Only in QuickBooks"),
     ("tolerance", "Within the tolerance"),

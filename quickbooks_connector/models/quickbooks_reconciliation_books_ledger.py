@@ -1,7 +1,8 @@
 """The QuickBooks side of a books comparison line's drill-down: QuickBooks' GeneralLedger of the line's
 accounts and period, read by the run for the differing lines (worst first) and kept on them, so that opening a
 line shows both ledgers without calling QuickBooks.  A transaction linked to no Odoo record (no sync record
-holds its Id) is what QuickBooks alone holds: it explains its part of the difference.
+holds its Id) is what QuickBooks alone holds: it explains its part of the difference; so does one whose Odoo
+record has no posted journal entry (a payment reset to draft, which QuickBooks keeps).
 
 The general ledger of a balance sheet account is read from the first day of the fiscal year: what QuickBooks
 alone holds from earlier years is not found there (its beginning balance says how much there was).
@@ -55,9 +56,11 @@ class QuickbooksReconciliation(models.Model):
                 classifications,
             )
             bound = self._books_bound(sections.values())
+            unposted = self._books_unposted(bound.values())
             for line, accounts in members:
                 found = [sections[account] for account in accounts if account in sections]
-                rows = self._books_keep_ledger(line, found, bound, (specs or {}).get(line.id), tolerance)
+                spec = (specs or {}).get(line.id)
+                rows = self._books_keep_ledger(line, found, bound, unposted, spec, tolerance)
                 if line.section == "trial_balance" and line.mapping == "qbo_only":
                     kept_elsewhere.append((line, rows))
         if specs and routes:
@@ -116,7 +119,21 @@ class QuickbooksReconciliation(models.Model):
         )
         return {(row["qbo_entity"], row["qbo_id"]): row["id"] for row in rows}
 
-    def _books_keep_ledger(self, line, sections, bound, spec, tolerance):
+    def _books_unposted(self, sync_ids):
+        """The sync records (of ``sync_ids``) whose Odoo record has no posted journal entry: a payment reset to
+        draft (Odoo 19 keeps its reconciliation, so QuickBooks keeps the payment), a payment of a journal
+        without outstanding accounts (no entry until its bank statement line), a document back in draft."""
+        out = set()
+        for row in self.env["quickbooks.sync.state"].sudo().browse(sorted(set(sync_ids))):
+            record = row._record()
+            if record is None or record._name not in ("account.move", "account.payment"):
+                continue
+            move = record if record._name == "account.move" else record.move_id
+            if not move or move.state != "posted":
+                out.add(row.id)
+        return out
+
+    def _books_keep_ledger(self, line, sections, bound, unposted, spec, tolerance):
         party = line.qbo_party_id if line.section in ("receivable", "payable") else None
         sign = -1 if line.normal_side == "credit" else 1
         rows = sorted(
@@ -162,17 +179,24 @@ class QuickbooksReconciliation(models.Model):
                 else 0.0,
             }
         )
-        unbound = [row for row in rows if (row.entity, row.txn_id) not in bound]
         kept = [(row, bound.get((row.entity, row.txn_id))) for row in rows]
-        if spec is None or not unbound or line.mapping not in ("mapped", "bound"):
+        unbound = [row for row, sync_id in kept if not sync_id]
+        draft = [row for row, sync_id in kept if sync_id in unposted]
+        if spec is None or not (unbound or draft) or line.mapping not in ("mapped", "bound"):
             return kept
-        spec.qbo_only_rows = [
-            f"{row.txn_type} {row.number or row.txn_id} ({row.day}, {sign * row.amount:,.2f})"
-            for row in unbound[: const.BOOKS_ENTRIES_NAMED]
-        ]
-        if len(unbound) > const.BOOKS_ENTRIES_NAMED:
-            spec.qbo_only_rows.append(self.env._("%s more", len(unbound) - const.BOOKS_ENTRIES_NAMED))
-        spec.comparison.explain("qbo_only", -sum((row.amount for row in unbound), Decimal(0)))
+        for kind, found, described in (
+            ("qbo_only", unbound, spec.qbo_only_rows),
+            ("unposted", draft, spec.unposted_rows),
+        ):
+            if not found:
+                continue
+            described[:] = [
+                f"{row.txn_type} {row.number or row.txn_id} ({row.day}, {sign * row.amount:,.2f})"
+                for row in found[: const.BOOKS_ENTRIES_NAMED]
+            ]
+            if len(found) > const.BOOKS_ENTRIES_NAMED:
+                described.append(self.env._("%s more", len(found) - const.BOOKS_ENTRIES_NAMED))
+            spec.comparison.explain(kind, -sum((row.amount for row in found), Decimal(0)))
         spec.comparison.settle(tolerance)
         self._books_rewrite(line, spec)
         return kept

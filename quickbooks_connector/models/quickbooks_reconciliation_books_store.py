@@ -125,6 +125,13 @@ class QuickbooksReconciliation(models.Model):
                 "account's journal: %s.",
                 ", ".join(spec.elsewhere_rows) or "-",
             )
+        if kind == "unposted":
+            return self.env._(
+                "QuickBooks transactions whose Odoo record has no posted journal entry: a payment reset to draft "
+                "(Odoo 19 keeps its reconciliation, so the connector keeps it in QuickBooks) or a payment waiting "
+                "for its bank statement: %s.",
+                ", ".join(spec.unposted_rows) or "-",
+            )
         if kind == "qbo_only":
             return self.env._(
                 "QuickBooks transactions of this account and period that are linked to no Odoo record: %s.",

@@ -14,7 +14,8 @@ A comparison's difference is Odoo's minus QuickBooks'.  Each share not sent expl
 to explains its (negative) amount once the general ledger has been read (:meth:`Comparison.explain`).  What
 is left over is *unexplained*; when it is within the tolerance, the tolerance explains it.  A payment the
 connector sent or received that QuickBooks keeps on an account no Odoo account is mapped to (Undeposited
-Funds) is ``elsewhere``: Odoo has it in its journal's account.
+Funds) is ``elsewhere``: Odoo has it in its journal's account; one whose Odoo entry is not posted (a payment
+reset to draft keeps its reconciliation in Odoo 19, so QuickBooks keeps it) is ``unposted``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .money import cents
 ZERO = Decimal(0)
 SENT = "sent"
 #: Explanations, in the order a line lists them.
-KINDS = ("pending", "not_sent", "skipped", "revaluation", "elsewhere", "unmapped", "qbo_only", "tolerance")
+KINDS = ("pending", "not_sent", "skipped", "revaluation", "elsewhere", "unposted", "unmapped", "qbo_only", "tolerance")
 
 
 @dataclass

@@ -358,6 +358,22 @@ class TestBooksComparison(BooksCase):
         self.assertIn("journal Bank", undeposited.note)
         self.assertEqual(run.books_state, "explained")
 
+    def test_a_payment_reset_to_draft_stays_in_quickbooks_and_is_named(self):
+        bill = self.pushed_bill(300.0)
+        payment = self.register(bill, 100.0)
+        self.run_jobs(payment.action_draft)  # Odoo 19 keeps its reconciliation: QuickBooks keeps the payment
+        self.assertEqual(bill.amount_residual, 200.0)
+        run = self.compare()
+        for name, section, figures in (
+            ("Accounts Payable (A/P)", "trial_balance", (300.0, 200.0, 100.0, 0.0)),
+            ("Acme Supplies", "payable", (300.0, 200.0, 100.0, 0.0)),
+            ("Checking", "trial_balance", (0.0, -100.0, 100.0, 0.0)),
+        ):
+            line = self.line(run, name, section)
+            self.assertEqual((self.figures(line), self.causes(line)), (figures, {"unposted": 100.0}), name)
+            self.assertIn("reset to draft", line.explanation_ids.note)
+        self.assertEqual(run.books_state, "explained", self.describe(run))
+
     def test_profit_and_loss_is_compared_month_by_month(self):
         today = fields.Date.today()
         self.pushed(100.0)

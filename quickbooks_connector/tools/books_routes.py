@@ -70,6 +70,7 @@ class LineSpec:
     ledger_accounts: tuple = ()  # QuickBooks account Ids whose GeneralLedger shows the line's transactions
     qbo_only_rows: list = field(default_factory=list)  # what QuickBooks alone holds, described
     elsewhere_rows: list = field(default_factory=list)  # payments QuickBooks keeps on an unmapped account
+    unposted_rows: list = field(default_factory=list)  # QuickBooks transactions whose Odoo entry is not posted
 
 
 class Chart:
