@@ -468,7 +468,7 @@ class TestBooksComparison(BooksCase):
             self.env["quickbooks.books.explanation"].with_user(outsider).search([("line_id", "in", lines.ids)])
         )
         action = self.Run.action_compare_books_current_companies()
-        again = self.Run.search([("backend_id", "=", self.backend.id)], limit=1)
+        again = self.Run.search([("backend_id", "=", self.backend.id)]) - runs
         self.assertEqual(self.env["quickbooks.books.line"].search(action["domain"]), again.books_line_ids)
         self.assertEqual((again.trigger, again.books_state), ("manual", "match"))
         lines.invalidate_recordset()
