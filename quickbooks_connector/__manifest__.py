@@ -25,6 +25,7 @@
         "wizards/quickbooks_bulk_push_wizard_views.xml",
         "data/quickbooks_reconciliation_data.xml",
         "views/quickbooks_reconciliation_views.xml",
+        "views/quickbooks_books_views.xml",
         "data/quickbooks_inbox_data.xml",
         "views/quickbooks_webhook_event_views.xml",
     ],

@@ -145,3 +145,16 @@ SLACK_MAX_ATTEMPTS = 8
 # Documents named in the Slack message, and in the managers' activity (the run lists more).
 SLACK_EXPLANATION_LINES = 5
 ALERT_NOTE_LINES = 10
+
+# Books comparison (trial balance, aging, profit and loss by month).  Months of the profit and loss compared
+# (this one and the twelve before); entries named per explanation; lines whose QuickBooks transactions
+# (GeneralLedger) a run reads, worst first, and the transactions kept per line; journal items shown in a
+# line's drill-down; lines named in the Slack message and the managers' activity.
+BOOKS_MONTHS = 13
+BOOKS_ENTRIES_NAMED = 5
+BOOKS_LEDGER_LINES = 20
+BOOKS_LEDGER_ROWS = 500
+BOOKS_DRILLDOWN_ITEMS = 500
+BOOKS_ALERT_LINES = 5
+# Lines that agree are kept this many days (the unexplained and explained ones, and every run's totals, stay).
+BOOKS_KEEP_MATCHING_DAYS = 90

@@ -34,6 +34,14 @@ from . import quickbooks_reconciliation_line
 from . import quickbooks_backend_reconciliation
 from . import quickbooks_backend_slack
 from . import quickbooks_reconciliation_alert
+from . import quickbooks_books_line
+from . import quickbooks_books_explanation
+from . import quickbooks_books_ledger_row
+from . import quickbooks_reconciliation_books
+from . import quickbooks_reconciliation_books_store
+from . import quickbooks_reconciliation_books_ledger
+from . import quickbooks_reconciliation_books_alert
+from . import quickbooks_backend_books
 from . import quickbooks_webhook_event
 from . import quickbooks_webhook_event_intake
 from . import quickbooks_backend_cdc

@@ -2,6 +2,8 @@ from . import (
     test_access,
     test_backend_tokens,
     test_base_lines,
+    test_books,
+    test_books_tour,
     test_crypto,
     test_daily_work,
     test_demo_start,

@@ -143,6 +143,10 @@ DECISIONS = {
         "reconciliation_ids": RUN,
         "reconciliation_count": COMPUTED,
         "last_reconciliation_state": COMPUTED,
+        "books_tolerance": managers("books comparison setting"),
+        "books_last_state": COMPUTED,
+        "books_last_summary": COMPUTED,
+        "books_last_date": COMPUTED,
     },
     "quickbooks.sync.state": dict.fromkeys(
         (
@@ -389,8 +393,102 @@ RUN_FIELDS = (
     "alert_sent_at",
     "alert_attempts",
     "alert_last_error",
+    "books_state",
+    "books_date",
+    "books_fiscal_start",
+    "books_tolerance",
+    "books_line_ids",
+    "books_line_count",
+    "books_unexplained_count",
+    "books_explained_count",
+    "books_unexplained_total",
+    "books_months_agreeing",
+    "books_error",
+    "books_summary",
 )
 DECISIONS["quickbooks.reconciliation"] = dict.fromkeys(RUN_FIELDS, RUN)
+
+#: A books comparison is what the connector compared (its lines, their explanations, the QuickBooks transactions
+#: it read): listed by name so that a new field is noticed.
+BOOKS = addon("a books comparison is what the connector compared; managers read it and delete it")
+DECISIONS["quickbooks.books.line"] = dict.fromkeys(
+    (
+        "reconciliation_id",
+        "backend_id",
+        "company_id",
+        "currency_id",
+        "run_date",
+        "latest",
+        "section",
+        "section_sequence",
+        "sequence",
+        "name",
+        "period",
+        "period_start",
+        "period_end",
+        "qbo_account_id",
+        "account_ids",
+        "partner_id",
+        "qbo_party_id",
+        "account_group",
+        "mapping",
+        "normal_side",
+        "odoo_amount",
+        "qbo_amount",
+        "difference",
+        "explained_amount",
+        "unexplained_amount",
+        "unexplained_abs",
+        "state",
+        "explanation_ids",
+        "explanation_summary",
+        "note",
+        "ledger_accounts",
+        "ledger_row_ids",
+        "ledger_fetched",
+        "ledger_note",
+        "cumulative",
+        "qbo_opening",
+        "odoo_item_ids",
+        "odoo_opening",
+        "odoo_item_note",
+    ),
+    BOOKS,
+)
+DECISIONS["quickbooks.books.explanation"] = dict.fromkeys(
+    (
+        "line_id",
+        "company_id",
+        "currency_id",
+        "sequence",
+        "kind",
+        "amount",
+        "note",
+        "entry_count",
+        "move_ids",
+        "sync_state_ids",
+    ),
+    BOOKS,
+)
+DECISIONS["quickbooks.books.ledger.row"] = dict.fromkeys(
+    (
+        "line_id",
+        "company_id",
+        "currency_id",
+        "date",
+        "txn_type",
+        "qbo_entity",
+        "qbo_txn_id",
+        "number",
+        "party",
+        "memo",
+        "split",
+        "amount",
+        "sync_state_id",
+        "qbo_url",
+    ),
+    BOOKS,
+)
 
 #: Odoo models the addon extends without adding fields (their methods are checked by the RPC surface test).
 EXTENDED_WITHOUT_FIELDS = {"account.move.line", "account.bank.statement.line"}

@@ -249,7 +249,8 @@ class TestPayablesProperty(PayablesCase):
     # ------------------------------------------------------------------ the checks
     def assert_books_agree(self, moves):
         self.assert_same_payables(moves)
-        run = self.env["quickbooks.reconciliation"]._run_for_backend(self.backend, with_fx=False)
+        run = self.env["quickbooks.reconciliation"]._run_for_backend(self.backend, with_fx=False, with_books=True)
+        self.assert_no_unexplained_difference(run)
         gaps = [(line.kind, line._label(), line.difference) for line in run.line_ids]
         self.assertEqual(
             (run.vendor_mismatch_count, money(run.odoo_payable), run.odoo_open_bill_count),

@@ -25,6 +25,10 @@ HARMLESS = {
     ),
     ("quickbooks.backend", "action_open_webhook_events"): ("users", "opens the notification list, access rights apply"),
     ("quickbooks.backend", "action_open_reconciliations"): ("users", "opens the reconciliation list"),
+    ("quickbooks.backend", "action_open_books_comparison"): ("users", "opens the books comparison lines"),
+    ("quickbooks.reconciliation", "action_open_books"): ("users", "opens the run's books comparison lines"),
+    ("quickbooks.books.line", "action_open_ledgers"): ("users", "opens the line: both ledgers as the run read them"),
+    ("quickbooks.books.line", "action_open_odoo_items"): ("users", "opens the journal items, access rights apply"),
     ("quickbooks.backend", "action_open_sync_done"): (
         "users",
         "dashboard: opens the sync records, access rights apply",
@@ -114,6 +118,9 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
         run = env["quickbooks.reconciliation"].create(
             {"backend_id": backend.id, "state": "drift", "alert_message": "rpc", "threshold": 0.1}
         )
+        books_line = env["quickbooks.books.line"].create(
+            {"reconciliation_id": run.id, "section": "trial_balance", "name": "RPC Income", "state": "match"}
+        )
         event = env["quickbooks.webhook.event"].create(
             {
                 "backend_id": backend.id,
@@ -148,6 +155,7 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
             "quickbooks.qbo.tax.code": code,
             "quickbooks.tax.mapping": tax_mapping,
             "quickbooks.reconciliation": run,
+            "quickbooks.books.line": books_line,
             "quickbooks.webhook.event": event,
             "account.move": move,
             "res.partner": partner,

@@ -97,6 +97,9 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
         )
         code = env["quickbooks.qbo.tax.code"].create({"backend_id": backend.id, "qbo_id": "3", "name": "Tax 15%"})
         run = env["quickbooks.reconciliation"].create({"backend_id": backend.id, "state": "drift", "threshold": 0.1})
+        books_line = env["quickbooks.books.line"].create(
+            {"reconciliation_id": run.id, "section": "trial_balance", "name": "Income 81", "state": "match"}
+        )
         journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
         invoice = env["account.move"].create(
             {
@@ -153,6 +156,11 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
             "quickbooks.reconciliation.line": env["quickbooks.reconciliation.line"].create(
                 {"reconciliation_id": run.id, "kind": "odoo_only", "move_id": invoice.id}
             ),
+            "quickbooks.books.line": books_line,
+            "quickbooks.books.explanation": env["quickbooks.books.explanation"].create(
+                {"line_id": books_line.id, "kind": "unmapped"}
+            ),
+            "quickbooks.books.ledger.row": env["quickbooks.books.ledger.row"].create({"line_id": books_line.id}),
             "quickbooks.account.mapping.wizard": wizard,
             "quickbooks.account.mapping.wizard.line": manager["quickbooks.account.mapping.wizard.line"].create(
                 {"wizard_id": wizard.id, "account_id": accounts[1].id}
@@ -201,6 +209,9 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
             "quickbooks.rate.slot": {"realm_id": REALM_ID, "started_at": 2.0},
             "quickbooks.reconciliation": {"backend_id": backend.id},
             "quickbooks.reconciliation.line": {"reconciliation_id": run.id, "kind": "qbo_only"},
+            "quickbooks.books.line": {"reconciliation_id": run.id, "section": "profit_loss", "name": "Income 82"},
+            "quickbooks.books.explanation": {"line_id": books_line.id, "kind": "pending"},
+            "quickbooks.books.ledger.row": {"line_id": books_line.id},
             "quickbooks.account.mapping.wizard": {"backend_id": backend.id},
             "quickbooks.account.mapping.wizard.line": {"wizard_id": wizard.id, "account_id": accounts[2].id},
             "quickbooks.bulk.push.wizard": {"backend_id": backend.id},

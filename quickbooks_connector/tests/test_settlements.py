@@ -81,6 +81,19 @@ class SettlementCase(PushCase):
                 customer = self.qbo("Customer", self.sync_record(partner, key=key).qbo_id)
                 self.assertEqual(odoo_balance, money(customer["Balance"]), f"{partner.name} {currency.name}")
 
+    def assert_no_unexplained_difference(self, run):
+        """The books comparison of ``run``: every account, customer, vendor and month agrees, or the connector
+        says why it does not."""
+        unexplained = run.books_line_ids.filtered(lambda line: line.state == "unexplained")
+        self.assertFalse(
+            [
+                (line.section, line.name, line.period, line.odoo_amount, line.qbo_amount, line.explanation_summary)
+                for line in unexplained
+            ],
+            "unexplained differences in the books",
+        )
+        self.assertIn(run.books_state, ("match", "explained"), run.books_error)
+
     def lines_of(self, payment):
         return sorted(
             (linked["TxnType"], money(line["Amount"])) for line in payment["Line"] for linked in line["LinkedTxn"]

@@ -5,9 +5,10 @@
 
 Runs, one after the other (each on its own fresh database, emulator and Odoo server(s), dropped
 afterwards; the addon is installed once, in a template database each benchmark's database is copied
-from): posting overhead A/B, reconciliation at scale, latency idle, the backfill through the bulk
-wizard, latency during a backfill (which also gives that backfill's figures), two Odoo nodes
-draining one backlog, and three companies draining a backlog each into their own QuickBooks realm.  Each writes
+from): posting overhead A/B, reconciliation at scale, the books comparison at scale, latency idle,
+the backfill through the bulk wizard, latency during a backfill (which also gives that backfill's
+figures), two Odoo nodes draining one backlog, and three companies draining a backlog each into
+their own QuickBooks realm.  Each writes
 its own JSON next to ``results.json`` (all of them); then ``tests.benchmarks.results`` draws the
 latency plot and the Markdown table.  ``--only latency,overhead`` runs some of them.  ``--check``:
 exit 1 if a benchmark did not run or printed no figures (timings are never checked).
@@ -29,6 +30,7 @@ SIZES = {
     "tiny": {
         "overhead": ["--invoices", "20", "--block", "5"],
         "reconciliation": ["--sizes", "100,1000"],
+        "books": ["--accounts", "20", "--sizes", "100,1000"],
         "latency": ["--invoices", "4"],
         "backfill": ["--invoices", "40"],
         "latency_load": ["--invoices", "4", "--load", "60"],
@@ -38,6 +40,7 @@ SIZES = {
     "small": {
         "overhead": ["--invoices", "100"],
         "reconciliation": ["--sizes", "1000,10000"],
+        "books": ["--accounts", "200", "--sizes", "2000,20000"],
         "latency": ["--invoices", "40"],
         "backfill": ["--invoices", "600"],
         "latency_load": ["--invoices", "40", "--load", "600"],
@@ -47,6 +50,7 @@ SIZES = {
     "full": {
         "overhead": ["--invoices", "500"],
         "reconciliation": ["--sizes", "10000,100000"],
+        "books": ["--accounts", "1000", "--sizes", "10000,100000"],
         "latency": ["--invoices", "200"],
         "backfill": ["--invoices", "5000"],
         "latency_load": ["--invoices", "200", "--load", "5000"],
@@ -60,6 +64,7 @@ MODULES = {
     "two_nodes": "backfill",
     "overhead": "overhead",
     "reconciliation": "reconciliation",
+    "books": "books",
     "backfill": "backfill",
     "realms": "realms",
 }

@@ -67,6 +67,9 @@ LABELS = {
     "memory_growth_ratio_largest_to_smallest": "reconciliation memory growth, largest / smallest size",
     "scaling_vs_one_realm": "three realms at once / one realm alone (invoices per minute)",
     "wrong_realm_missing_or_duplicated": "documents in the wrong realm, missing or twice",
+    "books_seconds_at_100000": "books comparison wall time at 1,000 accounts and 100,000 journal items",
+    "books_odoo_seconds_at_100000": "the same, less the time QuickBooks (the emulator) took to answer",
+    "books_memory_growth_ratio": "books comparison memory growth, largest / smallest size",
 }
 TITLES = {
     "latency": "Latency, idle",
@@ -76,7 +79,9 @@ TITLES = {
     "realms": "Backfill, three realms at once",
     "overhead": "Posting overhead",
     "reconciliation": "Reconciliation",
+    "books": "Books comparison",
 }
+ORDER = ("latency", "latency_load", "backfill", "two_nodes", "realms", "overhead", "reconciliation", "books")
 
 
 def _shown(value) -> str:
@@ -111,6 +116,9 @@ def _size(name: str, data: dict) -> str:
         return f"{posts} posts settled and {posts} back to back, A/B blocks of {size.get('block')}"
     if name == "reconciliation":
         return "open invoices on both sides: " + ", ".join(f"{s:,}" for s in size.get("sizes", []))
+    if name == "books":
+        items = ", ".join(f"{s:,}" for s in size.get("sizes", []))
+        return f"{size.get('accounts', 0):,} accounts mapped, journal items on both sides: {items}"
     return json.dumps(size)
 
 
@@ -152,7 +160,7 @@ def table(results: dict) -> str:
         "| benchmark | size | figure | measured | target | |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for name in ("latency", "latency_load", "backfill", "two_nodes", "realms", "overhead", "reconciliation"):
+    for name in ORDER:
         data = benchmarks.get(name)
         if not data:
             continue
@@ -184,6 +192,19 @@ def table(results: dict) -> str:
                         f"memory growth, result",
                         f"{run['seconds']} s ({run.get('qbo_seconds', '?')} s, {run.get('qbo_requests', '?')} "
                         f"requests), {run['memory_growth_mib']} MiB, {run['state']}",
+                        "",
+                        "",
+                    )
+                )
+        if name == "books":
+            for run in data.get("runs", []):
+                rows.append(
+                    (
+                        f"{run['items']:,} journal items: wall time (of which QuickBooks answering), worker memory "
+                        "growth, verdict",
+                        f"{run['seconds']} s ({run.get('qbo_seconds', '?')} s, {run.get('qbo_requests', '?')} "
+                        f"requests), {run['memory_growth_mib']} MiB, {run['books_state']} "
+                        f"({run['books_line_count']} lines, {run['books_unexplained_count']} unexplained)",
                         "",
                         "",
                     )
