@@ -42,6 +42,9 @@ class Entity:
     numbered: bool = False  # looked up by its DocNumber before a create (QBO keeps it unique)
     has_terms: bool = False  # carries payment terms (SalesTermRef)
     app_path: str | None = None  # QuickBooks' web-app link ("{id}": the object's Id)
+    # where QuickBooks keeps what is still open on a document, and its sign in receivables or payables
+    open_field: str | None = None
+    open_sign: int = 1
 
     @property
     def payable(self):
@@ -84,6 +87,7 @@ ENTITIES = {
             numbered=True,
             has_terms=True,
             app_path="/app/invoice?txnId={id}",
+            open_field="Balance",
         ),
         Entity(
             "CreditMemo",
@@ -96,6 +100,8 @@ ENTITIES = {
             pulled="drift",
             numbered=True,
             app_path="/app/creditmemo?txnId={id}",
+            open_field="RemainingCredit",
+            open_sign=-1,
         ),
         Entity(
             "Bill",
@@ -108,6 +114,7 @@ ENTITIES = {
             pulled="drift",
             has_terms=True,
             app_path="/app/bill?txnId={id}",
+            open_field="Balance",
         ),
         Entity(
             "VendorCredit",
@@ -118,6 +125,8 @@ ENTITIES = {
             PURCHASE_DOCUMENT_OWNED_FIELDS,
             purchase_document_fingerprint,
             pulled="drift",
+            open_field="Balance",
+            open_sign=-1,
         ),
         Entity(
             "Payment",

@@ -20,6 +20,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
+from ..adapters.sides import PAYABLE, RECEIVABLE
 from ..qbo import QBOError
 from ..qbo.redact import get_logger, redact
 from ..tools import reconciliation_figures as figures
@@ -272,8 +273,8 @@ class QuickbooksReconciliation(models.Model):
     def _has_synced_documents(self, backend) -> bool:
         """Whether the company's documents have started reaching QuickBooks: one of them is bound, or
         Odoo has none to send (then QuickBooks' side alone is worth comparing)."""
-        Ledger = self.env["quickbooks.sync.state"].sudo()
-        if Ledger.search_count(
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
+        if SyncRecords.search_count(
             [("backend_id", "=", backend.id), ("res_model", "=", "account.move"), ("qbo_id", "!=", False)], limit=1
         ):
             return True
@@ -369,16 +370,14 @@ class QuickbooksReconciliation(models.Model):
 
     def _store_explanation(self, backend, client, customers=(), receivables=True, payables=False):
         company = backend.company_id
-        move_types, entities = (), ()
-        if receivables:
-            move_types, entities = figures.CUSTOMER_TYPES, ("Invoice", "CreditMemo")
-        if payables:
-            move_types, entities = move_types + figures.VENDOR_TYPES, (*entities, "Bill", "VendorCredit")
+        sides = (RECEIVABLE,) * bool(receivables) + (PAYABLE,) * bool(payables)
+        move_types = tuple(move_type for side in sides for move_type in side.move_types)
+        entities = tuple(entity for side in sides for entity in (side.invoice_entity, side.refund_entity))
         documents = figures.qbo_open_documents(client, entities)
         lines = list(customers) + figures.explain(
             figures.odoo_open_documents(self.env, company, move_types),
             documents,
-            figures.ledger_bindings(self.env, backend, entities),
+            figures.document_bindings(self.env, backend, entities),
             company.currency_id,
         )
         kept = lines[: const.RECONCILIATION_EXPLANATION_LINES]

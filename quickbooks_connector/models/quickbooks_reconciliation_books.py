@@ -19,6 +19,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
+from ..adapters.sides import SIDES
 from ..qbo import QBOError, reports
 from ..qbo.redact import get_logger, redact
 from ..tools import books_figures, books_routes, books_sections
@@ -138,10 +139,7 @@ class QuickbooksReconciliation(models.Model):
         routes = books_routes.Routes(env, backend, chart)
         specs = list(books_sections.trial_balance(env, routes, trial, day, fiscal_start, tolerance).values())
         by_month, months_agreeing = books_sections.profit_and_loss(env, routes, monthly, periods, tolerance)
-        bindings = {
-            "receivable": recfig.customer_bindings(env, backend, "Customer"),
-            "payable": recfig.customer_bindings(env, backend, "Vendor"),
-        }
+        bindings = {side.name: recfig.customer_bindings(env, backend, side.party_entity) for side in SIDES}
         unapplied = Decimal(str(self.qbo_unapplied or 0))
         by_partner = books_sections.aging(env, backend, chart, aging, bindings, day, tolerance, unapplied)
         specs += [*by_partner.values(), *by_month.values()]

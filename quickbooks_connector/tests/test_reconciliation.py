@@ -88,7 +88,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         )
         cls.backend.write({"slack_webhook_url": cls.slack.url, "reconciliation_tz": "UTC"})
         cls.Run = cls.env["quickbooks.reconciliation"]
-        cls.Ledger = cls.env["quickbooks.sync.state"]
+        cls.SyncRecords = cls.env["quickbooks.sync.state"]
         cls.vendor = cls.env["res.partner"].create({"name": "Reconciliation Vendor"})
         cls.currency = cls.company.currency_id
         cls.no_tax = cls.env["account.tax"]
@@ -123,7 +123,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
         return self.push(self.post_move(5.0))
 
     def push(self, move):
-        """Put ``move`` in QuickBooks and bind it in the ledger, as the push flow does."""
+        """Put ``move`` in QuickBooks and bind it in its sync record, as the push flow does."""
         entity = "Invoice" if move.move_type == "out_invoice" else "CreditMemo"
         qbo_object = self.qbo(
             "POST",
@@ -134,7 +134,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
                 "Line": [{"DetailType": "SalesItemLineDetail", "Amount": move.amount_total}],
             },
         )[entity]
-        self.Ledger._binding_for(self.backend, move, entity)._mark_done(qbo_object)
+        self.SyncRecords._binding_for(self.backend, move, entity)._mark_done(qbo_object)
         return qbo_object
 
     def qbo_invoice(self, amount):
@@ -264,7 +264,7 @@ class TestReconciliation(QuickbooksTestMixin, AccountTestInvoicingCommon):
                 "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 200.0}],
             },
         )["Invoice"]
-        self.Ledger._binding_for(self.backend, invoice, "Invoice")._mark_done(qbo_invoice)
+        self.SyncRecords._binding_for(self.backend, invoice, "Invoice")._mark_done(qbo_invoice)
         run = self.reconcile()
         self.assertEqual(run.state, "match")
         self.assert_figures(run, (1, 100.0, 0.0), (1, 100.0, 0.0))

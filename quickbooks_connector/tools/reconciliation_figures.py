@@ -34,20 +34,19 @@ from decimal import Decimal
 
 from odoo.tools import SQL
 
+from ..adapters.entities import ENTITIES
+from ..adapters.sides import PAYABLE, RECEIVABLE
 from ..qbo import QBOError
 from ..qbo import ValidationError as QBOValidationError
 from ..qbo.money import to_decimal
 
-CUSTOMER_TYPES = ("out_invoice", "out_refund")
-VENDOR_TYPES = ("in_invoice", "in_refund")
+CUSTOMER_TYPES = RECEIVABLE.move_types
+VENDOR_TYPES = PAYABLE.move_types
 OPEN_CONDITION = "Balance > '0'"
 
-# QBO entity -> (field holding the open amount, sign in receivables/payables, figure)
+# QBO entity -> (field holding the open amount, sign in receivables/payables, figure), from the entity table
 QBO_OPEN_DOCUMENTS = {
-    "Invoice": ("Balance", 1, "receivable"),
-    "CreditMemo": ("RemainingCredit", -1, "receivable"),
-    "Bill": ("Balance", 1, "payable"),
-    "VendorCredit": ("Balance", -1, "payable"),
+    name: (row.open_field, row.open_sign, row.side.name) for name, row in ENTITIES.items() if row.open_field
 }
 
 
@@ -114,7 +113,7 @@ def odoo_open_documents(env, company, move_types=CUSTOMER_TYPES) -> dict[int, tu
     }
 
 
-def ledger_bindings(env, backend, entities=("Invoice", "CreditMemo")) -> dict[int, tuple[str, str, str | None]]:
+def document_bindings(env, backend, entities) -> dict[int, tuple[str, str, str | None]]:
     """Moves bound to a QBO document of ``entities``: ``{move id: (entity, QBO id, DocNumber)}``."""
     env["quickbooks.sync.state"].flush_model()
     rows = env.execute_query(
