@@ -11,6 +11,7 @@ are synced first.
 """
 
 import json
+from decimal import Decimal
 
 from odoo import api, models
 from odoo.tools import SQL
@@ -112,8 +113,14 @@ class QuickbooksPush(models.AbstractModel):
             PaymentApplication(documents[a.move][1], a.amount, documents[a.move][0])
             for a in settlement.invoices + settlement.credit_notes
         ]
-        if memo:
-            applications.append(PaymentApplication(memo.qbo_id, settlement.writeoff_total, side.refund_entity))
+        # QuickBooks refuses credits applied beyond the invoices they pay: a write-off whose invoice was
+        # unreconciled stays an open credit of the party, as the payment's credit is open in Odoo.
+        room = sum((a.amount for a in settlement.invoices), Decimal(0)) - sum(
+            (a.amount for a in settlement.credit_notes), Decimal(0)
+        )
+        memo_applied = min(settlement.writeoff_total, room)
+        if memo and memo_applied > 0:
+            applications.append(PaymentApplication(memo.qbo_id, memo_applied, side.refund_entity))
         journal_account = settlement.journal.default_account_id if settlement.journal else self.env["account.account"]
         mappings = self._quickbooks_mappings(backend, journal_account, bank=side is PAYABLE)
         if side is not PAYABLE:

@@ -152,6 +152,33 @@ class TestSettlementsFromOdoo(SettlementCase):
         self.assertEqual((memo["TotalAmt"], item["IncomeAccountRef"]["value"]), (5, office.qbo_id))
         self.assert_same_balances(invoice)
 
+    def test_a_write_off_unreconciled_stays_an_open_credit_with_the_cash(self):
+        # Unreconciled, the payment's 100.00 of credit is open in Odoo: in QuickBooks the 95.00 of cash and
+        # the 5.00 credit memo stay open, applied to nothing (QuickBooks refuses a credit applied alone).
+        expense = self.company_data["default_account_expense"]
+        self.map_account(expense, "Office Expenses")
+        invoice = self.pushed(100.0)
+        payment = self.register(
+            invoice,
+            95.0,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=expense.id,
+            writeoff_label="Bank fee",
+        )
+        self.run_jobs(invoice.js_remove_outstanding_partial, self.receivable(invoice).matched_credit_ids.id)
+        self.assertEqual(invoice.payment_state, "not_paid")
+        qbo_payment = self.qbo_payment_of(payment)
+        self.assertEqual((qbo_payment["TotalAmt"], qbo_payment["UnappliedAmt"], qbo_payment["Line"]), (95, 95, []))
+        memo = self.qbo("CreditMemo", self.sync_record(payment, key="writeoff").qbo_id)
+        self.assertEqual((memo["TotalAmt"], memo["RemainingCredit"]), (5, 5))
+        self.assert_same_balances(invoice)
+        # Reconciled again, both are applied again.
+        self.run_jobs(invoice.js_assign_outstanding_line, self.receivable(payment).id)
+        self.assertEqual(
+            self.lines_of(self.qbo_payment_of(payment)), [("CreditMemo", money(5)), ("Invoice", money(100))]
+        )
+        self.assert_same_balances(invoice)
+
     def test_an_early_payment_discount_takes_its_tax_along(self):
         self.emulator.call("POST", "settings", {"country": "GB"})
         self.backend._refresh_company_facts()
