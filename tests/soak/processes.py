@@ -56,10 +56,23 @@ if __name__ == "__main__":
 WORKER_RE = re.compile(r"\bWorker (WorkerHTTP|WorkerCron|WorkerJobRunner) \((\d+)\) alive")
 
 
+_PORTS_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nobody listens on, and one this process has not handed out already.
+
+    The kernel may give the port of a socket just closed to the next ``bind(0)``: Odoo's port is
+    chosen long before Odoo binds it, so without the set the emulator could be given the same port
+    and answer Odoo's requests (a 404 on ``/xmlrpc/2/common``).
+    """
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _PORTS_GIVEN:
+            _PORTS_GIVEN.add(port)
+            return port
 
 
 def fernet_key() -> str:
