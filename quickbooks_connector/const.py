@@ -78,6 +78,15 @@ JOB_WAIT_RETRY_SECONDS = 5
 
 # Token refresh: tries when another worker holds the connection's row (waiting 0.05 s, 0.1 s, ...
 # between them), and how long one try waits for that worker's refresh.
+#: The token fields of a connection (stored in quickbooks.backend.token) and what forgetting them writes.
+TOKEN_FIELDS = (
+    "access_token_encrypted",
+    "refresh_token_encrypted",
+    "access_token_expires_at",
+    "refresh_token_expires_at",
+    "refresh_token_hard_expires_at",
+)
+TOKEN_RESET = dict.fromkeys(TOKEN_FIELDS, False)
 REFRESH_LOCK_RETRIES = 5
 REFRESH_LOCK_RETRY_STEP_SECONDS = 0.05
 REFRESH_LOCK_TIMEOUT_MS = 15_000

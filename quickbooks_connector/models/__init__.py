@@ -3,6 +3,7 @@
 from . import quickbooks_bound_mixin
 from . import quickbooks_settlement_source
 from . import quickbooks_backend
+from . import quickbooks_backend_token
 from . import quickbooks_backend_write
 from . import quickbooks_backend_tokens
 from . import quickbooks_qbo_account

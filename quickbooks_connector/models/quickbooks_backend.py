@@ -22,15 +22,6 @@ from ..tools.rate_governor import PostgresRateLimiter
 
 _logger = get_logger(__name__)
 
-#: What forgetting an authorization clears.
-TOKEN_RESET = {
-    "access_token_encrypted": False,
-    "refresh_token_encrypted": False,
-    "access_token_expires_at": False,
-    "refresh_token_expires_at": False,
-    "refresh_token_hard_expires_at": False,
-}
-
 
 class QuickbooksBackend(models.Model):
     _name = "quickbooks.backend"
@@ -107,17 +98,6 @@ class QuickbooksBackend(models.Model):
         "without tax in Odoo.",
     )
     tax_mapping_ids = fields.One2many("quickbooks.tax.mapping", "backend_id", string="Tax Mappings")
-    access_token_encrypted = fields.Char(groups="base.group_system", copy=False)
-    refresh_token_encrypted = fields.Char(groups="base.group_system", copy=False)
-    access_token_expires_at = fields.Datetime(readonly=True, copy=False, groups=const.GROUP_MANAGER)
-    refresh_token_expires_at = fields.Datetime(readonly=True, copy=False, groups=const.GROUP_MANAGER)
-    refresh_token_hard_expires_at = fields.Datetime(
-        "Authorization Hard Expiry",
-        readonly=True,
-        copy=False,
-        groups=const.GROUP_MANAGER,
-        help="Intuit ends every authorization 5 years after it was first granted: reconnect before then.",
-    )
     connected_at = fields.Datetime(readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
 
@@ -327,7 +307,7 @@ class QuickbooksBackend(models.Model):
                             error,
                         )
                     )
-            backend.sudo().write({**TOKEN_RESET, "state": "disconnected", "last_error": False})
+            backend.sudo().write({**const.TOKEN_RESET, "state": "disconnected", "last_error": False})
             backend.message_post(
                 body=self.env._("Disconnected from QuickBooks company %s.", backend.qbo_company_name or "-")
             )

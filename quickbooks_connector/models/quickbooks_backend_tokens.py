@@ -2,7 +2,7 @@
 
 Intuit rotates refresh tokens: the refresh token used is dead as soon as the new pair is issued.
 The new pair is therefore written and committed on a cursor of its own, at once, so a job that
-rolls back later cannot lose it; the row is locked (``FOR NO KEY UPDATE``) while refreshing so that
+rolls back later cannot lose it; the token row (``quickbooks.backend.token``) is locked while refreshing so that
 two workers never refresh with the same token.  Odoo runs transactions in REPEATABLE READ, so a
 worker that waited for the lock sees a serialization error and simply looks again on a new
 cursor, where it finds the pair the other worker stored.
@@ -20,8 +20,6 @@ from ..qbo import InvalidGrantError, OAuthError, QBOClient, QBOError, TokenSet
 from ..qbo.redact import get_logger
 from ..tools import crypto
 from ..tools.access import check_manager
-from ..tools.dates import naive_utc
-from .quickbooks_backend import TOKEN_RESET
 
 _logger = get_logger(__name__)
 
@@ -31,17 +29,7 @@ class QuickbooksBackend(models.Model):
 
     # ------------------------------------------------------------------ storage
     def _token_values(self, tokens: TokenSet) -> dict:
-        return {
-            "access_token_encrypted": crypto.encrypt(tokens.access_token),
-            "refresh_token_encrypted": crypto.encrypt(tokens.refresh_token),
-            "access_token_expires_at": naive_utc(tokens.access_expires_at),
-            "refresh_token_expires_at": naive_utc(tokens.refresh_expires_at),
-            **(
-                {"refresh_token_hard_expires_at": naive_utc(tokens.refresh_hard_expires_at)}
-                if tokens.refresh_hard_expires_at
-                else {}
-            ),
-        }
+        return self.env["quickbooks.backend.token"].values_of(tokens)
 
     def _access_token_expiring(self, margin=const.ACCESS_TOKEN_REFRESH_MARGIN) -> bool:
         self.ensure_one()
@@ -226,7 +214,7 @@ class QuickbooksBackend(models.Model):
                 "qbo_automated_sales_tax": False,
                 "cdc_cursor": False,
                 "state": "draft",
-                **TOKEN_RESET,
+                **const.TOKEN_RESET,
             }
         )
         backend.message_post(
@@ -285,18 +273,19 @@ class QuickbooksBackend(models.Model):
             except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
                 # Another worker refreshed while we waited for the row: look again.
                 time.sleep(const.REFRESH_LOCK_RETRY_STEP_SECONDS * (attempt + 1))
-            finally:
+            finally:  # what the other cursor wrote is read again: the connection and its token row
                 self.invalidate_recordset()
+                self.env["quickbooks.backend.token"].invalidate_model()
         raise UserError(self.env._("Could not refresh the QuickBooks token: the connection is busy. Try again."))
 
     def _refresh_tokens_locked(self, force, rejected, margin) -> str:
         with self.env.registry.cursor() as cr:
-            # NO KEY UPDATE, not UPDATE: every job that inserted a row referring to this connection (a
-            # sync record, a notification) holds a KEY SHARE lock on it until it commits, and that job
-            # may be the very one asking for a new token, on this other cursor: FOR UPDATE would wait
-            # for it forever.  The timeout bounds a wait on another refresh (then: look again).
+            # The token row, not the connection row: nothing refers to it, so no job holds a lock on it
+            # (every job that inserted a sync record or notification holds a KEY SHARE lock on the
+            # connection until it commits, and may be the very one asking for a token here).  The
+            # timeout bounds a wait on another refresh (then: look again).
             cr.execute("SET LOCAL lock_timeout = %s", [f"{const.REFRESH_LOCK_TIMEOUT_MS}ms"])
-            cr.execute("SELECT id FROM quickbooks_backend WHERE id = %s FOR NO KEY UPDATE", [self.id])
+            cr.execute("SELECT id FROM quickbooks_backend_token WHERE backend_id = %s FOR UPDATE", [self.id])
             backend = self.with_env(self.env(cr=cr, su=True))
             backend.invalidate_recordset()
             if backend.state not in ("connected",):
@@ -328,7 +317,9 @@ class QuickbooksBackend(models.Model):
                 ) from None
             except OAuthError as error:
                 raise UserError(self.env._("Could not renew the QuickBooks token: %s", error)) from None
-            backend.write({**backend._token_values(tokens), "last_error": False})
+            backend._store_tokens(backend._token_values(tokens))
+            if backend.last_error:  # the connection row is written only when there is something to say
+                backend.last_error = False
             # Own cursor: QuickBooks has already rotated the refresh token, the old one is dead; the new
             # one must be stored now, whatever becomes of the caller's transaction.
             cr.commit()  # pylint: disable=invalid-commit  # the rotated refresh token is safe from here on

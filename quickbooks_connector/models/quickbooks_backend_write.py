@@ -11,8 +11,8 @@ written by hand would skip the checks of ``_complete_authorization``.
 from odoo import api, models
 from odoo.exceptions import AccessError, ValidationError
 
+from .. import const
 from ..tools.access import check_system, check_values
-from .quickbooks_backend import TOKEN_RESET
 
 
 class QuickbooksBackend(models.Model):
@@ -76,7 +76,7 @@ class QuickbooksBackend(models.Model):
         result = super().write(vals)
         if moved:
             # Tokens granted for one server are never sent to another: the connection starts over.
-            moved.sudo().write({**TOKEN_RESET, "state": "disconnected" if moved.realm_id else "draft"})
+            moved.sudo().write({**const.TOKEN_RESET, "state": "disconnected" if moved.realm_id else "draft"})
             for backend in moved:
                 backend.message_post(
                     body=self.env._("QuickBooks server changed: the tokens were removed, connect again.")

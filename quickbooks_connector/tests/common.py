@@ -314,6 +314,7 @@ class QuickbooksTestMixin:
     def stored_secret(self, field_name, backend=None):
         backend = (backend or self.backend).sudo()
         backend.invalidate_recordset()
+        backend.env["quickbooks.backend.token"].invalidate_model()  # tokens live in their own table
         return crypto.decrypt(backend[field_name])
 
     def assert_no_plaintext(self, *secrets):

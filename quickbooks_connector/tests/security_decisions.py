@@ -91,6 +91,7 @@ DECISIONS = {
         "qbo_automated_sales_tax": QBO_FACT,
         "qbo_exempt_tax_code_id": managers("the tax code of untaxed lines, one of this connection's (checked)"),
         "tax_mapping_ids": managers("tax mapping lines: each line's own fields are decided on its model"),
+        "token_ids": addon("the connection's token row, written by the OAuth flow and the refresh"),
         "access_token_encrypted": SECRET_AT_REST,
         "refresh_token_encrypted": SECRET_AT_REST,
         "access_token_expires_at": addon("token bookkeeping of the OAuth flow"),
@@ -258,6 +259,17 @@ DECISIONS = {
             "qbo_active",
         ),
         QBO_FACT,
+    ),
+    "quickbooks.backend.token": dict.fromkeys(
+        (
+            "backend_id",
+            "access_token_encrypted",
+            "refresh_token_encrypted",
+            "access_token_expires_at",
+            "refresh_token_expires_at",
+            "refresh_token_hard_expires_at",
+        ),
+        addon("OAuth tokens: written by the authorization and the refresh, read by system administrators only"),
     ),
     "quickbooks.rate.slot": dict.fromkeys(
         ("realm_id", "started_at", "finished_at", "cost", "is_batch", "is_bulk"),

@@ -1,8 +1,13 @@
+import logging
+from contextlib import closing
 from datetime import timedelta
 
-from odoo import fields
+from psycopg2 import errors as pg_errors
+
+from odoo import fields, sql_db
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..qbo import InvalidGrantError, OAuthClient, OAuthEndpoints
 from .common import CLIENT_ID, CLIENT_SECRET, QuickbooksCase
@@ -31,6 +36,42 @@ class TestTokens(QuickbooksCase):
         with self.assertRaises(InvalidGrantError):
             self._oauth().refresh(minted["refresh_token"])  # the old one is dead at Intuit
         self._oauth().refresh(new_refresh)  # the stored one works
+
+    def _ctid(self, table, column="id"):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("SELECT ctid FROM %s WHERE %s = %s", SQL.identifier(table), SQL.identifier(column), self.backend.id)
+        )
+        return self.env.cr.fetchone()[0]
+
+    def test_a_refresh_writes_the_token_row_not_the_connection_row(self):
+        """Every sync record, notification and rate slot refers to the connection row: a refresh that
+        updated it made concurrent jobs inserting such rows fail with a serialization error."""
+        minted = self.connect_backend()
+        self._expire_in(2)
+        connection_before = self._ctid("quickbooks_backend")
+        tokens_before = self._ctid("quickbooks_backend_token", "backend_id")
+        self.backend._qbo_client().company_info()
+        self.assertNotEqual(self.stored_secret("access_token_encrypted"), minted["access_token"], "refreshed")
+        self.assertEqual(self._ctid("quickbooks_backend"), connection_before, "the connection row was not updated")
+        self.assertNotEqual(self._ctid("quickbooks_backend_token", "backend_id"), tokens_before)
+
+    def test_a_query_that_lost_a_race_is_logged_as_retried_not_as_an_error(self):
+        """The log of a bulk push: a transaction that lost a race is rolled back and retried (INFO); any
+        other failed query is still an ERROR."""
+        company_id = self.env.ref("base.main_company").id  # a committed row, seen by the other connection
+        self.env.cr.execute("SELECT id FROM res_company WHERE id = %s FOR UPDATE", [company_id])
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as other:
+            other.execute("SET lock_timeout = '50ms'")
+            with self.assertLogs("odoo.sql_db", level=logging.INFO) as logged, self.assertRaises(pg_errors.LockNotAvailable):
+                other.execute("SELECT id FROM res_company WHERE id = %s FOR UPDATE", [company_id])
+            other.rollback()
+            self.assertEqual([record.levelno for record in logged.records], [logging.INFO])
+            self.assertIn("retried", logged.records[0].getMessage())
+            with self.assertLogs("odoo.sql_db", level=logging.INFO) as logged, self.assertRaises(pg_errors.UndefinedTable):
+                other.execute("SELECT 1 FROM quickbooks_no_such_table")
+            other.rollback()
+            self.assertEqual([record.levelno for record in logged.records], [logging.ERROR])
 
     def test_fresh_access_token_is_used_as_is(self):
         minted = self.connect_backend()

@@ -26,7 +26,6 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .. import const
-from ..models.quickbooks_backend import TOKEN_RESET
 from ..qbo import RetryPolicy
 from ..tools.rate_governor import PostgresRateLimiter
 from .common import REALM_ID, VERIFIER_TOKEN, QuickbooksTestMixin
@@ -215,7 +214,7 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
         """Over real HTTP: Intuit's Reconnect URL starts the current company's authorization, the user picks
         the QuickBooks company on the selector, and the grant opens that company only."""
         fr = self.fr["backend"]
-        fr.sudo().write({**TOKEN_RESET, "state": "disconnected"})
+        fr.sudo().write({**const.TOKEN_RESET, "state": "disconnected"})
         self.authenticate("accountman", "accountman")
         self.opener.cookies.set("cids", str(self.fr["company"].id))  # the company switcher, on France
         start = self.url_open(const.OAUTH_START_ROUTE, allow_redirects=False)
@@ -242,7 +241,7 @@ class TestMultiRealm(QuickbooksTestMixin, AccountTestInvoicingCommon, HttpCase):
             self.emulator.api(token, "GET", f"companyinfo/{UK_REALM}", realm=UK_REALM)
 
         # The UK company's QuickBooks company picked for France: refused, nothing changes.
-        fr.sudo().write({**TOKEN_RESET, "state": "disconnected"})
+        fr.sudo().write({**const.TOKEN_RESET, "state": "disconnected"})
         self.emulator.select_company(UK_REALM)
         start = self.url_open(f"{const.OAUTH_START_ROUTE}?backend_id={fr.id}", allow_redirects=False)
         back = urlparse(requests.get(start.headers["Location"], allow_redirects=False, timeout=10).headers["Location"])

@@ -129,6 +129,7 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
         wizard = manager["quickbooks.account.mapping.wizard"].create({"backend_id": backend.id})
         records = {
             "quickbooks.backend": backend,
+            "quickbooks.backend.token": backend.sudo().token_ids,  # made by connect_backend()
             "quickbooks.sync.state": env["quickbooks.sync.state"].create(
                 {"backend_id": backend.id, "res_model": "res.partner", "res_id": partner.id, "qbo_entity": "Customer"}
             ),
@@ -187,6 +188,7 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
         # Plain values of a record a role would create (the company's own, as a manager of it makes them).
         self.create_values = {
             "quickbooks.backend": {"company_id": self.company_two.id},
+            "quickbooks.backend.token": {"backend_id": backend.id},
             "quickbooks.sync.state": {
                 "backend_id": backend.id,
                 "res_model": "res.partner",

@@ -3,12 +3,18 @@
 * Odoo's HTTP server logs every request line with its query string (logger ``werkzeug``): Intuit's
   redirect back to ``/quickbooks/oauth/callback`` carries the one-time authorization code.
 * urllib3 logs request paths at DEBUG level: a Slack incoming webhook's path is its credential.
+* Odoo logs every failed query as an ERROR (logger ``odoo.sql_db``, "bad query"), also a transaction
+  that lost a race to a concurrent one (serialization failure, lock timeout, deadlock): those are
+  rolled back and run again (Odoo retries the request, queue_job the job, the scheduler the cron),
+  nothing is lost, and during a bulk push they alarmed whoever read the log.  They are logged at INFO.
 
 Only the lines concerned are rewritten; every other line is left as it is.
 """
 
 import logging
 import re
+
+from psycopg2 import errorcodes
 
 from .. import const
 from ..qbo.redact import redact
@@ -42,7 +48,29 @@ def _webhook_path(message):
     return _WEBHOOK_PATH.sub(r"/\1/***", message) if _WEBHOOK_PATH.search(message) else None
 
 
-_FILTERS = {"werkzeug": RewritingFilter(_oauth_callback), "urllib3.connectionpool": RewritingFilter(_webhook_path)}
+#: The errors Odoo's own retry loop retries (``odoo.service.model.PG_CONCURRENCY_ERRORS_TO_RETRY``).
+RETRIED_PGCODES = frozenset(
+    {errorcodes.SERIALIZATION_FAILURE, errorcodes.LOCK_NOT_AVAILABLE, errorcodes.DEADLOCK_DETECTED}
+)
+
+
+class RetriedQueryFilter(logging.Filter):
+    """A "bad query" that lost a race to a concurrent transaction: INFO, saying it is retried."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        error = args[-1] if args else None
+        if record.levelno == logging.ERROR and getattr(error, "pgcode", None) in RETRIED_PGCODES:
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+            record.msg = "concurrent update, the transaction is rolled back and retried: " + str(record.msg)
+        return True
+
+
+_FILTERS = {
+    "werkzeug": RewritingFilter(_oauth_callback),
+    "urllib3.connectionpool": RewritingFilter(_webhook_path),
+    "odoo.sql_db": RetriedQueryFilter(),
+}
 
 
 def install():
