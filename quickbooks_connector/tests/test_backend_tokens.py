@@ -58,17 +58,19 @@ class TestTokens(QuickbooksCase):
 
     def test_a_query_that_lost_a_race_is_logged_as_retried_not_as_an_error(self):
         """The log of a bulk push: a transaction that lost a race is rolled back and retried (INFO); any
-        other failed query is still an ERROR."""
+        other failed query is still an ERROR.  (``logging.INFO``, not "INFO": Odoo names its level 25 so.)"""
         company_id = self.env.ref("base.main_company").id  # a committed row, seen by the other connection
         self.env.cr.execute("SELECT id FROM res_company WHERE id = %s FOR UPDATE", [company_id])
         with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as other:
             other.execute("SET lock_timeout = '50ms'")
-            with self.assertLogs("odoo.sql_db", level=logging.INFO) as logged, self.assertRaises(pg_errors.LockNotAvailable):
+            lost_race = self.assertRaises(pg_errors.LockNotAvailable)
+            with self.assertLogs("odoo.sql_db", level=logging.INFO) as logged, lost_race:
                 other.execute("SELECT id FROM res_company WHERE id = %s FOR UPDATE", [company_id])
             other.rollback()
             self.assertEqual([record.levelno for record in logged.records], [logging.INFO])
             self.assertIn("retried", logged.records[0].getMessage())
-            with self.assertLogs("odoo.sql_db", level=logging.INFO) as logged, self.assertRaises(pg_errors.UndefinedTable):
+            wrong_query = self.assertRaises(pg_errors.UndefinedTable)
+            with self.assertLogs("odoo.sql_db", level=logging.INFO) as logged, wrong_query:
                 other.execute("SELECT 1 FROM quickbooks_no_such_table")
             other.rollback()
             self.assertEqual([record.levelno for record in logged.records], [logging.ERROR])
