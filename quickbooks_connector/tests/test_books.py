@@ -336,6 +336,22 @@ class TestBooksComparison(BooksCase):
         self.assertEqual(self.causes(self.line(run, "Exchange Gain or Loss")), {"revaluation": -4.0})
         self.assertEqual(run.books_state, "explained", self.describe(run))
 
+    def test_payments_of_a_journal_whose_methods_name_no_outstanding_account_are_compared_with_its_bank(self):
+        """As in a company with Invoicing only: the bank journal's payment methods name no outstanding account,
+        so each payment takes the chart's Outstanding Receipts (or Payments) when it is made; the connector
+        deposits it on the account the bank is mapped to, where the comparison must look for it."""
+        journal = self.company_data["default_journal_bank"]
+        (journal.inbound_payment_method_line_ids | journal.outbound_payment_method_line_ids).payment_account_id = False
+        invoice = self.pushed(500.0)
+        payment = self.register(invoice, 500.0)
+        self.assertTrue(payment.outstanding_account_id, "Odoo gave the payment the chart's outstanding account")
+        self.assertNotIn(payment.outstanding_account_id, journal.inbound_payment_method_line_ids.payment_account_id)
+        run = self.compare()
+        checking = self.line(run, "Checking")
+        self.assertEqual(self.figures(checking), (500.0, 500.0, 0.0, 0.0), self.describe(run))
+        self.assertIn(payment.outstanding_account_id.name, checking.note)
+        self.assertEqual((run.books_state, run.state), ("match", "match"), self.describe(run))
+
     def test_a_payment_kept_in_undeposited_funds_explains_its_bank(self):
         invoice = self.pushed(100.0)
         document = self.qbo_doc(invoice)

@@ -4,8 +4,9 @@ An Odoo account is compared:
 
 * mapped to a QuickBooks account: with it (many Odoo accounts may map to one QuickBooks account);
 * not mapped, but the outstanding receipts or payments account of bank, cash or card journals whose own
-  account is mapped to one QuickBooks account: with that one, because the connector deposits those
-  journals' payments there;
+  account is mapped to one QuickBooks account (the account of their payment methods, or the one their
+  payments took from the chart when a method names none): with that one, because the connector deposits
+  those journals' payments there;
 * otherwise on a line of its own, explained as not mapped.
 
 The fiscal year is QuickBooks'.  QuickBooks closes each year's income and expenses into Retained Earnings
@@ -130,19 +131,38 @@ class Routes:
         self._accounts: dict[int, object] = {}
 
     def _outstanding_accounts(self, env, company):
+        """{outstanding account id: the QuickBooks account its journal's payments are deposited to}, for
+        the outstanding accounts no mapping names, and the journals each one serves.
+
+        A journal's outstanding accounts are those of its payment methods and those its payments really
+        used: without the Accounting app, a payment method without an outstanding account takes the chart's
+        (``account_journal_payment_debit_account_id``/``..._credit_...``, or the transfer account) when the
+        payment is made (Odoo's ``account.payment._get_outstanding_account``)."""
         targets: dict[int, set[str]] = {}
         journals_of: dict[int, list[str]] = {}
-        for journal in (
+        journals = (
             env["account.journal"]
             .sudo()
             .search([("company_id", "=", company.id), ("type", "in", ("bank", "cash", "credit"))])
-        ):
+        )
+        used = {
+            (journal.id, account.id)
+            for journal, account in env["account.payment"]
+            .sudo()
+            ._read_group(
+                [("journal_id", "in", journals.ids), ("outstanding_account_id", "!=", False)],
+                ["journal_id", "outstanding_account_id"],
+            )
+        }
+        for journal in journals:
             target = self.mapped.get(journal.default_account_id.id)
             if not target:
                 continue
-            for line in journal.inbound_payment_method_line_ids | journal.outbound_payment_method_line_ids:
-                account = line.payment_account_id
-                if account and account.id not in self.mapped:
+            accounts = (journal.inbound_payment_method_line_ids | journal.outbound_payment_method_line_ids).mapped(
+                "payment_account_id"
+            ) | env["account.account"].sudo().browse(sorted(a for j, a in used if j == journal.id))
+            for account in accounts:
+                if account.id not in self.mapped:
                     targets.setdefault(account.id, set()).add(target)
                     journals_of.setdefault(account.id, []).append(journal.name)
         derived = {account: next(iter(found)) for account, found in targets.items() if len(found) == 1}

@@ -458,7 +458,16 @@ def check_reconciliation(run: dict, lines: list[dict]) -> Check:
     if run.get("customer_mismatch_count"):
         check.fail(f"{run['customer_mismatch_count']} customer balance(s) differ")
     if run.get("state") != "match" and not check.failures:
-        check.fail(f"state {run.get('state')} (max drift {run.get('max_drift')} %)")
+        check.fail(
+            f"state {run.get('state')} (max drift {run.get('max_drift')} %); books: {run.get('books_state')} "
+            f"{run.get('books_summary') or run.get('books_error') or ''}".rstrip()
+        )
+    for line in run.get("books_unexplained") or []:
+        check.failures.append(
+            f"  books, {line.get('section')} {line.get('name')} {line.get('period') or ''}: "
+            f"Odoo {line.get('odoo_amount')}, QuickBooks {line.get('qbo_amount')}, difference {line.get('difference')}"
+            f"{' (' + line['note'] + ')' if line.get('note') else ''}"
+        )
     for line in lines[:20]:
         check.failures.append(
             f"  explained by: {line.get('kind')} {line.get('qbo_entity') or ''} "

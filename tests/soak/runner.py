@@ -1033,9 +1033,20 @@ class Soak:
                 "max_drift",
                 "explanation_count",
                 "line_ids",
+                "books_state",
+                "books_summary",
+                "books_error",
             ],
         )[0]
         lines = rpc.retrying("quickbooks.reconciliation.line", "read", run["line_ids"], []) if run["line_ids"] else []
+        # The books comparison's unexplained differences, account by account: what a drift is made of.
+        run["books_unexplained"] = rpc.retrying(
+            "quickbooks.books.line",
+            "search_read",
+            [["reconciliation_id", "=", run["id"]], ["state", "=", "unexplained"]],
+            ["section", "name", "period", "odoo_amount", "qbo_amount", "difference", "explanation_summary", "note"],
+            limit=20,
+        )
         moves = rpc.search_read_all(
             "account.move",
             [["ref", "like", "SOAK-"], ["move_type", "in", ["out_invoice", "out_refund"]]],
