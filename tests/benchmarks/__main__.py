@@ -6,12 +6,13 @@
 Runs, one after the other (each on its own fresh database, emulator and Odoo server(s), dropped
 afterwards; the addon is installed once, in a template database each benchmark's database is copied
 from): posting overhead A/B, reconciliation at scale, the books comparison at scale, latency idle,
-the backfill through the bulk wizard, latency during a backfill (which also gives that backfill's
-figures), two Odoo nodes draining one backlog, and three companies draining a backlog each into
-their own QuickBooks realm.  Each writes
-its own JSON next to ``results.json`` (all of them); then ``tests.benchmarks.results`` draws the
-latency plot and the Markdown table.  ``--only latency,overhead`` runs some of them.  ``--check``:
-exit 1 if a benchmark did not run or printed no figures (timings are never checked).
+the backfill through the bulk wizard, a selection of invoices posted at once (webhook answers and page
+loads while it drains), latency during a backfill (which also gives that backfill's figures), two
+Odoo nodes draining one backlog, and three companies draining a backlog each into their own
+QuickBooks realm.  Each writes its own JSON next to ``results.json`` (all of them); then
+``tests.benchmarks.results`` draws the latency plot and the Markdown table.  ``--only latency,overhead``
+runs some of them.  ``--check``: exit 1 if a benchmark did not run or printed no figures (timings are
+never checked).
 Exit status 0 when every benchmark ran, whatever the figures.
 """
 
@@ -33,6 +34,7 @@ SIZES = {
         "books": ["--accounts", "20", "--sizes", "100,1000"],
         "latency": ["--invoices", "4"],
         "backfill": ["--invoices", "40"],
+        "bulkpost": ["--invoices", "30"],
         "latency_load": ["--invoices", "4", "--load", "60"],
         "two_nodes": ["--invoices", "40", "--nodes", "2"],
         "realms": ["--invoices", "20", "--realms", "3"],
@@ -43,6 +45,7 @@ SIZES = {
         "books": ["--accounts", "200", "--sizes", "2000,20000"],
         "latency": ["--invoices", "40"],
         "backfill": ["--invoices", "600"],
+        "bulkpost": ["--invoices", "150"],
         "latency_load": ["--invoices", "40", "--load", "600"],
         "two_nodes": ["--invoices", "600", "--nodes", "2"],
         "realms": ["--invoices", "300", "--realms", "3"],
@@ -53,6 +56,7 @@ SIZES = {
         "books": ["--accounts", "1000", "--sizes", "10000,100000"],
         "latency": ["--invoices", "200"],
         "backfill": ["--invoices", "5000"],
+        "bulkpost": ["--invoices", "300"],
         "latency_load": ["--invoices", "200", "--load", "5000"],
         "two_nodes": ["--invoices", "3000", "--nodes", "2"],
         "realms": ["--invoices", "1500", "--realms", "3"],
@@ -66,6 +70,7 @@ MODULES = {
     "reconciliation": "reconciliation",
     "books": "books",
     "backfill": "backfill",
+    "bulkpost": "bulkpost",
     "realms": "realms",
 }
 

@@ -50,8 +50,15 @@ def _odoo_conf_channels() -> str:
     return parser.get("queue_job", "channels", fallback="root:2,root.quickbooks:1")
 
 
-#: The channels of the repository's odoo.conf.
+def _odoo_conf_workers() -> int:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(REPO_ROOT / "odoo.conf", encoding="utf-8")
+    return parser.getint("options", "workers", fallback=2)
+
+
+#: The channels and HTTP workers of the repository's odoo.conf (what the product ships with).
 DEFAULT_CHANNELS = _odoo_conf_channels()
+DEFAULT_WORKERS = _odoo_conf_workers()
 
 
 def odoo_python() -> str:
@@ -782,7 +789,12 @@ def make_template_database() -> str:
 def add_common_arguments(parser) -> None:
     parser.add_argument("--json", help="write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the database and the run directory")
-    parser.add_argument("--workers", type=int, default=2, help="Odoo HTTP workers per server (default 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"Odoo HTTP workers per server (default {DEFAULT_WORKERS}, the repository's odoo.conf)",
+    )
     parser.add_argument(
         "--channels",
         default=DEFAULT_CHANNELS,

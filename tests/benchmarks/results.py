@@ -42,6 +42,11 @@ SHOWN = (
     ("realms", "combined_invoices_per_minute", "three realms at once, combined invoices per minute", "/min"),
     ("realms", "company_1_requests_per_minute", "realm 1: requests per minute (its own limit: 500)", "/min"),
     ("realms", "cpu_busy_share", "share of the machine's CPU busy while the three drained", ""),
+    ("bulkpost", "post_call_seconds", "the user's post of the selection (action_post), until it returned", "s"),
+    ("bulkpost", "drain_seconds", "from the post's return to the last invoice in QuickBooks", "s"),
+    ("bulkpost", "webhook_attempts", "webhook deliveries to Odoo during the drain", ""),
+    ("bulkpost", "page_loads", "invoice list loads during the drain", ""),
+    ("bulkpost", "requests_by_kind", "requests by kind", ""),
     ("overhead", "settled_post_connected_mean", "action_post, connected, mean", "s"),
     ("overhead", "settled_post_sync_disabled_mean", "action_post, sync disabled, mean", "s"),
     ("overhead", "settled_overhead_ratio_median", "overhead ratio of the medians", "x"),
@@ -70,6 +75,12 @@ LABELS = {
     "books_seconds_at_100000": "books comparison wall time at 1,000 accounts and 100,000 journal items",
     "books_odoo_seconds_at_100000": "the same, less the time QuickBooks (the emulator) took to answer",
     "books_memory_growth_ratio": "books comparison memory growth, largest / smallest size",
+    "webhook_answer_p95": "Odoo's answer to a webhook delivery, p95",
+    "webhook_answer_max": "Odoo's answer to a webhook delivery, max",
+    "webhook_attempts_failed": "webhook deliveries refused or unanswered",
+    "page_load_p95": "invoice list load (page and its 80 records), p95",
+    "page_load_max": "invoice list load (page and its 80 records), max",
+    "page_loads_failed": "invoice list loads that failed",
 }
 TITLES = {
     "latency": "Latency, idle",
@@ -80,8 +91,19 @@ TITLES = {
     "overhead": "Posting overhead",
     "reconciliation": "Reconciliation",
     "books": "Books comparison",
+    "bulkpost": "Posting a selection of invoices",
 }
-ORDER = ("latency", "latency_load", "backfill", "two_nodes", "realms", "overhead", "reconciliation", "books")
+ORDER = (
+    "latency",
+    "latency_load",
+    "backfill",
+    "bulkpost",
+    "two_nodes",
+    "realms",
+    "overhead",
+    "reconciliation",
+    "books",
+)
 
 
 def _shown(value) -> str:
@@ -105,6 +127,11 @@ def _size(name: str, data: dict) -> str:
     if name in ("backfill", "two_nodes"):
         return (
             f"{size.get('invoices'):,} invoices, {size.get('customers'):,} new customers, {size.get('nodes')} node(s)"
+        )
+    if name == "bulkpost":
+        return (
+            f"{size.get('invoices'):,} draft invoices of {size.get('customers'):,} customers already in "
+            f"QuickBooks, posted in one call; {size.get('workers')} HTTP workers"
         )
     if name == "realms":
         return (
@@ -151,7 +178,8 @@ def table(results: dict) -> str:
     lines = [
         f"Runs of {span} (size `{results.get('size')}`), on a machine with "
         f"{machine.get('cores', '?')} cores ({machine.get('system', '')} {machine.get('machine', '')}, Python "
-        f"{machine.get('python', '?')}); Odoo with 2 HTTP workers, the cron worker and queue_job's runner "
+        f"{machine.get('python', '?')}); Odoo with the HTTP workers of the repository's odoo.conf when it ran "
+        "(each benchmark's JSON says how many), the cron worker and queue_job's runner "
         f"(channels `{channels}`) unless said otherwise; the emulator with QuickBooks' limits (500 "
         f"requests/min/realm, 10 concurrent, 40 batch calls/min, one-minute window). Each benchmark says "
         f"when it ran and the machine's load average (5 min) at its end: above {machine.get('cores', 2)}, "

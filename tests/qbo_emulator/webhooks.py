@@ -310,6 +310,7 @@ class WebhookDispatcher:
         )
         status: int | None = None
         error: str | None = None
+        started = time.monotonic()
         try:
             with self._opener.open(request, timeout=float(self.config["timeout"])) as response:
                 status = response.status
@@ -317,7 +318,8 @@ class WebhookDispatcher:
             status = failure.code
         except (urllib.error.URLError, OSError) as failure:
             error = f"{type(failure).__name__}: {failure}"
-        delivery.attempts.append({"at": utc_z(self.clock.now()), "status": status, "error": error})
+        seconds = round(time.monotonic() - started, 4)  # how long the receiver took to answer (or to fail)
+        delivery.attempts.append({"at": utc_z(self.clock.now()), "status": status, "error": error, "seconds": seconds})
         if status is not None and 200 <= status < 300:
             delivery.state = "delivered"
             delivery.next_attempt = None
