@@ -131,7 +131,7 @@ def _size(name: str, data: dict) -> str:
     if name == "bulkpost":
         return (
             f"{size.get('invoices'):,} draft invoices of {size.get('customers'):,} customers already in "
-            f"QuickBooks, posted in one call; {size.get('workers')} HTTP workers"
+            "QuickBooks, posted in one call"
         )
     if name == "realms":
         return (
