@@ -30,7 +30,7 @@ class QuickbooksBackendToken(models.Model):
     _one_per_connection = models.Constraint("unique(backend_id)", "A connection has one set of tokens.")
 
     @staticmethod
-    def values_of(tokens: TokenSet) -> dict:
+    def _values_of(tokens: TokenSet) -> dict:
         """The stored form of a token pair: encrypted tokens, naive UTC expiries."""
         return {
             "access_token_encrypted": crypto.encrypt(tokens.access_token),

@@ -29,7 +29,7 @@ class QuickbooksBackend(models.Model):
 
     # ------------------------------------------------------------------ storage
     def _token_values(self, tokens: TokenSet) -> dict:
-        return self.env["quickbooks.backend.token"].values_of(tokens)
+        return self.env["quickbooks.backend.token"]._values_of(tokens)
 
     def _access_token_expiring(self, margin=const.ACCESS_TOKEN_REFRESH_MARGIN) -> bool:
         self.ensure_one()
