@@ -19,6 +19,7 @@
         "wizards/quickbooks_account_mapping_wizard_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_move_views.xml",
+        "views/account_journal_views.xml",
         "views/res_partner_views.xml",
         "views/quickbooks_templates.xml",
         "views/quickbooks_menus.xml",

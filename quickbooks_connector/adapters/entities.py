@@ -17,6 +17,7 @@ from ..qbo.fingerprint import (
     purchase_document_fingerprint,
     sales_document_fingerprint,
 )
+from ..qbo.journal import JOURNAL_ENTRY_OWNED_FIELDS, build_journal_entry
 from ..qbo.payables import build_bill, build_vendor_credit
 from ..qbo.payloads import build_credit_memo, build_invoice
 from .customer import CUSTOMER_OWNED_FIELDS, VENDOR_OWNED_FIELDS
@@ -26,6 +27,7 @@ from .sales_document import SALES_DOCUMENT_OWNED_FIELDS
 from .sides import PAYABLE, RECEIVABLE, Side
 
 PARTY, DOCUMENT, PAYMENT, REFERENCE = "party", "document", "payment", "reference"
+JOURNAL_ENTRY = "JournalEntry"
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,15 @@ ENTITIES = {
             pulled="drift",
             open_field="Balance",
             open_sign=-1,
+        ),
+        Entity(
+            JOURNAL_ENTRY,
+            DOCUMENT,
+            None,  # of neither side: its receivable and payable lines name their customer or vendor
+            "account.move",
+            build_journal_entry,
+            JOURNAL_ENTRY_OWNED_FIELDS,
+            app_path="/app/journal?txnId={id}",  # deleted when cancelled: QuickBooks cannot void one
         ),
         Entity(
             "Payment",

@@ -15,6 +15,7 @@ from . import quickbooks_rate_slot
 from . import quickbooks_push
 from . import quickbooks_push_partner
 from . import quickbooks_push_document
+from . import quickbooks_push_journal
 from . import quickbooks_push_payment
 from . import quickbooks_push_mappings
 from . import quickbooks_backend_backfill
@@ -25,6 +26,7 @@ from . import quickbooks_pull_payment
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import account_journal
 from . import account_move
 from . import account_payment
 from . import account_move_line

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..adapters.entities import JOURNAL_ENTRY
 from ..adapters.settlement import credit_note_settlement
 from ..adapters.sides import PAYABLE, side_of_move_type
 from ..tools.access import check_manager, check_values
@@ -45,27 +46,52 @@ class AccountMove(models.Model):
         self.ensure_one()
         return side_of_move_type(self.move_type)
 
-    def _quickbooks_entity(self):
-        """The QBO entity of this move: Invoice or CreditMemo (customer side), Bill or VendorCredit."""
+    def _quickbooks_is_journal_entry(self):
+        """Whether this is a journal entry the connector sends as a QuickBooks JournalEntry: an entry of a
+        journal whose "Send Entries to QuickBooks" is on, and none of those Odoo posts itself for what the
+        connector sends another way (see ``adapters/journal_entry.py``)."""
         self.ensure_one()
+        company = self.company_id
+        return bool(
+            self.move_type == "entry"
+            and self.journal_id.quickbooks_send_entries
+            and not self.origin_payment_id
+            and not self.statement_line_id
+            and not self.tax_cash_basis_rec_id
+            and not self.tax_cash_basis_origin_move_id
+            and self.journal_id not in (company.currency_exchange_journal_id | company.tax_cash_basis_journal_id)
+        )
+
+    def _quickbooks_entity(self):
+        """The QBO entity of this move: Invoice or CreditMemo (customer side), Bill or VendorCredit, or
+        JournalEntry."""
+        self.ensure_one()
+        if self._quickbooks_is_journal_entry():
+            return JOURNAL_ENTRY
         return self._quickbooks_side().entity_of(self.move_type)
 
     def _quickbooks_backend(self):
         """The connected backend that would receive this move, or an empty recordset."""
         self.ensure_one()
         backend = self.env["quickbooks.backend"].sudo()._for_company(self.company_id)
-        enabled = backend.sync_bills if self._quickbooks_side() is PAYABLE else backend.sync_invoices
+        if self._quickbooks_is_journal_entry():
+            enabled = True  # the journal's own switch said so
+        else:
+            enabled = backend.sync_bills if self._quickbooks_side() is PAYABLE else backend.sync_invoices
         if backend and backend.state == "connected" and enabled:
             return backend
         return backend.browse()
 
     def _quickbooks_is_candidate(self):
         self.ensure_one()
-        return self._quickbooks_side() is not None and not self.quickbooks_skip
+        return (self._quickbooks_side() is not None or self._quickbooks_is_journal_entry()) and not self.quickbooks_skip
 
     def _quickbooks_accounts_to_map(self):
-        """The accounts whose mapping a push of this move needs (its product lines' accounts)."""
+        """The accounts whose mapping a push of this move needs (its product lines' accounts; every account
+        of a journal entry)."""
         self.ensure_one()
+        if self._quickbooks_is_journal_entry():
+            return self.line_ids.account_id
         return self.invoice_line_ids.filtered(lambda line: line.display_type == "product").account_id
 
     def _post(self, soft=True):
@@ -95,7 +121,9 @@ class AccountMove(models.Model):
     def button_cancel(self):
         result = super().button_cancel()
         SyncRecords = self.env["quickbooks.sync.state"].sudo()
-        for move in self.filtered(lambda m: m.state == "cancel" and m._quickbooks_side()):
+        for move in self.filtered(
+            lambda m: m.state == "cancel" and (m._quickbooks_side() or m._quickbooks_is_journal_entry())
+        ):
             # A row not bound yet may have its push running right now (it would create what the user
             # just cancelled), or an earlier attempt may have created the document and lost the answer
             # before the move went back to draft: the void job waits for the push and looks it up.
@@ -130,8 +158,9 @@ class AccountMove(models.Model):
             enqueue(move, f"QuickBooks: push {move.name}", **options)._quickbooks_push_job(target)
 
     def action_quickbooks_send(self):
-        """ "Send to QuickBooks" on selected documents: the posted invoices, credit notes, bills and refunds
-        among them are sent (customers and numbers looked up in batches first); the others are named.
+        """ "Send to QuickBooks" on selected documents: the posted invoices, credit notes, bills, refunds and
+        journal entries (of journals set to send them) among them are sent (customers and numbers looked up in
+        batches first); the others are named.
 
         :raise AccessError: if the user is not a QuickBooks manager
         :raise UserError: if none of them can be sent
@@ -149,8 +178,9 @@ class AccountMove(models.Model):
         if not queued:
             raise UserError(
                 self.env._(
-                    "Nothing to send: QuickBooks receives posted invoices, credit notes, bills and refunds not "
-                    "marked 'Skip QuickBooks', of a company connected to QuickBooks."
+                    "Nothing to send: QuickBooks receives posted invoices, credit notes, bills and refunds, and the "
+                    "entries of journals set to send them, not marked 'Skip QuickBooks', of a company connected "
+                    "to QuickBooks."
                 )
             )
         message = self.env._("%s document(s) queued for QuickBooks.", len(queued))
@@ -167,14 +197,16 @@ class AccountMove(models.Model):
 
     @job
     def _quickbooks_push_job(self, backend):
-        """Job: send this posted invoice, credit note, bill or refund to QuickBooks (create or update)."""
+        """Job: send this posted invoice, credit note, bill, refund or journal entry to QuickBooks (create or
+        update)."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
         return Push._run_bound(backend, self, self._quickbooks_entity(), lambda: Push._push_move(backend, self)).state
 
     @job
     def _quickbooks_void_job(self, backend):
-        """Job: void (or, for what QuickBooks cannot void, delete) the QBO document of this cancelled move."""
+        """Job: void (or, for what QuickBooks cannot void: credit memos, bills, vendor credits, journal entries,
+        delete) the QBO document of this cancelled move."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
         row = Push._run_bound(

@@ -1,4 +1,5 @@
-"""Push account.move → QBO Invoice / CreditMemo (customer side) or Bill / VendorCredit (vendor side).
+"""Push account.move → QBO Invoice / CreditMemo (customer side) or Bill / VendorCredit (vendor side); a journal
+entry goes on to ``quickbooks_push_journal.py``.
 
 The job makes sure the customer (vendor) exists in QBO first, maps every line (an Item per account
 on sales lines, the account itself on expense lines, a tax code per tax or combination of taxes,
@@ -16,7 +17,7 @@ from odoo import api, fields, models
 
 from .. import const
 from ..adapters import MappingProblem, sales_document_data
-from ..adapters.entities import owned, payment_entity_of, qbo_entity
+from ..adapters.entities import JOURNAL_ENTRY, owned, payment_entity_of, qbo_entity
 from ..adapters.purchase_document import (
     purchase_document_data,
     vendor_reference,
@@ -62,6 +63,8 @@ class QuickbooksPush(models.AbstractModel):
                 row._mark_draft(self.env._("Reset to draft before it was sent: posting it sends it."))
             return row
         client = client or backend._qbo_client()
+        if entity == JOURNAL_ENTRY:
+            return self._push_journal_entry(backend, move, row, client)
         payable = side_of_move_type(move.move_type) is PAYABLE
         term_id = self._term_id(client, move) if qbo_entity(entity).has_terms else None
         try:
@@ -160,6 +163,8 @@ class QuickbooksPush(models.AbstractModel):
         first_try = not row.attempts and not row.last_request_id and not row.qbo_id
         if first_try and qbo_entity(entity).numbered and self._refuses_duplicate_numbers(client):
             looked_up = True
+        if first_try and entity == JOURNAL_ENTRY:
+            looked_up = True  # nobody else writes its memo: only a lost binding (a later try) needs the look-up
         existing = self._find_document(client, entity, move, body) if not looked_up else []
         if not existing:
             try:
@@ -218,7 +223,7 @@ class QuickbooksPush(models.AbstractModel):
         number; void what is found, otherwise record that nothing was sent."""
         entity = move._quickbooks_entity()
         existing = []
-        if qbo_entity(entity).numbered:
+        if qbo_entity(entity).numbered or entity == JOURNAL_ENTRY:
             existing = self._find_document(client, entity, move, {})
         elif vendor_reference(move):
             vendor = self.env["quickbooks.sync.state"]._binding_for(
@@ -245,6 +250,12 @@ class QuickbooksPush(models.AbstractModel):
         (QuickBooks does not keep bill numbers unique)."""
         if qbo_entity(entity).numbered:
             return client.find_by(entity, "DocNumber", move.name) if move.name else []
+        if entity == JOURNAL_ENTRY:  # under Odoo's number, with Odoo's number in its memo
+            return [
+                found
+                for found in (client.find_by(entity, "DocNumber", move.name[:21]) if move.name else [])
+                if move.name in (found.get("PrivateNote") or "")
+            ]
         if not body.get("DocNumber"):
             return []
         vendor = body["VendorRef"]["value"]

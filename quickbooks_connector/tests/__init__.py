@@ -8,6 +8,7 @@ from . import (
     test_daily_work,
     test_demo_start,
     test_job_functions,
+    test_journal_entries,
     test_mapping,
     test_multi_realm,
     test_oauth_flow,

@@ -334,6 +334,11 @@ DECISIONS = {
         **BOUND_FIELDS,
     },
     "res.partner": BOUND_FIELDS,
+    "account.journal": {
+        "quickbooks_send_entries": odoo(
+            "which journals' entries go to QuickBooks: whoever may configure the journal (Odoo's accounting rights)"
+        ),
+    },
     "account.partial.reconcile": {
         "quickbooks_pulled": addon("marks a reconciliation QuickBooks made (never pushed back): set by the pull only"),
     },

@@ -76,6 +76,11 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
         self.env.flush_all()
 
     # ------------------------------------------------------------------ the records
+    def misc_journal(self):
+        return self.env["account.journal"].search(
+            [("type", "=", "general"), ("company_id", "=", self.company.id)], limit=1
+        )
+
     def _fixtures(self):
         env, backend, company = self.env, self.backend, self.company
         partner = env["res.partner"].create({"name": "Write Path Customer"})
@@ -168,6 +173,7 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
             ),
             "quickbooks.bulk.push.wizard": manager["quickbooks.bulk.push.wizard"].create({"backend_id": backend.id}),
             "account.move": draft,
+            "account.journal": self.misc_journal(),
             "account.payment": payment,
             "res.partner": partner,
             "account.partial.reconcile": partial,
@@ -218,6 +224,12 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
             "quickbooks.account.mapping.wizard.line": {"wizard_id": wizard.id, "account_id": accounts[2].id},
             "quickbooks.bulk.push.wizard": {"backend_id": backend.id},
             "account.move": {"move_type": "out_invoice", "partner_id": partner.id, "company_id": company.id},
+            "account.journal": {
+                "name": "Write Path Accruals",
+                "code": "WPA",
+                "type": "general",
+                "company_id": company.id,
+            },
             "account.payment": {
                 "payment_type": "inbound",
                 "partner_type": "customer",

@@ -10,12 +10,13 @@ Every posted journal entry of the company dated up to the comparison date gets a
   difference with the payment);
 * ``pending``: a document the connector sends whose sync record has no QuickBooks object yet (waiting,
   failed, in conflict), or no sync record at all yet; the same for a payment or statement line that
-  settles customers' or vendors' documents;
+  settles customers' or vendors' documents, and for a journal entry of a journal set to send them;
 * ``skipped``: marked "Skip QuickBooks";
 * ``revaluation``: an entry of the company's exchange difference journal that is no reconciliation's
   exchange difference (a currency revaluation);
-* ``not_sent``: every other entry, of a kind the connector does not send (a manual journal entry, a bank
-  statement line that settles nothing, vendor bills when bills are not synchronised...).
+* ``not_sent``: every other entry, of a kind the connector does not send (a journal entry of a journal not
+  set to send them, a bank statement line that settles nothing, vendor bills when bills are not
+  synchronised...).
 
 The statuses are computed once per run into a temporary table, then journal items are summed per account
 and status (trial balance), per account, month and status (profit and loss) and per customer or vendor and
@@ -68,10 +69,16 @@ def build_statuses(env, backend, day: date) -> None:
                                       OR (pa.account_type = 'liability_payable' AND %(bills)s))
                           ) THEN 'pending'
                      WHEN m.journal_id = %(exchange_journal)s THEN 'revaluation'
+                     -- a journal entry of a journal set to send them (account.move._quickbooks_is_journal_entry)
+                     WHEN m.move_type = 'entry' AND j.quickbooks_send_entries AND m.origin_payment_id IS NULL
+                          AND m.statement_line_id IS NULL AND m.tax_cash_basis_rec_id IS NULL
+                          AND m.tax_cash_basis_origin_move_id IS NULL AND m.journal_id <> %(caba_journal)s
+                          THEN 'pending'
                      ELSE 'not_sent'
                    END AS status,
                    COALESCE(doc.id, pay.id, stl.id) AS sync_id
               FROM account_move m
+              JOIN account_journal j ON j.id = m.journal_id
          LEFT JOIN quickbooks_sync_state doc
                 ON doc.backend_id = %(backend)s AND doc.res_model = 'account.move' AND doc.res_id = m.id
                AND doc.binding_key = ''
@@ -112,6 +119,7 @@ def build_statuses(env, backend, day: date) -> None:
             bills=bool(backend.sync_bills),
             payments=bool(backend.sync_payments_to_qbo),
             exchange_journal=company.currency_exchange_journal_id.id or 0,
+            caba_journal=company.tax_cash_basis_journal_id.id or 0,
         )
     )
     cr.execute(SQL("CREATE INDEX ON %s (id)", SQL.identifier(STATUS_TABLE)))

@@ -1,0 +1,116 @@
+"""A manual journal entry (accrual, reclassification, payroll entry...) → a QuickBooks JournalEntry.
+
+Which entries are sent is decided on the move (``account.move._quickbooks_is_journal_entry``): entries of
+the journals the user chose, not marked "Skip QuickBooks", and none of those Odoo posts itself for what the
+connector already sends another way (a payment's or a bank statement line's entry: sent as a Payment or
+BillPayment; an exchange difference: QuickBooks books it with the payment; a cash-basis tax entry:
+QuickBooks keeps its own tax reports).
+
+Each journal item becomes one line on the QuickBooks account its account is mapped to, a debit or a credit
+of its amount in the entry's currency; items on receivable or payable accounts name their customer or
+vendor (QuickBooks refuses them otherwise). Entries with taxes are not sent: a QuickBooks journal entry
+line carries its tax through a tax code and its tax reports would not show Odoo's tax lines as tax, so the
+accountant is told to enter such an entry in QuickBooks, or to post the tax as a plain amount.
+"""
+
+from decimal import Decimal
+
+from ..qbo.journal import CREDIT, DEBIT, JournalEntryData, JournalLine
+from ..qbo.money import cents, to_decimal
+from ..qbo.payloads import Ref
+from .sales_document import MappingProblem
+from .sides import PAYABLE, RECEIVABLE
+
+PARTY_ACCOUNT_TYPES = {"asset_receivable": RECEIVABLE, "liability_payable": PAYABLE}
+
+
+def entry_lines(move):
+    """The journal items of ``move`` that post something."""
+    return move.line_ids.filtered(lambda line: line.display_type not in ("line_section", "line_note"))
+
+
+def party_side(line):
+    """The side (receivable or payable) whose customer or vendor a journal item must name, or None."""
+    return PARTY_ACCOUNT_TYPES.get(line.account_id.account_type)
+
+
+def entry_problems(move):
+    """Why ``move`` cannot be sent as it is (an empty list: it can), in an accountant's words."""
+    env = move.env
+    problems = []
+    lines = entry_lines(move)
+    if lines.filtered(lambda line: line.tax_ids or line.tax_line_id):
+        problems.append(
+            env._(
+                "The entry has taxes. QuickBooks books a journal entry's tax through tax codes, and its tax "
+                "reports would not count Odoo's tax lines: enter this entry in QuickBooks, or post it without "
+                "taxes (the tax as a plain amount on the tax account) and send it again."
+            )
+        )
+    for line in lines.filtered(lambda line: party_side(line) and not line.partner_id):
+        problems.append(
+            env._(
+                "The item on %s names no partner: QuickBooks needs the customer or vendor of every line on "
+                "Accounts Receivable or Accounts Payable.",
+                line.account_id.display_name,
+            )
+        )
+    return problems
+
+
+def journal_entry_data(move, mappings, parties):
+    """The JournalEntry of ``move``; ``mappings``: its accounts' (:class:`~.mappings.Mappings`); ``parties``:
+    {(partner id, side name): QuickBooks id} of the customers and vendors its party lines name.  Raises
+    :class:`MappingProblem` when it cannot be sent."""
+    problems = entry_problems(move)
+    problems += sorted(
+        {problem for account in entry_lines(move).account_id if (problem := mappings.account(account).problem)}
+    )
+    if problems:
+        raise MappingProblem(problems)
+    foreign = move.currency_id != move.company_currency_id
+    lines = []
+    home = foreign_total = Decimal(0)
+    for line in entry_lines(move):
+        amount = to_decimal(line.amount_currency if foreign else line.balance)
+        if cents(amount) == 0:
+            continue
+        side = party_side(line)
+        partner = line.partner_id.commercial_partner_id
+        lines.append(
+            JournalLine(
+                posting_type=DEBIT if amount > 0 else CREDIT,
+                amount=abs(amount),
+                account=mappings.account(line.account_id).qbo_account.ref,
+                description=line.name or None,
+                entity_type="Customer" if side is RECEIVABLE else "Vendor" if side is PAYABLE else None,
+                entity=Ref(parties[(partner.id, side.name)]) if side else None,
+            )
+        )
+        if amount > 0:
+            home += to_decimal(line.balance)
+            foreign_total += amount
+    rate = None
+    if foreign and foreign_total:
+        rate = (home / foreign_total).quantize(Decimal("0.000001"))
+    return JournalEntryData(
+        txn_date=move.date,
+        lines=lines,
+        doc_number=(move.name or "")[:21] or None,  # QuickBooks keeps 21 characters of a DocNumber
+        private_note=move.env._("From Odoo: %s", " - ".join(filter(None, [move.name, move.ref]))),
+        currency_code=move.currency_id.name if foreign else None,
+        exchange_rate=rate,
+    )
+
+
+def odoo_totals(move):
+    """(debits, credits) of ``move`` in its currency, to the cent, as QuickBooks must store them."""
+    foreign = move.currency_id != move.company_currency_id
+    debit = credit = Decimal(0)
+    for line in entry_lines(move):
+        amount = cents(line.amount_currency if foreign else line.balance)
+        if amount > 0:
+            debit += amount
+        else:
+            credit -= amount
+    return debit, credit
