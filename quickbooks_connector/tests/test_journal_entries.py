@@ -5,6 +5,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import tagged
 
 from .test_books import BooksCase
+from .test_settlements import money
 
 
 @tagged("post_install", "-at_install")
@@ -115,6 +116,31 @@ class TestJournalEntries(BooksCase):
         self.assertEqual(self.qbo_all("JournalEntry"), [])
         run = self.compare()
         self.assertEqual(run.books_state, "match", self.describe(run))
+
+    def test_a_foreign_currency_entry_carries_its_currency_and_the_rate_of_its_home_amounts(self):
+        eur = self.setup_other_currency("EUR", rates=[("2016-01-01", 0.5)])
+        lines = [(self.expense, 100.0), (self.revenue, -100.0)]
+        move = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": "2016-06-01",
+                "journal_id": self.misc.id,
+                "currency_id": eur.id,
+                "line_ids": [
+                    Command.create(
+                        {"account_id": account.id, "currency_id": eur.id, "amount_currency": amount, "name": "EUR"}
+                    )
+                    for account, amount in lines
+                ],
+            }
+        )
+        self.assertEqual(sorted(move.line_ids.mapped("balance")), [-200.0, 200.0], "Odoo's rate: 0.5 EUR a dollar")
+        row = self.post(move)
+        self.assertEqual(row.state, "done", row.last_error)
+        stored = self.qbo("JournalEntry", row.qbo_id)
+        self.assertEqual((stored["CurrencyRef"]["value"], money(stored["ExchangeRate"])), ("EUR", money(2)))
+        self.assertEqual(sorted(line["Amount"] for line in stored["Line"]), [100, 100])
+        self.assertEqual(money(stored["HomeTotalAmt"]), money(200))
 
     def test_lines_on_receivables_name_the_customer_who_is_sent_first(self):
         customer = self.env["res.partner"].create({"name": "Accrued Customer Ltd", "is_company": True})
