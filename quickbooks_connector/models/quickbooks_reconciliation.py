@@ -444,8 +444,8 @@ class QuickbooksReconciliation(models.Model):
 
     # ------------------------------------------------------------------ actions
     @api.model
-    def action_reconcile_current_companies(self):
-        """Menu "Reconcile Now": run every connected backend of the selected companies.
+    def _connected_backends_of_current_companies(self):
+        """The connected backends of the companies the user selected, for a manual run.
 
         :raise AccessError: if the user is not a QuickBooks manager
         :raise UserError: if no selected company is connected to QuickBooks
@@ -456,6 +456,16 @@ class QuickbooksReconciliation(models.Model):
         check_manager(backends)
         if not backends:
             raise UserError(self.env._("No company selected is connected to QuickBooks."))
+        return backends
+
+    @api.model
+    def action_reconcile_current_companies(self):
+        """Menu "Reconcile Now": run every connected backend of the selected companies.
+
+        :raise AccessError: if the user is not a QuickBooks manager
+        :raise UserError: if no selected company is connected to QuickBooks
+        """
+        backends = self._connected_backends_of_current_companies()
         runs = self.browse()
         for backend in backends:
             runs |= self._run_for_backend(backend, trigger="manual")

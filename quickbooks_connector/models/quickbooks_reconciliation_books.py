@@ -24,7 +24,7 @@ from ..qbo import QBOError, reports
 from ..qbo.redact import get_logger, redact
 from ..tools import books_figures, books_routes, books_sections
 from ..tools import reconciliation_figures as recfig
-from ..tools.access import check_manager, check_user
+from ..tools.access import check_user
 
 _logger = get_logger(__name__)
 
@@ -204,14 +204,8 @@ class QuickbooksReconciliation(models.Model):
         :raise AccessError: if the user is not a QuickBooks manager
         :raise UserError: if no selected company is connected to QuickBooks
         """
-        backends = self.env["quickbooks.backend"].search(
-            [("company_id", "in", self.env.companies.ids), ("state", "=", "connected")]
-        )
-        check_manager(backends)
-        if not backends:
-            raise UserError(self.env._("No company selected is connected to QuickBooks."))
         runs = self.browse()
-        for backend in backends:
+        for backend in self._connected_backends_of_current_companies():
             runs |= self._run_for_backend(backend, trigger="manual", with_books=True)
         return runs._books_action()
 
