@@ -8,6 +8,8 @@ postings and reports".
   - credit memos' ``RemainingCredit`` - payments' ``UnappliedAmt`` (negative when credits win).
 * ``Vendor.Balance``, in the vendor's currency: open bill balances - vendor credits' ``Balance`` -
   what bill payments leave unapplied.
+* Both count what journal entries leave open to them on A/R (A/P) once payments applied them: a
+  credit lowers the balance, a charge raises it.
 * ``CurrentBalance`` of balance sheet accounts (A/R and A/P included), in the home currency and the
   account's natural sign (credit positive on liabilities and equity): the account's balance in the
   ledger (:mod:`.postings`), every transaction of every date; ``CurrentBalanceWithSubAccounts`` adds
@@ -22,6 +24,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .entities import ref_value
+from .payments import JOURNAL, PARTY_OF, applied_to, journal_open, journal_parties
 from .postings import ledger
 from .store import public
 
@@ -90,4 +93,11 @@ def balances(company: Company) -> dict[tuple[str, str], Decimal]:
             value = Decimal(str(obj.get(field) or 0)) * sign
             key = (party, str((obj.get(f"{party}Ref") or {}).get("value")))
             totals[key] = totals.get(key, Decimal(0)) + value
+    for entry in company.store.all(JOURNAL):
+        for payer, party_id in journal_parties(company, entry):
+            opened = journal_open(company, payer, entry, party_id)
+            applied, _ = applied_to(company, JOURNAL, str(entry["Id"]), payer=payer, party_id=party_id)
+            left = abs(opened) - applied
+            key = (PARTY_OF[payer][0], party_id)
+            totals[key] = totals.get(key, Decimal(0)) + (-left if opened > 0 else left)
     return totals

@@ -199,7 +199,10 @@ class Company:
         if entity in payments.TARGETS:
             return payments.prepare_payment(self, entity, data, existing)
         if entity == "JournalEntry":
-            return journal.prepare_journal_entry(self, data, existing)
+            prepared = journal.prepare_journal_entry(self, data, existing)
+            if existing is not None:
+                payments.check_journal_applications(self, {**prepared, "Id": existing["Id"]})
+            return prepared
         if entity in payables.PURCHASES:
             return payables.prepare_purchase(self, entity, data, existing)
         return prepare_transaction(self, entity, data, existing)
@@ -322,6 +325,17 @@ class Company:
             return {"status": "Deleted", "domain": "QBO", "Id": existing["Id"]}
 
     def _refuse_if_paid(self, entity: str, existing: dict[str, Any], verb: str) -> None:
+        if entity == payments.JOURNAL:
+            payers = [
+                f"{payer} {payment['Id']}"
+                for payer in payments.PARTY_OF
+                for payment in self.store.all(payer)
+                if any(kind == entity and target == existing["Id"] for kind, target, _ in payments.links(payment))
+            ]
+            if payers:
+                raise faults.business(
+                    f"You can't {verb} this {entity}: {', '.join(payers)} applied to it. Remove them first."
+                )
         if entity in payments.PAYER_OF:
             applied, payers = payments.applied_to(self, entity, existing["Id"])
             if applied:

@@ -6,7 +6,9 @@ update, delete or void of a payment restores exactly what it had taken.  Every r
 is in the package README ("Payments and settlements", "Payables").
 
 * A Payment's lines link an ``Invoice`` or a ``CreditMemo`` (``LinkedTxn.TxnType``), a BillPayment's
-  a ``Bill`` or a ``VendorCredit``; amounts positive; ``TotalAmt`` must cover documents paid - credits
+  a ``Bill`` or a ``VendorCredit``; both may link a ``JournalEntry`` whose lines on Accounts Receivable
+  (Payable) name their customer (vendor): a credit when it credits A/R (debits A/P), else a charge;
+  amounts positive; ``TotalAmt`` must cover documents paid - credits
   applied, the rest is the customer's (vendor's) credit: a Payment's ``UnappliedAmt``, a BillPayment's
   private ``_unapplied`` (Intuit's BillPayment has no such field).  A credit applied to a document
   alone is a payment of 0.
@@ -31,7 +33,14 @@ if TYPE_CHECKING:
 
 #: Which payer entity settles which targets.
 PAYER_OF = {"Invoice": "Payment", "CreditMemo": "Payment", "Bill": "BillPayment", "VendorCredit": "BillPayment"}
-TARGETS = {"Payment": ("Invoice", "CreditMemo"), "BillPayment": ("Bill", "VendorCredit")}
+TARGETS = {
+    "Payment": ("Invoice", "CreditMemo", "JournalEntry"),
+    "BillPayment": ("Bill", "VendorCredit", "JournalEntry"),
+}
+#: A journal entry is the target of both payers: a Payment through its A/R lines, a BillPayment its A/P ones.
+JOURNAL = "JournalEntry"
+#: payer -> (party entity, control account type)
+PARTY_OF = {"Payment": ("Customer", "Accounts Receivable"), "BillPayment": ("Vendor", "Accounts Payable")}
 #: Targets that are credits (they reduce what the payment must cover).
 CREDITS = ("CreditMemo", "VendorCredit")
 #: ``LinkedTxn.TxnType`` a paid document shows for its payer (a bill payment by its ``PayType``).
@@ -51,13 +60,26 @@ def links(obj: dict[str, Any]) -> list[tuple[str, str, Decimal]]:
     return found
 
 
-def applied_to(company: Company, entity: str, object_id: str, exclude: str | None = None) -> tuple[Decimal, list[str]]:
-    """Sum applied to a target by all payments (but ``exclude``), and the ids of those payments."""
-    payer = PAYER_OF[entity]
+def applied_to(
+    company: Company,
+    entity: str,
+    object_id: str,
+    exclude: str | None = None,
+    *,
+    payer: str | None = None,
+    party_id: str | None = None,
+) -> tuple[Decimal, list[str]]:
+    """Sum applied to a target by all payments (but ``exclude``), and the ids of those payments.  A journal
+    entry's are those of ``payer`` (Payment or BillPayment) for ``party_id``: one entry can hold several
+    customers' and vendors' open items."""
+    payer = payer or PAYER_OF[entity]
+    party_field = f"{PARTY_OF[payer][0]}Ref"
     total = Decimal(0)
     payers = []
     for payment in company.store.all(payer):
         if payment["Id"] == exclude:
+            continue
+        if party_id is not None and ref_value(payment.get(party_field)) != party_id:
             continue
         amounts = [amount for kind, target, amount in links(payment) if kind == entity and target == object_id]
         if amounts:
@@ -72,6 +94,61 @@ def link_type(payer: str, payment: dict[str, Any]) -> str:
     if payer == "Payment":
         return "Payment"
     return LINK_TYPES.get(str(payment.get("PayType")), "BillPaymentCheck")
+
+
+def journal_open(
+    company: Company, payer: str, entry: dict[str, Any], party_id: str, control: str | None = None
+) -> Decimal:
+    """What a journal entry leaves to one customer (vendor) before any payment, in its currency: positive a
+    credit (A/R credited, A/P debited, for that party), negative a charge; 0 when it names them on no
+    line of the control account (``control``: one A/P account's Id, else every account of the type)."""
+    party_entity, control_type = PARTY_OF[payer]
+    total = Decimal(0)
+    for line in entry.get("Line") or []:
+        detail = line.get("JournalEntryLineDetail") or {}
+        if line.get("DetailType") != "JournalEntryLineDetail":
+            continue
+        named = detail.get("Entity") or {}
+        if ref_value(named.get("EntityRef")) != party_id or str(named.get("Type") or party_entity) != party_entity:
+            continue
+        account_id = ref_value(detail.get("AccountRef")) or ""
+        account = company.store.get("Account", account_id) or {}
+        if account.get("AccountType") != control_type or (control and account_id != control):
+            continue
+        amount = Decimal(str(line.get("Amount") or 0))
+        debit = amount if detail.get("PostingType") == "Debit" else -amount
+        total += debit if payer == "BillPayment" else -debit
+    return total
+
+
+def journal_parties(company: Company, entry: dict[str, Any]) -> set[tuple[str, str]]:
+    """(payer, party Id) of every customer (vendor) a journal entry names on A/R (A/P)."""
+    found = set()
+    for line in entry.get("Line") or []:
+        named = (line.get("JournalEntryLineDetail") or {}).get("Entity") or {}
+        party_id = ref_value(named.get("EntityRef"))
+        if party_id:
+            payer = "BillPayment" if named.get("Type") == "Vendor" else "Payment"
+            if journal_open(company, payer, entry, party_id):
+                found.add((payer, party_id))
+    return found
+
+
+def check_journal_applications(company: Company, entry: dict[str, Any]) -> None:
+    """An update may not leave a journal entry's open item below what payments already apply to it."""
+    for payer in PARTY_OF:
+        for payment in company.store.all(payer):
+            party_id = ref_value(payment.get(f"{PARTY_OF[payer][0]}Ref")) or ""
+            if not any(kind == JOURNAL and target == entry.get("Id") for kind, target, _ in links(payment)):
+                continue
+            applied, _ = applied_to(company, JOURNAL, str(entry["Id"]), payer=payer, party_id=party_id)
+            left = abs(journal_open(company, payer, entry, party_id))
+            if applied > left:
+                raise faults.business(
+                    f"The payments applied to this JournalEntry ({num(applied)}) are more than what it leaves "
+                    f"open ({num(left)}). Remove or reduce the payments first.",
+                    "Line",
+                )
 
 
 def settle(company: Company, entity: str, obj: dict[str, Any]) -> None:
@@ -146,33 +223,87 @@ def prepare_payment(
         target = company.store.get(target_type, target_id)
         if target is None:
             raise faults.invalid_reference("Line.LinkedTxn.TxnId")
-        if ref_value(target.get(party_field)) != party["Id"]:
-            raise faults.business(
-                f"{target_type} {target_id} belongs to another {party_entity.lower()}; "
-                f"a {entity} can only be applied to its own {party_entity.lower()}'s transactions.",
-                "Line.LinkedTxn",
-            )
-        if entity == "BillPayment" and ref_value(target.get("APAccountRef")) != data["APAccountRef"]["value"]:
-            raise faults.business(
-                f"{target_type} {target_id} is on another A/P account than this bill payment "
-                f"({data['APAccountRef']['name']}).",
-                "APAccountRef",
-            )
-        others, _ = applied_to(company, target_type, target_id, exclude=own_id)
-        open_amount = Decimal(str(target.get("TotalAmt") or 0)) - others
+        if target_type == JOURNAL:
+            is_credit, open_amount = _journal_target(company, entity, data, target, party, own_id)
+        else:
+            is_credit, open_amount = _document_target(company, entity, data, target_type, target, party, own_id)
         if cents(amount) > open_amount:
             raise faults.business(
                 f"The amount applied to {target_type} {target_id} ({num(cents(amount))}) is "
                 f"more than its open balance ({num(open_amount)}).",
                 "Line.Amount",
             )
-        if target_type in CREDITS:
+        if is_credit:
             credit += cents(amount)
         else:
             debit += cents(amount)
         out["Amount"] = num(cents(amount))
         out["LinkedTxn"] = [{**linked[0], "TxnId": target_id, "TxnType": target_type}]
         lines_out.append(out)
+    return _finish_payment(company, entity, data, lines_out, debit, credit, total)
+
+
+def _journal_target(
+    company: Company,
+    entity: str,
+    data: dict[str, Any],
+    target: dict[str, Any],
+    party: dict[str, Any],
+    own_id: str | None,
+) -> tuple[bool, Decimal]:
+    """(is a credit, open amount) of a journal entry a payment links, for the payment's party."""
+    control = data["APAccountRef"]["value"] if entity == "BillPayment" else None
+    opened = journal_open(company, entity, target, party["Id"], control)
+    if not opened:
+        party_entity, control_type = PARTY_OF[entity]
+        raise faults.business(
+            f"JournalEntry {target['Id']} has no {control_type} line for this {party_entity.lower()}; a {entity} "
+            f"can only be applied to its own {party_entity.lower()}'s transactions.",
+            "Line.LinkedTxn",
+        )
+    others, _ = applied_to(company, JOURNAL, str(target["Id"]), exclude=own_id, payer=entity, party_id=party["Id"])
+    return opened > 0, abs(opened) - others
+
+
+def _document_target(
+    company: Company,
+    entity: str,
+    data: dict[str, Any],
+    target_type: str,
+    target: dict[str, Any],
+    party: dict[str, Any],
+    own_id: str | None,
+) -> tuple[bool, Decimal]:
+    """(is a credit, open amount) of an invoice, credit memo, bill or vendor credit a payment links."""
+    party_entity = PARTY_OF[entity][0]
+    party_field = f"{party_entity}Ref"
+    target_id = str(target["Id"])
+    if ref_value(target.get(party_field)) != party["Id"]:
+        raise faults.business(
+            f"{target_type} {target_id} belongs to another {party_entity.lower()}; "
+            f"a {entity} can only be applied to its own {party_entity.lower()}'s transactions.",
+            "Line.LinkedTxn",
+        )
+    if entity == "BillPayment" and ref_value(target.get("APAccountRef")) != data["APAccountRef"]["value"]:
+        raise faults.business(
+            f"{target_type} {target_id} is on another A/P account than this bill payment "
+            f"({data['APAccountRef']['name']}).",
+            "APAccountRef",
+        )
+    others, _ = applied_to(company, target_type, target_id, exclude=own_id)
+    return target_type in CREDITS, Decimal(str(target.get("TotalAmt") or 0)) - others
+
+
+def _finish_payment(
+    company: Company,
+    entity: str,
+    data: dict[str, Any],
+    lines_out: list[dict[str, Any]],
+    debit: Decimal,
+    credit: Decimal,
+    total: Decimal,
+) -> dict[str, Any]:
+    """Check what the lines apply against ``TotalAmt`` and compute what is left unapplied."""
     data["Line"] = lines_out
     if credit > debit:
         paid = "invoices" if entity == "Payment" else "bills"

@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .entities import cents, ref_value
-from .payments import links
+from .payments import JOURNAL, PARTY_OF, journal_open, links
 
 if TYPE_CHECKING:
     from .company import Company
@@ -238,20 +238,24 @@ class _Builder:
     def _clearings(self) -> dict[tuple[str, str, int], Decimal]:
         """Home amount each payment line clears from the document it pays: the change it makes to the
         document's rounded home open balance, the payments taken in date order."""
-        applied: dict[tuple[str, str], list[tuple[date, int, str, int, str, Decimal]]] = {}
+        applied: dict[tuple[str, ...], list[tuple[date, int, str, int, str, Decimal]]] = {}
         for payer in ("Payment", "BillPayment"):
             for payment in self.store.all(payer):
                 for index, (kind, target, amount) in enumerate(links(payment)):
                     number = int(payment["Id"]) if str(payment["Id"]).isdigit() else 0
-                    key = (kind, target)
+                    # A journal entry's open item is per customer (vendor): one entry may hold several.
+                    key = (kind, target, payer, _party_of(payer, payment)) if kind == JOURNAL else (kind, target)
                     applied.setdefault(key, []).append(
                         (txn_date(payment), number, str(payment["Id"]), index, payer, amount)
                     )
         cleared: dict[tuple[str, str, int], Decimal] = {}
-        for (kind, target), rows in applied.items():
-            document = self.store.get(kind, target) or {}
+        for key, rows in applied.items():
+            document = self.store.get(key[0], key[1]) or {}
             rate = rate_of(document)
-            open_amount = amount_of(document.get("TotalAmt"))
+            if key[0] == JOURNAL:
+                open_amount = abs(journal_open(self.company, key[2], document, key[3]))
+            else:
+                open_amount = amount_of(document.get("TotalAmt"))
             for _day, _number, payment_id, index, payer, amount in sorted(rows, key=lambda row: row[:4]):
                 before = cents(open_amount * rate)
                 open_amount -= amount
@@ -266,7 +270,10 @@ class _Builder:
         total = ZERO
         for index, (kind, target, _amount) in enumerate(links(obj)):
             home = self.cleared.get((payer, txn.id, index), ZERO)
-            credit = kind in ("CreditMemo", "VendorCredit")
+            if kind == JOURNAL:
+                credit = journal_open(self.company, payer, self.store.get(kind, target) or {}, party[1]) > 0
+            else:
+                credit = kind in ("CreditMemo", "VendorCredit")
             amount = (home if credit else -home) * sign
             self._add(control, amount, txn, party=party, item=(kind, target))
             total += amount
@@ -339,6 +346,10 @@ class _Builder:
                 control = (self.store.get("Account", account or "") or {}).get("AccountType")
                 item = ("JournalEntry", txn.id) if control in ("Accounts Receivable", "Accounts Payable") else None
                 self._add(account, home, txn, party=party, item=item, memo=str(line.get("Description") or ""))
+
+
+def _party_of(payer: str, payment: dict[str, Any]) -> str:
+    return str(ref_value(payment.get(f"{PARTY_OF[payer][0]}Ref")))
 
 
 # ----------------------------------------------------------------------------- sums
