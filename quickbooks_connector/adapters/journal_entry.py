@@ -6,6 +6,11 @@ connector already sends another way (a payment's or a bank statement line's entr
 BillPayment; an exchange difference: QuickBooks books it with the payment; a cash-basis tax entry:
 QuickBooks keeps its own tax reports).
 
+A cash refund (an Odoo payment to a customer, from a vendor) is sent the same way: receivable (payable)
+debited (credited) for the customer (vendor), the bank journal's QuickBooks account credited (debited); its
+application to the credit notes it refunds is a payment of 0 (``adapters/settlement.py``), the way
+QuickBooks applies a journal entry with a credit memo.
+
 Each journal item becomes one line on the QuickBooks account its account is mapped to, a debit or a credit
 of its amount in the entry's currency; items on receivable or payable accounts name their customer or
 vendor (QuickBooks refuses them otherwise). Entries with taxes are not sent: a QuickBooks journal entry
@@ -58,13 +63,27 @@ def entry_problems(move):
     return problems
 
 
+def account_substitutes(move):
+    """{account: the account whose QuickBooks mapping its items are sent on}.  A cash refund's money leaves
+    (reaches) the bank through Odoo's outstanding account until the statement is matched; QuickBooks has no
+    such step, and the connector deposits payments on the bank journal's account: so is the refund."""
+    payment = move.origin_payment_id
+    if not payment:
+        return {}
+    liquidity, _counterpart, _writeoff = payment._seek_for_lines()
+    bank = payment.journal_id.default_account_id
+    return {account: bank for account in liquidity.account_id if bank and account != bank}
+
+
 def journal_entry_data(move, mappings, parties):
-    """The JournalEntry of ``move``; ``mappings``: its accounts' (:class:`~.mappings.Mappings`); ``parties``:
-    {(partner id, side name): QuickBooks id} of the customers and vendors its party lines name.  Raises
-    :class:`MappingProblem` when it cannot be sent."""
+    """The JournalEntry of ``move``; ``mappings``: its accounts' (:class:`~.mappings.Mappings`, those of
+    :func:`account_substitutes` included); ``parties``: {(partner id, side name): QuickBooks id} of the
+    customers and vendors its party lines name.  Raises :class:`MappingProblem` when it cannot be sent."""
+    substitutes = account_substitutes(move)
+    accounts = {line: substitutes.get(line.account_id, line.account_id) for line in entry_lines(move)}
     problems = entry_problems(move)
     problems += sorted(
-        {problem for account in entry_lines(move).account_id if (problem := mappings.account(account).problem)}
+        {problem for account in set(accounts.values()) if (problem := mappings.account(account).problem)}
     )
     if problems:
         raise MappingProblem(problems)
@@ -81,7 +100,7 @@ def journal_entry_data(move, mappings, parties):
             JournalLine(
                 posting_type=DEBIT if amount > 0 else CREDIT,
                 amount=abs(amount),
-                account=mappings.account(line.account_id).qbo_account.ref,
+                account=mappings.account(accounts[line]).qbo_account.ref,
                 description=line.name or None,
                 entity_type="Customer" if side is RECEIVABLE else "Vendor" if side is PAYABLE else None,
                 entity=Ref(parties[(partner.id, side.name)]) if side else None,

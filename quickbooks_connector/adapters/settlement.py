@@ -6,7 +6,11 @@ A *settlement source* is whatever put cash or credit against customer invoices (
 * a customer (vendor) payment: its receivable (payable) line reconciled with invoices (bills); a
   write-off or an early-payment discount is part of it;
 * a bank statement line matched directly with invoices (money in) or bills (money out);
-* a credit note (vendor refund) reconciled with invoices (bills): "Reverse", or matched by hand.
+* a credit note (vendor refund) reconciled with invoices (bills): "Reverse", or matched by hand;
+* a journal entry sent as a QuickBooks JournalEntry whose receivable (payable) items are reconciled with
+  invoices or credit notes (bills or refunds): a write-off of bad debt, a refund paid by an entry.  The
+  entry is a credit (it credits receivable, debits payable) or a charge, applied with the documents in
+  a payment of 0, as QuickBooks' "Receive payment" applies "a journal entry credit to an invoice".
 
 QuickBooks records each the way its own "Receive payment" screen does: one Payment per source whose
 lines apply amounts to invoices and to credit memos, its total being the cash received (0 for a
@@ -290,5 +294,88 @@ def sources_of_moves(moves):
         # Payments without journal entry settle through their invoices.
         moves.origin_payment_id | invoices.matched_payment_ids.filtered(lambda p: not p.move_id),
         moves.statement_line_id,
-        moves.filtered(lambda m: m.move_type in [side.refund_type for side in SIDES]),
+        # Credit notes, and the entries sent as journal entries (each decides whether it is one).
+        moves.filtered(
+            lambda m: (
+                m.move_type in [side.refund_type for side in SIDES]
+                or (m.move_type == "entry" and not m.statement_line_id)
+            )
+        ),
     ]
+
+
+def _entry_sides(entry):
+    """{side: (its journal items, charges applied, credits applied)} of the sides whose receivable
+    (payable) items of ``entry`` are reconciled with documents."""
+    found = {}
+    for side in SIDES:
+        items = entry.line_ids.filtered(lambda line, side=side: line.account_id.account_type == side.account_type)
+        charges = _applications(items, side.invoice_type)
+        credits = _applications(items, side.refund_type)
+        if charges or credits:
+            found[side] = (items, charges, credits)
+    return found
+
+
+def entry_settlement_side(entry):
+    """The side whose documents a journal entry is reconciled with (the first one when both are)."""
+    return next(iter(_entry_sides(entry)), None)
+
+
+def entry_settlement(entry):
+    """The applications of a journal entry (sent as a QuickBooks JournalEntry) to the documents its
+    receivable (payable) items are reconciled with; None when there are none or the entry is cancelled.
+
+    The documents a credit of the entry pays are charges of the payment, the entry their credit; the
+    credit notes a charge of the entry uses are credits, the entry their charge.  Nothing is received:
+    the payment is of 0.
+    """
+    env = entry.env
+    if entry.state == "cancel":
+        return None
+    sides = _entry_sides(entry)
+    if not sides:
+        return None
+    side, (items, charges, credits) = next(iter(sides.items()))
+    reconciled = items.filtered(lambda line: line.matched_debit_ids or line.matched_credit_ids)
+    settlement = Settlement(
+        side=side,
+        source=entry,
+        partner=reconciled.partner_id.commercial_partner_id[:1],
+        currency=reconciled.currency_id[:1] or entry.currency_id,
+        date=entry.date,
+        reference=entry.name,
+        invoices=list(charges),
+        credit_notes=list(credits),
+    )
+    used = sum((a.amount for a in charges), Decimal(0)) - sum((a.amount for a in credits), Decimal(0))
+    if used > 0:
+        settlement.credit_notes.append(Application(entry, used))
+    elif used < 0:
+        settlement.invoices.append(Application(entry, -used))
+    if len(sides) > 1:
+        settlement.problems.append(
+            env._(
+                "%s is reconciled with both customer and vendor documents. QuickBooks applies a journal entry "
+                "in one payment per customer or vendor: reconcile each side with an entry of its own.",
+                entry.display_name,
+            )
+        )
+    if len(reconciled.partner_id.commercial_partner_id) > 1:
+        settlement.problems.append(
+            env._(
+                "%s is reconciled with the documents of several partners. QuickBooks applies a journal entry to "
+                "one customer or vendor at a time: make an entry per partner.",
+                entry.display_name,
+            )
+        )
+    if charges and credits:
+        settlement.problems.append(
+            env._(
+                "%s is reconciled both with invoices and with credit notes: in QuickBooks it is one open item of "
+                "the partner, either a credit or a charge. Reconcile its credit and its charge in two entries.",
+                entry.display_name,
+            )
+        )
+    settlement.problems += _currency_problems(env, settlement)
+    return settlement

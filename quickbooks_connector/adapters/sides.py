@@ -96,3 +96,21 @@ def side_of_payment(payment):
         ),
         None,
     )
+
+
+def refund_side_of_payment(payment):
+    """The side whose credit notes (refunds) a payment refunds in cash: money out to a customer is the
+    receivable side, money in from a vendor the payable side; None for the other payments."""
+    return next(
+        (
+            side
+            for side in SIDES
+            if payment.partner_type == side.partner_type and payment.payment_type != side.payment_type
+        ),
+        None,
+    )
+
+
+def is_refund_payment(payment):
+    """A refund paid out to a customer or received from a vendor (with a partner: not a transfer)."""
+    return bool(payment.partner_id) and refund_side_of_payment(payment) is not None

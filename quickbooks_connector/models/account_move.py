@@ -2,8 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..adapters.entities import JOURNAL_ENTRY
-from ..adapters.settlement import credit_note_settlement
-from ..adapters.sides import PAYABLE, side_of_move_type
+from ..adapters.settlement import credit_note_settlement, entry_settlement, entry_settlement_side
+from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES, is_refund_payment, refund_side_of_payment, side_of_move_type
 from ..tools.access import check_manager, check_values
 from ..tools.jobs import enqueue, job
 
@@ -13,7 +13,8 @@ class AccountMove(models.Model):
     _inherit = ["account.move", "quickbooks.bound.mixin", "quickbooks.settlement.source"]
 
     # A credit note's main binding is its CreditMemo; its applications to invoices are a Payment (a vendor
-    # refund's: a VendorCredit, and a BillPayment).
+    # refund's: a VendorCredit, and a BillPayment).  A journal entry's: its JournalEntry, and the Payment
+    # (BillPayment) of 0 applying it to the documents it is reconciled with.
     _quickbooks_settlement_key = "application"
 
     quickbooks_post_version = fields.Integer(
@@ -49,8 +50,10 @@ class AccountMove(models.Model):
     def _quickbooks_is_journal_entry(self):
         """Whether this is a journal entry the connector sends as a QuickBooks JournalEntry: an entry of a
         journal whose "Send Entries to QuickBooks" is on, and none of those Odoo posts itself for what the
-        connector sends another way (see ``adapters/journal_entry.py``)."""
+        connector sends another way (see ``adapters/journal_entry.py``); or the entry of a cash refund."""
         self.ensure_one()
+        if self._quickbooks_is_cash_refund():
+            return True
         company = self.company_id
         return bool(
             self.move_type == "entry"
@@ -61,6 +64,14 @@ class AccountMove(models.Model):
             and not self.tax_cash_basis_origin_move_id
             and self.journal_id not in (company.currency_exchange_journal_id | company.tax_cash_basis_journal_id)
         )
+
+    def _quickbooks_is_cash_refund(self):
+        """Whether this is the entry of a refund paid out to a customer (received from a vendor): an Odoo
+        payment that settles no invoice (bill), sent as a JournalEntry on the bank's QuickBooks account and
+        applied to the credit notes it refunds (see ``adapters/journal_entry.py``)."""
+        self.ensure_one()
+        payment = self.origin_payment_id
+        return bool(self.move_type == "entry" and payment and is_refund_payment(payment))
 
     def _quickbooks_entity(self):
         """The QBO entity of this move: Invoice or CreditMemo (customer side), Bill or VendorCredit, or
@@ -74,7 +85,10 @@ class AccountMove(models.Model):
         """The connected backend that would receive this move, or an empty recordset."""
         self.ensure_one()
         backend = self.env["quickbooks.backend"].sudo()._for_company(self.company_id)
-        if self._quickbooks_is_journal_entry():
+        if self._quickbooks_is_cash_refund():
+            refund_side = refund_side_of_payment(self.origin_payment_id)
+            enabled = backend.sync_payments_to_qbo and (backend.sync_bills or refund_side is not PAYABLE)
+        elif self._quickbooks_is_journal_entry():
             enabled = True  # the journal's own switch said so
         else:
             enabled = backend.sync_bills if self._quickbooks_side() is PAYABLE else backend.sync_invoices
@@ -203,12 +217,39 @@ class AccountMove(models.Model):
         Push = self.env["quickbooks.push"]
         return Push._run_bound(backend, self, self._quickbooks_entity(), lambda: Push._push_move(backend, self)).state
 
+    def unlink(self):
+        # Odoo deletes the draft entry of a payment cancelled from draft (a cash refund sent as a journal
+        # entry): what it has in QuickBooks must go with it.  Documents are voided on cancellation instead.
+        rows = (
+            self.env["quickbooks.sync.state"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "in", self.ids),
+                    ("origin", "=", "odoo"),
+                    ("qbo_state", "=", "active"),
+                    ("qbo_id", "!=", False),
+                    ("qbo_entity", "in", (JOURNAL_ENTRY, *PAYMENT_ENTITIES)),
+                ]
+            )
+        )
+        gone = {(row.backend_id, row.res_id) for row in rows}
+        result = super().unlink()
+        for backend, move_id in gone:
+            move = self.browse(move_id)
+            enqueue(move, self.env._("QuickBooks: remove deleted entry %s", move_id))._quickbooks_void_job(backend)
+        return result
+
     @job
     def _quickbooks_void_job(self, backend):
         """Job: void (or, for what QuickBooks cannot void: credit memos, bills, vendor credits, journal entries,
-        delete) the QBO document of this cancelled move."""
+        delete) the QBO document of this cancelled move; a move deleted since has its QuickBooks payment of
+        0 and its journal entry deleted."""
         self.ensure_one()
         Push = self.env["quickbooks.push"]
+        if not self.exists():
+            return Push._remove_deleted_entry(backend, self)
         row = Push._run_bound(
             backend, self, self._quickbooks_entity(), lambda: Push._void_move(backend, self), create=False
         )
@@ -217,12 +258,18 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------ credit note applications
     def _quickbooks_is_settlement_candidate(self):
         self.ensure_one()
-        return self.move_type in ("out_refund", "in_refund") and not self.quickbooks_skip
+        if self.quickbooks_skip:
+            return False
+        return self.move_type in ("out_refund", "in_refund") or self._quickbooks_is_journal_entry()
 
     def _quickbooks_settlement_side(self):
+        if self.move_type == "entry":
+            return entry_settlement_side(self)
         return self._quickbooks_side()
 
     def _quickbooks_settlement(self):
+        if self.move_type == "entry":
+            return entry_settlement(self) if self._quickbooks_is_journal_entry() else None
         return credit_note_settlement(self)
 
     def _quickbooks_settlement_backend(self):

@@ -10,10 +10,18 @@ before sending and as QuickBooks stored them.
 
 from odoo import api, models
 
-from ..adapters.entities import qbo_entity
-from ..adapters.journal_entry import entry_lines, entry_problems, journal_entry_data, odoo_totals, party_side
+from ..adapters.entities import JOURNAL_ENTRY, qbo_entity
+from ..adapters.journal_entry import (
+    account_substitutes,
+    entry_lines,
+    entry_problems,
+    journal_entry_data,
+    odoo_totals,
+    party_side,
+)
 from ..adapters.sales_document import MappingProblem
 from ..adapters.sides import RECEIVABLE
+from ..qbo import NotFoundError
 from ..qbo.journal import journal_totals
 from ..qbo.redact import get_logger
 
@@ -33,7 +41,8 @@ class QuickbooksPush(models.AbstractModel):
             return row
         parties = self._journal_entry_parties(backend, move, client)
         try:
-            data = journal_entry_data(move, self._quickbooks_mappings(backend, move.line_ids.account_id), parties)
+            accounts = move.line_ids.account_id.union(*account_substitutes(move).values())
+            data = journal_entry_data(move, self._quickbooks_mappings(backend, accounts), parties)
         except MappingProblem as problem:
             message = self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
             row._fail_with_note(message, kind="mapping")
@@ -57,6 +66,8 @@ class QuickbooksPush(models.AbstractModel):
             stored = self._update_document(backend, move, row, entity, body, client)
         else:
             stored = self._create_document(backend, move, row, entity, body, client)
+            if row.qbo_id:
+                self._resume_waiting_settlements(backend, move)
         if stored is not None and journal_totals(stored) != odoo_totals(move):
             stored_debit, stored_credit = journal_totals(stored)
             message = self.env._(
@@ -88,3 +99,34 @@ class QuickbooksPush(models.AbstractModel):
                 party_row = self._push_vendor(backend, partner, move.currency_id, client)
             parties[key] = party_row.qbo_id
         return parties
+
+    @api.model
+    def _remove_deleted_entry(self, backend, move):
+        """``move`` was deleted in Odoo: delete its QuickBooks payment of 0 first (QuickBooks deletes no
+        journal entry a payment applies), then its JournalEntry.  Returns what became of the entry."""
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
+        rows = SyncRecords.search(
+            [
+                ("backend_id", "=", backend.id),
+                ("res_model", "=", "account.move"),
+                ("res_id", "=", move.id),
+                ("qbo_state", "=", "active"),
+            ]
+        )
+        client = backend._qbo_client()
+        for row in rows.filtered(lambda r: r.binding_key == "application"):
+            self._run(backend, row, lambda row=row: self._remove_settlement(backend, row, client))
+        for row in rows.filtered(lambda r: r.binding_key == "" and r.qbo_entity == JOURNAL_ENTRY and r.qbo_id):
+            self._run(backend, row, lambda row=row: self._delete_entry(row, client))
+        return "removed" if rows else "not bound"
+
+    def _delete_entry(self, row, client):
+        try:
+            current = client.get(JOURNAL_ENTRY, row.qbo_id)
+        except NotFoundError:
+            current = None
+        if current is not None:
+            request_id = self._request_id(JOURNAL_ENTRY, row.res_id, "delete", current["SyncToken"])
+            client.delete(JOURNAL_ENTRY, row.qbo_id, current["SyncToken"], request_id=request_id)
+        row.write({"qbo_state": "deleted", "state": "done", "last_error": False, "failure_kind": False})
+        return row

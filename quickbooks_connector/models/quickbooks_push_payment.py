@@ -17,7 +17,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..adapters import MappingProblem
-from ..adapters.entities import owned, qbo_entity
+from ..adapters.entities import JOURNAL_ENTRY, owned, qbo_entity
 from ..adapters.payment import bill_payment_data, payment_data
 from ..adapters.sides import PAYABLE
 from ..adapters.writeoff import writeoff_memo_data
@@ -97,10 +97,12 @@ class QuickbooksPush(models.AbstractModel):
         documents = {}
         waiting = self.env["account.move"]
         for application in settlement.invoices + settlement.credit_notes:
-            bound = SyncRecords._binding_for(backend, application.move, create=False)
+            move = application.move
+            bound = SyncRecords._binding_for(backend, move, create=False)
             if not bound.qbo_id or bound.qbo_state != "active":
-                waiting |= application.move
-            documents[application.move] = (settlement.side.entity_of(application.move.move_type), bound.qbo_id)
+                waiting |= move
+            entity = JOURNAL_ENTRY if move.move_type == "entry" else settlement.side.entity_of(move.move_type)
+            documents[move] = (entity, bound.qbo_id)
         return documents, waiting
 
     def _settlement_body(self, backend, source, settlement, party, documents, memo):
@@ -110,8 +112,9 @@ class QuickbooksPush(models.AbstractModel):
         """
         side = settlement.side
         applications = [
-            PaymentApplication(documents[a.move][1], a.amount, documents[a.move][0])
-            for a in settlement.invoices + settlement.credit_notes
+            PaymentApplication(documents[a.move][1], a.amount, documents[a.move][0], credit=credit)
+            for credit, applied in ((False, settlement.invoices), (True, settlement.credit_notes))
+            for a in applied
         ]
         # QuickBooks refuses credits applied beyond the invoices they pay: a write-off whose invoice was
         # unreconciled stays an open credit of the party, as the payment's credit is open in Odoo.

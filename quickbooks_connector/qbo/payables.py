@@ -193,9 +193,7 @@ def build_bill_payment(
     amounts minus the credits' (0 for a vendor credit applied to a bill)."""
     if payment.pay_type not in PAY_TYPES:
         raise ValueError(f"unknown PayType {payment.pay_type!r}")
-    applied = sum(
-        (cents(app.amount) * (-1 if app.txn_type == "VendorCredit" else 1) for app in payment.applications), Decimal(0)
-    )
+    applied = sum((cents(app.amount) * (-1 if app.is_credit else 1) for app in payment.applications), Decimal(0))
     if applied > cents(payment.total_amount):
         raise ValueError(f"bill payment applies {applied} but only {cents(payment.total_amount)} was paid")
     account_key = "CheckPayment" if payment.pay_type == "Check" else "CreditCardPayment"

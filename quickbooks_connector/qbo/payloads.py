@@ -350,11 +350,17 @@ def expected_subtotal(lines: Iterable[SalesLine]) -> Decimal:
 # --------------------------------------------------------------------------- payments
 @dataclass(frozen=True)
 class PaymentApplication:
-    """Part of a payment applied to one transaction (an invoice, or a credit memo used)."""
+    """Part of a payment applied to one transaction (an invoice, or a credit memo used).  A journal entry
+    is a credit or a charge by its lines (``credit``); the credit kinds of documents always are."""
 
     txn_id: str
     amount: Decimal
     txn_type: str = "Invoice"
+    credit: bool = False
+
+    @property
+    def is_credit(self) -> bool:
+        return self.credit or self.txn_type in ("CreditMemo", "VendorCredit")
 
 
 @dataclass
@@ -378,9 +384,7 @@ def build_payment(
     Credit memos applied count against the invoices they pay: the cash applied is the invoices'
     amounts minus the credit memos' (0 for a credit memo applied to an invoice).
     """
-    applied = sum(
-        (cents(app.amount) * (-1 if app.txn_type == "CreditMemo" else 1) for app in payment.applications), Decimal(0)
-    )
+    applied = sum((cents(app.amount) * (-1 if app.is_credit else 1) for app in payment.applications), Decimal(0))
     if applied > cents(payment.total_amount):
         raise ValueError(f"payment applies {applied} but only {cents(payment.total_amount)} was received")
     body = _drop_none(

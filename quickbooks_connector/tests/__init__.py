@@ -9,6 +9,7 @@ from . import (
     test_demo_start,
     test_job_functions,
     test_journal_entries,
+    test_journal_settlements,
     test_mapping,
     test_multi_realm,
     test_oauth_flow,

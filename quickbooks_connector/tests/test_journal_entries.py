@@ -8,13 +8,14 @@ from .test_books import BooksCase
 from .test_settlements import money
 
 
-@tagged("post_install", "-at_install")
-class TestJournalEntries(BooksCase):
+class JournalEntryCase(BooksCase):
+    """Helpers: the miscellaneous journal sends its entries; entries posted as a user posts them."""
+
     def setUp(self):
         super().setUp()
         self.misc.quickbooks_send_entries = True
         self.expense = self.company_data["default_account_expense"]
-        self.receivable = self.company_data["default_account_receivable"]
+        self.receivable_account = self.company_data["default_account_receivable"]
         self.revenue = self.company_data["default_account_revenue"]
 
     def entry(self, lines, day=None, journal=None):
@@ -68,6 +69,9 @@ class TestJournalEntries(BooksCase):
         self.assertTrue(mapping.qbo_account_id, f"{account.display_name} is mapped")
         return mapping.qbo_account_id.qbo_id
 
+
+@tagged("post_install", "-at_install")
+class TestJournalEntries(JournalEntryCase):
     def test_a_journal_entry_reaches_quickbooks_on_its_mapped_accounts_and_the_books_agree(self):
         move = self.entry([(self.expense, 37.5, 0.0), (self.bank, 0.0, 37.5)])
         row = self.post(move)
@@ -144,7 +148,7 @@ class TestJournalEntries(BooksCase):
 
     def test_lines_on_receivables_name_the_customer_who_is_sent_first(self):
         customer = self.env["res.partner"].create({"name": "Accrued Customer Ltd", "is_company": True})
-        move = self.entry([(self.receivable, 120.0, 0.0, customer), (self.revenue, 0.0, 120.0)])
+        move = self.entry([(self.receivable_account, 120.0, 0.0, customer), (self.revenue, 0.0, 120.0)])
         row = self.post(move)
         self.assertEqual(row.state, "done", row.last_error)
         customer_row = self.sync_record(customer)

@@ -188,7 +188,8 @@ def partner_balances(env) -> list[tuple[str, int | None, str, str, float, int]]:
 
 def unapplied_credits(env) -> list[tuple[str, float]]:
     """``(status, open credit)`` of customers' payments and statement lines not applied to a document:
-    the open (unreconciled) credit of their receivable lines, credit negative."""
+    the open (unreconciled) credit of their receivable lines, credit negative.  A journal entry's open
+    credit is not a payment's: QuickBooks keeps it on the entry, not in a payment's ``UnappliedAmt``."""
     return env.execute_query(
         SQL(
             """SELECT s.status, SUM(l.amount_residual)
@@ -198,6 +199,7 @@ def unapplied_credits(env) -> list[tuple[str, float]]:
                  JOIN account_move m ON m.id = l.move_id
                 WHERE a.account_type = 'asset_receivable' AND l.reconciled IS NOT TRUE
                   AND l.balance < 0 AND m.move_type = 'entry'
+                  AND (m.origin_payment_id IS NOT NULL OR m.statement_line_id IS NOT NULL)
              GROUP BY 1""",
             table=SQL.identifier(STATUS_TABLE),
         )
