@@ -167,3 +167,13 @@ BOOKS_DRILLDOWN_ITEMS = 500
 BOOKS_ALERT_LINES = 5
 # Lines that agree are kept this many days (the unexplained and explained ones, and every run's totals, stay).
 BOOKS_KEEP_MATCHING_DAYS = 90
+
+#: The sync record binding key of the journal entry a bank statement line books besides its payment (a fee
+#: on invoices that a payment without journal entry already received).
+COUNTERPART_KEY = "fees"
+
+#: The sync record binding keys of a bank statement line's netting of a customer and a vendor: the journal
+#: entry moving the netted amount between receivable and payable, and the other side's payment of 0 that
+#: applies it to the netted bills (invoices).
+NETTING_KEY = "netting"
+NETTED_KEY = "netted"

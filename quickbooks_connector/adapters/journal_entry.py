@@ -133,3 +133,120 @@ def odoo_totals(move):
         else:
             credit -= amount
     return debit, credit
+
+
+def counterpart_entry_data(settlement, mappings):
+    """The JournalEntry that books a statement line's ``settlement.entry_items`` (a fee...) against the bank:
+    each item as Odoo booked it, the bank journal's account for the opposite of their sum.  ``mappings``: the
+    items' accounts' and the journal's.  Raises :class:`MappingProblem` when it cannot be sent."""
+    source = settlement.source
+    env = source.env
+    items = settlement.entry_items
+    bank = settlement.journal.default_account_id
+    problems = []
+    if items.currency_id != source.company_id.currency_id:
+        problems.append(
+            env._(
+                "%s books a fee in a foreign currency on invoices a payment without journal entry already received: "
+                "enter the fee in QuickBooks.",
+                source.display_name,
+            )
+        )
+    if items.filtered(party_side):
+        problems.append(
+            env._(
+                "%s matches customer or vendor items on invoices a payment without journal entry already received: "
+                "match them on a line of their own.",
+                source.display_name,
+            )
+        )
+    problems += sorted(
+        {problem for account in items.account_id | bank if (problem := mappings.account(account).problem)}
+    )
+    if problems:
+        raise MappingProblem(problems)
+    lines = []
+    total = Decimal(0)
+    for item in items:
+        amount = cents(item.balance)
+        if not amount:
+            continue
+        account = mappings.account(item.account_id).qbo_account.ref
+        lines.append(JournalLine(DEBIT if amount > 0 else CREDIT, abs(amount), account, item.name or None))
+        total += amount
+    if total:
+        bank_ref = mappings.account(bank).qbo_account.ref
+        lines.append(JournalLine(CREDIT if total > 0 else DEBIT, abs(total), bank_ref, source.payment_ref or None))
+    return JournalEntryData(
+        txn_date=settlement.date,
+        lines=lines,
+        doc_number=(source.move_id.name or "")[:21] or None,
+        private_note=env._("From Odoo: %s", source.display_name),
+    )
+
+
+def _own_partner_account(settlement):
+    """The statement line's own partner account (receivable for money in, payable for money out)."""
+    own = settlement.source.move_id.line_ids.filtered(
+        lambda line: line.account_id.account_type == settlement.side.account_type
+    )
+    return own.account_id[:1]
+
+
+def netting_accounts(settlement):
+    """The partner accounts a statement line's netting entry posts to: the netted items' and the line's own."""
+    return settlement.netting.items.account_id | _own_partner_account(settlement)
+
+
+def netting_entry_data(settlement, mappings, party_ids):
+    """The JournalEntry that moves a statement line's netted amount between the two partner accounts: the
+    other side's items as Odoo booked them (naming their customer or vendor), the line's own partner account
+    for the opposite.  QuickBooks' payments then apply it on both sides, as they apply "a journal entry credit
+    to an invoice".  ``party_ids``: {side name: QuickBooks id of the partner on that side}."""
+    source = settlement.source
+    netting = settlement.netting
+    own_account = _own_partner_account(settlement)
+    problems = sorted(
+        {problem for account in netting_accounts(settlement) if (problem := mappings.account(account).problem)}
+    )
+    if problems:
+        raise MappingProblem(problems)
+
+    def entity(side):
+        return side.party_entity, Ref(party_ids[side.name])
+
+    lines = []
+    total = Decimal(0)
+    for item in netting.items:
+        amount = cents(item.balance)
+        if not amount:
+            continue
+        kind, ref = entity(netting.side)
+        lines.append(
+            JournalLine(
+                DEBIT if amount > 0 else CREDIT,
+                abs(amount),
+                mappings.account(item.account_id).qbo_account.ref,
+                item.name or None,
+                entity_type=kind,
+                entity=ref,
+            )
+        )
+        total += amount
+    kind, ref = entity(settlement.side)
+    lines.append(
+        JournalLine(
+            CREDIT if total > 0 else DEBIT,
+            abs(total),
+            mappings.account(own_account).qbo_account.ref,
+            source.payment_ref or None,
+            entity_type=kind,
+            entity=ref,
+        )
+    )
+    return JournalEntryData(
+        txn_date=settlement.date,
+        lines=lines,
+        doc_number=(source.move_id.name or "")[:21] or None,
+        private_note=source.env._("Netting of %s, from Odoo", source.display_name),
+    )

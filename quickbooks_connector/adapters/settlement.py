@@ -50,6 +50,26 @@ class WriteOff:
 
 
 @dataclass
+class Netting:
+    """The other side's documents a bank statement line settles by netting (a customer's invoice and the
+    same partner's bill on one line)."""
+
+    side: object  # the other side
+    items: object  # the statement line's journal items on the other side's account
+    partner: object
+    invoices: list  # [Application] to the other side's invoices (bills)
+    credit_notes: list  # [Application] of its credit notes (refunds)
+    total: Decimal  # what the items take off the main partner's balance (positive)
+
+    @property
+    def used(self) -> Decimal:
+        """What the netting entry applies to the other side's documents (their charges less their credits)."""
+        return sum((a.amount for a in self.invoices), Decimal(0)) - sum(
+            (a.amount for a in self.credit_notes), Decimal(0)
+        )
+
+
+@dataclass
 class Settlement:
     """The QuickBooks-relevant state of one settlement source."""
 
@@ -65,6 +85,11 @@ class Settlement:
     invoices: list = field(default_factory=list)  # [Application] on customer invoices (vendor bills)
     credit_notes: list = field(default_factory=list)  # [Application] of credit notes (vendor refunds) used
     writeoffs: list = field(default_factory=list)  # [WriteOff]
+    #: journal items booked in QuickBooks by a journal entry of their own against the bank (a statement line's
+    #: fee when a payment without journal entry already received the invoices it matches)
+    entry_items: object = None
+    #: the other side's documents a statement line settles by netting (:class:`Netting`), or None
+    netting: object = None
     problems: list = field(default_factory=list)
 
     @property
@@ -234,6 +259,9 @@ def statement_line_settlement(statement_line):
     currency = receivable[0].currency_id
     liquidity, _suspense, other = statement_line._seek_for_lines()
     other = other - receivable
+    netting = _netting(side, other)
+    if netting:
+        other = other - netting.items
     settlement = Settlement(
         side=side,
         source=statement_line,
@@ -244,17 +272,76 @@ def statement_line_settlement(statement_line):
         reference=statement_line.payment_ref or move.name,
         invoices=invoices,
         writeoffs=_writeoffs(other, side.sign),
+        netting=netting,
     )
     settlement.cash = (
-        cents(-side.sign * sum(receivable.mapped("amount_currency"))) - settlement.writeoff_total - absorbed
+        cents(-side.sign * sum(receivable.mapped("amount_currency")))
+        - settlement.writeoff_total
+        - absorbed
+        - (netting.total if netting else 0)
     )
-    if not settlement.cash and not invoices:
+    if absorbed and other and (settlement.cash < 0 or not invoices):
+        # Payments registered without journal entry already received these invoices in QuickBooks, for their
+        # whole amount: what the bank kept (a fee) is booked against the bank by an entry, not a credit memo.
+        settlement.entry_items = other
+        settlement.cash += settlement.writeoff_total
+        settlement.writeoffs = []
+    if not settlement.cash and not invoices and not settlement.entry_items:
         return None  # all of it is the cash of payments registered without journal entry
     home = Decimal(str(abs(sum(liquidity.mapped("balance")))))
     received = Decimal(str(abs(sum(liquidity.mapped("amount_currency"))))) or Decimal(1)
     settlement.home_cash = cents(home * settlement.cash / received) if absorbed else cents(home)
-    settlement.problems = _currency_problems(env, settlement)
+    settlement.problems = _currency_problems(env, settlement) + _netting_problems(env, settlement)
     return settlement
+
+
+def _netting(side, items):
+    """The :class:`Netting` of a statement line of ``side`` whose ``items`` (those beside its liquidity and
+    its own side's) hold the other side's partner items, or None."""
+    other_side = PAYABLE if side is RECEIVABLE else RECEIVABLE
+    netted = items.filtered(lambda line: line.account_id.account_type == other_side.account_type)
+    if not netted:
+        return None
+    return Netting(
+        side=other_side,
+        items=netted,
+        partner=netted.partner_id.commercial_partner_id[:1],
+        invoices=_applications(netted, other_side.invoice_type),
+        credit_notes=_applications(netted, other_side.refund_type),
+        total=cents(side.sign * sum(netted.mapped("amount_currency"))),
+    )
+
+
+def _netting_problems(env, settlement):
+    """Why a statement line's netting cannot be sent as QuickBooks would book it."""
+    netting = settlement.netting
+    if not netting:
+        return []
+    source = settlement.source
+    problems = []
+    if len(netting.items.partner_id.commercial_partner_id) != 1:
+        problems.append(
+            env._(
+                "%s nets the items of several partners (or of none): QuickBooks nets one customer with one vendor.",
+                source.display_name,
+            )
+        )
+    if netting.total <= 0 or netting.used < 0:
+        problems.append(
+            env._(
+                "%s nets the other side's credit against its own: QuickBooks nets a bill against an invoice (or "
+                "the reverse) only. Match the credit on a line of its own.",
+                source.display_name,
+            )
+        )
+    if settlement.currency != source.company_id.currency_id or netting.items.currency_id != settlement.currency:
+        problems.append(
+            env._(
+                "%s nets a customer and a vendor in a foreign currency: enter that netting in QuickBooks.",
+                source.display_name,
+            )
+        )
+    return problems
 
 
 def _paid_by_moveless_payment(invoice):

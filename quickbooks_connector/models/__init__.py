@@ -16,6 +16,8 @@ from . import quickbooks_push
 from . import quickbooks_push_partner
 from . import quickbooks_push_document
 from . import quickbooks_push_journal
+from . import quickbooks_push_counterpart
+from . import quickbooks_push_netting
 from . import quickbooks_push_payment
 from . import quickbooks_push_mappings
 from . import quickbooks_backend_backfill

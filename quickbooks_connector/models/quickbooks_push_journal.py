@@ -121,12 +121,13 @@ class QuickbooksPush(models.AbstractModel):
         return "removed" if rows else "not bound"
 
     def _delete_entry(self, row, client):
+        """Delete the JournalEntry of ``row`` (gone already: nothing to do) and mark the row deleted."""
         try:
             current = client.get(JOURNAL_ENTRY, row.qbo_id)
         except NotFoundError:
             current = None
         if current is not None:
-            request_id = self._request_id(JOURNAL_ENTRY, row.res_id, "delete", current["SyncToken"])
+            request_id = self._request_id(JOURNAL_ENTRY, row.res_model, row.res_id, "delete", row.qbo_id)
             client.delete(JOURNAL_ENTRY, row.qbo_id, current["SyncToken"], request_id=request_id)
-        row.write({"qbo_state": "deleted", "state": "done", "last_error": False, "failure_kind": False})
+        row.sudo().write({"qbo_state": "deleted", "state": "done", "last_error": False, "failure_kind": False})
         return row

@@ -56,27 +56,50 @@ class QuickbooksPush(models.AbstractModel):
         if row.origin == "qbo":
             return row  # recorded in QuickBooks: Odoo mirrors it and never pushes it back
         settlement = source._quickbooks_settlement()
-        if settlement is None:
-            return self._remove_settlement(backend, row, client)
+        if settlement is None or not (settlement.invoices or settlement.credit_notes or settlement.cash):
+            # Nothing for a payment; a statement line may still book a fee by an entry of its own.
+            self._sync_counterpart_entry(backend, source, settlement, client)
+            removed = self._remove_settlement(backend, row, client)
+            self._remove_netted(backend, source, client)
+            return removed
         row = self._settlement_row(backend, source, row, settlement.side.payment_entity, client)
         if settlement.problems:
             message = self.env._("Not sent to QuickBooks:\n%s", "\n".join(settlement.problems))
             row._fail_with_note(message, kind="validation")
             return row
         documents, waiting = self._settled_documents(backend, settlement)
+        netted_documents = {}
+        if settlement.netting:
+            netted_documents, netted_waiting = self._settled_documents(backend, self._netted_settlement(settlement))
+            waiting |= netted_waiting
         if waiting:
             return self._wait_for_documents(backend, source, row, waiting)
         client = client or backend._qbo_client()
         party = self._push_party(backend, settlement.partner, settlement.currency, client, settlement.side)
         try:
             memo = self._sync_writeoff_memo(backend, source, settlement, party.qbo_id, client)
-            body = self._settlement_body(backend, source, settlement, party, documents, memo)
+            entry_id = None
+            if settlement.netting:
+                entry_id = self._sync_netting_entry(backend, source, settlement, party, client)
+            extra = self._netting_application(settlement, entry_id)
+            body = self._settlement_body(backend, source, settlement, party, documents, memo, extra=extra)
         except MappingProblem as problem:
             row._fail_with_note(
                 self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems)), kind="mapping"
             )
             return row
         self._send_settlement(backend, source, row, body, client, depth)
+        if settlement.netting:
+            try:
+                self._sync_netted_payment(backend, source, settlement, entry_id, netted_documents, client, depth)
+            except MappingProblem as problem:
+                row._fail_with_note(
+                    self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems)), kind="mapping"
+                )
+                return row
+        else:
+            self._remove_netted(backend, source, client)
+        self._sync_counterpart_entry(backend, source, settlement, client)
         if not memo:
             self._remove_writeoff_memo(backend, source._name, source.id, client)
         return row
@@ -105,8 +128,9 @@ class QuickbooksPush(models.AbstractModel):
             documents[move] = (entity, bound.qbo_id)
         return documents, waiting
 
-    def _settlement_body(self, backend, source, settlement, party, documents, memo):
-        """The QBO Payment (BillPayment) JSON of a settlement: its applications, a write-off memo's too.
+    def _settlement_body(self, backend, source, settlement, party, documents, memo, extra=()):
+        """The QBO Payment (BillPayment) JSON of a settlement: its applications, a write-off memo's too, and
+        ``extra`` ones (a netting entry's).
 
         :raise MappingProblem: when the bank journal of a bill payment is not mapped
         """
@@ -118,9 +142,11 @@ class QuickbooksPush(models.AbstractModel):
         ]
         # QuickBooks refuses credits applied beyond the invoices they pay: a write-off whose invoice was
         # unreconciled stays an open credit of the party, as the payment's credit is open in Odoo.
+        applications += list(extra)
         room = sum((a.amount for a in settlement.invoices), Decimal(0)) - sum(
             (a.amount for a in settlement.credit_notes), Decimal(0)
         )
+        room -= sum((a.amount for a in extra if a.is_credit), Decimal(0))
         memo_applied = min(settlement.writeoff_total, room)
         if memo and memo_applied > 0:
             applications.append(PaymentApplication(memo.qbo_id, memo_applied, side.refund_entity))

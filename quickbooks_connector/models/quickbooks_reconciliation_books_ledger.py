@@ -14,6 +14,7 @@ from decimal import Decimal
 from odoo import models
 
 from .. import const
+from ..adapters.settlement import statement_partials
 from ..qbo import reports
 from ..tools import books_routes
 
@@ -122,12 +123,19 @@ class QuickbooksReconciliation(models.Model):
     def _books_unposted(self, sync_ids):
         """The sync records (of ``sync_ids``) whose Odoo record has no posted journal entry: a payment reset to
         draft (Odoo 19 keeps its reconciliation, so QuickBooks keeps the payment), a payment of a journal
-        without outstanding accounts (no entry until its bank statement line), a document back in draft."""
+        without outstanding accounts (no entry until a bank statement line is matched with its invoices), a
+        document back in draft."""
         out = set()
         for row in self.env["quickbooks.sync.state"].sudo().browse(sorted(set(sync_ids))):
             record = row._record()
             if record is None or record._name not in ("account.move", "account.payment"):
                 continue
+            if (
+                record._name == "account.payment"
+                and not record.move_id
+                and record.invoice_ids.filtered(statement_partials)
+            ):
+                continue  # its invoices are matched with a statement line: that entry is its money in Odoo
             move = record if record._name == "account.move" else record.move_id
             if not move or move.state != "posted":
                 out.add(row.id)

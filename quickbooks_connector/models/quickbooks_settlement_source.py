@@ -4,7 +4,9 @@ settles in Odoo by one job."""
 
 from odoo import models
 
+from ..adapters.entities import JOURNAL_ENTRY
 from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES
+from ..const import COUNTERPART_KEY, NETTING_KEY
 from ..tools.jobs import enqueue, job
 
 
@@ -54,12 +56,27 @@ class QuickbooksSettlementSource(models.AbstractModel):
             domain.append(("qbo_state", "=", "active"))
         return self.env["quickbooks.sync.state"].sudo().search(domain)
 
+    def _quickbooks_bound_entries(self, backend=None):
+        """SyncRecords rows of the journal entries this record booked besides its payment (a statement
+        line's fee, or its netting of a customer and a vendor), still in QuickBooks."""
+        domain = [
+            ("res_model", "=", self._name),
+            ("res_id", "in", self.ids),
+            ("qbo_entity", "=", JOURNAL_ENTRY),
+            ("binding_key", "in", (COUNTERPART_KEY, NETTING_KEY)),
+            ("qbo_state", "=", "active"),
+            ("qbo_id", "!=", False),
+        ]
+        if backend:
+            domain.append(("backend_id", "=", backend.id))
+        return self.env["quickbooks.sync.state"].sudo().search(domain)
+
     def _quickbooks_schedule_settlement(self, backend=None):
         """Queue the sync of this record's QBO payment (after commit; bursts collapse into one job)."""
         for record in self:
             if not record.exists():
                 # Deleted (a statement line with its move): its QuickBooks payment, if any, must go.
-                for row in record._quickbooks_bound_payments():
+                for row in record._quickbooks_bound_payments() | record._quickbooks_bound_entries():
                     enqueue(
                         record,
                         self.env._("QuickBooks: remove payment %s", row.qbo_id),
@@ -85,6 +102,9 @@ class QuickbooksSettlementSource(models.AbstractModel):
         if not self.exists():
             for row in self._quickbooks_bound_payments(backend, active_only=False):
                 Push._run(backend, row, lambda row=row: Push._remove_settlement(backend, row))
+            Push._remove_netted(backend, self)
+            for row in self._quickbooks_bound_entries(backend):
+                Push._run(backend, row, lambda row=row: Push._delete_entry(row, backend._qbo_client()))
             return "removed"
         self.ensure_one()
         row = SyncRecords._binding_for(backend, self, create=False, key=self._quickbooks_settlement_key)

@@ -31,6 +31,7 @@ from . import (
     test_settings,
     test_settlements,
     test_settlements_property,
+    test_statement_lines,
     test_sync_records,
     test_tour,
     test_waits,

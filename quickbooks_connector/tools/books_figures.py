@@ -56,6 +56,18 @@ def build_statuses(env, backend, day: date) -> None:
                    CASE
                      WHEN m.quickbooks_skip THEN 'skipped'
                      WHEN doc.qbo_id IS NOT NULL OR pay.qbo_id IS NOT NULL OR stl.qbo_id IS NOT NULL THEN 'sent'
+                     -- a statement line matched with invoices that payments without journal entry received:
+                     -- QuickBooks has their Payments (and the line's fee entry, if any)
+                     WHEN m.statement_line_id IS NOT NULL AND EXISTS (
+                              SELECT 1 FROM account_move_line sl
+                                JOIN account_partial_reconcile p ON sl.id IN (p.debit_move_id, p.credit_move_id)
+                                JOIN account_move_line il
+                                  ON il.id = p.debit_move_id + p.credit_move_id - sl.id
+                                JOIN account_move__account_payment ap ON ap.invoice_id = il.move_id
+                                JOIN account_payment py ON py.id = ap.payment_id
+                               WHERE sl.move_id = m.id AND py.move_id IS NULL
+                                 AND py.state IN ('in_process', 'paid')
+                          ) THEN 'sent'
                      WHEN ex.move_id IS NOT NULL THEN 'exchange'
                      WHEN doc.id IS NOT NULL OR pay.id IS NOT NULL OR stl.id IS NOT NULL THEN 'pending'
                      WHEN m.move_type IN ('out_invoice', 'out_refund') THEN 'pending'
