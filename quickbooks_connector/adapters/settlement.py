@@ -104,7 +104,7 @@ def _settled(partial, line):
     return partial.debit_move_id, cents(partial.credit_amount_currency)
 
 
-def _applications(lines, target_type):
+def applications_of(lines, target_type):
     """Amounts of ``lines`` reconciled with moves of ``target_type`` (partials pulled from QBO excluded)."""
     amounts = {}
     for line in lines:
@@ -135,7 +135,7 @@ def _writeoffs(lines, sign):
     return [w for w in found if w.amount]
 
 
-def _currency_problems(env, settlement):
+def currency_problems(env, settlement):
     problems = []
     for application in settlement.invoices + settlement.credit_notes:
         if application.move.currency_id != settlement.currency:
@@ -177,14 +177,14 @@ def payment_settlement(payment):
         liquidity, counterpart, writeoff = payment._seek_for_lines()
         settlement.home_cash = cents(abs(sum(liquidity.mapped("balance"))))
         partner_lines = counterpart.filtered(lambda line: line.account_id.account_type == side.account_type)
-        settlement.invoices = _applications(partner_lines, side.invoice_type)
+        settlement.invoices = applications_of(partner_lines, side.invoice_type)
         settlement.writeoffs = _writeoffs(writeoff, side.sign)
     else:
         # Journals without an outstanding account (the Accounting app): no journal entry until the bank
         # statement is matched; the invoices are those the payment was registered for.
         settlement.home_cash = cents(abs(payment.amount_company_currency_signed))
-        settlement.invoices = _moveless_applications(payment)
-    settlement.problems = _currency_problems(env, settlement)
+        settlement.invoices = _movelessapplications_of(payment)
+    settlement.problems = currency_problems(env, settlement)
     return settlement
 
 
@@ -198,18 +198,18 @@ def _draft_payment_settlement(payment, settlement):
     side = settlement.side
     _liquidity, counterpart, writeoff = payment._seek_for_lines()
     partner_lines = counterpart.filtered(lambda line: line.account_id.account_type == side.account_type)
-    settlement.invoices = _applications(partner_lines, side.invoice_type)
+    settlement.invoices = applications_of(partner_lines, side.invoice_type)
     if not settlement.invoices:
         return None
     settlement.writeoffs = _writeoffs(writeoff, side.sign)
     settlement.cash = sum((a.amount for a in settlement.invoices), Decimal(0)) - settlement.writeoff_total
     rate = abs(payment.amount_company_currency_signed) / payment.amount if payment.amount else 1
     settlement.home_cash = cents(settlement.cash * Decimal(str(rate)))
-    settlement.problems = _currency_problems(payment.env, settlement)
+    settlement.problems = currency_problems(payment.env, settlement)
     return settlement
 
 
-def _moveless_applications(payment):
+def _movelessapplications_of(payment):
     """A payment without journal entry pays its invoices in date order, up to its amount."""
     left = cents(payment.amount)
     applications = []
@@ -253,7 +253,7 @@ def statement_line_settlement(statement_line):
     receivable = move.line_ids.filtered(lambda line: line.account_id.account_type == side.account_type)
     if not receivable:
         return None
-    applied = _applications(receivable, side.invoice_type)
+    applied = applications_of(receivable, side.invoice_type)
     invoices = [application for application in applied if not _paid_by_moveless_payment(application.move)]
     absorbed = sum((a.amount for a in applied if a not in invoices), Decimal(0))
     currency = receivable[0].currency_id
@@ -291,7 +291,7 @@ def statement_line_settlement(statement_line):
     home = Decimal(str(abs(sum(liquidity.mapped("balance")))))
     received = Decimal(str(abs(sum(liquidity.mapped("amount_currency"))))) or Decimal(1)
     settlement.home_cash = cents(home * settlement.cash / received) if absorbed else cents(home)
-    settlement.problems = _currency_problems(env, settlement) + _netting_problems(env, settlement)
+    settlement.problems = currency_problems(env, settlement) + _netting_problems(env, settlement)
     return settlement
 
 
@@ -306,8 +306,8 @@ def _netting(side, items):
         side=other_side,
         items=netted,
         partner=netted.partner_id.commercial_partner_id[:1],
-        invoices=_applications(netted, other_side.invoice_type),
-        credit_notes=_applications(netted, other_side.refund_type),
+        invoices=applications_of(netted, other_side.invoice_type),
+        credit_notes=applications_of(netted, other_side.refund_type),
         total=cents(side.sign * sum(netted.mapped("amount_currency"))),
     )
 
@@ -357,7 +357,7 @@ def credit_note_settlement(credit_note):
     if side is None or credit_note.move_type != side.refund_type or credit_note.state == "cancel":
         return None  # a credit note reset to draft keeps its reconciliation in Odoo 19: so does QuickBooks
     receivable = credit_note.line_ids.filtered(lambda line: line.account_id.account_type == side.account_type)
-    invoices = _applications(receivable, side.invoice_type)
+    invoices = applications_of(receivable, side.invoice_type)
     if not invoices:
         return None
     settlement = Settlement(
@@ -370,7 +370,7 @@ def credit_note_settlement(credit_note):
         invoices=invoices,
     )
     settlement.credit_notes = [Application(credit_note, sum((a.amount for a in invoices), Decimal(0)))]
-    settlement.problems = _currency_problems(env, settlement)
+    settlement.problems = currency_problems(env, settlement)
     return settlement
 
 
@@ -389,80 +389,3 @@ def sources_of_moves(moves):
             )
         ),
     ]
-
-
-def _entry_sides(entry):
-    """{side: (its journal items, charges applied, credits applied)} of the sides whose receivable
-    (payable) items of ``entry`` are reconciled with documents."""
-    found = {}
-    for side in SIDES:
-        items = entry.line_ids.filtered(lambda line, side=side: line.account_id.account_type == side.account_type)
-        charges = _applications(items, side.invoice_type)
-        credits = _applications(items, side.refund_type)
-        if charges or credits:
-            found[side] = (items, charges, credits)
-    return found
-
-
-def entry_settlement_side(entry):
-    """The side whose documents a journal entry is reconciled with (the first one when both are)."""
-    return next(iter(_entry_sides(entry)), None)
-
-
-def entry_settlement(entry):
-    """The applications of a journal entry (sent as a QuickBooks JournalEntry) to the documents its
-    receivable (payable) items are reconciled with; None when there are none or the entry is cancelled.
-
-    The documents a credit of the entry pays are charges of the payment, the entry their credit; the
-    credit notes a charge of the entry uses are credits, the entry their charge.  Nothing is received:
-    the payment is of 0.
-    """
-    env = entry.env
-    if entry.state == "cancel":
-        return None
-    sides = _entry_sides(entry)
-    if not sides:
-        return None
-    side, (items, charges, credits) = next(iter(sides.items()))
-    reconciled = items.filtered(lambda line: line.matched_debit_ids or line.matched_credit_ids)
-    settlement = Settlement(
-        side=side,
-        source=entry,
-        partner=reconciled.partner_id.commercial_partner_id[:1],
-        currency=reconciled.currency_id[:1] or entry.currency_id,
-        date=entry.date,
-        reference=entry.name,
-        invoices=list(charges),
-        credit_notes=list(credits),
-    )
-    used = sum((a.amount for a in charges), Decimal(0)) - sum((a.amount for a in credits), Decimal(0))
-    if used > 0:
-        settlement.credit_notes.append(Application(entry, used))
-    elif used < 0:
-        settlement.invoices.append(Application(entry, -used))
-    if len(sides) > 1:
-        settlement.problems.append(
-            env._(
-                "%s is reconciled with both customer and vendor documents. QuickBooks applies a journal entry "
-                "in one payment per customer or vendor: reconcile each side with an entry of its own.",
-                entry.display_name,
-            )
-        )
-    if len(reconciled.partner_id.commercial_partner_id) > 1:
-        settlement.problems.append(
-            env._(
-                "%s is reconciled with the documents of several partners. QuickBooks applies a journal entry to "
-                "one customer or vendor at a time: make an entry per partner.",
-                entry.display_name,
-            )
-        )
-    if charges and credits:
-        settlement.problems.append(
-            env._(
-                "%s is reconciled both with invoices and with credit notes: in QuickBooks it is one open item of "
-                "the partner, either a credit or a charge. Reconcile its credit and its charge in two entries.",
-                entry.display_name,
-            )
-        )
-    settlement.problems += _currency_problems(env, settlement)
-    return settlement

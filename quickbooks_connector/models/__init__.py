@@ -30,6 +30,7 @@ from . import res_config_settings
 from . import res_partner
 from . import account_journal
 from . import account_move
+from . import account_move_entries
 from . import account_payment
 from . import account_move_line
 from . import account_partial_reconcile

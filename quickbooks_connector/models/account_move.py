@@ -2,8 +2,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..adapters.entities import JOURNAL_ENTRY
-from ..adapters.settlement import credit_note_settlement, entry_settlement, entry_settlement_side
-from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES, is_refund_payment, refund_side_of_payment, side_of_move_type
+from ..adapters.entry_settlement import entry_settlement, entry_settlement_side
+from ..adapters.settlement import credit_note_settlement
+from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES, refund_side_of_payment, side_of_move_type
 from ..tools.access import check_manager, check_values
 from ..tools.jobs import enqueue, job
 
@@ -47,37 +48,11 @@ class AccountMove(models.Model):
         self.ensure_one()
         return side_of_move_type(self.move_type)
 
-    def _quickbooks_is_journal_entry(self):
-        """Whether this is a journal entry the connector sends as a QuickBooks JournalEntry: an entry of a
-        journal whose "Send Entries to QuickBooks" is on, and none of those Odoo posts itself for what the
-        connector sends another way (see ``adapters/journal_entry.py``); or the entry of a cash refund."""
-        self.ensure_one()
-        if self._quickbooks_is_cash_refund():
-            return True
-        company = self.company_id
-        return bool(
-            self.move_type == "entry"
-            and self.journal_id.quickbooks_send_entries
-            and not self.origin_payment_id
-            and not self.statement_line_id
-            and not self.tax_cash_basis_rec_id
-            and not self.tax_cash_basis_origin_move_id
-            and self.journal_id not in (company.currency_exchange_journal_id | company.tax_cash_basis_journal_id)
-        )
-
-    def _quickbooks_is_cash_refund(self):
-        """Whether this is the entry of a refund paid out to a customer (received from a vendor): an Odoo
-        payment that settles no invoice (bill), sent as a JournalEntry on the bank's QuickBooks account and
-        applied to the credit notes it refunds (see ``adapters/journal_entry.py``)."""
-        self.ensure_one()
-        payment = self.origin_payment_id
-        return bool(self.move_type == "entry" and payment and is_refund_payment(payment))
-
     def _quickbooks_entity(self):
         """The QBO entity of this move: Invoice or CreditMemo (customer side), Bill or VendorCredit, or
-        JournalEntry."""
+        JournalEntry (a bank statement line's entry is only ever sent as one)."""
         self.ensure_one()
-        if self._quickbooks_is_journal_entry():
+        if self._quickbooks_is_journal_entry() or self.statement_line_id:
             return JOURNAL_ENTRY
         return self._quickbooks_side().entity_of(self.move_type)
 

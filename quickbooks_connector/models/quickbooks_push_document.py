@@ -44,6 +44,14 @@ class QuickbooksPush(models.AbstractModel):
     def _push_move(self, backend, move, client=None):
         """Create or update the QBO document of a posted move; returns its sync record."""
         entity = move._quickbooks_entity()
+        if move.statement_line_id and not move._quickbooks_is_journal_entry():
+            # A bank line's entry matched again with documents (or back on the suspense account): its
+            # JournalEntry goes; its payment, if it settles documents now, is the settlement's.
+            row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity, create=False)
+            if row and row.qbo_id and row.qbo_state == "active":
+                self._delete_entry(row, client or backend._qbo_client())
+                move.message_post(body=self.env._("Its QuickBooks journal entry was deleted: it is no longer one."))
+            return row
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity)
         if move.quickbooks_skip:
             row._mark_skipped(self.env._("Marked 'Skip QuickBooks'."))

@@ -153,6 +153,17 @@ class QuickbooksPush(models.AbstractModel):
         journal_account = settlement.journal.default_account_id if settlement.journal else self.env["account.account"]
         mappings = self._quickbooks_mappings(backend, journal_account, bank=side is PAYABLE)
         if side is not PAYABLE:
+            if settlement.cash and settlement.journal and mappings.journal_account(settlement.journal) is None:
+                # QuickBooks would keep the money in Undeposited Funds, where Odoo has it on the journal's account.
+                raise MappingProblem(
+                    [
+                        self.env._(
+                            "The account of journal %s is not mapped to a QuickBooks bank account: QuickBooks would "
+                            "keep this money in Undeposited Funds.",
+                            settlement.journal.display_name,
+                        )
+                    ]
+                )
             return build_payment(payment_data(mappings, source, settlement, party.qbo_id, applications))
         data = bill_payment_data(mappings, source, settlement, party.qbo_id, applications)
         if data is None:

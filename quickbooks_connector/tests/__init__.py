@@ -10,6 +10,7 @@ from . import (
     test_job_functions,
     test_journal_entries,
     test_journal_settlements,
+    test_ledger_property,
     test_mapping,
     test_multi_realm,
     test_oauth_flow,

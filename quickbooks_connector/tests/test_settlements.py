@@ -274,12 +274,29 @@ class TestSettlementsFromOdoo(SettlementCase):
         invoice = self.pushed(100.0)
         journal = self.company_data["default_journal_bank"].copy({"name": "Bank without outstanding account"})
         journal.inbound_payment_method_line_ids.payment_account_id = False
+        self.map_account(journal.default_account_id, "Checking")
         with patch.object(type(self.env["account.move"]), "_get_invoice_in_payment_state", lambda self: "in_payment"):
             payment = self.register(invoice, 100.0, journal_id=journal.id)
             self.assertFalse(payment.move_id)
             qbo_payment = self.qbo_payment_of(payment)
             self.assertEqual(self.lines_of(qbo_payment), [("Invoice", money(100))])
             self.assertEqual(self.qbo_doc(invoice)["Balance"], 0)
+
+    def test_a_payment_from_a_journal_not_mapped_to_a_bank_account_is_refused_with_the_reason(self):
+        invoice = self.pushed(100.0)
+        journal = self.env["account.journal"].create(
+            {"name": "Petty cash", "code": "PTY", "type": "bank", "company_id": self.company.id}
+        )
+        payment = self.register(invoice, 100.0, journal_id=journal.id)
+        row = self.sync_record(payment)
+        self.assertEqual((row.state, row.failure_kind), ("failed", "mapping"))
+        self.assertIn("Petty cash", row.last_error)
+        self.assertIn("Undeposited Funds", row.last_error)
+        self.assertEqual(self.qbo_all("Payment"), [])
+        # Mapped, Retry sends it.
+        self.map_account(journal.default_account_id, "Checking")
+        self.run_jobs(row.action_retry)
+        self.assertEqual(self.lines_of(self.qbo_payment_of(payment)), [("Invoice", money(100))])
 
     def test_cancelling_an_invoice_removes_its_payment_in_quickbooks_first(self):
         invoice = self.pushed(100.0)

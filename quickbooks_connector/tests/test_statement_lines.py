@@ -6,12 +6,13 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.tests import tagged
 
-from .test_books import BooksCase
+from .test_journal_entries import JournalEntryCase
 from .test_settlements import money
 
 
-@tagged("post_install", "-at_install")
-class TestStatementLineCounterparts(BooksCase):
+class StatementLineCase(JournalEntryCase):
+    """Helpers: bank statement lines created and matched as the bank reconciliation does."""
+
     def setUp(self):
         super().setUp()
         self.fees = self.company_data["default_account_expense"]
@@ -66,6 +67,9 @@ class TestStatementLineCounterparts(BooksCase):
             )
             self.run_jobs((created.filtered(lambda line, d=document: line.name == d.name) | party).reconcile)
 
+
+@tagged("post_install", "-at_install")
+class TestStatementLineCounterparts(StatementLineCase):
     def test_a_fee_taken_when_a_statement_line_is_matched_is_booked_on_its_account(self):
         invoice = self.pushed(100.0)
         line = self.statement_line(97.0, invoice.partner_id)
@@ -133,3 +137,33 @@ class TestStatementLineCounterparts(BooksCase):
         self.assertEqual(self.qbo_all("JournalEntry"), [])
         self.assert_same_balances(invoice)
         self.assert_same_payables(bill)
+
+    def test_bank_lines_with_no_customer_or_vendor_are_journal_entries_and_a_transfer_nets_out(self):
+        savings = self.env["account.journal"].create(
+            {"name": "Savings", "code": "SAV", "type": "bank", "company_id": self.company.id}
+        )
+        self.map_account(savings.default_account_id, "Savings")
+        transfer = self.company.transfer_account_id
+        self.map_account(transfer, "Undeposited Funds")
+        (self.bank_journal | savings).quickbooks_send_entries = True
+        company = self.company.partner_id
+        out = self.statement_line(-500.0, company)
+        self.assertFalse(self.sync_record(out.move_id), "on the suspense account: not matched, not sent")
+        self.match(out, self.env["account.move"], [(transfer, 500.0)])
+        arrived = self.statement_line(500.0, company, journal=savings)
+        self.match(arrived, self.env["account.move"], [(transfer, -500.0)])
+        charges = self.statement_line(-12.0, company)
+        self.match(charges, self.env["account.move"], [(self.fees, 12.0)])
+        for line in (out, arrived, charges):
+            row = self.sync_record(line.move_id)
+            self.assertEqual(
+                (row.qbo_entity, row.state, row.qbo_state), ("JournalEntry", "done", "active"), row.last_error
+            )
+        self.assertEqual(len(self.qbo_all("JournalEntry")), 3)
+        run = self.compare()
+        self.assertEqual(run.books_state, "match", self.describe(run))
+        self.assertEqual(self.figures(self.line(run, "Savings"))[:2], (500.0, 500.0))
+        # The match undone, the line is on the suspense account again: its entry goes.
+        self.run_jobs(charges.action_undo_reconciliation)
+        self.assertEqual(self.sync_record(charges.move_id).qbo_state, "deleted")
+        self.assertEqual(len(self.qbo_all("JournalEntry")), 2)

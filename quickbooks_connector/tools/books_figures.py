@@ -86,6 +86,15 @@ def build_statuses(env, backend, day: date) -> None:
                           AND m.statement_line_id IS NULL AND m.tax_cash_basis_rec_id IS NULL
                           AND m.tax_cash_basis_origin_move_id IS NULL AND m.journal_id <> %(caba_journal)s
                           THEN 'pending'
+                     -- a bank line of such a journal matched with no customer or vendor item
+                     -- (account.move._quickbooks_is_bank_entry)
+                     WHEN m.move_type = 'entry' AND m.statement_line_id IS NOT NULL AND j.quickbooks_send_entries
+                          AND NOT EXISTS (
+                              SELECT 1 FROM account_move_line bl JOIN account_account ba ON ba.id = bl.account_id
+                               WHERE bl.move_id = m.id
+                                 AND (ba.account_type IN ('asset_receivable', 'liability_payable')
+                                      OR bl.account_id = j.suspense_account_id)
+                          ) THEN 'pending'
                      ELSE 'not_sent'
                    END AS status,
                    COALESCE(doc.id, pay.id, stl.id) AS sync_id
