@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from .realms import parse_spec, settings_of
+from .sample_company import SampleSize, fill_company
 from .server import EmulatorConfig, EmulatorServer
 
 _DEFAULTS = EmulatorConfig()
@@ -88,6 +89,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="PATH",
         help="where the control token is kept across restarts (generated at the first start)",
     )
+    parser.add_argument(
+        "--sample-company",
+        type=int,
+        default=int(_env("SAMPLE_COMPANY", "") or -1),
+        metavar="SEED",
+        help="fill the start-up company with a realistic company to import (chart with sub-accounts, customers, "
+        "vendors, items, a year of documents, some open); the same seed gives the same company",
+    )
+    parser.add_argument(
+        "--sample-size",
+        default=_env("SAMPLE_SIZE", ""),
+        metavar="SPEC",
+        help="its size: customers=N,vendors=N,items=N,invoices=N,bills=N,entries=N,months=N",
+    )
     parser.add_argument("--verbose", action="store_true", default=_flag("VERBOSE"), help="log every request")
     return parser.parse_args(argv)
 
@@ -100,6 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings_of(spec)
     except ValueError as error:
         print(f"--add-realm: {error}", file=sys.stderr)
+        return 2
+    try:
+        sample_size = SampleSize.parse(args.sample_size)
+    except ValueError as error:
+        print(f"--sample-size: {error}", file=sys.stderr)
         return 2
     ids = [args.realm_id, *(spec["realmId"] for spec in realms)]
     if len(set(ids)) != len(ids):
@@ -129,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         control_token_file=args.control_token_file,
     )
     server.start()
+    if args.sample_company >= 0:
+        created = fill_company(server.emulator.company, args.sample_company, sample_size)
+        print(f"sample company {args.sample_company}: {created}", flush=True)
     url = server.url
     lines = [
         "QuickBooks Online emulator",

@@ -30,6 +30,7 @@ from . import seed
 from .clock import parse_time, qbo_time_ms
 from .entities import SPECS, entity_name
 from .faults import QBOFault
+from .sample_company import SampleSize, fill_company
 from .store import public
 
 if TYPE_CHECKING:
@@ -211,6 +212,15 @@ def _route(emu: Emulator, realm: Realm, request: Request, parts: list[str], meth
         if method == "POST":
             realm.company.update_settings(data)
         return _reply(realm.company.settings)
+    if head == "sample_company" and method == "POST":
+        # A realistic company to import (the realm is reset first: the same seed gives the same company).
+        size = SampleSize(**{key: int(value) for key, value in data.items() if key != "seed"})
+        if addressed:
+            emu.reset_realm(realm.realm_id, keep_tokens=True)
+        else:
+            emu.reset(keep_tokens=True)
+        company = emu.realms[realm.realm_id].company  # the realm as it is after the reset
+        return _reply({"ok": True, "created": fill_company(company, int(data.get("seed") or 0), size)})
     if head == "entities" and len(parts) >= 2:
         return _entities(realm.company, parts, method, data)
     if head == "webhooks":
