@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..qbo.fingerprint import (
     customer_fingerprint,
+    journal_entry_fingerprint,
     payment_fingerprint,
     purchase_document_fingerprint,
     sales_document_fingerprint,
@@ -137,6 +138,8 @@ ENTITIES = {
             "account.move",
             build_journal_entry,
             JOURNAL_ENTRY_OWNED_FIELDS,
+            journal_entry_fingerprint,
+            pulled="drift",
             app_path="/app/journal?txnId={id}",  # deleted when cancelled: QuickBooks cannot void one
         ),
         Entity(

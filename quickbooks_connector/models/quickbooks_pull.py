@@ -27,6 +27,14 @@ from ..qbo.redact import get_logger
 _logger = get_logger(__name__)
 
 
+def _note(record, body):
+    """Tell the followers of ``record`` (a bank statement line's are its move's)."""
+    if hasattr(record, "_quickbooks_note"):
+        record._quickbooks_note(body)
+    else:
+        record.message_post(body=body)
+
+
 class Echo(str):
     """An outcome saying QuickBooks only reported the connector's own change back (a push's echo)."""
 
@@ -108,7 +116,7 @@ class QuickbooksPull(models.AbstractModel):
                 {"qbo_state": state, "drift_detected": True, "drift_note": note, "drift_at": fields.Datetime.now()}
             )
             if record is not None:
-                record.message_post(body=note)
+                _note(record, note)
             backend._notify_managers(self.env._("%(entity)s %(state)s in QuickBooks", entity=entity, state=state), note)
             return note
         current = fingerprint(entity, qbo_object)
@@ -129,7 +137,7 @@ class QuickbooksPull(models.AbstractModel):
                 }
             )
             if record is not None:
-                record.message_post(body=note)
+                _note(record, note)
         return note
 
     # ------------------------------------------------------------------ payments Odoo owns

@@ -86,6 +86,29 @@ def purchase_document_fingerprint(document):
     }
 
 
+def journal_entry_fingerprint(entry):
+    """Its date, number, currency and lines (posting type, amount, account, customer or vendor): what an
+    accountant changes on a journal entry."""
+    lines = []
+    for line in entry.get("Line") or []:
+        if line.get("DetailType") == "JournalEntryLineDetail":
+            detail = line.get("JournalEntryLineDetail") or {}
+            lines.append(
+                [
+                    detail.get("PostingType"),
+                    _money(line.get("Amount")),
+                    _ref(detail.get("AccountRef")),
+                    _ref((detail.get("Entity") or {}).get("EntityRef")),
+                ]
+            )
+    return {
+        "DocNumber": entry.get("DocNumber"),
+        "TxnDate": entry.get("TxnDate"),
+        "Currency": _ref(entry.get("CurrencyRef")),
+        "Lines": sorted(lines, key=lambda line: [str(part) for part in line]),
+    }
+
+
 def payment_fingerprint(payment):
     applied = []
     for line in payment.get("Line") or []:

@@ -146,6 +146,43 @@ class TestJournalEntries(JournalEntryCase):
         self.assertEqual(sorted(line["Amount"] for line in stored["Line"]), [100, 100])
         self.assertEqual(money(stored["HomeTotalAmt"]), money(200))
 
+    def test_a_journal_entry_edited_in_quickbooks_is_flagged_and_a_retry_restores_odoos(self):
+        move = self.entry([(self.expense, 40.0, 0.0), (self.bank, 0.0, 40.0)])
+        row = self.post(move)
+        current = self.qbo("JournalEntry", row.qbo_id)
+        # The CPA changes both amounts in QuickBooks.
+        self.emulator.api(
+            self.token,
+            "POST",
+            "journalentry",
+            json={
+                "Id": current["Id"],
+                "SyncToken": current["SyncToken"],
+                "sparse": True,
+                "Line": [{**line, "Amount": 45.0} for line in current["Line"]],
+            },
+        )
+        note = self.Pull._process_change(self.backend, "JournalEntry", row.qbo_id, "update")
+        self.assertIn("Lines", note)
+        self.assertTrue(row.drift_detected)
+        self.assertIn(note, move.message_ids.mapped("body")[0])
+        self.run_jobs(row.action_retry)
+        self.assertEqual(sorted(line["Amount"] for line in self.qbo("JournalEntry", row.qbo_id)["Line"]), [40, 40])
+        # Odoo's own update is no change to what it owns.
+        self.assertIn("No change", str(self.Pull._process_change(self.backend, "JournalEntry", row.qbo_id, "update")))
+
+    def test_the_bulk_push_sends_the_periods_entries_after_its_documents(self):
+        with trap_jobs():
+            invoice = self.invoice(price=30.0, taxes=self.env["account.tax"])
+            invoice.action_post()
+            entry = self.entry([(self.expense, 15.0, 0.0), (self.bank, 0.0, 15.0)])
+            entry.action_post()  # their jobs never ran (a worker was down, say)
+        wizard = self.env["quickbooks.bulk.push.wizard"].create({"backend_id": self.backend.id})
+        self.assertEqual(wizard._moves(), invoice | entry)
+        self.run_jobs(wizard.action_push)
+        self.assertEqual((self.sync_record(invoice).state, self.sync_record(entry).state), ("done", "done"))
+        self.assertEqual(len(self.qbo_all("JournalEntry")), 1)
+
     def test_lines_on_receivables_name_the_customer_who_is_sent_first(self):
         customer = self.env["res.partner"].create({"name": "Accrued Customer Ltd", "is_company": True})
         move = self.entry([(self.receivable_account, 120.0, 0.0, customer), (self.revenue, 0.0, 120.0)])

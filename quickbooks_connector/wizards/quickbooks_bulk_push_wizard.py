@@ -1,5 +1,5 @@
 """Push every posted invoice and credit note (and vendor bill and refund, when bills are synced) of a
-period: a first sync for a company with history.
+period, then its entries sent as journal entries: a first sync for a company with history.
 
 Customers and numbers are first looked up in batches (``quickbooks_backend_backfill``), then each document
 gets its own job on the QuickBooks channel, behind interactive work; the jobs share the per-realm
@@ -55,6 +55,7 @@ class QuickbooksBulkPushWizard(models.TransientModel):
             ],
             order="invoice_date, id",
         )
+        moves |= self._entries()
         if self.include_synced:
             return moves
         done = (
@@ -71,6 +72,25 @@ class QuickbooksBulkPushWizard(models.TransientModel):
             .mapped("res_id")
         )
         return moves.filtered(lambda move: move.id not in set(done))
+
+    def _entries(self):
+        """The period's entries the connector sends as journal entries (of the journals set to send them, and
+        cash refunds), after the documents: their applications need the documents there first."""
+        entries = self.env["account.move"].search(
+            [
+                ("company_id", "=", self.backend_id.company_id.id),
+                ("state", "=", "posted"),
+                ("move_type", "=", "entry"),
+                ("quickbooks_skip", "=", False),
+                ("date", ">=", self.date_from),
+                ("date", "<=", self.date_to),
+                "|",
+                ("journal_id.quickbooks_send_entries", "=", True),
+                ("origin_payment_id", "!=", False),
+            ],
+            order="date, id",
+        )
+        return entries.filtered(lambda move: move._quickbooks_is_candidate() and move._quickbooks_backend())
 
     @api.depends("backend_id", "date_from", "date_to", "include_synced")
     def _compute_move_count(self):
