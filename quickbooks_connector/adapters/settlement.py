@@ -243,12 +243,23 @@ def statement_line_side(statement_line):
     return RECEIVABLE if statement_line.amount > 0 else PAYABLE
 
 
+def statement_line_refund_side(statement_line):
+    """The side a bank statement line refunds in cash: money out matched with customer items only (a credit
+    note paid back), money in matched with vendor items only (a vendor refund received); None otherwise."""
+    move = statement_line.move_id
+    types = set(move.line_ids.account_id.mapped("account_type")) & {side.account_type for side in SIDES}
+    refunded = RECEIVABLE if statement_line.amount < 0 else PAYABLE
+    return refunded if types == {refunded.account_type} else None
+
+
 def statement_line_settlement(statement_line):
     """The settlement of a bank statement line matched with invoices or bills (None when it matches none)."""
     env = statement_line.env
     move = statement_line.move_id
     if not move or move.state != "posted":
         return None
+    if statement_line_refund_side(statement_line):
+        return None  # a refund in cash: a journal entry applied to the credit (account.move, entry settlement)
     side = statement_line_side(statement_line)
     receivable = move.line_ids.filtered(lambda line: line.account_id.account_type == side.account_type)
     if not receivable:
@@ -382,10 +393,5 @@ def sources_of_moves(moves):
         moves.origin_payment_id | invoices.matched_payment_ids.filtered(lambda p: not p.move_id),
         moves.statement_line_id,
         # Credit notes, and the entries sent as journal entries (each decides whether it is one).
-        moves.filtered(
-            lambda m: (
-                m.move_type in [side.refund_type for side in SIDES]
-                or (m.move_type == "entry" and not m.statement_line_id)
-            )
-        ),
+        moves.filtered(lambda m: m.move_type in [side.refund_type for side in SIDES] or m.move_type == "entry"),
     ]

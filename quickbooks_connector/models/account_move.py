@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 from ..adapters.entities import JOURNAL_ENTRY
 from ..adapters.entry_settlement import entry_settlement, entry_settlement_side
 from ..adapters.settlement import credit_note_settlement
-from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES, refund_side_of_payment, side_of_move_type
+from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES, side_of_move_type
 from ..tools.access import check_manager, check_values
 from ..tools.jobs import enqueue, job
 
@@ -61,7 +61,7 @@ class AccountMove(models.Model):
         self.ensure_one()
         backend = self.env["quickbooks.backend"].sudo()._for_company(self.company_id)
         if self._quickbooks_is_cash_refund():
-            refund_side = refund_side_of_payment(self.origin_payment_id)
+            refund_side = self._quickbooks_refund_side()
             enabled = backend.sync_payments_to_qbo and (backend.sync_bills or refund_side is not PAYABLE)
         elif self._quickbooks_is_journal_entry():
             enabled = True  # the journal's own switch said so

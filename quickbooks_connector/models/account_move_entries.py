@@ -5,7 +5,8 @@ from odoo import models
 
 from ..adapters.entities import JOURNAL_ENTRY
 from ..adapters.journal_entry import PARTY_ACCOUNT_TYPES
-from ..adapters.sides import is_refund_payment
+from ..adapters.settlement import statement_line_refund_side
+from ..adapters.sides import is_refund_payment, refund_side_of_payment
 from ..tools.jobs import enqueue
 
 
@@ -35,11 +36,21 @@ class AccountMove(models.Model):
 
     def _quickbooks_is_cash_refund(self):
         """Whether this is the entry of a refund paid out to a customer (received from a vendor): an Odoo
-        payment that settles no invoice (bill), sent as a JournalEntry on the bank's QuickBooks account and
-        applied to the credit notes it refunds (see ``adapters/journal_entry.py``)."""
+        payment, or a bank statement line, that settles no invoice (bill), sent as a JournalEntry on the bank's
+        QuickBooks account and applied to the credit notes it refunds (see ``adapters/journal_entry.py``)."""
+        return self._quickbooks_refund_side() is not None
+
+    def _quickbooks_refund_side(self):
+        """The side whose credit this entry refunds in cash (receivable: a customer's), or None."""
         self.ensure_one()
-        payment = self.origin_payment_id
-        return bool(self.move_type == "entry" and payment and is_refund_payment(payment))
+        if self.move_type != "entry":
+            return None
+        if self.origin_payment_id:
+            payment = self.origin_payment_id
+            return refund_side_of_payment(payment) if is_refund_payment(payment) else None
+        if self.statement_line_id:
+            return statement_line_refund_side(self.statement_line_id)
+        return None
 
     def _quickbooks_is_bank_entry(self):
         """Whether this is the entry of a bank statement line, in a journal set to send its entries, matched

@@ -2,7 +2,8 @@
 
 Hypothesis generates a month on three partners who are customers and vendors at once: invoices, bills, credit
 notes and refunds; payments of invoices and bills (partial, full, with a write-off); credit notes applied;
-invoices written off by a journal entry; credit notes and vendor refunds refunded in cash; accruals; bank lines
+invoices written off by a journal entry; credit notes and vendor refunds refunded in cash, by a payment or on the
+bank statement; accruals; bank lines
 matched with an invoice less a fee, netting an invoice and a bill of one partner, transferring to another bank
 journal, or booking bank charges.  After the sync settles, the books comparison of the nightly reconciliation
 (QuickBooks' TrialBalance, ProfitAndLoss and aging, account by account) finds every line equal to the cent.
@@ -45,6 +46,7 @@ operations = st.one_of(
     st.tuples(st.just("write_off"), picks, fractions),
     st.tuples(st.just("cash_refund"), picks),
     st.tuples(st.just("vendor_cash_refund"), picks),
+    st.tuples(st.just("bank_refund"), picks, st.booleans()),
     st.tuples(st.just("accrual"), amounts),
     st.tuples(st.just("fee_line"), picks, small),
     st.tuples(st.just("netting"), picks),
@@ -121,6 +123,13 @@ class TestLedgerProperty(StatementLineCase):
             if not refund:
                 return False
             self.register(refund, refund.amount_residual)
+        elif kind == "bank_refund":
+            move_type = "out_refund" if rest[0] else "in_refund"
+            refund = self.pick(self.open_moves(move_type), first)
+            if not refund:
+                return False
+            amount = refund.amount_residual if move_type == "in_refund" else -refund.amount_residual
+            self.match(self.statement_line(amount, refund.partner_id), refund)
         elif kind == "accrual":
             self.post(self.entry([(self.expense, float(first), 0.0), (self.bank, 0.0, float(first))]))
         elif kind == "fee_line":

@@ -167,3 +167,28 @@ class TestStatementLineCounterparts(StatementLineCase):
         self.run_jobs(charges.action_undo_reconciliation)
         self.assertEqual(self.sync_record(charges.move_id).qbo_state, "deleted")
         self.assertEqual(len(self.qbo_all("JournalEntry")), 2)
+
+    def test_a_credit_note_refunded_from_the_bank_statement_uses_the_credit_in_quickbooks(self):
+        # The Accounting app's way: no payment, the bank line matched with the credit note.
+        credit_note = self.pushed(40.0, move_type="out_refund")
+        line = self.statement_line(-40.0, credit_note.partner_id)
+        self.match(line, credit_note)
+        self.assertEqual(money(credit_note.amount_residual), money(0))
+        row = self.sync_record(line.move_id)
+        self.assertEqual((row.qbo_entity, row.state), ("JournalEntry", "done"), row.last_error)
+        application = self.qbo_payment_of(line.move_id, key="application")
+        self.assertEqual(self.lines_of(application), [("CreditMemo", money(40)), ("JournalEntry", money(40))])
+        self.assertFalse(self.sync_record(line), "no Payment of the line: a refund is no receipt")
+        self.assert_same_balances(credit_note)
+        run = self.compare()
+        self.assertEqual(run.books_state, "match", self.describe(run))
+
+    def test_a_vendor_refund_received_on_the_bank_statement_uses_the_credit_in_quickbooks(self):
+        vendor_refund = self.pushed_bill(30.0, move_type="in_refund")
+        line = self.statement_line(30.0, vendor_refund.partner_id)
+        self.match(line, vendor_refund)
+        application = self.qbo_bill_payment_of(line.move_id, key="application")
+        self.assertEqual(self.lines_of(application), [("JournalEntry", money(30)), ("VendorCredit", money(30))])
+        self.assert_same_payables(vendor_refund)
+        run = self.compare()
+        self.assertEqual(run.books_state, "match", self.describe(run))
