@@ -6,6 +6,8 @@ is mapped to.  In a foreign currency, the exchange rate is the one that reproduc
 company-currency cash.
 """
 
+from decimal import Decimal
+
 from ..qbo.payables import BillPaymentData
 from ..qbo.payloads import PaymentData, Ref, exchange_rate
 
@@ -45,7 +47,17 @@ def settlement_rate(source, settlement):
     if settlement.currency == source.company_id.currency_id:
         return None
     fallback = None
-    if settlement.credit_notes and settlement.credit_notes[0].move.invoice_currency_rate:
+    entry = next((a.move for a in settlement.credit_notes + settlement.invoices if a.move.move_type == "entry"), None)
+    if entry is not None:
+        # A journal entry applied to documents: no cash moves, the entry's own rate says it.
+        items = entry.line_ids.filtered(
+            lambda line: line.account_id.account_type == settlement.side.account_type and line.amount_currency
+        )
+        if items:
+            fallback = abs(
+                Decimal(str(sum(items.mapped("balance")))) / Decimal(str(sum(items.mapped("amount_currency"))))
+            )
+    elif settlement.credit_notes and settlement.credit_notes[0].move.invoice_currency_rate:
         fallback = 1 / settlement.credit_notes[0].move.invoice_currency_rate
     return exchange_rate(settlement.cash, settlement.home_cash, fallback=fallback)
 

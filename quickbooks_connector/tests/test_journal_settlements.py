@@ -2,6 +2,7 @@
 to the documents by a payment of 0, as QuickBooks' "Receive payment" ("Pay bills") applies a journal
 entry credit to an invoice; both sides' open amounts, customer balances and books agree."""
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .test_journal_entries import JournalEntryCase
@@ -89,6 +90,37 @@ class TestJournalEntrySettlements(JournalEntryCase):
                 ("JournalEntry", money(100)),
             ],
         )
+        self.assert_same_balances(invoice)
+
+    def test_a_foreign_currency_write_off_is_applied_at_the_entrys_rate(self):
+        eur = self.setup_other_currency("EUR", rates=[("2016-01-01", 0.5)])
+        invoice = self.pushed(100.0, currency_id=eur.id, invoice_date="2016-06-01")
+        lines = [(self.expense, 100.0, None), (self.receivable_account, -100.0, invoice.partner_id)]
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": "2016-06-01",
+                "journal_id": self.misc.id,
+                "currency_id": eur.id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": account.id,
+                            "currency_id": eur.id,
+                            "amount_currency": amount,
+                            "name": "Bad debt",
+                            **({"partner_id": partner.id} if partner else {}),
+                        }
+                    )
+                    for account, amount, partner in lines
+                ],
+            }
+        )
+        self.assertEqual(self.post(entry).state, "done")
+        self.reconcile(invoice, entry)
+        payment = self.qbo_payment_of(entry, key="application")
+        self.assertEqual((payment["CurrencyRef"]["value"], money(payment["ExchangeRate"])), ("EUR", money(2)))
+        self.assertEqual(self.lines_of(payment), [("Invoice", money(100)), ("JournalEntry", money(100))])
         self.assert_same_balances(invoice)
 
     def test_a_bill_settled_by_an_entry_on_payables_is_paid_by_a_bill_payment_of_zero(self):
