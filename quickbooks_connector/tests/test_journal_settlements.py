@@ -71,6 +71,35 @@ class TestJournalEntrySettlements(JournalEntryCase):
         self.assertEqual(self.qbo_doc(invoice)["Balance"], 100)
         self.assert_same_balances(invoice)
 
+    def test_a_write_off_edited_after_it_was_applied_is_applied_as_edited(self):
+        invoice = self.pushed(100.0)
+        entry = self.write_off(invoice, 100.0)
+        self.reconcile(invoice, entry)
+        self.run_jobs(entry.button_draft)
+        self.run_jobs(
+            entry.write,
+            {
+                "line_ids": [
+                    Command.update(line.id, {"debit": 60.0} if line.debit else {"credit": 60.0})
+                    for line in entry.line_ids
+                ]
+            },
+        )
+        self.run_jobs(entry.action_post)
+        row = self.sync_record(entry)
+        self.assertEqual((row.state, row.qbo_state), ("done", "active"), row.last_error)
+        self.assertEqual(sorted(line["Amount"] for line in self.qbo("JournalEntry", row.qbo_id)["Line"]), [60, 60])
+        self.reconcile(invoice, entry)
+        self.assertEqual(money(invoice.amount_residual), money(40))
+        self.assertEqual(
+            self.lines_of(self.qbo_payment_of(entry, key="application")),
+            [
+                ("Invoice", money(60)),
+                ("JournalEntry", money(60)),
+            ],
+        )
+        self.assert_same_balances(invoice)
+
     def test_an_entry_reconciled_before_it_reached_quickbooks_is_applied_once_it_does(self):
         invoice = self.pushed(100.0)
         self.backend.sudo().state = "disconnected"  # the entry's push is not queued: no connection
