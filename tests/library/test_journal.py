@@ -9,7 +9,7 @@ import pytest
 
 from qbo.errors import QBOError
 from qbo.journal import CREDIT, DEBIT, JournalEntryData, JournalLine, build_journal_entry, journal_totals
-from qbo.payloads import Ref
+from qbo.payloads import PaymentApplication, PaymentData, Ref, build_payment
 
 from .conftest import seeded
 
@@ -67,3 +67,54 @@ def test_an_unbalanced_entry_is_refused(client):
     with pytest.raises(QBOError) as refused:
         client.create("JournalEntry", body)
     assert refused.value.code == "2300"
+
+
+def test_a_journal_entry_credit_is_applied_to_an_invoice_by_a_payment_of_zero(client):
+    receivable = seeded(client, "Account", "Accounts Receivable (A/R)")
+    expenses = seeded(client, "Account", "Office Expenses")
+    customer = client.create("Customer", {"DisplayName": "Written Off Ltd"})
+    item = seeded(client, "Item", "Hours")
+    invoice = client.create(
+        "Invoice",
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "Line": [
+                {
+                    "DetailType": "SalesItemLineDetail",
+                    "Amount": 80,
+                    "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}, "TaxCodeRef": {"value": "NON"}},
+                }
+            ],
+        },
+    )
+    bad_debt = client.create(
+        "JournalEntry",
+        _entry(
+            [
+                JournalLine(DEBIT, Decimal("80"), Ref(expenses["Id"])),
+                JournalLine(
+                    CREDIT, Decimal("80"), Ref(receivable["Id"]), entity_type="Customer", entity=Ref(customer["Id"])
+                ),
+            ]
+        ),
+    )
+    applications = [
+        PaymentApplication(invoice["Id"], Decimal("80"), "Invoice"),
+        PaymentApplication(bad_debt["Id"], Decimal("80"), "JournalEntry", credit=True),
+    ]
+    payment = client.create(
+        "Payment",
+        build_payment(PaymentData(customer=Ref(customer["Id"]), total_amount=Decimal(0), applications=applications)),
+    )
+    assert (payment["TotalAmt"], payment["UnappliedAmt"]) == (0, 0)
+    assert client.get("Invoice", invoice["Id"])["Balance"] == 0
+    assert client.get("Customer", customer["Id"])["Balance"] == 0
+    # Counted as a charge, the same entry would make the payment apply more than it received.
+    with pytest.raises(ValueError):
+        build_payment(
+            PaymentData(
+                customer=Ref(customer["Id"]),
+                total_amount=Decimal(0),
+                applications=[PaymentApplication(bad_debt["Id"], Decimal("80"), "JournalEntry")],
+            )
+        )
