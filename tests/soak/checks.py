@@ -303,6 +303,44 @@ def check_credit_applications(moves: list[dict], qbo_payments: list[dict], sync_
     return check
 
 
+def check_write_offs(
+    entry_ids: list[int], qbo_entries: list[dict], qbo_payments: list[dict], sync_records: list[dict]
+) -> Check:
+    """Each write-off entry posted in Odoo is exactly one QuickBooks journal entry, applied by exactly one
+    QuickBooks payment (of 0)."""
+    check = Check("Each write-off exactly once in QuickBooks, applied once")
+    bound = {
+        row["res_id"]: str(row.get("qbo_id"))
+        for row in sync_records
+        if row["res_model"] == "account.move" and row["qbo_entity"] == "JournalEntry" and not row.get("binding_key")
+    }
+    entries = {str(obj["Id"]) for obj in live(qbo_entries)}
+    linking: dict[str, set[str]] = defaultdict(set)
+    for obj in live(qbo_payments):
+        for line in obj.get("Line") or []:
+            for linked in line.get("LinkedTxn") or []:
+                if linked.get("TxnType") == "JournalEntry":
+                    linking[str(linked.get("TxnId"))].add(str(obj["Id"]))
+    for entry_id in entry_ids:
+        check.checked += 1
+        qbo_id = bound.get(entry_id)
+        if not qbo_id or qbo_id not in entries:
+            check.fail(f"write-off entry {entry_id} is not in QuickBooks", loss=1)
+        elif len(linking.get(qbo_id, ())) != 1:
+            found = len(linking.get(qbo_id, ()))
+            check.fail(
+                f"journal entry {qbo_id} is applied by {found} QuickBooks payments",
+                loss=int(not found),
+                duplicate=max(found - 1, 0),
+            )
+    if len(entries) > len(entry_ids):
+        check.fail(
+            f"QuickBooks holds {len(entries)} journal entries for {len(entry_ids)} write-offs",
+            duplicate=len(entries) - len(entry_ids),
+        )
+    return check
+
+
 # ---------------------------------------------------------------------------- customers
 def check_customers(
     partners: list[dict], qbo_customers: list[dict], sync_records: list[dict], notes: dict[int, str]

@@ -11,7 +11,9 @@ people taking the same money in both systems is a business conflict, not what th
   by the CPA;
 * ``credit``: a credit note (full or partial) reconciled with the invoice in Odoo;
 * ``open``: left unpaid, some of them cancelled in Odoo later (reset to draft, then cancelled), in each
-  of the orders a user can give those steps against the invoice's push (:data:`CANCEL_ORDERS`).
+  of the orders a user can give those steps against the invoice's push (:data:`CANCEL_ORDERS`);
+* ``writeoff``: written off in Odoo by a journal entry (bad debt, in full or in part) reconciled with the
+  invoice: in QuickBooks a journal entry applied to the invoice by a payment of 0.
 
 Some payments registered in Odoo are cancelled later too (reset to draft, then cancelled): their
 QuickBooks payment must go.
@@ -35,6 +37,8 @@ QBO_EDIT_SHARE = 0.2
 RENAME_SHARE = 0.1
 #: The share of taxed invoice lines (the others have no tax).
 TAXED_SHARE = 0.85
+#: The share of invoices written off by a journal entry (drawn among the unpaid ones, apart from the rest).
+WRITE_OFF_SHARE = 0.05
 #: When a cancelled invoice is reset to draft and cancelled, against its push: once it is in QuickBooks;
 #: at once after posting (usually before the push ran); reset at once, then cancelled after the push ran
 #: on the draft.  Drawn in turn, so that every order is in every run.
@@ -65,7 +69,7 @@ class Invoice:
     key: str
     customer: str
     lines: list[Line]
-    group: str = "open"  # odoo | qbo | credit | open
+    group: str = "open"  # odoo | qbo | credit | writeoff | open
     cancel: bool = False  # open invoices only: cancelled in Odoo later
     cancel_order: str | None = None  # one of CANCEL_ORDERS when ``cancel``
 
@@ -88,6 +92,13 @@ class CreditNote:
 
 
 @dataclass
+class WriteOff:
+    key: str
+    invoice: str
+    fraction: float  # of the invoice's open amount; 1.0 writes it off in full
+
+
+@dataclass
 class Edit:
     key: str
     customer: str
@@ -100,7 +111,7 @@ class Edit:
 class Action:
     slot: float
     order: int
-    #: invoice | payment | credit_note | edit | cpa_change | cancel_invoice | cancel_payment
+    #: invoice | payment | credit_note | edit | cpa_change | cancel_invoice | cancel_payment | write_off
     kind: str = field(compare=False)
     key: str = field(compare=False)
 
@@ -114,6 +125,7 @@ class Plan:
     credit_notes: dict[str, CreditNote]
     edits: dict[str, Edit]
     actions: list[Action]
+    write_offs: dict[str, WriteOff] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
         odoo = [p for p in self.payments.values() if p.side == "odoo"]
@@ -131,6 +143,7 @@ class Plan:
             "qbo_edits": sum(1 for e in self.edits.values() if e.side == "qbo"),
             "unpaid_invoices": sum(1 for i in self.invoices.values() if i.group == "open" and not i.cancel),
             "invoice_cancels": sum(1 for i in self.invoices.values() if i.cancel),
+            "write_offs": len(self.write_offs),
         }
 
 
@@ -244,6 +257,17 @@ def make_plan(
         delay = 1e-6 if docs[key].cancel_order != "after_push" else rng.uniform(0.02, 0.1)
         actions.append(Action(slot[key] + delay, 0, "cancel_invoice", key))
 
+    # Drawn apart (their own generator): the rest of the plan is the same with or without them.
+    drawer = random.Random(seed * 7919 + 1)
+    unpaid = [key for key in docs if docs[key].group == "open" and not docs[key].cancel]
+    bad_debts: dict[str, WriteOff] = {}
+    for number, invoice in enumerate(drawer.sample(unpaid, min(len(unpaid), round(invoices * WRITE_OFF_SHARE))), 1):
+        docs[invoice].group = "writeoff"
+        key = f"SOAK-WO-{number:05d}"
+        fraction = 1.0 if drawer.random() >= PARTIAL_SHARE else round(drawer.uniform(0.2, 0.8), 2)
+        bad_debts[key] = WriteOff(key=key, invoice=invoice, fraction=fraction)
+        actions.append(Action(slot[invoice] + drawer.uniform(0.02, 0.1), 0, "write_off", key))
+
     changes: dict[str, Edit] = {}
     for number in range(1, edits + 1):
         side = "qbo" if rng.random() < QBO_EDIT_SHARE else "odoo"
@@ -261,7 +285,14 @@ def make_plan(
     for order, action in enumerate(actions):
         action.order = order
     return Plan(
-        seed=seed, customers=people, invoices=docs, payments=settled, credit_notes=notes, edits=changes, actions=actions
+        seed=seed,
+        customers=people,
+        invoices=docs,
+        payments=settled,
+        credit_notes=notes,
+        edits=changes,
+        actions=actions,
+        write_offs=bad_debts,
     )
 
 

@@ -302,9 +302,46 @@ class Soak:
         if not taxes or not journals:
             raise RuntimeError("the company has no 15 % sales tax or no bank journal (chart of accounts?)")
         self.tax_id, self.bank_journal_id = taxes[0]["id"], journals[0]["id"]
+        self.prepare_write_offs(rpc)
         mapped = rpc.retrying("quickbooks.tax.mapping", "search_count", [["tax_id", "=", self.tax_id]])
         if not mapped:
             raise RuntimeError("saving the mapping did not map the 15 % sales tax")
+
+    def prepare_write_offs(self, rpc) -> None:
+        """The miscellaneous journal sends its entries, and bad debt goes to an expense account mapped to
+        QuickBooks' Office Expenses (as a manager sets them up)."""
+        journals = rpc.retrying(
+            "account.journal", "search_read", [["type", "=", "general"], ["code", "=", "MISC"]], ["id"], limit=1
+        )
+        accounts = rpc.retrying("account.account", "search_read", [["account_type", "=", "expense"]], ["id"], limit=1)
+        office = rpc.retrying(
+            "quickbooks.qbo.account",
+            "search_read",
+            [["backend_id", "=", self.backend_id], ["name", "=", "Office Expenses"]],
+            ["id"],
+            limit=1,
+        )
+        if not journals or not accounts or not office:
+            raise RuntimeError("no miscellaneous journal, expense account or QuickBooks Office Expenses account")
+        self.misc_journal_id, self.write_off_account_id = journals[0]["id"], accounts[0]["id"]
+        rpc.retrying("account.journal", "write", [self.misc_journal_id], {"quickbooks_send_entries": True})
+        mapping = rpc.retrying(
+            "quickbooks.account.mapping",
+            "search",
+            [["backend_id", "=", self.backend_id], ["account_id", "=", self.write_off_account_id]],
+        )
+        if mapping:
+            rpc.retrying("quickbooks.account.mapping", "write", mapping, {"qbo_account_id": office[0]["id"]})
+        else:
+            rpc.retrying(
+                "quickbooks.account.mapping",
+                "create",
+                {
+                    "backend_id": self.backend_id,
+                    "account_id": self.write_off_account_id,
+                    "qbo_account_id": office[0]["id"],
+                },
+            )
 
     # ------------------------------------------------------------------ drive
     def drive(self) -> None:
@@ -406,6 +443,8 @@ class Soak:
                 self.do_cancel_invoice(self.plan.invoices[action.key])
             elif action.kind == "cancel_payment":
                 self.do_cancel_payment(self.plan.payments[action.key])
+            elif action.kind == "write_off":
+                self.do_write_off(self.plan.write_offs[action.key])
         except (DriveError, RPCError, Unavailable, Transient) as error:
             self.failures.append(f"{action.kind} {action.key} not done: {type(error).__name__}: {error}")
             self.bump("actions_failed")
@@ -553,6 +592,44 @@ class Soak:
 
         self._ensure(applied, apply, f"apply {note.key} to {note.invoice}")
         self.bump("credit_notes_applied")
+
+    def do_write_off(self, write_off) -> None:
+        """Bad debt written off by a journal entry of the miscellaneous journal, reconciled with the invoice."""
+        rpc = self.rpc
+        self.wait_for([write_off.invoice], f"write-off {write_off.key}")
+        invoice_id = self.move_ids[write_off.invoice]
+        receivable = rpc.retrying(
+            "account.move.line",
+            "search_read",
+            [["move_id", "=", invoice_id], ["account_id.account_type", "=", "asset_receivable"]],
+            ["account_id", "partner_id", "amount_residual"],
+        )[0]
+        amount = round(receivable["amount_residual"] * write_off.fraction, 2)
+        line = {"name": f"Bad debt {write_off.invoice}", "partner_id": receivable["partner_id"][0]}
+        values = {
+            "move_type": "entry",
+            "journal_id": self.misc_journal_id,
+            "ref": write_off.key,
+            "date": self.today,
+            "line_ids": [
+                [0, 0, {**line, "account_id": self.write_off_account_id, "debit": amount}],
+                [0, 0, {**line, "account_id": receivable["account_id"][0], "credit": amount}],
+            ],
+        }
+        self._create_and_post("entry", write_off.key, values)
+        entry_id = self.move_ids[write_off.key]
+        entry_line = [["move_id", "=", entry_id], ["account_id.account_type", "=", "asset_receivable"]]
+
+        def applied():
+            lines = rpc.retrying("account.move.line", "search_read", entry_line, ["matched_debit_ids", "reconciled"])
+            return lines[0] if lines and (lines[0]["matched_debit_ids"] or lines[0]["reconciled"]) else None
+
+        def apply():
+            found = rpc.retrying("account.move.line", "search", entry_line)
+            rpc.execute("account.move", "js_assign_outstanding_line", [invoice_id], found[0])
+
+        self._ensure(applied, apply, f"apply {write_off.key} to {write_off.invoice}")
+        self.bump("write_offs_applied")
 
     def do_odoo_payment(self, payment) -> None:
         rpc = self.rpc
@@ -1109,7 +1186,10 @@ class Soak:
             [],
             ["entity", "qbo_id", "operation", "state", "source", "last_error", "attempts"],
         )
-        qbo = {entity: control.entities(entity) for entity in ("Invoice", "CreditMemo", "Payment", "Customer")}
+        qbo = {
+            entity: control.entities(entity)
+            for entity in ("Invoice", "CreditMemo", "Payment", "Customer", "JournalEntry")
+        }
         hooks = control.call("GET", "webhooks") or {}
         limits = control.call("GET", "rate_limits") or {}
 
@@ -1119,6 +1199,12 @@ class Soak:
             soak_checks.check_cpa_payments(self.cpa_created, qbo["Payment"], payments, sync_records),
             soak_checks.check_odoo_payments(payments, qbo["Payment"], sync_records),
             soak_checks.check_credit_applications(moves, qbo["Payment"], sync_records),
+            soak_checks.check_write_offs(
+                [self.move_ids[key] for key in self.plan.write_offs if key in self.move_ids],
+                qbo["JournalEntry"],
+                qbo["Payment"],
+                sync_records,
+            ),
             soak_checks.check_customers(partners, qbo["Customer"], sync_records, self.cpa_notes),
             soak_checks.check_customer_balances(balances, partners, qbo["Customer"], sync_records),
             soak_checks.check_sync_records(sync_records),
@@ -1137,6 +1223,7 @@ class Soak:
                 ("qbo_payments", self.stats["qbo_payments_recorded"]),
                 ("invoice_cancels", self.stats["invoices_cancelled"]),
                 ("odoo_payment_cancels", self.stats["odoo_payments_cancelled"]),
+                ("write_offs", self.stats["write_offs_applied"]),
             )
             if done != planned[kind]
         ]

@@ -36,7 +36,8 @@ def test_plan_never_settles_an_invoice_twice_and_settles_after_posting():
         assert len(customers) == 1, "a payment covers invoices of one customer"
         assert all(plan.invoices[key].group == payment.side for key in payment.invoices)
     settled.update(note.invoice for note in plan.credit_notes.values())
-    assert max(settled.values()) == 1
+    settled.update(write_off.invoice for write_off in plan.write_offs.values())
+    assert plan.write_offs and max(settled.values()) == 1
     slot = {(a.kind, a.key): a.slot for a in plan.actions}
     for payment in plan.payments.values():
         assert all(slot["payment", payment.key] > slot["invoice", key] for key in payment.invoices)
@@ -46,6 +47,10 @@ def test_plan_never_settles_an_invoice_twice_and_settles_after_posting():
             assert payment.side == "odoo" and slot["cancel_payment", payment.key] > slot["payment", payment.key]
     for note in plan.credit_notes.values():
         assert slot["credit_note", note.key] > slot["invoice", note.invoice]
+    for write_off in plan.write_offs.values():
+        invoice = plan.invoices[write_off.invoice]
+        assert invoice.group == "writeoff" and not invoice.cancel
+        assert slot["write_off", write_off.key] > slot["invoice", write_off.invoice]
     cancelled = [invoice for invoice in plan.invoices.values() if invoice.cancel]
     assert cancelled and all(invoice.group == "open" for invoice in cancelled)
     assert all(slot["cancel_invoice", invoice.key] > slot["invoice", invoice.key] for invoice in cancelled)
