@@ -72,7 +72,7 @@ class QuickbooksSettlementSource(models.AbstractModel):
         return self.env["quickbooks.sync.state"].sudo().search(domain)
 
     def _quickbooks_schedule_settlement(self, backend=None):
-        """Queue the sync of this record's QBO payment (after commit; bursts collapse into one job)."""
+        """Queue the sync of this record's QBO payment (after commit; a transaction's burst collapses into one job)."""
         for record in self:
             if not record.exists():
                 # Deleted (a statement line with its move): its QuickBooks payment, if any, must go.

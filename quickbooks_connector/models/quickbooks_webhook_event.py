@@ -9,8 +9,10 @@ change-data-capture cron feeds what webhooks missed through the same inbox.
 * ``change_key`` (entity, id, second of the change, change or delete) links a webhook event and the
   change-data-capture row of the same change: the cron does not store (nor apply) a change a webhook
   already brought.
-* One job per QuickBooks object (``identity_key``): bursts and replays collapse into one job while
-  it waits.  The job reads every unprocessed row of the object and calls
+* One job per QuickBooks object and delivery (``identity_key``): a burst collapses into one job; a later
+  delivery gets a job of its own (a waiting job may already be handed to a worker that would not see the
+  new rows), which finds nothing left when the first took them all.  The job reads every unprocessed row
+  of the object and calls
   ``quickbooks.pull._process_change`` once, with the most decisive operation among them
   (delete > void > merge > update > create): the pull reads the object's current state from QBO,
   so late or out-of-order notifications converge, and a late "update" of a deleted object finds
@@ -197,7 +199,7 @@ class QuickbooksWebhookEvent(models.Model):
 
     @api.model
     def _enqueue_object(self, backend, entity, qbo_id):
-        """The job of one QuickBooks object; identical waiting jobs collapse into one."""
+        """The job of one QuickBooks object; identical calls of one transaction collapse into one."""
         Inbox = self.env[self._name].with_user(SUPERUSER_ID).with_company(backend.company_id)
         options = {"eta": const.DRIFT_DELAY_SECONDS} if entity in DRIFT_ENTITIES else {}
         return enqueue(

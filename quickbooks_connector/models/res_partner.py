@@ -46,7 +46,7 @@ class ResPartner(models.Model):
         """One push job per (partner, connection, customer or vendor, currency) the partner is, or should
         be, bound to (vendors are first pushed with their first bill).
 
-        Bursts of edits collapse into one job (identity key); the job runs after this transaction
+        Bursts of edits in one transaction collapse into one job (identity key); the job runs after it
         commits, as queue_job only sees committed jobs.
         """
         SyncRecords = self.env["quickbooks.sync.state"].sudo()

@@ -57,3 +57,23 @@ class TestJobFunctions(TransactionCase):
         self.assertEqual(
             {int(k): v for k, v in tuned.retry_pattern.items()}, {1: 5}, "an administrator's tuning survives"
         )
+
+    def test_identical_calls_collapse_within_a_transaction_but_never_into_an_earlier_ones_job(self):
+        partner = self.env["res.partner"].create({"name": "Queued Twice"})
+        backend = self.env["quickbooks.backend"].create({"name": "Jobs", "company_id": self.env.company.id})
+        Job = self.env["queue.job"]
+        call = f"res.partner({partner.id},)._quickbooks_push_job("
+
+        def queued():
+            return Job.search([("func_string", "like", call)])
+
+        enqueue(partner, "push")._quickbooks_push_job(backend)
+        enqueue(partner, "push")._quickbooks_push_job(backend)
+        first = queued()
+        self.assertEqual(len(first), 1, "a burst of one transaction is one job")
+        # The same call queued by an earlier transaction (queue_job's exact identity, without this
+        # transaction), already handed to a worker: that worker may run it before this transaction
+        # commits, so a new call gets a job of its own.
+        first.write({"identity_key": first.identity_key.rsplit(":", 1)[0], "state": "enqueued"})
+        enqueue(partner, "push")._quickbooks_push_job(backend)
+        self.assertEqual(len(queued()), 2)

@@ -52,14 +52,27 @@ class _DeclaredJobs:
         return getattr(self._delayable, name)
 
 
+def identity_in_transaction(job_):
+    """queue_job's exact identity (model, records, method, arguments), scoped to the current transaction.
+
+    Identical calls queued by one transaction collapse into one job.  A job queued by an earlier
+    transaction is never reused: queue_job would collapse into it while it is "enqueued", that is handed
+    to a worker that may run it before this transaction commits and read the state as it was before
+    (a notification stored now left "queued" with no job to apply it; a reconciliation made now never
+    pushed).  Every job reads the state when it runs, so a second job for the same call costs one read.
+    """
+    job_.env.cr.execute("SELECT txid_current()")
+    return f"{identity_exact(job_)}:{job_.env.cr.fetchone()[0]}"
+
+
 def enqueue(record, description, **options):
     """Queue a QuickBooks job on ``record`` (``enqueue(record, ...)._method(args)``).  Its channel and
     back-off are its job function's, its retry limit :data:`const.JOB_MAX_RETRIES`; identical calls
-    waiting in the queue collapse into one.
+    queued by one transaction collapse into one (:func:`identity_in_transaction`).
 
     :raise ValueError: when the method is not declared with :func:`job`
     """
-    options.setdefault("identity_key", identity_exact)
+    options.setdefault("identity_key", identity_in_transaction)
     options.setdefault("max_retries", const.JOB_MAX_RETRIES)
     return _DeclaredJobs(record, record.with_delay(description=description, **options))
 
