@@ -98,12 +98,9 @@ class QuickbooksPull(models.AbstractModel):
             state = "deleted" if qbo_object is None else "voided"
             if row.qbo_state == state:
                 return self.env._("Already known as %s.", state)
-            if (
-                row.qbo_state != "active"
-                and record is not None
-                and record._name == "account.move"
-                and record.state == "cancel"
-            ):
+            if record is not None and record._name == "account.move" and record.state == "cancel":
+                # Cancelled in Odoo: its void job did this, or will find it done (its answer may have
+                # been lost, and the job be waiting to try again).  Not a change made in QuickBooks.
                 return self.env._("Our own cancellation.")
             note = self.env._(
                 "%(entity)s %(number)s was %(state)s in QuickBooks. Odoo does not re-create it: a manager "

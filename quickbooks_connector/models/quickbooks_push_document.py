@@ -27,6 +27,7 @@ from ..qbo import DuplicateDocNumberError, NotFoundError
 from ..qbo.redact import get_logger
 from ..qbo.totals import differences, document_totals, payload_totals
 from ..tools.jobs import jobs_under_way, wait_for_jobs
+from .quickbooks_pull import is_voided, read_current
 
 _logger = get_logger(__name__)
 
@@ -335,6 +336,11 @@ class QuickbooksPush(models.AbstractModel):
         cannot void, are deleted."""
         entity = move._quickbooks_entity()
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity, create=False)
+        if row and row.qbo_state != "active" and move.state == "cancel" and row.state == "pending":
+            # Voided (deleted) already, and recorded by another run meanwhile, while this one noted a
+            # lost answer: what the cancellation asked for is done.
+            row._mark_done(self._known_version(row), row.synced_values, qbo_fingerprint=row.qbo_fingerprint)
+            return row
         if not row or row.qbo_state != "active" or move.state != "cancel":
             return row  # nothing bound, already voided or deleted, or reposted since (its push handles it)
         if not row.qbo_id:
@@ -347,9 +353,21 @@ class QuickbooksPush(models.AbstractModel):
                 wait_for_jobs(pushes, self.env._("Waiting for the push of %s to end before voiding it.", move.name))
             return self._cancelled_before_sent(backend, move, row, client or backend._qbo_client())
         client = client or backend._qbo_client()
-        current = client.get(entity, row.qbo_id)
-        if self._release_settlements(backend, move, current, client):
-            current = client.get(entity, row.qbo_id)  # its SyncToken moved with its balance
+        current = read_current(client, entity, row.qbo_id)
+        if current is not None and self._release_settlements(backend, move, current, client):
+            current = read_current(client, entity, row.qbo_id)  # its SyncToken moved with its balance
+        if current is None or is_voided(current):
+            # An earlier try voided (deleted) it and lost QuickBooks' answer: record it, do not ask again.
+            if current is None:
+                row._mark_done(
+                    self._known_version(row),
+                    row.synced_values,
+                    qbo_state="deleted",
+                    qbo_fingerprint=row.qbo_fingerprint,
+                )
+            else:
+                row._mark_done(current, row.synced_values, qbo_state="voided")
+            return row
         request_id = self._request_id(entity, move.id, "void", current["SyncToken"])
         if not qbo_entity(entity).voidable:
             client.delete(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
@@ -360,3 +378,8 @@ class QuickbooksPush(models.AbstractModel):
             row._mark_done(voided, row.synced_values, qbo_state="voided", last_request_id=request_id)
             move.message_post(body=self.env._("Voided in QuickBooks."))
         return row
+
+    @api.model
+    def _known_version(self, row):
+        """What the sync record knows of its QuickBooks object (for one QuickBooks no longer answers)."""
+        return {"Id": row.qbo_id, "SyncToken": row.sync_token, "DocNumber": row.qbo_doc_number}

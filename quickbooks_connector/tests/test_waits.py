@@ -57,6 +57,15 @@ class TestCancelOrders(PushCase):
         document = sales_document_data(move, mappings, customer.qbo_id, is_us=True)
         return self.emulator.api(self.token, "POST", "invoice", json=build_invoice(document.data))["Invoice"]
 
+    def assert_retried(self, run):
+        """``run()`` asks queue_job to try again.  Not assertRaises: Odoo's rolls its block back, and with
+        it the note production commits on a cursor of its own (tests share one connection)."""
+        try:
+            run()
+        except RetryableJobError:
+            return
+        self.fail("the job must be tried again")
+
     # --- the orders
     def test_reset_to_draft_before_the_push_ran_then_cancelled_settles_at_once(self):
         # The soak's failure: the push ran between "reset to draft" and "cancel".
@@ -149,6 +158,48 @@ class TestCancelOrders(PushCase):
         self.assertIsNone(self.run_stored_job(self.void_job(move)))
         row = self.assert_settled(move, "done")
         self.assertEqual((row.qbo_id, row.qbo_state), (qbo_id, "voided"))
+
+    def test_a_void_whose_answer_was_lost_is_settled_by_its_retry_even_after_its_notification(self):
+        # QuickBooks voided the invoice but every answer was lost; QuickBooks' own notification of the
+        # void is applied before the job's retry.  That is Odoo's own cancellation, not a change made in
+        # QuickBooks, and the retry ends the sync record (it stayed "pending" with the network error).
+        move = self.invoice(price=100.0)
+        move.action_post()
+        self.assertIsNone(self.run_stored_job(self.push_job(move)))
+        qbo_id = self.sync_record(move).qbo_id
+        move.button_draft()
+        move.button_cancel()
+        void = self.void_job(move)
+        self.emulator.fault(method="POST", entity="invoice", kind="drop_after_commit", times=3)
+        self.assert_retried(lambda: move._quickbooks_void_job(self.backend))
+        self.assertEqual(self.qbo("Invoice", qbo_id)["TotalAmt"], 0, "QuickBooks voided it")
+        self.assertEqual(self.sync_record(move).state, "pending")
+        outcome = self.env["quickbooks.pull"]._process_change(self.backend, "Invoice", qbo_id, "update")
+        self.assertFalse(self.sync_record(move).drift_detected, outcome)
+        self.assertFalse(self.backend.activity_ids, "no manager is asked about Odoo's own cancellation")
+        self.assertIsNone(self.run_stored_job(void))
+        row = self.assert_settled(move, "done")
+        self.assertEqual((row.qbo_id, row.qbo_state, row.last_error), (qbo_id, "voided", False))
+        self.assertFalse(row.drift_detected)
+
+    def test_a_deleted_credit_note_whose_answer_was_lost_is_settled_by_its_retry(self):
+        # QuickBooks cannot void a credit memo: it is deleted.  The answer lost, the retry finds it gone.
+        credit = self.invoice(price=100.0, move_type="out_refund")
+        credit.action_post()
+        self.assertIsNone(self.run_stored_job(self.push_job(credit)))
+        qbo_id = self.sync_record(credit).qbo_id
+        credit.button_draft()
+        credit.button_cancel()
+        void = self.void_job(credit)
+        self.emulator.fault(method="POST", entity="creditmemo", kind="drop_after_commit", times=3)
+        self.assert_retried(lambda: credit._quickbooks_void_job(self.backend))
+        self.assertEqual(self.sync_record(credit).state, "pending")
+        self.assertFalse([c for c in self.qbo_all("CreditMemo") if c["Id"] == qbo_id], "QuickBooks deleted it")
+        self.env["quickbooks.pull"]._process_change(self.backend, "CreditMemo", qbo_id, "delete")
+        self.assertFalse(self.sync_record(credit).drift_detected)
+        self.assertIsNone(self.run_stored_job(void))
+        row = self.assert_settled(credit, "done")
+        self.assertEqual((row.qbo_state, row.last_error), ("deleted", False))
 
     def test_reposted_after_a_draft_push_is_sent(self):
         move = self.invoice(price=100.0)
