@@ -29,6 +29,7 @@
         "views/quickbooks_books_views.xml",
         "data/quickbooks_inbox_data.xml",
         "views/quickbooks_webhook_event_views.xml",
+        "views/quickbooks_import_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -177,3 +177,8 @@ COUNTERPART_KEY = "fees"
 #: applies it to the netted bills (invoices).
 NETTING_KEY = "netting"
 NETTED_KEY = "netted"
+
+#: Documents an import job creates in one transaction: a worker killed in the middle redoes at most this many.
+IMPORT_CHUNK = 50
+#: Context key of an import from QuickBooks writing partners (honoured for the superuser only): no push back.
+IMPORT_CONTEXT = "quickbooks_importing"

@@ -52,3 +52,7 @@ from . import quickbooks_webhook_event
 from . import quickbooks_webhook_event_intake
 from . import quickbooks_backend_cdc
 from . import quickbooks_webhook_event_cdc
+from . import quickbooks_import
+from . import quickbooks_import_line
+from . import quickbooks_import_documents
+from . import quickbooks_import_opening

@@ -31,6 +31,16 @@ class AccountMove(models.Model):
         help="Never send this entry to QuickBooks (e.g. deferrals or accruals the accountant keeps in QuickBooks).",
     )
 
+    quickbooks_import_id = fields.Many2one(
+        "quickbooks.import",
+        "Imported from QuickBooks",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Made by an import from QuickBooks (an open document, an opening balance): QuickBooks holds its "
+        "original, so the connector never sends it.",
+    )
+
     #: The connector's field users set on a move (Odoo's access rights decide who); the others are its own.
     _quickbooks_writable = frozenset({"quickbooks_skip"})
 
@@ -73,7 +83,9 @@ class AccountMove(models.Model):
 
     def _quickbooks_is_candidate(self):
         self.ensure_one()
-        return (self._quickbooks_side() is not None or self._quickbooks_is_journal_entry()) and not self.quickbooks_skip
+        if self.quickbooks_skip or self.quickbooks_import_id:
+            return False
+        return self._quickbooks_side() is not None or self._quickbooks_is_journal_entry()
 
     def _quickbooks_accounts_to_map(self):
         """The accounts whose mapping a push of this move needs (its product lines' accounts; every account

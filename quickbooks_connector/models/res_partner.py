@@ -1,5 +1,6 @@
 from odoo import api, models
 
+from .. import const
 from ..adapters.sides import RECEIVABLE, side_of_entity
 from ..tools.access import check_manager, check_values
 from ..tools.jobs import enqueue, job
@@ -32,15 +33,21 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         check_values(self, vals_list, create=True, own_model=False)
         partners = super().create(vals_list)
-        partners.filtered(lambda p: p.customer_rank > 0 and p.is_company)._quickbooks_schedule_sync()
+        if not self._quickbooks_importing():
+            partners.filtered(lambda p: p.customer_rank > 0 and p.is_company)._quickbooks_schedule_sync()
         return partners
 
     def write(self, vals):
         check_values(self, [vals], own_model=False)
         result = super().write(vals)
-        if CUSTOMER_SOURCE_FIELDS & set(vals):
+        if CUSTOMER_SOURCE_FIELDS & set(vals) and not self._quickbooks_importing():
             self._quickbooks_schedule_sync()
         return result
+
+    def _quickbooks_importing(self):
+        """Whether an import from QuickBooks writes this partner (from its QuickBooks original, which it
+        binds it to: nothing to send back).  Only the connector's own code, as superuser, says so."""
+        return self.env.su and self.env.context.get(const.IMPORT_CONTEXT)
 
     def _quickbooks_schedule_sync(self, backend=None):
         """One push job per (partner, connection, customer or vendor, currency) the partner is, or should

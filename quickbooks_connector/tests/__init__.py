@@ -5,6 +5,7 @@ from . import (
     test_books,
     test_books_tour,
     test_crypto,
+    test_cutover_import,
     test_daily_work,
     test_demo_start,
     test_job_functions,

@@ -5,7 +5,8 @@ Every posted journal entry of the company dated up to the comparison date gets a
 "is it in QuickBooks, and if not, why":
 
 * ``sent``: the entry is bound to a QuickBooks object (the invoice, bill, credit note, refund, the payment
-  or bank statement line recorded as a Payment or BillPayment, a journal entry), or it is the exchange
+  or bank statement line recorded as a Payment or BillPayment, a journal entry), or an import from
+  QuickBooks made it (an open document, an opening balance: QuickBooks has its original), or it is the exchange
   difference Odoo posted when it reconciled two entries that are both sent (QuickBooks books that
   difference with the payment);
 * ``pending``: a document the connector sends whose sync record has no QuickBooks object yet (waiting,
@@ -55,6 +56,8 @@ def build_statuses(env, backend, day: date) -> None:
             SELECT m.id,
                    CASE
                      WHEN m.quickbooks_skip THEN 'skipped'
+                     -- imported from QuickBooks (an open document, an opening balance): QuickBooks has it
+                     WHEN m.quickbooks_import_id IS NOT NULL THEN 'sent'
                      WHEN doc.qbo_id IS NOT NULL OR pay.qbo_id IS NOT NULL OR stl.qbo_id IS NOT NULL THEN 'sent'
                      -- a statement line matched with invoices that payments without journal entry received:
                      -- QuickBooks has their Payments (and the line's fee entry, if any)

@@ -1,0 +1,217 @@
+"""Importing a company from QuickBooks: a seeded sample company (the emulator's, made through its own create
+path, with a year of activity) imported into an Odoo company that has no entries yet.
+
+Afterwards the nightly books comparison (trial balance, each month's profit and loss, aging per customer and
+vendor) finds nothing to report, every open document has QuickBooks' open balance, a second import creates
+nothing, and an import stopped in the middle and resumed gives the same books.
+"""
+
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .. import const
+from .common import QuickbooksTestMixin
+
+SAMPLE = {"seed": 11, "customers": 8, "vendors": 4, "items": 6, "invoices": 45, "bills": 20, "entries": 6}
+OPEN_FIELDS = {"Invoice": "Balance", "CreditMemo": "RemainingCredit", "Bill": "Balance", "VendorCredit": "Balance"}
+
+
+@tagged("post_install", "-at_install")
+class TestImportFromQuickBooks(QuickbooksTestMixin, AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_quickbooks()
+
+    def setUp(self):
+        super().setUp()
+        self.connect_backend()
+        self.created = self.emulator.call("POST", "sample_company", SAMPLE)["created"]
+        self.backend._refresh_company_facts()
+        self.bank_account = self.company_data["default_journal_bank"].default_account_id
+
+    # --- the user's steps
+    def start(self):
+        run = self.env["quickbooks.import"].create(
+            {"backend_id": self.backend.id, "cutover_date": fields.Date.context_today(self.env.user)}
+        )
+        run.action_read_chart()
+        checking = run.account_line_ids.filtered(lambda line: line.qbo_name == "Checking")
+        if not checking.account_id:  # the user: QuickBooks' checking account is the company's bank
+            checking.account_id = self.bank_account
+        run.action_confirm_accounts()
+        return run
+
+    def drain(self, trap, fail_after=None):
+        """Run the trapped jobs as the job runner would, new ones included; with ``fail_after``, the job after
+        that many is stopped by a QuickBooks outage (its work undone, as a killed worker's)."""
+        performed = 0
+        while trap.enqueued_jobs:
+            job = trap.enqueued_jobs.pop(0)
+            if fail_after is not None and performed == fail_after:
+                self.emulator.fault(method="*", path="*", kind="status", status=503, times=100)
+                try:
+                    with self.env.cr.savepoint():
+                        job.perform()
+                except RetryableJobError:
+                    pass
+                else:
+                    self.fail("the job ran through an outage")
+                self.emulator.call("DELETE", "faults")
+                return performed
+            job.perform()
+            performed += 1
+        return performed
+
+    def import_all(self):
+        run = self.start()
+        with trap_jobs() as trap:
+            run.action_confirm_parties()
+            self.drain(trap)
+        self.assertEqual(run.documents_done, run.documents_total)
+        run.action_opening_balances()
+        return run
+
+    # --- what must hold
+    def qbo_open_documents(self):
+        out = {}
+        for entity, field_name in OPEN_FIELDS.items():
+            for obj in self.emulator.entities(entity):
+                if obj.get("status") != "Deleted" and float(obj.get(field_name) or 0) > 0:
+                    out[(entity, str(obj["Id"]))] = round(float(obj[field_name]), 2)
+        return out
+
+    def odoo_open_documents(self):
+        rows = self.env["quickbooks.sync.state"].search(
+            [("backend_id", "=", self.backend.id), ("res_model", "=", "account.move"), ("qbo_id", "!=", False)]
+        )
+        out = {}
+        for row in rows:
+            move = self.env["account.move"].browse(row.res_id)
+            if move.amount_residual:
+                out[(row.qbo_entity, row.qbo_id)] = round(move.amount_residual, 2)
+        return out
+
+    def assert_books_agree(self):
+        self.assertEqual(self.odoo_open_documents(), self.qbo_open_documents())
+        run = self.env["quickbooks.reconciliation"]._run_for_backend(self.backend, with_fx=False, with_books=True)
+        differing = run.books_line_ids.filtered(lambda line: line.state != "match")
+        self.assertEqual(
+            run.books_state,
+            "match",
+            [(line.section, line.name, line.period, line.odoo_amount, line.qbo_amount) for line in differing]
+            or run.books_error,
+        )
+        self.assertEqual(run.state, "match", run.notes)
+        self.assertGreater(run.books_line_count, 10)
+        return run
+
+    def counts(self):
+        return {
+            "partners": self.env["res.partner"].search_count([]),
+            "products": self.env["product.product"].search_count([]),
+            "accounts": self.env["account.account"].search_count([]),
+            "journals": self.env["account.journal"].search_count([]),
+            "moves": self.env["account.move"].search_count([]),
+            "mappings": self.env["quickbooks.account.mapping"].search_count([]),
+        }
+
+    # --- the tests
+    def test_the_imported_books_equal_quickbooks_account_by_account_and_a_second_import_changes_nothing(self):
+        self.assertGreater(self.created.get("Invoice", 0), 0, self.created)
+        run = self.import_all()
+        self.assertEqual(run.state, "done")
+        self.assertTrue(run.documents_total)
+        self.assertFalse(self.env["quickbooks.sync.state"].search([("state", "!=", "done")]))
+        self.assert_books_agree()
+        # Customers, vendors and products were created once each, bound to their QuickBooks originals.
+        customers = run.customer_line_ids.partner_id
+        self.assertEqual(len(customers), SAMPLE["customers"])
+        self.assertTrue(all(customers.mapped("email")))
+        items = [
+            item
+            for item in self.emulator.entities("Item")
+            if item["Type"] in ("Service", "NonInventory", "Inventory") and item.get("Active", True)
+        ]
+        self.assertGreaterEqual(len(items), SAMPLE["items"])
+        self.assertEqual(len(run.product_line_ids.product_id), len(items))
+        sku = next(item for item in items if item.get("Sku"))
+        self.assertEqual(
+            run.product_line_ids.product_id.filtered(lambda p: p.default_code == sku["Sku"]).name, sku["Name"]
+        )
+        before = self.counts()
+
+        again = self.import_all()
+        self.assertEqual(self.counts(), before, "a second import created something")
+        self.assertEqual(set(again.customer_line_ids.mapped("reason")), {"bound"})
+        self.assertEqual(set(again.account_line_ids.mapped("reason")), {"mapped"})
+        self.assert_books_agree()
+
+    def test_an_import_stopped_in_the_middle_resumes_to_the_same_books(self):
+        run = self.start()
+        with patch.object(const, "IMPORT_CHUNK", 7), trap_jobs() as trap:
+            run.action_confirm_parties()
+            performed = self.drain(trap, fail_after=3)  # the list, two chunks, then an outage
+            self.assertEqual(performed, 3)
+            self.assertLess(run.documents_done, run.documents_total)
+            with self.assertRaises(UserError), self.env.cr.savepoint():  # refused until every document is in
+                run.action_opening_balances()
+            trap.enqueued_jobs = []  # what the outage left queued is lost with the worker
+            run.action_import_documents()  # the user resumes
+            self.drain(trap)
+        self.assertEqual(run.documents_done, run.documents_total)
+        run.action_opening_balances()
+        self.assert_books_agree()
+
+    def test_later_payments_on_either_side_apply_to_the_imported_documents(self):
+        run = self.import_all()
+        invoices = run.move_ids.filtered(lambda move: move.move_type == "out_invoice")
+        first, second = invoices[:2]
+        # In Odoo: the customer pays the first one in full.
+        with trap_jobs() as trap:
+            self.env["account.payment.register"].with_context(active_model="account.move", active_ids=first.ids).create(
+                {}
+            )._create_payments()
+            self.drain(trap)
+        row = self.env["quickbooks.sync.state"].search([("res_model", "=", "account.move"), ("res_id", "=", first.id)])
+        self.assertEqual(self.qbo_balance("Invoice", row.qbo_id), 0.0)
+        # In QuickBooks: the CPA records a payment of the second one; Odoo applies it.
+        second_row = self.env["quickbooks.sync.state"].search(
+            [("res_model", "=", "account.move"), ("res_id", "=", second.id)]
+        )
+        token = self.emulator.mint_tokens()["access_token"]
+        checking = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", "Checking")]
+        )
+        customer = self.env["quickbooks.sync.state"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", second.partner_id.id), ("qbo_entity", "=", "Customer")]
+        )
+        payment = self.emulator.api(
+            token,
+            "POST",
+            "payment",
+            json={
+                "CustomerRef": {"value": customer.qbo_id},
+                "DepositToAccountRef": {"value": checking.qbo_id},
+                "TotalAmt": second.amount_residual,
+                "Line": [
+                    {
+                        "Amount": second.amount_residual,
+                        "LinkedTxn": [{"TxnId": second_row.qbo_id, "TxnType": "Invoice"}],
+                    }
+                ],
+            },
+        )["Payment"]
+        self.env["quickbooks.pull"]._process_change(self.backend, "Payment", payment["Id"], "create")
+        self.assertIn(second.payment_state, ("paid", "in_payment"))
+        self.assert_books_agree()
+
+    def qbo_balance(self, entity, qbo_id):
+        found = [obj for obj in self.emulator.entities(entity) if str(obj["Id"]) == str(qbo_id)]
+        return round(float(found[0]["Balance"]), 2)
