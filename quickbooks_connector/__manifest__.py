@@ -30,6 +30,8 @@
         "data/quickbooks_inbox_data.xml",
         "views/quickbooks_webhook_event_views.xml",
         "views/quickbooks_import_views.xml",
+        "views/quickbooks_parallel_run_views.xml",
+        "report/quickbooks_parallel_run_report.xml",
     ],
     "assets": {
         "web.assets_backend": [

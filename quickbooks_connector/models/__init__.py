@@ -56,3 +56,4 @@ from . import quickbooks_import
 from . import quickbooks_import_line
 from . import quickbooks_import_documents
 from . import quickbooks_import_opening
+from . import quickbooks_parallel_run

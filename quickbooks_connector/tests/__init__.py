@@ -15,6 +15,7 @@ from . import (
     test_mapping,
     test_multi_realm,
     test_oauth_flow,
+    test_parallel_run,
     test_payables,
     test_payables_property,
     test_payments,
