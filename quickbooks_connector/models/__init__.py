@@ -57,3 +57,4 @@ from . import quickbooks_import_line
 from . import quickbooks_import_documents
 from . import quickbooks_import_opening
 from . import quickbooks_parallel_run
+from . import quickbooks_pull_document

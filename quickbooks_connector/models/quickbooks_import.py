@@ -320,6 +320,7 @@ class QuickbooksImport(models.Model):
         self._queue_documents()
         return True
 
+    @api.model
     def _bind_party(self, backend, entity, qbo_object, partner=None):
         """The Odoo partner of this QuickBooks customer (vendor), bound to it: the one bound already (a second
         run, or one Odoo sent), else ``partner``, else a new one made of QuickBooks' values."""
@@ -333,14 +334,16 @@ class QuickbooksImport(models.Model):
         rank = "customer_rank" if side is RECEIVABLE else "supplier_rank"
         if not partner[rank]:
             Partners.browse(partner.id)[rank] = 1
-        code = (qbo_object.get("CurrencyRef") or {}).get("value") or self.currency_id.name
+        home = backend.company_id.currency_id
+        code = (qbo_object.get("CurrencyRef") or {}).get("value") or home.name
         currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
-        key = self.env["quickbooks.push"]._customer_key(backend, currency or self.currency_id, side)
+        key = self.env["quickbooks.push"]._customer_key(backend, currency or home, side)
         row = SyncRecords._binding_for(backend, partner, entity, key=key)
         if not row.qbo_id:
             row._mark_done(qbo_object, owned(entity, qbo_object), origin="qbo")
         return partner
 
+    @api.model
     def _partner_values(self, qbo_object, side):
         address = qbo_object.get("BillAddr") or {}
         country = self.env["res.country"].search(

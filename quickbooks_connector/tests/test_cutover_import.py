@@ -6,6 +6,7 @@ vendor) finds nothing to report, every open document has QuickBooks' open balanc
 nothing, and an import stopped in the middle and resumed gives the same books.
 """
 
+from datetime import datetime, time, timedelta
 from unittest.mock import patch
 
 from odoo import fields
@@ -22,8 +23,9 @@ SAMPLE = {"seed": 11, "customers": 8, "vendors": 4, "items": 6, "invoices": 45, 
 OPEN_FIELDS = {"Invoice": "Balance", "CreditMemo": "RemainingCredit", "Bill": "Balance", "VendorCredit": "Balance"}
 
 
-@tagged("post_install", "-at_install")
-class TestImportFromQuickBooks(QuickbooksTestMixin, AccountTestInvoicingCommon):
+class ImportCase(QuickbooksTestMixin, AccountTestInvoicingCommon):
+    """A connected company with no entries yet, and QuickBooks holding the seeded sample company."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -122,7 +124,9 @@ class TestImportFromQuickBooks(QuickbooksTestMixin, AccountTestInvoicingCommon):
             "mappings": self.env["quickbooks.account.mapping"].search_count([]),
         }
 
-    # --- the tests
+
+@tagged("post_install", "-at_install")
+class TestImportFromQuickBooks(ImportCase):
     def test_the_imported_books_equal_quickbooks_account_by_account_and_a_second_import_changes_nothing(self):
         self.assertGreater(self.created.get("Invoice", 0), 0, self.created)
         run = self.import_all()
@@ -215,3 +219,166 @@ class TestImportFromQuickBooks(QuickbooksTestMixin, AccountTestInvoicingCommon):
     def qbo_balance(self, entity, qbo_id):
         found = [obj for obj in self.emulator.entities(entity) if str(obj["Id"]) == str(qbo_id)]
         return round(float(found[0]["Balance"]), 2)
+
+
+@tagged("post_install", "-at_install")
+class TestParallelRunFromQuickBooks(ImportCase):
+    """After the import, the staff go on working in QuickBooks for the parallel run: what they enter there
+    reaches Odoo, and each night's books comparison is clean."""
+
+    def qbo(self, method, path, **kwargs):
+        return self.emulator.api(self.token, method, path, **kwargs)
+
+    def notify(self, entity, qbo_id, operation="create"):
+        """QuickBooks' notification of the change, applied as the inbox applies it."""
+        return self.env["quickbooks.pull"]._process_change(self.backend, entity, qbo_id, operation)
+
+    def bound(self, entity, qbo_id):
+        return self.env["quickbooks.sync.state"].search(
+            [("backend_id", "=", self.backend.id), ("qbo_entity", "=", entity), ("qbo_id", "=", str(qbo_id))]
+        )
+
+    def test_three_days_of_work_in_quickbooks_reach_odoo_and_every_night_is_clean(self):
+        self.token = self.emulator.mint_tokens()["access_token"]
+        self.import_all()
+        today = fields.Date.context_today(self.env.user)
+        days = [today + timedelta(days=n) for n in (1, 2, 3)]
+        run = self.env["quickbooks.parallel.run"].create(
+            {
+                "backend_id": self.backend.id,
+                "start_date": days[0],
+                "length_days": 3,
+                "direction": "qbo_to_odoo",
+                "exit_clean_days": 3,
+                "exit_needs_month_end": False,
+            }
+        )
+        customers = [c for c in self.emulator.entities("Customer") if c.get("Active", True)]
+        vendors = [v for v in self.emulator.entities("Vendor") if v.get("Active", True)]
+        items = [i for i in self.emulator.entities("Item") if i["Type"] == "Service" and i.get("Active", True)]
+        expense = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", "Rent")]
+        )
+        checking = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", "Checking")]
+        )
+        payments = []
+        for number, day in enumerate(days):
+            invoice = self.qbo(
+                "POST",
+                "invoice",
+                json={
+                    "CustomerRef": {"value": customers[number]["Id"]},
+                    "TxnDate": day.isoformat(),
+                    "Line": [
+                        {
+                            "DetailType": "SalesItemLineDetail",
+                            "Amount": 240.0 + number,
+                            "SalesItemLineDetail": {
+                                "ItemRef": {"value": items[number % len(items)]["Id"]},
+                                "Qty": 2,
+                                "UnitPrice": (240.0 + number) / 2,
+                                "TaxCodeRef": {"value": "NON"},
+                            },
+                        }
+                    ],
+                },
+            )["Invoice"]
+            self.assertIn("made in Odoo", self.notify("Invoice", invoice["Id"]))
+            bill = self.qbo(
+                "POST",
+                "bill",
+                json={
+                    "VendorRef": {"value": vendors[number]["Id"]},
+                    "TxnDate": day.isoformat(),
+                    "Line": [
+                        {
+                            "DetailType": "AccountBasedExpenseLineDetail",
+                            "Amount": 99.5,
+                            "AccountBasedExpenseLineDetail": {"AccountRef": {"value": expense.qbo_id}},
+                        }
+                    ],
+                },
+            )["Bill"]
+            self.notify("Bill", bill["Id"])
+            # The customer pays half of the day's invoice in QuickBooks; Odoo applies it.
+            payment = self.qbo(
+                "POST",
+                "payment",
+                json={
+                    "CustomerRef": {"value": customers[number]["Id"]},
+                    "TxnDate": day.isoformat(),
+                    "TotalAmt": 120.0,
+                    "DepositToAccountRef": {"value": checking.qbo_id},
+                    "Line": [{"Amount": 120.0, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+                },
+            )["Payment"]
+            self.notify("Payment", payment["Id"])
+            payments.append(payment)
+            if number == 1:
+                # The bookkeeper corrects the day's invoice in QuickBooks: Odoo's is redone.
+                current = self.qbo("GET", f"invoice/{invoice['Id']}")["Invoice"]
+                current["Line"][0]["Amount"] = 300.0
+                current["Line"][0]["SalesItemLineDetail"]["UnitPrice"] = 150.0
+                self.qbo("POST", "invoice", json=current)
+                self.notify("Invoice", invoice["Id"], "update")
+                move = self.env["account.move"].browse(self.bound("Invoice", invoice["Id"]).res_id)
+                self.assertEqual((move.state, move.amount_total, move.amount_residual), ("posted", 300.0, 180.0))
+            move = self.env["account.move"].browse(self.bound("Invoice", invoice["Id"]).res_id)
+            self.assertTrue(move.quickbooks_entered_in_qbo)
+            self.assertEqual(
+                move.invoice_line_ids.product_id,
+                self.env["product.product"].browse(self.bound("Item", items[number % len(items)]["Id"]).res_id),
+            )
+            night = self.env["quickbooks.reconciliation"]._cron_nightly_reconciliation(
+                now=datetime.combine(day, time(12))
+            )
+            self.assertEqual(night.books_state, "match", night.books_summary)
+        self.assertEqual([d.clean for d in run.day_ids], [True, True, True])
+        self.assertTrue(run.exit_rule_met, run.verdict)
+        # The correction took the day's payment off its invoice and put it back: the job that follows a
+        # payment's reconciliation finds QuickBooks' own payment as it is, and writes nothing to it.
+        before = self.qbo("GET", f"payment/{payments[1]['Id']}")["Payment"]
+        for job in self.env["queue.job"].sudo().search([("state", "=", "pending")]):
+            self.assertIsNone(self.run_stored_job(job))
+        self.assertEqual(self.qbo("GET", f"payment/{payments[1]['Id']}")["Payment"]["SyncToken"], before["SyncToken"])
+        # Nothing Odoo made from QuickBooks was sent back.
+        self.assertFalse(
+            self.env["quickbooks.sync.state"].search(
+                [("backend_id", "=", self.backend.id), ("origin", "=", "odoo"), ("res_model", "=", "account.move")]
+            )
+        )
+
+    def test_a_document_odoo_cannot_make_to_the_cent_stays_in_draft_and_the_night_is_not_clean(self):
+        self.token = self.emulator.mint_tokens()["access_token"]
+        self.import_all()
+        day = fields.Date.context_today(self.env.user) + timedelta(days=1)
+        run = self.env["quickbooks.parallel.run"].create(
+            {"backend_id": self.backend.id, "start_date": day, "length_days": 2, "direction": "qbo_to_odoo"}
+        )
+        customer = next(c for c in self.emulator.entities("Customer") if c.get("Active", True))
+        item = next(i for i in self.emulator.entities("Item") if i["Type"] == "Service" and i.get("Active", True))
+        invoice = self.qbo(
+            "POST",
+            "invoice",
+            json={
+                "CustomerRef": {"value": customer["Id"]},
+                "TxnDate": day.isoformat(),
+                "Line": [
+                    {
+                        "DetailType": "SalesItemLineDetail",
+                        "Amount": 500.0,
+                        "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}, "TaxCodeRef": {"value": "TAX"}},
+                    }
+                ],
+            },
+        )["Invoice"]
+        outcome = self.notify("Invoice", invoice["Id"])
+        self.assertIn("Left in draft", outcome)
+        row = self.bound("Invoice", invoice["Id"])
+        self.assertEqual((row.state, row.failure_kind), ("failed", "mapping"))
+        self.assertIn("TAX", row.last_error)
+        self.assertEqual(self.env["account.move"].browse(row.res_id).state, "draft")
+        self.env["quickbooks.reconciliation"]._cron_nightly_reconciliation(now=datetime.combine(day, time(12)))
+        self.assertEqual([d.clean for d in run.day_ids], [False])
+        self.assertGreaterEqual(run.day_ids.unexplained_total, 500.0)

@@ -1,0 +1,227 @@
+"""During a parallel run from QuickBooks to Odoo, the documents people still enter in QuickBooks reach Odoo.
+
+An invoice, credit memo, bill or vendor credit created in QuickBooks on or after the run's start becomes the
+same Odoo document (its lines on the products bound to its items and the accounts mapped to its accounts,
+its taxes through the tax mapping), posted, bound to its original with QuickBooks as its origin: the
+connector never sends it back.  Changed in QuickBooks, it is redone in Odoo (reset to draft, its lines
+replaced, posted again); voided or deleted there, it is cancelled in Odoo.  A document Odoo cannot make to the
+cent (a line on an unmapped account, a tax not mapped, totals that differ) stays in draft with the reason on
+its sync record: that night's books comparison shows it, and the run's day is not clean.
+"""
+
+from odoo import api, fields, models
+
+from ..adapters.entities import owned
+from ..qbo.redact import get_logger
+from .quickbooks_import_documents import _date
+from .quickbooks_pull import is_voided
+
+_logger = get_logger(__name__)
+
+#: QuickBooks entity -> (Odoo move type, party entity).
+MIRRORED = {
+    "Invoice": ("out_invoice", "Customer"),
+    "CreditMemo": ("out_refund", "Customer"),
+    "Bill": ("in_invoice", "Vendor"),
+    "VendorCredit": ("in_refund", "Vendor"),
+}
+
+
+PARTY_TYPES = ("asset_receivable", "liability_payable")
+
+
+class MirrorProblem(Exception):
+    """What keeps a QuickBooks document from being made in Odoo to the cent."""
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
+
+    quickbooks_entered_in_qbo = fields.Boolean(
+        "Entered in QuickBooks",
+        copy=False,
+        readonly=True,
+        help="Made from a document entered in QuickBooks during a parallel run: QuickBooks keeps the original, "
+        "the connector never sends it.",
+    )
+
+    def _quickbooks_is_candidate(self):
+        return not self.quickbooks_entered_in_qbo and super()._quickbooks_is_candidate()
+
+
+class QuickbooksPull(models.AbstractModel):
+    _inherit = "quickbooks.pull"  # pylint: disable=consider-merging-classes-inherited  # a file per concern
+
+    def _check_drift(self, backend, entity, qbo_id, qbo_object):
+        run = backend._parallel_run_from_qbo() if entity in MIRRORED else None
+        if run:
+            row = self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, qbo_id)
+            if not row and qbo_object is not None:
+                day = _date(qbo_object.get("TxnDate"))
+                if day and day >= run.start_date:
+                    return self._mirror_document(backend, entity, qbo_object)
+            elif row and row.origin == "qbo" and row.res_model == "account.move":
+                move = self.env["account.move"].browse(row.res_id)
+                if move.quickbooks_entered_in_qbo:
+                    return self._mirror_document(backend, entity, qbo_object, row=row, move=move, qbo_id=qbo_id)
+        return super()._check_drift(backend, entity, qbo_id, qbo_object)
+
+    @api.model
+    def _mirror_document(self, backend, entity, qbo_object, row=None, move=None, qbo_id=None):
+        """Make (or redo) the Odoo document of this QuickBooks one; returns a short outcome."""
+        Moves = self.env["account.move"].sudo().with_company(backend.company_id)
+        if qbo_object is None or is_voided(qbo_object):
+            if move and move.state != "cancel":
+                row.sudo().write({"qbo_state": "deleted" if qbo_object is None else "voided"})
+                move.button_draft()
+                move.button_cancel()
+            return self.env._("%(entity)s %(id)s cancelled in Odoo, as in QuickBooks.", entity=entity, id=qbo_id)
+        if row and row.sync_token == str(qbo_object.get("SyncToken")):
+            return self.env._("Odoo has this version already.")
+        move_type, party_entity = MIRRORED[entity]
+        client = backend._qbo_client()
+        partner = self.env["quickbooks.import"]._bind_party(
+            backend, party_entity, client.get(party_entity, (qbo_object.get(f"{party_entity}Ref") or {}).get("value"))
+        )
+        problems = []
+        try:
+            lines = self._mirror_lines(backend, client, entity, qbo_object)
+        except MirrorProblem as problem:
+            problems.append(str(problem))
+            lines = []
+        day = _date(qbo_object.get("TxnDate")) or fields.Date.context_today(self)
+        values = {
+            "partner_id": partner.id,
+            "invoice_date": day,
+            "date": day,
+            "invoice_date_due": _date(qbo_object.get("DueDate")) or day,
+            "ref": qbo_object.get("DocNumber") or False,
+            "invoice_line_ids": [(5, 0, 0)] + [(0, 0, line) for line in lines],
+        }
+        settled = self.env["account.move.line"]
+        if move:
+            if move.state == "posted":
+                # Resetting to draft takes its payments off; they are put back once it is posted again.
+                party_lines = move.line_ids.filtered(lambda line: line.account_id.account_type in PARTY_TYPES)
+                settled = party_lines.matched_debit_ids.debit_move_id | party_lines.matched_credit_ids.credit_move_id
+                move.button_draft()
+            move.write(values)
+        else:
+            move = Moves.create({**values, "move_type": move_type, "quickbooks_entered_in_qbo": True})
+        total = round(float(qbo_object.get("TotalAmt") or 0), 2)
+        if not problems and move.currency_id.compare_amounts(move.amount_total, total):
+            problems.append(
+                self.env._("Odoo's total %(odoo)s is not QuickBooks' %(qbo)s.", odoo=move.amount_total, qbo=total)
+            )
+        row = row or self.env["quickbooks.sync.state"].sudo()._binding_for(backend, move, entity)
+        if problems:
+            message = self.env._("Left in draft: %s", " ".join(problems))
+            row.sudo().write(
+                {
+                    "qbo_id": str(qbo_object["Id"]),
+                    "origin": "qbo",
+                    "state": "failed",
+                    "failure_kind": "mapping",
+                    "last_error": message,
+                }
+            )
+            move.message_post(body=message)
+            return message
+        move.action_post()
+        if settled:
+            party_lines = move.line_ids.filtered(lambda line: line.account_id.account_type in PARTY_TYPES)
+            (party_lines | settled).filtered(lambda line: not line.reconciled).reconcile()
+        row._mark_done(qbo_object, owned(entity, qbo_object), origin="qbo")
+        return self.env._(
+            "%(entity)s %(number)s made in Odoo as %(name)s.",
+            entity=entity,
+            number=values["ref"] or qbo_object["Id"],
+            name=move.name,
+        )
+
+    def _mirror_lines(self, backend, client, entity, qbo_object):
+        accounts = {
+            mapping.qbo_account_id.qbo_id: mapping.account_id
+            for mapping in self.env["quickbooks.account.mapping"]
+            .sudo()
+            .search([("backend_id", "=", backend.id), ("qbo_account_id", "!=", False)], order="id desc")
+        }
+        taxes = {
+            mapping.qbo_tax_code_id.qbo_id: mapping.tax_id
+            for mapping in self.env["quickbooks.tax.mapping"].sudo().search([("backend_id", "=", backend.id)])
+        }
+        items = {}
+        lines = []
+        for line in qbo_object.get("Line") or []:
+            kind = line.get("DetailType")
+            detail = line.get(kind) or {}
+            amount = float(line.get("Amount") or 0)
+            if kind in ("SalesItemLineDetail", "ItemBasedExpenseLineDetail"):
+                item_id = (detail.get("ItemRef") or {}).get("value")
+                if item_id not in items:
+                    items[item_id] = client.get("Item", item_id)
+                item = items[item_id]
+                ref = item.get("IncomeAccountRef") if kind == "SalesItemLineDetail" else item.get("ExpenseAccountRef")
+                account = accounts.get((ref or {}).get("value"))
+                product = self._bound_product(backend, item_id)
+                quantity = float(detail.get("Qty") or 1)
+                price = float(detail.get("UnitPrice") or 0)
+                if round(quantity * price, 2) != round(amount, 2):
+                    quantity, price = 1.0, amount
+                values = {"product_id": product.id or False, "quantity": quantity, "price_unit": price}
+            elif kind == "AccountBasedExpenseLineDetail":
+                account = accounts.get((detail.get("AccountRef") or {}).get("value"))
+                values = {"quantity": 1.0, "price_unit": amount}
+            elif kind == "DiscountLineDetail":
+                account = accounts.get((detail.get("DiscountAccountRef") or {}).get("value"))
+                values = {"quantity": 1.0, "price_unit": -amount}
+            else:
+                continue  # subtotals, descriptions: nothing booked
+            if not account:
+                raise MirrorProblem(self.env._("a line's QuickBooks account is not mapped to an Odoo account."))
+            code = (detail.get("TaxCodeRef") or {}).get("value")
+            tax = taxes.get(code) if code not in (None, "NON") else None
+            if code not in (None, "NON") and tax is None:
+                raise MirrorProblem(self.env._("QuickBooks tax code %s is not mapped to an Odoo tax.", code))
+            values.update(
+                {
+                    "name": line.get("Description") or item_name(items, detail) or "/",
+                    "account_id": account.id,
+                    "tax_ids": [(6, 0, tax.ids if tax else [])],
+                }
+            )
+            lines.append(values)
+        return lines
+
+    def _bound_product(self, backend, item_id):
+        row = self.env["quickbooks.sync.state"].sudo()._binding_for_qbo(backend, "Item", item_id)
+        if row and row.res_model == "product.product":
+            return self.env["product.product"].browse(row.res_id)
+        return self.env["product.product"]
+
+
+def item_name(items, detail):
+    item = items.get((detail.get("ItemRef") or {}).get("value")) or {}
+    return item.get("Name")
+
+
+class QuickbooksBackend(models.Model):
+    _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # a file per concern
+
+    def _parallel_run_from_qbo(self):
+        """The running parallel run in which QuickBooks is the working side, if any."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        return (
+            self.env["quickbooks.parallel.run"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "=", self.id),
+                    ("state", "=", "running"),
+                    ("direction", "=", "qbo_to_odoo"),
+                    ("end_date", ">=", today),
+                ],
+                limit=1,
+            )
+        )
