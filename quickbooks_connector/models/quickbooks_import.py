@@ -29,8 +29,7 @@ IMPORT_STATES = [
     ("draft", "Start"),
     ("accounts", "Chart of Accounts"),
     ("parties", "Customers, Vendors, Products"),
-    ("documents", "Open Documents"),
-    ("opening", "Opening Balances"),
+    ("documents", "Open Documents and Opening Balances"),
     ("done", "Done"),
 ]
 #: The code of the account the imported documents' other side waits on until the opening balances.

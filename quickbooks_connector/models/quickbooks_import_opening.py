@@ -104,7 +104,9 @@ class QuickbooksImport(models.Model):
             {
                 "state": "done",
                 "summary": self.env._(
-                    "%(count)s opening entr(y/ies) entered; the clearing account %(account)s is empty.",
+                    "Imported: %(documents)s open document(s), %(count)s opening entry(ies); the clearing account "
+                    "%(account)s is empty. The books comparison now compares both books every night.",
+                    documents=self.documents_done,
                     count=len(created),
                     account=clearing.display_name,
                 ),

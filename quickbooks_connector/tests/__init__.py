@@ -8,6 +8,7 @@ from . import (
     test_cutover_import,
     test_daily_work,
     test_demo_start,
+    test_import_tour,
     test_job_functions,
     test_journal_entries,
     test_journal_settlements,

@@ -50,17 +50,17 @@ class TestBooksTour(BooksCase, HttpCase):
         self.assertEqual(run.books_unexplained_count, 4)
 
 
-def _wait_then_screenshot(wait):
-    """The tour's own wait, then (when asked for) a picture of the page the tour ended on."""
+def _wait_then_screenshot(wait, variable=SCREENSHOT_ENV, height=620):
+    """The tour's own wait, then (when ``variable`` names a file) a picture of the page the tour ended on."""
 
     def wrapper(browser, *args, **kwargs):
         result = wait(browser, *args, **kwargs)
-        target = os.environ.get(SCREENSHOT_ENV)
+        target = os.environ.get(variable)
         if target:
             # A wider window than the tour's, so that the explanations fit; the list lays itself out again.
             browser._websocket_request(
                 "Emulation.setDeviceMetricsOverride",
-                params={"width": 1680, "height": 620, "deviceScaleFactor": 1, "mobile": False},
+                params={"width": 1680, "height": height, "deviceScaleFactor": 1, "mobile": False},
             )
             browser._websocket_request(
                 "Runtime.evaluate",
