@@ -1,6 +1,6 @@
 {
     "name": "QuickBooks Online Connector",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "summary": "Keep Odoo invoices, bills, customers, vendors and payments in lockstep with QuickBooks Online",
     "category": "Accounting/Accounting",
     "author": "quickbooks_connector contributors",

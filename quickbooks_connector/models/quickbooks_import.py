@@ -22,6 +22,7 @@ from ..adapters.sides import PAYABLE, RECEIVABLE
 from ..qbo.redact import get_logger
 from ..tools import cutover_matching as matching
 from ..tools.access import check_manager
+from ..tools.jobs import enqueue, job
 
 _logger = get_logger(__name__)
 
@@ -295,29 +296,44 @@ class QuickbooksImport(models.Model):
         self.env["quickbooks.import.line"].create(values)
 
     def action_confirm_parties(self):
-        """Create the new customers, vendors and products, bind every one to its QuickBooks original, then
-        queue the import of the open documents."""
+        """Queue the creation of the new customers, vendors and products (each bound to its QuickBooks
+        original), then the import of the open documents."""
         self.ensure_one()
         check_manager(self)
-        backend = self._connected_backend()
-        client = backend._qbo_client()
-        for kind, entity in (("customer", "Customer"), ("vendor", "Vendor")):
-            lines = self.line_ids.filtered(lambda line, k=kind: line.kind == k)
-            objects = client.find_in(entity, "Id", lines.mapped("qbo_id"))
-            for line in lines:
-                qbo_object = (objects.get(line.qbo_id) or [None])[0]
-                if qbo_object is not None:
-                    partner = self._bind_party(backend, entity, qbo_object, line.partner_id)
-                    line.write({"partner_id": partner.id, "reason": line.reason})
-        lines = self.product_line_ids
-        items = client.find_in("Item", "Id", lines.mapped("qbo_id"))
-        for line in lines:
-            item = (items.get(line.qbo_id) or [None])[0]
-            if item is not None:
-                self._bind_product(backend, line, item)
+        self._connected_backend()
         self.state = "documents"
-        self._queue_documents()
+        self.sudo().documents_started_at = fields.Datetime.now()
+        enqueue(self, self.env._("QuickBooks import: customers, vendors and products"))._quickbooks_import_parties_job()
         return True
+
+    @job
+    def _quickbooks_import_parties_job(self):
+        """Job: create and bind the customers, vendors and products the review kept, then list the open
+        documents.  What is bound already (an earlier try) is reused."""
+        self.ensure_one()
+        backend = self._connected_backend()
+
+        def work():
+            client = backend._qbo_client()
+            for kind, entity in (("customer", "Customer"), ("vendor", "Vendor")):
+                lines = self.line_ids.filtered(lambda line, k=kind: line.kind == k)
+                objects = {str(obj["Id"]): obj for obj in client.query_all(entity)}
+                for line in lines:
+                    qbo_object = objects.get(line.qbo_id)
+                    if qbo_object is not None:
+                        partner = self._bind_party(backend, entity, qbo_object, line.partner_id)
+                        line.write({"partner_id": partner.id, "reason": line.reason})
+            items = {str(item["Id"]): item for item in client.query_all("Item")}
+            for line in self.product_line_ids:
+                item = items.get(line.qbo_id)
+                if item is not None:
+                    self._bind_product(backend, line, item)
+
+        self.env["quickbooks.push"]._run(backend, self.env["quickbooks.sync.state"], work)
+        self._queue_documents()
+        return self.env._(
+            "%s customer(s), vendor(s) and product(s) bound", len(self.line_ids) - len(self.account_line_ids)
+        )
 
     @api.model
     def _bind_party(self, backend, entity, qbo_object, partner=None):

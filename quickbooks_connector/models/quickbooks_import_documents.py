@@ -73,7 +73,6 @@ class QuickbooksImport(models.Model):
                 run.documents_time_left = False
 
     def _queue_documents(self):
-        self.sudo().documents_started_at = fields.Datetime.now()
         enqueue(self, self.env._("QuickBooks import: list the open documents"))._quickbooks_import_list_job()
 
     def action_import_documents(self):
@@ -81,6 +80,7 @@ class QuickbooksImport(models.Model):
         self.ensure_one()
         check_manager(self)
         self._connected_backend()
+        self.sudo().documents_started_at = fields.Datetime.now()
         self._queue_documents()
         return True
 

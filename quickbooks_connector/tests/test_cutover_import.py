@@ -161,8 +161,8 @@ class TestImportFromQuickBooks(ImportCase):
         run = self.start()
         with patch.object(const, "IMPORT_CHUNK", 7), trap_jobs() as trap:
             run.action_confirm_parties()
-            performed = self.drain(trap, fail_after=3)  # the list, two chunks, then an outage
-            self.assertEqual(performed, 3)
+            performed = self.drain(trap, fail_after=4)  # the parties, the list, two chunks, then an outage
+            self.assertEqual(performed, 4)
             self.assertLess(run.documents_done, run.documents_total)
             with self.assertRaises(UserError), self.env.cr.savepoint():  # refused until every document is in
                 run.action_opening_balances()

@@ -8,11 +8,16 @@ from unittest.mock import patch
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
 
-from ..models import quickbooks_import_documents
+from ..models import quickbooks_import, quickbooks_import_documents
 from .test_books_tour import _wait_then_screenshot
 from .test_cutover_import import ImportCase
 
 SCREENSHOT_ENV = "QBO_IMPORT_SCREENSHOT"
+
+
+def run_now(record, description, **options):
+    """``enqueue(record, ...)._job(...)`` that runs the job at once, in the request."""
+    return record
 
 
 @tagged("post_install", "-at_install")
@@ -28,7 +33,8 @@ class TestImportTour(ImportCase, HttpCase):
         )
         screenshot = _wait_then_screenshot(ChromeBrowser._wait_code_ok, SCREENSHOT_ENV, height=900)
         with (
-            patch.object(quickbooks_import_documents, "enqueue", lambda record, description, **options: record),
+            patch.object(quickbooks_import_documents, "enqueue", run_now),
+            patch.object(quickbooks_import, "enqueue", run_now),
             patch.object(ChromeBrowser, "_wait_code_ok", screenshot),
         ):
             self.start_tour(

@@ -19,6 +19,9 @@ EXPECTED = {
     ("quickbooks.webhook.event", "_quickbooks_process_object"),
     ("quickbooks.reconciliation", "_send_slack_alert"),
     ("quickbooks.backend", "_quickbooks_prepare_backfill_job"),
+    ("quickbooks.import", "_quickbooks_import_parties_job"),
+    ("quickbooks.import", "_quickbooks_import_list_job"),
+    ("quickbooks.import", "_quickbooks_import_documents_job"),
 }
 
 
