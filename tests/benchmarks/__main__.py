@@ -8,8 +8,9 @@ afterwards; the addon is installed once, in a template database each benchmark's
 from): posting overhead A/B, reconciliation at scale, the books comparison at scale, latency idle,
 the backfill through the bulk wizard, a selection of invoices posted at once (webhook answers and page
 loads while it drains), latency during a backfill (which also gives that backfill's figures), two
-Odoo nodes draining one backlog, and three companies draining a backlog each into their own
-QuickBooks realm.  Each writes its own JSON next to ``results.json`` (all of them); then
+Odoo nodes draining one backlog, three companies draining a backlog each into their own
+QuickBooks realm, and the import of a company from QuickBooks.
+Each writes its own JSON next to ``results.json`` (all of them); then
 ``tests.benchmarks.results`` draws the latency plot and the Markdown table.  ``--only latency,overhead``
 runs some of them.  ``--check``: exit 1 if a benchmark did not run or printed no figures (timings are
 never checked).
@@ -38,6 +39,7 @@ SIZES = {
         "latency_load": ["--invoices", "4", "--load", "60"],
         "two_nodes": ["--invoices", "40", "--nodes", "2"],
         "realms": ["--invoices", "20", "--realms", "3"],
+        "cutover": ["--customers", "50", "--invoices", "300"],
     },
     "small": {
         "overhead": ["--invoices", "100"],
@@ -49,6 +51,7 @@ SIZES = {
         "latency_load": ["--invoices", "40", "--load", "600"],
         "two_nodes": ["--invoices", "600", "--nodes", "2"],
         "realms": ["--invoices", "300", "--realms", "3"],
+        "cutover": ["--customers", "2000", "--invoices", "10000"],
     },
     "full": {
         "overhead": ["--invoices", "500"],
@@ -60,6 +63,7 @@ SIZES = {
         "latency_load": ["--invoices", "200", "--load", "5000"],
         "two_nodes": ["--invoices", "3000", "--nodes", "2"],
         "realms": ["--invoices", "1500", "--realms", "3"],
+        "cutover": ["--customers", "20000", "--invoices", "100000"],
     },
 }
 MODULES = {
@@ -72,6 +76,7 @@ MODULES = {
     "backfill": "backfill",
     "bulkpost": "bulkpost",
     "realms": "realms",
+    "cutover": "cutover",
 }
 
 

@@ -92,6 +92,7 @@ TITLES = {
     "reconciliation": "Reconciliation",
     "books": "Books comparison",
     "bulkpost": "Posting a selection of invoices",
+    "cutover": "Import from QuickBooks",
 }
 ORDER = (
     "latency",
@@ -103,6 +104,7 @@ ORDER = (
     "overhead",
     "reconciliation",
     "books",
+    "cutover",
 )
 
 

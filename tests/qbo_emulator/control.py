@@ -214,13 +214,21 @@ def _route(emu: Emulator, realm: Realm, request: Request, parts: list[str], meth
         return _reply(realm.company.settings)
     if head == "sample_company" and method == "POST":
         # A realistic company to import (the realm is reset first: the same seed gives the same company).
-        size = SampleSize(**{key: int(value) for key, value in data.items() if key != "seed"})
+        size = SampleSize(**{key: int(value) for key, value in data.items() if key not in ("seed", "notify")})
         if addressed:
             emu.reset_realm(realm.realm_id, keep_tokens=True)
         else:
             emu.reset(keep_tokens=True)
         company = emu.realms[realm.realm_id].company  # the realm as it is after the reset
-        return _reply({"ok": True, "created": fill_company(company, int(data.get("seed") or 0), size)})
+        notify = data.get("notify", True) is not False
+        enabled = emu.webhooks.config["enabled"]
+        if not notify:  # a history made before the app subscribed notifies no one
+            emu.webhooks.configure({"enabled": False})
+        try:
+            created = fill_company(company, int(data.get("seed") or 0), size)
+        finally:
+            emu.webhooks.configure({"enabled": enabled})
+        return _reply({"ok": True, "created": created})
     if head == "entities" and len(parts) >= 2:
         return _entities(realm.company, parts, method, data)
     if head == "webhooks":

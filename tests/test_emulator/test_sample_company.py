@@ -98,3 +98,22 @@ def test_the_command_line_starts_with_the_sample_company():
         check=False,
     )
     assert refused.returncode == 2 and "unknown sample size 'clients=3'" in refused.stderr
+
+
+def test_a_history_made_without_notifications_notifies_no_one():
+    from .test_webhooks import Receiver
+
+    receiver = Receiver()
+    process, printed = _start_cli("--webhook-url", receiver.url)
+    try:
+        control = Control(printed["base url"], printed["control token"])
+        control.call("POST", "sample_company", {"seed": 3, "notify": False, **SMALL})
+        assert control.call("POST", "webhooks/flush") == []
+        assert receiver.calls == []
+        control.call("POST", "sample_company", {"seed": 3, **SMALL})  # by default, as the API would
+        control.call("POST", "webhooks/flush")
+        assert sum(len(receiver.events(index)) for index in range(len(receiver.calls))) > 100
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        receiver.close()
