@@ -2,24 +2,26 @@
 
 An invoice, credit memo, bill or vendor credit created in QuickBooks on or after the run's start becomes the
 same Odoo document (its lines on the products bound to its items and the accounts mapped to its accounts,
-its taxes through the tax mapping), posted, bound to its original with QuickBooks as its origin: the
-connector never sends it back.  Changed in QuickBooks, it is redone in Odoo (reset to draft, its lines
-replaced, posted again); voided or deleted there, it is cancelled in Odoo.  A document Odoo cannot make to the
-cent (a line on an unmapped account, a tax not mapped, totals that differ) stays in draft with the reason on
-its sync record: that night's books comparison shows it, and the run's day is not clean.
+its taxes through the tax mapping), a journal entry the same Odoo entry (in the company's miscellaneous
+journal, its A/R and A/P lines with their customer or vendor), posted, bound to its original with QuickBooks
+as its origin: the connector never sends it back.  Changed in QuickBooks, it is redone in Odoo (reset to
+draft, its lines replaced, posted again); voided or deleted there, it is cancelled in Odoo.  A document
+Odoo cannot make to the cent (a line on an unmapped account, a tax not mapped, totals that differ) stays in
+draft with the reason on its sync record: that night's books comparison shows it, and the day is not clean.
 """
 
 from odoo import api, fields, models
 
-from ..adapters.entities import owned
+from ..adapters.entities import JOURNAL_ENTRY, owned
 from ..qbo.redact import get_logger
 from .quickbooks_import_documents import _date
 from .quickbooks_pull import is_voided
 
 _logger = get_logger(__name__)
 
-#: QuickBooks entity -> (Odoo move type, party entity).
+#: QuickBooks entity -> (Odoo move type, party entity).  A journal entry's lines name their own.
 MIRRORED = {
+    JOURNAL_ENTRY: ("entry", None),
     "Invoice": ("out_invoice", "Customer"),
     "CreditMemo": ("out_refund", "Customer"),
     "Bill": ("in_invoice", "Vendor"),
@@ -78,26 +80,17 @@ class QuickbooksPull(models.AbstractModel):
             return self.env._("%(entity)s %(id)s cancelled in Odoo, as in QuickBooks.", entity=entity, id=qbo_id)
         if row and row.sync_token == str(qbo_object.get("SyncToken")):
             return self.env._("Odoo has this version already.")
-        move_type, party_entity = MIRRORED[entity]
         client = backend._qbo_client()
-        partner = self.env["quickbooks.import"]._bind_party(
-            backend, party_entity, client.get(party_entity, (qbo_object.get(f"{party_entity}Ref") or {}).get("value"))
-        )
         problems = []
+        day = _date(qbo_object.get("TxnDate")) or fields.Date.context_today(self)
         try:
-            lines = self._mirror_lines(backend, client, entity, qbo_object)
+            if entity == JOURNAL_ENTRY:
+                values = self._mirror_entry_values(backend, client, qbo_object, day)
+            else:
+                values = self._mirror_document_values(backend, client, entity, qbo_object, day)
         except MirrorProblem as problem:
             problems.append(str(problem))
-            lines = []
-        day = _date(qbo_object.get("TxnDate")) or fields.Date.context_today(self)
-        values = {
-            "partner_id": partner.id,
-            "invoice_date": day,
-            "date": day,
-            "invoice_date_due": _date(qbo_object.get("DueDate")) or day,
-            "ref": qbo_object.get("DocNumber") or False,
-            "invoice_line_ids": [(5, 0, 0)] + [(0, 0, line) for line in lines],
-        }
+            values = {"date": day, "ref": qbo_object.get("DocNumber") or False}
         settled = self.env["account.move.line"]
         if move:
             if move.state == "posted":
@@ -107,9 +100,12 @@ class QuickbooksPull(models.AbstractModel):
                 move.button_draft()
             move.write(values)
         else:
-            move = Moves.create({**values, "move_type": move_type, "quickbooks_entered_in_qbo": True})
+            values = {**values, "move_type": MIRRORED[entity][0], "quickbooks_entered_in_qbo": True}
+            if entity == JOURNAL_ENTRY:
+                values["journal_id"] = self._entries_journal(backend).id
+            move = Moves.create(values)
         total = round(float(qbo_object.get("TotalAmt") or 0), 2)
-        if not problems and move.currency_id.compare_amounts(move.amount_total, total):
+        if not problems and entity != JOURNAL_ENTRY and move.currency_id.compare_amounts(move.amount_total, total):
             problems.append(
                 self.env._("Odoo's total %(odoo)s is not QuickBooks' %(qbo)s.", odoo=move.amount_total, qbo=total)
             )
@@ -135,17 +131,79 @@ class QuickbooksPull(models.AbstractModel):
         return self.env._(
             "%(entity)s %(number)s made in Odoo as %(name)s.",
             entity=entity,
-            number=values["ref"] or qbo_object["Id"],
+            number=qbo_object.get("DocNumber") or qbo_object["Id"],
             name=move.name,
         )
 
-    def _mirror_lines(self, backend, client, entity, qbo_object):
-        accounts = {
+    def _mirror_document_values(self, backend, client, entity, qbo_object, day):
+        party_entity = MIRRORED[entity][1]
+        partner = self.env["quickbooks.import"]._bind_party(
+            backend, party_entity, client.get(party_entity, (qbo_object.get(f"{party_entity}Ref") or {}).get("value"))
+        )
+        lines = self._mirror_lines(backend, client, entity, qbo_object)
+        return {
+            "partner_id": partner.id,
+            "invoice_date": day,
+            "date": day,
+            "invoice_date_due": _date(qbo_object.get("DueDate")) or day,
+            "ref": qbo_object.get("DocNumber") or False,
+            "invoice_line_ids": [(5, 0, 0)] + [(0, 0, line) for line in lines],
+        }
+
+    def _mirror_entry_values(self, backend, client, qbo_object, day):
+        """A journal entry: each line on the Odoo account mapped to its QuickBooks account, with its customer
+        or vendor (QuickBooks names one on every A/R and A/P line)."""
+        accounts = self._mapped_accounts(backend)
+        lines = []
+        for line in qbo_object.get("Line") or []:
+            detail = line.get("JournalEntryLineDetail")
+            if line.get("DetailType") != "JournalEntryLineDetail" or not detail:
+                continue
+            account = accounts.get((detail.get("AccountRef") or {}).get("value"))
+            if not account:
+                raise MirrorProblem(self.env._("a line's QuickBooks account is not mapped to an Odoo account."))
+            amount = round(float(line.get("Amount") or 0), 2)
+            debit = detail.get("PostingType") == "Debit"
+            party = detail.get("Entity") or {}
+            partner = self.env["res.partner"]
+            if party.get("Type") in ("Customer", "Vendor"):
+                party_id = (party.get("EntityRef") or {}).get("value")
+                partner = self.env["quickbooks.import"]._bind_party(
+                    backend, party["Type"], client.get(party["Type"], party_id)
+                )
+            lines.append(
+                {
+                    "account_id": account.id,
+                    "partner_id": partner.id or False,
+                    "name": line.get("Description") or qbo_object.get("PrivateNote") or "/",
+                    "debit": amount if debit else 0.0,
+                    "credit": 0.0 if debit else amount,
+                }
+            )
+        return {
+            "date": day,
+            "ref": qbo_object.get("DocNumber") or False,
+            "line_ids": [(5, 0, 0)] + [(0, 0, line) for line in lines],
+        }
+
+    def _entries_journal(self, backend):
+        return (
+            self.env["account.journal"]
+            .sudo()
+            .search([("company_id", "=", backend.company_id.id), ("type", "=", "general")], limit=1)
+        )
+
+    def _mapped_accounts(self, backend):
+        """{QuickBooks account Id: the Odoo account mapped to it}."""
+        return {
             mapping.qbo_account_id.qbo_id: mapping.account_id
             for mapping in self.env["quickbooks.account.mapping"]
             .sudo()
             .search([("backend_id", "=", backend.id), ("qbo_account_id", "!=", False)], order="id desc")
         }
+
+    def _mirror_lines(self, backend, client, entity, qbo_object):
+        accounts = self._mapped_accounts(backend)
         taxes = {
             mapping.qbo_tax_code_id.qbo_id: mapping.tax_id
             for mapping in self.env["quickbooks.tax.mapping"].sudo().search([("backend_id", "=", backend.id)])

@@ -262,6 +262,10 @@ class TestParallelRunFromQuickBooks(ImportCase):
         checking = self.env["quickbooks.qbo.account"].search(
             [("backend_id", "=", self.backend.id), ("name", "=", "Checking")]
         )
+        depreciation, equipment = (
+            self.env["quickbooks.qbo.account"].search([("backend_id", "=", self.backend.id), ("name", "=", name)])
+            for name in ("Depreciation", "Equipment")
+        )
         payments = []
         for number, day in enumerate(days):
             invoice = self.qbo(
@@ -301,6 +305,26 @@ class TestParallelRunFromQuickBooks(ImportCase):
                 },
             )["Bill"]
             self.notify("Bill", bill["Id"])
+            # The accountant books the month's depreciation in QuickBooks.
+            entry = self.qbo(
+                "POST",
+                "journalentry",
+                json={
+                    "TxnDate": day.isoformat(),
+                    "DocNumber": f"DEP-{number + 1}",
+                    "Line": [
+                        {
+                            "DetailType": "JournalEntryLineDetail",
+                            "Amount": 80.0 + number,
+                            "JournalEntryLineDetail": {"PostingType": posting, "AccountRef": {"value": account.qbo_id}},
+                        }
+                        for posting, account in (("Debit", depreciation), ("Credit", equipment))
+                    ],
+                },
+            )["JournalEntry"]
+            self.assertIn("made in Odoo", self.notify("JournalEntry", entry["Id"]))
+            booked = self.env["account.move"].browse(self.bound("JournalEntry", entry["Id"]).res_id)
+            self.assertEqual((booked.move_type, booked.state, booked.ref), ("entry", "posted", f"DEP-{number + 1}"))
             # The customer pays half of the day's invoice in QuickBooks; Odoo applies it.
             payment = self.qbo(
                 "POST",
