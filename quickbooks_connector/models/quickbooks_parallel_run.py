@@ -143,13 +143,23 @@ class QuickbooksParallelRun(models.Model):
             "unexplained_total": unexplained,
             "unexplained_count": reconciliation.books_unexplained_count,
             "explained_count": reconciliation.books_explained_count,
-            "summary": reconciliation.books_summary or reconciliation.notes or False,
+            "summary": self._night_summary(reconciliation),
         }
         existing = self.day_ids.filtered(lambda d: d.date == reconciliation.local_date)
         if existing:
             existing.sudo().write(values)
         else:
             self.env["quickbooks.parallel.day"].sudo().create(values)
+
+    def _night_summary(self, reconciliation):
+        """What the night said, the reconciliation's own verdict first when it did not match (an open
+        document that differs is no books line)."""
+        books = reconciliation.books_summary or ""
+        if reconciliation.state == "match":
+            return books or False
+        state = dict(reconciliation._fields["state"].selection).get(reconciliation.state, reconciliation.state)
+        detail = (reconciliation.notes or reconciliation.error_message or "").strip().splitlines()
+        return "; ".join(part for part in (f"{state}: {detail[0]}" if detail else state, books) if part)[:250]
 
     # ------------------------------------------------------------------ actions
     def action_sign_off(self):

@@ -7,16 +7,20 @@ entered on the working side (Odoo, in this direction) and sent to QuickBooks as 
 """
 
 from datetime import datetime, time, timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import ChromeBrowser
 
 from .test_books import BooksCase
+from .test_books_tour import _wait_then_screenshot
+
+SCREENSHOT_ENV = "QBO_PARALLEL_RUN_SCREENSHOT"
 
 
-@tagged("post_install", "-at_install")
-class TestParallelRun(BooksCase):
+class ParallelRunCase(BooksCase):
     def night(self, day):
         """The nightly reconciliation of ``day`` (noon: after the reconciliation hour)."""
         runs = self.Run._cron_nightly_reconciliation(now=datetime.combine(day, time(12)))
@@ -50,6 +54,40 @@ class TestParallelRun(BooksCase):
             },
         )["Invoice"]
 
+    def four_nights(self):
+        """Four nights of work in Odoo, the first one with an invoice typed in QuickBooks only (then voided there
+        and resolved), the third a month-end; the run and its days."""
+        month_end = fields.Date.today().replace(day=1) - timedelta(days=1)
+        days = [month_end - timedelta(days=2) + timedelta(days=n) for n in range(4)]
+        run = self.env["quickbooks.parallel.run"].create(
+            {
+                "backend_id": self.backend.id,
+                "start_date": days[0],
+                "length_days": 4,
+                "direction": "odoo_to_qbo",
+                "exit_clean_days": 3,
+            }
+        )
+        self.pushed(120.0, invoice_date=days[0])
+        stray = self.qbo_only_invoice(days[0], 75.0)
+        self.night(days[0])
+        current = self.emulator.api(self.token, "GET", f"invoice/{stray['Id']}")["Invoice"]
+        self.emulator.api(
+            self.token,
+            "POST",
+            "invoice",
+            params={"operation": "void"},
+            json={"Id": stray["Id"], "SyncToken": current["SyncToken"]},
+        )
+        run.day_ids.resolution = "Typed in QuickBooks by mistake: voided there."
+        for day in days[1:]:
+            self.pushed(50.0 + day.day, invoice_date=day)
+            self.night(day)
+        return run
+
+
+@tagged("post_install", "-at_install")
+class TestParallelRun(ParallelRunCase):
     def test_days_are_judged_each_night_and_the_exit_rule_needs_clean_days_in_a_row_with_a_month_end(self):
         month_end = fields.Date.today().replace(day=1) - timedelta(days=1)
         days = [month_end - timedelta(days=2) + timedelta(days=n) for n in range(4)]  # the month-end is the 3rd
@@ -71,6 +109,7 @@ class TestParallelRun(BooksCase):
         self.assertFalse(run.day_ids.clean)
         self.assertAlmostEqual(run.day_ids.unexplained_total, first.books_unexplained_total)
         self.assertEqual((run.consecutive_clean_days, run.open_differences, run.exit_rule_met), (0, 1, False))
+        self.assertIn("Drift", run.day_ids.summary)  # the open invoice QuickBooks alone has
         with self.assertRaises(UserError), self.env.cr.savepoint():
             run.action_sign_off()
         # The accountant voids the stray invoice in QuickBooks and says so.
@@ -125,3 +164,29 @@ class TestParallelRun(BooksCase):
         self.assertIn("month-end", run.verdict)
         run.exit_needs_month_end = False
         self.assertTrue(run.exit_rule_met)
+
+
+@tagged("post_install", "-at_install")
+class TestParallelRunTour(ParallelRunCase, HttpCase):
+    """The run's screen in a real browser.  With ``QBO_PARALLEL_RUN_SCREENSHOT=<file.png>`` the browser's last
+    page is saved there (the README's screenshot)."""
+
+    def test_the_accountant_reads_the_run_in_the_browser(self):
+        run = self.four_nights()
+        self.assertTrue(run.exit_rule_met, run.verdict)
+        manager = new_test_user(
+            self.env,
+            "qbo_parallel_manager",
+            name="Parallel Run Manager",
+            groups="account.group_account_manager,quickbooks_connector.group_quickbooks_manager",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        screenshot = _wait_then_screenshot(ChromeBrowser._wait_code_ok, SCREENSHOT_ENV, height=760)
+        with patch.object(ChromeBrowser, "_wait_code_ok", screenshot):
+            self.start_tour(
+                f"/odoo/action-quickbooks_connector.action_quickbooks_parallel_run/{run.id}",
+                "quickbooks_parallel_run_tour",
+                login=manager.login,
+                timeout=120,
+            )
