@@ -344,7 +344,11 @@ class QuickbooksImport(models.Model):
         bound = SyncRecords._binding_for_qbo(backend, entity, qbo_object["Id"])
         if bound and bound.res_model == "res.partner":
             return self.env["res.partner"].browse(bound.res_id)
-        Partners = self.env["res.partner"].sudo().with_context(**{const.IMPORT_CONTEXT: True})
+        Partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(tracking_disable=True, mail_create_nolog=True, **{const.IMPORT_CONTEXT: True})
+        )
         partner = partner or Partners.create(self._partner_values(qbo_object, side))
         rank = "customer_rank" if side is RECEIVABLE else "supplier_rank"
         if not partner[rank]:
