@@ -51,7 +51,7 @@ SIZES = {
         "latency_load": ["--invoices", "40", "--load", "600"],
         "two_nodes": ["--invoices", "600", "--nodes", "2"],
         "realms": ["--invoices", "300", "--realms", "3"],
-        "cutover": ["--customers", "2000", "--invoices", "10000"],
+        "cutover": ["--customers", "500", "--invoices", "3000"],
     },
     "full": {
         "overhead": ["--invoices", "500"],
@@ -63,7 +63,7 @@ SIZES = {
         "latency_load": ["--invoices", "200", "--load", "5000"],
         "two_nodes": ["--invoices", "3000", "--nodes", "2"],
         "realms": ["--invoices", "1500", "--realms", "3"],
-        "cutover": ["--customers", "20000", "--invoices", "100000"],
+        "cutover": ["--customers", "2000", "--invoices", "10000"],
     },
 }
 MODULES = {
