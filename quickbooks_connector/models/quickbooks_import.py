@@ -21,7 +21,7 @@ from ..adapters.entities import owned
 from ..adapters.sides import PAYABLE, RECEIVABLE
 from ..qbo.redact import get_logger
 from ..tools import cutover_matching as matching
-from ..tools.access import check_manager
+from ..tools.access import check_backends, check_manager, check_values
 from ..tools.jobs import enqueue, job
 
 _logger = get_logger(__name__)
@@ -76,6 +76,24 @@ class QuickbooksImport(models.Model):
     )
     summary = fields.Text(readonly=True)
 
+    #: What a manager writes: the cutover date, and the matches through the lists (each line checks its own
+    #: fields); the connection when the import is made.  The rest is the import's own, written by its code.
+    _quickbooks_writable = frozenset(
+        {"cutover_date", "line_ids", "account_line_ids", "customer_line_ids", "vendor_line_ids", "product_line_ids"}
+    )
+    _quickbooks_on_create = frozenset({"backend_id"})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, self._quickbooks_writable, self._quickbooks_on_create, create=True)
+        default = self.env.context.get("default_backend_id")
+        check_backends(self.env, [vals.get("backend_id", default) for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, [vals], self._quickbooks_writable)
+        return super().write(vals)
+
     @api.depends("backend_id", "cutover_date")
     def _compute_name(self):
         for run in self:
@@ -111,8 +129,8 @@ class QuickbooksImport(models.Model):
             mapped,
             self._default_party_accounts(),
         )
-        self.account_line_ids.unlink()
-        self.env["quickbooks.import.line"].create(
+        self.account_line_ids.sudo().unlink()
+        self.env["quickbooks.import.line"].sudo().create(
             [
                 {
                     "import_id": self.id,
@@ -128,7 +146,7 @@ class QuickbooksImport(models.Model):
                 for account in qbo_accounts
             ]
         )
-        self.state = "accounts"
+        self.sudo().state = "accounts"
         return True
 
     def action_confirm_accounts(self):
@@ -153,7 +171,7 @@ class QuickbooksImport(models.Model):
                 )
             )
         for line in lines - chosen:
-            line.write({"account_id": self._create_account(line).id, "reason": "new"})
+            line.sudo().write({"account_id": self._create_account(line).id, "reason": "new"})
         Mappings = self.env["quickbooks.account.mapping"].sudo()
         for line in lines:
             mapping = Mappings.search([("backend_id", "=", backend.id), ("account_id", "=", line.account_id.id)])
@@ -169,7 +187,7 @@ class QuickbooksImport(models.Model):
                 )
         self._ensure_clearing_account()
         self._read_parties(backend)
-        self.state = "parties"
+        self.sudo().state = "parties"
         return True
 
     def _create_account(self, line):
@@ -242,7 +260,7 @@ class QuickbooksImport(models.Model):
             matching.Party(partner.id, partner.name or "", partner.email or "", partner.vat or "")
             for partner in partners
         ]
-        self.line_ids.filtered(lambda line: line.kind != "account").unlink()
+        self.line_ids.filtered(lambda line: line.kind != "account").sudo().unlink()
         values = []
         for kind, entity, tax_field in (
             ("customer", "Customer", "PrimaryTaxIdentifier"),
@@ -293,7 +311,7 @@ class QuickbooksImport(models.Model):
             }
             for item in items
         ]
-        self.env["quickbooks.import.line"].create(values)
+        self.env["quickbooks.import.line"].sudo().create(values)
 
     def action_confirm_parties(self):
         """Queue the creation of the new customers, vendors and products (each bound to its QuickBooks
@@ -301,7 +319,7 @@ class QuickbooksImport(models.Model):
         self.ensure_one()
         check_manager(self)
         self._connected_backend()
-        self.state = "documents"
+        self.sudo().state = "documents"
         self.sudo().documents_started_at = fields.Datetime.now()
         enqueue(self, self.env._("QuickBooks import: customers, vendors and products"))._quickbooks_import_parties_job()
         return True
@@ -322,7 +340,7 @@ class QuickbooksImport(models.Model):
                     qbo_object = objects.get(line.qbo_id)
                     if qbo_object is not None:
                         partner = self._bind_party(backend, entity, qbo_object, line.partner_id)
-                        line.write({"partner_id": partner.id, "reason": line.reason})
+                        line.sudo().write({"partner_id": partner.id, "reason": line.reason})
             items = {str(item["Id"]): item for item in client.query_all("Item")}
             for line in self.product_line_ids:
                 item = items.get(line.qbo_id)
@@ -395,10 +413,10 @@ class QuickbooksImport(models.Model):
         bound = SyncRecords._binding_for_qbo(backend, "Item", item["Id"])
         if bound:
             if bound.res_model == "product.product":
-                line.write({"product_id": bound.res_id, "reason": line.reason})
+                line.sudo().write({"product_id": bound.res_id, "reason": line.reason})
             return
         product = line.product_id or self.env["product.product"].sudo().create(self._product_values(item))
-        line.write({"product_id": product.id, "reason": line.reason})
+        line.sudo().write({"product_id": product.id, "reason": line.reason})
         SyncRecords._binding_for(backend, product, "Item")._mark_done(item, {}, origin="qbo")
 
     def _product_values(self, item):

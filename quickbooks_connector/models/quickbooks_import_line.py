@@ -1,6 +1,8 @@
 """One QuickBooks account, customer, vendor or item of an import, and the Odoo record it is (or will be)."""
 
-from odoo import fields, models
+from odoo import api, fields, models
+
+from ..tools.access import check_values
 
 LINE_KINDS = [("account", "Account"), ("customer", "Customer"), ("vendor", "Vendor"), ("product", "Product")]
 REASONS = [
@@ -43,7 +45,16 @@ class QuickbooksImportLine(models.Model):
     reason = fields.Selection(REASONS, "Why", readonly=True)
     note = fields.Char(readonly=True)
 
+    #: What a manager changes in the review: the Odoo record each line stands for.  Lines are made by the import.
+    _quickbooks_writable = frozenset({"account_id", "partner_id", "product_id"})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, create=True)
+        return super().create(vals_list)
+
     def write(self, vals):
+        check_values(self, [vals], self._quickbooks_writable)
         # A match the user changes is theirs: say so next to it.
         if {"account_id", "partner_id", "product_id"} & set(vals) and "reason" not in vals:
             vals = {

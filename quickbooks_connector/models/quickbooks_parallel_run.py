@@ -14,7 +14,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.access import check_manager
+from ..tools.access import check_backends, check_manager, check_user, check_values
 
 DIRECTIONS = [
     ("qbo_to_odoo", "QuickBooks → Odoo (moving to Odoo)"),
@@ -52,7 +52,7 @@ class QuickbooksParallelRun(models.Model):
     )
     day_ids = fields.One2many("quickbooks.parallel.day", "run_id", "Days", readonly=True)
     days_run = fields.Integer(compute="_compute_verdict")
-    clean_days = fields.Integer("Clean Days", compute="_compute_verdict")
+    clean_days = fields.Integer(compute="_compute_verdict")
     consecutive_clean_days = fields.Integer("Clean Days in a Row", compute="_compute_verdict")
     streak_has_month_end = fields.Boolean("Streak Includes a Month-End", compute="_compute_verdict")
     exit_rule_met = fields.Boolean("Ready to Switch", compute="_compute_verdict")
@@ -62,8 +62,33 @@ class QuickbooksParallelRun(models.Model):
     signed_off_by = fields.Many2one("res.users", readonly=True)
     signed_off_at = fields.Datetime(readonly=True)
 
+    #: What a manager sets; the connection when the run is made.  Its days, state and sign-off are the run's own.
+    _quickbooks_writable = frozenset(
+        {
+            "start_date",
+            "length_days",
+            "direction",
+            "tolerance",
+            "exit_clean_days",
+            "exit_needs_month_end",
+            "day_ids",
+        }
+    )
+    _quickbooks_on_create = frozenset({"backend_id"})
+
     _length_positive = models.Constraint("CHECK(length_days > 0)", "A parallel run lasts at least one day.")
     _exit_days_positive = models.Constraint("CHECK(exit_clean_days > 0)", "The exit rule needs one clean day at least.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, self._quickbooks_writable, self._quickbooks_on_create, create=True)
+        default = self.env.context.get("default_backend_id")
+        check_backends(self.env, [vals.get("backend_id", default) for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, [vals], self._quickbooks_writable)
+        return super().write(vals)
 
     @api.depends("company_id", "start_date")
     def _compute_name(self):
@@ -181,10 +206,12 @@ class QuickbooksParallelRun(models.Model):
 
     def action_print(self):
         self.ensure_one()
+        check_user(self)
         return self.env.ref("quickbooks_connector.action_report_parallel_run").report_action(self)
 
     def action_open_days_graph(self):
         self.ensure_one()
+        check_user(self)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Unexplained difference per day"),
@@ -218,6 +245,18 @@ class QuickbooksParallelDay(models.Model):
     resolution = fields.Text(help="How the differences of this day were resolved (for the sign-off report).")
 
     _run_date_uniq = models.Constraint("UNIQUE(run_id, date)", "One verdict per day.")
+
+    #: The accountant's note of how a day's differences were resolved; the verdict is the night's.
+    _quickbooks_writable = frozenset({"resolution"})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, [vals], self._quickbooks_writable)
+        return super().write(vals)
 
 
 class QuickbooksReconciliation(models.Model):

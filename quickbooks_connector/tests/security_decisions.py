@@ -327,6 +327,10 @@ DECISIONS = {
     "account.move": {
         "quickbooks_skip": odoo("whoever may edit the entry may keep it out of QuickBooks (tracked)"),
         "quickbooks_post_version": addon("part of the requestid: counted by the connector when the move is posted"),
+        "quickbooks_import_id": addon("set by an import from QuickBooks on what it made: such a move is never sent"),
+        "quickbooks_entered_in_qbo": addon(
+            "set on what a parallel run made from a document entered in QuickBooks: such a move is never sent"
+        ),
         **BOUND_FIELDS,
     },
     "account.payment": {
@@ -506,6 +510,107 @@ DECISIONS["quickbooks.books.ledger.row"] = dict.fromkeys(
     ),
     BOOKS,
 )
+
+
+def in_review(reason):
+    """Changed by a manager on a record the connector made (no user creates one)."""
+    return (NOBODY, MANAGER, reason)
+
+
+IMPORT = addon("what the import read from QuickBooks, matched, created or counted: written by its steps and jobs")
+DECISIONS["quickbooks.import"] = {
+    "backend_id": on_create("the connection imported from: one the manager manages (checked), never moved"),
+    "cutover_date": managers("the day Odoo takes over the books"),
+    "line_ids": managers("the matches, through the review lists: each line checks its own fields"),
+    "account_line_ids": managers("the accounts' matches, through the review list: each line checks its own fields"),
+    "customer_line_ids": managers("the customers' matches, through the review list"),
+    "vendor_line_ids": managers("the vendors' matches, through the review list"),
+    "product_line_ids": managers("the products' matches, through the review list"),
+    "name": COMPUTED,
+    "company_id": RELATED,
+    "currency_id": RELATED,
+    "documents_done": COMPUTED,
+    "documents_progress": COMPUTED,
+    "documents_time_left": COMPUTED,
+    **dict.fromkeys(
+        (
+            "state",
+            "clearing_account_id",
+            "summary",
+            "documents_total",
+            "documents_started_at",
+            "documents_bound_before",
+            "move_ids",
+        ),
+        IMPORT,
+    ),
+}
+DECISIONS["quickbooks.import.line"] = {
+    "account_id": in_review("the Odoo account this QuickBooks account is (empty: a new one)"),
+    "partner_id": in_review("the Odoo partner this customer or vendor is (empty: a new one)"),
+    "product_id": in_review("the Odoo product this item is (empty: a new one)"),
+    "company_id": RELATED,
+    **dict.fromkeys(
+        (
+            "import_id",
+            "kind",
+            "qbo_id",
+            "qbo_name",
+            "qbo_type",
+            "qbo_email",
+            "qbo_sku",
+            "qbo_account_id",
+            "new_account_type",
+            "reason",
+            "note",
+        ),
+        IMPORT,
+    ),
+}
+PARALLEL = addon("the run's verdicts and sign-off: written by the nightly comparison and the sign-off button")
+DECISIONS["quickbooks.parallel.run"] = {
+    "backend_id": on_create("the connection the run compares: one the manager manages (checked), never moved"),
+    **dict.fromkeys(
+        ("start_date", "length_days", "direction", "tolerance", "exit_clean_days", "exit_needs_month_end"),
+        managers("the run's settings and exit rule"),
+    ),
+    "day_ids": managers("the days, through the run's list: each day lets its resolution only be written"),
+    "company_id": RELATED,
+    "currency_id": RELATED,
+    **dict.fromkeys(
+        (
+            "name",
+            "end_date",
+            "days_run",
+            "clean_days",
+            "consecutive_clean_days",
+            "streak_has_month_end",
+            "exit_rule_met",
+            "open_differences",
+            "last_reconciliation_id",
+            "verdict",
+        ),
+        COMPUTED,
+    ),
+    **dict.fromkeys(("state", "signed_off_by", "signed_off_at"), PARALLEL),
+}
+DECISIONS["quickbooks.parallel.day"] = {
+    "resolution": in_review("how the day's differences were resolved, for the sign-off report"),
+    "currency_id": RELATED,
+    **dict.fromkeys(
+        (
+            "run_id",
+            "date",
+            "reconciliation_id",
+            "clean",
+            "unexplained_total",
+            "unexplained_count",
+            "explained_count",
+            "summary",
+        ),
+        PARALLEL,
+    ),
+}
 
 #: Odoo models the addon extends without adding fields (their methods are checked by the RPC surface test).
 EXTENDED_WITHOUT_FIELDS = {"account.move.line", "account.bank.statement.line"}

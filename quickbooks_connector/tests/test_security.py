@@ -43,6 +43,8 @@ HARMLESS = {
     ("res.partner", "action_open_quickbooks_sync_record"): ("users", "opens the sync record (read-only for users)"),
     ("account.payment", "action_view_in_quickbooks"): ("users", "a link to QuickBooks' web app"),
     ("account.payment", "action_open_quickbooks_sync_record"): ("users", "opens the sync record (read-only for users)"),
+    ("quickbooks.parallel.run", "action_print"): ("users", "prints the run's report (read access applies)"),
+    ("quickbooks.parallel.run", "action_open_days_graph"): ("users", "opens the run's days"),
 }
 #: Overrides of Odoo's own methods: Odoo's access rights decide (they run ``super()`` first), and what
 #: the connector adds only queues jobs; listed here so that a new public method still fails the test.
@@ -147,7 +149,15 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
         wizard = env["quickbooks.account.mapping.wizard"].create({"backend_id": backend.id})
         bulk = env["quickbooks.bulk.push.wizard"].create({"backend_id": backend.id})
         settings = env["res.config.settings"].create({})
+        cutover = env["quickbooks.import"].create({"backend_id": backend.id})
+        line = env["quickbooks.import.line"].create(
+            {"import_id": cutover.id, "kind": "account", "qbo_id": "77", "qbo_account_id": qbo_account.id}
+        )
+        parallel = env["quickbooks.parallel.run"].create({"backend_id": backend.id})
         return {
+            "quickbooks.import": cutover,
+            "quickbooks.import.line": line,
+            "quickbooks.parallel.run": parallel,
             "quickbooks.backend": backend,
             "quickbooks.sync.state": sync_record,
             "quickbooks.account.mapping": mapping,

@@ -131,6 +131,8 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
         self.assertTrue(partial)
         draft = env["account.move"].create({"move_type": "out_invoice", "partner_id": partner.id})
         manager = env(user=self.users["manager"])
+        cutover = env["quickbooks.import"].create({"backend_id": backend.id})
+        parallel = env["quickbooks.parallel.run"].create({"backend_id": backend.id})
         wizard = manager["quickbooks.account.mapping.wizard"].create({"backend_id": backend.id})
         records = {
             "quickbooks.backend": backend,
@@ -179,6 +181,14 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
             "account.partial.reconcile": partial,
             "res.company": company,
             "res.config.settings": env["res.config.settings"].create({}),
+            "quickbooks.import": cutover,
+            "quickbooks.import.line": env["quickbooks.import.line"]
+            .sudo()
+            .create({"import_id": cutover.id, "kind": "account", "qbo_id": "81", "qbo_account_id": qbo_accounts[0].id}),
+            "quickbooks.parallel.run": parallel,
+            "quickbooks.parallel.day": env["quickbooks.parallel.day"]
+            .sudo()
+            .create({"run_id": parallel.id, "date": "2026-01-05", "clean": True}),
         }
         # What each field is set to (many2one: a record of the company; for a unique pair, one not used yet).
         self.references = {
@@ -248,6 +258,10 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
             },
             "res.company": {"name": "Write Path Third Company"},
             "res.config.settings": {},
+            "quickbooks.import": {"backend_id": backend.id},
+            "quickbooks.import.line": {"import_id": cutover.id, "kind": "customer", "qbo_id": "9"},
+            "quickbooks.parallel.run": {"backend_id": backend.id},
+            "quickbooks.parallel.day": {"run_id": parallel.id, "date": "2026-01-06"},
         }
         return records
 
