@@ -172,12 +172,14 @@ class QuickbooksReconciliation(models.Model):
     @api.model
     def _books_forget_matching(self, now):
         """Lines that agree, of runs older than :data:`const.BOOKS_KEEP_MATCHING_DAYS`: the differences and
-        each run's counts and totals stay (one line per account and night would otherwise pile up)."""
+        each run's counts and totals stay (one line per account and night would otherwise pile up).  The
+        nights of a parallel run keep theirs: its sign-off report shows both trial balances in full."""
         before = now - timedelta(days=const.BOOKS_KEEP_MATCHING_DAYS)
         self.env.flush_all()
         self.env.cr.execute(
             """DELETE FROM quickbooks_books_line line USING quickbooks_reconciliation run
-                WHERE run.id = line.reconciliation_id AND line.state = 'match' AND run.run_at < %s""",
+                WHERE run.id = line.reconciliation_id AND line.state = 'match' AND run.run_at < %s
+                  AND NOT EXISTS (SELECT 1 FROM quickbooks_parallel_day day WHERE day.reconciliation_id = run.id)""",
             (before,),
         )
         if self.env.cr.rowcount:

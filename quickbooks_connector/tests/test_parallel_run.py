@@ -150,6 +150,21 @@ class TestParallelRun(ParallelRunCase):
         self.assertEqual(receivable[0].odoo_amount, receivable[0].qbo_amount)
         self.assertIn(receivable[0].name, html)
 
+    def test_the_nights_of_a_run_keep_their_whole_trial_balance_for_the_sign_off(self):
+        run = self.four_nights()
+        last = run.last_reconciliation_id
+        matching = last.books_line_ids.filtered(lambda line: line.state == "match")
+        self.assertTrue(matching)
+        later = datetime.combine(fields.Date.today(), time(12)) + timedelta(days=400)
+        self.Run._books_forget_matching(later)
+        last.invalidate_recordset()
+        self.assertEqual(last.books_line_ids.filtered(lambda line: line.state == "match"), matching)
+        other = self.Run._run_for_backend(self.backend, with_fx=False, with_books=True)  # no run's night
+        self.assertTrue(other.books_line_ids.filtered(lambda line: line.state == "match"))
+        self.Run._books_forget_matching(later)
+        other.invalidate_recordset()
+        self.assertFalse(other.books_line_ids.filtered(lambda line: line.state == "match"), "others are forgotten")
+
     def test_without_a_month_end_the_streak_is_not_enough(self):
         month_end = fields.Date.today().replace(day=1) - timedelta(days=1)
         days = [month_end - timedelta(days=3) + timedelta(days=n) for n in range(3)]  # ends the day before
