@@ -11,14 +11,13 @@ One job reads the list (QuickBooks' query pages hold 1,000 objects), then jobs o
 loses one chunk, which its retry makes again; what is bound is skipped, so a second run creates nothing.
 """
 
-from datetime import datetime
-
 from odoo import api, fields, models
 
 from .. import const
 from ..adapters.entities import fingerprint
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager
+from ..tools.dates import parse_qbo_date
 from ..tools.jobs import enqueue, job
 
 _logger = get_logger(__name__)
@@ -220,7 +219,7 @@ class QuickbooksImport(models.Model):
         )
         amount = open_amount(entity, qbo_object)
         number = qbo_object.get("DocNumber") or qbo_object["Id"]
-        day = _date(qbo_object.get("TxnDate")) or self.cutover_date
+        day = parse_qbo_date(qbo_object.get("TxnDate")) or self.cutover_date
         currency_code = (qbo_object.get("CurrencyRef") or {}).get("value")
         currency = self.env["res.currency"].search([("name", "=", currency_code)], limit=1) if currency_code else None
         label = self.env._(
@@ -234,7 +233,7 @@ class QuickbooksImport(models.Model):
             "partner_id": partner.id,
             "invoice_date": day,
             "date": day,
-            "invoice_date_due": _date(qbo_object.get("DueDate")) or day,
+            "invoice_date_due": parse_qbo_date(qbo_object.get("DueDate")) or day,
             "ref": number,
             "payment_reference": number if move_type == "out_invoice" else False,
             "currency_id": (currency or self.currency_id).id,
@@ -262,7 +261,3 @@ class QuickbooksImport(models.Model):
             return self.env["res.partner"].browse(row.res_id)
         qbo_object = client.get(party_entity, qbo_id)
         return self._bind_party(backend, party_entity, qbo_object)
-
-
-def _date(text):
-    return datetime.strptime(text[:10], "%Y-%m-%d").date() if text else None

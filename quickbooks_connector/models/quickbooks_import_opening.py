@@ -52,29 +52,10 @@ class QuickbooksImport(models.Model):
             )
         client = backend._qbo_client()
         day = self.cutover_date
-        preferences = (client.query("select * from Preferences").get("Preferences") or [{}])[0]
-        fiscal_start = reports.fiscal_year_start(day, reports.fiscal_year_start_month(preferences))
+        fiscal_start = reports.read_fiscal_year_start(client, day)
         periods = books_sections.months(day)
-        monthly = {
-            start: reports.profit_and_loss(
-                client.report(
-                    "ProfitAndLoss",
-                    start_date=start.isoformat(),
-                    end_date=end.isoformat(),
-                    accounting_method="Accrual",
-                    summarize_column_by="Total",
-                )
-            )
-            for start, end in periods
-        }
-        trial = reports.trial_balance(
-            client.report(
-                "TrialBalance",
-                start_date=fiscal_start.isoformat(),
-                end_date=day.isoformat(),
-                accounting_method="Accrual",
-            )
-        )
+        monthly = reports.read_monthly_profit_and_loss(client, periods)
+        trial = reports.read_trial_balance(client, fiscal_start, day)
         created = self.env["account.move"]
         chart = books_routes.Chart(self.env, backend)
         books_figures.build_statuses(self.env, backend, day)

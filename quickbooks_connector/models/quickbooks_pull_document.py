@@ -14,7 +14,7 @@ from odoo import api, fields, models
 
 from ..adapters.entities import JOURNAL_ENTRY, owned
 from ..qbo.redact import get_logger
-from .quickbooks_import_documents import _date
+from ..tools.dates import parse_qbo_date
 from .quickbooks_pull import is_voided
 
 _logger = get_logger(__name__)
@@ -59,7 +59,7 @@ class QuickbooksPull(models.AbstractModel):
         if run:
             row = self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, qbo_id)
             if not row and qbo_object is not None:
-                day = _date(qbo_object.get("TxnDate"))
+                day = parse_qbo_date(qbo_object.get("TxnDate"))
                 if day and day >= run.start_date:
                     return self._mirror_document(backend, entity, qbo_object)
             elif row and row.origin == "qbo" and row.res_model == "account.move":
@@ -82,7 +82,7 @@ class QuickbooksPull(models.AbstractModel):
             return self.env._("Odoo has this version already.")
         client = backend._qbo_client()
         problems = []
-        day = _date(qbo_object.get("TxnDate")) or fields.Date.context_today(self)
+        day = parse_qbo_date(qbo_object.get("TxnDate")) or fields.Date.context_today(self)
         try:
             if entity == JOURNAL_ENTRY:
                 values = self._mirror_entry_values(backend, client, qbo_object, day)
@@ -145,7 +145,7 @@ class QuickbooksPull(models.AbstractModel):
             "partner_id": partner.id,
             "invoice_date": day,
             "date": day,
-            "invoice_date_due": _date(qbo_object.get("DueDate")) or day,
+            "invoice_date_due": parse_qbo_date(qbo_object.get("DueDate")) or day,
             "ref": qbo_object.get("DocNumber") or False,
             "invoice_line_ids": [(5, 0, 0)] + [(0, 0, line) for line in lines],
         }

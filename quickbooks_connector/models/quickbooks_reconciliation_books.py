@@ -103,34 +103,15 @@ class QuickbooksReconciliation(models.Model):
         env = self.env
         client = backend._qbo_client()
         day = self.local_date or fields.Date.context_today(self)
-        preferences = (client.query("select * from Preferences").get("Preferences") or [{}])[0]
-        fiscal_start = reports.fiscal_year_start(day, reports.fiscal_year_start_month(preferences))
+        fiscal_start = reports.read_fiscal_year_start(client, day)
         tolerance = Decimal(str(backend.sudo().books_tolerance or 0))
-        trial = reports.trial_balance(
-            client.report(
-                "TrialBalance",
-                start_date=fiscal_start.isoformat(),
-                end_date=day.isoformat(),
-                accounting_method="Accrual",
-            )
-        )
+        trial = reports.read_trial_balance(client, fiscal_start, day)
         chart = books_routes.Chart(env, backend)
         if not chart.by_id or set(trial) - set(chart.by_id):  # accounts created in QuickBooks since the last read
             env["quickbooks.qbo.account"].sudo()._pull_for_backend(backend)
             chart = books_routes.Chart(env, backend)
         periods = books_sections.months(day)
-        monthly = {
-            start: reports.profit_and_loss(
-                client.report(
-                    "ProfitAndLoss",
-                    start_date=start.isoformat(),
-                    end_date=end.isoformat(),
-                    accounting_method="Accrual",
-                    summarize_column_by="Total",
-                )
-            )
-            for start, end in periods
-        }
+        monthly = reports.read_monthly_profit_and_loss(client, periods)
         aging = {
             side: reports.aging(client.report(name, report_date=day.isoformat()))
             for side, name in (("receivable", "AgedReceivables"), ("payable", "AgedPayables"))

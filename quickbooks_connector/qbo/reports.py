@@ -310,3 +310,36 @@ def fiscal_year_start(day: date, start_month: int) -> date:
     """The first day of the fiscal year ``day`` falls in."""
     year = day.year if day.month >= start_month else day.year - 1
     return date(year, start_month, 1)
+
+
+# ----------------------------------------------------------------------------- reading them
+def read_fiscal_year_start(client: Any, day: date) -> date:
+    """The first day of the QuickBooks company's fiscal year ``day`` falls in (its ``Preferences``)."""
+    preferences = (client.query("select * from Preferences").get("Preferences") or [{}])[0]
+    return fiscal_year_start(day, fiscal_year_start_month(preferences))
+
+
+def read_trial_balance(client: Any, fiscal_start: date, day: date) -> dict[str, Decimal]:
+    """QuickBooks' ``TrialBalance`` at ``day`` (income and expenses from ``fiscal_start``), accrual basis."""
+    return trial_balance(
+        client.report(
+            "TrialBalance", start_date=fiscal_start.isoformat(), end_date=day.isoformat(), accounting_method="Accrual"
+        )
+    )
+
+
+def read_monthly_profit_and_loss(client: Any, periods: list[tuple[date, date]]) -> dict[date, dict[str, Decimal]]:
+    """First day of each period -> QuickBooks' ``ProfitAndLoss`` of that period (one request each: Intuit
+    advises short report periods)."""
+    return {
+        start: profit_and_loss(
+            client.report(
+                "ProfitAndLoss",
+                start_date=start.isoformat(),
+                end_date=end.isoformat(),
+                accounting_method="Accrual",
+                summarize_column_by="Total",
+            )
+        )
+        for start, end in periods
+    }

@@ -1,6 +1,6 @@
 """Datetimes as Odoo stores them: a ``fields.Datetime`` holds naive UTC."""
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 
 def naive_utc(moment: datetime | None):
@@ -19,3 +19,8 @@ def parse_qbo_time(value) -> datetime | None:
     except ValueError:
         return None
     return naive_utc(moment)
+
+
+def parse_qbo_date(value) -> date | None:
+    """A QBO date (``TxnDate``, ``DueDate``: ``YYYY-MM-DD``) as a date; None when missing."""
+    return datetime.strptime(value[:10], "%Y-%m-%d").date() if value else None
