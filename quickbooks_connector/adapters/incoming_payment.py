@@ -18,6 +18,7 @@ from ..qbo.money import cents
 
 #: The memo Odoo writes on what it sends ("From Odoo: <name>").
 FROM_ODOO = "From Odoo: "
+FROM_ODOO_SUFFIX = ", from Odoo"
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,13 @@ def paid_from_account(payment):
         if value:
             return value.get("value")
     return None
+
+
+def sent_by_odoo(qbo_object):
+    """Whether the memo says Odoo wrote the object: "From Odoo: <name>", or "<what> of <name>, from Odoo"
+    (a write-off's credit memo, a netting entry)."""
+    note = qbo_object.get("PrivateNote") or ""
+    return note.startswith(FROM_ODOO) or note.endswith(FROM_ODOO_SUFFIX)
 
 
 def odoo_name_in_memo(qbo_object):

@@ -13,6 +13,7 @@ draft with the reason on its sync record: that night's books comparison shows it
 from odoo import api, fields, models
 
 from ..adapters.entities import JOURNAL_ENTRY, owned
+from ..adapters.incoming_payment import sent_by_odoo
 from ..qbo.redact import get_logger
 from ..tools.dates import parse_qbo_date
 from .quickbooks_pull import is_voided
@@ -58,7 +59,9 @@ class QuickbooksPull(models.AbstractModel):
         run = backend._parallel_run_from_qbo() if entity in MIRRORED else None
         if run:
             row = self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, qbo_id)
-            if not row and qbo_object is not None:
+            if not row and qbo_object is not None and not sent_by_odoo(qbo_object):
+                # Odoo's own document, whose push has not bound it yet (its answer was lost): the push's
+                # retry binds it by its requestid; making it again here would book it twice.
                 day = parse_qbo_date(qbo_object.get("TxnDate"))
                 if day and day >= run.start_date:
                     return self._mirror_document(backend, entity, qbo_object)

@@ -30,6 +30,14 @@ from .quickbooks_pull import is_voided
 #: The job methods that send an Odoo payment to QuickBooks (the last two: jobs queued by older versions).
 PAYMENT_JOB_METHODS = ("_quickbooks_settle_job", "_quickbooks_push_job", "_quickbooks_void_job")
 
+#: The Odoo models whose records are sent as a QuickBooks payment, naming themselves in its memo, and
+#: the jobs that send it (a credit note's own push sends its CreditMemo, not the payment applying it).
+SETTLEMENT_SOURCE_JOBS = {
+    "account.payment": PAYMENT_JOB_METHODS,
+    "account.move": ("_quickbooks_settle_job",),
+    "account.bank.statement.line": ("_quickbooks_settle_job",),
+}
+
 
 class QuickbooksPull(models.AbstractModel):
     _inherit = "quickbooks.pull"
@@ -105,24 +113,22 @@ class QuickbooksPull(models.AbstractModel):
     def _wait_if_pushed_from_odoo(self, backend, payment, entity):
         """A payment Odoo itself sent, whose binding is not committed yet (its push is still running, or
         was killed after QuickBooks stored it and will be replayed by its requestid): applying it would
-        pay the invoice twice in Odoo.  Wait for the push to bind it.
+        pay the invoice twice in Odoo, and bind the QuickBooks payment that the push binds next.  Wait
+        for the push to bind it.
 
-        :raise RetryableJobError: while the push of an Odoo payment named in the memo, not bound yet, is
-            queued or running
+        :raise RetryableJobError: while the push of the Odoo record named in the memo (a payment, a credit
+            note applied to invoices, a statement line), not bound yet, is queued or running
         :raise UserError: when that push ended without binding it (the notification fails, with why)
         """
         name = odoo_name_in_memo(payment)
         if not name:
             return
-        payments = (
-            self.env["account.payment"].sudo().search([("company_id", "=", backend.company_id.id), ("name", "=", name)])
-        )
         SyncRecords = self.env["quickbooks.sync.state"].sudo()
-        for odoo_payment in payments:
-            bound = SyncRecords._binding_for(backend, odoo_payment, entity, create=False)
+        for source in self._settlement_sources_named(backend, name):
+            bound = SyncRecords._binding_for(backend, source, create=False, key=source._quickbooks_settlement_key)
             if bound.qbo_id:
                 continue
-            pushes = jobs_under_way(odoo_payment, PAYMENT_JOB_METHODS)
+            pushes = jobs_under_way(source, SETTLEMENT_SOURCE_JOBS[source._name])
             if pushes:
                 wait_for_jobs(
                     pushes,
@@ -135,7 +141,7 @@ class QuickbooksPull(models.AbstractModel):
                     ),
                 )
             # Its push ended without recording it (gave up after QuickBooks stored it): applying it would
-            # pay the invoice twice in Odoo.  A retry of that payment's sync record binds it by its
+            # pay the invoice twice in Odoo.  A retry of that record's sync record binds it by its
             # requestid; then this notification can be retried.
             raise UserError(
                 self.env._(
@@ -146,6 +152,21 @@ class QuickbooksPull(models.AbstractModel):
                     payment=name,
                 )
             )
+
+    def _settlement_sources_named(self, backend, name):
+        """The records of ``backend``'s company whose QuickBooks payment memo names ``name``: the memo
+        carries the display name (a payment's or statement line's name; a credit note's name followed by
+        its reference in brackets)."""
+        number = name.split(" (", 1)[0]
+        sources = []
+        for model in SETTLEMENT_SOURCE_JOBS:
+            records = (
+                self.env[model]
+                .sudo()
+                .search([("company_id", "=", backend.company_id.id), ("name", "in", list({name, number}))])
+            )
+            sources += [record for record in records if record.display_name == name]
+        return sources
 
     def _wait_if_from_odoo(self, backend, entity, txn_id, payment, client):
         """A payment of a QuickBooks document that carries the number of an Odoo document not bound to it.

@@ -9,7 +9,7 @@ nothing, and an import stopped in the middle and resumed gives the same books.
 from datetime import datetime, time, timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -367,6 +367,48 @@ class TestParallelRunFromQuickBooks(ImportCase):
                 [("backend_id", "=", self.backend.id), ("origin", "=", "odoo"), ("res_model", "=", "account.move")]
             )
         )
+
+    def test_an_invoice_odoo_sent_whose_answer_was_lost_is_not_made_again_from_its_notification(self):
+        self.token = self.emulator.mint_tokens()["access_token"]
+        self.import_all()
+        day = fields.Date.context_today(self.env.user) + timedelta(days=1)
+        self.env["quickbooks.parallel.run"].create(
+            {"backend_id": self.backend.id, "start_date": day, "length_days": 2, "direction": "qbo_to_odoo"}
+        )
+        customer = self.env["quickbooks.sync.state"].search(
+            [("backend_id", "=", self.backend.id), ("qbo_entity", "=", "Customer"), ("origin", "=", "qbo")], limit=1
+        )
+        income = self.env["quickbooks.account.mapping"].search(
+            [("backend_id", "=", self.backend.id), ("account_type", "=", "income"), ("qbo_account_id", "!=", False)],
+            limit=1,
+        )
+        # Odoo still sends what is booked in it: one invoice, whose push's answers are lost.
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.res_id,
+                "invoice_date": day,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Setup", "quantity": 1, "price_unit": 250.0, "account_id": income.account_id.id}
+                    )
+                ],
+            }
+        )
+        self.emulator.fault(method="POST", entity="invoice", kind="drop_after_commit", times=3)
+        with trap_jobs() as trap:
+            move.action_post()
+            (push,) = trap.enqueued_jobs
+        with self.assertRaises(RetryableJobError, msg="three lost answers: tried again later"):
+            push.perform()
+        (sent,) = [i for i in self.emulator.entities("Invoice") if i.get("DocNumber") == move.name]
+        invoices = self.env["account.move"].search_count([("move_type", "=", "out_invoice")])
+        self.notify("Invoice", sent["Id"])  # QuickBooks' notification arrives before the retry
+        self.assertEqual(self.env["account.move"].search_count([("move_type", "=", "out_invoice")]), invoices)
+        self.assertFalse(self.bound("Invoice", sent["Id"]), "the push binds it, not the notification")
+        push.perform()
+        self.assertEqual(self.bound("Invoice", sent["Id"]).res_id, move.id)
+        self.assertEqual(len([i for i in self.emulator.entities("Invoice") if i.get("DocNumber") == move.name]), 1)
 
     def test_a_document_odoo_cannot_make_to_the_cent_stays_in_draft_and_the_night_is_not_clean(self):
         self.token = self.emulator.mint_tokens()["access_token"]

@@ -346,3 +346,29 @@ class TestPullWaits(PushCase):
             self.pull("Payment", sent["Id"])
         self.assertIn(payment.name, str(ended.exception))
         self.assertEqual(len(move._get_reconciled_payments()), 1, "never applied a second time")
+
+    def test_a_credit_note_application_whose_answer_was_lost_waits_for_its_push_to_bind_it(self):
+        invoice = self.invoice(price=100.0, taxes=self.env["account.tax"])
+        self.assertEqual(self.post_and_push(invoice).state, "done")
+        credit_note = self.invoice(price=30.0, move_type="out_refund", taxes=self.env["account.tax"])
+        self.assertEqual(self.post_and_push(credit_note).state, "done")
+        self.emulator.fault(method="POST", entity="payment", kind="drop_after_commit", times=3)
+        line = credit_note.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
+        invoice.js_assign_outstanding_line(line.id)  # its application's push is stored, not run
+        (settle,) = self.stored_jobs(credit_note, "_quickbooks_settle_job")
+        self.assertIsNotNone(self.run_stored_job(settle), "three lost answers: tried again later")
+        qbo_credit = self.sync_record(credit_note).qbo_id
+        (sent,) = [
+            p
+            for p in self.qbo_all("Payment")
+            if any(linked["TxnId"] == qbo_credit for line in p["Line"] for linked in line["LinkedTxn"])
+        ]
+        # QuickBooks' notification of it comes first: it is Odoo's own application, not the CPA's.
+        with self.assertRaises(RetryableJobError):
+            self.pull("Payment", sent["Id"])
+        self.assertIsNone(self.run_stored_job(settle), "the retry binds what QuickBooks stored")
+        row = self.sync_record(credit_note, key="application")
+        self.assertEqual((row.state, row.origin, row.qbo_id), ("done", "odoo", sent["Id"]), row.last_error)
+        self.pull("Payment", sent["Id"])  # read again: Odoo's own, bound
+        self.assertEqual(self.sync_record(credit_note, key="application"), row)
+        self.assertEqual(invoice.amount_residual, 70.0, "applied once")
