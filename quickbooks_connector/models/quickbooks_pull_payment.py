@@ -19,7 +19,7 @@ from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
-from ..adapters.incoming_payment import Binding, bindings_needed, odoo_name_in_memo, parse_payment
+from ..adapters.incoming_payment import Binding, bindings_needed, odoo_name_in_memo, parse_payment, party_ref
 from ..adapters.sides import PAYABLE, RECEIVABLE, side_of_entity
 from ..qbo import NotFoundError
 from ..qbo.money import cents
@@ -100,6 +100,16 @@ class QuickbooksPull(models.AbstractModel):
         :raise UserError: when it carries an Odoo document's number but no push of it is left
         """
         SyncRecords = self.env["quickbooks.sync.state"].sudo()
+        party = party_ref(payment, side)
+        if (
+            party
+            and not is_voided(payment)
+            and not SyncRecords._binding_for_qbo(backend, side.party_entity, party)
+            and backend._parallel_run_from_qbo()
+        ):
+            # Moving to Odoo: a customer (vendor) first met on a payment (money received on account) is made in
+            # Odoo as one first met on a document is, so that the money reaches Odoo too.
+            self.env["quickbooks.import"]._bind_party(backend, side.party_entity, client.get(side.party_entity, party))
         bindings = {}
         for entity, qbo_id in bindings_needed(payment, side):
             row = SyncRecords._binding_for_qbo(backend, entity, qbo_id)

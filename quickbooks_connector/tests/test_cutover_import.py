@@ -410,6 +410,42 @@ class TestParallelRunFromQuickBooks(ImportCase):
         self.assertEqual(self.bound("Invoice", sent["Id"]).res_id, move.id)
         self.assertEqual(len([i for i in self.emulator.entities("Invoice") if i.get("DocNumber") == move.name]), 1)
 
+    def test_money_received_on_account_in_quickbooks_reaches_odoo_for_known_and_new_customers(self):
+        self.token = self.emulator.mint_tokens()["access_token"]
+        self.import_all()
+        day = fields.Date.context_today(self.env.user) + timedelta(days=1)
+        run = self.env["quickbooks.parallel.run"].create(
+            {"backend_id": self.backend.id, "start_date": day, "length_days": 2, "direction": "qbo_to_odoo"}
+        )
+        checking = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", "Checking")]
+        )
+        known = next(c for c in self.emulator.entities("Customer") if c.get("Active", True))
+        new = self.qbo("POST", "customer", json={"DisplayName": "Walk-in Deposits Ltd"})["Customer"]
+        for customer, amount in ((known, 150.0), (new, 90.0)):
+            # The bookkeeper records a deposit not applied to any invoice: the customer's credit.
+            payment = self.qbo(
+                "POST",
+                "payment",
+                json={
+                    "CustomerRef": {"value": customer["Id"]},
+                    "TxnDate": day.isoformat(),
+                    "TotalAmt": amount,
+                    "DepositToAccountRef": {"value": checking.qbo_id},
+                    "Line": [],
+                },
+            )["Payment"]
+            self.assertIn("applied", self.notify("Payment", payment["Id"]))
+            partner = self.env["res.partner"].browse(self.bound("Customer", customer["Id"]).res_id)
+            odoo_payment = self.env["account.payment"].search([("partner_id", "=", partner.id)])
+            self.assertEqual((odoo_payment.state, odoo_payment.amount), ("in_process", amount))
+            balance = self.qbo("GET", f"customer/{customer['Id']}")["Customer"]["Balance"]
+            self.assertAlmostEqual(partner.credit - partner.debit, balance, places=2)
+        self.assertEqual(partner.name, "Walk-in Deposits Ltd")
+        night = self.env["quickbooks.reconciliation"]._cron_nightly_reconciliation(now=datetime.combine(day, time(12)))
+        self.assertEqual(night.books_state, "match", night.books_summary)
+        self.assertEqual([d.clean for d in run.day_ids], [True])
+
     def test_a_document_odoo_cannot_make_to_the_cent_stays_in_draft_and_the_night_is_not_clean(self):
         self.token = self.emulator.mint_tokens()["access_token"]
         self.import_all()
