@@ -12,6 +12,7 @@ loses one chunk, which its retry makes again; what is bound is skipped, so a sec
 """
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .. import const
 from ..adapters.entities import fingerprint
@@ -220,8 +221,6 @@ class QuickbooksImport(models.Model):
         amount = open_amount(entity, qbo_object)
         number = qbo_object.get("DocNumber") or qbo_object["Id"]
         day = parse_qbo_date(qbo_object.get("TxnDate")) or self.cutover_date
-        currency_code = (qbo_object.get("CurrencyRef") or {}).get("value")
-        currency = self.env["res.currency"].search([("name", "=", currency_code)], limit=1) if currency_code else None
         label = self.env._(
             "Open balance of QuickBooks %(entity)s %(number)s (total %(total)s)",
             entity=entity,
@@ -236,7 +235,7 @@ class QuickbooksImport(models.Model):
             "invoice_date_due": parse_qbo_date(qbo_object.get("DueDate")) or day,
             "ref": number,
             "payment_reference": number if move_type == "out_invoice" else False,
-            "currency_id": (currency or self.currency_id).id,
+            **self._currency_values(backend, qbo_object),
             "quickbooks_import_id": self.id,
             "invoice_line_ids": [
                 (
@@ -252,6 +251,25 @@ class QuickbooksImport(models.Model):
                 )
             ],
         }
+
+    @api.model
+    def _currency_values(self, backend, qbo_object):
+        """The currency of a QuickBooks document, and for a foreign one QuickBooks' own rate: its
+        ``ExchangeRate`` (home currency per unit of the document's), which Odoo keeps the other way round.
+
+        :raise UserError: when Odoo has no currency of that code
+        """
+        home = backend.company_id.currency_id
+        code = (qbo_object.get("CurrencyRef") or {}).get("value") or home.name
+        if code == home.name:
+            return {"currency_id": home.id}
+        currency = self.env["res.currency"].sudo().with_context(active_test=False).search([("name", "=", code)])
+        if not currency:
+            raise UserError(self.env._("Odoo has no currency %s: add it, then try again.", code))
+        if not currency.active:
+            currency.active = True  # the company's books hold it in QuickBooks
+        rate = float(qbo_object.get("ExchangeRate") or 0)
+        return {"currency_id": currency.id, **({"invoice_currency_rate": 1 / rate} if rate > 0 else {})}
 
     def _partner_of(self, backend, client, party_entity, qbo_id):
         """The Odoo partner bound to this QuickBooks customer (vendor); one not imported in step 2 (made

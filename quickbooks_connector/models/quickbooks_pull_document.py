@@ -150,6 +150,7 @@ class QuickbooksPull(models.AbstractModel):
             "date": day,
             "invoice_date_due": parse_qbo_date(qbo_object.get("DueDate")) or day,
             "ref": qbo_object.get("DocNumber") or False,
+            **self.env["quickbooks.import"]._currency_values(backend, qbo_object),
             "invoice_line_ids": [(5, 0, 0)] + [(0, 0, line) for line in lines],
         }
 

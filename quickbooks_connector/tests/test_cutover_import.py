@@ -152,6 +152,37 @@ class TestImportFromQuickBooks(ImportCase):
         self.assertEqual(set(again.account_line_ids.mapped("reason")), {"mapped"})
         self.assert_books_agree()
 
+    def test_a_foreign_currency_open_invoice_is_imported_at_quickbooks_rate(self):
+        token = self.emulator.mint_tokens()["access_token"]
+        customer = self.emulator.api(
+            token, "POST", "customer", json={"DisplayName": "Lyon Imports SARL", "CurrencyRef": {"value": "EUR"}}
+        )["Customer"]
+        item = next(i for i in self.emulator.entities("Item") if i["Type"] == "Service" and i.get("Active", True))
+        invoice = self.emulator.api(
+            token,
+            "POST",
+            "invoice",
+            json={
+                "CustomerRef": {"value": customer["Id"]},
+                "CurrencyRef": {"value": "EUR"},
+                "ExchangeRate": 1.2345,
+                "TxnDate": fields.Date.context_today(self.env.user).isoformat(),
+                "Line": [
+                    {
+                        "DetailType": "SalesItemLineDetail",
+                        "Amount": 200.0,
+                        "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}, "TaxCodeRef": {"value": "NON"}},
+                    }
+                ],
+            },
+        )["Invoice"]
+        run = self.import_all()
+        (move,) = run.move_ids.filtered(lambda move: move.ref == invoice["DocNumber"])
+        self.assertEqual((move.currency_id.name, move.amount_residual), ("EUR", 200.0))
+        receivable = move.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
+        self.assertEqual(receivable.balance, 246.9, "200 EUR at QuickBooks' 1.2345, not Odoo's rate")
+        self.assert_books_agree()
+
     def test_an_import_stopped_in_the_middle_resumes_to_the_same_books(self):
         run = self.start()
         with patch.object(const, "IMPORT_CHUNK", 7), trap_jobs() as trap:
@@ -442,6 +473,44 @@ class TestParallelRunFromQuickBooks(ImportCase):
             balance = self.qbo("GET", f"customer/{customer['Id']}")["Customer"]["Balance"]
             self.assertAlmostEqual(partner.credit - partner.debit, balance, places=2)
         self.assertEqual(partner.name, "Walk-in Deposits Ltd")
+        night = self.env["quickbooks.reconciliation"]._cron_nightly_reconciliation(now=datetime.combine(day, time(12)))
+        self.assertEqual(night.books_state, "match", night.books_summary)
+        self.assertEqual([d.clean for d in run.day_ids], [True])
+
+    def test_a_foreign_currency_invoice_entered_in_quickbooks_is_made_at_quickbooks_rate(self):
+        self.token = self.emulator.mint_tokens()["access_token"]
+        self.import_all()
+        day = fields.Date.context_today(self.env.user) + timedelta(days=1)
+        run = self.env["quickbooks.parallel.run"].create(
+            {"backend_id": self.backend.id, "start_date": day, "length_days": 2, "direction": "qbo_to_odoo"}
+        )
+        customer = self.qbo(
+            "POST", "customer", json={"DisplayName": "Lyon Imports SARL", "CurrencyRef": {"value": "EUR"}}
+        )["Customer"]
+        item = next(i for i in self.emulator.entities("Item") if i["Type"] == "Service" and i.get("Active", True))
+        # QuickBooks' rate, not Odoo's: 1 EUR = 1.2345 USD on that invoice.
+        invoice = self.qbo(
+            "POST",
+            "invoice",
+            json={
+                "CustomerRef": {"value": customer["Id"]},
+                "CurrencyRef": {"value": "EUR"},
+                "ExchangeRate": 1.2345,
+                "TxnDate": day.isoformat(),
+                "Line": [
+                    {
+                        "DetailType": "SalesItemLineDetail",
+                        "Amount": 200.0,
+                        "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}, "TaxCodeRef": {"value": "NON"}},
+                    }
+                ],
+            },
+        )["Invoice"]
+        self.assertIn("made in Odoo", self.notify("Invoice", invoice["Id"]))
+        move = self.env["account.move"].browse(self.bound("Invoice", invoice["Id"]).res_id)
+        self.assertEqual((move.currency_id.name, move.amount_total), ("EUR", 200.0))
+        receivable = move.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
+        self.assertEqual(receivable.balance, 246.9, "200 EUR at QuickBooks' 1.2345")
         night = self.env["quickbooks.reconciliation"]._cron_nightly_reconciliation(now=datetime.combine(day, time(12)))
         self.assertEqual(night.books_state, "match", night.books_summary)
         self.assertEqual([d.clean for d in run.day_ids], [True])
