@@ -57,4 +57,6 @@ from . import quickbooks_import_line
 from . import quickbooks_import_documents
 from . import quickbooks_import_opening
 from . import quickbooks_parallel_run
+from . import quickbooks_parallel_run_history
+from . import quickbooks_parallel_run_opening
 from . import quickbooks_pull_document

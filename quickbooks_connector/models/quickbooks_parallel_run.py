@@ -71,6 +71,7 @@ class QuickbooksParallelRun(models.Model):
             "tolerance",
             "exit_clean_days",
             "exit_needs_month_end",
+            "history_from",
             "day_ids",
         }
     )

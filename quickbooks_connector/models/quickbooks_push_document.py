@@ -42,6 +42,23 @@ class QuickbooksPush(models.AbstractModel):
     _inherit = "quickbooks.push"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     @api.model
+    def _dated_before_history(self, record, row, history_from):
+        """``record`` is dated before the history sent to QuickBooks: its effect is in the opening balances
+        (a document open that day is there for its open amount); sending it, or a change to it, would book it
+        twice."""
+        reason = self.env._(
+            "Dated before %s, from which Odoo's history is sent to QuickBooks: QuickBooks has it in its opening "
+            "balances, and a change to it is not sent. Enter the change in QuickBooks.",
+            history_from,
+        )
+        if row.last_error != reason:
+            record._quickbooks_note(reason)
+        if row.qbo_id:
+            row.sudo().write({"last_error": reason, "last_attempt_at": fields.Datetime.now()})
+        else:
+            row._mark_skipped(reason)
+        return row
+
     def _push_move(self, backend, move, client=None):
         """Create or update the QBO document of a posted move; returns its sync record."""
         entity = move._quickbooks_entity()
@@ -59,6 +76,9 @@ class QuickbooksPush(models.AbstractModel):
             return row
         if move.state == "cancel" and not row.qbo_id:
             return self._cancelled_before_sent(backend, move, row, client or backend._qbo_client())
+        history_from = backend._history_sent_from()
+        if history_from and move.date < history_from and move.state == "posted":
+            return self._dated_before_history(move, row, history_from)
         if move.state != "posted":
             # Reset to draft since the job was queued: its next posting sends it (a cancellation voids
             # what QuickBooks may hold: the void job looks it up).

@@ -55,6 +55,9 @@ class QuickbooksPush(models.AbstractModel):
         )
         if row.origin == "qbo":
             return row  # recorded in QuickBooks: Odoo mirrors it and never pushes it back
+        history_from = backend._history_sent_from()
+        if history_from and source.date < history_from and row:
+            return self._dated_before_history(source, row, history_from)
         settlement = source._quickbooks_settlement()
         if settlement is None or not (settlement.invoices or settlement.credit_notes or settlement.cash):
             # Nothing for a payment; a statement line may still book a fee by an entry of its own.

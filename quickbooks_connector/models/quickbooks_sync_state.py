@@ -87,6 +87,12 @@ class QuickbooksSyncState(models.Model):
         help="A backfill looked this record's number (or name) up in QuickBooks, in a batch, and found "
         "nothing: its push creates it without looking again.",
     )
+    opening_balance = fields.Boolean(
+        "Sent as an Opening Balance",
+        copy=False,
+        help="Moving to QuickBooks: this document was open when the history sent began, and QuickBooks has it for "
+        "its open amount that day; later changes to it in Odoo are not sent.",
+    )
     attempts = fields.Integer(default=0)
     last_error = fields.Text()
     last_request_id = fields.Char(

@@ -17,6 +17,7 @@ from . import (
     test_multi_realm,
     test_oauth_flow,
     test_parallel_run,
+    test_parallel_run_history,
     test_payables,
     test_payables_property,
     test_payments,

@@ -171,6 +171,7 @@ DECISIONS = {
             "failure_kind",
             "qbo_state",
             "qbo_absent_at",
+            "opening_balance",
             "attempts",
             "last_error",
             "last_request_id",
@@ -571,7 +572,15 @@ PARALLEL = addon("the run's verdicts and sign-off: written by the nightly compar
 DECISIONS["quickbooks.parallel.run"] = {
     "backend_id": on_create("the connection the run compares: one the manager manages (checked), never moved"),
     **dict.fromkeys(
-        ("start_date", "length_days", "direction", "tolerance", "exit_clean_days", "exit_needs_month_end"),
+        (
+            "start_date",
+            "length_days",
+            "direction",
+            "tolerance",
+            "exit_clean_days",
+            "exit_needs_month_end",
+            "history_from",
+        ),
         managers("the run's settings and exit rule"),
     ),
     "day_ids": managers("the days, through the run's list: each day lets its resolution only be written"),
@@ -593,6 +602,10 @@ DECISIONS["quickbooks.parallel.run"] = {
         COMPUTED,
     ),
     **dict.fromkeys(("state", "signed_off_by", "signed_off_at"), PARALLEL),
+    **dict.fromkeys(
+        ("opening_state", "opening_summary"),
+        addon("the history sent to QuickBooks: written by its button and its job"),
+    ),
 }
 DECISIONS["quickbooks.parallel.day"] = {
     "resolution": in_review("how the day's differences were resolved, for the sign-off report"),

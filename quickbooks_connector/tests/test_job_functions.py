@@ -22,6 +22,7 @@ EXPECTED = {
     ("quickbooks.import", "_quickbooks_import_parties_job"),
     ("quickbooks.import", "_quickbooks_import_list_job"),
     ("quickbooks.import", "_quickbooks_import_documents_job"),
+    ("quickbooks.parallel.run", "_quickbooks_send_opening_job"),
 }
 
 

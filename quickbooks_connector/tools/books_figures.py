@@ -58,6 +58,8 @@ def build_statuses(env, backend, day: date) -> None:
                      WHEN m.quickbooks_skip THEN 'skipped'
                      -- imported from QuickBooks (an open document, an opening balance): QuickBooks has it
                      WHEN m.quickbooks_import_id IS NOT NULL THEN 'sent'
+                     -- dated before the history sent to QuickBooks: in its opening balances
+                     WHEN m.date < %(history_from)s THEN 'sent'
                      WHEN doc.qbo_id IS NOT NULL OR pay.qbo_id IS NOT NULL OR stl.qbo_id IS NOT NULL THEN 'sent'
                      -- a statement line matched with invoices that payments without journal entry received:
                      -- QuickBooks has their Payments (and the line's fee entry, if any)
@@ -140,6 +142,7 @@ def build_statuses(env, backend, day: date) -> None:
             company=company.id,
             backend=backend.id,
             day=day,
+            history_from=backend._history_sent_from(),
             bills=bool(backend.sync_bills),
             payments=bool(backend.sync_payments_to_qbo),
             exchange_journal=company.currency_exchange_journal_id.id or 0,
