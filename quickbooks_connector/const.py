@@ -180,5 +180,8 @@ NETTED_KEY = "netted"
 
 #: Documents an import job creates in one transaction: a worker killed in the middle redoes at most this many.
 IMPORT_CHUNK = 50
+#: Customers, vendors and products an import job binds in one transaction (a large company takes several jobs,
+#: each well inside a worker's time limits).
+IMPORT_PARTY_CHUNK = 500
 #: Context key of an import from QuickBooks writing partners (honoured for the superuser only): no push back.
 IMPORT_CONTEXT = "quickbooks_importing"

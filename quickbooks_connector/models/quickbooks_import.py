@@ -325,33 +325,61 @@ class QuickbooksImport(models.Model):
         return True
 
     @job
-    def _quickbooks_import_parties_job(self):
-        """Job: create and bind the customers, vendors and products the review kept, then list the open
-        documents.  What is bound already (an earlier try) is reused."""
+    def _quickbooks_import_parties_job(self, after=0):
+        """Job: create and bind the next customers, vendors and products the review kept (``IMPORT_PARTY_CHUNK``
+        at a time, in the order of their lines after line ``after``, then the next job), then list the open
+        documents.  What is bound already (an earlier try) is skipped; one QuickBooks deleted since is left."""
         self.ensure_one()
         backend = self._connected_backend()
+        entities = {"customer": "Customer", "vendor": "Vendor", "product": "Item"}
+        bound = self._bound_party_ids(list(entities.values()))
+        pending = self.line_ids.sorted("id").filtered(
+            lambda line: line.id > after and line.kind in entities and (entities[line.kind], line.qbo_id) not in bound
+        )
+        chunk = pending[: const.IMPORT_PARTY_CHUNK]
 
         def work():
             client = backend._qbo_client()
-            for kind, entity in (("customer", "Customer"), ("vendor", "Vendor")):
-                lines = self.line_ids.filtered(lambda line, k=kind: line.kind == k)
-                objects = {str(obj["Id"]): obj for obj in client.query_all(entity)}
+            for kind, entity in entities.items():
+                lines = chunk.filtered(lambda line, k=kind: line.kind == k)
+                if not lines:
+                    continue
+                found = client.find_in(entity, "Id", lines.mapped("qbo_id"))
                 for line in lines:
-                    qbo_object = objects.get(line.qbo_id)
-                    if qbo_object is not None:
+                    qbo_object = (found.get(line.qbo_id) or [None])[0]
+                    if qbo_object is None:
+                        continue
+                    if entity == "Item":
+                        self._bind_product(backend, line, qbo_object)
+                    else:
                         partner = self._bind_party(backend, entity, qbo_object, line.partner_id)
                         line.sudo().write({"partner_id": partner.id, "reason": line.reason})
-            items = {str(item["Id"]): item for item in client.query_all("Item")}
-            for line in self.product_line_ids:
-                item = items.get(line.qbo_id)
-                if item is not None:
-                    self._bind_product(backend, line, item)
 
         self.env["quickbooks.push"]._run(backend, self.env["quickbooks.sync.state"], work)
-        self._queue_documents()
-        return self.env._(
-            "%s customer(s), vendor(s) and product(s) bound", len(self.line_ids) - len(self.account_line_ids)
+        if len(pending) > len(chunk):
+            enqueue(
+                self, self.env._("QuickBooks import: customers, vendors and products (continued)")
+            )._quickbooks_import_parties_job(after=chunk[-1].id)
+        else:
+            self._queue_documents()
+        return self.env._("%s customer(s), vendor(s) and product(s) bound", len(chunk))
+
+    def _bound_party_ids(self, entities):
+        """{(QuickBooks entity, Id)} of the customers, vendors and items bound to Odoo records."""
+        rows = (
+            self.env["quickbooks.sync.state"]
+            .sudo()
+            .search_read(
+                [
+                    ("backend_id", "=", self.backend_id.id),
+                    ("qbo_entity", "in", entities),
+                    ("qbo_id", "!=", False),
+                    ("res_model", "in", ("res.partner", "product.product")),
+                ],
+                ["qbo_entity", "qbo_id"],
+            )
         )
+        return {(row["qbo_entity"], row["qbo_id"]) for row in rows}
 
     @api.model
     def _bind_party(self, backend, entity, qbo_object, partner=None):

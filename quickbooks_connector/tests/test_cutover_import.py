@@ -183,6 +183,23 @@ class TestImportFromQuickBooks(ImportCase):
         self.assertEqual(receivable.balance, 246.9, "200 EUR at QuickBooks' 1.2345, not Odoo's rate")
         self.assert_books_agree()
 
+    def test_a_large_company_binds_its_customers_vendors_and_products_by_chunks(self):
+        run = self.start()
+        methods = []
+        with patch.object(const, "IMPORT_PARTY_CHUNK", 5), trap_jobs() as trap:
+            run.action_confirm_parties()
+            while trap.enqueued_jobs:
+                job = trap.enqueued_jobs.pop(0)
+                methods.append(job.method_name)
+                job.perform()
+        kept = len(run.line_ids.filtered(lambda line: line.kind in ("customer", "vendor", "product")))
+        self.assertEqual(methods.count("_quickbooks_import_parties_job"), -(-kept // 5), "5 a job")
+        self.assertEqual(len(run.customer_line_ids.partner_id), SAMPLE["customers"])
+        self.assertTrue(all(run.product_line_ids.mapped("product_id")))
+        self.assertEqual(run.documents_done, run.documents_total)
+        run.action_opening_balances()
+        self.assert_books_agree()
+
     def test_an_import_stopped_in_the_middle_resumes_to_the_same_books(self):
         run = self.start()
         with patch.object(const, "IMPORT_CHUNK", 7), trap_jobs() as trap:

@@ -13,9 +13,9 @@ from typing import Any
 
 from . import balances, faults, journal, payables, payments, seed, tax
 from .clock import Clock, company_date, qbo_time
-from .entities import COMPUTED_FIELDS, SERVER_FIELDS, SPECS, EntitySpec, clean_input, prepare_name
+from .entities import COMPUTED_FIELDS, SERVER_FIELDS, SPECS, EntitySpec, clean_input, name_key, prepare_name
 from .store import Store
-from .transactions import SALES, prepare_transaction
+from .transactions import SALES, doc_number_key, prepare_transaction
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "company_name": "Emulated Company Inc.",
@@ -54,6 +54,13 @@ class Company:
         self.realm_id = realm_id
         self.initial_settings = {**DEFAULT_SETTINGS, **(settings or {})}
         self.events: EventSink = lambda entity, operation, object_id, extra: None
+        for payer in payments.TARGETS:
+            store.index_links(payer, payments.link_keys)
+        for entity in (*SALES, "Bill"):
+            store.index_links(entity, doc_number_key)
+        for entity, spec in SPECS.items():
+            if spec.name_scope:
+                store.index_links(entity, name_key(spec))
 
     # ------------------------------------------------------------------ settings and lookups
     @property
@@ -129,9 +136,8 @@ class Company:
 
     def next_doc_number(self, entity: str) -> str:
         counters = dict(self.store.meta.get("doc_numbers", {}))
-        used = {obj.get("DocNumber") for obj in self.store.all(entity)}
         value = int(counters.get(entity, 1000)) + 1
-        while str(value) in used:
+        while self.store.linked_to(entity, doc_number_key({"DocNumber": str(value)})[0]):
             value += 1
         counters[entity] = value
         self.store.set_meta("doc_numbers", counters)
@@ -327,10 +333,9 @@ class Company:
     def _refuse_if_paid(self, entity: str, existing: dict[str, Any], verb: str) -> None:
         if entity == payments.JOURNAL:
             payers = [
-                f"{payer} {payment['Id']}"
+                f"{payer} {payment_id}"
                 for payer in payments.PARTY_OF
-                for payment in self.store.all(payer)
-                if any(kind == entity and target == existing["Id"] for kind, target, _ in payments.links(payment))
+                for payment_id in self.store.linked_to(payer, (entity, str(existing["Id"])))
             ]
             if payers:
                 raise faults.business(

@@ -193,17 +193,25 @@ def clean_input(entity: str, body: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def name_key(spec: EntitySpec):
+    """The store's reverse-link key of a named object's name, as names are compared (case-insensitive,
+    trimmed): names are looked up without reading every object."""
+    field = spec.name_field or "Name"
+
+    def keys(obj: dict[str, Any]) -> list[tuple[str, str]]:
+        return [("Name", str(obj.get(field) or "").strip().lower())]
+
+    return keys
+
+
 def check_unique_name(company: Company, spec: EntitySpec, name: str, own_id: str | None) -> None:
     """6240 when another object of the same namespace has this name (case-insensitive, trimmed)."""
     wanted = name.strip().lower()
     scope = [other for other, other_spec in SPECS.items() if other_spec.name_scope == spec.name_scope]
     for other_entity in scope:
-        field = SPECS[other_entity].name_field or "Name"
-        for obj in company.store.all(other_entity):
-            if str(obj.get(field) or "").strip().lower() == wanted and not (
-                other_entity == spec.name and obj["Id"] == own_id
-            ):
-                raise faults.duplicate_name(obj["Id"])
+        for other_id in company.store.linked_to(other_entity, ("Name", wanted)):
+            if not (other_entity == spec.name and other_id == own_id):
+                raise faults.duplicate_name(other_id)
 
 
 # ----------------------------------------------------------------------------- name lists

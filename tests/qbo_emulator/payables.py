@@ -164,11 +164,10 @@ def _doc_number(
         existing is None or existing.get("DocNumber") != doc or ref_value(existing.get("VendorRef")) != vendor["Id"]
     )
     if checked and changed and not data.get("_allow_duplicate_docnum"):
-        for other in company.store.all("Bill"):
-            if (
-                other.get("DocNumber") == doc
-                and ref_value(other.get("VendorRef")) == vendor["Id"]
-                and (existing is None or other["Id"] != existing["Id"])
+        for other_id in company.store.linked_to("Bill", ("DocNumber", doc)):
+            other = company.store.get("Bill", other_id)
+            if ref_value(other.get("VendorRef")) == vendor["Id"] and (
+                existing is None or other["Id"] != existing["Id"]
             ):
                 raise faults.duplicate_doc_number(doc, "Bill", other["Id"])
 

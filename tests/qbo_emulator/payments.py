@@ -60,6 +60,11 @@ def links(obj: dict[str, Any]) -> list[tuple[str, str, Decimal]]:
     return found
 
 
+def link_keys(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """(target entity, target id) of every document a payment applies to (the store's reverse links)."""
+    return [(kind, target) for kind, target, _amount in links(obj)]
+
+
 def applied_to(
     company: Company,
     entity: str,
@@ -76,8 +81,10 @@ def applied_to(
     party_field = f"{PARTY_OF[payer][0]}Ref"
     total = Decimal(0)
     payers = []
-    for payment in company.store.all(payer):
-        if payment["Id"] == exclude:
+    store = company.store
+    for payment_id in store.linked_to(payer, (entity, str(object_id))):
+        payment = store.get(payer, payment_id)
+        if payment is None or payment["Id"] == exclude:
             continue
         if party_id is not None and ref_value(payment.get(party_field)) != party_id:
             continue
@@ -137,10 +144,9 @@ def journal_parties(company: Company, entry: dict[str, Any]) -> set[tuple[str, s
 def check_journal_applications(company: Company, entry: dict[str, Any]) -> None:
     """An update may not leave a journal entry's open item below what payments already apply to it."""
     for payer in PARTY_OF:
-        for payment in company.store.all(payer):
+        for payment_id in company.store.linked_to(payer, (JOURNAL, str(entry.get("Id")))):
+            payment = company.store.get(payer, payment_id)
             party_id = ref_value(payment.get(f"{PARTY_OF[payer][0]}Ref")) or ""
-            if not any(kind == JOURNAL and target == entry.get("Id") for kind, target, _ in links(payment)):
-                continue
             applied, _ = applied_to(company, JOURNAL, str(entry["Id"]), payer=payer, party_id=party_id)
             left = abs(journal_open(company, payer, entry, party_id))
             if applied > left:

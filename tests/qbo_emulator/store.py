@@ -12,6 +12,7 @@ import json
 import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 #: Stored request ids (for replay) kept per company; the oldest are forgotten past this.
@@ -53,6 +54,11 @@ class Store:
         self._seq = 0
         #: What is computed from the objects (query results), forgotten at every write.
         self.derived: dict[Any, Any] = {}
+        #: Reverse links kept as objects are written (:meth:`index_links`): which payments link a document,
+        #: without reading every payment (filling a large company would grow with the square of its size).
+        self._keys_of: dict[str, list[Callable[[dict[str, Any]], Iterable[Any]]]] = {}
+        self._linked: dict[str, dict[Any, set[str]]] = {}
+        self._own_keys: dict[str, dict[str, tuple[Any, ...]]] = {}
         self._db: sqlite3.Connection | None = None
         if data_file:
             self._db = sqlite3.connect(data_file, check_same_thread=False, isolation_level=None)
@@ -77,6 +83,8 @@ class Store:
             self.derived.clear()
             for entity, object_id, data in rows:
                 self.objects.setdefault(entity, {})[object_id] = json.loads(data)
+            for entity in self._keys_of:
+                self._reindex(entity)
             for entity, object_id, data in self._sql("SELECT entity, id, data FROM {p}tombstones"):
                 self.tombstones.setdefault(entity, {})[object_id] = json.loads(data)
             for key, value in self._sql("SELECT key, value FROM {p}meta"):
@@ -107,6 +115,8 @@ class Store:
         with self.lock:
             self.derived.clear()
             self.objects.clear()
+            self._linked.clear()
+            self._own_keys.clear()
             self.tombstones.clear()
             self.meta = {}
             self.request_ids.clear()
@@ -127,6 +137,8 @@ class Store:
             kept = {key: self.meta[key] for key in keep_meta if key in self.meta}
             self.derived.clear()
             self.objects.clear()
+            self._linked.clear()
+            self._own_keys.clear()
             self.tombstones.clear()
             self.meta = dict(kept)
             self.request_ids.clear()
@@ -146,10 +158,49 @@ class Store:
     def all(self, entity: str) -> list[dict[str, Any]]:
         return list(self.objects.get(entity, {}).values())
 
+    # ------------------------------------------------------------------ reverse links
+    def index_links(self, entity: str, keys_of: Callable[[dict[str, Any]], Iterable[Any]]) -> None:
+        """Keep, for every object of ``entity``, the keys ``keys_of(object)`` names (a payment: the documents
+        it applies to; a document: its number), so that :meth:`linked_to` answers without reading every
+        object.  Several ``keys_of`` of one entity add up: their keys must not collide."""
+        with self.lock:
+            self._keys_of.setdefault(entity, []).append(keys_of)
+            self._reindex(entity)
+
+    def linked_to(self, entity: str, key: Any) -> list[str]:
+        """Ids of the objects of ``entity`` whose keys include ``key``, oldest first (Ids are sequential)."""
+        return sorted(self._linked.get(entity, {}).get(key, ()), key=lambda object_id: (len(object_id), object_id))
+
+    def _reindex(self, entity: str) -> None:
+        self._linked[entity] = {}
+        self._own_keys[entity] = {}
+        for object_id, obj in self.objects.get(entity, {}).items():
+            self._index(entity, object_id, obj)
+
+    def _index(self, entity: str, object_id: str, obj: dict[str, Any] | None) -> None:
+        extractors = self._keys_of.get(entity)
+        if not extractors:
+            return
+        # The keys the object had when last written (it may have been changed in place since).
+        linked = self._linked.setdefault(entity, {})
+        for key in self._own_keys.setdefault(entity, {}).pop(object_id, ()):
+            ids = linked.get(key)
+            if ids is not None:
+                ids.discard(object_id)
+                if not ids:
+                    del linked[key]
+        if obj is None:
+            return
+        keys = tuple(dict.fromkeys(key for keys_of in extractors for key in keys_of(obj)))
+        self._own_keys[entity][object_id] = keys
+        for key in keys:
+            linked.setdefault(key, set()).add(object_id)
+
     def put(self, entity: str, obj: dict[str, Any]) -> None:
         with self.lock:
             self.derived.clear()
             self.objects.setdefault(entity, {})[str(obj["Id"])] = obj
+            self._index(entity, str(obj["Id"]), obj)
             self._write(
                 "INSERT OR REPLACE INTO {p}objects (entity, id, data) VALUES (?, ?, ?)",
                 (entity, str(obj["Id"]), json.dumps(obj)),
@@ -159,6 +210,7 @@ class Store:
         with self.lock:
             self.derived.clear()
             self.objects.get(entity, {}).pop(str(object_id), None)
+            self._index(entity, str(object_id), None)
             self.tombstones.setdefault(entity, {})[str(object_id)] = tombstone
             self._write("DELETE FROM {p}objects WHERE entity = ? AND id = ?", (entity, str(object_id)))
             self._write(

@@ -118,6 +118,11 @@ def apply_exchange_rate(company: Company, data: dict[str, Any], currency: dict[s
     data["ExchangeRate"] = float(rate)
 
 
+def doc_number_key(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """The store's reverse-link key of a document's number (numbers are looked up without reading them all)."""
+    return [("DocNumber", str(obj.get("DocNumber") or ""))]
+
+
 def _doc_number(company: Company, entity: str, data: dict[str, Any], existing: dict[str, Any] | None) -> None:
     doc = data.get("DocNumber")
     if doc in (None, ""):
@@ -130,9 +135,9 @@ def _doc_number(company: Company, entity: str, data: dict[str, Any], existing: d
     checked = entity in ("Invoice", "CreditMemo") and company.setting("warn_duplicate_docnum")
     changed = existing is None or existing.get("DocNumber") != doc
     if checked and changed and not data.get("_allow_duplicate_docnum"):
-        for other in company.store.all(entity):
-            if other.get("DocNumber") == doc and (existing is None or other["Id"] != existing["Id"]):
-                raise faults.duplicate_doc_number(doc, entity, other["Id"])
+        for other_id in company.store.linked_to(entity, doc_number_key({"DocNumber": doc})[0]):
+            if existing is None or other_id != existing["Id"]:
+                raise faults.duplicate_doc_number(doc, entity, other_id)
 
 
 # ----------------------------------------------------------------------------- sales lines

@@ -105,3 +105,53 @@ def test_cli_reads_environment_variables():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_payments_still_settle_their_documents_after_a_restart(tmp_path):
+    data = str(tmp_path / "company.sqlite3")
+    with EmulatorServer(
+        port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=REALM, data_file=data
+    ) as first:
+        tokens = Control(first.url, first.control_token).tokens()
+        api = Api(first.url, tokens["access_token"])
+        customer = api.create("Customer", {"DisplayName": "Paid Later"})
+        item = api.query("select * from Item")["Item"][0]
+        invoice = api.create(
+            "Invoice",
+            {
+                "CustomerRef": {"value": customer["Id"]},
+                "Line": [
+                    {
+                        "Amount": 100,
+                        "DetailType": "SalesItemLineDetail",
+                        "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}},
+                    }
+                ],
+            },
+        )
+        link = [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]
+        payment = api.create(
+            "Payment",
+            {"CustomerRef": {"value": customer["Id"]}, "TotalAmt": 60, "Line": [{"Amount": 60, "LinkedTxn": link}]},
+        )
+    with EmulatorServer(
+        port=0, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, realm_id=REALM, data_file=data
+    ) as second:
+        api = Api(second.url, tokens["access_token"])
+        # A second payment: the first one, read back from the file, still counts.
+        api.create(
+            "Payment",
+            {"CustomerRef": {"value": customer["Id"]}, "TotalAmt": 30, "Line": [{"Amount": 30, "LinkedTxn": link}]},
+        )
+        assert api.read("Invoice", invoice["Id"])["Balance"] == 10
+        current = api.read("Payment", payment["Id"])
+        current["Line"][0]["Amount"] = 20
+        current["TotalAmt"] = 20
+        api.update("Payment", current)
+        assert api.read("Invoice", invoice["Id"])["Balance"] == 50
+        refused = api.post(
+            "/invoice",
+            {"Id": invoice["Id"], "SyncToken": api.read("Invoice", invoice["Id"])["SyncToken"]},
+            operation="delete",
+        )
+        assert refused.status_code == 400, "an invoice with payments applied cannot be deleted"
