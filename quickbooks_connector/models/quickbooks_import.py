@@ -186,6 +186,9 @@ class QuickbooksImport(models.Model):
                     }
                 )
         self._ensure_clearing_account()
+        # Odoo's sales and purchase taxes get the QuickBooks tax code of the same rate (when one code alone has
+        # it), as when a connection's mapping is saved: the connection's Taxes section shows the rest.
+        backend._map_taxes_by_rate()
         self._read_parties(backend)
         self.sudo().state = "parties"
         return True

@@ -144,6 +144,11 @@ class TestImportFromQuickBooks(ImportCase):
         self.assertEqual(
             run.product_line_ids.product_id.filtered(lambda p: p.default_code == sku["Sku"]).name, sku["Name"]
         )
+        # Taxes were matched to QuickBooks' tax codes by rate.
+        mapping = self.env["quickbooks.tax.mapping"].search(
+            [("backend_id", "=", self.backend.id), ("tax_id", "=", self.tax_sale_a.id)]
+        )
+        self.assertEqual(mapping.qbo_tax_code_id.name, "Standard 15%")
         before = self.counts()
 
         again = self.import_all()

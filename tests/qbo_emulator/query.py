@@ -309,6 +309,24 @@ def select(query: Query, rows: list[dict[str, Any]], offset: int) -> list[dict[s
 _KEPT_RESULTS = 8
 
 
+def _by_id(company: Company, query: Query) -> list[dict[str, Any]] | None:
+    """The objects a ``Id = ...`` or ``Id IN (...)`` condition names, read by their Id instead of scanning the
+    entity (the conditions are still applied to them, as to any row): a look-up of a few objects among many
+    costs what a database's primary key costs.  None when no condition names Ids."""
+    for condition in query.where:
+        if condition.path.lower() != "id" or condition.op not in ("=", "in"):
+            continue
+        found = {}
+        for value in condition.values:
+            text = str(value).strip()
+            for key in {text, str(int(text))} if text.isdigit() else {text}:
+                obj = company.store.get(query.entity, key)
+                if obj is not None:
+                    found[key] = obj
+        return list(found.values())
+    return None
+
+
 def _selected(company: Company, query: Query, offset: int) -> list[dict[str, Any]]:
     """The rows ``query`` selects, filtered and ordered; the same answer as computing it again, since
     the store forgets kept results at every write."""
@@ -316,7 +334,8 @@ def _selected(company: Company, query: Query, offset: int) -> list[dict[str, Any
     kept = company.store.derived
     if key in kept:
         return kept[key]
-    rows = company.store.all(query.entity)
+    named = _by_id(company, query)
+    rows = named if named is not None else company.store.all(query.entity)
     if query.entity in ("Customer", "Vendor", "Account"):
         rows = company.serve(query.entity, rows)  # balances are derived: filter on the served values
     found = select(query, rows, offset)

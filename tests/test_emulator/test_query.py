@@ -140,3 +140,20 @@ def test_a_result_read_page_by_page_follows_every_write(api, customers):
     assert api.query("select count(*) from Customer where Notes = 'odd'") == {"totalCount": 11}
     api.post("/customer", {"DisplayName": "Customer 99", "Notes": "odd"})
     assert api.query("select count(*) from Customer where Notes = 'odd'") == {"totalCount": 12}
+
+
+def test_ids_named_are_read_with_every_other_condition_applied(api, customers):
+    third, fifth, ninth = customers[2], customers[4], customers[8]
+    api.update("Customer", {"Id": fifth["Id"], "SyncToken": fifth["SyncToken"], "Active": False, "sparse": True})
+
+    def ids(statement):
+        return [c["Id"] for c in api.query(f"select * from Customer where {statement}").get("Customer", [])]  # noqa: S608 - QBO query
+
+    named = f"Id in ('{ninth['Id']}', '{third['Id']}', '{fifth['Id']}', '9999')"
+    assert ids(named) == [third["Id"], ninth["Id"]], "in Id order; the inactive one left out"
+    assert ids(f"Id in ('{third['Id']}', '{fifth['Id']}') and Active = false") == [fifth["Id"]]
+    assert ids(f"Id = '{ninth['Id']}' and Notes = 'odd'") == []
+    assert ids(f"Id = '{ninth['Id']}' and Notes = 'even'") == [ninth["Id"]]
+    assert ids("Id = '9999'") == []
+    counted = api.query(f"select count(*) from Customer where Id in ('{third['Id']}', '{ninth['Id']}')")  # noqa: S608
+    assert counted == {"totalCount": 2}
