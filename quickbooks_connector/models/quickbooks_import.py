@@ -23,6 +23,7 @@ from ..qbo.redact import get_logger
 from ..tools import cutover_matching as matching
 from ..tools.access import check_backends, check_manager, check_values
 from ..tools.jobs import enqueue, job
+from ..tools.statistics import refresh_statistics
 
 _logger = get_logger(__name__)
 
@@ -359,6 +360,7 @@ class QuickbooksImport(models.Model):
                         line.sudo().write({"partner_id": partner.id, "reason": line.reason})
 
         self.env["quickbooks.push"]._run(backend, self.env["quickbooks.sync.state"], work)
+        refresh_statistics(self.env, ("res_partner", "product_template", "product_product", "quickbooks_sync_state"))
         if len(pending) > len(chunk):
             enqueue(
                 self, self.env._("QuickBooks import: customers, vendors and products (continued)")

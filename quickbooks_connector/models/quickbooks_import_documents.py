@@ -20,6 +20,7 @@ from ..qbo.redact import get_logger
 from ..tools.access import check_manager
 from ..tools.dates import parse_qbo_date
 from ..tools.jobs import enqueue, job
+from ..tools.statistics import refresh_statistics
 
 _logger = get_logger(__name__)
 
@@ -123,20 +124,18 @@ class QuickbooksImport(models.Model):
             )._quickbooks_import_documents_job(by_entity)
         return self.env._("%(total)s open documents, %(todo)s to import", total=len(work), todo=len(todo))
 
-    def _bound_ids(self):
-        rows = (
-            self.env["quickbooks.sync.state"]
-            .sudo()
-            .search_read(
-                [
-                    ("backend_id", "=", self.backend_id.id),
-                    ("res_model", "=", "account.move"),
-                    ("qbo_entity", "in", list(OPEN_DOCUMENTS)),
-                    ("qbo_id", "!=", False),
-                ],
-                ["qbo_entity", "qbo_id"],
-            )
-        )
+    def _bound_ids(self, qbo_ids=None):
+        """{entity: {QuickBooks Id}} of the documents bound already (among ``qbo_ids`` when given: a chunk reads
+        its own, not every binding the import made so far)."""
+        domain = [
+            ("backend_id", "=", self.backend_id.id),
+            ("res_model", "=", "account.move"),
+            ("qbo_entity", "in", list(OPEN_DOCUMENTS)),
+            ("qbo_id", "!=", False),
+        ]
+        if qbo_ids is not None:
+            domain.append(("qbo_id", "in", list(qbo_ids)))
+        rows = self.env["quickbooks.sync.state"].sudo().search_read(domain, ["qbo_entity", "qbo_id"])
         out = {}
         for row in rows:
             out.setdefault(row["qbo_entity"], set()).add(row["qbo_id"])
@@ -153,7 +152,7 @@ class QuickbooksImport(models.Model):
         def work():
             nonlocal created
             client = backend._qbo_client()
-            bound = self._bound_ids()
+            bound = self._bound_ids({str(qbo_id) for ids in by_entity.values() for qbo_id in ids})
             found = []
             for entity, ids in by_entity.items():
                 wanted = [qbo_id for qbo_id in ids if qbo_id not in bound.get(entity, set())]
@@ -162,6 +161,7 @@ class QuickbooksImport(models.Model):
             created = self._import_documents(backend, client, found)
 
         Push._run(backend, self.env["quickbooks.sync.state"], work)
+        refresh_statistics(self.env, ("account_move", "account_move_line", "quickbooks_sync_state"))
         return self.env._("%s document(s) imported", len(created))
 
     def _import_documents(self, backend, client, found):

@@ -17,6 +17,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .. import const
+from ..tools import statistics
 from .common import QuickbooksTestMixin
 
 SAMPLE = {"seed": 11, "customers": 8, "vendors": 4, "items": 6, "invoices": 45, "bills": 20, "entries": 6}
@@ -204,6 +205,16 @@ class TestImportFromQuickBooks(ImportCase):
         self.assertEqual(run.documents_done, run.documents_total)
         run.action_opening_balances()
         self.assert_books_agree()
+
+    def test_the_tables_an_import_fills_are_measured_again_as_they_grow(self):
+        with patch.object(statistics, "MIN_CHANGES", 0), patch.object(statistics, "SHARE", 0):
+            # Every job finds its tables changed: each one measures them again, inside its own transaction.
+            run = self.import_all()
+            self.assertEqual(statistics.refresh_statistics(self.env, ("account_move",)), ["account_move"])
+        self.assertEqual(run.documents_done, run.documents_total)
+        self.assert_books_agree()
+        with patch.object(statistics, "MIN_CHANGES", 10**9):
+            self.assertEqual(statistics.refresh_statistics(self.env, ("account_move",)), [], "a small change waits")
 
     def test_an_import_stopped_in_the_middle_resumes_to_the_same_books(self):
         run = self.start()
