@@ -21,7 +21,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..qbo import reports
-from ..tools import books_figures, books_routes, books_sections
+from ..tools import books_routes, books_sections
 from ..tools.access import check_manager
 from ..tools.jobs import UNDER_WAY_STATES
 
@@ -53,30 +53,16 @@ class QuickbooksImport(models.Model):
         client = backend._qbo_client()
         day = self.cutover_date
         fiscal_start = reports.read_fiscal_year_start(client, day)
-        periods = books_sections.months(day)
-        monthly = reports.read_monthly_profit_and_loss(client, periods)
         trial = reports.read_trial_balance(client, fiscal_start, day)
         created = self.env["account.move"]
-        chart = books_routes.Chart(self.env, backend)
-        books_figures.build_statuses(self.env, backend, day)
-        routes = books_routes.Routes(self.env, backend, chart)
-        by_month, _agreeing = books_sections.profit_and_loss(self.env, routes, monthly, periods, ZERO)
-        ends = dict(periods)
-        lines_of_month = {}
-        for (key, month), spec in by_month.items():
-            if key[0] == "qbo":
-                lines_of_month.setdefault(month, []).append((key[1], -spec.comparison.difference))
-        for month in sorted(lines_of_month):
-            label = self.env._("QuickBooks profit and loss of %s", month.strftime("%Y-%m"))
-            created |= self._opening_entry(routes, ends[month], label, lines_of_month[month])
-        books_figures.build_statuses(self.env, backend, day)
-        routes = books_routes.Routes(self.env, backend, chart)
-        specs = books_sections.trial_balance(self.env, routes, trial, day, fiscal_start, ZERO)
-        balance_lines = []
-        for key, spec in specs.items():
-            difference = -spec.comparison.difference
-            if key[0] == "qbo" and difference:
-                balance_lines.append((key[1], difference))
+        by_month, routes = books_sections.monthly_differences(self.env, backend, client, day)
+        for month_end, differences in by_month.items():
+            lines = [(key[1], -difference) for key, difference in differences if key[0] == "qbo"]
+            if lines:
+                label = self.env._("QuickBooks profit and loss of %s", month_end.strftime("%Y-%m"))
+                created |= self._opening_entry(routes, month_end, label, lines)
+        differences, routes = books_sections.balance_differences(self.env, backend, trial, day, fiscal_start)
+        balance_lines = [(key[1], -difference) for key, difference in differences if key[0] == "qbo" and difference]
         clearing = self.clearing_account_id
         created |= self._opening_entry(
             routes, day, self.env._("QuickBooks opening balances"), balance_lines, final=True

@@ -28,20 +28,17 @@ left to send.  Nothing dated before the history is sent afterwards: its effect i
 """
 
 from datetime import timedelta
-from decimal import Decimal
 
 from odoo import fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from ..qbo import QBOError, reports
-from ..tools import books_figures, books_routes, books_sections
+from ..tools import books_sections
 from ..tools.access import check_manager
 from ..tools.failures import sort_failure
 from ..tools.jobs import enqueue, job
 from .quickbooks_parallel_run_opening import OpeningProblem
-
-ZERO = Decimal(0)
 
 
 class QuickbooksParallelRun(models.Model):
@@ -159,27 +156,13 @@ class QuickbooksParallelRun(models.Model):
         documents = self._send_open_documents(backend, client, start, equity)
         documents += self._send_open_payments(backend, client, start)
         fiscal_start = reports.read_fiscal_year_start(client, day)
-        periods = books_sections.months(day)
-        monthly = reports.read_monthly_profit_and_loss(client, periods)
-        chart = books_routes.Chart(self.env, backend)
-        books_figures.build_statuses(self.env, backend, day)
-        routes = books_routes.Routes(self.env, backend, chart)
-        by_month, _agreeing = books_sections.profit_and_loss(self.env, routes, monthly, periods, ZERO)
-        ends = dict(periods)
-        lines_of_month = {}
-        for (key, month), spec in by_month.items():
-            lines_of_month.setdefault(month, []).append((key, spec.comparison.difference))
+        by_month, routes = books_sections.monthly_differences(self.env, backend, client, day)
         entries = 0
-        for month in sorted(lines_of_month):
-            label = self.env._("Odoo profit and loss of %s", month.strftime("%Y-%m"))
-            entries += self._send_opening_entry(
-                backend, client, routes, ends[month], label, lines_of_month[month], equity, {}
-            )
+        for month_end, differences in by_month.items():
+            label = self.env._("Odoo profit and loss of %s", month_end.strftime("%Y-%m"))
+            entries += self._send_opening_entry(backend, client, routes, month_end, label, differences, equity, {})
         trial = reports.read_trial_balance(client, fiscal_start, day)
-        books_figures.build_statuses(self.env, backend, day)
-        routes = books_routes.Routes(self.env, backend, chart)
-        specs = books_sections.trial_balance(self.env, routes, trial, day, fiscal_start, ZERO)
-        balance_lines = [(key, spec.comparison.difference) for key, spec in specs.items()]
+        balance_lines, routes = books_sections.balance_differences(self.env, backend, trial, day, fiscal_start)
         items = self._open_items_off_documents(backend, start)
         entries += self._send_opening_entry(
             backend,

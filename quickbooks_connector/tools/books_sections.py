@@ -251,3 +251,29 @@ def aging(env, backend, chart: Chart, qbo_rows: dict, bindings: dict, day: date,
     extra = SQL("AND a.account_type IN %s AND a.non_trade IS NOT TRUE", figures.PARTNER_TYPES)
     _add_entries(specs, figures.top_entries(env, partition, extra, const.BOOKS_ENTRIES_NAMED), key_of)
     return specs
+
+
+# ----------------------------------------------------------------------------- opening balances
+def monthly_differences(env, backend, client, day: date):
+    """What the profit and loss comparison finds up to ``day``, as opening balances need it: {the last day of
+    each month: [(comparison key, Odoo minus QuickBooks)]}, oldest month first, and the routes it used.  Read
+    from both books now (an import or a history sent since changed one of them)."""
+    periods = months(day)
+    monthly = reports.read_monthly_profit_and_loss(client, periods)
+    figures.build_statuses(env, backend, day)
+    routes = Routes(env, backend, Chart(env, backend))
+    by_month, _agreeing = profit_and_loss(env, routes, monthly, periods, Decimal(0))
+    ends = dict(periods)
+    out: dict[date, list] = {}
+    for (key, month), spec in by_month.items():
+        out.setdefault(ends[month], []).append((key, spec.comparison.difference))
+    return dict(sorted(out.items())), routes
+
+
+def balance_differences(env, backend, trial: dict[str, Decimal], day: date, fiscal_start: date):
+    """What the trial balance comparison at ``day`` finds against QuickBooks' ``trial``: [(comparison key, Odoo
+    minus QuickBooks)], and the routes it used (Odoo's side read now)."""
+    figures.build_statuses(env, backend, day)
+    routes = Routes(env, backend, Chart(env, backend))
+    specs = trial_balance(env, routes, trial, day, fiscal_start, Decimal(0))
+    return [(key, spec.comparison.difference) for key, spec in specs.items()], routes
