@@ -54,6 +54,7 @@ from . import quickbooks_backend_cdc
 from . import quickbooks_webhook_event_cdc
 from . import quickbooks_import
 from . import quickbooks_import_line
+from . import quickbooks_import_parties
 from . import quickbooks_import_documents
 from . import quickbooks_import_opening
 from . import quickbooks_parallel_run

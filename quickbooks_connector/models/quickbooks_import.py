@@ -3,8 +3,8 @@
 1. *Chart of accounts*: each QuickBooks account matched to an Odoo account (number, name, type) or proposed
    as new; confirmed, the new ones are created (a bank or card account as a journal) and the mapping table
    is filled from it.
-2. *Customers, vendors, products*: matched by e-mail, tax number, name (items by SKU, name) or created;
-   each one bound to its QuickBooks original, so nothing is sent twice later.
+2. *Customers, vendors, products* (``quickbooks_import_parties.py``): matched by e-mail, tax number, name
+   (items by SKU, name) or created; each one bound to its QuickBooks original, so nothing is sent twice later.
 3. *Open documents* (``quickbooks_import_documents.py``): the unpaid invoices, credit memos, bills and
    vendor credits, in jobs of a few dozen, each bound to its original.
 4. *Opening balances* (``quickbooks_import_opening.py``): entries that make Odoo's trial balance equal
@@ -16,14 +16,9 @@ Every step can be run again: what is bound is not created twice.
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .. import const
-from ..adapters.entities import owned
-from ..adapters.sides import PAYABLE, RECEIVABLE
 from ..qbo.redact import get_logger
 from ..tools import cutover_matching as matching
 from ..tools.access import check_backends, check_manager, check_values
-from ..tools.jobs import enqueue, job
-from ..tools.statistics import refresh_statistics
 
 _logger = get_logger(__name__)
 
@@ -253,223 +248,6 @@ class QuickbooksImport(models.Model):
                 "company_ids": [(6, 0, company.ids)],
             }
         )
-
-    # ------------------------------------------------------------------ step 2: customers, vendors, products
-    def _read_parties(self, backend):
-        client = backend._qbo_client()
-        Partners = self.env["res.partner"].sudo().with_context(active_test=False)
-        partners = Partners.search([("company_id", "in", (False, self.company_id.id)), ("is_company", "=", True)])
-        partners |= Partners.search([("company_id", "in", (False, self.company_id.id)), ("parent_id", "=", False)])
-        odoo_parties = [
-            matching.Party(partner.id, partner.name or "", partner.email or "", partner.vat or "")
-            for partner in partners
-        ]
-        self.line_ids.filtered(lambda line: line.kind != "account").sudo().unlink()
-        values = []
-        for kind, entity, tax_field in (
-            ("customer", "Customer", "PrimaryTaxIdentifier"),
-            ("vendor", "Vendor", "TaxIdentifier"),
-        ):
-            found = list(client.query_all(entity, "Active = true"))
-            parties = [
-                matching.Party(
-                    str(obj["Id"]),
-                    obj.get("DisplayName") or "",
-                    (obj.get("PrimaryEmailAddr") or {}).get("Address") or "",
-                    obj.get(tax_field) or "",
-                )
-                for obj in found
-            ]
-            matches = matching.match_parties(parties, odoo_parties, bound=self._bound(backend, entity, "res.partner"))
-            values += [
-                {
-                    "import_id": self.id,
-                    "kind": kind,
-                    "qbo_id": str(obj["Id"]),
-                    "qbo_name": obj.get("DisplayName") or "",
-                    "qbo_email": (obj.get("PrimaryEmailAddr") or {}).get("Address") or "",
-                    "partner_id": matches[str(obj["Id"])].odoo_id,
-                    "reason": matches[str(obj["Id"])].reason,
-                }
-                for obj in found
-            ]
-        Products = self.env["product.product"].sudo().with_context(active_test=False)
-        products = Products.search([("company_id", "in", (False, self.company_id.id))])
-        items = [item for item in client.query_all("Item", "Active = true") if item.get("Type") in PRODUCT_TYPE_OF]
-        matches = matching.match_parties(
-            [matching.Party(str(item["Id"]), item.get("Name") or "", sku=item.get("Sku") or "") for item in items],
-            [matching.Party(product.id, product.name or "", sku=product.default_code or "") for product in products],
-            keys=("sku", "name"),
-            bound=self._bound(backend, "Item", "product.product"),
-        )
-        values += [
-            {
-                "import_id": self.id,
-                "kind": "product",
-                "qbo_id": str(item["Id"]),
-                "qbo_name": item.get("Name") or "",
-                "qbo_type": item.get("Type"),
-                "qbo_sku": item.get("Sku") or "",
-                "product_id": matches[str(item["Id"])].odoo_id,
-                "reason": matches[str(item["Id"])].reason,
-            }
-            for item in items
-        ]
-        self.env["quickbooks.import.line"].sudo().create(values)
-
-    def action_confirm_parties(self):
-        """Queue the creation of the new customers, vendors and products (each bound to its QuickBooks
-        original), then the import of the open documents."""
-        self.ensure_one()
-        check_manager(self)
-        self._connected_backend()
-        self.sudo().state = "documents"
-        self.sudo().documents_started_at = fields.Datetime.now()
-        enqueue(self, self.env._("QuickBooks import: customers, vendors and products"))._quickbooks_import_parties_job()
-        return True
-
-    @job
-    def _quickbooks_import_parties_job(self, after=0):
-        """Job: create and bind the next customers, vendors and products the review kept (``IMPORT_PARTY_CHUNK``
-        at a time, in the order of their lines after line ``after``, then the next job), then list the open
-        documents.  What is bound already (an earlier try) is skipped; one QuickBooks deleted since is left."""
-        self.ensure_one()
-        backend = self._connected_backend()
-        entities = {"customer": "Customer", "vendor": "Vendor", "product": "Item"}
-        bound = self._bound_party_ids(list(entities.values()))
-        pending = self.line_ids.sorted("id").filtered(
-            lambda line: line.id > after and line.kind in entities and (entities[line.kind], line.qbo_id) not in bound
-        )
-        chunk = pending[: const.IMPORT_PARTY_CHUNK]
-
-        def work():
-            client = backend._qbo_client()
-            for kind, entity in entities.items():
-                lines = chunk.filtered(lambda line, k=kind: line.kind == k)
-                if not lines:
-                    continue
-                found = client.find_in(entity, "Id", lines.mapped("qbo_id"))
-                for line in lines:
-                    qbo_object = (found.get(line.qbo_id) or [None])[0]
-                    if qbo_object is None:
-                        continue
-                    if entity == "Item":
-                        self._bind_product(backend, line, qbo_object)
-                    else:
-                        partner = self._bind_party(backend, entity, qbo_object, line.partner_id)
-                        line.sudo().write({"partner_id": partner.id, "reason": line.reason})
-
-        self.env["quickbooks.push"]._run(backend, self.env["quickbooks.sync.state"], work)
-        refresh_statistics(self.env, ("res_partner", "product_template", "product_product", "quickbooks_sync_state"))
-        if len(pending) > len(chunk):
-            enqueue(
-                self, self.env._("QuickBooks import: customers, vendors and products (continued)")
-            )._quickbooks_import_parties_job(after=chunk[-1].id)
-        else:
-            self._queue_documents()
-        return self.env._("%s customer(s), vendor(s) and product(s) bound", len(chunk))
-
-    def _bound_party_ids(self, entities):
-        """{(QuickBooks entity, Id)} of the customers, vendors and items bound to Odoo records."""
-        rows = (
-            self.env["quickbooks.sync.state"]
-            .sudo()
-            .search_read(
-                [
-                    ("backend_id", "=", self.backend_id.id),
-                    ("qbo_entity", "in", entities),
-                    ("qbo_id", "!=", False),
-                    ("res_model", "in", ("res.partner", "product.product")),
-                ],
-                ["qbo_entity", "qbo_id"],
-            )
-        )
-        return {(row["qbo_entity"], row["qbo_id"]) for row in rows}
-
-    @api.model
-    def _bind_party(self, backend, entity, qbo_object, partner=None):
-        """The Odoo partner of this QuickBooks customer (vendor), bound to it: the one bound already (a second
-        run, or one Odoo sent), else ``partner``, else a new one made of QuickBooks' values."""
-        side = RECEIVABLE if entity == "Customer" else PAYABLE
-        SyncRecords = self.env["quickbooks.sync.state"].sudo()
-        bound = SyncRecords._binding_for_qbo(backend, entity, qbo_object["Id"])
-        if bound and bound.res_model == "res.partner":
-            return self.env["res.partner"].browse(bound.res_id)
-        Partners = (
-            self.env["res.partner"]
-            .sudo()
-            .with_context(tracking_disable=True, mail_create_nolog=True, **{const.IMPORT_CONTEXT: True})
-        )
-        partner = partner or Partners.create(self._partner_values(qbo_object, side))
-        rank = "customer_rank" if side is RECEIVABLE else "supplier_rank"
-        if not partner[rank]:
-            Partners.browse(partner.id)[rank] = 1
-        home = backend.company_id.currency_id
-        code = (qbo_object.get("CurrencyRef") or {}).get("value") or home.name
-        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
-        key = self.env["quickbooks.push"]._customer_key(backend, currency or home, side)
-        row = SyncRecords._binding_for(backend, partner, entity, key=key)
-        if not row.qbo_id:
-            row._mark_done(qbo_object, owned(entity, qbo_object), origin="qbo")
-        return partner
-
-    @api.model
-    def _partner_values(self, qbo_object, side):
-        address = qbo_object.get("BillAddr") or {}
-        country = self.env["res.country"].search(
-            [("code", "in", ("US",) if address.get("Country") in ("USA", "US") else (address.get("Country") or "",))],
-            limit=1,
-        )
-        state = (
-            self.env["res.country.state"].search(
-                [("country_id", "=", country.id), ("code", "=", address.get("CountrySubDivisionCode"))], limit=1
-            )
-            if country
-            else self.env["res.country.state"]
-        )
-        return {
-            "name": qbo_object.get("DisplayName") or qbo_object.get("CompanyName") or qbo_object["Id"],
-            "is_company": True,
-            "email": (qbo_object.get("PrimaryEmailAddr") or {}).get("Address") or False,
-            "phone": (qbo_object.get("PrimaryPhone") or {}).get("FreeFormNumber") or False,
-            "street": address.get("Line1") or False,
-            "city": address.get("City") or False,
-            "zip": address.get("PostalCode") or False,
-            "country_id": country.id or False,
-            "state_id": state.id or False,
-            "customer_rank": 1 if side is RECEIVABLE else 0,
-            "supplier_rank": 1 if side is PAYABLE else 0,
-        }
-
-    def _bind_product(self, backend, line, item):
-        SyncRecords = self.env["quickbooks.sync.state"].sudo()
-        bound = SyncRecords._binding_for_qbo(backend, "Item", item["Id"])
-        if bound:
-            if bound.res_model == "product.product":
-                line.sudo().write({"product_id": bound.res_id, "reason": line.reason})
-            return
-        product = line.product_id or self.env["product.product"].sudo().create(self._product_values(item))
-        line.sudo().write({"product_id": product.id, "reason": line.reason})
-        SyncRecords._binding_for(backend, product, "Item")._mark_done(item, {}, origin="qbo")
-
-    def _product_values(self, item):
-        accounts = {line.qbo_id: line.account_id for line in self.account_line_ids}
-        values = {
-            "name": item.get("Name"),
-            "default_code": item.get("Sku") or False,
-            "type": PRODUCT_TYPE_OF.get(item.get("Type"), "service"),
-            "list_price": float(item.get("UnitPrice") or 0),
-            "standard_price": float(item.get("PurchaseCost") or 0),
-            "sale_ok": bool(item.get("IncomeAccountRef")),
-            "purchase_ok": bool(item.get("ExpenseAccountRef")),
-        }
-        income = accounts.get((item.get("IncomeAccountRef") or {}).get("value"))
-        expense = accounts.get((item.get("ExpenseAccountRef") or {}).get("value"))
-        if income:
-            values["property_account_income_id"] = income.id
-        if expense:
-            values["property_account_expense_id"] = expense.id
-        return values
 
     # ------------------------------------------------------------------ helpers
     def _default_party_accounts(self):

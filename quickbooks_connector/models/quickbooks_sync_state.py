@@ -217,25 +217,32 @@ class QuickbooksSyncState(models.Model):
 
     def _mark_done(self, qbo_object, synced_values=None, **extra):
         """Record a successful sync: QBO's Id and SyncToken, and what is now the merge base."""
+        values = self._done_values(self.qbo_entity, qbo_object, synced_values, **extra)
+        values["qbo_doc_number"] = values["qbo_doc_number"] or self.qbo_doc_number
+        values["synced_values"] = synced_values if synced_values is not None else self.synced_values
+        self.sudo().write(values)
+
+    @api.model
+    def _done_values(self, qbo_entity, qbo_object, synced_values=None, **extra):
+        """The values of a row that synced ``qbo_object`` now (:meth:`_mark_done`; a new row's, when many
+        are bound at once)."""
         now = fields.Datetime.now()
-        summary = fingerprint(self.qbo_entity, qbo_object)
+        summary = fingerprint(qbo_entity, qbo_object)
         if summary is not None:  # our own write is the new reference for drift detection
             extra.setdefault("qbo_fingerprint", summary)
             extra.setdefault("drift_detected", False)
-        self.sudo().write(
-            {
-                "state": "done",
-                "qbo_id": str(qbo_object["Id"]),
-                "sync_token": str(qbo_object.get("SyncToken", "")),
-                "qbo_doc_number": qbo_object.get("DocNumber") or self.qbo_doc_number,
-                "synced_values": synced_values if synced_values is not None else self.synced_values,
-                "last_error": False,
-                "failure_kind": False,
-                "last_success_at": now,
-                "last_attempt_at": now,
-                **extra,
-            }
-        )
+        return {
+            "state": "done",
+            "qbo_id": str(qbo_object["Id"]),
+            "sync_token": str(qbo_object.get("SyncToken", "")),
+            "qbo_doc_number": qbo_object.get("DocNumber") or False,
+            "synced_values": synced_values,
+            "last_error": False,
+            "failure_kind": False,
+            "last_success_at": now,
+            "last_attempt_at": now,
+            **extra,
+        }
 
     def _mark_failed(self, message, state="failed", kind="other"):
         self.sudo().write(

@@ -8,7 +8,7 @@ from unittest.mock import patch
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
 
-from ..models import quickbooks_import, quickbooks_import_documents
+from ..models import quickbooks_import_documents, quickbooks_import_parties
 from .test_books_tour import _wait_then_screenshot
 from .test_cutover_import import ImportCase
 
@@ -34,7 +34,7 @@ class TestImportTour(ImportCase, HttpCase):
         screenshot = _wait_then_screenshot(ChromeBrowser._wait_code_ok, SCREENSHOT_ENV, height=900)
         with (
             patch.object(quickbooks_import_documents, "enqueue", run_now),
-            patch.object(quickbooks_import, "enqueue", run_now),
+            patch.object(quickbooks_import_parties, "enqueue", run_now),
             patch.object(ChromeBrowser, "_wait_code_ok", screenshot),
         ):
             self.start_tour(
