@@ -10,6 +10,8 @@ Odoo cannot make to the cent (a line on an unmapped account, a tax not mapped, t
 draft with the reason on its sync record: that night's books comparison shows it, and the day is not clean.
 """
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from odoo import api, fields, models
 
 from ..adapters.entities import JOURNAL_ENTRY, owned
@@ -31,6 +33,7 @@ MIRRORED = {
 
 
 PARTY_TYPES = ("asset_receivable", "liability_payable")
+CENT = Decimal("0.01")
 
 
 class MirrorProblem(Exception):
@@ -156,8 +159,20 @@ class QuickbooksPull(models.AbstractModel):
 
     def _mirror_entry_values(self, backend, client, qbo_object, day):
         """A journal entry: each line on the Odoo account mapped to its QuickBooks account, with its customer
-        or vendor (QuickBooks names one on every A/R and A/P line)."""
+        or vendor (QuickBooks names one on every A/R and A/P line).
+
+        One in a foreign currency keeps its amounts in that currency, and each side is converted at its
+        ``ExchangeRate`` with cumulative rounding (each line is the change it makes to the rounded running
+        total of its side): both sides then come to the cent to QuickBooks' home total, cents(total x rate),
+        and the entry balances in both currencies.  QuickBooks does not publish how it rounds each line, so
+        a line's home amount may differ from QuickBooks' by a cent between two accounts of one side."""
         accounts = self._mapped_accounts(backend)
+        currency = self.env["res.currency"].browse(
+            self.env["quickbooks.import"]._currency_values(backend, qbo_object)["currency_id"]
+        )
+        foreign = currency != backend.company_id.currency_id
+        rate = Decimal(str(qbo_object.get("ExchangeRate") or 1))
+        running = {True: [Decimal(0), Decimal(0)], False: [Decimal(0), Decimal(0)]}  # debit? -> [total, home]
         lines = []
         for line in qbo_object.get("Line") or []:
             detail = line.get("JournalEntryLineDetail")
@@ -175,18 +190,23 @@ class QuickbooksPull(models.AbstractModel):
                 partner = self.env["quickbooks.import"]._bind_party(
                     backend, party["Type"], client.get(party["Type"], party_id)
                 )
-            lines.append(
-                {
-                    "account_id": account.id,
-                    "partner_id": partner.id or False,
-                    "name": line.get("Description") or qbo_object.get("PrivateNote") or "/",
-                    "debit": amount if debit else 0.0,
-                    "credit": 0.0 if debit else amount,
-                }
-            )
+            values = {
+                "account_id": account.id,
+                "partner_id": partner.id or False,
+                "name": line.get("Description") or qbo_object.get("PrivateNote") or "/",
+            }
+            home = amount
+            if foreign:
+                side = running[debit]
+                side[0] += Decimal(str(amount))
+                rounded = (side[0] * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+                home, side[1] = float(rounded - side[1]), rounded
+                values.update(currency_id=currency.id, amount_currency=amount if debit else -amount)
+            lines.append({**values, "debit": home if debit else 0.0, "credit": 0.0 if debit else home})
         return {
             "date": day,
             "ref": qbo_object.get("DocNumber") or False,
+            "currency_id": currency.id,
             "line_ids": [(5, 0, 0)] + [(0, 0, line) for line in lines],
         }
 

@@ -548,6 +548,47 @@ class TestParallelRunFromQuickBooks(ImportCase):
         self.assertEqual(night.books_state, "match", night.books_summary)
         self.assertEqual([d.clean for d in run.day_ids], [True])
 
+    def test_a_foreign_currency_journal_entry_entered_in_quickbooks_is_made_at_quickbooks_rate(self):
+        self.token = self.emulator.mint_tokens()["access_token"]
+        self.import_all()
+        day = fields.Date.context_today(self.env.user) + timedelta(days=1)
+        run = self.env["quickbooks.parallel.run"].create(
+            {"backend_id": self.backend.id, "start_date": day, "length_days": 2, "direction": "qbo_to_odoo"}
+        )
+        rent, equipment = (
+            self.env["quickbooks.qbo.account"].search([("backend_id", "=", self.backend.id), ("name", "=", name)])
+            for name in ("Rent", "Equipment")
+        )
+        # Three debits of 10.01 EUR and one credit of 30.03 EUR at 1.2345: converted one by one, the debits
+        # would come to 37.08 USD and the credit to 37.07; QuickBooks' home total is 37.07 on each side.
+        lines = [("Debit", rent, 10.01)] * 3 + [("Credit", equipment, 30.03)]
+        entry = self.qbo(
+            "POST",
+            "journalentry",
+            json={
+                "TxnDate": day.isoformat(),
+                "CurrencyRef": {"value": "EUR"},
+                "ExchangeRate": 1.2345,
+                "Line": [
+                    {
+                        "DetailType": "JournalEntryLineDetail",
+                        "Amount": amount,
+                        "JournalEntryLineDetail": {"PostingType": posting, "AccountRef": {"value": account.qbo_id}},
+                    }
+                    for posting, account, amount in lines
+                ],
+            },
+        )["JournalEntry"]
+        self.assertEqual(entry["HomeTotalAmt"], 37.07)
+        self.assertIn("made in Odoo", self.notify("JournalEntry", entry["Id"]))
+        move = self.env["account.move"].browse(self.bound("JournalEntry", entry["Id"]).res_id)
+        self.assertEqual((move.state, move.currency_id.name), ("posted", "EUR"))
+        self.assertEqual(sorted(move.line_ids.mapped("amount_currency")), [-30.03, 10.01, 10.01, 10.01])
+        self.assertEqual((sum(move.line_ids.mapped("debit")), sum(move.line_ids.mapped("credit"))), (37.07, 37.07))
+        night = self.env["quickbooks.reconciliation"]._cron_nightly_reconciliation(now=datetime.combine(day, time(12)))
+        self.assertEqual(night.books_state, "match", night.books_summary)
+        self.assertEqual([d.clean for d in run.day_ids], [True])
+
     def test_a_document_odoo_cannot_make_to_the_cent_stays_in_draft_and_the_night_is_not_clean(self):
         self.token = self.emulator.mint_tokens()["access_token"]
         self.import_all()
