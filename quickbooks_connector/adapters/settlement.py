@@ -104,13 +104,16 @@ def _settled(partial, line):
     return partial.debit_move_id, cents(partial.credit_amount_currency)
 
 
-def applications_of(lines, target_type):
-    """Amounts of ``lines`` reconciled with moves of ``target_type`` (partials pulled from QBO excluded)."""
+def applications_of(lines, target_type, since=None):
+    """Amounts of ``lines`` reconciled with moves of ``target_type`` (partials pulled from QBO excluded; with
+    ``since``, those dated before it too)."""
     amounts = {}
     for line in lines:
         for partial in line.matched_debit_ids | line.matched_credit_ids:
             if partial.quickbooks_pulled:
                 continue  # QuickBooks' own payment already records it
+            if since and partial.max_date < since:
+                continue
             other, amount = _settled(partial, line)
             move = other.move_id
             if move.move_type != target_type or move.state == "cancel":

@@ -19,6 +19,7 @@ from odoo.tools import SQL
 from ..adapters import MappingProblem
 from ..adapters.entities import JOURNAL_ENTRY, owned, qbo_entity
 from ..adapters.payment import bill_payment_data, payment_data
+from ..adapters.settlement import applications_of
 from ..adapters.sides import PAYABLE
 from ..adapters.writeoff import writeoff_memo_data
 from ..qbo import NotFoundError
@@ -45,6 +46,31 @@ class QuickbooksPush(models.AbstractModel):
 
     # ------------------------------------------------------------------ the payment
     @api.model
+    def _settlement_since_opening(self, payment, row, history_from):
+        """The settlement of a customer payment dated before the history sent to QuickBooks whose money not
+        applied the day before went in as an opening payment (``row``): that amount, applied to what Odoo
+        applied it to since (documents bound by then: the history's, or the opening's open ones), the rest
+        unapplied.  None for anything else dated before the history (its effect is in the opening balances)."""
+        if not row.opening_balance or payment._name != "account.payment" or not row.qbo_id:
+            return None
+        settlement = payment._quickbooks_settlement()
+        if settlement is None or not payment.move_id:
+            return None
+        _liquidity, counterpart, _writeoff = payment._seek_for_lines()
+        party_lines = counterpart.filtered(lambda line: line.account_id.account_type == settlement.side.account_type)
+        Run = self.env["quickbooks.parallel.run"]
+        home = foreign = Decimal(0)
+        for line in party_lines:
+            open_home, open_foreign = Run._open_at(line, history_from)
+            home += open_home
+            foreign += open_foreign
+        settlement.invoices = applications_of(party_lines, settlement.side.invoice_type, since=history_from)
+        settlement.writeoffs = []  # booked with the payment, before the history
+        settlement.home_cash = abs(home)
+        settlement.cash = abs(foreign) if payment.currency_id != payment.company_currency_id else abs(home)
+        return settlement
+
+    @api.model
     def _push_settlement(self, backend, source, client=None, depth=0):
         """Make the QBO payment of ``source`` record what it settles in Odoo now; returns its sync record.
 
@@ -57,8 +83,11 @@ class QuickbooksPush(models.AbstractModel):
             return row  # recorded in QuickBooks: Odoo mirrors it and never pushes it back
         history_from = backend._history_sent_from()
         if history_from and source.date < history_from and row:
-            return self._dated_before_history(source, row, history_from)
-        settlement = source._quickbooks_settlement()
+            settlement = self._settlement_since_opening(source, row, history_from)
+            if settlement is None:
+                return self._dated_before_history(source, row, history_from)
+        else:
+            settlement = source._quickbooks_settlement()
         if settlement is None or not (settlement.invoices or settlement.credit_notes or settlement.cash):
             # Nothing for a payment; a statement line may still book a fee by an entry of its own.
             self._sync_counterpart_entry(backend, source, settlement, client)

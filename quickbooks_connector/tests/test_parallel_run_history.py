@@ -125,3 +125,23 @@ class TestHistoryToQuickBooks(ParallelRunCase):
         self.assertFalse(self.numbered("Invoice", paid_before.name))
         self.assertEqual(self.sync_record(paid_before).state, "skipped")
         self.assertIn("opening balances", self.sync_record(paid_before).last_error)
+
+        # The money received on account before the history is applied in Odoo to a newer invoice: its opening
+        # payment in QuickBooks is applied to that invoice, for what it held, and the books stay equal.
+        with trap_jobs() as trap:
+            newer = self.posted(
+                self.invoice(70.0, taxes=self.env["account.tax"], partner=self.partner_b, invoice_date=self.day(3))
+            )
+            (deposit.move_id.line_ids | newer.line_ids).filtered(
+                lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+            ).reconcile()
+            self.drain(trap)
+        self.assertEqual(newer.amount_residual, 20.0)
+        row = self.sync_record(deposit)
+        self.assertEqual((row.state, row.qbo_id), ("done", qbo_deposit["Id"]), row.last_error)
+        qbo_deposit = self.qbo("Payment", row.qbo_id)
+        self.assertEqual((qbo_deposit["TotalAmt"], qbo_deposit["UnappliedAmt"]), (50.0, 0.0))
+        (qbo_newer,) = self.numbered("Invoice", newer.name)
+        self.assertEqual(qbo_newer["Balance"], 20.0)
+        night = self.night(fields.Date.today() + timedelta(days=1))
+        self.assertEqual((night.books_state, night.state), ("match", "match"), self.describe(night))
