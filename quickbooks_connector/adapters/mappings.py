@@ -56,6 +56,14 @@ class AccountMapping:
 
 
 @dataclass(frozen=True)
+class ProductItem:
+    """The QuickBooks Item of an Odoo product, and the QuickBooks income account it posts sales to."""
+
+    ref: Ref
+    income_account_id: str
+
+
+@dataclass(frozen=True)
 class Mappings:
     """The mappings of one connection that one push needs."""
 
@@ -69,6 +77,18 @@ class Mappings:
     active_codes: tuple | None = None
     #: A mapped QuickBooks bank account, for a bill payment that moves no money (None: none, or not read).
     first_bank: QboAccount | None = None
+    #: product.product -> ProductItem of the products the document's lines sell (empty: none, or not read).
+    product_items: dict = field(default_factory=dict)
+
+    def sales_item(self, product, account):
+        """The Item a sales line of ``product`` on ``account`` references: the product's own when it posts to
+        the QuickBooks account ``account`` is mapped to (a line on another account, a fiscal position's or one
+        changed by hand, would move its amount to another account), else the account's (None: neither)."""
+        mapping = self.account(account)
+        own = self.product_items.get(product) if product else None
+        if own and mapping.qbo_account and own.income_account_id == mapping.qbo_account.qbo_id:
+            return own.ref
+        return mapping.item
 
     def account(self, account):
         """The mapping of ``account``; a KeyError for an account the push did not ask for."""

@@ -106,7 +106,7 @@ def item_refs(mappings, accounts, problems):
     return {account: mappings.account(account).item for account in accounts if mappings.account(account).item}
 
 
-def _lines(header, base_lines, layout, plan, items):
+def _lines(header, base_lines, layout, plan, items, mappings):
     lines = []
     for entry in layout:
         if isinstance(entry, str):
@@ -117,7 +117,8 @@ def _lines(header, base_lines, layout, plan, items):
             SalesLine(
                 kind="sales",
                 description=base_line.get("name") or None,
-                item=items.get(base_line["account_id"]),
+                item=mappings.sales_item(base_line.get("product_id"), base_line["account_id"])
+                or items.get(base_line["account_id"]),
                 quantity=to_decimal(base_line["quantity"]),
                 unit_price=to_decimal(base_line["price_unit"]),
                 discount_percent=to_decimal(base_line["discount"]),
@@ -149,7 +150,7 @@ def _mapped_lines(header, base_lines, layout, mappings, plan):
     accounts = [base_line["account_id"] for _index, base_line in product_lines(base_lines)]
     accounts += [account for account, _amount in plan.rounding_lines]
     items = item_refs(mappings, list(dict.fromkeys(accounts)), problems)
-    lines = _lines(header, base_lines, layout, plan, items)
+    lines = _lines(header, base_lines, layout, plan, items, mappings)
     if not any(line.kind == "sales" for line in lines):
         problems.append(header.company.env._("The document has no product line to send."))
     problems = list(dict.fromkeys(problems))

@@ -14,6 +14,7 @@ from . import quickbooks_sync_state
 from . import quickbooks_rate_slot
 from . import quickbooks_push
 from . import quickbooks_push_partner
+from . import quickbooks_push_product
 from . import quickbooks_push_document
 from . import quickbooks_push_journal
 from . import quickbooks_push_counterpart
@@ -28,6 +29,7 @@ from . import quickbooks_pull_payment
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import product_product
 from . import account_journal
 from . import account_move
 from . import account_move_entries

@@ -106,6 +106,12 @@ class QuickbooksBackend(models.Model):
     sync_invoices = fields.Boolean("Push invoices and credit notes", default=True)
     sync_payments_to_qbo = fields.Boolean("Push Odoo payments", default=True)
     sync_payments_from_qbo = fields.Boolean("Pull QuickBooks payments", default=True)
+    qbo_products_as_items = fields.Boolean(
+        "Products as Items",
+        default=True,
+        help="Each product sold on an invoice or credit note becomes a QuickBooks Item (Service or NonInventory), "
+        "so QuickBooks' sales by product show what was sold; off, invoice lines use one Item per income account.",
+    )
     sync_bills = fields.Boolean(
         "Sync vendor bills",
         default=True,

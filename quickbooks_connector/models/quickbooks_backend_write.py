@@ -40,6 +40,7 @@ class QuickbooksBackend(models.Model):
             "sync_payments_to_qbo",
             "sync_payments_from_qbo",
             "sync_bills",
+            "qbo_products_as_items",
             "slack_webhook_url",
             "reconciliation_threshold",
             "reconciliation_hour",

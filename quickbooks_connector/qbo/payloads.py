@@ -131,17 +131,25 @@ class ItemData:
     description: str | None = None
     unit_price: Decimal | None = None
     active: bool = True
+    sku: str | None = None
+    purchase_cost: Decimal | None = None
+    expense_account: Ref | None = None
 
 
 def build_item(item: ItemData, *, object_id: str | None = None, sync_token: str | None = None) -> dict[str, Any]:
-    """A (service) Item: a sales line's income account is the one of the Item it references."""
+    """A Service or NonInventory Item: a sales line's income account is the one of the Item it references.
+    Never a quantity on hand nor an inventory start date (those are Inventory Items', which Odoo does not
+    send)."""
     body = _drop_none(
         {
             "Name": item.name.strip()[:100],
             "Type": item.item_type,
+            "Sku": item.sku[:100] if item.sku else None,
             "IncomeAccountRef": item.income_account.to_json(),
-            "Description": item.description,
+            "ExpenseAccountRef": item.expense_account.to_json() if item.expense_account else None,
+            "Description": item.description[:4000] if item.description else None,
             "UnitPrice": _number(item.unit_price) if item.unit_price is not None else None,
+            "PurchaseCost": _number(item.purchase_cost) if item.purchase_cost is not None else None,
             "Active": item.active,
         }
     )

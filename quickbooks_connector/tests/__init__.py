@@ -21,6 +21,7 @@ from . import (
     test_payables,
     test_payables_property,
     test_payments,
+    test_product_items,
     test_push,
     test_push_bulk,
     test_push_faults,

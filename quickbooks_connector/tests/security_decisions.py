@@ -104,6 +104,7 @@ DECISIONS = {
         "sync_payments_to_qbo": managers("what to synchronise"),
         "sync_payments_from_qbo": managers("what to synchronise"),
         "sync_bills": managers("what to synchronise"),
+        "qbo_products_as_items": managers("what to synchronise"),
         "mapping_ids": managers("account mapping lines: each line's own fields are decided on its model"),
         "qbo_account_ids": addon("QuickBooks' chart of accounts, read from QuickBooks"),
         "sync_state_ids": SYNC_RECORD,
@@ -626,4 +627,4 @@ DECISIONS["quickbooks.parallel.day"] = {
 }
 
 #: Odoo models the addon extends without adding fields (their methods are checked by the RPC surface test).
-EXTENDED_WITHOUT_FIELDS = {"account.move.line", "account.bank.statement.line"}
+EXTENDED_WITHOUT_FIELDS = {"account.move.line", "account.bank.statement.line", "product.product", "product.template"}

@@ -8,6 +8,7 @@ from ..tools.jobs import declare_job_functions, enqueue, job_methods
 #: The jobs the connector queues; a new one must be declared (tools.jobs.job) and appear here.
 EXPECTED = {
     ("res.partner", "_quickbooks_push_job"),
+    ("product.product", "_quickbooks_item_job"),
     ("account.move", "_quickbooks_push_job"),
     ("account.move", "_quickbooks_void_job"),
     ("account.move", "_quickbooks_settle_job"),

@@ -141,8 +141,11 @@ class TestInvoicePush(PushCase):
         self.assertEqual(invoice["TxnTaxDetail"]["TotalTax"], 150)
         sales_lines = [line for line in invoice["Line"] if line["DetailType"] == "SalesItemLineDetail"]
         self.assertEqual(len(sales_lines), 1)
+        # The product's own Item (products as Items), on the income account the revenue account is mapped to.
+        item = self.qbo("Item", sales_lines[0]["SalesItemLineDetail"]["ItemRef"]["value"])
         mapping = self.env["quickbooks.account.mapping"].search([("account_id", "=", self.revenue.id)])
-        self.assertEqual(sales_lines[0]["SalesItemLineDetail"]["ItemRef"]["value"], mapping.qbo_item_id)
+        self.assertEqual((item["Id"], item["Name"]), (self.sync_record(self.product_a).qbo_id, self.product_a.name))
+        self.assertEqual(item["IncomeAccountRef"]["value"], mapping.qbo_account_id.qbo_id)
         customer = self.qbo("Customer", invoice["CustomerRef"]["value"])
         self.assertEqual(customer["DisplayName"], self.partner_a.name)
         self.assertEqual(self.sync_record(self.partner_a).qbo_id, customer["Id"])
@@ -293,7 +296,8 @@ class TestInvoicePush(PushCase):
         self.assertIn(row.last_error, self.chatter(move))
 
     def test_refused_content_is_recorded_in_plain_words_and_not_retried_forever(self):
-        # The CPA deactivates the Item our income account posts through.
+        # The CPA deactivates the Item our income account posts through (a connection with one Item per account).
+        self.backend.qbo_products_as_items = False
         mapping = self.env["quickbooks.account.mapping"].search([("account_id", "=", self.revenue.id)])
         self.emulator.call("POST", f"entities/item/{mapping.qbo_item_id}", {"Active": False})
         move = self.invoice()

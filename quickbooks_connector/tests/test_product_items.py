@@ -1,0 +1,134 @@
+"""Products as QuickBooks Items: what a CPA reading QuickBooks' sales by product sees.
+
+A product sold on an invoice becomes its own Item (or adopts the one with its SKU or name), invoice lines
+reference it, the amounts land on the same QuickBooks accounts as before, and a change to the product reaches
+its Item.
+"""
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.tests import tagged
+
+from .test_push import PushCase
+
+
+@tagged("post_install", "-at_install")
+class TestProductItems(PushCase):
+    def setUp(self):
+        super().setUp()
+        self.product_a.write({"default_code": "WID-1", "lst_price": 120.0, "standard_price": 70.0})
+        self.revenue_qbo = self.env["quickbooks.account.mapping"].search(
+            [("backend_id", "=", self.backend.id), ("account_id", "=", self.revenue.id)]
+        )
+
+    def api(self, method, path, **kwargs):
+        return self.emulator.api(self.token, method, path, **kwargs)
+
+    def items(self):
+        return {item["Id"]: item for item in self.emulator.entities("Item")}
+
+    def line_items(self, move):
+        invoice = self.qbo("Invoice", self.sync_record(move).qbo_id)
+        return [
+            self.qbo("Item", line["SalesItemLineDetail"]["ItemRef"]["value"])
+            for line in invoice["Line"]
+            if line["DetailType"] == "SalesItemLineDetail"
+        ]
+
+    def test_an_invoiced_product_becomes_its_own_item_on_the_same_income_account(self):
+        before = self.items()
+        move = self.invoice(price=100.0)
+        self.assertEqual(self.post_and_push(move).state, "done")
+        (item,) = self.line_items(move)
+        self.assertNotIn(item["Id"], before)
+        self.assertEqual(
+            (item["Name"], item["Sku"], item["Type"], item["UnitPrice"], item["PurchaseCost"]),
+            ("product_a", "WID-1", "Service" if self.product_a.type == "service" else "NonInventory", 120, 70),
+        )
+        # The amount lands where it did with one Item per account: the income account the revenue is mapped to.
+        self.assertEqual(item["IncomeAccountRef"]["value"], self.revenue_qbo.qbo_account_id.qbo_id)
+        self.assertEqual(self.qbo("Invoice", self.sync_record(move).qbo_id)["TotalAmt"], 115)
+        self.assertEqual(self.sync_record(self.product_a).qbo_id, item["Id"])
+        # A second invoice of the product uses the same Item.
+        again = self.invoice(price=40.0)
+        self.post_and_push(again)
+        self.assertEqual([i["Id"] for i in self.line_items(again)], [item["Id"]])
+        self.assertEqual(len(self.items()), len(before) + 1)
+
+    def test_the_item_with_the_products_sku_is_adopted(self):
+        existing = self.api(
+            "POST",
+            "item",
+            json={
+                "Name": "Widget (legacy name)",
+                "Sku": "WID-1",
+                "Type": "Service",
+                "IncomeAccountRef": {"value": self.revenue_qbo.qbo_account_id.qbo_id},
+            },
+        )["Item"]
+        count = len(self.items())
+        move = self.invoice(price=100.0)
+        self.post_and_push(move)
+        self.assertEqual([i["Id"] for i in self.line_items(move)], [existing["Id"]])
+        self.assertEqual(len(self.items()), count)
+
+    def test_a_name_taken_by_an_item_of_another_type_is_not_adopted(self):
+        other = self.env["quickbooks.qbo.account"].search(
+            [("backend_id", "=", self.backend.id), ("account_type", "=", "Other Current Asset")], limit=1
+        )
+        self.api(
+            "POST",
+            "item",
+            json={
+                "Name": "product_a",
+                "Type": "Inventory",
+                "IncomeAccountRef": {"value": self.revenue_qbo.qbo_account_id.qbo_id},
+                "AssetAccountRef": {"value": other.qbo_id},
+            },
+        )
+        move = self.invoice(price=100.0)
+        self.assertEqual(self.post_and_push(move).state, "done")
+        (item,) = self.line_items(move)
+        self.assertEqual(item["Name"], "product_a (WID-1)")
+        self.assertIn(item["Type"], ("Service", "NonInventory"))
+
+    def test_a_line_on_another_account_keeps_that_accounts_item(self):
+        move = self.invoice(price=100.0)
+        other_income = self.product_b.property_account_income_id
+        self.map_account(other_income, "Services")
+        self.assertNotEqual(
+            self.env["quickbooks.account.mapping"]
+            .search([("backend_id", "=", self.backend.id), ("account_id", "=", other_income.id)])
+            .qbo_account_id,
+            self.revenue_qbo.qbo_account_id,
+        )
+        move.invoice_line_ids.account_id = other_income
+        self.post_and_push(move)
+        (item,) = self.line_items(move)
+        mapping = self.env["quickbooks.account.mapping"].search(
+            [("backend_id", "=", self.backend.id), ("account_id", "=", other_income.id)]
+        )
+        self.assertEqual(item["Id"], mapping.qbo_item_id)
+        self.assertEqual(item["IncomeAccountRef"]["value"], mapping.qbo_account_id.qbo_id)
+
+    def test_a_change_to_the_product_reaches_its_item_and_archiving_makes_it_inactive(self):
+        move = self.invoice(price=100.0)
+        self.post_and_push(move)
+        item_id = self.sync_record(self.product_a).qbo_id
+        with trap_jobs() as trap:
+            self.product_a.write({"name": "Widget Pro", "lst_price": 150.0})
+            self.drain(trap)
+        item = self.qbo("Item", item_id)
+        self.assertEqual((item["Name"], item["UnitPrice"], item["Sku"]), ("Widget Pro", 150, "WID-1"))
+        self.assertEqual(item["IncomeAccountRef"]["value"], self.revenue_qbo.qbo_account_id.qbo_id)
+        with trap_jobs() as trap:
+            self.product_a.product_tmpl_id.active = False
+            self.drain(trap)
+        self.assertFalse(self.qbo("Item", item_id)["Active"])
+
+    def test_a_connection_that_keeps_one_item_per_account(self):
+        self.backend.qbo_products_as_items = False
+        move = self.invoice(price=100.0)
+        self.post_and_push(move)
+        (item,) = self.line_items(move)
+        self.assertEqual(item["Id"], self.revenue_qbo.qbo_item_id)
+        self.assertFalse(self.sync_record(self.product_a))
