@@ -61,6 +61,7 @@ class ProductItem:
 
     ref: Ref
     income_account_id: str
+    expense_account_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,16 @@ class Mappings:
         if own and mapping.qbo_account and own.income_account_id == mapping.qbo_account.qbo_id:
             return own.ref
         return mapping.item
+
+    def purchase_item(self, product, account):
+        """The Item a bill line of ``product`` on ``account`` references: the product's own when its expense
+        account is the QuickBooks account ``account`` is mapped to (QuickBooks posts an item line there), else
+        None (the line names its account)."""
+        mapping = self.account(account)
+        own = self.product_items.get(product) if product else None
+        if own and mapping.mapped and own.expense_account_id == mapping.qbo_account.qbo_id:
+            return own.ref
+        return None
 
     def account(self, account):
         """The mapping of ``account``; a KeyError for an account the push did not ask for."""

@@ -1,8 +1,10 @@
 """account.move (vendor bill / refund) → QBO Bill / VendorCredit.
 
 Each product line becomes an expense line on the QBO account its Odoo account is mapped to (the
-expense, cost-of-goods or fixed-asset account: bills name accounts, not Items), with its net amount
-(and the gross one on tax-included documents).  Taxes: see :mod:`.tax_plan`, with purchase rates.
+expense, cost-of-goods or fixed-asset account), with its net amount (and the gross one on tax-included
+documents); a line of a product whose Item posts to that very account references the Item instead
+(``ItemBasedExpenseLineDetail``: QuickBooks books it on the Item's expense account, the same one).
+Taxes: see :mod:`.tax_plan`, with purchase rates.
 The payable account, when mapped, is the bill's A/P account.  Currency: the exchange rate that
 reproduces Odoo's company-currency total.
 """
@@ -59,19 +61,22 @@ def payable_account_ref(mappings, move):
     return None
 
 
-def _lines(move, base_lines, layout, plan, accounts):
+def _lines(move, base_lines, layout, plan, accounts, mappings):
     lines = []
     for entry in layout:
         if isinstance(entry, str):
             continue  # sections and notes: a bill has no text-only line
         base_line = base_lines[entry]
+        account = base_line["account_id"]
         lines.append(
             ExpenseLine(
-                account=accounts.get(base_line["account_id"]),
+                account=accounts.get(account),
                 amount=line_amount(base_line),
                 description=base_line.get("name") or None,
                 tax_code=plan.line_codes.get(entry),
                 tax_inclusive_amount=line_total_included(base_line, move.company_id) if plan.inclusive else None,
+                item=mappings.purchase_item(base_line.get("product_id"), account) if account in accounts else None,
+                quantity=Decimal(str(base_line.get("quantity") or 0)) or None,
             )
         )
     for account, amount in plan.rounding_lines:
@@ -100,7 +105,7 @@ def purchase_document_data(move, mappings, vendor_qbo_id, *, is_us, term_qbo_id=
     used = [base_line["account_id"] for _index, base_line in product_lines(base_lines)]
     used += [account for account, _amount in [*plan.rounding_lines, *plan.tax_expense_lines]]
     accounts = account_refs(mappings, list(dict.fromkeys(used)), problems)
-    lines = _lines(move, base_lines, layout, plan, accounts)
+    lines = _lines(move, base_lines, layout, plan, accounts, mappings)
     if not lines:
         problems.append(env._("The document has no product line to send."))
     problems = list(dict.fromkeys(problems))

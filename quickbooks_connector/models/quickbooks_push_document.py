@@ -100,9 +100,11 @@ class QuickbooksPush(models.AbstractModel):
         try:
             if payable:
                 vendor_row = self._push_vendor(backend, move.commercial_partner_id, move.currency_id, client)
+                mappings = self._document_mappings(backend, move)
+                product_items = self._product_items(backend, move, client)
                 document = purchase_document_data(
                     move,
-                    self._document_mappings(backend, move),
+                    dataclasses.replace(mappings, product_items=product_items) if product_items else mappings,
                     vendor_row.qbo_id,
                     is_us=backend._is_us_company(),
                     term_qbo_id=term_id,

@@ -29,13 +29,21 @@ _logger = get_logger(__name__)
 ADOPTABLE_TYPES = ("Service", "NonInventory")
 
 
+def posting_accounts(item):
+    """The QuickBooks accounts an Item posts sales and purchases to (ids; empty when it has none)."""
+    return {
+        "income_account_id": str((item.get("IncomeAccountRef") or {}).get("value") or ""),
+        "expense_account_id": str((item.get("ExpenseAccountRef") or {}).get("value") or ""),
+    }
+
+
 class QuickbooksPush(models.AbstractModel):
     _inherit = "quickbooks.push"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
 
     @api.model
     def _product_items(self, backend, move, client):
-        """{product.product: ProductItem} of the products ``move``'s sales lines sell (empty when the connection
-        keeps one Item per account, or for a product whose income account is not mapped)."""
+        """{product.product: ProductItem} of the products of ``move``'s lines (empty when the connection keeps
+        one Item per account; none for a product whose income account is not mapped)."""
         if not backend.qbo_products_as_items:
             return {}
         products = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").product_id
@@ -66,15 +74,17 @@ class QuickbooksPush(models.AbstractModel):
         SyncRecords = self.env["quickbooks.sync.state"]
         row = SyncRecords._binding_for(backend, product, "Item", create=False)
         if row.qbo_id and row.state == "done":
-            posted_to = (row.synced_values or {}).get("income_account_id")
-            if not posted_to:  # bound by an import: read once which account it posts to
+            known = row.synced_values or {}
+            if "income_account_id" not in known:  # bound by an import: read once which accounts it posts to
                 try:
                     item = client.get("Item", row.qbo_id)
                 except NotFoundError:
                     item = {}
-                posted_to = str((item.get("IncomeAccountRef") or {}).get("value") or "")
-                row.sudo().synced_values = {**(row.synced_values or {}), "income_account_id": posted_to}
-            return ProductItem(Ref(row.qbo_id), posted_to) if posted_to else None
+                known = {**known, **posting_accounts(item)}
+                row.sudo().synced_values = known
+            if not known.get("income_account_id"):
+                return None
+            return ProductItem(Ref(row.qbo_id), known["income_account_id"], known.get("expense_account_id", ""))
         income, expense = self._product_accounts(backend, product)
         if income is None:
             return None
@@ -85,9 +95,11 @@ class QuickbooksPush(models.AbstractModel):
             item = client.create(
                 "Item", body, request_id=self._request_id("Item", product._name, product.id, backend.id)
             )
-        posted_to = str((item.get("IncomeAccountRef") or {}).get("value") or "")
-        row._mark_done(item, {"income_account_id": posted_to}, origin="odoo")
-        return ProductItem(Ref(str(item["Id"]), item.get("Name")), posted_to)
+        known = posting_accounts(item)
+        row._mark_done(item, known, origin="odoo")
+        return ProductItem(
+            Ref(str(item["Id"]), item.get("Name")), known["income_account_id"], known["expense_account_id"]
+        )
 
     @api.model
     def _item_data(self, product, income, expense, name, active=True):

@@ -74,6 +74,16 @@ def purchase_document_fingerprint(document):
                     _ref(detail.get("TaxCodeRef")),
                 ]
             )
+        elif line.get("DetailType") == "ItemBasedExpenseLineDetail":
+            detail = line.get("ItemBasedExpenseLineDetail") or {}
+            lines.append(
+                [
+                    "item:" + str(_ref(detail.get("ItemRef"))),
+                    _money(line.get("Amount")),
+                    line.get("Description"),
+                    _ref(detail.get("TaxCodeRef")),
+                ]
+            )
     return {
         "DocNumber": document.get("DocNumber"),
         "TxnDate": document.get("TxnDate"),

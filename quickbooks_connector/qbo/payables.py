@@ -75,6 +75,10 @@ class ExpenseLine:
     tax_code: Ref | None = None
     #: The line's gross amount on a ``TaxInclusive`` document (``Line.Amount`` stays net).
     tax_inclusive_amount: Decimal | None = None
+    #: The product's Item: an ``ItemBasedExpenseLineDetail`` line (QuickBooks posts it to the Item's expense
+    #: account, which must be ``account``); None: an ``AccountBasedExpenseLineDetail`` line on ``account``.
+    item: Ref | None = None
+    quantity: Decimal | None = None
 
 
 @dataclass
@@ -101,6 +105,8 @@ class BillData(PurchaseDocumentData):
 
 
 def _expense_line_json(line: ExpenseLine, number: int) -> dict[str, Any]:
+    if line.item is not None:
+        return _item_line_json(line, number)
     detail = _drop_none(
         {
             "AccountRef": line.account.to_json(),
@@ -118,6 +124,36 @@ def _expense_line_json(line: ExpenseLine, number: int) -> dict[str, Any]:
             "Amount": _money_json(line.amount),
             "Description": line.description[:4000] if line.description else None,
             "AccountBasedExpenseLineDetail": detail,
+        }
+    )
+
+
+def _item_line_json(line: ExpenseLine, number: int) -> dict[str, Any]:
+    """An item line: its quantity and the net unit price that gives its amount (7 places, as QuickBooks keeps)."""
+    quantity = line.quantity if line.quantity else Decimal(1)
+    unit_price = (line.amount / quantity).quantize(Decimal("0.0000001"))
+    if (unit_price * quantity).quantize(Decimal("0.01")) != line.amount:
+        quantity, unit_price = Decimal(1), line.amount
+    assert line.item is not None
+    detail = _drop_none(
+        {
+            "ItemRef": line.item.to_json(),
+            "Qty": float(quantity),
+            "UnitPrice": float(unit_price),
+            "TaxCodeRef": line.tax_code.to_json() if line.tax_code else None,
+            "TaxInclusiveAmt": _money_json(line.tax_inclusive_amount)
+            if line.tax_inclusive_amount is not None
+            else None,
+            "BillableStatus": "NotBillable",
+        }
+    )
+    return _drop_none(
+        {
+            "LineNum": number,
+            "DetailType": "ItemBasedExpenseLineDetail",
+            "Amount": _money_json(line.amount),
+            "Description": line.description[:4000] if line.description else None,
+            "ItemBasedExpenseLineDetail": detail,
         }
     )
 

@@ -89,8 +89,11 @@ class TestBillPush(PayablesCase):
             [("backend_id", "=", self.backend.id), ("name", "=", "Office Expenses")]
         )
         [line] = qbo_bill["Line"]
-        self.assertEqual(line["DetailType"], "AccountBasedExpenseLineDetail")
-        self.assertEqual(line["AccountBasedExpenseLineDetail"]["AccountRef"]["value"], office.qbo_id)
+        # The product's Item (products as Items), which QuickBooks books on its expense account: the one the
+        # line's account is mapped to.
+        self.assertEqual(line["DetailType"], "ItemBasedExpenseLineDetail")
+        item = self.qbo("Item", line["ItemBasedExpenseLineDetail"]["ItemRef"]["value"])
+        self.assertEqual(item["ExpenseAccountRef"]["value"], office.qbo_id)
         self.assertEqual((qbo_bill["DocNumber"], money(line["Amount"])), ("INV-7781", money(200)))
         self.assertEqual(
             (money(qbo_bill["TxnTaxDetail"]["TotalTax"]), money(qbo_bill["TotalAmt"])),
@@ -270,9 +273,10 @@ class TestBillPushUS(PayablesCase):
         self.assertEqual(row.state, "done", row.last_error)
         qbo_bill = self.qbo("Bill", row.qbo_id)
         self.assertFalse(qbo_bill.get("TxnTaxDetail", {}).get("TaxLine"))
-        by_account = {
+        by_account = {  # the tax's line (the product's is on its Item)
             line["AccountBasedExpenseLineDetail"]["AccountRef"]["value"]: money(line["Amount"])
             for line in qbo_bill["Line"]
+            if line["DetailType"] == "AccountBasedExpenseLineDetail"
         }
         self.assertEqual(by_account.get(mapping.qbo_account_id.qbo_id), money(bill.amount_tax))
         self.assertEqual(money(qbo_bill["TotalAmt"]), money(bill.amount_total))

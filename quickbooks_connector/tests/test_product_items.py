@@ -5,6 +5,7 @@ reference it, the amounts land on the same QuickBooks accounts as before, and a 
 its Item.
 """
 
+from odoo import fields
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import tagged
 
@@ -124,6 +125,33 @@ class TestProductItems(PushCase):
             self.product_a.product_tmpl_id.active = False
             self.drain(trap)
         self.assertFalse(self.qbo("Item", item_id)["Active"])
+
+    def test_a_bought_product_is_billed_on_its_item_and_the_same_expense_account(self):
+        vendor = self.env["res.partner"].create({"name": "Widget Works", "is_company": True})
+        expense = self.env["quickbooks.account.mapping"].search(
+            [("backend_id", "=", self.backend.id), ("account_id", "=", self.product_a.property_account_expense_id.id)]
+        )
+        self.assertTrue(expense.qbo_account_id)
+        bill = self.invoice(
+            price=80.0,
+            move_type="in_invoice",
+            taxes=self.env["account.tax"],
+            partner=vendor,
+            invoice_date=fields.Date.today(),
+        )
+        bill.invoice_line_ids.quantity = 4
+        row = self.post_and_push(bill)
+        self.assertEqual(row.state, "done", row.last_error)
+        stored = self.qbo("Bill", row.qbo_id)
+        (line,) = [line for line in stored["Line"] if line["DetailType"] != "SubTotalLineDetail"]
+        self.assertEqual(line["DetailType"], "ItemBasedExpenseLineDetail")
+        detail = line["ItemBasedExpenseLineDetail"]
+        self.assertEqual((line["Amount"], detail["Qty"], detail["UnitPrice"]), (320, 4, 80))
+        item = self.qbo("Item", detail["ItemRef"]["value"])
+        self.assertEqual(item["Id"], self.sync_record(self.product_a).qbo_id)
+        # QuickBooks books an item line on the Item's expense account: the one the line's account is mapped to.
+        self.assertEqual(item["ExpenseAccountRef"]["value"], expense.qbo_account_id.qbo_id)
+        self.assertEqual(stored["TotalAmt"], 320)
 
     def test_a_connection_that_keeps_one_item_per_account(self):
         self.backend.qbo_products_as_items = False
