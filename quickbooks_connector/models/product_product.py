@@ -8,7 +8,7 @@ from ..tools.jobs import enqueue, job
 
 #: Product fields the Item shows: editing one of them sends the Item again.
 ITEM_SOURCE_FIELDS = frozenset(
-    {"name", "default_code", "list_price", "lst_price", "standard_price", "description_sale", "active"}
+    {"name", "default_code", "list_price", "lst_price", "standard_price", "description_sale", "active", "categ_id"}
 )
 
 

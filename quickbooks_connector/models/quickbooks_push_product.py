@@ -11,8 +11,10 @@ gets the product's reference or id after it.
 A document line references the product's Item only when that Item posts to the QuickBooks account the line's
 own account is mapped to; otherwise (a fiscal position's account, an account changed by hand) it keeps the
 account's Item, so the amounts land on the same accounts either way (``adapters.mappings.Mappings.sales_item``).
-A change to the product (name, reference, prices, description, archived) is sent as a sparse update of the
-Item, and an account change never rewrites QuickBooks' past transactions (the update changes the Item only).
+Its category becomes a QuickBooks Category the Item is filed under (the category's parents too; a product
+without category is at the top level).  A change to the product (name, reference,
+prices, description, category, archived) is sent as a sparse update of the Item, and an account change never
+rewrites QuickBooks' past transactions (the update changes the Item only).
 """
 
 from odoo import api, models
@@ -20,7 +22,7 @@ from odoo import api, models
 from ..adapters.mappings import ProductItem
 from ..qbo import NotFoundError, quote_literal
 from ..qbo.money import to_decimal
-from ..qbo.payloads import ItemData, Ref, build_item
+from ..qbo.payloads import ItemData, Ref, build_category, build_item
 from ..qbo.redact import get_logger
 
 _logger = get_logger(__name__)
@@ -91,7 +93,8 @@ class QuickbooksPush(models.AbstractModel):
         row = row or SyncRecords._binding_for(backend, product, "Item")
         item, name = self._adoptable_item(product, client)
         if item is None:
-            body = build_item(self._item_data(product, income, expense, name))
+            parent = self._category_ref(backend, product.categ_id, client)
+            body = build_item(self._item_data(product, income, expense, name, parent=parent))
             item = client.create(
                 "Item", body, request_id=self._request_id("Item", product._name, product.id, backend.id)
             )
@@ -102,8 +105,9 @@ class QuickbooksPush(models.AbstractModel):
         )
 
     @api.model
-    def _item_data(self, product, income, expense, name, active=True):
+    def _item_data(self, product, income, expense, name, active=True, parent=None):
         return ItemData(
+            parent=parent,
             name=name,
             item_type="Service" if product.type == "service" else "NonInventory",
             income_account=income.ref,
@@ -142,6 +146,33 @@ class QuickbooksPush(models.AbstractModel):
         return None, self._suffixed(product, name) if taken else name
 
     @api.model
+    def _category_ref(self, backend, category, client):
+        """The QuickBooks Category of a product category (its parents' first), made or adopted the first time;
+        None for none (a product without category is filed at the top level)."""
+        if not category:
+            return None
+        SyncRecords = self.env["quickbooks.sync.state"]
+        row = SyncRecords._binding_for(backend, category, "Item", create=False)
+        if row.qbo_id and row.state == "done":
+            return Ref(row.qbo_id)
+        parent = self._category_ref(backend, category.parent_id, client)
+        # The binding first: a job making the same Category meanwhile waits on it, then retries and finds it.
+        row = row or SyncRecords._binding_for(backend, category, "Item")
+        name = (category.name or "")[:100]
+        taken = list(client.query_all("Item", f"Name = {quote_literal(name)} and Active in (true, false)"))
+        found = next((item for item in taken if item.get("Type") == "Category" and item.get("Active", True)), None)
+        if found is None:
+            if taken:  # an Item of another kind has the name: the category's gets its id after it
+                name = f"{name[:80]} (Odoo category {category.id})"
+            found = client.create(
+                "Item",
+                build_category(name, parent),
+                request_id=self._request_id("Category", category.id, backend.id),
+            )
+        row._mark_done(found, {}, origin="odoo")
+        return Ref(str(found["Id"]))
+
+    @api.model
     def _update_product_item(self, backend, product, client=None):
         """Send the product's name, reference, prices, description and whether it is archived to its Item (a
         sparse update: nothing else of the Item changes, its account included)."""
@@ -160,6 +191,9 @@ class QuickbooksPush(models.AbstractModel):
             "PurchaseCost": float(product.standard_price),
             "Active": bool(product.active),
         }
+        parent = self._category_ref(backend, product.categ_id, client)
+        if parent is not None:
+            body.update(SubItem=True, ParentRef=parent.to_json())
         stored = client.update(
             "Item", body, request_id=self._request_id("Item update", product.id, current["SyncToken"])
         )

@@ -134,6 +134,8 @@ class ItemData:
     sku: str | None = None
     purchase_cost: Decimal | None = None
     expense_account: Ref | None = None
+    #: The Category it is filed under (None: top level).
+    parent: Ref | None = None
 
 
 def build_item(item: ItemData, *, object_id: str | None = None, sync_token: str | None = None) -> dict[str, Any]:
@@ -151,9 +153,19 @@ def build_item(item: ItemData, *, object_id: str | None = None, sync_token: str 
             "UnitPrice": _number(item.unit_price) if item.unit_price is not None else None,
             "PurchaseCost": _number(item.purchase_cost) if item.purchase_cost is not None else None,
             "Active": item.active,
+            "SubItem": True if item.parent else None,
+            "ParentRef": item.parent.to_json() if item.parent else None,
         }
     )
     return with_identity(body, object_id, sync_token)
+
+
+def build_category(name: str, parent: Ref | None = None) -> dict[str, Any]:
+    """An Item Category (``Type`` Category, minor version 4 and later): it files Items, posts nothing."""
+    body: dict[str, Any] = {"Name": name.strip()[:100], "Type": "Category"}
+    if parent:
+        body.update(SubItem=True, ParentRef=parent.to_json())
+    return body
 
 
 # --------------------------------------------------------------------------- sales documents

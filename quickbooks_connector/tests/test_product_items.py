@@ -36,6 +36,7 @@ class TestProductItems(PushCase):
         ]
 
     def test_an_invoiced_product_becomes_its_own_item_on_the_same_income_account(self):
+        self.product_a.categ_id = False
         before = self.items()
         move = self.invoice(price=100.0)
         self.assertEqual(self.post_and_push(move).state, "done")
@@ -49,6 +50,7 @@ class TestProductItems(PushCase):
         self.assertEqual(item["IncomeAccountRef"]["value"], self.revenue_qbo.qbo_account_id.qbo_id)
         self.assertEqual(self.qbo("Invoice", self.sync_record(move).qbo_id)["TotalAmt"], 115)
         self.assertEqual(self.sync_record(self.product_a).qbo_id, item["Id"])
+        self.assertFalse(item["SubItem"], "a product without category: the Item is at the top level")
         # A second invoice of the product uses the same Item.
         again = self.invoice(price=40.0)
         self.post_and_push(again)
@@ -125,6 +127,32 @@ class TestProductItems(PushCase):
             self.product_a.product_tmpl_id.active = False
             self.drain(trap)
         self.assertFalse(self.qbo("Item", item_id)["Active"])
+
+    def test_the_products_category_files_its_item_in_quickbooks(self):
+        garden = self.env["product.category"].create({"name": "Garden"})
+        tools = self.env["product.category"].create({"name": "Tools", "parent_id": garden.id})
+        (self.product_a | self.product_b).categ_id = tools
+        count = len(self.items())
+        move = self.invoice(price=100.0)
+        self.post_and_push(move)
+        (item,) = self.line_items(move)
+        self.assertEqual((item["SubItem"], item["FullyQualifiedName"]), (True, "Garden:Tools:product_a"))
+        category = self.qbo("Item", item["ParentRef"]["value"])
+        self.assertEqual((category["Type"], category["FullyQualifiedName"]), ("Category", "Garden:Tools"))
+        self.assertEqual(self.sync_record(tools).qbo_id, category["Id"])
+        # Another product of the category: the same Categories, one more Item.
+        other = self._create_invoice_one_line(product_id=self.product_b, price_unit=10.0, partner_id=self.partner_a.id)
+        self.post_and_push(other)
+        (other_item,) = self.line_items(other)
+        self.assertEqual(other_item["ParentRef"]["value"], category["Id"])
+        self.assertEqual(len(self.items()), count + 4)  # Garden, Tools, and the two products' Items
+        # Moved to another category in Odoo, the Item follows.
+        shed = self.env["product.category"].create({"name": "Shed"})
+        with trap_jobs() as trap:
+            self.product_a.categ_id = shed
+            self.drain(trap)
+        moved = self.qbo("Item", item["Id"])
+        self.assertEqual(moved["FullyQualifiedName"], "Shed:product_a")
 
     def test_a_bought_product_is_billed_on_its_item_and_the_same_expense_account(self):
         vendor = self.env["res.partner"].create({"name": "Widget Works", "is_company": True})

@@ -66,7 +66,7 @@ SERVER_FIELDS = {"Id", "SyncToken", "MetaData", "domain", "sparse", "status", "t
 COMPUTED_FIELDS: dict[str, set[str]] = {
     "Customer": {"Balance", "BalanceWithJobs", "FullyQualifiedName", "Level"},
     "Vendor": {"Balance"},
-    "Item": {"FullyQualifiedName", "Level"},
+    "Item": {"FullyQualifiedName", "Level", "SubItem"},
     "Account": {"FullyQualifiedName", "Classification", "CurrentBalance", "CurrentBalanceWithSubAccounts"},
     "Invoice": {"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt"},
     "CreditMemo": {"TotalAmt", "Balance", "RemainingCredit", "HomeTotalAmt"},
@@ -280,6 +280,25 @@ def _prepare_item(company: Company, data: dict[str, Any]) -> None:
         check_ref(company, "Account", data.get("AssetAccountRef"), "AssetAccountRef", required=True)
     check_ref(company, "Account", data.get("ExpenseAccountRef"), "ExpenseAccountRef")
     data.setdefault("UnitPrice", 0)
+    _item_parent(company, data)
+
+
+def _item_parent(company: Company, data: dict[str, Any]) -> None:
+    """An Item under a Category (``ParentRef``): ``SubItem`` true, its ``Level`` one below the parent's and its
+    ``FullyQualifiedName`` the parent's then its own name, after a colon; the parent must be an active Category
+    (2500 otherwise, the emulator's code).  Without ``ParentRef``: a top-level Item."""
+    parent = check_ref(company, "Item", data.get("ParentRef"), "ParentRef")
+    if parent is None:
+        data["SubItem"] = False
+        data["Level"] = 0
+        data.pop("ParentRef", None)
+        return
+    if parent.get("Type") != "Category":
+        raise faults.invalid_reference("ParentRef")
+    data["SubItem"] = True
+    data["ParentRef"] = {"value": str(parent["Id"]), "name": parent.get("Name")}
+    data["Level"] = int(parent.get("Level") or 0) + 1
+    data["FullyQualifiedName"] = f"{parent.get('FullyQualifiedName') or parent.get('Name')}:{data['Name']}"
 
 
 def _prepare_account(company: Company, data: dict[str, Any], existing: dict[str, Any] | None) -> None:

@@ -230,3 +230,29 @@ def test_request_log_hides_authorization(api, ctl, customer):
     assert entry["method"] == "POST" and entry["status"] == 200
     assert entry["entity"] == "Customer" and entry["entity_id"] == customer["Id"]
     assert "Authorization" not in entry["headers"] and "authorization" not in entry["headers"]
+
+
+def test_an_item_under_a_category_is_a_sub_item_named_after_it(api):
+    income = api.query("select * from Account where AccountType = 'Income'")["Account"][0]
+    shelf = api.post("/item", {"Name": "Garden", "Type": "Category"}).json()["Item"]
+    tools = api.post("/item", {"Name": "Tools", "Type": "Category", "ParentRef": {"value": shelf["Id"]}}).json()["Item"]
+    assert (tools["SubItem"], tools["Level"], tools["FullyQualifiedName"]) == (True, 1, "Garden:Tools")
+    rake = api.post(
+        "/item",
+        {
+            "Name": "Rake",
+            "Type": "NonInventory",
+            "IncomeAccountRef": {"value": income["Id"]},
+            "ParentRef": {"value": tools["Id"]},
+        },
+    ).json()["Item"]
+    assert (rake["SubItem"], rake["Level"], rake["FullyQualifiedName"]) == (True, 2, "Garden:Tools:Rake")
+    assert rake["ParentRef"]["value"] == tools["Id"]
+    top = api.post("/item", {"Name": "Hoe", "IncomeAccountRef": {"value": income["Id"]}}).json()["Item"]
+    assert (top["SubItem"], top["Level"], top["FullyQualifiedName"]) == (False, 0, "Hoe")
+    # Only a Category holds Items.
+    response = api.post(
+        "/item", {"Name": "Spade", "IncomeAccountRef": {"value": income["Id"]}, "ParentRef": {"value": top["Id"]}}
+    )
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "2500"
