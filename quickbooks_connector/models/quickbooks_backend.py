@@ -109,8 +109,9 @@ class QuickbooksBackend(models.Model):
     qbo_products_as_items = fields.Boolean(
         "Products as Items",
         default=True,
-        help="Each product sold on an invoice or credit note becomes a QuickBooks Item (Service or NonInventory), "
-        "so QuickBooks' sales by product show what was sold; off, invoice lines use one Item per income account.",
+        help="Each product sold or bought (invoices, credit notes, bills, refunds) becomes a QuickBooks Item "
+        "(Service or NonInventory) filed under its category, so QuickBooks' sales by product show what was sold; "
+        "off, invoice lines use one Item per income account and bill lines name their accounts.",
     )
     sync_bills = fields.Boolean(
         "Sync vendor bills",
