@@ -105,11 +105,20 @@ class BillData(PurchaseDocumentData):
 
 
 def _expense_line_json(line: ExpenseLine, number: int) -> dict[str, Any]:
-    if line.item is not None:
-        return _item_line_json(line, number)
+    """An account line, or an item line with its quantity and the net unit price that gives its amount (7
+    places, as QuickBooks keeps them)."""
+    if line.item is None:
+        kind, head = "AccountBasedExpenseLineDetail", {"AccountRef": line.account.to_json()}
+    else:
+        quantity = line.quantity if line.quantity else Decimal(1)
+        unit_price = (line.amount / quantity).quantize(Decimal("0.0000001"))
+        if (unit_price * quantity).quantize(Decimal("0.01")) != line.amount:
+            quantity, unit_price = Decimal(1), line.amount
+        kind = "ItemBasedExpenseLineDetail"
+        head = {"ItemRef": line.item.to_json(), "Qty": float(quantity), "UnitPrice": float(unit_price)}
     detail = _drop_none(
         {
-            "AccountRef": line.account.to_json(),
+            **head,
             "TaxCodeRef": line.tax_code.to_json() if line.tax_code else None,
             "TaxInclusiveAmt": _money_json(line.tax_inclusive_amount)
             if line.tax_inclusive_amount is not None
@@ -120,40 +129,10 @@ def _expense_line_json(line: ExpenseLine, number: int) -> dict[str, Any]:
     return _drop_none(
         {
             "LineNum": number,
-            "DetailType": "AccountBasedExpenseLineDetail",
+            "DetailType": kind,
             "Amount": _money_json(line.amount),
             "Description": line.description[:4000] if line.description else None,
-            "AccountBasedExpenseLineDetail": detail,
-        }
-    )
-
-
-def _item_line_json(line: ExpenseLine, number: int) -> dict[str, Any]:
-    """An item line: its quantity and the net unit price that gives its amount (7 places, as QuickBooks keeps)."""
-    quantity = line.quantity if line.quantity else Decimal(1)
-    unit_price = (line.amount / quantity).quantize(Decimal("0.0000001"))
-    if (unit_price * quantity).quantize(Decimal("0.01")) != line.amount:
-        quantity, unit_price = Decimal(1), line.amount
-    assert line.item is not None
-    detail = _drop_none(
-        {
-            "ItemRef": line.item.to_json(),
-            "Qty": float(quantity),
-            "UnitPrice": float(unit_price),
-            "TaxCodeRef": line.tax_code.to_json() if line.tax_code else None,
-            "TaxInclusiveAmt": _money_json(line.tax_inclusive_amount)
-            if line.tax_inclusive_amount is not None
-            else None,
-            "BillableStatus": "NotBillable",
-        }
-    )
-    return _drop_none(
-        {
-            "LineNum": number,
-            "DetailType": "ItemBasedExpenseLineDetail",
-            "Amount": _money_json(line.amount),
-            "Description": line.description[:4000] if line.description else None,
-            "ItemBasedExpenseLineDetail": detail,
+            kind: detail,
         }
     )
 
