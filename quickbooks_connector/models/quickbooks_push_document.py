@@ -11,7 +11,6 @@ Before anything is sent, the totals the payload will produce are compared with O
 that would disagree is not sent.  After the push, QBO's stored totals must equal Odoo's to the cent.
 """
 
-import dataclasses
 import time
 
 from odoo import api, fields, models
@@ -100,11 +99,9 @@ class QuickbooksPush(models.AbstractModel):
         try:
             if payable:
                 vendor_row = self._push_vendor(backend, move.commercial_partner_id, move.currency_id, client)
-                mappings = self._document_mappings(backend, move)
-                product_items = self._product_items(backend, move, client)
                 document = purchase_document_data(
                     move,
-                    dataclasses.replace(mappings, product_items=product_items) if product_items else mappings,
+                    self._document_mappings(backend, move, client),
                     vendor_row.qbo_id,
                     is_us=backend._is_us_company(),
                     term_qbo_id=term_id,
@@ -112,11 +109,9 @@ class QuickbooksPush(models.AbstractModel):
             else:
                 customer_row = self._push_customer(backend, move.commercial_partner_id, move.currency_id, client)
                 self._ensure_line_items(backend, move, client)
-                mappings = self._document_mappings(backend, move)
-                product_items = self._product_items(backend, move, client)
                 document = sales_document_data(
                     move,
-                    dataclasses.replace(mappings, product_items=product_items) if product_items else mappings,
+                    self._document_mappings(backend, move, client),
                     customer_row.qbo_id,
                     is_us=backend._is_us_company(),
                     automated_sales_tax=backend.qbo_automated_sales_tax,

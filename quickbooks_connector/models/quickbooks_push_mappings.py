@@ -4,6 +4,8 @@ The adapters turn Odoo records into QuickBooks data; which QuickBooks account, I
 account or tax stands for is the connection's business, read here and passed down.
 """
 
+import dataclasses
+
 from odoo import api, models
 
 from ..adapters.mappings import AccountMapping, Mappings, QboAccount, TaxCode
@@ -56,10 +58,14 @@ class QuickbooksPush(models.AbstractModel):
         return Mappings(**values)
 
     @api.model
-    def _document_mappings(self, backend, move):
+    def _document_mappings(self, backend, move, client=None):
         """What the document of ``move`` needs: the mappings of its journal items' accounts, and the taxes'
-        (read after the Items its sales lines need were made)."""
-        return self._quickbooks_mappings(backend, move.line_ids.account_id, taxes=True)
+        (read after the Items its sales lines need were made); with ``client``, also its products' Items (made
+        or adopted in QuickBooks first when needed)."""
+        mappings = self._quickbooks_mappings(backend, move.line_ids.account_id, taxes=True)
+        if client is None:
+            return mappings
+        return dataclasses.replace(mappings, product_items=self._product_items(backend, move, client))
 
     @api.model
     def _quickbooks_tax_mappings(self, backend):
