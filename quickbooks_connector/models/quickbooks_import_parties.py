@@ -225,8 +225,8 @@ class QuickbooksImport(models.Model):
     @api.model
     def _bind_new_rows(self, backend, res_model, entity, to_bind, synced_values):
         """Bind each Odoo record of ``to_bind`` ({(record id, binding key): QuickBooks object}) to its object,
-        done: a row that exists already (pending, or bound to an object) is left as it is, the others are
-        created in one batch."""
+        done: a pending row that exists already is marked done, one bound to an object is left as it is, the
+        others are created in one batch."""
         SyncRecords = self.env["quickbooks.sync.state"].sudo()
         if not to_bind:
             return SyncRecords

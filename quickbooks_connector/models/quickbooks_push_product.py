@@ -1,6 +1,7 @@
 """Push product.product → QBO Item (Odoo is master), so that QuickBooks' sales by product show what was sold.
 
-A product sold on an invoice or credit note becomes a QuickBooks Item the first time a document needs it:
+A product sold or bought (invoice, credit note, bill, refund) becomes a QuickBooks Item the first time a
+document needs it:
 a Service Item for a service, a NonInventory Item for goods (Odoo does not send quantities, so never an
 Inventory Item), with its internal reference as SKU, its name, sales description, sales price, cost, and its
 income and expense accounts through the account mapping.  An Item that exists already is adopted instead:
@@ -105,7 +106,7 @@ class QuickbooksPush(models.AbstractModel):
         )
 
     @api.model
-    def _item_data(self, product, income, expense, name, active=True, parent=None):
+    def _item_data(self, product, income, expense, name, parent=None):
         return ItemData(
             parent=parent,
             name=name,
@@ -116,7 +117,6 @@ class QuickbooksPush(models.AbstractModel):
             description=product.description_sale or None,
             unit_price=to_decimal(product.lst_price),
             purchase_cost=to_decimal(product.standard_price),
-            active=active,
         )
 
     @api.model
@@ -135,15 +135,16 @@ class QuickbooksPush(models.AbstractModel):
     @api.model
     def _named_item(self, product, name, client, own_id=None):
         """(Item, None) of the active adoptable Item named ``name``, or (None, a name no other Item has)."""
-        taken = [
-            item
-            for item in client.query_all("Item", f"Name = {quote_literal(name)} and Active in (true, false)")
-            if str(item["Id"]) != str(own_id)
-        ]
+        taken = [item for item in self._items_named(name, client) if str(item["Id"]) != str(own_id)]
         for item in taken:
             if own_id is None and item.get("Active", True) and item.get("Type") in ADOPTABLE_TYPES:
                 return item, None
         return None, self._suffixed(product, name) if taken else name
+
+    @api.model
+    def _items_named(self, name, client):
+        """The Items of that name, inactive ones included (QuickBooks' Item names are unique among both)."""
+        return list(client.query_all("Item", f"Name = {quote_literal(name)} and Active in (true, false)"))
 
     @api.model
     def _category_ref(self, backend, category, client):
@@ -159,7 +160,7 @@ class QuickbooksPush(models.AbstractModel):
         # The binding first: a job making the same Category meanwhile waits on it, then retries and finds it.
         row = row or SyncRecords._binding_for(backend, category, "Item")
         name = (category.name or "")[:100]
-        taken = list(client.query_all("Item", f"Name = {quote_literal(name)} and Active in (true, false)"))
+        taken = self._items_named(name, client)
         found = next((item for item in taken if item.get("Type") == "Category" and item.get("Active", True)), None)
         if found is None:
             if taken:  # an Item of another kind has the name: the category's gets its id after it
