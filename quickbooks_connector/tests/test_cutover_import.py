@@ -297,6 +297,22 @@ class TestParallelRunFromQuickBooks(ImportCase):
             [("backend_id", "=", self.backend.id), ("qbo_entity", "=", entity), ("qbo_id", "=", str(qbo_id))]
         )
 
+    def imported_then_run_from_tomorrow(self):
+        """(run, its first day): the company imported, then a two-day parallel run from QuickBooks from tomorrow."""
+        self.token = self.emulator.mint_tokens()["access_token"]
+        self.import_all()
+        day = fields.Date.context_today(self.env.user) + timedelta(days=1)
+        run = self.env["quickbooks.parallel.run"].create(
+            {"backend_id": self.backend.id, "start_date": day, "length_days": 2, "direction": "qbo_to_odoo"}
+        )
+        return run, day
+
+    def assert_night_clean(self, run, day):
+        """That night's books comparison matches, and the run's only day is clean."""
+        night = self.env["quickbooks.reconciliation"]._cron_nightly_reconciliation(now=datetime.combine(day, time(12)))
+        self.assertEqual(night.books_state, "match", night.books_summary)
+        self.assertEqual([d.clean for d in run.day_ids], [True])
+
     def test_three_days_of_work_in_quickbooks_reach_odoo_and_every_night_is_clean(self):
         self.token = self.emulator.mint_tokens()["access_token"]
         self.import_all()
@@ -433,12 +449,7 @@ class TestParallelRunFromQuickBooks(ImportCase):
         )
 
     def test_an_invoice_odoo_sent_whose_answer_was_lost_is_not_made_again_from_its_notification(self):
-        self.token = self.emulator.mint_tokens()["access_token"]
-        self.import_all()
-        day = fields.Date.context_today(self.env.user) + timedelta(days=1)
-        self.env["quickbooks.parallel.run"].create(
-            {"backend_id": self.backend.id, "start_date": day, "length_days": 2, "direction": "qbo_to_odoo"}
-        )
+        _run, day = self.imported_then_run_from_tomorrow()
         customer = self.env["quickbooks.sync.state"].search(
             [("backend_id", "=", self.backend.id), ("qbo_entity", "=", "Customer"), ("origin", "=", "qbo")], limit=1
         )
@@ -475,12 +486,7 @@ class TestParallelRunFromQuickBooks(ImportCase):
         self.assertEqual(len([i for i in self.emulator.entities("Invoice") if i.get("DocNumber") == move.name]), 1)
 
     def test_money_received_on_account_in_quickbooks_reaches_odoo_for_known_and_new_customers(self):
-        self.token = self.emulator.mint_tokens()["access_token"]
-        self.import_all()
-        day = fields.Date.context_today(self.env.user) + timedelta(days=1)
-        run = self.env["quickbooks.parallel.run"].create(
-            {"backend_id": self.backend.id, "start_date": day, "length_days": 2, "direction": "qbo_to_odoo"}
-        )
+        run, day = self.imported_then_run_from_tomorrow()
         checking = self.env["quickbooks.qbo.account"].search(
             [("backend_id", "=", self.backend.id), ("name", "=", "Checking")]
         )
@@ -506,17 +512,10 @@ class TestParallelRunFromQuickBooks(ImportCase):
             balance = self.qbo("GET", f"customer/{customer['Id']}")["Customer"]["Balance"]
             self.assertAlmostEqual(partner.credit - partner.debit, balance, places=2)
         self.assertEqual(partner.name, "Walk-in Deposits Ltd")
-        night = self.env["quickbooks.reconciliation"]._cron_nightly_reconciliation(now=datetime.combine(day, time(12)))
-        self.assertEqual(night.books_state, "match", night.books_summary)
-        self.assertEqual([d.clean for d in run.day_ids], [True])
+        self.assert_night_clean(run, day)
 
     def test_a_foreign_currency_invoice_entered_in_quickbooks_is_made_at_quickbooks_rate(self):
-        self.token = self.emulator.mint_tokens()["access_token"]
-        self.import_all()
-        day = fields.Date.context_today(self.env.user) + timedelta(days=1)
-        run = self.env["quickbooks.parallel.run"].create(
-            {"backend_id": self.backend.id, "start_date": day, "length_days": 2, "direction": "qbo_to_odoo"}
-        )
+        run, day = self.imported_then_run_from_tomorrow()
         customer = self.qbo(
             "POST", "customer", json={"DisplayName": "Lyon Imports SARL", "CurrencyRef": {"value": "EUR"}}
         )["Customer"]
@@ -544,17 +543,10 @@ class TestParallelRunFromQuickBooks(ImportCase):
         self.assertEqual((move.currency_id.name, move.amount_total), ("EUR", 200.0))
         receivable = move.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
         self.assertEqual(receivable.balance, 246.9, "200 EUR at QuickBooks' 1.2345")
-        night = self.env["quickbooks.reconciliation"]._cron_nightly_reconciliation(now=datetime.combine(day, time(12)))
-        self.assertEqual(night.books_state, "match", night.books_summary)
-        self.assertEqual([d.clean for d in run.day_ids], [True])
+        self.assert_night_clean(run, day)
 
     def test_a_foreign_currency_journal_entry_entered_in_quickbooks_is_made_at_quickbooks_rate(self):
-        self.token = self.emulator.mint_tokens()["access_token"]
-        self.import_all()
-        day = fields.Date.context_today(self.env.user) + timedelta(days=1)
-        run = self.env["quickbooks.parallel.run"].create(
-            {"backend_id": self.backend.id, "start_date": day, "length_days": 2, "direction": "qbo_to_odoo"}
-        )
+        run, day = self.imported_then_run_from_tomorrow()
         rent, equipment = (
             self.env["quickbooks.qbo.account"].search([("backend_id", "=", self.backend.id), ("name", "=", name)])
             for name in ("Rent", "Equipment")
@@ -585,17 +577,10 @@ class TestParallelRunFromQuickBooks(ImportCase):
         self.assertEqual((move.state, move.currency_id.name), ("posted", "EUR"))
         self.assertEqual(sorted(move.line_ids.mapped("amount_currency")), [-30.03, 10.01, 10.01, 10.01])
         self.assertEqual((sum(move.line_ids.mapped("debit")), sum(move.line_ids.mapped("credit"))), (37.07, 37.07))
-        night = self.env["quickbooks.reconciliation"]._cron_nightly_reconciliation(now=datetime.combine(day, time(12)))
-        self.assertEqual(night.books_state, "match", night.books_summary)
-        self.assertEqual([d.clean for d in run.day_ids], [True])
+        self.assert_night_clean(run, day)
 
     def test_a_document_odoo_cannot_make_to_the_cent_stays_in_draft_and_the_night_is_not_clean(self):
-        self.token = self.emulator.mint_tokens()["access_token"]
-        self.import_all()
-        day = fields.Date.context_today(self.env.user) + timedelta(days=1)
-        run = self.env["quickbooks.parallel.run"].create(
-            {"backend_id": self.backend.id, "start_date": day, "length_days": 2, "direction": "qbo_to_odoo"}
-        )
+        run, day = self.imported_then_run_from_tomorrow()
         customer = next(c for c in self.emulator.entities("Customer") if c.get("Active", True))
         item = next(i for i in self.emulator.entities("Item") if i["Type"] == "Service" and i.get("Active", True))
         invoice = self.qbo(
