@@ -125,3 +125,29 @@ for company, backend, realm in pairs:
         f"(realm {backend.realm_id}, {backend.state}) at {emulator_url}"
     )
 print(f"Redirect URI {pairs[0][1].redirect_uri}, webhook URL {pairs[0][1].webhook_url}")
+
+
+def seed_cpa_item(backend, code):
+    """An Item the CPA made in QuickBooks for a product Odoo sells (same SKU, another name), so that the
+    connection's *Review Items* shows a match to keep or refuse before the first invoice."""
+    product = env["product.product"].sudo().search([("default_code", "=", code)], limit=1)  # noqa: F821
+    client = backend._qbo_client()
+    if not product or list(client.query_all("Item", f"Sku = '{code}'")):
+        return
+    income = next(iter(client.query_all("Account", "Name = 'Sales of Product Income'")), None)
+    if income:
+        client.create(
+            "Item",
+            {
+                "Name": f"{product.name} (QuickBooks)",
+                "Sku": code,
+                "Type": "NonInventory",
+                "UnitPrice": float(product.lst_price),
+                "IncomeAccountRef": {"value": income["Id"]},
+            },
+        )
+        print(f"QuickBooks Item with SKU {code} made for the Items review of {product.name}")
+
+
+seed_cpa_item(pairs[0][1], "FURN_7777")
+env.cr.commit()  # noqa: F821

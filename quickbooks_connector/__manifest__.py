@@ -24,6 +24,7 @@
         "views/quickbooks_templates.xml",
         "views/quickbooks_menus.xml",
         "wizards/quickbooks_bulk_push_wizard_views.xml",
+        "wizards/quickbooks_item_match_wizard_views.xml",
         "data/quickbooks_reconciliation_data.xml",
         "views/quickbooks_reconciliation_views.xml",
         "views/quickbooks_books_views.xml",

@@ -6,6 +6,7 @@ from . import quickbooks_backend
 from . import quickbooks_backend_token
 from . import quickbooks_backend_write
 from . import quickbooks_backend_tokens
+from . import quickbooks_backend_setup
 from . import quickbooks_qbo_account
 from . import quickbooks_account_mapping
 from . import quickbooks_qbo_tax_code

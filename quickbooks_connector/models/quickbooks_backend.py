@@ -393,16 +393,3 @@ class QuickbooksBackend(models.Model):
         action["domain"] = [("backend_id", "=", self.id)]
         action["context"] = {"search_default_filter_failed": 1}
         return action
-
-    def action_open_mapping_wizard(self):
-        self.ensure_one()
-        check_manager(self)
-        self._ensure_connected()
-        wizard = self.env["quickbooks.account.mapping.wizard"]._prepare_for_backend(self)
-        return wizard._reopen()
-
-    def action_pull_chart_of_accounts(self):
-        self.ensure_one()
-        check_manager(self)
-        self.env["quickbooks.qbo.account"]._pull_for_backend(self)
-        return True

@@ -92,7 +92,10 @@ class QuickbooksPush(models.AbstractModel):
         if income is None:
             return None
         row = row or SyncRecords._binding_for(backend, product, "Item")
-        item, name = self._adoptable_item(product, client)
+        if row.qbo_absent_at:  # the Items review refused the match: a new Item, under a name no Item has
+            item, name = self._named_item(product, (product.name or "")[:100], client, own_id="")
+        else:
+            item, name = self._adoptable_item(product, client)
         if item is None:
             parent = self._category_ref(backend, product.categ_id, client)
             body = build_item(self._item_data(product, income, expense, name, parent=parent))
@@ -134,7 +137,8 @@ class QuickbooksPush(models.AbstractModel):
 
     @api.model
     def _named_item(self, product, name, client, own_id=None):
-        """(Item, None) of the active adoptable Item named ``name``, or (None, a name no other Item has)."""
+        """(Item, None) of the active adoptable Item named ``name``, or (None, a name no other Item has); with
+        ``own_id`` (the Item being renamed, or "" for a new Item that must not adopt) never an Item."""
         taken = [item for item in self._items_named(name, client) if str(item["Id"]) != str(own_id)]
         for item in taken:
             if own_id is None and item.get("Active", True) and item.get("Type") in ADOPTABLE_TYPES:

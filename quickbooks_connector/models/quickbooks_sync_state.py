@@ -85,7 +85,8 @@ class QuickbooksSyncState(models.Model):
         "Not in QuickBooks on",
         copy=False,
         help="A backfill looked this record's number (or name) up in QuickBooks, in a batch, and found "
-        "nothing: its push creates it without looking again.",
+        "nothing, or the Items review refused the Item a product matched: its push creates it without looking "
+        "again.",
     )
     opening_balance = fields.Boolean(
         "Sent as an Opening Balance",

@@ -71,3 +71,7 @@ class ResConfigSettings(models.TransientModel):
     def action_quickbooks_mapping_wizard(self):
         check_manager(self.quickbooks_backend_id)
         return self.quickbooks_backend_id.action_open_mapping_wizard()
+
+    def action_quickbooks_item_review(self):
+        check_manager(self.quickbooks_backend_id)
+        return self.quickbooks_backend_id.action_open_item_review()

@@ -318,6 +318,32 @@ DECISIONS = {
         "proposal_certain": on_create("filled in by the wizard when it lists the accounts"),
         "proposal_note": on_create("filled in by the wizard when it lists the accounts"),
     },
+    "quickbooks.item.match.wizard": {
+        "backend_id": on_create("the connection whose Items are reviewed: one the manager manages"),
+        "line_ids": managers("the review's lines: each line's own fields are decided on its model"),
+        "adopt_count": COMPUTED,
+        "new_count": COMPUTED,
+    },
+    "quickbooks.item.match.wizard.line": {
+        **dict.fromkeys(
+            (
+                "wizard_id",
+                "product_id",
+                "qbo_item_id",
+                "qbo_item_name",
+                "qbo_item_sku",
+                "qbo_item_type",
+                "qbo_sync_token",
+                "qbo_income_account",
+                "qbo_expense_account",
+                "match_reason",
+                "note",
+            ),
+            on_create("filled in by the review when it lists the products (applied for the connection's company only)"),
+        ),
+        "default_code": RELATED,
+        "adopt": managers("the user's decision: keep the proposed Item or make a new one"),
+    },
     "quickbooks.bulk.push.wizard": {
         "backend_id": managers("the connection to push to: one the manager manages (checked)"),
         "date_from": managers("the period to send"),

@@ -188,3 +188,54 @@ class TestProductItems(PushCase):
         (item,) = self.line_items(move)
         self.assertEqual(item["Id"], self.revenue_qbo.qbo_item_id)
         self.assertFalse(self.sync_record(self.product_a))
+
+    def test_the_items_review_shows_each_match_and_a_refused_one_gets_a_new_item(self):
+        legacy = self.api(
+            "POST",
+            "item",
+            json={
+                "Name": "Widget (legacy name)",
+                "Sku": "WID-1",
+                "Type": "Service",
+                "IncomeAccountRef": {"value": self.revenue_qbo.qbo_account_id.qbo_id},
+            },
+        )["Item"]
+        namesake = self.api(
+            "POST",
+            "item",
+            json={
+                "Name": "product_b",
+                "Type": "Service",
+                "IncomeAccountRef": {"value": self.revenue_qbo.qbo_account_id.qbo_id},
+            },
+        )["Item"]
+        action = self.backend.action_open_item_review()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        lines = {line.product_id: line for line in wizard.line_ids}
+        self.assertEqual((lines[self.product_a].qbo_item_id, lines[self.product_a].match_reason), (legacy["Id"], "sku"))
+        self.assertEqual(
+            (lines[self.product_b].qbo_item_id, lines[self.product_b].match_reason), (namesake["Id"], "name")
+        )
+        self.assertTrue(lines[self.product_a].adopt and lines[self.product_b].adopt)
+        # The manager says the namesake is another thing: product_b gets its own Item.
+        lines[self.product_b].adopt = False
+        requests_before = len(self.emulator.requests_log())
+        wizard.action_apply()
+        self.assertEqual(len(self.emulator.requests_log()), requests_before, "saving the review sends nothing")
+        self.assertEqual(self.sync_record(self.product_a).qbo_id, legacy["Id"])
+        self.assertFalse(self.sync_record(self.product_b).qbo_id)
+        move = self._create_invoice_one_line(product_id=self.product_b, price_unit=10.0, partner_id=self.partner_a.id)
+        move.invoice_line_ids.tax_ids = self.tax_sale_a
+        self.assertEqual(self.post_and_push(move).state, "done")
+        (item,) = self.line_items(move)
+        self.assertNotEqual(item["Id"], namesake["Id"])
+        self.assertEqual(item["Name"], f"product_b (Odoo {self.product_b.id})")
+        self.assertEqual(self.qbo("Item", namesake["Id"])["Name"], "product_b", "the refused Item is untouched")
+        # The accepted match is used as it is.
+        other = self.invoice(price=100.0)
+        self.post_and_push(other)
+        self.assertEqual([i["Id"] for i in self.line_items(other)], [legacy["Id"]])
+        # Reviewed products are bound: opened again, the review lists neither.
+        action = self.backend.action_open_item_review()
+        listed = self.env[action["res_model"]].browse(action["res_id"]).line_ids.product_id
+        self.assertFalse(listed & (self.product_a | self.product_b))

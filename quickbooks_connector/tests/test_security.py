@@ -148,6 +148,7 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
         )
         wizard = env["quickbooks.account.mapping.wizard"].create({"backend_id": backend.id})
         bulk = env["quickbooks.bulk.push.wizard"].create({"backend_id": backend.id})
+        item_review = env["quickbooks.item.match.wizard"].create({"backend_id": backend.id})
         settings = env["res.config.settings"].create({})
         cutover = env["quickbooks.import"].create({"backend_id": backend.id})
         line = env["quickbooks.import.line"].create(
@@ -172,6 +173,7 @@ class TestRpcSurface(QuickbooksTestMixin, HttpCase):
             "account.payment": payment,
             "quickbooks.account.mapping.wizard": wizard,
             "quickbooks.bulk.push.wizard": bulk,
+            "quickbooks.item.match.wizard": item_review,
             "res.config.settings": settings,
         }
 

@@ -134,6 +134,8 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
         cutover = env["quickbooks.import"].create({"backend_id": backend.id})
         parallel = env["quickbooks.parallel.run"].create({"backend_id": backend.id})
         wizard = manager["quickbooks.account.mapping.wizard"].create({"backend_id": backend.id})
+        item_review = manager["quickbooks.item.match.wizard"].create({"backend_id": backend.id})
+        product = env["product.product"].create({"name": "Write Path Widget"})
         records = {
             "quickbooks.backend": backend,
             "quickbooks.backend.token": backend.sudo().token_ids,  # made by connect_backend()
@@ -174,6 +176,10 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
                 {"wizard_id": wizard.id, "account_id": accounts[1].id}
             ),
             "quickbooks.bulk.push.wizard": manager["quickbooks.bulk.push.wizard"].create({"backend_id": backend.id}),
+            "quickbooks.item.match.wizard": item_review,
+            "quickbooks.item.match.wizard.line": manager["quickbooks.item.match.wizard.line"].create(
+                {"wizard_id": item_review.id, "product_id": product.id}
+            ),
             "account.move": draft,
             "account.journal": self.misc_journal(),
             "account.payment": payment,
@@ -233,6 +239,8 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
             "quickbooks.account.mapping.wizard": {"backend_id": backend.id},
             "quickbooks.account.mapping.wizard.line": {"wizard_id": wizard.id, "account_id": accounts[2].id},
             "quickbooks.bulk.push.wizard": {"backend_id": backend.id},
+            "quickbooks.item.match.wizard": {"backend_id": backend.id},
+            "quickbooks.item.match.wizard.line": {"wizard_id": item_review.id, "product_id": product.id},
             "account.move": {"move_type": "out_invoice", "partner_id": partner.id, "company_id": company.id},
             "account.journal": {
                 "name": "Write Path Accruals",
