@@ -204,6 +204,7 @@ def main(argv=None) -> int:
             move_ids = prepare(stack, options.invoices, customers)
             drain = Drain(stack, move_ids)
             stack.control.call("DELETE", "requests")
+            meter = stack.cost_meter()
             push_with_wizard(stack)
             drain.run(options.timeout or 180 + 0.5 * options.invoices)
             stack.wait_drained([], timeout=300)  # what follows the pushes (notifications of them) is counted too
@@ -211,7 +212,9 @@ def main(argv=None) -> int:
                 f"\n== {name}: {options.invoices} invoices, {customers} customers, {options.nodes} Odoo server(s)",
                 flush=True,
             )
+            cost = stack.read_cost(meter)
             report_drain(report, stack, drain, options.invoices, customers)
+            stack.report_cost(report, cost, options.invoices)
 
     return report.run(body, options.json)
 

@@ -433,6 +433,63 @@ class Stack:
         dropdb(self.database)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def cost_meter(self):
+        """Start measuring what the product costs the machine: a ``cost.ProcessCost`` of this stack's Odoo
+        servers and emulator, and the Odoo logs' sizes now (the jobs' statements are counted from there).
+        ``read_cost`` reads it."""
+        from .cost import ProcessCost, log_size
+
+        meter = ProcessCost(
+            [node.process.pid for node in self.nodes],
+            [node.log_path for node in self.nodes],
+            [self.emulator.process.pid],
+        )
+        meter.start()
+        return meter, [log_size(node.log_path) for node in self.nodes]
+
+    def read_cost(self, started) -> dict:
+        """CPU seconds by process since ``cost_meter()`` and the jobs run since then, their SQL statements."""
+        from .cost import job_statements
+
+        meter, offsets = started
+        jobs = {"jobs": 0, "statements": 0, "sql_seconds": 0.0}
+        for node, offset in zip(self.nodes, offsets, strict=True):
+            for key, value in job_statements(node.log_path, offset).items():
+                jobs[key] += value
+        return {"seconds": meter.stop(), **jobs}
+
+    @staticmethod
+    def report_cost(report: Report, cost: dict, documents: int, prefix: str = "") -> None:
+        """CPU seconds by process and SQL statements by job, per synced document, next to the throughput
+        (figures named with ``prefix`` first when a run measures several drains)."""
+        from .cost import odoo_cpu
+
+        seconds = cost["seconds"]
+        per = max(documents, 1)
+        report.figure(
+            f"{prefix}cpu_seconds_by_process",
+            seconds,
+            "s",
+            "Odoo workers, job runner, cron, main; PostgreSQL; emulator; driver",
+        )
+        report.figure(
+            f"{prefix}odoo_cpu_per_invoice",
+            round(odoo_cpu(seconds) / per, 4),
+            "s",
+            "Odoo's processes and PostgreSQL, the emulator excluded",
+        )
+        report.figure(
+            f"{prefix}emulator_cpu_per_invoice", round(seconds["emulator"] / per, 4), "s", "stands in for Intuit"
+        )
+        report.figure(f"{prefix}jobs_per_invoice", round(cost["jobs"] / per, 3))
+        report.figure(
+            f"{prefix}sql_statements_per_invoice",
+            round(cost["statements"] / per, 1),
+            "",
+            f"in jobs; {round(cost['statements'] / max(cost['jobs'], 1), 1)} a job, "
+            f"{round(cost['sql_seconds'] / per * 1000, 1)} ms of SQL an invoice",
+        )
+
     def connect(self) -> None:
         """The connection as a manager makes it: credentials, the OAuth round trip, the mapping wizard."""
         rpc = self.rpc

@@ -186,8 +186,10 @@ def main(argv=None) -> int:
             alone = Company(first.name, first.company_id, first.backend_id, first.tax_id, first.realm_id)
             backlog(stack, alone, options.invoices, customers, "R1A")
             stack.control.call("DELETE", "requests")
+            single_meter = stack.cost_meter()
             single_seconds = drain(stack, [alone], timeout)
             stack.wait_drained([], timeout=300)
+            single_cost = stack.read_cost(single_meter)
             single = alone.rate() or 0.0
             say(f"one realm alone: {single:.1f} invoices a minute ({single_seconds:.0f} s)")
 
@@ -196,10 +198,12 @@ def main(argv=None) -> int:
             stack.control.call("DELETE", "requests")
             cpu = CpuMeter()
             cpu.start()
+            together_meter = stack.cost_meter()
             seconds = drain(stack, companies, timeout)
             busy = cpu.stop()
             logs = {company.realm_id: realm_requests(stack, company.realm_id) for company in companies}
-            stack.wait_drained([], timeout=300)
+            stack.wait_drained([], timeout=300)  # the jobs that follow the pushes (their notifications) count too
+            together_cost = stack.read_cost(together_meter)
 
             print(
                 f"\n== realms: {realms} companies at once, {options.invoices} invoices and {customers} new "
@@ -253,6 +257,8 @@ def main(argv=None) -> int:
                 "",
                 "of the machine's cores, while the companies drained together; near 1 the machine bounds the rate",
             )
+            stack.report_cost(report, single_cost, len(alone.move_ids), "one_realm_")
+            stack.report_cost(report, together_cost, total_done, "all_realms_")
             errors = stack.surfaced_errors()
             report.target("surfaced_429", errors["surfaced_429"], 0)
             report.figure("failed_jobs", errors["failed_jobs"])
