@@ -5,7 +5,10 @@
 - Odoo's HTTP workers (they run the jobs: queue_job starts each through HTTP), its job runner, its cron worker
   (each known by the line "Worker WorkerHTTP (pid) alive" Odoo logs when it starts one), and the main process
   (which also inherits the time of workers that ended, recycled by Odoo's limits, once it reaps them);
-- PostgreSQL: the postmaster and every backend under it (the whole server: run it on a quiet machine);
+- PostgreSQL: the backends serving the benchmark's database (their title names it), so that another
+  database's work on the same server does not count; a backend that ends during the drain is lost to the
+  figure (Odoo keeps its connections open, so few do), and the server's own background processes (WAL
+  writer, checkpointer) are left out;
 - the emulator, which stands in for Intuit: its CPU is not the product's, but it shares the machine in every
   figure, so it is reported apart;
 - the benchmark's own driver (this process: its RPC polling of the ledger).
@@ -76,11 +79,13 @@ def _descendants(processes: dict[int, Proc], roots: set[int]) -> set[int]:
 @dataclass
 class ProcessCost:
     """CPU seconds by part between ``start()`` and ``stop()``; ``odoo_pids`` are the Odoo servers' main
-    processes, ``odoo_logs`` their logs (which worker is which), ``emulator_pids`` the emulator's."""
+    processes, ``odoo_logs`` their logs (which worker is which), ``emulator_pids`` the emulator's, ``database``
+    the one PostgreSQL serves them from."""
 
     odoo_pids: list[int]
     odoo_logs: list[Path]
     emulator_pids: list[int]
+    database: str
     first: dict[str, int] = field(default_factory=dict)
 
     def _roles(self) -> dict[int, str]:
@@ -100,13 +105,10 @@ class ProcessCost:
         totals = dict.fromkeys(PARTS, 0)
         for pid in _descendants(processes, set(self.odoo_pids)):
             totals[roles.get(pid, "odoo_main")] += processes[pid].ticks
-        postmasters = {
-            proc.pid
-            for proc in processes.values()
-            if proc.comm == "postgres" and processes.get(proc.ppid, Proc(0, 0, "", "", 0)).comm != "postgres"
-        }
-        for pid in _descendants(processes, postmasters):
-            totals["postgresql"] += processes[pid].ticks
+        backend_title = f" {self.database} "
+        for proc in processes.values():
+            if proc.comm == "postgres" and backend_title in proc.cmdline:
+                totals["postgresql"] += proc.ticks
         for pid in _descendants(processes, set(self.emulator_pids)):
             totals["emulator"] += processes[pid].ticks
         if os.getpid() in processes:

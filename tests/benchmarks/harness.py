@@ -443,6 +443,7 @@ class Stack:
             [node.process.pid for node in self.nodes],
             [node.log_path for node in self.nodes],
             [self.emulator.process.pid],
+            self.database,
         )
         meter.start()
         return meter, [log_size(node.log_path) for node in self.nodes]
