@@ -82,9 +82,10 @@ class QuickbooksBoundMixin(models.AbstractModel):
         return domain
 
     def _quickbooks_note(self, body):
-        """Tell the record's followers something about its QuickBooks sync."""
+        """Log something about its QuickBooks sync on the record's chatter (a note: nobody is notified, as with
+        a posted note, and it costs a fraction of one)."""
         self.ensure_one()
-        self.message_post(body=body)
+        self._message_log(body=body)
 
     def _quickbooks_schedule_sync(self, backend=None):
         """Queue what sends this record to QuickBooks (``backend``: that connection, else the company's).

@@ -28,11 +28,11 @@ _logger = get_logger(__name__)
 
 
 def _note(record, body):
-    """Tell the followers of ``record`` (a bank statement line's are its move's)."""
+    """Log ``body`` on the chatter of ``record`` (a bank statement line's is its move's)."""
     if hasattr(record, "_quickbooks_note"):
         record._quickbooks_note(body)
     else:
-        record.message_post(body=body)
+        record._message_log(body=body)
 
 
 class Echo(str):

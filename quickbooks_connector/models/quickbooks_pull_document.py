@@ -127,7 +127,7 @@ class QuickbooksPull(models.AbstractModel):
                     "last_error": message,
                 }
             )
-            move.message_post(body=message)
+            move._message_log(body=message)
             return message
         move.action_post()
         if settled:

@@ -261,7 +261,7 @@ class QuickbooksPull(models.AbstractModel):
                     partials |= found
                     source[1] -= done
                     left -= done
-            invoice.message_post(
+            invoice._message_log(
                 body=self.env._(
                     "%(amount)s %(currency)s applied by QuickBooks payment %(id)s.",
                     amount=amount,
@@ -390,7 +390,7 @@ class QuickbooksPull(models.AbstractModel):
             switched_on(odoo_payment, PULLED).action_draft()
             switched_on(odoo_payment, PULLED).action_cancel()
             for invoice in invoices:
-                invoice.message_post(
+                invoice._message_log(
                     body=self.env._(
                         "A payment was changed or removed in QuickBooks: %s cancelled in Odoo.",
                         odoo_payment.display_name,

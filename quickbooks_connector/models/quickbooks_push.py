@@ -148,7 +148,7 @@ class QuickbooksPush(models.AbstractModel):
             Markup("<li>%s: QuickBooks had %s, Odoo has %s; kept %s</li>") % (c.path, c.theirs, c.ours, c.resolved)
             for c in conflicts
         )
-        record.message_post(
+        record._message_log(
             body=Markup("%s<ul>%s</ul>")
             % (self.env._("QuickBooks and Odoo both changed this record; Odoo is master for these fields:"), items)
         )

@@ -68,7 +68,7 @@ class QuickbooksPush(models.AbstractModel):
             row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity, create=False)
             if row and row.qbo_id and row.qbo_state == "active":
                 self._delete_entry(row, client or backend._qbo_client())
-                move.message_post(body=self.env._("Its QuickBooks journal entry was deleted: it is no longer one."))
+                move._message_log(body=self.env._("Its QuickBooks journal entry was deleted: it is no longer one."))
             return row
         row = self.env["quickbooks.sync.state"]._binding_for(backend, move, entity)
         if move.quickbooks_skip:
@@ -219,7 +219,7 @@ class QuickbooksPush(models.AbstractModel):
                 )
                 return None
             row._mark_done(theirs, owned(entity, theirs))
-            move.message_post(
+            move._message_log(
                 body=self.env._(
                     "Linked to the existing QuickBooks %(entity)s #%(number)s.",
                     entity=entity,
@@ -228,7 +228,7 @@ class QuickbooksPush(models.AbstractModel):
             )
             return self._update_document(backend, move, row, entity, body, client)
         row._mark_done(stored, owned(entity, body), last_request_id=request_id, attempts=row.attempts + 1)
-        move.message_post(body=self.env._("Sent to QuickBooks as #%s.", stored.get("DocNumber") or stored["Id"]))
+        move._message_log(body=self.env._("Sent to QuickBooks as #%s.", stored.get("DocNumber") or stored["Id"]))
         return stored
 
     def _refuses_duplicate_numbers(self, client):
@@ -306,7 +306,7 @@ class QuickbooksPush(models.AbstractModel):
             )
             row.sudo().qbo_state = "deleted"
             return None
-        move.message_post(body=self.env._("Updated in QuickBooks (#%s).", stored.get("DocNumber") or stored["Id"]))
+        move._message_log(body=self.env._("Updated in QuickBooks (#%s).", stored.get("DocNumber") or stored["Id"]))
         return stored
 
     def _check_totals(self, move, row, stored, document):
@@ -321,7 +321,7 @@ class QuickbooksPush(models.AbstractModel):
                 odoo=document.odoo_totals.describe(move.currency_id.name),
             )
             row._mark_failed(message, kind="totals")
-            move.message_post(body=message)
+            move._message_log(body=message)
 
     def _release_settlements(self, backend, move, document, client):
         """QuickBooks voids or deletes nothing with payments applied: first bring the payments Odoo made
@@ -392,11 +392,11 @@ class QuickbooksPush(models.AbstractModel):
         if not qbo_entity(entity).voidable:
             client.delete(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
             row._mark_done(current, row.synced_values, qbo_state="deleted", last_request_id=request_id)
-            move.message_post(body=self.env._("Deleted in QuickBooks (QuickBooks cannot void a %s).", entity))
+            move._message_log(body=self.env._("Deleted in QuickBooks (QuickBooks cannot void a %s).", entity))
         else:
             voided = client.void(entity, row.qbo_id, current["SyncToken"], request_id=request_id)
             row._mark_done(voided, row.synced_values, qbo_state="voided", last_request_id=request_id)
-            move.message_post(body=self.env._("Voided in QuickBooks."))
+            move._message_log(body=self.env._("Voided in QuickBooks."))
         return row
 
     @api.model

@@ -78,7 +78,7 @@ class QuickbooksPush(models.AbstractModel):
                 credit=credit,
             )
             row._mark_failed(message, kind="totals")
-            move.message_post(body=message)
+            move._message_log(body=message)
         return row
 
     def _journal_entry_parties(self, backend, move, client):

@@ -89,7 +89,7 @@ class QuickbooksPush(models.AbstractModel):
                 if self.env["quickbooks.sync.state"]._binding_for_qbo(backend, entity, existing["Id"]):
                     continue  # already bound to another Odoo partner
                 row._mark_done(existing, owned(entity, existing))  # adopt, then make it match Odoo (Odoo is master)
-                partner.message_post(
+                partner._message_log(
                     body=self.env._(
                         "Linked to the existing QuickBooks %(entity)s %(name)s.",
                         entity=entity.lower(),
@@ -105,7 +105,7 @@ class QuickbooksPush(models.AbstractModel):
             except DuplicateNameError:
                 continue  # another customer, vendor or employee holds the name: try the next one
             row._mark_done(created, owned(entity, body), last_request_id=request_id, attempts=row.attempts + 1)
-            partner.message_post(
+            partner._message_log(
                 body=self.env._(
                     "Created in QuickBooks as %(entity)s %(name)s.", entity=entity.lower(), name=created["DisplayName"]
                 )
