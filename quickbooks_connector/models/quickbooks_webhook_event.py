@@ -180,8 +180,12 @@ class QuickbooksWebhookEvent(models.Model):
         for row in self - ignored:
             objects.setdefault((row.backend_id, row.entity, row.qbo_id), self.browse())
             objects[(row.backend_id, row.entity, row.qbo_id)] |= row
-        for (backend, entity, qbo_id), rows in objects.items():
-            self._enqueue_object(backend, entity, qbo_id)
+        echoes = self._own_creations(objects)
+        for key, rows in objects.items():
+            if key in echoes:
+                rows.sudo()._mark_processed(Echo(self.env._("Created by Odoo: nothing to apply.")))
+                continue
+            self._enqueue_object(*key)
             rows.sudo().write({"state": "queued"})
 
     def _ignore_reason(self):

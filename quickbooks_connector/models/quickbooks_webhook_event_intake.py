@@ -86,6 +86,34 @@ class QuickbooksWebhookEvent(models.Model):
         return 200, {"status": "ok"}
 
     @api.model
+    def _own_creations(self, objects):
+        """The (connection, entity, id) of ``objects`` whose rows only report a creation Odoo made itself: the
+        object is bound to the Odoo record that created it, and its sync record holds what QuickBooks answered
+        then.  Reading it again would find that version, so no job is queued for it (a later change in
+        QuickBooks comes as an update, and is applied as usual).  A creation reported before Odoo's own
+        transaction committed finds no binding yet: it is queued and read, as any other."""
+        wanted = {}
+        for (backend, entity, qbo_id), rows in objects.items():
+            if set(rows.mapped("operation")) == {"create"}:
+                wanted.setdefault((backend, entity), set()).add(qbo_id)
+        found = set()
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
+        for (backend, entity), qbo_ids in wanted.items():
+            bound = SyncRecords.search_fetch(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("qbo_entity", "=", entity),
+                    ("qbo_id", "in", list(qbo_ids)),
+                    ("origin", "=", "odoo"),
+                    ("state", "=", "done"),
+                    ("last_request_id", "!=", False),
+                ],
+                ["qbo_id"],
+            )
+            found.update((backend, entity, row.qbo_id) for row in bound)
+        return found
+
+    @api.model
     def _backends_signed(self, raw_body: bytes, signature: str | None):
         """Connections whose verifier token produced ``signature`` for exactly these bytes.
 

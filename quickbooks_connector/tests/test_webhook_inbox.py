@@ -610,62 +610,71 @@ class TestWebhookInboxEndToEnd(InboxMixin, PushCase, HttpCase):
         self.assertEqual(move.payment_state, "not_paid")
         self.assertEqual(set(self.rows(entity="Payment", qbo_id=payment["Id"]).mapped("state")), {"done"})
 
-    def test_notifications_of_our_own_documents_are_read_together(self):
-        """Each document Odoo pushes comes back as a notification (a drift check): they wait a little,
-        then one query reads them all, where each used to cost a read of its own."""
+    def test_notifications_of_our_own_documents_cost_no_job_and_changes_are_read_together(self):
+        """Each document Odoo pushes comes back as a notification of its creation: Odoo made it and holds what
+        QuickBooks answered, so it is noted as an echo at once, with no job and no read.  Changes are drift
+        checks: they wait a little, then one query reads them all, where each used to cost a read of its own."""
         rows = [self.pushed_invoice(10.0 + n)[1] for n in range(3)]
-        body = json.dumps([cloudevent("Invoice", row.qbo_id, "created") for row in rows]).encode()
-        self.assertEqual(
-            self.url_open(
-                const.WEBHOOK_ROUTE,
-                data=body,
-                headers={"Content-Type": "application/json", "intuit-signature": sign(body, VERIFIER_TOKEN)},
-            ).status_code,
-            200,
-        )
-        jobs = [self.jobs("Invoice", row.qbo_id) for row in rows]
-        self.assertTrue(all(len(job) == 1 and job.eta for job in jobs), "drift checks wait a little")
         self.emulator.call("DELETE", "requests")
-        self.run_jobs("Invoice", rows[0].qbo_id)
-        inbox = (
+        body = json.dumps([cloudevent("Invoice", row.qbo_id, "created") for row in rows]).encode()
+        self.assertEqual(self.deliver(body).status_code, 200)
+        self.assertFalse(any(self.jobs("Invoice", row.qbo_id) for row in rows), "nothing to apply: no job")
+        created = (
             self.env["quickbooks.webhook.event"]
             .sudo()
             .search([("entity", "=", "Invoice"), ("qbo_id", "in", [row.qbo_id for row in rows])])
         )
-        self.assertEqual(len(inbox), 3)
-        self.assertEqual(set(inbox.mapped("state")), {"done"}, inbox.mapped("last_error"))
-        self.assertEqual(set(inbox.mapped("outcome")), {"No change to fields Odoo owns."})
-        self.assertEqual(set(inbox.mapped("echo")), {True}, "echoes of our own pushes")
+        self.assertEqual(len(created), 3)
+        self.assertEqual(set(created.mapped("state")), {"done"}, created.mapped("last_error"))
+        self.assertEqual(set(created.mapped("outcome")), {"Created by Odoo: nothing to apply."})
+        self.assertEqual(set(created.mapped("echo")), {True}, "echoes of our own pushes")
         shown = self.env["quickbooks.webhook.event"].sudo().search(self.default_notification_domain())
-        self.assertFalse(shown & inbox, "hidden from the notifications list by default")
-        for row in rows[1:]:  # their own jobs find nothing left to do
-            self.run_jobs("Invoice", row.qbo_id)
-        requests = self.emulator.call("GET", "requests")
-        self.assertEqual([entry["subpath"] for entry in requests], ["/query"], "one query, no read per invoice")
-        self.assertFalse(any(row.drift_detected for row in rows))
+        self.assertFalse(shown & created, "hidden from the notifications list by default")
+        self.assertEqual(self.emulator.call("GET", "requests"), [], "nothing read from QuickBooks")
 
-        # A change made in QuickBooks is still seen, read with the others.
+        # Changes: one of them made in QuickBooks, the other two Odoo's own (read together, one query).
         self.emulator.call("POST", f"entities/Invoice/{rows[1].qbo_id}", {"DueDate": "2031-01-31"})
         body = json.dumps(
             [cloudevent("Invoice", row.qbo_id, "updated", time="2026-03-03T10:00:00.000Z") for row in rows]
         ).encode()
-        self.url_open(
+        self.deliver(body)
+        jobs = [self.jobs("Invoice", row.qbo_id) for row in rows]
+        self.assertTrue(all(len(job) == 1 and job.eta for job in jobs), "drift checks wait a little")
+        self.emulator.call("DELETE", "requests")
+        self.run_jobs("Invoice", rows[0].qbo_id)
+        for row in rows[1:]:  # their own jobs find nothing left to do
+            self.run_jobs("Invoice", row.qbo_id)
+        requests = self.emulator.call("GET", "requests")
+        self.assertEqual([entry["subpath"] for entry in requests], ["/query"], "one query, no read per invoice")
+        updated = (
+            self.env["quickbooks.webhook.event"]
+            .sudo()
+            .search(
+                [
+                    ("entity", "=", "Invoice"),
+                    ("qbo_id", "in", [row.qbo_id for row in rows]),
+                    ("operation", "=", "update"),
+                ]
+            )
+        )
+        self.assertEqual(set(updated.mapped("state")), {"done"}, updated.mapped("last_error"))
+        for row in rows:
+            row.invalidate_recordset()
+        self.assertEqual([row.drift_detected for row in rows], [False, True, False])
+        self.assertIn("DueDate", rows[1].drift_note)
+        self.assertEqual(
+            {event.qbo_id: event.echo for event in updated},
+            {rows[0].qbo_id: True, rows[1].qbo_id: False, rows[2].qbo_id: True},
+        )
+        shown = self.env["quickbooks.webhook.event"].sudo().search(self.default_notification_domain())
+        self.assertIn(updated.filtered(lambda event: not event.echo), shown, "a change made in QuickBooks is listed")
+
+    def deliver(self, body):
+        return self.url_open(
             const.WEBHOOK_ROUTE,
             data=body,
             headers={"Content-Type": "application/json", "intuit-signature": sign(body, VERIFIER_TOKEN)},
         )
-        self.run_jobs("Invoice", rows[2].qbo_id)
-        rows[1].invalidate_recordset()
-        self.assertTrue(rows[1].drift_detected)
-        self.assertIn("DueDate", rows[1].drift_note)
-        changed = (
-            self.env["quickbooks.webhook.event"]
-            .sudo()
-            .search([("entity", "=", "Invoice"), ("qbo_id", "=", rows[1].qbo_id), ("operation", "=", "update")])
-        )
-        self.assertEqual(changed.mapped("echo"), [False])
-        shown = self.env["quickbooks.webhook.event"].sudo().search(self.default_notification_domain())
-        self.assertIn(changed, shown, "a change made in QuickBooks is listed")
 
     def default_notification_domain(self):
         """The domain of the filters the notifications menu starts with."""
