@@ -20,6 +20,7 @@ from collections import defaultdict
 
 from odoo import api, models
 
+from ..adapters.entities import qbo_entity
 from ..adapters.sides import PAYABLE, side_of_move_type
 
 #: The details of the lines that carry a class.
@@ -89,6 +90,8 @@ class QuickbooksPush(models.AbstractModel):
         line) has in QuickBooks: the lines an update sends replace QuickBooks' lines."""
         if backend.qbo_class_tracking == "none" or not row.qbo_id:
             return body
+        if backend.qbo_class_tracking == "txn" and not qbo_entity(entity).payable:
+            return body  # one class per transaction: a sales document's lines have none
         lines = [line for line in body.get("Line") or [] if line.get("DetailType") in CLASSED_DETAILS]
         if all("ClassRef" in line[line["DetailType"]] for line in lines):
             return body

@@ -128,7 +128,11 @@ class QuickbooksTrackingMapping(models.Model):
         """A row for every analytic account of ``plan`` (and its sub-plans); the unmapped ones mapped to the
         active entry of ``copies`` of the same name (full name first).  Returns the rows of the plan."""
         Mappings = self.sudo()
-        accounts = self.env["account.analytic.account"].sudo().search([("plan_id", "child_of", plan.id)])
+        accounts = (
+            self.env["account.analytic.account"]
+            .sudo()
+            .search([("plan_id", "child_of", plan.id), ("company_id", "in", (False, backend.company_id.id))])
+        )
         rows = {
             row.analytic_account_id: row
             for row in Mappings.search([("backend_id", "=", backend.id), ("kind", "=", kind)])
