@@ -85,6 +85,8 @@ class Mappings:
     #: The document's class when the company tracks one per transaction, and its location (None: none).
     document_class: Ref | None = None
     location: Ref | None = None
+    #: account.move.line -> Ref of its QuickBooks location (a journal entry's lines carry their own).
+    line_locations: dict = field(default_factory=dict)
 
     def sales_item(self, product, account):
         """The Item a sales line of ``product`` on ``account`` references: the product's own when it posts to

@@ -8,6 +8,9 @@ accounts: ``quickbooks_tracking_mapping.py``).
 * A document's class, when QuickBooks tracks one per transaction, and its location: the account of the plan
   carrying the largest amount over the document's lines (each line's untaxed amount times its share; equal
   amounts: the account first in name order).
+* A journal entry's line: its class and its location, each the account of its plan with the largest share of
+  the line's distribution, whichever way QuickBooks tracks classes (a journal entry has no class or location
+  of its own).
 * An account of the plan that is not mapped sends nothing, and QuickBooks keeps what it has: on an update a
   line without a class of Odoo's gets the class the same line has in QuickBooks, and a document without a
   location of Odoo's leaves QuickBooks' (the update is sparse and does not name it).
@@ -21,10 +24,16 @@ from collections import defaultdict
 from odoo import api, models
 
 from ..adapters.entities import qbo_entity
-from ..adapters.sides import PAYABLE, side_of_move_type
+from ..adapters.journal_entry import entry_lines
+from ..adapters.sides import PAYABLE, RECEIVABLE, side_of_move_type
 
 #: The details of the lines that carry a class.
-CLASSED_DETAILS = ("SalesItemLineDetail", "AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail")
+CLASSED_DETAILS = (
+    "SalesItemLineDetail",
+    "AccountBasedExpenseLineDetail",
+    "ItemBasedExpenseLineDetail",
+    "JournalEntryLineDetail",
+)
 
 
 def _shares(line, accounts):
@@ -67,6 +76,20 @@ class QuickbooksPush(models.AbstractModel):
         return values
 
     @api.model
+    def _entry_tracking(self, backend, move):
+        """The classes and locations of the lines of ``move``'s JournalEntry: ``line_classes`` and
+        ``line_locations`` of ``Mappings`` (empty when QuickBooks tracks neither)."""
+        values = {}
+        lines = entry_lines(move)
+        if backend.qbo_class_tracking != "none" and backend.class_plan_id:
+            per_line, _document = self._plan_choice(backend.class_plan_id, lines, backend._tracking_refs("class"))
+            values["line_classes"] = {line: ref for line, ref in per_line.items() if ref}
+        if backend.qbo_track_locations and backend.location_plan_id:
+            per_line, _document = self._plan_choice(backend.location_plan_id, lines, backend._tracking_refs("location"))
+            values["line_locations"] = {line: ref for line, ref in per_line.items() if ref}
+        return values
+
+    @api.model
     def _plan_choice(self, plan, lines, refs):
         """``(line -> Ref or None, the document's Ref or None)`` for the accounts of ``plan`` (see the module)."""
         accounts = {
@@ -87,18 +110,27 @@ class QuickbooksPush(models.AbstractModel):
     @api.model
     def _keep_quickbooks_classes(self, backend, entity, row, body, client):
         """On an update, a line Odoo gives no class keeps the class the same line (same position, same kind of
-        line) has in QuickBooks: the lines an update sends replace QuickBooks' lines."""
-        if backend.qbo_class_tracking == "none" or not row.qbo_id:
+        line) has in QuickBooks, and a journal entry line its location: the lines an update sends replace
+        QuickBooks' lines."""
+        if not row.qbo_id:
             return body
-        if backend.qbo_class_tracking == "txn" and not qbo_entity(entity).payable:
-            return body  # one class per transaction: a sales document's lines have none
+        kept = []
+        if backend.qbo_class_tracking != "none" and (
+            backend.qbo_class_tracking == "line" or qbo_entity(entity).side is not RECEIVABLE
+        ):  # one class per transaction: a sales document's lines have none
+            kept.append("ClassRef")
+        if backend.qbo_track_locations and qbo_entity(entity).side is None:  # a journal entry's lines
+            kept.append("DepartmentRef")
         lines = [line for line in body.get("Line") or [] if line.get("DetailType") in CLASSED_DETAILS]
-        if all("ClassRef" in line[line["DetailType"]] for line in lines):
+        if all(key in line[line["DetailType"]] for line in lines for key in kept):
             return body
         current = client.get(entity, row.qbo_id)
         theirs = [line for line in current.get("Line") or [] if line.get("DetailType") in CLASSED_DETAILS]
         for ours, their in zip(lines, theirs, strict=False):
             kind = ours["DetailType"]
-            if "ClassRef" not in ours[kind] and their.get("DetailType") == kind and (their[kind] or {}).get("ClassRef"):
-                ours[kind]["ClassRef"] = their[kind]["ClassRef"]
+            if their.get("DetailType") != kind:
+                continue
+            for key in kept:
+                if key not in ours[kind] and (their[kind] or {}).get(key):
+                    ours[kind][key] = their[kind][key]
         return body

@@ -5,10 +5,10 @@ from odoo import Command, fields
 from odoo.tests import tagged
 
 from ..models.quickbooks_push_tracking import CLASSED_DETAILS
-from .test_books import BooksCase
+from .test_journal_entries import JournalEntryCase
 
 
-class TrackingCase(BooksCase):
+class TrackingCase(JournalEntryCase):
     """A UK QuickBooks company tracking one class per line and locations; an analytic plan of classes (East,
     West) and one of locations (Downtown), mapped to QuickBooks' lists of the same names."""
 
@@ -179,3 +179,32 @@ class TestClassesAndLocations(TrackingCase):
         self.assertEqual(self.classes_of(document), [None])
         self.assertIsNone(self.location_of(document))
         self.assertNotIn("ClassRef", document)
+
+    def test_a_journal_entry_carries_class_and_location_on_its_lines(self):
+        self.track(class_tracking="txn")  # a journal entry's lines carry their own either way
+        move = self.entry([(self.expense, 80.0, 0.0), (self.bank, 0.0, 80.0)])
+        move.line_ids.filtered("debit").analytic_distribution = {f"{self.east.id},{self.downtown.id}": 100.0}
+        row = self.post(move)
+        self.assertEqual(row.state, "done", row.last_error)
+
+        def tracked(entry):
+            return sorted(
+                (
+                    line["Amount"],
+                    (line["JournalEntryLineDetail"].get("ClassRef") or {}).get("value", ""),
+                    (line["JournalEntryLineDetail"].get("DepartmentRef") or {}).get("value", ""),
+                )
+                for line in entry["Line"]
+            )
+
+        expected = [(80, "", ""), (80, self.qbo_east["Id"], self.qbo_downtown["Id"])]
+        self.assertEqual(tracked(self.qbo("JournalEntry", row.qbo_id)), expected)
+        # Re-posted after Odoo stopped mapping them: QuickBooks keeps the line's class and location.
+        self.mapping(self.east).qbo_tracking_id = False
+        self.mapping(self.downtown).qbo_tracking_id = False
+        move.button_draft()
+        move.line_ids.filtered("debit").name = "Accrual, corrected"
+        self.assertEqual(self.post(move).state, "done")
+        self.assertEqual(tracked(self.qbo("JournalEntry", row.qbo_id)), expected)
+        run = self.compare()
+        self.assertEqual((run.books_state, run.state, run.books_unexplained_count), ("match", "match", 0))
