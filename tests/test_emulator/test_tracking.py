@@ -84,6 +84,19 @@ def test_line_classes_and_the_location_are_kept_when_tracked(api, ctl, customer,
     assert "ClassRef" not in details[1]
     assert invoice["TotalAmt"] == 200
 
+    # A sparse update keeps the header's location; the lines it sends replace the lines, classes included.
+    lines = [row for row in invoice["Line"] if row["DetailType"] == "SalesItemLineDetail"]
+    sparse = api.update(
+        "Invoice", {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"], "sparse": True, "Line": [lines[1]]}
+    )
+    assert sparse["DepartmentRef"]["value"] == store["Id"]
+    assert [row["SalesItemLineDetail"].get("ClassRef") for row in sparse["Line"] if "SalesItemLineDetail" in row] == [
+        None
+    ]
+    invoice = api.update(
+        "Invoice", {"Id": invoice["Id"], "SyncToken": sparse["SyncToken"], "sparse": True, "Line": lines}
+    )
+
     # A full update that omits them wipes them (what a full update does to every field it omits).
     lines = [row for row in invoice["Line"] if row["DetailType"] == "SalesItemLineDetail"]
     for row in lines:
