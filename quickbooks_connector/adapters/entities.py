@@ -163,6 +163,8 @@ ENTITIES = {
         ),
         Entity("Item", REFERENCE, app_path="/app/items"),
         Entity("Account", REFERENCE, app_path="/app/chartofaccounts"),
+        Entity("Class", REFERENCE),
+        Entity("Department", REFERENCE),  # QuickBooks' screens call it a location
     )
 }
 

@@ -104,6 +104,8 @@ def journal_entry_data(move, mappings, parties):
                 description=line.name or None,
                 entity_type="Customer" if side is RECEIVABLE else "Vendor" if side is PAYABLE else None,
                 entity=Ref(parties[(partner.id, side.name)]) if side else None,
+                class_ref=mappings.line_classes.get(line),
+                department=mappings.line_locations.get(line),
             )
         )
         if amount > 0:

@@ -80,6 +80,13 @@ class Mappings:
     first_bank: QboAccount | None = None
     #: product.product -> ProductItem of the products the document's lines sell (empty: none, or not read).
     product_items: dict = field(default_factory=dict)
+    #: account.move.line -> Ref of its QuickBooks class (only when the company tracks classes on lines).
+    line_classes: dict = field(default_factory=dict)
+    #: The document's class when the company tracks one per transaction, and its location (None: none).
+    document_class: Ref | None = None
+    location: Ref | None = None
+    #: account.move.line -> Ref of its QuickBooks location (a journal entry's lines carry their own).
+    line_locations: dict = field(default_factory=dict)
 
     def sales_item(self, product, account):
         """The Item a sales line of ``product`` on ``account`` references: the product's own when it posts to

@@ -24,6 +24,7 @@ PURCHASE_DOCUMENT_OWNED_FIELDS = frozenset(
     {
         "VendorRef",
         "Line",
+        "DepartmentRef",
         "DocNumber",
         "TxnDate",
         "DueDate",
@@ -77,6 +78,7 @@ def _lines(move, base_lines, layout, plan, accounts, mappings):
                 tax_inclusive_amount=line_total_included(base_line, move.company_id) if plan.inclusive else None,
                 item=mappings.purchase_item(base_line.get("product_id"), account) if account in accounts else None,
                 quantity=Decimal(str(base_line.get("quantity") or 0)) or None,
+                class_ref=mappings.line_classes.get(base_line.get("record")),
             )
         )
     for account, amount in plan.rounding_lines:
@@ -125,6 +127,7 @@ def purchase_document_data(move, mappings, vendor_qbo_id, *, is_us, term_qbo_id=
         total_tax=None if is_us else plan.total_tax,
         ap_account=payable_account_ref(mappings, move),
         private_note=env._("From Odoo: %s", move.name),
+        department=mappings.location,
     )
     tax = Decimal(0) if is_us else cents(move.amount_tax)
     subtotal = cents(move.amount_total) - tax

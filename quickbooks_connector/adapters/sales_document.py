@@ -26,6 +26,8 @@ SALES_DOCUMENT_OWNED_FIELDS = frozenset(
     {
         "CustomerRef",
         "Line",
+        "DepartmentRef",
+        "ClassRef",
         "DocNumber",
         "TxnDate",
         "DueDate",
@@ -125,6 +127,7 @@ def _lines(header, base_lines, layout, plan, items, mappings):
                 amount=line_amount(base_line),
                 tax_code=plan.line_codes.get(entry),
                 tax_inclusive_amount=line_total_included(base_line, header.company) if plan.inclusive else None,
+                class_ref=mappings.line_classes.get(base_line.get("record")),
             )
         )
     for account, amount in plan.rounding_lines:
@@ -202,6 +205,8 @@ def sales_document_of(
         customer_memo=header.reference,
         bill_email=(partner.email or "").split(",")[0].strip() or None,
         shipping_address=partner_address(header.shipping_partner or partner) if is_us else None,
+        department=mappings.location,
+        class_ref=mappings.document_class,
     )
     odoo_totals = DocumentTotals(
         subtotal=cents(header.amount_untaxed),

@@ -11,6 +11,8 @@ from . import quickbooks_qbo_account
 from . import quickbooks_account_mapping
 from . import quickbooks_qbo_tax_code
 from . import quickbooks_tax_mapping
+from . import quickbooks_tracking_mapping
+from . import quickbooks_backend_tracking
 from . import quickbooks_sync_state
 from . import quickbooks_rate_slot
 from . import quickbooks_push
@@ -22,6 +24,7 @@ from . import quickbooks_push_counterpart
 from . import quickbooks_push_netting
 from . import quickbooks_push_payment
 from . import quickbooks_push_mappings
+from . import quickbooks_push_tracking
 from . import quickbooks_backend_backfill
 from . import quickbooks_backend_progress
 from . import quickbooks_backend_dashboard

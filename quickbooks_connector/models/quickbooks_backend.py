@@ -14,6 +14,7 @@ from ..qbo import (
     RetryPolicy,
 )
 from ..qbo.client import ENVIRONMENT_URLS
+from ..qbo.preferences import tracking_values
 from ..qbo.ratelimit import QBO_LIMITS, RateLimits
 from ..qbo.redact import get_logger
 from ..tools import crypto
@@ -321,7 +322,8 @@ class QuickbooksBackend(models.Model):
         return True
 
     def _refresh_company_facts(self, client=None):
-        """Name, country and home currency of the QBO company (they decide how taxes are sent)."""
+        """Name, country and home currency of the QBO company (they decide how taxes are sent), and whether it
+        tracks classes and locations."""
         self.ensure_one()
         client = client or self._qbo_client()
         info = client.company_info()
@@ -332,6 +334,7 @@ class QuickbooksBackend(models.Model):
             "qbo_country": info.get("Country") or False,
             "qbo_home_currency": home or False,
             "qbo_automated_sales_tax": bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled")),
+            **tracking_values(prefs),
         }
         backend = self.sudo()
         if any(backend[name] != value for name, value in values.items()):

@@ -132,6 +132,7 @@ class QuickbooksPush(models.AbstractModel):
             row._fail_with_note(message, kind="totals")
             return row
         if row.qbo_id:
+            body = self._keep_quickbooks_classes(backend, entity, row, body, client)
             stored = self._update_document(backend, move, row, entity, body, client)
         else:
             stored = self._create_document(backend, move, row, entity, body, client)

@@ -8,6 +8,8 @@ deletes it (QuickBooks cannot void a journal entry).  Debits and credits must eq
 before sending and as QuickBooks stored them.
 """
 
+import dataclasses
+
 from odoo import api, models
 
 from ..adapters.entities import JOURNAL_ENTRY, qbo_entity
@@ -42,7 +44,9 @@ class QuickbooksPush(models.AbstractModel):
         parties = self._journal_entry_parties(backend, move, client)
         try:
             accounts = move.line_ids.account_id.union(*account_substitutes(move).values())
-            data = journal_entry_data(move, self._quickbooks_mappings(backend, accounts), parties)
+            mappings = self._quickbooks_mappings(backend, accounts)
+            mappings = dataclasses.replace(mappings, **self._entry_tracking(backend, move))
+            data = journal_entry_data(move, mappings, parties)
         except MappingProblem as problem:
             message = self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
             row._fail_with_note(message, kind="mapping")
@@ -63,6 +67,7 @@ class QuickbooksPush(models.AbstractModel):
             return row
         body = qbo_entity(entity).build(data)
         if row.qbo_id:
+            body = self._keep_quickbooks_classes(backend, entity, row, body, client)
             stored = self._update_document(backend, move, row, entity, body, client)
         else:
             stored = self._create_document(backend, move, row, entity, body, client)

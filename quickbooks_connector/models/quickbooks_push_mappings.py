@@ -60,9 +60,11 @@ class QuickbooksPush(models.AbstractModel):
     @api.model
     def _document_mappings(self, backend, move, client=None):
         """What the document of ``move`` needs: the mappings of its journal items' accounts, and the taxes'
-        (read after the Items its sales lines need were made); with ``client``, also its products' Items (made
+        (read after the Items its sales lines need were made), its classes and location
+        (``quickbooks_push_tracking.py``); with ``client``, also its products' Items (made
         or adopted in QuickBooks first when needed)."""
         mappings = self._quickbooks_mappings(backend, move.line_ids.account_id, taxes=True)
+        mappings = dataclasses.replace(mappings, **self._document_tracking(backend, move))
         if client is None:
             return mappings
         return dataclasses.replace(mappings, product_items=self._product_items(backend, move, client))

@@ -29,6 +29,8 @@ class JournalLine:
     description: str | None = None
     entity_type: str | None = None  # Customer or Vendor, on A/R and A/P lines
     entity: Ref | None = None
+    class_ref: Ref | None = None  # the line's QuickBooks class
+    department: Ref | None = None  # the line's QuickBooks location
 
 
 @dataclass
@@ -51,6 +53,10 @@ def _line_json(line: JournalLine, number: int) -> dict[str, Any]:
     detail: dict[str, Any] = {"PostingType": line.posting_type, "AccountRef": line.account.to_json()}
     if line.entity is not None:
         detail["Entity"] = {"Type": line.entity_type, "EntityRef": line.entity.to_json()}
+    if line.class_ref is not None:
+        detail["ClassRef"] = line.class_ref.to_json()
+    if line.department is not None:
+        detail["DepartmentRef"] = line.department.to_json()
     return _drop_none(
         {
             "Id": str(number),

@@ -79,6 +79,8 @@ class ExpenseLine:
     #: account, which must be ``account``); None: an ``AccountBasedExpenseLineDetail`` line on ``account``.
     item: Ref | None = None
     quantity: Decimal | None = None
+    #: The line's QuickBooks class (a bill's lines carry theirs whichever way the company tracks classes).
+    class_ref: Ref | None = None
 
 
 @dataclass
@@ -96,6 +98,7 @@ class PurchaseDocumentData:
     total_tax: Decimal | None = None
     ap_account: Ref | None = None
     private_note: str | None = None
+    department: Ref | None = None  # the document's QuickBooks location (``DepartmentRef``)
 
 
 @dataclass
@@ -124,6 +127,7 @@ def _expense_line_json(line: ExpenseLine, number: int) -> dict[str, Any]:
             if line.tax_inclusive_amount is not None
             else None,
             "BillableStatus": "NotBillable",
+            "ClassRef": line.class_ref.to_json() if line.class_ref else None,
         }
     )
     return _drop_none(
@@ -164,6 +168,7 @@ def _purchase_document(doc: PurchaseDocumentData) -> dict[str, Any]:
             "TxnTaxDetail": detail or None,
             "APAccountRef": doc.ap_account.to_json() if doc.ap_account else None,
             "PrivateNote": doc.private_note[:4000] if doc.private_note else None,
+            "DepartmentRef": doc.department.to_json() if doc.department else None,
         }
     )
 

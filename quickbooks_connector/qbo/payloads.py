@@ -190,6 +190,8 @@ class SalesLine:
     #: The line's gross amount (``SalesItemLineDetail.TaxInclusiveAmt``) on a ``TaxInclusive``
     #: document: QBO's ``Line.Amount`` stays net on every document.
     tax_inclusive_amount: Decimal | None = None
+    #: The line's QuickBooks class (``SalesItemLineDetail.ClassRef``), when the company tracks one per line.
+    class_ref: Ref | None = None
 
     def net_amount(self) -> Decimal:
         if self.amount is not None:
@@ -238,6 +240,7 @@ def _line_json(line: SalesLine, number: int) -> dict[str, Any]:
             if line.tax_inclusive_amount is not None
             else None,
             "ServiceDate": line.service_date.isoformat() if line.service_date else None,
+            "ClassRef": line.class_ref.to_json() if line.class_ref else None,
         }
     )
     return _drop_none(
@@ -295,6 +298,10 @@ class SalesDocumentData:
     billing_address: Address | None = None
     #: US automated sales tax takes the rate from this address (else the customer's, else the company's).
     shipping_address: Address | None = None
+    #: The document's QuickBooks location (``DepartmentRef``) and, when the company tracks one class per
+    #: transaction, its class (``ClassRef``).
+    department: Ref | None = None
+    class_ref: Ref | None = None
 
 
 @dataclass
@@ -323,6 +330,8 @@ def _sales_document(doc: SalesDocumentData) -> dict[str, Any]:
             "BillEmail": {"Address": doc.bill_email} if doc.bill_email else None,
             "BillAddr": doc.billing_address.to_json() if doc.billing_address else None,
             "ShipAddr": doc.shipping_address.to_json() if doc.shipping_address else None,
+            "DepartmentRef": doc.department.to_json() if doc.department else None,
+            "ClassRef": doc.class_ref.to_json() if doc.class_ref else None,
         }
     )
     return body

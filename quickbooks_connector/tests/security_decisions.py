@@ -89,6 +89,15 @@ DECISIONS = {
         "qbo_country": QBO_FACT,
         "qbo_home_currency": QBO_FACT,
         "qbo_automated_sales_tax": QBO_FACT,
+        "qbo_class_tracking": QBO_FACT,
+        "qbo_track_locations": QBO_FACT,
+        "qbo_location_terminology": QBO_FACT,
+        "class_plan_id": managers("the analytic plan whose accounts stand for QuickBooks classes"),
+        "location_plan_id": managers("the analytic plan whose accounts stand for QuickBooks locations"),
+        "tracking_mapping_ids": managers(
+            "class and location mapping lines: each line's own fields are decided on its model"
+        ),
+        "qbo_tracking_ids": addon("QuickBooks' classes and locations, read from QuickBooks"),
         "qbo_exempt_tax_code_id": managers("the tax code of untaxed lines, one of this connection's (checked)"),
         "tax_mapping_ids": managers("tax mapping lines: each line's own fields are decided on its model"),
         "token_ids": addon("the connection's token row, written by the OAuth flow and the refresh"),
@@ -222,6 +231,18 @@ DECISIONS = {
         "qbo_item_name": managers("the QuickBooks Item of sales lines (the connector binds one)"),
         "state": COMPUTED,
     },
+    "quickbooks.tracking.mapping": {
+        "backend_id": on_create("the connection the mapping belongs to: one the manager manages, never moved"),
+        "company_id": RELATED,
+        "kind": on_create("class or location: chosen when the row is made"),
+        "analytic_account_id": managers("the Odoo analytic account (of the connection's company: checked)"),
+        "qbo_tracking_id": managers("the QuickBooks class or location, one of this connection's (checked)"),
+        "qbo_active": RELATED,
+        "state": COMPUTED,
+    },
+    "quickbooks.qbo.tracking": dict.fromkeys(
+        ("backend_id", "company_id", "kind", "qbo_id", "name", "fully_qualified_name", "qbo_active"), QBO_FACT
+    ),
     "quickbooks.tax.mapping": {
         "backend_id": on_create("the connection the mapping belongs to: one the manager manages, never moved"),
         "company_id": RELATED,

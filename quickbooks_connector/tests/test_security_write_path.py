@@ -101,6 +101,13 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
             ]
         )
         code = env["quickbooks.qbo.tax.code"].create({"backend_id": backend.id, "qbo_id": "3", "name": "Tax 15%"})
+        plan = env["account.analytic.plan"].create({"name": "Write Path Divisions"})
+        analytic = env["account.analytic.account"].create(
+            [{"name": f"Division {n}", "plan_id": plan.id, "company_id": company.id} for n in (1, 2, 3)]
+        )
+        qbo_classes = env["quickbooks.qbo.tracking"].create(
+            [{"backend_id": backend.id, "kind": "class", "qbo_id": str(n), "name": f"Class {n}"} for n in (1, 2)]
+        )
         run = env["quickbooks.reconciliation"].create({"backend_id": backend.id, "state": "drift", "threshold": 0.1})
         books_line = env["quickbooks.books.line"].create(
             {"reconciliation_id": run.id, "section": "trial_balance", "name": "Income 81", "state": "match"}
@@ -161,6 +168,15 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
             ),
             "quickbooks.qbo.account": qbo_accounts[0],
             "quickbooks.qbo.tax.code": code,
+            "quickbooks.qbo.tracking": qbo_classes[0],
+            "quickbooks.tracking.mapping": env["quickbooks.tracking.mapping"].create(
+                {
+                    "backend_id": backend.id,
+                    "kind": "class",
+                    "analytic_account_id": analytic[0].id,
+                    "qbo_tracking_id": qbo_classes[0].id,
+                }
+            ),
             "quickbooks.rate.slot": env["quickbooks.rate.slot"].create({"realm_id": REALM_ID, "started_at": 1.0}),
             "quickbooks.reconciliation": run,
             "quickbooks.reconciliation.line": env["quickbooks.reconciliation.line"].create(
@@ -206,6 +222,9 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
             "quickbooks.qbo.tax.code": code,
             "res.partner": partner,
             "account.move": invoice,
+            "account.analytic.plan": plan,
+            "account.analytic.account": analytic[1],
+            "quickbooks.qbo.tracking": qbo_classes[1],
         }
         # Plain values of a record a role would create (the company's own, as a manager of it makes them).
         self.create_values = {
@@ -230,6 +249,12 @@ class TestWritePath(QuickbooksTestMixin, HttpCase):
             "quickbooks.tax.mapping": {"backend_id": backend.id, "tax_id": taxes[2].id, "qbo_tax_code_id": code.id},
             "quickbooks.qbo.account": {"backend_id": backend.id, "qbo_id": "83", "name": "Income 83"},
             "quickbooks.qbo.tax.code": {"backend_id": backend.id, "qbo_id": "4", "name": "Tax 5%"},
+            "quickbooks.qbo.tracking": {"backend_id": backend.id, "kind": "class", "qbo_id": "9", "name": "Class 9"},
+            "quickbooks.tracking.mapping": {
+                "backend_id": backend.id,
+                "kind": "class",
+                "analytic_account_id": analytic[2].id,
+            },
             "quickbooks.rate.slot": {"realm_id": REALM_ID, "started_at": 2.0},
             "quickbooks.reconciliation": {"backend_id": backend.id},
             "quickbooks.reconciliation.line": {"reconciliation_id": run.id, "kind": "qbo_only"},

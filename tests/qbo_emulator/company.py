@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from . import balances, faults, journal, payables, payments, seed, tax
+from . import balances, faults, journal, payables, payments, seed, tax, tracking
 from .clock import Clock, company_date, qbo_time
 from .entities import COMPUTED_FIELDS, SERVER_FIELDS, SPECS, EntitySpec, clean_input, name_key, prepare_name
 from .store import Store
@@ -29,6 +29,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "automated_sales_tax": False,  # US only: tax code from the ship-to address (see tax.py)
     "account_numbers": True,  # seeded accounts carry AcctNum (QBO's own default is off: see README)
     "warn_duplicate_bill_number": False,  # QBO's "Warn if duplicate bill number is used" (off by default)
+    "class_tracking": "off",  # "txn" (one class to the entire transaction) or "line" (one to each row)
+    "track_departments": False,  # QBO's "Track locations"
+    "department_terminology": "Location",  # what QBO's screens call a Department
 }
 
 #: Settings that shape the seeded chart of accounts: changing one re-seeds the company.
@@ -201,9 +204,13 @@ class Company:
     def _prepare(self, entity: str, data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
         spec = SPECS[entity]
         if spec.kind == "name":
-            return prepare_name(self, spec, data, existing)
+            prepared = prepare_name(self, spec, data, existing)
+            if entity in tracking.LISTS:
+                tracking.prepare_list(self, entity, prepared, existing)
+            return prepared
         if entity in payments.TARGETS:
             return payments.prepare_payment(self, entity, data, existing)
+        tracking.apply(self, entity, data)
         if entity == "JournalEntry":
             prepared = journal.prepare_journal_entry(self, data, existing)
             if existing is not None:

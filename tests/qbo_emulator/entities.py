@@ -1,6 +1,6 @@
 """Which entities exist, how each behaves, and the checks shared by all of them.
 
-Name lists (Customer, Vendor, Employee, Item, Account, Term) are validated here; transactions
+Name lists (Customer, Vendor, Employee, Item, Account, Term, Class, Department) are validated here; transactions
 are in :mod:`.transactions`, :mod:`.payables` and :mod:`.payments`.
 """
 
@@ -40,6 +40,8 @@ SPECS: dict[str, EntitySpec] = {
         EntitySpec("Item", "name", has_active=True, name_field="Name", name_scope="Item"),
         EntitySpec("Account", "name", has_active=True, name_field="Name", name_scope="Account"),
         EntitySpec("Term", "name", has_active=True, name_field="Name", name_scope="Term"),
+        EntitySpec("Class", "name", has_active=True, name_field="Name", name_scope="Class"),
+        EntitySpec("Department", "name", has_active=True, name_field="Name", name_scope="Department"),
         EntitySpec("TaxCode", "readonly", has_active=True, webhook=False),
         EntitySpec("TaxRate", "readonly", has_active=True, webhook=False),
         EntitySpec("Invoice", "txn", deletable=True, voidable=True),
@@ -68,6 +70,8 @@ COMPUTED_FIELDS: dict[str, set[str]] = {
     "Vendor": {"Balance"},
     "Item": {"FullyQualifiedName", "Level", "SubItem"},
     "Account": {"FullyQualifiedName", "Classification", "CurrentBalance", "CurrentBalanceWithSubAccounts"},
+    "Class": {"FullyQualifiedName", "SubClass"},
+    "Department": {"FullyQualifiedName", "SubDepartment"},
     "Invoice": {"TotalAmt", "Balance", "HomeBalance", "HomeTotalAmt"},
     "CreditMemo": {"TotalAmt", "Balance", "RemainingCredit", "HomeTotalAmt"},
     "Estimate": {"TotalAmt", "HomeTotalAmt"},

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import tracking
 from .entities import ACCOUNT_CLASSIFICATION, CURRENCY_NAMES
 
 if TYPE_CHECKING:
@@ -224,6 +225,7 @@ def preferences(company: Company) -> dict[str, Any]:
         "AccountingInfoPrefs": {
             "FirstMonthOfFiscalYear": "January",
             "UseAccountNumbers": bool(company.setting("account_numbers")),
+            **tracking.preferences(company),
         },
         "CurrencyPrefs": {"HomeCurrency": {"value": company.home_currency}, "MultiCurrencyEnabled": True},
         "SalesFormsPrefs": {"CustomTxnNumbers": True, "AllowDiscount": True, "AllowDeposit": False},
