@@ -135,6 +135,10 @@ LOOKUP_VALIDITY = timedelta(hours=12)
 TERM_CACHE_SECONDS = 600
 # Documents prepared by one backfill job (its look-ups: about one query per 200 documents).
 BACKFILL_CHUNK = 1000
+#: A backfill's documents are pushed this many to a job: one job's start and end, and one read of the
+#: connection's mappings, for all of them; small enough that a worker is free again within seconds for what
+#: users validate meanwhile.
+PUSH_CHUNK = 10
 # The backlog estimate: documents done over this recent period, over at least this many seconds.
 BACKLOG_RATE_WINDOW = timedelta(minutes=10)
 BACKLOG_MIN_RATE_SECONDS = 60

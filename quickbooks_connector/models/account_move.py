@@ -1,12 +1,17 @@
 from odoo import api, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
+from .. import const
 from ..adapters.entities import JOURNAL_ENTRY
 from ..adapters.entry_settlement import entry_settlement, entry_settlement_side
 from ..adapters.settlement import credit_note_settlement
 from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES, side_of_move_type
+from ..qbo.redact import get_logger
 from ..tools.access import check_manager, check_values
 from ..tools.jobs import enqueue, job
+
+_logger = get_logger(__name__)
 
 
 class AccountMove(models.Model):
@@ -203,6 +208,44 @@ class AccountMove(models.Model):
         self.ensure_one()
         Push = self.env["quickbooks.push"]
         return Push._run_bound(backend, self, self._quickbooks_entity(), lambda: Push._push_move(backend, self)).state
+
+    @job
+    def _quickbooks_push_chunk_job(self, backend):
+        """Job: send these posted documents one after the other: a backfill's chunk, one job and one transaction
+        for many documents, where each used to cost a job of its own (queue_job's start and end of a job, the
+        connection's mappings read again).  Each document is sent as its own job would send it, in a savepoint
+        of its own.  When one must wait or try again later (QuickBooks' request budget, a network error, a
+        paused connection, anything unusual), it and the ones after it go to a chunk job of their own (after
+        the wait asked for): what was sent before it is kept.  The first document of a chunk is tried as a job
+        of its own would be: its wait or failure is the job's, with queue_job's retries and back-off."""
+        Push = self.env["quickbooks.push"]
+        for index, move in enumerate(self):
+            if move.state != "posted":
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    Push._run_bound(
+                        backend, move, move._quickbooks_entity(), lambda move=move: Push._push_move(backend, move)
+                    )
+            except Exception as error:
+                if index == 0:
+                    raise
+                rest = self[index:]
+                wait = getattr(error, "seconds", None) if isinstance(error, RetryableJobError) else None
+                rest._quickbooks_schedule_chunks(backend, eta=wait)
+                _logger.info("QuickBooks: %d document(s) of a chunk left to a later job: %s", len(rest), error)
+                return self.env._("%(sent)s sent, %(rest)s left to a later job.", sent=index, rest=len(rest))
+        return self.env._("%s document(s) sent.", len(self))
+
+    def _quickbooks_schedule_chunks(self, backend, eta=None):
+        """Queue the push of these posted documents in chunks of :data:`const.PUSH_CHUNK`, at the backfill
+        priority (what users validate now does not wait behind them)."""
+        options = {"priority": const.BACKFILL_PRIORITY, **({"eta": eta} if eta else {})}
+        for start in range(0, len(self), const.PUSH_CHUNK):
+            chunk = self[start : start + const.PUSH_CHUNK]
+            enqueue(
+                chunk, self.env._("QuickBooks: push %s document(s)", len(chunk)), **options
+            )._quickbooks_push_chunk_job(backend)
 
     def unlink(self):
         # Odoo deletes the draft entry of a payment cancelled from draft (a cash refund sent as a journal

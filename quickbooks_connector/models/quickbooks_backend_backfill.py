@@ -50,7 +50,7 @@ class QuickbooksBackend(models.Model):
         moves = self.env["account.move"].browse(move_ids).exists().filtered(lambda m: m.state == "posted")
         Push = self.env["quickbooks.push"]
         Push._run(self, self.env["quickbooks.sync.state"], lambda: self._quickbooks_look_up_backfill(moves))
-        moves._quickbooks_schedule_sync(self, priority=const.BACKFILL_PRIORITY)
+        moves.filtered(lambda move: move._quickbooks_is_candidate())._quickbooks_schedule_chunks(self)
         return self.env._("%s document(s) looked up and queued.", len(moves))
 
     def _quickbooks_look_up_backfill(self, moves):

@@ -10,6 +10,7 @@ EXPECTED = {
     ("res.partner", "_quickbooks_push_job"),
     ("product.product", "_quickbooks_item_job"),
     ("account.move", "_quickbooks_push_job"),
+    ("account.move", "_quickbooks_push_chunk_job"),
     ("account.move", "_quickbooks_void_job"),
     ("account.move", "_quickbooks_settle_job"),
     ("account.payment", "_quickbooks_settle_job"),

@@ -36,9 +36,10 @@ class TestBulkPush(PushCase):
             self.assertEqual([job.method_name for job in trap.enqueued_jobs], ["_quickbooks_prepare_backfill_job"])
             prepare = trap.enqueued_jobs
             trap.enqueued_jobs = []
-            prepare[0].perform()  # batch look-ups, then the pushes are queued
-            self.assertEqual(len(trap.enqueued_jobs), 25)
-            self.assertEqual({job.method_name for job in trap.enqueued_jobs}, {"_quickbooks_push_job"})
+            prepare[0].perform()  # batch look-ups, then the pushes are queued, a chunk of documents a job
+            self.assertEqual(len(trap.enqueued_jobs), 3)
+            self.assertEqual({job.method_name for job in trap.enqueued_jobs}, {"_quickbooks_push_chunk_job"})
+            self.assertEqual(sorted(len(job.recordset) for job in trap.enqueued_jobs), [5, 10, 10])
             # A backfill waits behind what users do now: queue_job runs lower priorities first.
             self.assertEqual({job.priority for job in trap.enqueued_jobs}, {const.BACKFILL_PRIORITY})
             with trap_jobs() as interactive:
@@ -103,6 +104,54 @@ class TestBulkPush(PushCase):
         # token refresh aside: far from the 2 per invoice of one-by-one.
         self.assertGreaterEqual(len(api_calls), 64, "every create was counted")
         self.assertLessEqual(len(api_calls), 60 + 4 + 4 + 4 + 4, [entry["path"] for entry in api_calls][:80])
+
+    def test_a_chunk_keeps_what_it_sent_and_leaves_a_document_that_must_wait_to_a_later_job(self):
+        """A backfill pushes ten documents a job.  One that meets a temporary problem is left, with the ones
+        after it, to a later job; what was sent before it stays sent, and nothing reaches QuickBooks twice."""
+        self.fast_client_retries()
+        known = self.env["res.partner"].create({"name": "Chunk Known Customer"})
+        self.post_and_push(self.invoice(price=5.0, partner=known))
+        new = self.env["res.partner"].create({"name": "Chunk New Customer"})
+        with trap_jobs():
+            moves = self.invoice(price=11.0, partner=known) | self.invoice(price=12.0, partner=new)
+            moves |= self.invoice(price=13.0, partner=new)
+            moves.action_post()
+        # The new customer's creation fails as long as the client retries it (QuickBooks unavailable).
+        self.emulator.fault(method="POST", entity="customer", kind="status", status=503, times=3)
+        with trap_jobs() as trap:
+            moves._quickbooks_schedule_chunks(self.backend)
+            (chunk,) = trap.enqueued_jobs
+            trap.enqueued_jobs = []
+            chunk.perform()
+            self.assertEqual([self.sync_record(move).state for move in moves], ["done", "pending", "pending"])
+            (later,) = trap.enqueued_jobs
+            self.assertEqual(later.method_name, "_quickbooks_push_chunk_job")
+            self.assertEqual(later.recordset, moves[1:])
+            self.assertEqual(later.priority, const.BACKFILL_PRIORITY)
+            self.drain(trap)
+        self.assertEqual({self.sync_record(move).state for move in moves}, {"done"})
+        customers = [c for c in self.qbo_all("Customer") if c["DisplayName"] == new.name]
+        self.assertEqual(len(customers), 1)
+        numbers = [i["DocNumber"] for i in self.qbo_all("Invoice")]
+        self.assertEqual(sorted(n for n in numbers if n in moves.mapped("name")), sorted(moves.mapped("name")))
+
+    def test_the_first_document_of_a_chunk_waits_as_its_own_job_would(self):
+        """The first document's temporary problem is the job's: queue_job tries the chunk again later."""
+        self.fast_client_retries()
+        with trap_jobs():
+            moves = self.invoice(price=21.0) | self.invoice(price=22.0)
+            moves.action_post()
+        self.emulator.fault(method="POST", entity="invoice", kind="status", status=503, times=3)
+        with trap_jobs() as trap:
+            moves._quickbooks_schedule_chunks(self.backend)
+            (chunk,) = trap.enqueued_jobs
+            trap.enqueued_jobs = []
+            with self.assertRaises(RetryableJobError):
+                chunk.perform()
+            self.assertFalse(trap.enqueued_jobs, "nothing handed to another job")
+            self.assertEqual({self.sync_record(move).state for move in moves}, {"pending"})
+            chunk.perform()  # queue_job's next try
+        self.assertEqual({self.sync_record(move).state for move in moves}, {"done"})
 
     def test_the_budget_is_shared_by_every_process_through_the_database(self):
         limits = RateLimits(requests_per_window=10, max_concurrent=10, window=60)
