@@ -56,6 +56,7 @@ from . import quickbooks_reconciliation_books_alert
 from . import quickbooks_backend_books
 from . import quickbooks_webhook_event
 from . import quickbooks_webhook_event_intake
+from . import quickbooks_webhook_event_batch
 from . import quickbooks_backend_cdc
 from . import quickbooks_webhook_event_cdc
 from . import quickbooks_import

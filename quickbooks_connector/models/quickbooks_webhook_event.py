@@ -31,8 +31,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import const
-from ..adapters.entities import DRIFT_ENTITIES, PARTY, PULLED_ENTITIES, qbo_entity
-from ..qbo import AuthenticationError, QBOError
+from ..adapters.entities import DRIFT_ENTITIES, PULLED_ENTITIES, qbo_entity
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager
 from ..tools.dates import naive_utc
@@ -262,6 +261,7 @@ class QuickbooksWebhookEvent(models.Model):
         rows._mark_processed(outcome)
         for other_id, qbo_object in batch.items():
             self._apply_read_object(backend, entity, other_id, qbo_object)
+        self._close_jobs_applied_here(backend, entity, list(batch))
         return outcome
 
     def _mark_processed(self, outcome):
@@ -283,41 +283,6 @@ class QuickbooksWebhookEvent(models.Model):
         if qbo_ids is not None:
             domain.append(("qbo_id", "in", list(qbo_ids)))
         return self.sudo().search(domain, order="occurred_at, id")
-
-    @api.model
-    def _read_drift_batch(self, backend, entity, qbo_id):
-        """``{Id: object}`` of ``qbo_id`` and of the other waiting objects of ``entity`` (not deletions),
-        read in one query; objects the query does not return (deleted meanwhile) are read by their own job."""
-        waiting = self._waiting(backend, entity).filtered(lambda row: row.operation != "delete")
-        ids = list(dict.fromkeys([qbo_id, *waiting.mapped("qbo_id")]))[: const.DRIFT_BATCH]
-        if len(ids) == 1:
-            return {}
-        where = "Active in (true, false)" if qbo_entity(entity).kind == PARTY else None
-        try:
-            found = backend._qbo_client().find_in(entity, "Id", ids, where=where, chunk=const.DRIFT_BATCH)
-        except QBOError as error:
-            if error.retryable or isinstance(error, AuthenticationError):
-                raise
-            return {}  # a query QuickBooks refuses: each object is read on its own, as before
-        return {str(object_id): objects[0] for object_id, objects in found.items() if len(objects) == 1}
-
-    @api.model
-    def _apply_read_object(self, backend, entity, qbo_id, qbo_object):
-        """Check one more object of a batch read for drift; anything unusual is left to its own job."""
-        rows = self._waiting(backend, entity, [qbo_id])
-        if not rows or "delete" in rows.mapped("operation"):
-            return
-        operation = max(rows.mapped("operation"), key=lambda op: OPERATION_WEIGHT.get(op, 0))
-        try:
-            with self.env.cr.savepoint():
-                self._lock_object(backend, entity, qbo_id)
-                outcome = self.env["quickbooks.pull"]._process_change(
-                    backend, entity, qbo_id, operation, qbo_object=qbo_object
-                )
-        except Exception as error:  # its own job applies it again, with the usual handling
-            _logger.info("QuickBooks: %s %s left to its own job: %s", entity, qbo_id, error)
-            return
-        rows._mark_processed(outcome)
 
     @api.model
     def _lock_object(self, backend, entity, qbo_id):
