@@ -139,6 +139,10 @@ BACKFILL_CHUNK = 1000
 #: connection's mappings, for all of them; small enough that a worker is free again within seconds for what
 #: users validate meanwhile.
 PUSH_CHUNK = 10
+#: A backfill's chunks run in this many chains per connection (each queues the next when it ends): the
+#: QuickBooks channel's default capacity, so one company's backfill keeps its workers busy, while several
+#: companies' backfills take turns (none has more jobs waiting than this).
+BACKFILL_CHAINS = 2
 # The backlog estimate: documents done over this recent period, over at least this many seconds.
 BACKLOG_RATE_WINDOW = timedelta(minutes=10)
 BACKLOG_MIN_RATE_SECONDS = 60

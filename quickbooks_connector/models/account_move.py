@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.exceptions import UserError
 
 from .. import const
@@ -9,6 +8,7 @@ from ..adapters.settlement import credit_note_settlement
 from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES, side_of_move_type
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager, check_values
+from ..tools.failures import FATAL, sort_failure
 from ..tools.jobs import enqueue, job
 
 _logger = get_logger(__name__)
@@ -119,9 +119,17 @@ class AccountMove(models.Model):
             if inactive:
                 self.env["quickbooks.account.mapping"]._check_accounts_or_raise(backend, inactive.account_id)
         posted = super()._post(soft=soft)
-        for move in posted.filtered(lambda m: m.state == "posted" and m._quickbooks_is_candidate()):
-            move.sudo().quickbooks_post_version += 1  # the requestid's version: the connector's own
-            move._quickbooks_schedule_sync()
+        sent = posted.filtered(lambda m: m.state == "posted" and m._quickbooks_is_candidate())
+        if sent:
+            # The requestid's version, the connector's own: one statement for the whole selection.  Through the
+            # ORM, each increment was a write of a posted entry (its checks and recomputations) per document.
+            self.env.cr.execute(
+                "UPDATE account_move SET quickbooks_post_version = coalesce(quickbooks_post_version, 0) + 1 "
+                "WHERE id = ANY(%s)",
+                [sent.ids],
+            )
+            sent.invalidate_recordset(["quickbooks_post_version"])
+            sent._quickbooks_schedule_sync()
         return posted
 
     def button_cancel(self):
@@ -153,14 +161,15 @@ class AccountMove(models.Model):
         ``priority``: a backfill passes :data:`const.BACKFILL_PRIORITY` so that what users validate
         now (and payments recorded in QuickBooks now) does not wait behind it.
         """
+        SyncRecords = self.env["quickbooks.sync.state"].sudo()
+        options = {"priority": priority} if priority else {}
         for move in self:
             target = backend or move._quickbooks_backend()
             if not target or not move._quickbooks_is_candidate() or move.state != "posted":
                 continue
-            self.env["quickbooks.sync.state"]._binding_for(
-                target, move, move._quickbooks_entity()
-            ).sudo().state = "pending"
-            options = {"priority": priority} if priority else {}
+            row = SyncRecords._binding_for(target, move, move._quickbooks_entity())
+            if row.state != "pending":
+                row.state = "pending"
             enqueue(move, f"QuickBooks: push {move.name}", **options)._quickbooks_push_job(target)
 
     def action_quickbooks_send(self):
@@ -211,15 +220,21 @@ class AccountMove(models.Model):
 
     @job
     def _quickbooks_push_chunk_job(self, backend):
-        """Job: send these posted documents one after the other: a backfill's chunk, one job and one transaction
-        for many documents, where each used to cost a job of its own (queue_job's start and end of a job, the
-        connection's mappings read again).  Each document is sent as its own job would send it, in a savepoint
-        of its own.  When one must wait or try again later (QuickBooks' request budget, a network error, a
-        paused connection, anything unusual), it and the ones after it go to a chunk job of their own (after
-        the wait asked for): what was sent before it is kept.  The first document of a chunk is tried as a job
-        of its own would be: its wait or failure is the job's, with queue_job's retries and back-off."""
+        """Job: send the first :data:`const.PUSH_CHUNK` of these posted documents, one after the other, then queue
+        the rest as the next job of the chain, behind what other connections queued meanwhile.
+
+        A backfill's documents go ten to a job (one job's start and end, and one read of the connection's
+        mappings, for ten documents), in :data:`const.BACKFILL_CHAINS` chains per connection: a connection
+        never has more jobs waiting than that, so the backfills of several companies take turns instead of
+        the first one queued holding every worker.  Each document is sent as its own job would send it, in a
+        savepoint.  When one must wait or be tried again later (QuickBooks' request budget, a network error,
+        a paused connection, another worker), it and the rest of the chain go to a job of their own after
+        the wait asked for; the first document's wait is the job's own (queue_job's retries and back-off).
+        A document that fails for any other reason is recorded as failed on its sync record, with Retry,
+        and the chain goes on."""
         Push = self.env["quickbooks.push"]
-        for index, move in enumerate(self):
+        chunk = self[: const.PUSH_CHUNK]
+        for index, move in enumerate(chunk):
             if move.state != "posted":
                 continue
             try:
@@ -227,25 +242,36 @@ class AccountMove(models.Model):
                     Push._run_bound(
                         backend, move, move._quickbooks_entity(), lambda move=move: Push._push_move(backend, move)
                     )
-            except Exception as error:
-                if index == 0:
-                    raise
-                rest = self[index:]
-                wait = getattr(error, "seconds", None) if isinstance(error, RetryableJobError) else None
-                rest._quickbooks_schedule_chunks(backend, eta=wait)
-                _logger.info("QuickBooks: %d document(s) of a chunk left to a later job: %s", len(rest), error)
-                return self.env._("%(sent)s sent, %(rest)s left to a later job.", sent=index, rest=len(rest))
-        return self.env._("%s document(s) sent.", len(self))
+            except Exception as error:  # sorted as every job's failures are (tools/failures)
+                failure = sort_failure(self.env, error)
+                if failure.retried:
+                    if index == 0:
+                        raise
+                    self[index:]._quickbooks_schedule_chain(backend, eta=failure.retry_after)
+                    return self.env._("%(sent)s sent; the rest waits: %(why)s", sent=index, why=failure.message)
+                if failure.kind == FATAL:
+                    _logger.exception("QuickBooks: pushing %s failed", move.display_name)
+                row = self.env["quickbooks.sync.state"]._binding_for(backend, move, move._quickbooks_entity())
+                row._fail_with_note(failure.message, kind="other")
+        rest = self[const.PUSH_CHUNK :]
+        if rest:
+            rest._quickbooks_schedule_chain(backend)
+        return self.env._("%(sent)s document(s) sent, %(rest)s queued next.", sent=len(chunk), rest=len(rest))
 
-    def _quickbooks_schedule_chunks(self, backend, eta=None):
-        """Queue the push of these posted documents in chunks of :data:`const.PUSH_CHUNK`, at the backfill
-        priority (what users validate now does not wait behind them)."""
+    def _quickbooks_schedule_chunks(self, backend):
+        """Queue the push of these posted documents (a backfill's) in :data:`const.BACKFILL_CHAINS` chains of
+        chunks, at the backfill priority (what users validate now does not wait behind them)."""
+        for start in range(const.BACKFILL_CHAINS):
+            chain = self[start :: const.BACKFILL_CHAINS]
+            if chain:
+                chain._quickbooks_schedule_chain(backend)
+
+    def _quickbooks_schedule_chain(self, backend, eta=None):
         options = {"priority": const.BACKFILL_PRIORITY, **({"eta": eta} if eta else {})}
-        for start in range(0, len(self), const.PUSH_CHUNK):
-            chunk = self[start : start + const.PUSH_CHUNK]
-            enqueue(
-                chunk, self.env._("QuickBooks: push %s document(s)", len(chunk)), **options
-            )._quickbooks_push_chunk_job(backend)
+        description = self.env._(
+            "QuickBooks: push %(now)s of %(left)s document(s)", now=min(len(self), const.PUSH_CHUNK), left=len(self)
+        )
+        enqueue(self, description, **options)._quickbooks_push_chunk_job(backend)
 
     def unlink(self):
         # Odoo deletes the draft entry of a payment cancelled from draft (a cash refund sent as a journal

@@ -36,17 +36,22 @@ class TestBulkPush(PushCase):
             self.assertEqual([job.method_name for job in trap.enqueued_jobs], ["_quickbooks_prepare_backfill_job"])
             prepare = trap.enqueued_jobs
             trap.enqueued_jobs = []
-            prepare[0].perform()  # batch look-ups, then the pushes are queued, a chunk of documents a job
-            self.assertEqual(len(trap.enqueued_jobs), 3)
+            prepare[0].perform()  # batch look-ups, then the pushes are queued: two chains of ten-document jobs
+            self.assertEqual(len(trap.enqueued_jobs), const.BACKFILL_CHAINS)
             self.assertEqual({job.method_name for job in trap.enqueued_jobs}, {"_quickbooks_push_chunk_job"})
-            self.assertEqual(sorted(len(job.recordset) for job in trap.enqueued_jobs), [5, 10, 10])
+            self.assertEqual(sorted(len(job.recordset) for job in trap.enqueued_jobs), [12, 13])
             # A backfill waits behind what users do now: queue_job runs lower priorities first.
             self.assertEqual({job.priority for job in trap.enqueued_jobs}, {const.BACKFILL_PRIORITY})
             with trap_jobs() as interactive:
                 self.invoice(price=99.0).action_post()
                 self.assertLess(interactive.enqueued_jobs[0].priority, const.BACKFILL_PRIORITY)
                 interactive.perform_enqueued_jobs()
-            trap.perform_enqueued_jobs()
+            first = trap.enqueued_jobs[0]
+            trap.enqueued_jobs = trap.enqueued_jobs[1:]
+            first.perform()  # ten documents sent, the chain's next job queued (behind what is queued already)
+            (following,) = [job for job in trap.enqueued_jobs if job.recordset == first.recordset[10:]]
+            self.assertEqual(len(following.recordset), len(first.recordset) - 10)
+            self.drain(trap)
         stats = self.emulator.call("GET", "rate_limits")
         self.assertEqual(stats["throttled"], 0, "no request may be refused for throttling")
         self.assertGreater(stats["served"], 30, "the backlog needed more than one window")
@@ -119,7 +124,7 @@ class TestBulkPush(PushCase):
         # The new customer's creation fails as long as the client retries it (QuickBooks unavailable).
         self.emulator.fault(method="POST", entity="customer", kind="status", status=503, times=3)
         with trap_jobs() as trap:
-            moves._quickbooks_schedule_chunks(self.backend)
+            moves._quickbooks_schedule_chain(self.backend)
             (chunk,) = trap.enqueued_jobs
             trap.enqueued_jobs = []
             chunk.perform()
@@ -143,7 +148,7 @@ class TestBulkPush(PushCase):
             moves.action_post()
         self.emulator.fault(method="POST", entity="invoice", kind="status", status=503, times=3)
         with trap_jobs() as trap:
-            moves._quickbooks_schedule_chunks(self.backend)
+            moves._quickbooks_schedule_chain(self.backend)
             (chunk,) = trap.enqueued_jobs
             trap.enqueued_jobs = []
             with self.assertRaises(RetryableJobError):
