@@ -186,11 +186,11 @@ class QuickbooksWebhookEvent(models.Model):
 
     def _ignore_reason(self):
         self.ensure_one()
-        if self.entity not in PULLED_ENTITIES:
+        backend = self.backend_id.sudo()
+        if self.entity not in PULLED_ENTITIES and self.entity not in backend._quickbooks_followed_entities():
             return self.env._("Odoo does not synchronise %s from QuickBooks.", self.entity)
         if self.operation == "emailed":
             return self.env._("Sent by e-mail in QuickBooks: nothing changed.")
-        backend = self.backend_id.sudo()
         if qbo_entity(self.entity).payable and not backend.sync_bills:
             return self.env._("Vendor bills are not synced.")
         if qbo_entity(self.entity).pulled == "apply" and not backend.sync_payments_from_qbo:
