@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .conftest import error_of, line
+from .conftest import error_of, line, session
 
 
 def estimate_of(api, customer, hours, **fields):
@@ -24,9 +24,11 @@ def invoice_of(api, customer, hours, estimate_id):
     )
 
 
-def test_status_fields_are_kept_and_checked(api, customer, hours):
+def test_status_fields_are_kept_and_checked(emulator, api, customer, hours):
     estimate = estimate_of(api, customer, hours, ExpirationDate="2027-01-31", DocNumber="S00042")
     assert (estimate["TxnStatus"], estimate["ExpirationDate"], estimate["TotalAmt"]) == ("Pending", "2027-01-31", 100)
+    page = session().get(f"{emulator.url}/app/estimate", params={"txnId": estimate["Id"]}, timeout=10)
+    assert page.status_code == 200 and "S00042" in page.text
     accepted = api.update(
         "Estimate",
         {
