@@ -31,7 +31,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import const
-from ..adapters.entities import DRIFT_ENTITIES, PARTY, PULLED_ENTITIES, qbo_entity
+from ..adapters.entities import DRIFT_ENTITIES, PARTY, qbo_entity
 from ..qbo import AuthenticationError, QBOError
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager
@@ -187,7 +187,7 @@ class QuickbooksWebhookEvent(models.Model):
     def _ignore_reason(self):
         self.ensure_one()
         backend = self.backend_id.sudo()
-        if self.entity not in PULLED_ENTITIES and self.entity not in backend._quickbooks_followed_entities():
+        if self.entity not in backend._quickbooks_followed_entities():
             return self.env._("Odoo does not synchronise %s from QuickBooks.", self.entity)
         if self.operation == "emailed":
             return self.env._("Sent by e-mail in QuickBooks: nothing changed.")

@@ -170,17 +170,21 @@ class TestSalesOrdersAsEstimates(PushCase):
         self.assertIn("Estimate", self.backend._quickbooks_followed_entities())
         self.backend.sync_sale_estimates = False
         self.assertNotIn("Estimate", self.backend._quickbooks_followed_entities())
-        event = self.env["quickbooks.webhook.event"].sudo().create(
-            {
-                "backend_id": self.backend.id,
-                "realm_id": self.backend.realm_id,
-                "entity": "Estimate",
-                "qbo_id": "1",
-                "operation": "update",
-                "occurred_at": fields.Datetime.now(),
-                "source": "webhook",
-                "dedupe_key": "test:estimate:1",
-                "change_key": "Estimate:1:test:change",
-            }
+        event = (
+            self.env["quickbooks.webhook.event"]
+            .sudo()
+            .create(
+                {
+                    "backend_id": self.backend.id,
+                    "realm_id": self.backend.realm_id,
+                    "entity": "Estimate",
+                    "qbo_id": "1",
+                    "operation": "update",
+                    "occurred_at": fields.Datetime.now(),
+                    "source": "webhook",
+                    "dedupe_key": "test:estimate:1",
+                    "change_key": "Estimate:1:test:change",
+                }
+            )
         )
         self.assertIn("does not synchronise Estimate", event._ignore_reason())
