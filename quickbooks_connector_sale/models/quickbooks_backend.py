@@ -1,5 +1,7 @@
 from odoo import fields, models
-from odoo.addons.quickbooks_connector.models.quickbooks_backend_write import QuickbooksBackend as ConnectorBackend
+
+# The connector's last word on what users may set on a connection (its books settings extend its write rules).
+from odoo.addons.quickbooks_connector.models.quickbooks_backend_books import QuickbooksBackend as ConnectorBackend
 
 
 class QuickbooksBackend(models.Model):

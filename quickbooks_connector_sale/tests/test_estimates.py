@@ -164,6 +164,18 @@ class TestSalesOrdersAsEstimates(PushCase):
         self.assertIn("set Rejected in QuickBooks, but the order is Sales Order in Odoo", row.drift_note)
         self.assertIn("nothing was changed", self.chatter(confirmed))
 
+    def test_the_switch_adds_to_what_managers_may_set_on_a_connection(self):
+        backend_classes = type(self.backend).__mro__
+        connector = set().union(
+            *(
+                cls.__dict__["_quickbooks_writable"]
+                for cls in backend_classes
+                if "_quickbooks_writable" in cls.__dict__
+                and cls.__module__.startswith("odoo.addons.quickbooks_connector.")
+            )
+        )
+        self.assertEqual(set(self.backend._quickbooks_writable), connector | {"sync_sale_estimates"})
+
     def test_estimates_are_followed_only_with_the_switch(self):
         module = self.env["ir.module.module"].search([("name", "=", "quickbooks_connector_sale")])
         self.assertEqual(module.state, "installed", "installed with sale and the connector, automatically")
