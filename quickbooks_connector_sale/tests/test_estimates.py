@@ -4,7 +4,8 @@ invoiced (the invoice closes its Estimate), and accepted or rejected in QuickBoo
 from odoo import Command, fields
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.quickbooks_connector.tests.test_push import PushCase
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -175,6 +176,21 @@ class TestSalesOrdersAsEstimates(PushCase):
             )
         )
         self.assertEqual(set(self.backend._quickbooks_writable), connector | {"sync_sale_estimates"})
+
+    def test_only_quickbooks_users_use_the_orders_quickbooks_buttons(self):
+        order = self.order()
+        self.run_jobs(order.action_quotation_sent)
+        seller = new_test_user(self.env, "qbo_seller", groups="sales_team.group_sale_salesman_all_leads")
+        for method in ("action_view_in_quickbooks", "action_open_quickbooks_sync_record"):
+            with self.assertRaises(AccessError, msg=method):
+                getattr(order.with_user(seller), method)()
+        bookkeeper = new_test_user(
+            self.env,
+            "qbo_bookkeeper",
+            groups="sales_team.group_sale_salesman_all_leads,quickbooks_connector.group_quickbooks_user",
+        )
+        action = order.with_user(bookkeeper).action_view_in_quickbooks()
+        self.assertTrue(action["url"].endswith(f"/app/estimate?txnId={self.sync_record(order).qbo_id}"))
 
     def test_estimates_are_followed_only_with_the_switch(self):
         module = self.env["ir.module.module"].search([("name", "=", "quickbooks_connector_sale")])
