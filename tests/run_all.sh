@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The project's test command.  Layer 1 (always): ruff, pylint-odoo (Odoo's conventions), ruff's format
 # check, and pytest on the QBO library and the emulator, in a virtualenv built from the pinned
-# requirements.  Layer 2 (when Odoo 19 is found): the addon's Odoo tests, on a fresh throw-away
-# database, run by Odoo's own test runner; then a plain SQL dump of that database (pg_dump, required)
-# and the Odoo log are searched for every token, code, secret,
-# verifier and key the tests used: one found in plain text fails the run.
+# requirements.  Layer 2 (when Odoo 19 is found): the addons' Odoo tests, each run on a fresh throw-away
+# database by Odoo's own test runner: the connector's without the sale app (its bridge addon is then not
+# installed), then the bridge's (quickbooks_connector_sale), installed by itself with sale and the connector;
+# after each run a plain SQL dump of its database (pg_dump, required) and its Odoo log are searched for
+# every token, code, secret, verifier and key the tests used: one found in plain text fails the run.
 #
 # Environment:
 #   ODOO_PYTHON        python of an Odoo 19 install (default ~/.venvs/odoo19/bin/python, then python3)
@@ -32,7 +33,7 @@ fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 "$VENV/bin/ruff" check .
 # Odoo's conventions (pylint-odoo, .pylintrc): any finding fails the run.
-"$VENV/bin/pylint" --rcfile=.pylintrc quickbooks_connector
+"$VENV/bin/pylint" --rcfile=.pylintrc quickbooks_connector quickbooks_connector_sale
 "$VENV/bin/ruff" format --check .
 PYTEST_LOG=$(mktemp -t qbo-pytest.XXXXXX.log)
 set +e
@@ -96,15 +97,17 @@ if ! command -v pg_dump >/dev/null 2>&1; then
        "text; install the PostgreSQL client tools (Debian/Ubuntu: apt-get install postgresql-client)" >&2
   exit 1
 fi
-DB="qbo_test_$(date +%s)_$$"
-LOG=$(mktemp -t qbo-odoo-tests.XXXXXX.log)
+DB_PREFIX="qbo_test_$(date +%s)_$$"
+DBS=()
 # Every secret the Odoo tests use, as kind<TAB>value lines: the emulators append what they issue
 # (--issued-secrets-file), quickbooks_connector/tests/common.py what the tests themselves set.
 SECRETS=$(mktemp -t qbo-test-secrets.XXXXXX)
 SCAN_DIR=$(mktemp -d -t qbo-secret-scan.XXXXXX)
-DUMP=$SCAN_DIR/$DB.sql
 cleanup() {
-  dropdb --if-exists "$DB" >/dev/null 2>&1 || true
+  local db
+  for db in "${DBS[@]}"; do
+    dropdb --if-exists "$db" >/dev/null 2>&1 || true
+  done
   rm -f "$SECRETS"
   [ "${KEEP_SCAN:-0}" = "1" ] || rm -rf "$SCAN_DIR"
 }
@@ -181,40 +184,75 @@ scan_for_secrets() {
 HTTP_PORT=${ODOO_TEST_HTTP_PORT:-$("$ODOO_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 addons="$ROOT"
 [ -n "${ODOO_ADDONS_PATH:-}" ] && addons="$ROOT,$ODOO_ADDONS_PATH"
-set +e
-QBO_TEST_SECRETS_FILE=$SECRETS "$ODOO_PY" -m odoo -d "$DB" --db_host "$PGHOST" --db_port "$PGPORT" --db_user "$PGUSER" \
-  --addons-path "$addons" -i quickbooks_connector --test-tags /quickbooks_connector \
-  --stop-after-init --http-port "$HTTP_PORT" --log-level=test \
-  2>&1 | tee "$LOG"
-status=${PIPESTATUS[0]}
-set -e
-# Scanned whatever the outcome (a failing run can leak too); it fails the run after the test checks.
-scan_ok=1
-scan_for_secrets || scan_ok=0
-if [ "$status" -ne 0 ]; then
-  echo "Odoo tests failed (exit $status); log: $LOG" >&2
-  exit "$status"
-fi
-# Read the log as well: a module that fails to load does not always make odoo exit non-zero.
-if grep -qE "CRITICAL|Some modules are not loaded|Failed to load registry" "$LOG"; then
-  echo "Odoo could not load the addon; log: $LOG" >&2
+
+# The state of a module in the test database ("uninstalled" when Odoo does not list it).
+module_state() {
+  local state
+  state=$(psql -d "$DB" -Atc "SELECT state FROM ir_module_module WHERE name = '$1'")
+  echo "${state:-uninstalled}"
+}
+
+# odoo_tests NAME MODULES TAGS: install MODULES on a fresh database, run the tests of TAGS, check the result
+# and scan the database and the log for secrets; any failure ends the run.  Adds to $odoo_total_all.
+odoo_total_all=0
+odoo_tests() {
+  local name=$1 modules=$2 tags=$3 status scan_ok result
+  DB="${DB_PREFIX}_$name"
+  DBS+=("$DB")
+  LOG=$(mktemp -t "qbo-odoo-tests-$name.XXXXXX.log")
+  DUMP=$SCAN_DIR/$DB.sql
+  say "Layer 2 ($name): -i $modules --test-tags $tags"
+  set +e
+  QBO_TEST_SECRETS_FILE=$SECRETS "$ODOO_PY" -m odoo -d "$DB" --db_host "$PGHOST" --db_port "$PGPORT" --db_user "$PGUSER" \
+    --addons-path "$addons" -i "$modules" --test-tags "$tags" \
+    --stop-after-init --http-port "$HTTP_PORT" --log-level=test \
+    2>&1 | tee "$LOG"
+  status=${PIPESTATUS[0]}
+  set -e
+  # Scanned whatever the outcome (a failing run can leak too); it fails the run after the test checks.
+  scan_ok=1
+  scan_for_secrets || scan_ok=0
+  if [ "$status" -ne 0 ]; then
+    echo "Odoo tests ($name) failed (exit $status); log: $LOG" >&2
+    exit "$status"
+  fi
+  # Read the log as well: a module that fails to load does not always make odoo exit non-zero.
+  if grep -qE "CRITICAL|Some modules are not loaded|Failed to load registry" "$LOG"; then
+    echo "Odoo could not load the addons ($name); log: $LOG" >&2
+    exit 1
+  fi
+  result=$(grep -oE "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$LOG" | tail -1 || true)
+  if [[ ! "$result" =~ ^([0-9]+)\ failed,\ ([0-9]+)\ error\(s\)\ of\ ([0-9]+)\ tests$ ]]; then
+    echo "Odoo ran no test ($name: no result line in $LOG)" >&2
+    exit 1
+  fi
+  odoo_failed=${BASH_REMATCH[1]} odoo_errors=${BASH_REMATCH[2]} odoo_total=${BASH_REMATCH[3]}
+  if [ "$odoo_total" -eq 0 ] || [ "$odoo_failed" -ne 0 ] || [ "$odoo_errors" -ne 0 ]; then
+    echo "Odoo tests ($name): $result; log: $LOG" >&2
+    exit 1
+  fi
+  if [ "$scan_ok" -ne 1 ]; then
+    echo "Odoo tests ($name): $result, but the secret scan failed (above)" >&2
+    exit 1
+  fi
+  odoo_total_all=$((odoo_total_all + odoo_total))
+  say "Layer 2 ($name) passed: $result ($DB is dropped at the end)"
+}
+
+# The connector alone: it depends on account and queue_job only, so sale is not installed, nor its bridge.
+odoo_tests connector quickbooks_connector /quickbooks_connector
+for module in sale quickbooks_connector_sale; do
+  if [ "$(module_state "$module")" = installed ]; then
+    echo "The connector installed $module: it must not depend on the sale app" >&2
+    exit 1
+  fi
+done
+# With the sale app: the bridge comes by itself (auto_install), and its tests run.
+odoo_tests sale sale,quickbooks_connector /quickbooks_connector_sale
+if [ "$(module_state quickbooks_connector_sale)" != installed ]; then
+  echo "quickbooks_connector_sale was not installed with sale and the connector (auto_install)" >&2
   exit 1
 fi
-result=$(grep -oE "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$LOG" | tail -1 || true)
-if [[ ! "$result" =~ ^([0-9]+)\ failed,\ ([0-9]+)\ error\(s\)\ of\ ([0-9]+)\ tests$ ]]; then
-  echo "Odoo ran no test (no result line in $LOG)" >&2
-  exit 1
-fi
-odoo_failed=${BASH_REMATCH[1]} odoo_errors=${BASH_REMATCH[2]} odoo_total=${BASH_REMATCH[3]}
-if [ "$odoo_total" -eq 0 ] || [ "$odoo_failed" -ne 0 ] || [ "$odoo_errors" -ne 0 ]; then
-  echo "Odoo tests: $result; log: $LOG" >&2
-  exit 1
-fi
-if [ "$scan_ok" -ne 1 ]; then
-  echo "Odoo tests: $result, but the secret scan failed (above)" >&2
-  exit 1
-fi
-say "Layer 2 passed: $result ($DB dropped)"
 
 # ---------------------------------------------------------------- the soak, small size
 # The real server (HTTP workers, cron worker, job runner) and the emulator, with faults, killed
@@ -241,4 +279,4 @@ else
   ODOO_PYTHON="$ODOO_PY" "$ODOO_PY" -m tests.benchmarks --size tiny --out "$bench_out" --check
   rm -rf "$bench_out"
 fi
-echo "pytest + odoo: $((py_passed + odoo_total)) passed, 0 failed"
+echo "pytest + odoo: $((py_passed + odoo_total_all)) passed, 0 failed"

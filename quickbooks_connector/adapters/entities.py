@@ -6,7 +6,12 @@ web app read this table instead of naming entities themselves.
 
 ``pulled`` says what a change QuickBooks notifies means: ``"apply"`` (QuickBooks is master: a payment
 recorded there is applied in Odoo), ``"drift"`` (Odoo is master: a change made in QuickBooks is flagged,
-and the next push restores Odoo's values), or ``None`` (not followed).
+and the next push restores Odoo's values), ``"status"`` (Odoo is master of the content, but a status set
+in QuickBooks, an estimate accepted or rejected there, is brought to Odoo), or ``None`` (not followed).
+
+``switch`` names the connection's field that turns an entity on, for entities an optional bridge addon
+exchanges (sales orders as Estimates: ``quickbooks_connector_sale``): without that addon the field does not
+exist and the entity is neither sent nor followed.
 """
 
 from dataclasses import dataclass, field
@@ -20,15 +25,16 @@ from ..qbo.fingerprint import (
 )
 from ..qbo.journal import JOURNAL_ENTRY_OWNED_FIELDS, build_journal_entry
 from ..qbo.payables import build_bill, build_vendor_credit
-from ..qbo.payloads import build_credit_memo, build_invoice
+from ..qbo.payloads import build_credit_memo, build_estimate, build_invoice
 from .customer import CUSTOMER_OWNED_FIELDS, VENDOR_OWNED_FIELDS
 from .payment import BILL_PAYMENT_OWNED_FIELDS, PAYMENT_OWNED_FIELDS
 from .purchase_document import PURCHASE_DOCUMENT_OWNED_FIELDS
-from .sales_document import SALES_DOCUMENT_OWNED_FIELDS
+from .sales_document import ESTIMATE_OWNED_FIELDS, SALES_DOCUMENT_OWNED_FIELDS
 from .sides import PAYABLE, RECEIVABLE, Side
 
 PARTY, DOCUMENT, PAYMENT, REFERENCE = "party", "document", "payment", "reference"
 JOURNAL_ENTRY = "JournalEntry"
+ESTIMATE = "Estimate"
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,8 @@ class Entity:
     build: object = None  # payload builder of a document: data -> QBO JSON
     owned_fields: frozenset = field(default_factory=frozenset)  # what Odoo owns (sparse updates, merge)
     fingerprint: object = None  # QBO object -> comparable summary of what Odoo owns (drift)
-    pulled: str | None = None  # "apply", "drift" or None
+    pulled: str | None = None  # "apply", "drift", "status" or None
+    switch: str | None = None  # the connection's field that turns it on (an entity of a bridge addon)
     voidable: bool = False  # cancelled in Odoo: voided in QuickBooks (else deleted)
     numbered: bool = False  # looked up by its DocNumber before a create (QBO keeps it unique)
     has_terms: bool = False  # carries payment terms (SalesTermRef)
@@ -143,6 +150,17 @@ ENTITIES = {
             app_path="/app/journal?txnId={id}",  # deleted when cancelled: QuickBooks cannot void one
         ),
         Entity(
+            ESTIMATE,
+            DOCUMENT,  # one that posts nothing: a quotation
+            RECEIVABLE,
+            "sale.order",
+            build_estimate,
+            ESTIMATE_OWNED_FIELDS,
+            pulled="status",
+            switch="sync_sale_estimates",
+            app_path="/app/estimate?txnId={id}",
+        ),
+        Entity(
             "Payment",
             PAYMENT,
             RECEIVABLE,
@@ -204,8 +222,10 @@ def fingerprint(name, qbo_object):
     return row.fingerprint(qbo_object) if row and row.fingerprint and qbo_object else None
 
 
-#: What QuickBooks notifies and the connector follows (applies or flags).
-PULLED_ENTITIES = tuple(name for name, row in ENTITIES.items() if row.pulled)
+#: What QuickBooks notifies and the connector always follows (applies or flags).
+PULLED_ENTITIES = tuple(name for name, row in ENTITIES.items() if row.pulled and not row.switch)
+#: What it follows when the connection's switch of the entity is on (see ``switch``).
+SWITCHED_ENTITIES = tuple(name for name, row in ENTITIES.items() if row.pulled and row.switch)
 #: Of those, the objects Odoo owns: a change is drift, read with the others waiting, in one query.
 DRIFT_ENTITIES = tuple(name for name, row in ENTITIES.items() if row.pulled == "drift")
 #: Payments, both sides.

@@ -44,6 +44,15 @@ SALES_DOCUMENT_OWNED_FIELDS = frozenset(
 )
 
 
+# An Estimate's: an invoice's, without due date and terms, with its validity and status.
+ESTIMATE_OWNED_FIELDS = (SALES_DOCUMENT_OWNED_FIELDS - {"DueDate", "SalesTermRef"}) | {
+    "ExpirationDate",
+    "TxnStatus",
+    "AcceptedDate",
+    "AcceptedBy",
+}
+
+
 class MappingProblem(Exception):
     """The document needs mappings that do not exist yet; ``problems`` says which, in plain words."""
 

@@ -86,6 +86,12 @@ class AccountMove(models.Model):
             return backend
         return backend.browse()
 
+    def _quickbooks_estimate_ids(self, backend):
+        """The QuickBooks Estimates this invoice is made from (their Ids): its invoice links them, which closes
+        them in QuickBooks.  None here; sales orders sent as Estimates are ``quickbooks_connector_sale``'s."""
+        self.ensure_one()
+        return ()
+
     def _quickbooks_is_candidate(self):
         self.ensure_one()
         if self.quickbooks_skip or self.quickbooks_import_id:

@@ -20,7 +20,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
-from ..adapters.entities import PULLED_ENTITIES, qbo_entity
+from ..adapters.entities import PULLED_ENTITIES, SWITCHED_ENTITIES, qbo_entity
 from ..qbo import QBOError
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager, check_user
@@ -33,6 +33,19 @@ CDC_ENTITIES = PULLED_ENTITIES
 
 class QuickbooksBackend(models.Model):
     _inherit = "quickbooks.backend"  # pylint: disable=consider-merging-classes-inherited  # one model, a file per concern
+
+    def _quickbooks_switched_on(self, entity):
+        """Whether this connection exchanges ``entity``: always, unless the entity table gives it a switch (an
+        entity of a bridge addon), which must exist on the connection and be on."""
+        self.ensure_one()
+        row = qbo_entity(entity)
+        switch = row.switch if row else None
+        return not switch or bool(switch in self._fields and self.sudo()[switch])
+
+    def _quickbooks_followed_entities(self):
+        """The entities whose changes in QuickBooks this connection follows (webhooks, change data capture)."""
+        self.ensure_one()
+        return CDC_ENTITIES + tuple(entity for entity in SWITCHED_ENTITIES if self._quickbooks_switched_on(entity))
 
     cdc_cursor = fields.Datetime(
         "Changes Read Until",
@@ -128,7 +141,9 @@ class QuickbooksBackend(models.Model):
         client = backend._qbo_client()
         rows, newest, resume = Inbox.browse(), None, None
         for request in range(1, const.CDC_MAX_REQUESTS + 1):
-            entities = [e for e in CDC_ENTITIES if backend.sync_bills or not qbo_entity(e).payable]
+            entities = [
+                e for e in backend._quickbooks_followed_entities() if backend.sync_bills or not qbo_entity(e).payable
+            ]
             changes = client.cdc(entities, changed_since=since.replace(tzinfo=timezone.utc))
             values = []
             for entity, objects in changes.items():

@@ -84,6 +84,14 @@ class QuickbooksPull(models.AbstractModel):
             return self._apply_payment(backend, qbo_id, qbo_object, client, entity)
         if entity in DRIFT_ENTITIES:
             return self._check_drift(backend, entity, qbo_id, qbo_object)
+        if row and row.pulled == "status" and backend._quickbooks_switched_on(entity):
+            return self._apply_status(backend, entity, qbo_id, qbo_object)
+        return self.env._("Nothing to do for %s.", entity)
+
+    def _apply_status(self, backend, entity, qbo_id, qbo_object):
+        """Bring a status set in QuickBooks (an estimate accepted or rejected there) to its Odoo record: the
+        addon that exchanges the entity does (``quickbooks_connector_sale`` for Estimates); returns the
+        outcome."""
         return self.env._("Nothing to do for %s.", entity)
 
     # ------------------------------------------------------------------ drift

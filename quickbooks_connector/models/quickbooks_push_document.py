@@ -24,6 +24,7 @@ from ..adapters.purchase_document import (
 )
 from ..adapters.sides import PAYABLE, side_of_move_type
 from ..qbo import DuplicateDocNumberError, NotFoundError
+from ..qbo.payloads import InvoiceData
 from ..qbo.redact import get_logger
 from ..qbo.totals import differences, document_totals, payload_totals
 from ..tools.jobs import jobs_under_way, wait_for_jobs
@@ -117,6 +118,8 @@ class QuickbooksPush(models.AbstractModel):
                     automated_sales_tax=backend.qbo_automated_sales_tax,
                     term_qbo_id=term_id,
                 )
+                if isinstance(document.data, InvoiceData):  # made from estimates: linking them closes them
+                    document.data.estimate_ids = move._quickbooks_estimate_ids(backend)
         except MappingProblem as problem:
             message = self.env._("Not sent to QuickBooks, map first:\n%s", "\n".join(problem.problems))
             row._fail_with_note(message, kind="mapping")

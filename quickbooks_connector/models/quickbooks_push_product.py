@@ -47,9 +47,15 @@ class QuickbooksPush(models.AbstractModel):
     def _product_items(self, backend, move, client):
         """{product.product: ProductItem} of the products of ``move``'s lines (empty when the connection keeps
         one Item per account; none for a product whose income account is not mapped)."""
+        products = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").product_id
+        return self._items_of_products(backend, products, client)
+
+    @api.model
+    def _items_of_products(self, backend, products, client):
+        """{product.product: ProductItem} of ``products`` (made or adopted first when needed; empty when the
+        connection keeps one Item per account; none for a product whose income account is not mapped)."""
         if not backend.qbo_products_as_items:
             return {}
-        products = move.invoice_line_ids.filtered(lambda line: line.display_type == "product").product_id
         found = {}
         for product in products:
             item = self._push_product_item(backend, product, client)

@@ -31,7 +31,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import const
-from ..adapters.entities import DRIFT_ENTITIES, PULLED_ENTITIES, qbo_entity
+from ..adapters.entities import DRIFT_ENTITIES, qbo_entity
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager
 from ..tools.dates import naive_utc
@@ -189,11 +189,11 @@ class QuickbooksWebhookEvent(models.Model):
 
     def _ignore_reason(self):
         self.ensure_one()
-        if self.entity not in PULLED_ENTITIES:
+        backend = self.backend_id.sudo()
+        if self.entity not in backend._quickbooks_followed_entities():
             return self.env._("Odoo does not synchronise %s from QuickBooks.", self.entity)
         if self.operation == "emailed":
             return self.env._("Sent by e-mail in QuickBooks: nothing changed.")
-        backend = self.backend_id.sudo()
         if qbo_entity(self.entity).payable and not backend.sync_bills:
             return self.env._("Vendor bills are not synced.")
         if qbo_entity(self.entity).pulled == "apply" and not backend.sync_payments_from_qbo:

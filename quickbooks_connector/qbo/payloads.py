@@ -308,6 +308,22 @@ class SalesDocumentData:
 class InvoiceData(SalesDocumentData):
     due_date: date | None = None
     sales_term: Ref | None = None
+    #: Ids of the QBO Estimates this invoice is made from: linking them closes them in QuickBooks.
+    estimate_ids: tuple[str, ...] = ()
+
+
+#: An estimate's statuses in QuickBooks (``TxnStatus``).
+ESTIMATE_STATUSES = ("Pending", "Accepted", "Closed", "Rejected")
+
+
+@dataclass
+class EstimateData(SalesDocumentData):
+    """A quotation: lines and taxes as an invoice's, with how long it is valid and whether it was accepted."""
+
+    expiration_date: date | None = None
+    status: str = "Pending"
+    accepted_date: date | None = None
+    accepted_by: str | None = None
 
 
 def _sales_document(doc: SalesDocumentData) -> dict[str, Any]:
@@ -362,6 +378,25 @@ def build_invoice(
         body["DueDate"] = invoice.due_date.isoformat()
     if invoice.sales_term:
         body["SalesTermRef"] = invoice.sales_term.to_json()
+    if invoice.estimate_ids:
+        body["LinkedTxn"] = [{"TxnId": str(estimate_id), "TxnType": "Estimate"} for estimate_id in invoice.estimate_ids]
+    return with_identity(body, object_id, sync_token)
+
+
+def build_estimate(
+    estimate: EstimateData, *, object_id: str | None = None, sync_token: str | None = None
+) -> dict[str, Any]:
+    """Estimate JSON: a sales document that posts nothing, with its status (``TxnStatus``)."""
+    if estimate.status not in ESTIMATE_STATUSES:
+        raise ValueError(f"unknown estimate status {estimate.status!r}")
+    body = _sales_document(estimate)
+    body["TxnStatus"] = estimate.status
+    if estimate.expiration_date:
+        body["ExpirationDate"] = estimate.expiration_date.isoformat()
+    if estimate.accepted_date:
+        body["AcceptedDate"] = estimate.accepted_date.isoformat()
+    if estimate.accepted_by:
+        body["AcceptedBy"] = estimate.accepted_by[:100]
     return with_identity(body, object_id, sync_token)
 
 

@@ -4,6 +4,7 @@ from . import (
     test_base_lines,
     test_books,
     test_books_tour,
+    test_bridges,
     test_classes_locations,
     test_crypto,
     test_cutover_import,

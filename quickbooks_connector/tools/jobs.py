@@ -77,9 +77,24 @@ def enqueue(record, description, **options):
     return _DeclaredJobs(record, record.with_delay(description=description, **options))
 
 
-def job_methods(registry):
-    """``{(model, method): on_fail}`` of every job method this addon declares, on the models that run them
-    (a mixin's methods are counted on the models that inherit it, not on the mixin itself)."""
+#: The connector's addon name; its bridge addons (``quickbooks_connector_sale``) are named after it.
+CONNECTOR = __name__.split(".")[2]
+
+
+def _declared_by(module, addons):
+    """Whether the Python ``module`` belongs to one of ``addons`` (None: the connector and its bridge addons)."""
+    parts = module.split(".")
+    if len(parts) < 3 or parts[:2] != ["odoo", "addons"]:
+        return False
+    if addons is None:
+        return parts[2] == CONNECTOR or parts[2].startswith(CONNECTOR + "_")
+    return parts[2] in addons
+
+
+def job_methods(registry, addons=None):
+    """``{(model, method): on_fail}`` of every job method the connector and its bridge addons declare (only
+    ``addons``' if given), on the models that run them (a mixin's methods are counted on the models that
+    inherit it, not on the mixin itself)."""
     mixins = {
         parent
         for model in registry.values()
@@ -91,7 +106,7 @@ def job_methods(registry):
         if model._abstract and name in mixins:
             continue
         for cls in type.mro(model):
-            if not cls.__module__.startswith(__name__.rsplit(".", 2)[0] + "."):
+            if not _declared_by(cls.__module__, addons):
                 continue
             for attribute, value in vars(cls).items():
                 declared = getattr(value, "_quickbooks_job", None)
@@ -105,7 +120,7 @@ def declare_job_functions(env):
     Existing job functions are left as they are (an administrator may have tuned them in Job Queue >
     Job Functions); only missing ones are created.  Returns the ones created."""
     JobFunction = env["queue.job.function"].sudo()
-    channel = env.ref("quickbooks_connector.queue_job_channel_quickbooks")
+    channel = env.ref(f"{CONNECTOR}.queue_job_channel_quickbooks")
     created = JobFunction.browse()
     for (model, method), on_fail in sorted(job_methods(env.registry).items()):
         ir_model = env["ir.model"]._get(model)

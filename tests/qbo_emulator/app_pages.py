@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 PAGES = {
     "invoice": ("Invoice", "txnId", "Invoice"),
     "creditmemo": ("CreditMemo", "txnId", "Credit memo"),
+    "estimate": ("Estimate", "txnId", "Estimate"),
     "recvpayment": ("Payment", "txnId", "Receive payment"),
     "salesreceipt": ("SalesReceipt", "txnId", "Sales receipt"),
     "refundreceipt": ("RefundReceipt", "txnId", "Refund receipt"),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from . import balances, faults, journal, payables, payments, seed, tax, tracking
+from . import balances, estimates, faults, journal, payables, payments, seed, tax, tracking
 from .clock import Clock, company_date, qbo_time
 from .entities import COMPUTED_FIELDS, SERVER_FIELDS, SPECS, EntitySpec, clean_input, name_key, prepare_name
 from .store import Store
@@ -61,6 +61,7 @@ class Company:
             store.index_links(payer, payments.link_keys)
         for entity in (*SALES, "Bill"):
             store.index_links(entity, doc_number_key)
+        store.index_links(estimates.INVOICE, estimates.link_keys)
         for entity, spec in SPECS.items():
             if spec.name_scope:
                 store.index_links(entity, name_key(spec))
@@ -234,10 +235,19 @@ class Company:
         data["domain"] = "QBO"
         data["sparse"] = False
         payments.settle(self, entity, data)
+        if entity == estimates.ESTIMATE:
+            estimates.settle(self, data)
         self.store.put(entity, data)
         if entity in payments.TARGETS:
             self._resettle(payments.targets_of(existing, data))
+        if entity == estimates.INVOICE:
+            self._close_estimates(estimates.estimates_of(existing, data))
         return data
+
+    def _close_estimates(self, estimate_ids: set[str]) -> None:
+        """The estimates an invoice names (named before) are closed (reopened): each change is an Update."""
+        for estimate_id in estimates.resettle(self, estimate_ids):
+            self._emit(estimates.ESTIMATE, "Update", estimate_id, {})
 
     def _resettle(self, targets: set[tuple[str, str]]) -> None:
         for entity, object_id in sorted(targets):
@@ -334,6 +344,8 @@ class Company:
             self.store.remove(entity, existing["Id"], tombstone)
             if entity in payments.TARGETS:
                 self._resettle(payments.targets_of(existing))
+            if entity == estimates.INVOICE:
+                self._close_estimates(estimates.estimates_of(existing))
             self._emit(entity, "Delete", existing["Id"], {})
             return {"status": "Deleted", "domain": "QBO", "Id": existing["Id"]}
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import faults
 from .entities import cents, check_ref, currency_ref, money, num, ref_value
+from .estimates import check_invoice_links, prepare_estimate
 from .tax import apply_tax
 
 if TYPE_CHECKING:
@@ -56,7 +57,9 @@ def prepare_transaction(
     rate = Decimal(str(data["ExchangeRate"]))
     data["HomeTotalAmt"] = num(cents(Decimal(str(data["TotalAmt"])) * rate))
     if entity == "Estimate":
-        data.setdefault("TxnStatus", "Pending")
+        prepare_estimate(company, data, existing)
+    if entity == "Invoice":
+        check_invoice_links(company, data, party["Id"])
     if entity == "SalesReceipt":
         data["Balance"] = 0
         deposit = check_ref(company, "Account", data.get("DepositToAccountRef"), "DepositToAccountRef")

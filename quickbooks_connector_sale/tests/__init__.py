@@ -1,0 +1,1 @@
+from . import test_estimates, test_estimates_books
