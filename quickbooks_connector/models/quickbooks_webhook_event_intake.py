@@ -87,30 +87,39 @@ class QuickbooksWebhookEvent(models.Model):
 
     @api.model
     def _own_creations(self, objects):
-        """The (connection, entity, id) of ``objects`` whose rows only report a creation Odoo made itself: the
-        object is bound to the Odoo record that created it, and its sync record holds what QuickBooks answered
-        then.  Reading it again would find that version, so no job is queued for it (a later change in
-        QuickBooks comes as an update, and is applied as usual).  A creation reported before Odoo's own
-        transaction committed finds no binding yet: it is queued and read, as any other."""
+        """The (connection, entity, id) of ``objects`` whose rows only report a version Odoo already holds: the
+        object is bound to the Odoo record that sent it, its sync record holds what QuickBooks answered then,
+        and every row is either a webhook's *Create* (Intuit names the operation) or a change data capture
+        row with that very SyncToken (change data capture only tells a creation by its times, which an
+        update in the same second shares).  Reading it again would find that version, so no job is queued
+        for it; any other change is applied as usual.  A creation reported before Odoo's own transaction
+        committed finds no binding yet: it is queued and read, as any other."""
         wanted = {}
         for (backend, entity, qbo_id), rows in objects.items():
-            if set(rows.mapped("operation")) == {"create"}:
-                wanted.setdefault((backend, entity), set()).add(qbo_id)
+            if all(row.source == "webhook" and row.operation == "create" for row in rows) or all(
+                row.source == "cdc" and row.operation != "delete" for row in rows
+            ):
+                wanted.setdefault((backend, entity), {})[qbo_id] = rows
         found = set()
         SyncRecords = self.env["quickbooks.sync.state"].sudo()
-        for (backend, entity), qbo_ids in wanted.items():
+        for (backend, entity), by_id in wanted.items():
             bound = SyncRecords.search_fetch(
                 [
                     ("backend_id", "=", backend.id),
                     ("qbo_entity", "=", entity),
-                    ("qbo_id", "in", list(qbo_ids)),
+                    ("qbo_id", "in", list(by_id)),
                     ("origin", "=", "odoo"),
                     ("state", "=", "done"),
                     ("last_request_id", "!=", False),
                 ],
-                ["qbo_id"],
+                ["qbo_id", "sync_token"],
             )
-            found.update((backend, entity, row.qbo_id) for row in bound)
+            for row in bound:
+                versions = {
+                    str((event.payload or {}).get("SyncToken")) for event in by_id[row.qbo_id] if event.source == "cdc"
+                }
+                if not versions or versions == {row.sync_token}:
+                    found.add((backend, entity, row.qbo_id))
         return found
 
     @api.model

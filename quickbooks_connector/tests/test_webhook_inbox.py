@@ -669,6 +669,24 @@ class TestWebhookInboxEndToEnd(InboxMixin, PushCase, HttpCase):
         shown = self.env["quickbooks.webhook.event"].sudo().search(self.default_notification_domain())
         self.assertIn(updated.filtered(lambda event: not event.echo), shown, "a change made in QuickBooks is listed")
 
+    def test_change_data_capture_of_odoos_own_version_costs_no_job_and_a_change_in_it_is_read(self):
+        """Change data capture tells a creation only by its times: a change the CPA makes in the same second
+        looks created.  The version Odoo holds (same SyncToken) is an echo at once; the changed one is read."""
+        mine, theirs = (self.pushed_invoice(30.0 + n)[1] for n in range(2))
+        self.emulator.call("POST", f"entities/Invoice/{theirs.qbo_id}", {"DueDate": "2031-01-31"})
+        with trap_jobs() as trap:
+            self.backend._cdc_catch_up()
+        inbox = self.env["quickbooks.webhook.event"].sudo().search([("entity", "=", "Invoice"), ("source", "=", "cdc")])
+        by_id = {event.qbo_id: event for event in inbox}
+        self.assertEqual((by_id[mine.qbo_id].state, by_id[mine.qbo_id].echo), ("done", True))
+        self.assertEqual(by_id[theirs.qbo_id].state, "queued")
+        invoice_jobs = [job.args[1:] for job in trap.enqueued_jobs if job.args[1] == "Invoice"]
+        self.assertEqual(invoice_jobs, [("Invoice", theirs.qbo_id)], "a job for the changed invoice only")
+        self.drain(trap)
+        theirs.invalidate_recordset()
+        self.assertTrue(theirs.drift_detected)
+        self.assertIn("DueDate", theirs.drift_note)
+
     def deliver(self, body):
         return self.url_open(
             const.WEBHOOK_ROUTE,
