@@ -243,6 +243,11 @@ class AccountMove(models.Model):
         for index, move in enumerate(chunk):
             if move.state != "posted":
                 continue
+            if index and self._quickbooks_interactive_waiting():
+                # What a user validated (or a payment the CPA recorded) waits for a worker: give this one back
+                # after each document, as a job of its own would, and go on behind it.
+                self[index:]._quickbooks_schedule_chain(backend)
+                return self.env._("%s sent; the rest goes on after work waiting for a worker.", index)
             try:
                 with self.env.cr.savepoint():
                     Push._run_bound(
@@ -263,6 +268,20 @@ class AccountMove(models.Model):
         if rest:
             rest._quickbooks_schedule_chain(backend)
         return self.env._("%(sent)s document(s) sent, %(rest)s queued next.", sent=len(chunk), rest=len(rest))
+
+    def _quickbooks_interactive_waiting(self):
+        """Whether a QuickBooks job queued ahead of the backfill's (a lower priority number: what users do now,
+        payments recorded in QuickBooks) is due and waiting for a worker."""
+        self.env.cr.execute(
+            """
+            SELECT 1 FROM queue_job
+             WHERE state IN ('pending', 'enqueued') AND priority < %s AND channel LIKE 'root.quickbooks%%'
+               AND (eta IS NULL OR eta <= now() at time zone 'utc')
+             LIMIT 1
+            """,
+            [const.BACKFILL_PRIORITY],
+        )
+        return bool(self.env.cr.fetchone())
 
     def _quickbooks_schedule_chunks(self, backend):
         """Queue the push of these posted documents (a backfill's) in :data:`const.BACKFILL_CHAINS` chains of

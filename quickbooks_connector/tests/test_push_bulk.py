@@ -140,6 +140,33 @@ class TestBulkPush(PushCase):
         numbers = [i["DocNumber"] for i in self.qbo_all("Invoice")]
         self.assertEqual(sorted(n for n in numbers if n in moves.mapped("name")), sorted(moves.mapped("name")))
 
+    def test_a_chunk_gives_its_worker_back_when_a_users_work_waits(self):
+        """Ten documents a job must not keep what a user validates now waiting: after each document, a chunk
+        gives its worker back when a job queued ahead of the backfill is due, and the rest follows behind it."""
+        with trap_jobs():
+            moves = self.invoice(price=31.0) | self.invoice(price=32.0) | self.invoice(price=33.0)
+            moves.action_post()
+        self.invoice(price=34.0).action_post()  # its push is queued, at the users' priority, waiting for a worker
+        interactive = (
+            self.env["queue.job"].sudo().search([("method_name", "=", "_quickbooks_push_job")], order="id desc")[0]
+        )
+        self.assertEqual(interactive.state, "pending")
+        self.assertLess(interactive.priority, const.BACKFILL_PRIORITY)
+        with trap_jobs() as trap:
+            moves._quickbooks_schedule_chain(self.backend)
+            (chunk,) = trap.enqueued_jobs
+            trap.enqueued_jobs = []
+            chunk.perform()
+            self.assertEqual([self.sync_record(move).state for move in moves], ["done", "pending", "pending"])
+            (rest,) = trap.enqueued_jobs
+            self.assertEqual(rest.recordset, moves[1:])
+            self.assertEqual(rest.priority, const.BACKFILL_PRIORITY)
+            trap.enqueued_jobs = []
+            interactive.state = "done"  # a worker took it
+            rest.perform()  # nothing waits now: the rest goes in one job
+            self.assertFalse(trap.enqueued_jobs)
+        self.assertEqual({self.sync_record(move).state for move in moves}, {"done"})
+
     def test_the_first_document_of_a_chunk_waits_as_its_own_job_would(self):
         """The first document's temporary problem is the job's: queue_job tries the chunk again later."""
         self.fast_client_retries()
