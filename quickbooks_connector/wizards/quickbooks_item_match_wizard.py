@@ -11,10 +11,8 @@ same rule when their first document is sent.
 
 from odoo import api, fields, models
 
+from ..models.quickbooks_push_product import ADOPTABLE_TYPES, posting_accounts
 from ..tools.access import check_backends, check_manager, check_values
-
-#: QuickBooks Item types a product can be adopted as (``quickbooks_push_product.ADOPTABLE_TYPES``).
-ADOPTABLE_TYPES = ("Service", "NonInventory")
 
 
 def _item_matches(products, items, bound_item_ids):
@@ -130,6 +128,7 @@ class QuickbooksItemMatchWizard(models.TransientModel):
         lines = []
         for product in products:
             item, reason, note = matches[product.id]
+            accounts = posting_accounts(item or {})
             lines.append(
                 {
                     "product_id": product.id,
@@ -138,8 +137,8 @@ class QuickbooksItemMatchWizard(models.TransientModel):
                     "qbo_item_sku": item.get("Sku") if item else False,
                     "qbo_item_type": item.get("Type") if item else False,
                     "qbo_sync_token": str(item.get("SyncToken", "")) if item else False,
-                    "qbo_income_account": str((item or {}).get("IncomeAccountRef", {}).get("value") or ""),
-                    "qbo_expense_account": str((item or {}).get("ExpenseAccountRef", {}).get("value") or ""),
+                    "qbo_income_account": accounts["income_account_id"],
+                    "qbo_expense_account": accounts["expense_account_id"],
                     "match_reason": reason,
                     "adopt": bool(item),
                     "note": note,
