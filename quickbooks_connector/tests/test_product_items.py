@@ -24,6 +24,11 @@ class TestProductItems(PushCase):
     def api(self, method, path, **kwargs):
         return self.emulator.api(self.token, method, path, **kwargs)
 
+    def service_item(self, name, sku=None):
+        """A Service Item the CPA made in QuickBooks, on the income account the revenue is mapped to."""
+        body = {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": self.revenue_qbo.qbo_account_id.qbo_id}}
+        return self.api("POST", "item", json={**body, **({"Sku": sku} if sku else {})})["Item"]
+
     def items(self):
         return {item["Id"]: item for item in self.emulator.entities("Item")}
 
@@ -58,16 +63,7 @@ class TestProductItems(PushCase):
         self.assertEqual(len(self.items()), len(before) + 1)
 
     def test_the_item_with_the_products_sku_is_adopted(self):
-        existing = self.api(
-            "POST",
-            "item",
-            json={
-                "Name": "Widget (legacy name)",
-                "Sku": "WID-1",
-                "Type": "Service",
-                "IncomeAccountRef": {"value": self.revenue_qbo.qbo_account_id.qbo_id},
-            },
-        )["Item"]
+        existing = self.service_item("Widget (legacy name)", sku="WID-1")
         count = len(self.items())
         move = self.invoice(price=100.0)
         self.post_and_push(move)
@@ -190,25 +186,8 @@ class TestProductItems(PushCase):
         self.assertFalse(self.sync_record(self.product_a))
 
     def test_the_items_review_shows_each_match_and_a_refused_one_gets_a_new_item(self):
-        legacy = self.api(
-            "POST",
-            "item",
-            json={
-                "Name": "Widget (legacy name)",
-                "Sku": "WID-1",
-                "Type": "Service",
-                "IncomeAccountRef": {"value": self.revenue_qbo.qbo_account_id.qbo_id},
-            },
-        )["Item"]
-        namesake = self.api(
-            "POST",
-            "item",
-            json={
-                "Name": "product_b",
-                "Type": "Service",
-                "IncomeAccountRef": {"value": self.revenue_qbo.qbo_account_id.qbo_id},
-            },
-        )["Item"]
+        legacy = self.service_item("Widget (legacy name)", sku="WID-1")
+        namesake = self.service_item("product_b")
         action = self.backend.action_open_item_review()
         wizard = self.env[action["res_model"]].browse(action["res_id"])
         lines = {line.product_id: line for line in wizard.line_ids}

@@ -22,6 +22,13 @@ class TestBulkPush(PushCase):
             {"enabled": True, "per_minute": requests_, "window_seconds": window, "concurrent": 10},
         )
 
+    def queued_chain(self, trap, moves):
+        """The one job a chain of ``moves`` starts with, taken off the trap (what it queues is then its own)."""
+        moves._quickbooks_schedule_chain(self.backend)
+        (chunk,) = trap.enqueued_jobs
+        trap.enqueued_jobs = []
+        return chunk
+
     def test_a_period_backlog_drains_through_the_governor_with_no_429(self):
         self.scale_limits(30, 2)
         with trap_jobs():
@@ -124,9 +131,7 @@ class TestBulkPush(PushCase):
         # The new customer's creation fails as long as the client retries it (QuickBooks unavailable).
         self.emulator.fault(method="POST", entity="customer", kind="status", status=503, times=3)
         with trap_jobs() as trap:
-            moves._quickbooks_schedule_chain(self.backend)
-            (chunk,) = trap.enqueued_jobs
-            trap.enqueued_jobs = []
+            chunk = self.queued_chain(trap, moves)
             chunk.perform()
             self.assertEqual([self.sync_record(move).state for move in moves], ["done", "pending", "pending"])
             (later,) = trap.enqueued_jobs
@@ -153,9 +158,7 @@ class TestBulkPush(PushCase):
         self.assertEqual(interactive.state, "pending")
         self.assertLess(interactive.priority, const.BACKFILL_PRIORITY)
         with trap_jobs() as trap:
-            moves._quickbooks_schedule_chain(self.backend)
-            (chunk,) = trap.enqueued_jobs
-            trap.enqueued_jobs = []
+            chunk = self.queued_chain(trap, moves)
             chunk.perform()
             self.assertEqual([self.sync_record(move).state for move in moves], ["done", "pending", "pending"])
             (rest,) = trap.enqueued_jobs
@@ -175,9 +178,7 @@ class TestBulkPush(PushCase):
             moves.action_post()
         self.emulator.fault(method="POST", entity="invoice", kind="status", status=503, times=3)
         with trap_jobs() as trap:
-            moves._quickbooks_schedule_chain(self.backend)
-            (chunk,) = trap.enqueued_jobs
-            trap.enqueued_jobs = []
+            chunk = self.queued_chain(trap, moves)
             with self.assertRaises(RetryableJobError):
                 chunk.perform()
             self.assertFalse(trap.enqueued_jobs, "nothing handed to another job")
