@@ -239,6 +239,7 @@ class AccountMove(models.Model):
         A document that fails for any other reason is recorded as failed on its sync record, with Retry,
         and the chain goes on."""
         Push = self.env["quickbooks.push"]
+        backend = backend._qbo_bulk_lane()
         chunk = self[: const.PUSH_CHUNK]
         for index, move in enumerate(chunk):
             if move.state != "posted":

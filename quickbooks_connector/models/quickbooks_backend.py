@@ -243,14 +243,14 @@ class QuickbooksBackend(models.Model):
         )
 
     def _qbo_in_bulk_job(self) -> bool:
-        """Whether this runs in a backfill's job (queued at the backfill priority): its requests take
-        the rate governor's bulk lane, which leaves room for interactive work."""
-        job_uuid = self.env.context.get("job_uuid")
-        if not job_uuid:
-            return False
-        self.env.cr.execute("SELECT priority FROM queue_job WHERE uuid = %s", [job_uuid])
-        row = self.env.cr.fetchone()
-        return bool(row) and row[0] >= const.BACKFILL_PRIORITY
+        """Whether these requests are a backfill's: they take the rate governor's bulk lane, which leaves room
+        for interactive work.  A backfill's jobs say so on the connection they use (:meth:`_qbo_bulk_lane`);
+        the job's own context does not reach the connection, which a job gets as an argument."""
+        return bool(self.env.context.get("quickbooks_bulk_lane"))
+
+    def _qbo_bulk_lane(self):
+        """This connection, for a backfill's requests (see :meth:`_qbo_in_bulk_job`)."""
+        return self.with_context(quickbooks_bulk_lane=True)
 
     def _qbo_rate_limits(self) -> RateLimits:
         """QBO's documented per-realm limits.  Technical parameters ``quickbooks.rate_requests`` and

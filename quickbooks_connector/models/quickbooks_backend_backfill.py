@@ -49,7 +49,8 @@ class QuickbooksBackend(models.Model):
         self.ensure_one()
         moves = self.env["account.move"].browse(move_ids).exists().filtered(lambda m: m.state == "posted")
         Push = self.env["quickbooks.push"]
-        Push._run(self, self.env["quickbooks.sync.state"], lambda: self._quickbooks_look_up_backfill(moves))
+        bulk = self._qbo_bulk_lane()
+        Push._run(self, self.env["quickbooks.sync.state"], lambda: bulk._quickbooks_look_up_backfill(moves))
         moves.filtered(lambda move: move._quickbooks_is_candidate())._quickbooks_schedule_chunks(self)
         return self.env._("%s document(s) looked up and queued.", len(moves))
 

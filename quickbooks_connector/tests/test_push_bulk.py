@@ -224,20 +224,55 @@ class TestBulkPush(PushCase):
         self.assertTrue(caught.exception.ignore_retry, "waiting for room is not a failed attempt")
         self.assertGreater(caught.exception.seconds, 50)
 
+    def test_a_backfill_job_that_already_sent_gives_its_slot_back_too(self):
+        """A chunk's second document (or an invoice's request after its new customer's) finds the minute's bulk
+        share used up by the other chain: its job gives the slot back rather than sleeping in it until the
+        window's oldest request ages out (about half a minute while a backfill runs at QuickBooks' limit), which
+        kept an invoice a user validated waiting as long."""
+        limits = RateLimits(requests_per_window=100, max_concurrent=10, window=60)
+        chunk = PostgresRateLimiter(
+            self.registry, limits, bulk=True, sleep=lambda seconds: self.fail("a bulk job must not sleep in its slot")
+        )
+        with chunk.acquire("realm-sent"):
+            pass  # its first document went
+        other_chain = PostgresRateLimiter(self.registry, limits, bulk=True)
+        for _ in range(other_chain.bulk_budget - 1):
+            with other_chain.acquire("realm-sent"):
+                pass
+        with self.assertRaises(RetryableJobError) as caught, chunk.acquire("realm-sent"):
+            pass
+        self.assertTrue(caught.exception.ignore_retry)
+        self.assertGreater(caught.exception.seconds, 50)
+
     def test_the_pushes_of_a_backfill_take_the_bulk_lane_and_user_pushes_do_not(self):
-        move = self.invoice(100.0)
+        """Every request of a backfill (its look-ups, its chunks' creates) is counted in the governor's bulk lane,
+        which leaves room for what users do now; an invoice a user validates meanwhile is not.  The connection
+        reaches a job as an argument, without the job's context: told by that context, no request ever took
+        the bulk lane, and a backfill at QuickBooks' limit kept users' invoices waiting for the window."""
+        Slots = self.env["quickbooks.rate.slot"].sudo()
+
+        def lanes_since(slot_id):
+            return set(Slots.search([("id", ">", slot_id), ("realm_id", "=", self.backend.realm_id)]).mapped("is_bulk"))
+
+        with trap_jobs():
+            moves = self.invoice(price=41.0) | self.invoice(price=42.0)
+            moves.action_post()
+        before = Slots.search([], order="id desc", limit=1).id
         with trap_jobs() as trap:
+            self.backend._quickbooks_schedule_backfill(moves)
+            while trap.enqueued_jobs:  # the look-ups, then the chains of chunks they queue
+                queued, trap.enqueued_jobs = trap.enqueued_jobs, []
+                for job in queued:
+                    job.perform()
+        self.assertEqual({self.sync_record(move).state for move in moves}, {"done"})
+        self.assertEqual(lanes_since(before), {True}, "a backfill's requests are all in the bulk lane")
+        before = Slots.search([], order="id desc", limit=1).id
+        with trap_jobs() as trap:
+            move = self.invoice(price=43.0)
             move.action_post()
-        interactive = trap.enqueued_jobs[0]
-        with trap_jobs() as trap:
-            self.backend._quickbooks_schedule_backfill(move)
-        backfill = trap.enqueued_jobs[0]
-        self.assertEqual(backfill.priority, const.BACKFILL_PRIORITY)
-        for job in (interactive, backfill):
-            job.store()
-        self.assertTrue(self.backend.with_context(job_uuid=backfill.uuid)._qbo_client().limiter.bulk)
-        self.assertFalse(self.backend.with_context(job_uuid=interactive.uuid)._qbo_client().limiter.bulk)
-        self.assertFalse(self.backend._qbo_client().limiter.bulk, "outside a job: interactive")
+            trap.perform_enqueued_jobs()
+        self.assertEqual(self.sync_record(move).state, "done")
+        self.assertEqual(lanes_since(before), {False}, "what a user validates is not")
 
     def test_the_push_counts_bills_too_and_says_when_it_finished_and_how(self):
         self.emulator.call("POST", "rate_limits", {"enabled": False})

@@ -11,8 +11,12 @@ all servers share.
 Two lanes share a realm's budget.  A backfill's pushes (jobs at the backfill priority) are *bulk*:
 they stop a few requests short of the budget, so an invoice a user validates now, or a payment the
 CPA records now, finds room at once instead of queueing behind the backlog's window; and a bulk job
-that would wait long for room gives its job slot back before it sends anything (it runs again when
-the room is there) rather than holding it asleep while interactive jobs wait for a slot.
+that would wait long for room gives its job slot back (it runs again when the room is there) rather
+than holding it asleep while interactive jobs wait for a slot.  It does so even after it sent
+something: a backfill fills the bulk share of a minute in well under a minute, so its next request
+may wait half a minute for the oldest of the window to age out, and a job asleep that long in each
+of the QuickBooks channel's slots kept an invoice a user validated waiting as long.  What it sent
+stays sent: its requestids replay QuickBooks' answers when the rest is tried again.
 """
 
 import math
@@ -39,7 +43,6 @@ class PostgresRateLimiter:
         self.bulk = bulk
         self.bulk_budget = max(1, self.budget - max(1, int(self.budget * const.RATE_BULK_RESERVE)))
         self._sleep = sleep
-        self._calls = 0
 
     def _try_take(self, realm_id, cost, batch):
         """Take a slot if the call fits now; returns (slot id, 0) or (None, seconds to wait)."""
@@ -82,17 +85,17 @@ class PostgresRateLimiter:
     def acquire(self, realm_id, cost=1, *, batch=False):
         """Hold one of the realm's request slots for the block: wait until the budget allows it.
 
-        :raise RetryableJobError: in the bulk lane, when nothing was sent yet and the wait would be long:
-            the job gives its slot back and runs again later (not counted as an attempt)
+        :raise RetryableJobError: in the bulk lane, when the wait would be long: the job gives its slot back
+            and runs again later (not counted as an attempt)
         """
         cost = min(max(cost, 1), self.bulk_budget if self.bulk else self.budget)
         while True:
             slot_id, wait = self._try_take(realm_id, cost, batch)
             if slot_id:
                 break
-            if self.bulk and not self._calls and wait > const.RATE_BULK_YIELD_SECONDS:
-                # Nothing sent yet: the job can run again later at no cost; asleep here it would hold
-                # a job slot an interactive push may need.  Not an attempt (ignore_retry).
+            if self.bulk and wait > const.RATE_BULK_YIELD_SECONDS:
+                # Asleep here the job would hold a job slot an interactive push may need; run again later
+                # it costs at most the replay of what it sent (same requestids).  Not an attempt.
                 raise RetryableJobError(
                     # No env here (the limiter holds the registry, not a cursor of the job): Odoo's ``_``
                     # finds the language where it can.
@@ -103,7 +106,6 @@ class PostgresRateLimiter:
                     ignore_retry=True,
                 )
             self._sleep(min(max(wait, 0.01), 1.0))
-        self._calls += 1
         try:
             yield
         finally:
