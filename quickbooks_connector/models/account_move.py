@@ -110,8 +110,9 @@ class AccountMove(models.Model):
         # Refuse before anything is posted or sent when a needed QBO account went inactive:
         # the user learns why now, not from a failed sync later.  Unmapped accounts do not block
         # posting (the push waits in the sync records until they are mapped).
+        backends = {}  # looked up once per post: the sync below needs them again
         for move in self.filtered(lambda m: m._quickbooks_is_candidate()):
-            backend = move._quickbooks_backend()
+            backend = backends[move.id] = move._quickbooks_backend()
             if not backend:
                 continue
             accounts = move._quickbooks_accounts_to_map()
@@ -135,7 +136,7 @@ class AccountMove(models.Model):
                 [sent.ids],
             )
             sent.invalidate_recordset(["quickbooks_post_version"])
-            sent._quickbooks_schedule_sync()
+            sent._quickbooks_schedule_sync(backends=backends, racing=False)
         return posted
 
     def button_cancel(self):
@@ -161,19 +162,22 @@ class AccountMove(models.Model):
                 enqueue(move, f"QuickBooks: void {move.name}")._quickbooks_void_job(row.backend_id)
         return result
 
-    def _quickbooks_schedule_sync(self, backend=None, priority=None):
+    def _quickbooks_schedule_sync(self, backend=None, priority=None, backends=None, racing=True):
         """Queue the push of this move (after commit: queue_job only runs committed jobs).
 
         ``priority``: a backfill passes :data:`const.BACKFILL_PRIORITY` so that what users validate
-        now (and payments recorded in QuickBooks now) does not wait behind it.
+        now (and payments recorded in QuickBooks now) does not wait behind it.  ``backends``: the
+        connection of each move (by id) when the caller has looked them up already.  ``racing=False``: the
+        caller is the transaction that posts these moves (see ``_binding_for``).
         """
         SyncRecords = self.env["quickbooks.sync.state"].sudo()
         options = {"priority": priority} if priority else {}
+        backends = backends or {}
         for move in self:
-            target = backend or move._quickbooks_backend()
+            target = backend or (backends[move.id] if move.id in backends else move._quickbooks_backend())
             if not target or not move._quickbooks_is_candidate() or move.state != "posted":
                 continue
-            row = SyncRecords._binding_for(target, move, move._quickbooks_entity())
+            row = SyncRecords._binding_for(target, move, move._quickbooks_entity(), racing=racing)
             if row.state != "pending":
                 row.state = "pending"
             enqueue(move, f"QuickBooks: push {move.name}", **options)._quickbooks_push_job(target)

@@ -173,8 +173,12 @@ class QuickbooksSyncState(models.Model):
 
     # ------------------------------------------------------------------ sync record API
     @api.model
-    def _binding_for(self, backend, record, qbo_entity=None, create=True, key=""):
-        """The row of ``record`` for ``backend`` (created pending when missing and ``create``)."""
+    def _binding_for(self, backend, record, qbo_entity=None, create=True, key="", racing=True):
+        """The row of ``record`` for ``backend`` (created pending when missing and ``create``).
+
+        ``racing=False``: no other transaction can be binding ``record`` now (a post binds the document it
+        posts, which no other transaction sees posted yet), so the new row needs no savepoint.
+        """
         record.ensure_one()
         row = self.sudo().search(
             [
@@ -188,17 +192,22 @@ class QuickbooksSyncState(models.Model):
         if not row and create:
             if not qbo_entity:
                 raise ValueError("a new binding needs the QBO entity name")
+            values = {
+                "backend_id": backend.id,
+                # Given, so that the new row is one INSERT: computed, they cost a read of the record and an
+                # UPDATE of the row (a post binds its document: this is on every user's post).
+                "company_id": backend.company_id.id,
+                "res_name": record.display_name,
+                "res_model": record._name,
+                "res_id": record.id,
+                "qbo_entity": qbo_entity,
+                "binding_key": key or "",
+            }
+            if not racing:  # the savepoint would cost every post two statements for nothing
+                return self.sudo().create(values)
             try:
                 with self.env.cr.savepoint():
-                    row = self.sudo().create(
-                        {
-                            "backend_id": backend.id,
-                            "res_model": record._name,
-                            "res_id": record.id,
-                            "qbo_entity": qbo_entity,
-                            "binding_key": key or "",
-                        }
-                    )
+                    row = self.sudo().create(values)
             except pg_errors.UniqueViolation as error:
                 # Another job bound the same record meanwhile (two invoices of one new customer pushed
                 # side by side).  Its row is invisible to this transaction's snapshot: try again in a
