@@ -61,8 +61,23 @@ def identity_in_transaction(job_):
     (a notification stored now left "queued" with no job to apply it; a reconciliation made now never
     pushed).  Every job reads the state when it runs, so a second job for the same call costs one read.
     """
-    job_.env.cr.execute("SELECT txid_current()")
-    return f"{identity_exact(job_)}:{job_.env.cr.fetchone()[0]}"
+    return f"{identity_exact(job_)}:{_transaction_id(job_.env.cr)}"
+
+
+def _transaction_id(cr):
+    """PostgreSQL's id of the current transaction, read once per transaction (a delivery of notifications
+    queues a job per object)."""
+    key = "quickbooks_transaction_id"
+    if key not in cr.cache:
+        cr.execute("SELECT txid_current()")
+        cr.cache[key] = cr.fetchone()[0]
+
+        def forget():
+            cr.cache.pop(key, None)
+
+        cr.postcommit.add(forget)
+        cr.postrollback.add(forget)
+    return cr.cache[key]
 
 
 def enqueue(record, description, **options):
