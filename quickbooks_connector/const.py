@@ -68,8 +68,9 @@ QBO_CALL_RETRY_MAX_DELAY = 2.0
 
 # A paused connection (reconnect needed) is looked at again this often, without using up retries.
 PAUSED_RECHECK_SECONDS = 900
-# Seconds before a job that lost the race to bind a record looks again.
-BINDING_RACE_RETRY_SECONDS = 2
+# Seconds before a job that lost the race to bind a record looks again.  It lost when the other transaction
+# committed (PostgreSQL holds a duplicate insert until then): the next try reads the binding, a second is enough.
+BINDING_RACE_RETRY_SECONDS = 1
 # A job that finds its object being applied by another worker looks again this much later.
 OBJECT_BUSY_RETRY_SECONDS = 15
 # A job waiting for another job of the connector (a void for its document's push, a payment for its
@@ -99,6 +100,8 @@ RATE_BUDGET_MARGIN = 0.02
 #: (about 20 requests a minute), and the wait beyond which a bulk job gives its job slot back.
 RATE_BULK_RESERVE = 0.04
 RATE_BULK_YIELD_SECONDS = 3.0
+#: The bulk lane's pace: its share of the window spread over this many equal steps of it (see rate_governor).
+RATE_BULK_PACE_STEPS = 60
 
 # Change data capture.  QBO answers at most CDC_PAGE_LIMIT objects per entity and request, and
 # looks back at most CDC_MAX_LOOKBACK; a first run reads CDC_FIRST_LOOKBACK.

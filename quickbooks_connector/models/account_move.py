@@ -9,7 +9,8 @@ from ..adapters.sides import PAYABLE, PAYMENT_ENTITIES, side_of_move_type
 from ..qbo.redact import get_logger
 from ..tools.access import check_manager, check_values
 from ..tools.failures import FATAL, sort_failure
-from ..tools.jobs import enqueue, job
+from ..tools.jobs import enqueue, job, users_work_waiting
+from ..tools.switches import YIELD_TO_USERS, switched_on
 
 _logger = get_logger(__name__)
 
@@ -248,15 +249,21 @@ class AccountMove(models.Model):
         for index, move in enumerate(chunk):
             if move.state != "posted":
                 continue
-            if index and self._quickbooks_interactive_waiting():
+            if index and users_work_waiting(self.env.cr):
                 # What a user validated (or a payment the CPA recorded) waits for a worker: give this one back
                 # after each document, as a job of its own would, and go on behind it.
                 self[index:]._quickbooks_schedule_chain(backend)
                 return self.env._("%s sent; the rest goes on after work waiting for a worker.", index)
             try:
+                # After the first document, one that must wait for QuickBooks' pace while users' work waits for
+                # a worker gives the worker back (the first always goes: each job gets something done).
+                sender = switched_on(backend, YIELD_TO_USERS) if index else backend
                 with self.env.cr.savepoint():
                     Push._run_bound(
-                        backend, move, move._quickbooks_entity(), lambda move=move: Push._push_move(backend, move)
+                        sender,
+                        move,
+                        move._quickbooks_entity(),
+                        lambda move=move, sender=sender: Push._push_move(sender, move),
                     )
             except Exception as error:  # sorted as every job's failures are (tools/failures)
                 failure = sort_failure(self.env, error)
@@ -273,20 +280,6 @@ class AccountMove(models.Model):
         if rest:
             rest._quickbooks_schedule_chain(backend)
         return self.env._("%(sent)s document(s) sent, %(rest)s queued next.", sent=len(chunk), rest=len(rest))
-
-    def _quickbooks_interactive_waiting(self):
-        """Whether a QuickBooks job queued ahead of the backfill's (a lower priority number: what users do now,
-        payments recorded in QuickBooks) is due and waiting for a worker."""
-        self.env.cr.execute(
-            """
-            SELECT 1 FROM queue_job
-             WHERE state IN ('pending', 'enqueued') AND priority < %s AND channel LIKE 'root.quickbooks%%'
-               AND (eta IS NULL OR eta <= now() at time zone 'utc')
-             LIMIT 1
-            """,
-            [const.BACKFILL_PRIORITY],
-        )
-        return bool(self.env.cr.fetchone())
 
     def _quickbooks_schedule_chunks(self, backend):
         """Queue the push of these posted documents (a backfill's) in :data:`const.BACKFILL_CHAINS` chains of

@@ -20,6 +20,7 @@ from ..qbo.redact import get_logger
 from ..tools import crypto
 from ..tools.access import check_manager, check_user
 from ..tools.rate_governor import PostgresRateLimiter
+from ..tools.switches import BULK_LANE, YIELD_TO_USERS, switch, switched_on
 
 _logger = get_logger(__name__)
 
@@ -231,7 +232,13 @@ class QuickbooksBackend(models.Model):
 
         options.setdefault("retry", self._qbo_retry_policy)
         options.setdefault(
-            "limiter", PostgresRateLimiter(self.env.registry, backend._qbo_rate_limits(), bulk=self._qbo_in_bulk_job())
+            "limiter",
+            PostgresRateLimiter(
+                self.env.registry,
+                backend._qbo_rate_limits(),
+                bulk=self._qbo_in_bulk_job(),
+                yield_to_users=bool(switch(self.env, YIELD_TO_USERS)),
+            ),
         )
         return QBOClient(
             backend.realm_id,
@@ -246,11 +253,11 @@ class QuickbooksBackend(models.Model):
         """Whether these requests are a backfill's: they take the rate governor's bulk lane, which leaves room
         for interactive work.  A backfill's jobs say so on the connection they use (:meth:`_qbo_bulk_lane`);
         the job's own context does not reach the connection, which a job gets as an argument."""
-        return bool(self.env.context.get("quickbooks_bulk_lane"))
+        return bool(switch(self.env, BULK_LANE))
 
     def _qbo_bulk_lane(self):
         """This connection, for a backfill's requests (see :meth:`_qbo_in_bulk_job`)."""
-        return self.with_context(quickbooks_bulk_lane=True)
+        return switched_on(self, BULK_LANE)
 
     def _qbo_rate_limits(self) -> RateLimits:
         """QBO's documented per-realm limits.  Technical parameters ``quickbooks.rate_requests`` and

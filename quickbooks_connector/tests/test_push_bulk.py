@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo import fields
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -198,6 +200,23 @@ class TestBulkPush(PushCase):
         self.assertGreater(wait, 50)
         self.assertIsNotNone(worker_b._try_take("another-realm", 1, False)[0], "limits are per realm")
 
+    def took_recently(self, realm, count, seconds=30):
+        """``count`` finished backfill requests of ``realm`` spread over the last ``seconds``: the oldest ages out
+        of the window that much before the minute is over."""
+        self.env.cr.execute("SELECT extract(epoch from clock_timestamp())::float")
+        now = self.env.cr.fetchone()[0]
+        self.env["quickbooks.rate.slot"].sudo().create(
+            [
+                {
+                    "realm_id": realm,
+                    "started_at": now - seconds + n * seconds / count,
+                    "finished_at": now,
+                    "is_bulk": True,
+                }
+                for n in range(count)
+            ]
+        )
+
     def test_a_backfill_leaves_room_for_what_users_do_now(self):
         """The bulk lane stops short of the budget: an invoice validated during a backfill that used its
         share of the minute is sent at once, and the backfill's next job gives its slot back instead of
@@ -206,12 +225,10 @@ class TestBulkPush(PushCase):
         backfill = PostgresRateLimiter(self.registry, limits, bulk=True)
         user = PostgresRateLimiter(self.registry, limits)
         self.assertLess(backfill.bulk_budget, user.budget)
-        for _ in range(backfill.bulk_budget):
-            with backfill.acquire("realm-lanes"):
-                pass
+        self.took_recently("realm-lanes", backfill.bulk_budget)
         slot, wait = backfill._try_take("realm-lanes", 1, False)
         self.assertIsNone(slot, "the backfill's share of the minute is used up")
-        self.assertGreater(wait, 50)
+        self.assertGreater(wait, 25)
         for _ in range(user.budget - backfill.bulk_budget):
             with user.acquire("realm-lanes"):  # would sleep (and hang the test) if there were no room
                 pass
@@ -222,27 +239,71 @@ class TestBulkPush(PushCase):
         with self.assertRaises(RetryableJobError) as caught, next_job.acquire("realm-lanes"):
             pass
         self.assertTrue(caught.exception.ignore_retry, "waiting for room is not a failed attempt")
-        self.assertGreater(caught.exception.seconds, 50)
+        self.assertGreater(caught.exception.seconds, 25)
 
     def test_a_backfill_job_that_already_sent_gives_its_slot_back_too(self):
         """A chunk's second document (or an invoice's request after its new customer's) finds the minute's bulk
-        share used up by the other chain: its job gives the slot back rather than sleeping in it until the
-        window's oldest request ages out (about half a minute while a backfill runs at QuickBooks' limit), which
-        kept an invoice a user validated waiting as long."""
+        share used up: its job gives the slot back rather than sleeping in it until room frees, which kept an
+        invoice a user validated waiting as long."""
         limits = RateLimits(requests_per_window=100, max_concurrent=10, window=60)
         chunk = PostgresRateLimiter(
             self.registry, limits, bulk=True, sleep=lambda seconds: self.fail("a bulk job must not sleep in its slot")
         )
         with chunk.acquire("realm-sent"):
             pass  # its first document went
-        other_chain = PostgresRateLimiter(self.registry, limits, bulk=True)
-        for _ in range(other_chain.bulk_budget - 1):
-            with other_chain.acquire("realm-sent"):
-                pass
+        self.took_recently("realm-sent", chunk.bulk_budget - 1)  # the other chain's
         with self.assertRaises(RetryableJobError) as caught, chunk.acquire("realm-sent"):
             pass
         self.assertTrue(caught.exception.ignore_retry)
-        self.assertGreater(caught.exception.seconds, 50)
+        self.assertGreater(caught.exception.seconds, 25)
+
+    def test_a_backfill_is_paced_over_the_minute_so_users_never_wait_for_a_gap(self):
+        """A backfill sends at most its share of a sixtieth of the minute in any sixtieth: sent in bursts, its
+        requests aged out of the window in bursts, and between them what users did waited for the window."""
+        limits = RateLimits(requests_per_window=500, max_concurrent=10, window=60)
+        backfill = PostgresRateLimiter(self.registry, limits, bulk=True)
+        user = PostgresRateLimiter(self.registry, limits)
+        self.assertEqual((backfill.pace_window, backfill.pace_budget), (1.0, 8))
+        for _ in range(backfill.pace_budget):
+            self.assertIsNotNone(backfill._try_take("realm-paced", 1, False)[0])
+        slot, wait = backfill._try_take("realm-paced", 1, False)
+        self.assertIsNone(slot, "a second's share is taken: the backfill's next request waits")
+        self.assertTrue(0 < wait <= backfill.pace_window, wait)
+        self.assertIsNotNone(user._try_take("realm-paced", 1, False)[0], "a user's request goes at once")
+
+    def test_a_chunk_paced_by_quickbooks_makes_way_for_a_users_job(self):
+        """Paced, each of a backfill's requests waits about a second: a chunk that got something done gives its job
+        slot back when it must wait while a user's push waits for one, instead of holding it document after
+        document."""
+
+        class Slept(Exception):
+            pass
+
+        def sleep(seconds):
+            raise Slept(seconds)
+
+        # A ten-minute window: a pace step of ten seconds, so that the test's own time never frees a step (and a
+        # step's wait is not a long one here).
+        limits = RateLimits(requests_per_window=500, max_concurrent=10, window=600)
+        self.startPatcher(patch.object(const, "RATE_BULK_YIELD_SECONDS", 60))
+        self.took_recently("realm-pace", PostgresRateLimiter(self.registry, limits).pace_budget, seconds=0.5)
+        chunk = PostgresRateLimiter(self.registry, limits, sleep=sleep, bulk=True, yield_to_users=True)
+        with self.assertRaises(Slept), chunk.acquire("realm-pace"):
+            pass  # nobody waits: the chunk keeps its slot through the pace's short wait
+        self.invoice(price=35.0).action_post()  # its push is queued at the users' priority, waiting for a worker
+        with self.assertRaises(RetryableJobError) as caught, chunk.acquire("realm-pace"):
+            pass
+        self.assertEqual(caught.exception.seconds, 1)
+        self.assertTrue(caught.exception.ignore_retry)
+        first_document = PostgresRateLimiter(self.registry, limits, sleep=sleep, bulk=True)
+        with self.assertRaises(Slept), first_document.acquire("realm-pace"):
+            pass  # a chunk's first document always goes: every job gets something done
+        half_sent = PostgresRateLimiter(self.registry, limits, sleep=sleep, bulk=True, yield_to_users=True)
+        with half_sent.acquire("realm-pace-2"):
+            pass  # the document's new customer went
+        self.took_recently("realm-pace-2", half_sent.pace_budget, seconds=0.5)
+        with self.assertRaises(Slept), half_sent.acquire("realm-pace-2"):
+            pass  # its invoice follows within the second rather than sending the customer again later
 
     def test_the_pushes_of_a_backfill_take_the_bulk_lane_and_user_pushes_do_not(self):
         """Every request of a backfill (its look-ups, its chunks' creates) is counted in the governor's bulk lane,

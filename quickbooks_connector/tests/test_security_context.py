@@ -6,12 +6,18 @@ A web client chooses the whole context of its call: a billing user who sends ``q
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..tools.switches import PULLED, RECONCILE_CAPS, switch, switched_on
+from ..tools.switches import PULLED, RECONCILE_CAPS, YIELD_TO_USERS, switch, switched_on
 from .rpc import call_kw, rebind_jobs
 from .test_push import PushCase
 
 #: What a client could send: every key the connector reads, under its name, with plausible values.
-FORGED = {"quickbooks_pulled": True, "quickbooks_no_push": True, "quickbooks_reconcile_caps": {"1": 0.01}}
+FORGED = {
+    "quickbooks_pulled": True,
+    "quickbooks_no_push": True,
+    "quickbooks_reconcile_caps": {"1": 0.01},
+    "quickbooks_bulk_lane": True,
+    "quickbooks_yield_to_users": True,
+}
 
 
 @tagged("post_install", "-at_install")
@@ -96,6 +102,10 @@ class TestInternalSwitches(PushCase, HttpCase):
         forged = self.env["account.payment"].with_context(**FORGED)
         self.assertIsNone(switch(forged.env, PULLED))
         self.assertIsNone(switch(forged.env, RECONCILE_CAPS))
+        backend = self.env["quickbooks.backend"].with_context(**FORGED)
+        self.assertFalse(backend._qbo_in_bulk_job(), "a client cannot put its requests in a backfill's lane")
+        self.assertIsNone(switch(backend.env, YIELD_TO_USERS))
+        self.assertTrue(backend._qbo_bulk_lane()._qbo_in_bulk_job())
         own = switched_on(forged, PULLED, **{RECONCILE_CAPS: {7: 1.0}})
         self.assertIs(switch(own.env, PULLED), True)
         self.assertEqual(switch(own.env, RECONCILE_CAPS), {7: 1.0})

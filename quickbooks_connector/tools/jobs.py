@@ -64,6 +64,21 @@ def identity_in_transaction(job_):
     return f"{identity_exact(job_)}:{_transaction_id(job_.env.cr)}"
 
 
+def users_work_waiting(cr):
+    """Whether a QuickBooks job queued ahead of the backfill's (a lower priority number: what users do now,
+    payments recorded in QuickBooks) is due and waiting for a worker."""
+    cr.execute(
+        """
+        SELECT 1 FROM queue_job
+         WHERE state IN ('pending', 'enqueued') AND priority < %s AND channel LIKE 'root.quickbooks%%'
+           AND (eta IS NULL OR eta <= now() at time zone 'utc')
+         LIMIT 1
+        """,
+        [const.BACKFILL_PRIORITY],
+    )
+    return bool(cr.fetchone())
+
+
 def _transaction_id(cr):
     """PostgreSQL's id of the current transaction, read once per transaction (a delivery of notifications
     queues a job per object)."""

@@ -14,10 +14,15 @@ The switches (their keys are also listed in README.md, "Security"):
   its reconciliations, their undoing): it is not sent back to QuickBooks.
 * ``quickbooks_reconcile_caps``: ``{account.move.line id: amount}``, the most a reconciliation may take
   from each line, as QuickBooks applied it.
+* ``quickbooks_bulk_lane``: on a connection, its requests are a backfill's (the rate governor's bulk lane).
+* ``quickbooks_yield_to_users``: on a connection in the bulk lane, a request that must wait gives its job
+  slot back when users' work waits for one.
 """
 
 PULLED = "quickbooks_pulled"
 RECONCILE_CAPS = "quickbooks_reconcile_caps"
+BULK_LANE = "quickbooks_bulk_lane"
+YIELD_TO_USERS = "quickbooks_yield_to_users"
 
 
 class Switch:
