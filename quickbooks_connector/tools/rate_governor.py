@@ -8,7 +8,7 @@ per-realm advisory lock, and released (marked finished) when the call returns.  
 worker died is ignored once its lease has passed.  Times are the database's clock, the one clock
 all servers share.
 
-Two lanes share a realm's budget.  A backfill's pushes (jobs at the backfill priority) are *bulk*:
+Two lanes share a realm's budget.  A backfill's requests (its jobs ask for the lane on the connection) are *bulk*:
 they stop a few requests short of the budget, so an invoice a user validates now, or a payment the
 CPA records now, finds room at once instead of queueing behind the backlog's window; and a bulk job
 that would wait long for room gives its job slot back (it runs again when the room is there) rather
